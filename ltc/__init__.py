@@ -1,0 +1,34 @@
+"""LTC: Lead to Cash for B2B sales teams."""
+from flask import Flask
+
+from . import config as config_module
+from . import db as db_module
+
+
+def create_app(config=None):
+    """Build the Flask app: settings from the environment, then CONFIG overrides."""
+    settings = config_module.load(config)
+    app = Flask(__name__, instance_path=settings['INSTANCE_PATH'])
+    app.config.update(settings)
+    app.config['PERMANENT_SESSION_LIFETIME'] = settings['SESSION_HOURS'] * 3600
+    db_module.bind(settings['DATABASE_URL'], settings['DB_POOL_SIZE'])
+    _register_connection_hooks(app)
+
+    from . import cli
+    cli.init_app(app)
+    from . import web
+    web.init_app(app)
+    return app
+
+
+def _register_connection_hooks(app):
+    database = db_module.database
+
+    @app.before_request
+    def _open():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not database.is_closed():
+            database.close()

@@ -1,0 +1,136 @@
+"""`flask ltc ...`: thin commands that call the services."""
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from . import migrate
+from .db import database
+from .errors import LTCError
+from .services import audit
+
+
+class LTCGroup(AppGroup):
+    """A command group that opens the database around each command and reports domain errors."""
+
+    def invoke(self, ctx):
+        try:
+            with database.connection_context(), audit.acting_as('cli', 'cli'):
+                return super().invoke(ctx)
+        except LTCError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+ltc = LTCGroup('ltc', help='Lead-to-Cash commands.')
+db_group = AppGroup('db', help='Database schema.')
+user_group = AppGroup('user', help='Users and passwords.')
+ltc.add_command(db_group)
+ltc.add_command(user_group)
+
+
+@db_group.command('upgrade')
+def db_upgrade():
+    """Apply pending migrations and add missing reference data."""
+    from .services.reference import ensure_reference_data
+    applied = migrate.upgrade()
+    for name in applied:
+        click.echo(f'applied {name}')
+    created = ensure_reference_data()
+    click.echo(f'database is up to date ({len(applied)} migrations applied, '
+               f'{created} reference rows added)')
+
+
+@db_group.command('status')
+def db_status():
+    """List migrations; exit 1 when any is pending."""
+    rows = migrate.status()
+    pending = 0
+    for name, applied in rows:
+        if applied is None:
+            pending += 1
+        click.echo(f"{'pending ' if applied is None else 'applied '} {name}"
+                   + (f'  ({applied:%Y-%m-%d %H:%M})' if applied else ''))
+    if pending:
+        click.echo(f'{pending} pending; run `flask ltc db upgrade`.', err=True)
+        sys.exit(1)
+
+
+def _read_password(password_stdin, generate, prompt):
+    """Return the password from stdin, a generator or an interactive prompt."""
+    from .services.users import generate_password
+    if generate:
+        return generate_password()
+    if password_stdin:
+        return sys.stdin.readline().rstrip('\r\n')
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
+@user_group.command('create')
+@click.argument('username')
+@click.option('--role', required=True, type=click.Choice(['admin', 'manager', 'sales', 'ops', 'finance']))
+@click.option('--department', help='Department code or name.')
+@click.option('--name', 'display_name', help='Display name (defaults to the username).')
+@click.option('--email')
+@click.option('--password-stdin', is_flag=True, help='Read the password from standard input.')
+@click.option('--generate', is_flag=True, help='Generate a password and print it once.')
+def user_create(username, role, department, display_name, email, password_stdin, generate):
+    """Create a user; the password comes from a prompt, stdin or is generated."""
+    from .services.users import create_user
+    password = _read_password(password_stdin, generate, 'Password')
+    user = create_user(username, role, password, department=department,
+                       display_name=display_name, email=email)
+    click.echo(f'created user {user.username} ({role})')
+    if generate:
+        click.echo(f'password: {password}  (shown once; store it now)')
+
+
+@user_group.command('passwd')
+@click.argument('username')
+@click.option('--password-stdin', is_flag=True, help='Read the password from standard input.')
+@click.option('--generate', is_flag=True, help='Generate a password and print it once.')
+def user_passwd(username, password_stdin, generate):
+    """Reset a user's password."""
+    from .services.users import set_password
+    password = _read_password(password_stdin, generate, 'New password')
+    set_password(username, password)
+    click.echo(f'password changed for {username}')
+    if generate:
+        click.echo(f'password: {password}  (shown once; store it now)')
+
+
+@ltc.command('demo')
+@click.option('--scale', default=0, type=int, help='Grow the leads to this many rows (e.g. 1000000).')
+@click.option('--seed', default=42, type=int, help='Random seed; the same seed gives the same data.')
+def demo(scale, seed):
+    """Load the demo company (bilingual, coherent) into an empty database."""
+    from .services.demo import build_demo
+    summary = build_demo(seed=seed, scale=scale, progress=lambda msg: click.echo(msg, err=True))
+    for name, count in summary.items():
+        click.echo(f'{name:>20}: {count}')
+
+
+@ltc.command('setup')
+@click.option('--demo/--no-demo', default=True, help='Load the demo company into an empty database.')
+def setup(demo):
+    """Upgrade the database, load the demo company if empty, create `admin` if missing."""
+    from .models import Customer, User
+    from .services.demo import build_demo
+    from .services.reference import ensure_reference_data
+    from .services.users import create_user, generate_password
+    for name in migrate.upgrade():
+        click.echo(f'applied {name}')
+    ensure_reference_data()
+    if demo and not Customer.select().exists():
+        click.echo('loading the demo company ...')
+        build_demo(seed=42, progress=lambda msg: click.echo(msg, err=True))
+    if not User.select().where(User.username == 'admin').exists():
+        password = generate_password()
+        create_user('admin', 'admin', password, display_name='系统管理员 Administrator')
+        click.echo('=' * 60)
+        click.echo(f'  admin password: {password}   (shown once; store it now)')
+        click.echo('=' * 60)
+    click.echo('ready')
+
+
+def init_app(app):
+    app.cli.add_command(ltc)

@@ -1,0 +1,77 @@
+"""Settings from the environment, with safe defaults for a laptop."""
+import os
+import secrets
+from pathlib import Path
+
+from .errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ('development', 'production', 'testing')
+
+
+def _instance_dir(config):
+    path = Path(config.get('INSTANCE_PATH') or ROOT / 'instance')
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _local_secret_key(instance):
+    """Return the key kept in instance/, creating it on first use."""
+    path = instance / 'secret_key'
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _int(name, value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f'{name} must be a whole number, got {value!r}.') from None
+
+
+def load(overrides=None):
+    """Build the settings: defaults, then LTC_* environment variables, then overrides."""
+    overrides = dict(overrides or {})
+    env = os.environ
+    config = {
+        'LTC_ENV': env.get('LTC_ENV', 'development'),
+        'INSTANCE_PATH': env.get('LTC_INSTANCE_PATH'),
+        'DATABASE_URL': env.get('LTC_DATABASE_URL'),
+        'SECRET_KEY': env.get('LTC_SECRET_KEY'),
+        'QUEUE_URL': env.get('LTC_QUEUE_URL'),
+        'GOOGLE_CREDENTIALS': env.get('LTC_GOOGLE_CREDENTIALS'),
+        'GOOGLE_API_BASE': env.get('LTC_GOOGLE_API_BASE', 'https://sheets.googleapis.com'),
+        'DB_POOL_SIZE': env.get('LTC_DB_POOL_SIZE', '8'),
+        'SESSION_HOURS': env.get('LTC_SESSION_HOURS', '12'),
+        'EXPORT_MAX_ROWS': env.get('LTC_EXPORT_MAX_ROWS', '50000'),
+        'IMPORT_MAX_ROWS': env.get('LTC_IMPORT_MAX_ROWS', '1000000'),
+    }
+    config.update(overrides)
+    if config['LTC_ENV'] not in ENVIRONMENTS:
+        raise ConfigError(
+            f"LTC_ENV must be one of {', '.join(ENVIRONMENTS)}; got {config['LTC_ENV']!r}.")
+    for key in ('DB_POOL_SIZE', 'SESSION_HOURS', 'EXPORT_MAX_ROWS', 'IMPORT_MAX_ROWS'):
+        config[key] = _int('LTC_' + key, config[key])
+    production = config['LTC_ENV'] == 'production'
+    instance = _instance_dir(config)
+    config['INSTANCE_PATH'] = str(instance)
+    if not config['SECRET_KEY']:
+        if production:
+            raise ConfigError(
+                'LTC_SECRET_KEY is not set. In production set it to a long random value, '
+                'e.g. LTC_SECRET_KEY=$(python -c "import secrets; print(secrets.token_hex(32))").')
+        config['SECRET_KEY'] = _local_secret_key(instance)
+    elif production and len(config['SECRET_KEY']) < 32:
+        raise ConfigError('LTC_SECRET_KEY is too short for production; use at least 32 random characters.')
+    if not config['DATABASE_URL']:
+        config['DATABASE_URL'] = f"sqlite:///{instance / 'ltc.db'}"
+    if not config['QUEUE_URL']:
+        config['QUEUE_URL'] = f"sqlite:///{instance / 'queue.db'}"
+    config['SESSION_COOKIE_HTTPONLY'] = True
+    config['SESSION_COOKIE_SAMESITE'] = 'Lax'
+    config['SESSION_COOKIE_SECURE'] = production
+    config['REMEMBER_COOKIE_HTTPONLY'] = True
+    config['REMEMBER_COOKIE_SECURE'] = production
+    return config

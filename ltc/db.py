@@ -1,0 +1,244 @@
+"""The database proxy, the base model (code, timestamps, version) and connecting by URL."""
+import datetime
+from urllib.parse import urlparse
+
+from peewee import (CharField, DatabaseProxy, DateTimeField, DecimalField, IntegerField,
+                    IntegrityError, Model, SqliteDatabase, fn)
+from playhouse.db_url import parse as parse_url
+from playhouse.pool import PooledPostgresqlDatabase
+
+from .errors import ConfigError, ConflictError, DeleteRefused, DuplicateCodeError, ValidationError
+
+database = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    'journal_mode': 'wal',
+    'foreign_keys': 1,
+    'busy_timeout': 10000,   # ms a writer waits for the lock before "database is locked"
+    'synchronous': 'normal',
+    'cache_size': -64000,
+}
+
+
+def utcnow():
+    """Return the current UTC time as a naive datetime (how every timestamp is stored)."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def make_database(url, pool_size=8):
+    """Return an unconnected peewee database for a sqlite:// or postgresql:// URL."""
+    scheme = urlparse(url).scheme
+    if scheme in ('sqlite', 'sqlite3'):
+        path = urlparse(url).path[1:]   # sqlite:///rel/path or sqlite:////abs/path
+        if not path or path == ':memory:':
+            raise ConfigError('LTC_DATABASE_URL must name a SQLite file, e.g. sqlite:///instance/ltc.db.')
+        # IMMEDIATE: a write transaction takes the lock when it starts, so two writers
+        # queue on busy_timeout instead of failing half-way with "database is locked".
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type='IMMEDIATE',
+                              returning_clause=True)
+    if scheme in ('postgres', 'postgresql', 'postgres+pool', 'postgresql+pool'):
+        kwargs = parse_url(url)
+        name = kwargs.pop('database')
+        if not name:
+            raise ConfigError('LTC_DATABASE_URL must name a database, e.g. postgresql://user@host/ltc.')
+        kwargs.setdefault('max_connections', pool_size)
+        kwargs.setdefault('stale_timeout', 300)
+        return PooledPostgresqlDatabase(name, **kwargs)
+    raise ConfigError(
+        f'LTC_DATABASE_URL has an unsupported scheme {scheme!r}; use sqlite:///path or postgresql://host/db.')
+
+
+def bind(url, pool_size=8):
+    """Point the proxy at the database behind URL and return it."""
+    db = make_database(url, pool_size)
+    database.initialize(db)
+    return db
+
+
+def is_sqlite():
+    return isinstance(database.obj, SqliteDatabase)
+
+
+class CodeSequence(Model):
+    """The last number handed out per code prefix."""
+    prefix = CharField(max_length=8, primary_key=True)
+    value = IntegerField(default=0)
+
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def reserve_codes(prefix, count=1, width=6):
+    """Return COUNT fresh codes for PREFIX, e.g. ['L000001']; call inside the write transaction."""
+    with database.atomic():
+        query = (CodeSequence.update(value=CodeSequence.value + count)
+                 .where(CodeSequence.prefix == prefix)
+                 .returning(CodeSequence.value))
+        rows = list(query.execute())
+        if not rows:
+            CodeSequence.insert(prefix=prefix, value=0).on_conflict_ignore().execute()
+            rows = list(query.execute())
+        last = rows[0].value
+    return [f'{prefix}{n:0{width}d}' for n in range(last - count + 1, last + 1)]
+
+
+def next_code(prefix):
+    return reserve_codes(prefix, 1)[0]
+
+
+class MoneyField(DecimalField):
+    """An amount of money: Decimal with two places, rounded half-up on the way in."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault('max_digits', 18)
+        kwargs.setdefault('decimal_places', 2)
+        kwargs.setdefault('auto_round', True)
+        kwargs.setdefault('default', 0)
+        super().__init__(*args, **kwargs)
+
+
+def describe(model, plural=False):
+    """Return the English name of a model for messages, e.g. 'payment plans'."""
+    name = getattr(model, 'label', None) or model.__name__
+    return getattr(model, 'label_plural', name + 's') if plural else name
+
+
+class BaseModel(Model):
+    """Every business table: a unique code, timestamps, author and a version for optimistic locking."""
+    code = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow, index=True)
+    updated_at = DateTimeField(default=utcnow, index=True)
+    created_by = CharField(max_length=80, null=True)
+    version = IntegerField(default=1)
+
+    code_prefix = 'X'
+    label = None
+    # Backrefs deleted together with the record (its own lines); all others refuse the delete.
+    owned = ()
+
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+    def __str__(self):
+        name = getattr(self, 'name', None) or getattr(self, 'title', None)
+        return f'{self.code} {name}' if name else str(self.code)
+
+    @classmethod
+    def by_code(cls, code):
+        return cls.get_or_none(cls.code == code)
+
+    def field_values(self):
+        """Return the stored values by field name (foreign keys as ids)."""
+        return {name: self.__data__.get(name) for name in self._meta.fields}
+
+    def _check_code(self):
+        model = type(self)
+        query = model.select(model.id).where(model.code == self.code)
+        if self.id is not None:
+            query = query.where(model.id != self.id)
+        if query.exists():
+            raise DuplicateCodeError(
+                f'{describe(model)} code {self.code} is already used by another record; '
+                f'choose a different code or leave it empty to get a new one.',
+                code=self.code)
+
+    def save(self, force_insert=False, only=None):
+        """Insert, or update only if nobody saved a newer version meanwhile."""
+        model = type(self)
+        with database.atomic():
+            if not self.code:
+                self.code = next_code(self.code_prefix)
+            else:
+                self._check_code()
+            now = utcnow()
+            if self.id is None or force_insert:
+                self.created_at = self.created_at or now
+                self.updated_at = now
+                self.version = 1
+                try:
+                    return super().save(force_insert=force_insert, only=only)
+                except IntegrityError as exc:
+                    raise _integrity_message(model, exc) from None
+            expected = self.version
+            fields = only or self.dirty_fields or list(self._meta.sorted_fields)
+            values = {f: self.__data__.get(f.name) for f in fields
+                      if not f.primary_key and f.name not in ('version', 'created_at')}
+            values[model.updated_at] = now
+            values[model.version] = expected + 1
+            try:
+                rows = (model.update(values)
+                        .where((model.id == self.id) & (model.version == expected))
+                        .execute())
+            except IntegrityError as exc:
+                raise _integrity_message(model, exc) from None
+            if rows != 1:
+                current = model.get_or_none(model.id == self.id)
+                if current is None:
+                    raise ConflictError(
+                        f'{describe(model)} {self.code} was deleted by someone else; reload the list.')
+                changed = {f.name: (current.__data__.get(f.name), self.__data__.get(f.name))
+                           for f in fields if not f.primary_key
+                           and f.name not in ('version', 'updated_at', 'created_at')
+                           and current.__data__.get(f.name) != self.__data__.get(f.name)}
+                raise ConflictError(
+                    f'{describe(model)} {self.code} changed since you opened it '
+                    f'(version {current.version}, yours {expected}); reload it, re-apply your change '
+                    f'and save again. Nothing was saved.',
+                    current={k: v[0] for k, v in changed.items()},
+                    attempted={k: v[1] for k, v in changed.items()})
+            self.updated_at = now
+            self.version = expected + 1
+            self._dirty.clear()
+            return rows
+
+    def dependents(self):
+        """Return {English name: count} of records that still point at this one."""
+        found = {}
+        for fk, model in self._meta.backrefs.items():
+            if fk.backref in self.owned or model is type(self) and fk.name == 'id':
+                continue
+            count = model.select(fn.COUNT(model._meta.primary_key)).where(fk == self.id).scalar()
+            if count:
+                key = describe(model, plural=count != 1)
+                found[key] = found.get(key, 0) + count
+        return found
+
+    def delete_instance(self, recursive=False, delete_nullable=False):
+        """Delete this record and its own lines; refuse while anything else refers to it."""
+        model = type(self)
+        with database.atomic():
+            found = self.dependents()
+            if found:
+                listed = ', '.join(f'{n} {name}' for name, n in sorted(found.items()))
+                raise DeleteRefused(
+                    f'{describe(model)} {self.code} cannot be deleted: {listed} still refer to it. '
+                    f'Delete or reassign those first.', dependents=found)
+            for row in self.owned_rows():
+                row.delete_instance()
+            return model.delete().where(model.id == self.id).execute()
+
+    def owned_rows(self):
+        """Return the rows of this record's own lines (deleted with it)."""
+        rows = []
+        for fk, child in self._meta.backrefs.items():
+            if fk.backref in self.owned:
+                rows.extend(child.select().where(fk == self.id))
+        return rows
+
+
+def _integrity_message(model, exc):
+    text = str(exc).lower()
+    if 'unique' in text or 'duplicate' in text:
+        return DuplicateCodeError(
+            f'This {describe(model)} duplicates an existing one ({exc.args[0] if exc.args else exc}); '
+            f'change the value that must be unique.')
+    if 'foreign key' in text:
+        return DeleteRefused(
+            f'This {describe(model)} refers to a record that does not exist or is still referred to; '
+            f'check the linked records.')
+    if 'not null' in text or 'null value' in text:
+        return ValidationError(
+            f'A required field of the {describe(model)} is empty ({exc}); fill it in.')
+    return ValidationError(f'The {describe(model)} could not be saved: {exc}.')

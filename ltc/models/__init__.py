@@ -1,0 +1,32 @@
+"""All tables, imported in dependency order; ALL_MODELS is what migrations and tests compare."""
+from peewee import sort_models
+
+from ..db import CodeSequence
+from .activities import CareTask, Document, FollowUp, Reminder
+from .audit import AuditLog
+from .catalog import Product, ProductCategory, ProductPlan
+from .contracts import Contract, ContractApproval, ContractLine, DeliveryMilestone
+from .customers import Campaign, Contact, Customer, PublicPool
+from .leads import AssignmentRule, GradingRule, Lead
+from .opportunities import (DecisionRole, Opportunity, OpportunityContact, OpportunityProduct,
+                            Stage, StageHistory)
+from .org import Department, Role, Setting, Target, User
+from .quotes import Quote, QuoteLine
+from .receivables import Payment, PaymentPlan
+
+ALL_MODELS = sort_models([
+    CodeSequence, AuditLog,
+    Department, Role, User, Target, Setting,
+    ProductCategory, Product, ProductPlan,
+    PublicPool, Customer, Contact, Campaign,
+    Lead, GradingRule, AssignmentRule,
+    Stage, Opportunity, StageHistory, OpportunityProduct, DecisionRole, OpportunityContact,
+    Quote, QuoteLine,
+    Contract, ContractLine, ContractApproval, DeliveryMilestone,
+    PaymentPlan, Payment,
+    FollowUp, CareTask, Document, Reminder,
+])
+BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog)]
+MODELS_BY_NAME = {m.__name__: m for m in ALL_MODELS}
+
+__all__ = ['ALL_MODELS', 'BUSINESS_MODELS', 'MODELS_BY_NAME'] + list(MODELS_BY_NAME)

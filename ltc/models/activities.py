@@ -1,0 +1,70 @@
+"""Activities around customers: follow-ups, customer care, documents and reminders."""
+from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+                    IntegerField, TextField)
+
+from ..db import BaseModel
+from . import choices as C
+from .contracts import Contract
+from .customers import Contact, Customer
+from .fields import ChoiceField
+from .leads import Lead
+from .opportunities import Opportunity
+from .org import User
+
+
+class FollowUp(BaseModel):
+    code_prefix = 'F'
+    label = 'follow-up'
+    customer = ForeignKeyField(Customer, null=True, backref='followups')
+    contact = ForeignKeyField(Contact, null=True, backref='followups')
+    lead = ForeignKeyField(Lead, null=True, backref='followups')
+    opportunity = ForeignKeyField(Opportunity, null=True, backref='followups')
+    kind = ChoiceField(C.FOLLOWUP_KINDS, default='call')
+    happened_at = DateTimeField(index=True)
+    summary = TextField(default='')
+    next_contact_on = DateField(null=True, index=True)
+    owner = ForeignKeyField(User, null=True, backref='followups')
+    is_major = BooleanField(default=False)
+
+
+class CareTask(BaseModel):
+    code_prefix = 'CC'
+    label = 'care task'
+    customer = ForeignKeyField(Customer, backref='care_tasks')
+    contact = ForeignKeyField(Contact, null=True, backref='care_tasks')
+    contract = ForeignKeyField(Contract, null=True, backref='care_tasks')
+    kind = ChoiceField(C.CARE_KINDS, default='return_visit')
+    due_on = DateField(index=True)
+    status = ChoiceField(C.TASK_STATUSES, default='open')
+    done_at = DateTimeField(null=True)
+    satisfaction = IntegerField(null=True)  # 1-5
+    owner = ForeignKeyField(User, null=True, backref='care_tasks')
+    notes = TextField(null=True)
+
+
+class Document(BaseModel):
+    """A file attached to any record, named by its table and code."""
+    code_prefix = 'DOC'
+    label = 'document'
+    title = CharField(max_length=200)
+    entity = CharField(max_length=60, index=True)
+    entity_code = CharField(max_length=64, index=True)
+    filename = CharField(max_length=255)
+    content_type = CharField(max_length=120, default='application/octet-stream')
+    size = IntegerField(default=0)
+    storage_key = CharField(max_length=255)
+    uploaded_by = ForeignKeyField(User, null=True, backref='documents')
+
+
+class Reminder(BaseModel):
+    """An item in a user's reminders inbox; dedupe_key keeps generation idempotent."""
+    code_prefix = 'RM'
+    label = 'reminder'
+    user = ForeignKeyField(User, backref='reminders')
+    kind = ChoiceField(C.REMINDER_KINDS)
+    entity = CharField(max_length=60)
+    entity_code = CharField(max_length=64)
+    message = CharField(max_length=500)
+    due_on = DateField(null=True, index=True)
+    read_at = DateTimeField(null=True)
+    dedupe_key = CharField(max_length=200, unique=True)

@@ -1,0 +1,229 @@
+"""Every fixed list of choices, with its English and Chinese labels, in one place."""
+
+
+class Choices:
+    """An ordered set of (value, English label, Chinese label)."""
+
+    def __init__(self, *items):
+        self.items = items
+        self.values = tuple(v for v, _, _ in items)
+        self._labels = {v: (en, zh) for v, en, zh in items}
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __contains__(self, value):
+        return value in self._labels
+
+    def label(self, value, lang='en'):
+        pair = self._labels.get(value)
+        if pair is None:
+            return '' if value is None else str(value)
+        return pair[1] if lang.startswith('zh') else pair[0]
+
+    def pairs(self, lang='en'):
+        """Return [(value, label)] for form choices."""
+        return [(v, self.label(v, lang)) for v in self.values]
+
+    def lookup(self, text):
+        """Return the value whose code or label (either language) is TEXT, or None."""
+        if text is None:
+            return None
+        key = str(text).strip().lower()
+        for value, en, zh in self.items:
+            if key in (value.lower(), en.lower(), zh.lower()):
+                return value
+        return None
+
+    @property
+    def max_length(self):
+        return max(len(v) for v in self.values)
+
+
+ROLES = Choices(
+    ('admin', 'Administrator', '管理员'),
+    ('manager', 'Sales manager', '销售经理'),
+    ('sales', 'Sales', '销售'),
+    ('ops', 'Operations', '运营'),
+    ('finance', 'Finance', '财务'),
+)
+DATA_SCOPES = Choices(
+    ('own', 'Own records', '本人'),
+    ('own_sub', 'Own and subordinates', '本人及下属'),
+    ('department', 'Department', '本部门'),
+    ('department_tree', 'Department and below', '本部门及下级部门'),
+    ('all', 'Everything', '全部'),
+)
+LANGUAGES = Choices(('zh_Hans_CN', 'Simplified Chinese', '简体中文'), ('en', 'English', '英文'))
+INDUSTRIES = Choices(
+    ('manufacturing', 'Manufacturing', '制造业'),
+    ('finance', 'Finance', '金融'),
+    ('energy', 'Energy', '能源'),
+    ('telecom', 'Telecom', '电信运营商'),
+    ('government', 'Government', '政府'),
+    ('education', 'Education', '教育'),
+    ('healthcare', 'Healthcare', '医疗'),
+    ('transport', 'Transport', '交通'),
+    ('retail', 'Retail', '零售'),
+    ('internet', 'Internet', '互联网'),
+    ('other', 'Other', '其他'),
+)
+COMPANY_SIZES = Choices(
+    ('micro', 'Under 20 staff', '20人以下'),
+    ('small', '20-99 staff', '20-99人'),
+    ('medium', '100-499 staff', '100-499人'),
+    ('large', '500-1999 staff', '500-1999人'),
+    ('xlarge', '2000+ staff', '2000人以上'),
+)
+CUSTOMER_KINDS = Choices(
+    ('enterprise', 'Enterprise', '企业客户'),
+    ('group', 'Group', '集团客户'),
+)
+CUSTOMER_LEVELS = Choices(
+    ('strategic', 'Strategic', '战略客户'),
+    ('key', 'Key', '重点客户'),
+    ('general', 'General', '普通客户'),
+    ('potential', 'Potential', '潜在客户'),
+)
+SOURCES = Choices(
+    ('exhibition', 'Exhibition', '展会'),
+    ('seminar', 'Seminar', '研讨会'),
+    ('website', 'Website', '官网'),
+    ('online', 'Online customer service', '在线客服'),
+    ('referral', 'Referral', '转介绍'),
+    ('cold_call', 'Cold call', '陌生拜访'),
+    ('import', 'Import', '导入'),
+    ('sheet', 'Shared sheet', '共享表格'),
+    ('other', 'Other', '其他'),
+)
+LEAD_STATUSES = Choices(
+    ('new', 'New', '新建'),
+    ('assigned', 'Assigned', '已分配'),
+    ('contacted', 'Contacted', '已联系'),
+    ('qualified', 'Qualified', '已验证'),
+    ('converted', 'Converted', '已转化'),
+    ('disqualified', 'Disqualified', '已作废'),
+)
+LEAD_GRADES = Choices(
+    ('ungraded', 'Ungraded', '未评级'),
+    ('high', 'High-value', '高价值'),
+    ('general', 'General', '一般'),
+    ('worthless', 'Worthless', '无价值'),
+)
+ASSIGN_METHODS = Choices(
+    ('user', 'To a user', '指定人员'),
+    ('round_robin', 'Round-robin in department', '部门内轮流'),
+    ('least_loaded', 'Least loaded in department', '部门内负载最低'),
+)
+GRADING_FIELDS = Choices(
+    ('industry', 'Industry', '行业'),
+    ('region', 'Province', '省份'),
+    ('source', 'Source', '来源'),
+    ('campaign', 'Campaign', '市场活动'),
+    ('budget', 'Budget at least', '预算不低于'),
+    ('company_size', 'Company size', '企业规模'),
+    ('has_contact', 'Has phone or e-mail', '有电话或邮箱'),
+    ('no_contact', 'No phone and no e-mail', '无电话且无邮箱'),
+)
+PRIORITIES = Choices(('high', 'High', '高'), ('medium', 'Medium', '中'), ('low', 'Low', '低'))
+ATTITUDES = Choices(
+    ('supporter', 'Supporter', '支持者'),
+    ('neutral', 'Neutral', '中立'),
+    ('opponent', 'Opponent', '反对者'),
+)
+INFLUENCE = Choices(('high', 'High', '高'), ('medium', 'Medium', '中'), ('low', 'Low', '低'))
+FOLLOWUP_KINDS = Choices(
+    ('call', 'Call', '电话'),
+    ('visit', 'Visit', '拜访'),
+    ('meeting', 'Meeting', '会议'),
+    ('email', 'E-mail', '邮件'),
+    ('message', 'Message', '消息'),
+)
+CARE_KINDS = Choices(
+    ('return_visit', 'Return visit', '回访'),
+    ('satisfaction', 'Satisfaction survey', '满意度调查'),
+    ('birthday', 'Birthday', '生日关怀'),
+    ('holiday', 'Holiday', '节日关怀'),
+)
+TASK_STATUSES = Choices(
+    ('open', 'Open', '待办'),
+    ('done', 'Done', '已完成'),
+    ('cancelled', 'Cancelled', '已取消'),
+)
+CAMPAIGN_STATUSES = Choices(
+    ('planned', 'Planned', '计划中'),
+    ('running', 'Running', '进行中'),
+    ('finished', 'Finished', '已结束'),
+)
+PRODUCT_STATUSES = Choices(
+    ('active', 'On sale', '在售'),
+    ('inactive', 'Not on sale', '停售'),
+    ('discontinued', 'Discontinued', '已停产'),
+)
+QUOTE_STATUSES = Choices(
+    ('draft', 'Draft', '草稿'),
+    ('sent', 'Sent', '已发送'),
+    ('accepted', 'Accepted', '已接受'),
+    ('rejected', 'Rejected', '已拒绝'),
+    ('expired', 'Expired', '已过期'),
+)
+CONTRACT_STATUSES = Choices(
+    ('draft', 'Draft', '草稿'),
+    ('pending_approval', 'Pending approval', '审批中'),
+    ('effective', 'Effective', '已生效'),
+    ('executing', 'Executing', '执行中'),
+    ('completed', 'Completed', '已完成'),
+    ('terminated', 'Terminated', '已终止'),
+    ('expired', 'Expired', '已过期'),
+)
+APPROVAL_DECISIONS = Choices(
+    ('pending', 'Pending', '待审批'),
+    ('approved', 'Approved', '已批准'),
+    ('rejected', 'Rejected', '已驳回'),
+)
+MILESTONE_STATUSES = Choices(
+    ('planned', 'Planned', '计划中'),
+    ('delivered', 'Delivered', '已交付'),
+    ('accepted', 'Accepted', '已验收'),
+)
+PLAN_TRIGGERS = Choices(
+    ('date', 'By date', '按日期'),
+    ('milestone', 'On milestone acceptance', '按里程碑验收'),
+)
+PLAN_STATUSES = Choices(
+    ('pending', 'Pending', '待回款'),
+    ('partial', 'Partially paid', '部分回款'),
+    ('paid', 'Paid', '已回款'),
+    ('overdue', 'Overdue', '已逾期'),
+    ('void', 'Void', '已作废'),
+)
+PAYMENT_METHODS = Choices(
+    ('bank_transfer', 'Bank transfer', '银行转账'),
+    ('acceptance_bill', 'Acceptance bill', '承兑汇票'),
+    ('cheque', 'Cheque', '支票'),
+    ('cash', 'Cash', '现金'),
+)
+TARGET_KINDS = Choices(
+    ('sales', 'Contracted amount', '签约目标'),
+    ('collection', 'Collection', '回款目标'),
+)
+REMINDER_KINDS = Choices(
+    ('followup_due', 'Follow-up due', '待跟进'),
+    ('lead_waiting', 'Lead waiting', '线索待处理'),
+    ('pool_warning', 'About to return to pool', '即将掉入公海'),
+    ('contract_expiring', 'Contract expiring', '合同即将到期'),
+    ('payment_due', 'Payment due', '回款到期'),
+    ('payment_overdue', 'Payment overdue', '回款逾期'),
+    ('care_task', 'Care task', '客户关怀'),
+)
+AUDIT_SOURCES = Choices(
+    ('admin', 'Admin', '管理后台'),
+    ('cli', 'Command line', '命令行'),
+    ('import', 'Import', '导入'),
+    ('sync', 'Sync', '同步'),
+    ('job', 'Job', '定时任务'),
+    ('system', 'System', '系统'),
+)
+GENDERS = Choices(('male', 'Male', '男'), ('female', 'Female', '女'), ('unknown', 'Unknown', '-'))
+CURRENCIES = Choices(('CNY', 'Renminbi', '人民币'), ('USD', 'US dollar', '美元'),
+                     ('EUR', 'Euro', '欧元'), ('HKD', 'Hong Kong dollar', '港币'))

@@ -1,0 +1,1 @@
+"""The operations of the LTC process; admin, CLI, sync and jobs all call these."""

@@ -1,0 +1,102 @@
+"""The one write path: save or delete a record and record who changed what, in one transaction."""
+import contextlib
+import contextvars
+import datetime
+import decimal
+import json
+
+from ..db import database, utcnow
+from ..models.audit import AuditLog
+from ..models.choices import AUDIT_SOURCES
+
+_context = contextvars.ContextVar('ltc_actor', default=('system', 'system', None))
+IGNORED = frozenset({'updated_at', 'version', 'created_at'})
+SECRET = frozenset({'password_hash'})
+
+
+@contextlib.contextmanager
+def acting_as(actor, source, batch=None):
+    """Attribute every write inside the block to ACTOR (a User or a name) from SOURCE."""
+    if source not in AUDIT_SOURCES:
+        raise ValueError(f'unknown audit source {source!r}')
+    name = getattr(actor, 'username', None) or str(actor)
+    token = _context.set((name, source, batch))
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def current():
+    """Return (actor name, source, batch) of the running operation."""
+    return _context.get()
+
+
+def _plain(value):
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
+
+
+def diff(before, after):
+    """Return {field: [before, after]} for the fields whose value changed."""
+    out = {}
+    for key in sorted(after.keys() | before.keys()):
+        if key in IGNORED or key == 'id':
+            continue
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            out[key] = ['***', '***'] if key in SECRET else [_plain(old), _plain(new)]
+    return out
+
+
+def record(entity, code, action, changes, note=None):
+    """Write one audit row for a change made by the current actor."""
+    actor, source, batch = current()
+    return AuditLog.create(actor=actor, source=source, entity=entity, entity_code=code or '',
+                           action=action, changes=json.dumps(changes, ensure_ascii=False),
+                           batch=batch, note=note)
+
+
+def record_many(rows):
+    """Write audit rows in bulk: each row is (entity, code, action, changes)."""
+    actor, source, batch = current()
+    now = utcnow()
+    payload = [{'at': now, 'actor': actor, 'source': source, 'entity': e, 'entity_code': c,
+                'action': a, 'changes': json.dumps(ch, ensure_ascii=False), 'batch': batch}
+               for e, c, a, ch in rows]
+    for start in range(0, len(payload), 500):
+        AuditLog.insert_many(payload[start:start + 500]).execute()
+
+
+def save(instance, action=None, note=None):
+    """Save INSTANCE (insert or versioned update) and audit the changed fields."""
+    model = type(instance)
+    with database.atomic():
+        if instance.id is None:
+            before = {}
+            instance.created_by = instance.created_by or current()[0]
+            action = action or 'create'
+        else:
+            row = model.select().where(model.id == instance.id).dicts().get_or_none()
+            before = row or {}
+            action = action or 'update'
+        instance.save()
+        changes = diff(before, instance.field_values())
+        if changes or action != 'update':
+            record(model.__name__, instance.code, action, changes, note)
+    return instance
+
+
+def delete(instance, note=None):
+    """Delete INSTANCE and its own lines, auditing each; refused while others refer to it."""
+    model = type(instance)
+    with database.atomic():
+        if instance.dependents():
+            instance.delete_instance()   # raises DeleteRefused naming the dependents
+        for child in instance.owned_rows():
+            record(type(child).__name__, child.code, 'delete', diff(child.field_values(), {}), note)
+        record(model.__name__, instance.code, 'delete', diff(instance.field_values(), {}), note)
+        instance.delete_instance()

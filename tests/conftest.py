@@ -1,0 +1,89 @@
+"""Fixtures: a fresh database per test on SQLite (a file) and, when configured, PostgreSQL."""
+import os
+import shutil
+
+import pytest
+
+from ltc import create_app, db as db_module
+from ltc import migrate
+from ltc.models import ALL_MODELS
+from ltc.services.reference import ensure_reference_data
+
+PG_URL = os.environ.get('LTC_TEST_DATABASE_URL')
+BACKENDS = ['sqlite'] + (['postgres'] if PG_URL else [])
+
+
+def _prepare(url):
+    """Bind URL, migrate it and add reference data; leave the connection closed."""
+    database = db_module.bind(url)
+    with database.connection_context():
+        migrate.upgrade()
+        ensure_reference_data()
+    database.close_all() if hasattr(database, 'close_all') else None
+
+
+@pytest.fixture(scope='session')
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp('template') / 'ltc.db'
+    _prepare(f'sqlite:///{path}')
+    return path
+
+
+@pytest.fixture(scope='session')
+def postgres_ready():
+    database = db_module.bind(PG_URL)
+    with database.connection_context():
+        database.execute_sql('DROP SCHEMA public CASCADE')
+        database.execute_sql('CREATE SCHEMA public')
+    _prepare(PG_URL)
+    return PG_URL
+
+
+def _reset_postgres(url):
+    database = db_module.bind(url)
+    tables = ', '.join(f'"{m._meta.table_name}"' for m in ALL_MODELS)
+    with database.connection_context():
+        database.execute_sql(f'TRUNCATE {tables} RESTART IDENTITY CASCADE')
+        ensure_reference_data()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    """URL of an empty, migrated database holding only reference data."""
+    if request.param == 'sqlite':
+        path = tmp_path / 'ltc.db'
+        shutil.copy(request.getfixturevalue('sqlite_template'), path)
+        return f'sqlite:///{path}'
+    url = request.getfixturevalue('postgres_ready')
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    app = create_app({'DATABASE_URL': db_url, 'INSTANCE_PATH': str(tmp_path / 'instance'),
+                      'LTC_ENV': 'testing', 'SECRET_KEY': 'test-secret-key-' + 'x' * 32})
+    app.config['TESTING'] = True
+    yield app
+    database = db_module.database.obj
+    if not database.is_closed():
+        database.close()
+    if hasattr(database, 'close_all'):
+        database.close_all()
+
+
+@pytest.fixture
+def db(app):
+    """An open connection to the test database, acting as the 'tester' user."""
+    from ltc.services import audit
+    database = db_module.database
+    database.connect(reuse_if_open=True)
+    with audit.acting_as('tester', 'cli'):
+        yield database
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,56 @@
+"""`flask ltc user ...`: create users and reset passwords from prompts, stdin or generated."""
+from werkzeug.security import check_password_hash
+
+from ltc.models import AuditLog, User
+
+
+def test_user_create_from_stdin_stores_a_hash(runner, db):
+    result = runner.invoke(args=['ltc', 'user', 'create', 'li.lei', '--role', 'sales', '--password-stdin'],
+                           input='correct horse battery\n')
+    assert result.exit_code == 0, result.output
+    user = User.get(User.username == 'li.lei')
+    assert user.password_hash != 'correct horse battery'
+    assert check_password_hash(user.password_hash, 'correct horse battery')
+    assert user.role.name == 'sales'
+    row = AuditLog.get(AuditLog.entity == 'User', AuditLog.entity_code == user.code)
+    assert row.source == 'cli' and 'correct horse' not in row.changes and user.password_hash not in row.changes
+
+
+def test_user_create_generated_password_is_printed_once(runner, db):
+    result = runner.invoke(args=['ltc', 'user', 'create', 'han.meimei', '--role', 'finance', '--generate'])
+    assert result.exit_code == 0, result.output
+    password = result.output.split('password: ')[1].split()[0]
+    assert check_password_hash(User.get(User.username == 'han.meimei').password_hash, password)
+
+
+def test_user_create_prompt(runner, db):
+    result = runner.invoke(args=['ltc', 'user', 'create', 'wang', '--role', 'ops'],
+                           input='a-long-password\na-long-password\n')
+    assert result.exit_code == 0, result.output
+    assert User.get(User.username == 'wang').role.name == 'ops'
+
+
+def test_user_errors_are_one_sentence(runner, db):
+    ok = runner.invoke(args=['ltc', 'user', 'create', 'dup', '--role', 'sales', '--password-stdin'],
+                       input='long-enough-pw\n')
+    assert ok.exit_code == 0, ok.output
+    again = runner.invoke(args=['ltc', 'user', 'create', 'dup', '--role', 'sales', '--password-stdin'],
+                          input='long-enough-pw\n')
+    assert again.exit_code == 1 and 'already exists' in again.output and 'Traceback' not in again.output
+    short = runner.invoke(args=['ltc', 'user', 'create', 'x', '--role', 'sales', '--password-stdin'],
+                          input='short\n')
+    assert short.exit_code == 1 and 'too short' in short.output
+    nodept = runner.invoke(args=['ltc', 'user', 'create', 'y', '--role', 'sales', '--department', 'Nowhere',
+                                 '--password-stdin'], input='long-enough-pw\n')
+    assert nodept.exit_code == 1 and "Department 'Nowhere' does not exist" in nodept.output
+    assert not User.select().where(User.username.in_(['x', 'y'])).exists()
+
+
+def test_user_passwd(runner, db):
+    runner.invoke(args=['ltc', 'user', 'create', 'zhao', '--role', 'manager', '--password-stdin'],
+                  input='first-password\n')
+    result = runner.invoke(args=['ltc', 'user', 'passwd', 'zhao', '--password-stdin'], input='second-password\n')
+    assert result.exit_code == 0, result.output
+    assert check_password_hash(User.get(User.username == 'zhao').password_hash, 'second-password')
+    missing = runner.invoke(args=['ltc', 'user', 'passwd', 'nobody', '--password-stdin'], input='second-password\n')
+    assert missing.exit_code == 1 and 'no user' in missing.output

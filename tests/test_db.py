@@ -1,0 +1,110 @@
+"""The base model: codes, optimistic locking, refused deletes, connection settings."""
+import pytest
+
+from ltc import db as db_module
+from ltc.errors import ConflictError, DeleteRefused, DuplicateCodeError
+from ltc.models import AuditLog, Contact, Customer, Lead
+from ltc.services import audit
+
+from .factories import (make_contact, make_contract, make_contract_line, make_customer, make_lead,
+                        make_opportunity)
+
+
+def test_codes_are_generated_unique_and_readable(db):
+    leads = [make_lead() for _ in range(3)]
+    codes = [lead.code for lead in leads]
+    assert len(set(codes)) == 3
+    assert all(c.startswith('L') and c[1:].isdigit() for c in codes)
+
+
+def test_duplicate_code_is_refused_with_a_clear_message(db):
+    first = make_customer(code='C-ACME')
+    with pytest.raises(DuplicateCodeError, match='C-ACME is already used'):
+        make_customer(code='C-ACME')
+    assert Customer.select().where(Customer.code == 'C-ACME').count() == 1
+    other = make_customer()
+    other.code = first.code
+    with pytest.raises(DuplicateCodeError):
+        audit.save(other)
+    assert Customer.get_by_id(other.id).code != first.code
+
+
+def test_stale_version_raises_conflict_and_changes_nothing(db):
+    lead = make_lead(company='原名')
+    mine = Lead.get_by_id(lead.id)
+    theirs = Lead.get_by_id(lead.id)
+    theirs.company = '他们改的'
+    audit.save(theirs)
+    mine.company = '我改的'
+    audit_rows = AuditLog.select().count()
+    with pytest.raises(ConflictError, match='changed since you opened it') as info:
+        audit.save(mine)
+    assert info.value.current == {'company': '他们改的'}
+    assert info.value.attempted == {'company': '我改的'}
+    fresh = Lead.get_by_id(lead.id)
+    assert fresh.company == '他们改的' and fresh.version == 2
+    assert AuditLog.select().count() == audit_rows
+
+
+def test_update_bumps_version(db):
+    lead = make_lead()
+    assert lead.version == 1
+    lead.company = 'x'
+    audit.save(lead)
+    assert lead.version == 2 and Lead.get_by_id(lead.id).version == 2
+
+
+def test_delete_refused_names_dependents(db):
+    customer = make_customer()
+    make_contact(customer=customer)
+    make_contact(customer=customer)
+    make_opportunity(customer=customer)
+    with pytest.raises(DeleteRefused) as info:
+        audit.delete(customer)
+    message = str(info.value)
+    assert '2 contacts' in message and '1 opportunity' in message
+    assert Customer.get_or_none(Customer.id == customer.id) is not None
+    assert Contact.select().where(Contact.customer == customer).count() == 2
+
+
+def test_delete_removes_own_lines_and_audits_each(db):
+    line = make_contract_line()
+    contract = line.contract
+    audit.delete(contract)
+    deleted = {(r.entity, r.action) for r in AuditLog.select().where(AuditLog.action == 'delete')}
+    assert deleted == {('Contract', 'delete'), ('ContractLine', 'delete')}
+
+
+def test_database_refuses_orphans_even_without_the_helper(db):
+    contact = make_contact()
+    with pytest.raises(Exception):
+        with db.atomic():
+            Customer.delete().where(Customer.id == contact.customer_id).execute()
+    assert Customer.get_or_none(Customer.id == contact.customer_id) is not None
+
+
+def test_sqlite_connection_settings(tmp_path):
+    database = db_module.make_database(f'sqlite:///{tmp_path}/x.db')
+    with database.connection_context():
+        assert database.execute_sql('PRAGMA journal_mode').fetchone()[0] == 'wal'
+        assert database.execute_sql('PRAGMA foreign_keys').fetchone()[0] == 1
+        assert database.execute_sql('PRAGMA busy_timeout').fetchone()[0] >= 5000
+    assert database._lock_type == 'IMMEDIATE'
+
+
+def test_postgres_url_is_pooled():
+    from playhouse.pool import PooledPostgresqlDatabase
+    database = db_module.make_database('postgresql://postgres@127.0.0.1:5432/ltc')
+    assert isinstance(database, PooledPostgresqlDatabase)
+
+
+@pytest.mark.parametrize('url', ['mysql://x/y', 'sqlite://', 'sqlite:///:memory:'])
+def test_unsupported_urls_are_refused_clearly(url):
+    from ltc.errors import ConfigError
+    with pytest.raises(ConfigError, match='LTC_DATABASE_URL'):
+        db_module.make_database(url)
+
+
+def test_contract_code_can_be_the_customers_own_number(db):
+    contract = make_contract(code='2026-SH-0042')
+    assert contract.code == '2026-SH-0042'
