@@ -1,0 +1,101 @@
+"""Row-level data scope: which records a user may see, as one filter per model."""
+from peewee import Value
+
+from ..models import (CareTask, Contact, Contract, ContractApproval, ContractLine, Customer,
+                      DeliveryMilestone, Document, FollowUp, Lead, Opportunity, OpportunityContact,
+                      OpportunityProduct, Payment, PaymentPlan, Quote, QuoteLine, Reminder,
+                      StageHistory, Target, User)
+
+# Models scoped through a parent record: model -> (foreign key, parent model).
+THROUGH_PARENT = {
+    Contact: (Contact.customer, Customer),
+    CareTask: (CareTask.customer, Customer),
+    ContractLine: (ContractLine.contract, Contract),
+    ContractApproval: (ContractApproval.contract, Contract),
+    DeliveryMilestone: (DeliveryMilestone.contract, Contract),
+    PaymentPlan: (PaymentPlan.contract, Contract),
+    Payment: (Payment.contract, Contract),
+    QuoteLine: (QuoteLine.quote, Quote),
+    OpportunityContact: (OpportunityContact.opportunity, Opportunity),
+    OpportunityProduct: (OpportunityProduct.opportunity, Opportunity),
+    StageHistory: (StageHistory.opportunity, Opportunity),
+}
+# Models with their own owner (and department) columns.
+OWNED = {Customer, Lead, Opportunity, Quote, Contract, FollowUp}
+FINANCE_MODELS = {Contract, ContractLine, ContractApproval, DeliveryMilestone, PaymentPlan, Payment}
+# Reference and settings tables everyone may read (writing them is a permission question, not scope).
+EVERYONE = 'everyone'
+
+
+def role_of(user):
+    return user.role.name if user is not None else None
+
+
+def visible_user_ids(user):
+    """Return the ids of users whose records USER may see, or None for everyone."""
+    role = role_of(user)
+    if role in ('admin', 'ops'):
+        return None
+    if role == 'manager' and user.department_id:
+        from ..models import Department
+        dept_ids = Department.get_by_id(user.department_id).subtree_ids()
+        ids = [u.id for u in User.select(User.id).where(User.department.in_(dept_ids))]
+        return set(ids) | {user.id}
+    return {user.id}
+
+
+def _department_ids(user):
+    if role_of(user) == 'manager' and user.department_id:
+        from ..models import Department
+        return Department.get_by_id(user.department_id).subtree_ids()
+    return []
+
+
+def condition(model, user):
+    """Return a peewee expression selecting the rows of MODEL that USER may see."""
+    role = role_of(user)
+    if user is None or not user.active:
+        return Value(False)
+    if role in ('admin', 'ops'):
+        return Value(True)
+    if role == 'finance':
+        if model in FINANCE_MODELS:
+            return Value(True)
+        if model is Customer:
+            return Customer.id.in_(Contract.select(Contract.customer))
+        if model in OWNED:
+            return Value(False)
+    if model in THROUGH_PARENT:
+        fk, parent = THROUGH_PARENT[model]
+        return fk.in_(parent.select(parent.id).where(condition(parent, user)))
+    if model in OWNED:
+        users = visible_user_ids(user)
+        expr = model.owner.in_(users)
+        if model is Customer:
+            expr = expr | Customer.owner.is_null()   # the public pool
+        departments = _department_ids(user)
+        if departments and hasattr(model, 'department'):
+            expr = expr | model.department.in_(departments)
+        return expr
+    return _own_only(model, user)
+
+
+def _own_only(model, user):
+    if model is Reminder:
+        return Reminder.user == user.id
+    if model is Target:
+        users = visible_user_ids(user)
+        return Target.user.in_(users) | Target.department.in_(_department_ids(user) or [0])
+    if model is Document:
+        return Document.uploaded_by == user.id
+    return Value(True)
+
+
+def scoped(query, model, user):
+    """Narrow QUERY over MODEL to the rows USER may see."""
+    return query.where(condition(model, user))
+
+
+def can_see(instance, user):
+    model = type(instance)
+    return model.select(model.id).where(model.id == instance.id, condition(model, user)).exists()
