@@ -16,7 +16,9 @@ def create_app(config=None):
 
     from . import cli
     cli.init_app(app)
-    from . import web
+    from . import health, logs, web
+    logs.init_app(app)
+    health.init_app(app)
     web.init_app(app)
     return app
 

@@ -132,5 +132,28 @@ def setup(demo):
     click.echo('ready')
 
 
+@ltc.command('backup')
+@click.argument('out', type=click.Path(dir_okay=False))
+def backup_command(out):
+    """Write a consistent backup of the database to OUT."""
+    from flask import current_app
+    from .backup import backup
+    size = backup(out, current_app.config['DATABASE_URL'])
+    click.echo(f'backup written to {out} ({size:,} bytes)')
+
+
+@ltc.command('restore')
+@click.argument('path', type=click.Path(dir_okay=False))
+@click.option('--yes', is_flag=True, help='Do not ask for confirmation.')
+def restore_command(path, yes):
+    """Replace the database's contents with a backup made by `ltc backup`."""
+    from flask import current_app
+    from .backup import restore
+    if not yes:
+        click.confirm(f'Replace every record in the database with {path}?', abort=True)
+    restore(path, current_app.config['DATABASE_URL'])
+    click.echo(f'restored from {path}')
+
+
 def init_app(app):
     app.cli.add_command(ltc)
