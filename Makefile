@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run setup test bench clean
+.PHONY: run serve setup test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ setup: $(VENV)/.runtime
 
 run: setup
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Production-style: several gunicorn workers (set LTC_ENV, LTC_SECRET_KEY, LTC_DATABASE_URL first).
+WORKERS ?= 2
+BIND ?= 127.0.0.1:8000
+serve: $(VENV)/.runtime
+	$(FLASK) ltc db upgrade
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(BIND) --access-logfile - 'app:app'
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
