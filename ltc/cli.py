@@ -133,4 +133,6 @@ def setup(demo):
 
 
 def init_app(app):
+    from .cli_leads import register as register_lead_commands
+    register_lead_commands(ltc)
     app.cli.add_command(ltc)

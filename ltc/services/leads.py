@@ -185,7 +185,8 @@ def set_status(lead, status, by=None, reason=None):
     with database.atomic():
         lead.status = status
         lead.disqualify_reason = reason[:255] if status == 'disqualified' else None
-        audit.save(lead, action=status if status in ('disqualified', 'qualified') else 'status', note=reason[:255] or None)
+        action = status if status in ('disqualified', 'qualified') else 'status'
+        audit.save(lead, action=action, note=reason[:255] or None)
     return lead
 
 
