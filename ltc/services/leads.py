@@ -1,5 +1,6 @@
 """Leads: grading, intake (normalise, grade, flag duplicates, assign), status flow and conversion."""
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 
 from ..db import database, utcnow
@@ -208,7 +209,9 @@ def find_customer_by_name(name):
     key = normalise_company(name)
     if not key:
         return None
-    for customer in Customer.select().where(Customer.name.contains(key[:8])).order_by(Customer.id):
+    # A short probe from the first word narrows the scan; the normalised comparison decides.
+    probe = re.split(r'[\s,.;:·、，。\-_&\'"()（）]+', name.strip())[0][:4] or key[:4]
+    for customer in Customer.select().where(Customer.name.contains(probe)).order_by(Customer.id):
         if normalise_company(customer.name) == key:
             return customer
     return None

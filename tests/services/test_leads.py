@@ -193,3 +193,20 @@ def test_convert_refused_when_disqualified_or_converted(db):
     with unchanged(done, tables=[Customer, Contact, Opportunity]), \
             pytest.raises(RuleViolation, match='already converted'):
         leads.convert_lead(done)
+
+
+def test_convert_matches_english_names_and_reports_in_chinese(db):
+    from ltc.services.messages import text
+    existing = make_customer(name='ACME Industrial Co., Ltd.')
+    out = leads.convert_lead(make_lead(company='Acme Industrial Limited'))
+    assert out['customer'].id == existing.id and out['contact'] is None
+    with pytest.raises(RuleViolation) as caught:
+        leads.convert_lead(out['lead'])
+    assert text(caught.value, 'zh_Hans_CN').startswith('转化被拒绝：线索') and '已转化' in text(caught.value, 'zh')
+    assert text(caught.value, 'en').startswith('Conversion refused')
+
+
+def test_unknown_status_is_refused(db):
+    lead = make_lead()
+    with unchanged(lead), pytest.raises(ValidationError, match="Unknown lead status 'won'"):
+        leads.set_status(lead, 'won')

@@ -161,3 +161,19 @@ def test_release_needs_owner_reason_and_unlocked(db):
         == 'released: moved to another team'
     with unchanged(customer), pytest.raises(RuleViolation, match='already in the public pool'):
         pool.release(customer, rep, 'x')
+
+
+def test_claim_refused_for_inactive_or_missing_user(db):
+    customer, gone = make_customer(), make_user(active=False)
+    with unchanged(customer), pytest.raises(RuleViolation, match='user .* is inactive'):
+        pool.claim(customer, by=gone)
+    with unchanged(customer), pytest.raises(RuleViolation, match='needs the user who claims'):
+        pool.claim(customer, by=None)
+
+
+def test_claims_by_others_do_not_count(db):
+    _pool(daily_claim_limit=1)
+    rep, other = make_user(), make_user()
+    pool.claim(make_customer(), by=other)
+    assert pool.claims_today(rep) == 0
+    assert pool.claim(make_customer(), by=rep).owner_id == rep.id
