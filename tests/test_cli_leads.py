@@ -110,3 +110,13 @@ def test_opp_move_diagnose_chain_feed_and_followup(runner, db):
     out = _ok(runner, 'opp', 'feed', '华南')
     assert '见了CIO' in out and '验证机会 → 方案报价' in out
     assert Opportunity.get_by_id(opp.id).followup_count == 1
+
+
+def test_bad_input_is_one_clear_line(runner, db):
+    lead = make_lead()
+    assert 'cannot go from new to converted' not in _fails(runner, 'lead', 'status', lead.code, 'converted')
+    assert 'only by converting it' in _fails(runner, 'lead', 'status', lead.code, 'converted')
+    assert "There is no department 'Nowhere'" in _fails(runner, 'opp', 'feed', 'Nowhere')
+    assert 'Give either --parent CODE or --detach' in _fails(runner, 'customer', 'group', 'C1')
+    assert "'12x' is not an amount" in _fails(runner, 'lead', 'convert', lead.code, '--amount', '12x')
+    assert Lead.get_by_id(lead.id).status == 'new'

@@ -5,10 +5,9 @@ from decimal import Decimal
 import pytest
 
 from ltc.errors import RuleViolation, ValidationError
-from ltc.models import (AuditLog, Contact, Customer, FollowUp, GradingRule, Lead, Opportunity,
+from ltc.models import (AuditLog, Contact, Customer, GradingRule, Lead, Opportunity,
                         Setting, StageHistory)
 from ltc.services import audit, leads
-from ltc.services.followups import record_followup
 
 from ..factories import make_customer, make_lead, make_user
 from .unchanged import unchanged
@@ -132,27 +131,6 @@ def test_assigned_status_needs_an_owner(db):
     lead = make_lead()
     with unchanged(lead), pytest.raises(RuleViolation, match='has no owner'):
         leads.set_status(lead, 'assigned')
-
-
-def test_followup_updates_lead_counters_and_status(db):
-    user = make_user()
-    lead = make_lead(owner=user, status='assigned')
-    at = datetime.datetime(2026, 1, 5, 9, 0)
-    record_followup(lead=lead, by=user, kind='call', summary='intro', happened_at=at)
-    record_followup(lead=lead, by=user, kind='email', happened_at=at - datetime.timedelta(days=2))
-    lead = Lead.get_by_id(lead.id)
-    assert lead.followup_count == 2 and lead.last_followup_at == at and lead.status == 'contacted'
-
-
-def test_followup_refusals(db):
-    with unchanged(tables=[FollowUp]), pytest.raises(ValidationError, match='needs a lead, customer'):
-        record_followup(kind='call')
-    lead = make_lead()
-    with unchanged(lead, tables=[FollowUp]), pytest.raises(ValidationError, match='Unknown follow-up kind'):
-        record_followup(lead=lead, kind='fax')
-    future = datetime.datetime.now() + datetime.timedelta(days=2)
-    with unchanged(lead, tables=[FollowUp]), pytest.raises(ValidationError, match='cannot happen in the future'):
-        record_followup(lead=lead, happened_at=future)
 
 
 def test_convert_creates_customer_contact_opportunity_with_links(db):
