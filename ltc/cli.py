@@ -156,4 +156,6 @@ def restore_command(path, yes):
 
 
 def init_app(app):
+    from .cli_leads import register as register_lead_commands
+    register_lead_commands(ltc)
     app.cli.add_command(ltc)

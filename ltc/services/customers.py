@@ -1,0 +1,142 @@
+"""Customers: group trees with roll-ups, share of wallet, locking and the customer timeline."""
+import datetime
+from decimal import Decimal
+
+from peewee import fn
+
+from ..db import database
+from ..models import (AuditLog, Contract, Customer, FollowUp, Opportunity, Payment, Stage)
+from . import audit
+from .messages import refusal
+
+CENT = Decimal('0.01')
+# Contracts that count as business we have won (drafts, approvals in progress and terminations do not).
+CONTRACTED = ('effective', 'executing', 'completed', 'expired')
+TIMELINE_ACTIONS = ('create', 'claim', 'release', 'reclaim', 'lock', 'unlock', 'group')
+
+
+def set_parent(customer, parent, by=None):
+    """Make CUSTOMER a subsidiary of PARENT (None detaches it); refuse cycles."""
+    customer = Customer.get_by_id(customer.id)
+    if parent is not None:
+        if parent.id == customer.id:
+            raise refusal('Group refused: customer {code} cannot be its own parent.',
+                          '集团设置被拒绝：客户 {code} 不能是自己的上级。', code=customer.code)
+        node, seen = Customer.get_by_id(parent.id), set()
+        while node.parent_id is not None and node.id not in seen:
+            seen.add(node.id)
+            if node.parent_id == customer.id:
+                raise refusal('Group refused: {parent} is already below {code} in the group tree; '
+                              'a group cannot contain itself.',
+                              '集团设置被拒绝：{parent} 已是 {code} 的下级；集团关系不能成环。',
+                              parent=parent.code, code=customer.code)
+            node = Customer.get_by_id(node.parent_id)
+    with database.atomic():
+        customer.parent = parent.id if parent is not None else None
+        audit.save(customer, action='group')
+        if parent is not None and parent.kind != 'group':
+            top = Customer.get_by_id(parent.id)
+            top.kind = 'group'   # a customer with subsidiaries is a group customer
+            audit.save(top, action='group')
+    return customer
+
+
+def group_ids(customer):
+    """Return the ids of CUSTOMER and every subsidiary below it."""
+    rows = list(Customer.select(Customer.id, Customer.parent).where(Customer.parent.is_null(False)).tuples())
+    children = {}
+    for cid, pid in rows:
+        children.setdefault(pid, []).append(cid)
+    out, stack = [], [customer.id]
+    while stack:
+        node = stack.pop()
+        if node not in out:
+            out.append(node)
+            stack.extend(children.get(node, ()))
+    return out
+
+
+def group_root(customer):
+    node, seen = customer, set()
+    while node.parent_id is not None and node.id not in seen:
+        seen.add(node.id)
+        node = Customer.get_by_id(node.parent_id)
+    return node
+
+
+def _window(today):
+    return today - datetime.timedelta(days=365), today
+
+
+def contracted_amount(ids, today=None, last_12_months=True):
+    query = Contract.select(fn.COALESCE(fn.SUM(Contract.amount), 0)).where(
+        Contract.customer.in_(ids), Contract.status.in_(CONTRACTED))
+    if last_12_months:
+        start, end = _window(today or datetime.date.today())
+        query = query.where(Contract.signed_on > start, Contract.signed_on <= end)
+    return Decimal(query.scalar() or 0).quantize(CENT)
+
+
+def _wallet(spend, ours, target_share):
+    spend, target_share = Decimal(spend or 0), Decimal(target_share or 0)
+    share = (ours / spend * 100).quantize(CENT) if spend > 0 else None
+    target_amount = (spend * target_share / 100).quantize(CENT)
+    return {'yearly_spend': spend.quantize(CENT), 'contracted_12m': ours, 'share_pct': share,
+            'target_share_pct': target_share, 'target_amount': target_amount,
+            'gap': max(Decimal('0.00'), target_amount - ours)}
+
+
+def share_of_wallet(customer, today=None):
+    """Return our last-12-months contracted amount against the customer's yearly spend and target share."""
+    return _wallet(customer.yearly_category_spend, contracted_amount([customer.id], today), customer.target_share)
+
+
+def group_share_of_wallet(customer, today=None):
+    """Return the share of wallet of a whole group (spends and targets summed over its members)."""
+    members = list(Customer.select().where(Customer.id.in_(group_ids(customer))))
+    spend = sum((Decimal(m.yearly_category_spend or 0) for m in members), Decimal(0))
+    target = sum((Decimal(m.yearly_category_spend or 0) * Decimal(m.target_share or 0) / 100
+                  for m in members), Decimal(0))
+    share = (target / spend * 100).quantize(CENT) if spend > 0 else Decimal(0)
+    return _wallet(spend, contracted_amount([m.id for m in members], today), share)
+
+
+def group_rollup(customer, today=None):
+    """Return contracted, collected, opportunity and share-of-wallet totals of CUSTOMER's group."""
+    ids = group_ids(customer)
+    open_stages = Stage.select(Stage.id).where(~Stage.is_won, ~Stage.is_lost)
+    opps = (Opportunity.select(fn.COUNT(Opportunity.id), fn.COALESCE(fn.SUM(Opportunity.amount), 0),
+                               fn.COALESCE(fn.SUM(Opportunity.weighted_amount), 0))
+            .where(Opportunity.customer.in_(ids), Opportunity.stage.in_(open_stages)).tuples().get())
+    collected = (Payment.select(fn.COALESCE(fn.SUM(Payment.amount), 0)).join(Contract)
+                 .where(Contract.customer.in_(ids)).scalar())
+    return {'members': len(ids),
+            'contracted_total': contracted_amount(ids, last_12_months=False),
+            'collected_total': Decimal(collected or 0).quantize(CENT),
+            'open_opportunities': opps[0],
+            'pipeline_amount': Decimal(opps[1] or 0).quantize(CENT),
+            'weighted_pipeline': Decimal(opps[2] or 0).quantize(CENT),
+            'share_of_wallet': group_share_of_wallet(customer, today)}
+
+
+def set_locked(customer, locked, by=None, reason=None):
+    """Lock CUSTOMER (exempt from reclaim and release) or unlock it."""
+    with database.atomic():
+        customer = Customer.get_by_id(customer.id)
+        customer.locked = bool(locked)
+        audit.save(customer, action='lock' if locked else 'unlock', note=(reason or '')[:255] or None)
+    return customer
+
+
+def timeline(customer, limit=100):
+    """Return the follow-ups and ownership events (claim, release, reclaim…) of CUSTOMER, newest first."""
+    items = [{'at': f.happened_at, 'kind': f.kind, 'text': f.summary, 'code': f.code}
+             for f in FollowUp.select().where(FollowUp.customer == customer.id)
+             .order_by(FollowUp.happened_at.desc()).limit(limit)]
+    events = (AuditLog.select().where(AuditLog.entity == 'Customer', AuditLog.entity_code == customer.code,
+                                      AuditLog.action.in_(TIMELINE_ACTIONS))
+              .order_by(AuditLog.at.desc()).limit(limit))
+    items += [{'at': e.at, 'kind': e.action, 'text': e.note or e.action, 'code': customer.code,
+               'actor': e.actor} for e in events]
+    items.sort(key=lambda item: item['at'], reverse=True)
+    return items[:limit]

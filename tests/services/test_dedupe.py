@@ -1,0 +1,83 @@
+"""Duplicate leads: normalised keys, public mail domains, flag and link, merge into the older."""
+import pytest
+
+from ltc.errors import RuleViolation
+from ltc.models import FollowUp, Lead
+from ltc.services import leads
+from ltc.services.dedupe import (dedupe_leads, merge_leads, normalise_company, normalise_email,
+                                 normalise_phone)
+from ltc.services.followups import record_followup
+
+from ..factories import make_lead
+from .unchanged import unchanged
+
+
+def test_normalisers():
+    assert normalise_phone('+86 138-0013-8000') == normalise_phone('0086 13800138000') == '13800138000'
+    assert normalise_phone('021-5555 1234') == '02155551234' and normalise_phone('  ') is None
+    assert normalise_email(' Li@Acme.COM ') == 'li@acme.com' and normalise_email('nope') is None
+    names = ['上海精工机械有限公司', '上海精工机械股份有限公司', '上海精工机械（集团）有限公司', '上海精工机械']
+    assert {normalise_company(n) for n in names} == {'上海精工机械'}
+    assert normalise_company('Acme Co., Ltd.') == normalise_company('ACME Ltd') == 'acme'
+
+
+def _new(**kw):
+    return leads.save_lead(Lead(**kw), assign=False)
+
+
+def test_duplicates_by_phone_email_and_company(db):
+    first = _new(company='上海精工机械有限公司', phone='13800138000', email='li@jinggong.cn')
+    by_phone = _new(company='别的公司', phone='+86 138 0013 8000')
+    by_company = _new(company='上海精工机械股份有限公司')
+    by_domain = _new(company='又一家', email='wang@jinggong.cn')
+    assert {by_phone.duplicate_of_id, by_company.duplicate_of_id, by_domain.duplicate_of_id} == {first.id}
+    assert first.duplicate_of_id is None
+
+
+def test_public_mail_domains_do_not_match(db):
+    _new(company='甲公司', email='zhang@qq.com')
+    other = _new(company='乙公司', email='li@qq.com')
+    same = _new(company='丙公司', email='ZHANG@qq.com')
+    assert other.duplicate_of_id is None and same.duplicate_of_id is not None
+
+
+def test_duplicate_links_point_at_the_oldest(db):
+    first = _new(company='A', phone='111')
+    second = _new(company='B', phone='111', email='x@b-corp.cn')
+    third = _new(company='C', email='y@b-corp.cn')
+    assert second.duplicate_of_id == first.id and third.duplicate_of_id == first.id
+
+
+def test_dedupe_leads_refreshes_existing_rows(db):
+    a = make_lead(company='深圳云帆科技有限公司')
+    b = make_lead(company='深圳云帆科技')
+    assert dedupe_leads() == 1
+    assert Lead.get_by_id(b.id).duplicate_of_id == a.id
+    assert dedupe_leads() == 1   # idempotent: same flags, no new writes
+
+
+def test_merge_keeps_older_and_moves_followups(db):
+    old = _new(company='杭州云图科技有限公司', phone='13900000000')
+    new = _new(company='杭州云图科技', contact_name='李娜', email='ln@yuntu.com', phone='13900000000')
+    record_followup(lead=new, kind='call', summary='called')
+    kept = merge_leads(new)
+    assert kept.id == old.id and Lead.get_or_none(Lead.id == new.id) is None
+    kept = Lead.get_by_id(old.id)
+    assert kept.contact_name == '李娜' and kept.email == 'ln@yuntu.com' and kept.followup_count == 1
+    assert FollowUp.get().lead_id == old.id
+
+
+def test_merge_refusals(db):
+    lone = _new(company='独立公司')
+    with unchanged(lone), pytest.raises(RuleViolation, match='is not flagged as a duplicate'):
+        merge_leads(lone)
+    old = _new(company='重复公司', status='converted')
+    dup = _new(company='重复公司有限公司')
+    with unchanged(old, dup), pytest.raises(RuleViolation, match='into itself'):
+        merge_leads(dup, into=dup)
+    newer_converted = _new(company='X1', phone='555')
+    young = _new(company='X2', phone='555')
+    Lead.update(status='converted').where(Lead.id == young.id).execute()
+    young = Lead.get_by_id(young.id)
+    with unchanged(newer_converted, young), pytest.raises(RuleViolation, match='already converted'):
+        merge_leads(young)
