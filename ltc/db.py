@@ -150,8 +150,8 @@ class BaseModel(Model):
         with database.atomic():
             if not self.code:
                 self.code = next_code(self.code_prefix)
-            else:
-                self._check_code()
+            elif self.id is None or force_insert or 'code' in self._dirty:
+                self._check_code()   # a clear message instead of the database's unique error
             now = utcnow()
             if self.id is None or force_insert:
                 self.created_at = self.created_at or now
