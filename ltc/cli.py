@@ -134,3 +134,7 @@ def setup(demo):
 
 def init_app(app):
     app.cli.add_command(ltc)
+
+
+from .cli_cash import register as _register_cash  # noqa: E402  quote-to-cash commands
+_register_cash(ltc)
