@@ -1,6 +1,5 @@
 """Dashboard data: aggregate, scoped, JSON-serialisable series for the charts."""
 import datetime
-from decimal import Decimal
 
 from peewee import JOIN, Case, fn
 
@@ -148,19 +147,21 @@ def about_to_reclaim(user, today, limit=20):
         if default_pool is not None and pool.id == default_pool.id:
             in_pool |= Customer.pool.is_null()
         query = Customer.select(Customer.code, Customer.name, Customer.owner, Customer.last_followup_at,
-                                Customer.owner_since).where(
+                                Customer.owner_since, Customer.created_at).where(
             in_pool, Customer.owner.is_null(False), ~Customer.locked, Customer.last_won_on.is_null(),
             Customer.last_followup_at.is_null() | (Customer.last_followup_at < cutoff + datetime.timedelta(days=1)),
             Customer.owner_since.is_null() | (Customer.owner_since <= cutoff),
+            # neither date known: count from when the customer was created
+            Customer.last_followup_at.is_null(False) | Customer.owner_since.is_null(False)
+            | (Customer.created_at < cutoff + datetime.timedelta(days=1)),
             scope.condition(Customer, user))
         count += query.count()
         for c in query.order_by(Customer.last_followup_at.asc(nulls='first'), Customer.owner_since).limit(limit):
-            since = max(d for d in (c.last_followup_at.date() if c.last_followup_at else None, c.owner_since,
-                                    datetime.date.min) if d is not None)
-            days_left = pool.reclaim_no_followup_days - (today - since).days if since != datetime.date.min else 0
+            known = [d for d in (c.last_followup_at.date() if c.last_followup_at else None, c.owner_since) if d]
+            since = max(known) if known else c.created_at.date()
+            days_left = pool.reclaim_no_followup_days - (today - since).days
             items.append({'code': c.code, 'name': c.name, 'owner': c.owner.username, 'pool': pool.code,
-                          'since': None if since == datetime.date.min else since.isoformat(),
-                          'days_left': max(days_left, 0)})
+                          'since': since.isoformat(), 'days_left': max(days_left, 0)})
     items.sort(key=lambda r: r['days_left'])
     return {'count': count, 'items': items[:limit]}
 
