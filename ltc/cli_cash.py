@@ -77,7 +77,7 @@ _contract_action('terminate', 'Terminate a contract with a reason; unpaid plans 
 @contract_group.command('plan')
 @click.argument('code')
 @click.option('--split', required=True, help='Percentages adding up to 100, e.g. 30,40,30.')
-@click.option('--due', required=True,
+@click.option('--due', '--dates', 'due', required=True,
               help='One due date (YYYY-MM-DD) or milestone code per instalment, comma-separated.')
 @click.option('--user', help='Who sets the plan (username).')
 def contract_plan(code, split, due, user):

@@ -187,4 +187,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    # Delegate to the imported module so the registry and tasks exist once, under `ltc.jobs`.
+    from ltc.jobs import main as _main
+    sys.exit(_main())

@@ -4,7 +4,8 @@ import datetime
 from peewee import JOIN, Case, fn
 
 from ..db import is_sqlite
-from ..models import (Contract, Customer, Lead, Opportunity, Payment, PaymentPlan, PublicPool, Stage)
+from ..models import (Contract, Customer, Lead, Opportunity, Payment, PaymentPlan, PublicPool, Stage,
+                      User)
 from ..models.choices import LEAD_GRADES, SOURCES
 from . import planning, receivables, scope
 from .cash_common import setting_int, today_or
@@ -146,8 +147,9 @@ def about_to_reclaim(user, today, limit=20):
         in_pool = (Customer.pool == pool.id)
         if default_pool is not None and pool.id == default_pool.id:
             in_pool |= Customer.pool.is_null()
-        query = Customer.select(Customer.code, Customer.name, Customer.owner, Customer.last_followup_at,
-                                Customer.owner_since, Customer.created_at).where(
+        query = Customer.select(Customer.code, Customer.name, User.username, Customer.last_followup_at,
+                                Customer.owner_since, Customer.created_at).join(
+            User, on=(Customer.owner == User.id)).where(
             in_pool, Customer.owner.is_null(False), ~Customer.locked, Customer.last_won_on.is_null(),
             Customer.last_followup_at.is_null() | (Customer.last_followup_at < cutoff + datetime.timedelta(days=1)),
             Customer.owner_since.is_null() | (Customer.owner_since <= cutoff),
