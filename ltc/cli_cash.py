@@ -228,5 +228,7 @@ def jobs_run(name, today):
 
 def register(group):
     """Add the quote-to-cash commands to the `flask ltc` group."""
+    from .cli_plan import register as register_plan
     for sub in (quote_group, contract_group, payment_group, receivables_group, reminders_group, jobs_group):
         group.add_command(sub)
+    register_plan(group, quote_group)

@@ -51,10 +51,11 @@ def mark_overdue(today=None):
     return {'overdue': receivables.mark_overdue(today)}
 
 
-@job('expire_contracts', 'daily 01:20', 'Mark contracts past their end date as expired', minute='20', hour='1')
+@job('expire_contracts', 'daily 01:20', 'Mark contracts and quotes past their end or validity as expired',
+     minute='20', hour='1')
 def expire_contracts(today=None):
-    from .services import contracts
-    return {'expired': contracts.mark_expired(today)}
+    from .services import contracts, quotes
+    return {'expired': contracts.mark_expired(today), 'quotes_expired': quotes.expire_quotes(today)}
 
 
 @job('regrade_leads', 'daily 02:00', 'Re-grade open leads with the current grading rules', minute='0', hour='2')

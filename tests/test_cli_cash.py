@@ -85,3 +85,32 @@ def test_jobs_list_and_run(runner, db):
     assert JobRun.select().count() == 1
     bad = runner.invoke(args=['ltc', 'jobs', 'run', 'nope'])
     assert bad.exit_code == 1 and "no job 'nope'" in bad.output
+
+
+def test_quote_create_care_plans_targets_dashboard(runner, db):
+    import json
+    from ltc.models import Quote
+    from tests.services.cashkit import live_contract
+    from ltc.services import care
+    seller = make_user()
+    customer, product = make_customer(owner=seller), make_product(list_price=Decimal('1000'))
+    out = _ok(runner, 'quote', 'create', customer.code, '年度框架', '--line', f'{product.code}:3::10',
+              '--line', f'{product.code}:1:500', '--date', '2026-03-01', '--valid-until', '2026-03-31',
+              '--user', seller.username)
+    assert 'subtotal 3500.00, discount 300.00, total 3200.00' in out
+    assert Quote.get().owner_id == seller.id
+    bad = runner.invoke(args=['ltc', 'quote', 'create', customer.code, 'x', '--line', 'nonsense'])
+    assert bad.exit_code == 1 and 'PRODUCT:QTY' in bad.output
+    task = care.schedule_return_visit(live_contract(owner=seller), after=D(2026, 4, 1))
+    refused = runner.invoke(args=['ltc', 'care', 'done', task.code])
+    assert refused.exit_code == 1 and 'satisfaction' in refused.output
+    _ok(runner, 'care', 'done', task.code, '--satisfaction', '5')
+    assert CareTask.get_by_id(task.id).satisfaction == 5
+    assert 'birthday: 0, holiday: 0' in _ok(runner, 'care', 'generate', '--today', '2026-03-01')
+    _ok(runner, 'product-plan', 'set', product.code, '2026-03', '10')
+    coverage = runner.invoke(args=['ltc', 'product-plan', 'coverage', '2026-03'])
+    assert coverage.exit_code == 1 and 'shortfall' in coverage.output
+    _ok(runner, 'target', 'set', 'sales', '2026-03', '50000', '--user', seller.username)
+    assert f'#1   {seller.username}' in _ok(runner, 'target', 'progress', '2026-03')
+    data = json.loads(_ok(runner, 'dashboard', '--user', seller.username, '--today', '2026-03-15'))
+    assert data['today'] == '2026-03-15' and data['target_progress'][0]['name'] == seller.username

@@ -73,7 +73,7 @@ def test_each_own_job_runs_twice_without_changing_more(huey):
         audits = AuditLog.select().count()
         second = jobs.run_job(name, huey, today=D(2026, 3, 1))
         assert sum(second.values()) == 0 and AuditLog.select().count() == audits, (name, first, second)
-    assert jobs.run_job('expire_contracts', huey, today=D(2026, 3, 11)) == {'expired': 1}
+    assert jobs.run_job('expire_contracts', huey, today=D(2026, 3, 11)) == {'expired': 1, 'quotes_expired': 0}
 
 
 def test_locked_job_is_skipped_and_recorded(huey):

@@ -100,6 +100,29 @@ def reject_quote(quote, reason=None):
         return audit.save(quote, action='reject', note=reason)
 
 
+def extend_validity(quote, valid_until):
+    """Set a new validity date on a draft or sent quote."""
+    valid_until = as_date(valid_until, 'valid until')
+    with database.atomic():
+        require_status(quote, EDITABLE, 'changing its validity')
+        if valid_until is None or valid_until < quote.quoted_on:
+            raise ValidationError(f'The validity of quote {quote.code} must be a date on or after '
+                                  f'{quote.quoted_on}, the day it was quoted.')
+        quote.valid_until = valid_until
+        return audit.save(quote)
+
+
+def expire_quotes(today=None):
+    """Mark draft and sent quotes whose validity has passed as expired; return the count."""
+    today = today_or(today)
+    with database.atomic():
+        rows = list(Quote.select().where(Quote.status.in_(EDITABLE), Quote.valid_until < today))
+        for quote in rows:
+            quote.status = 'expired'
+            audit.save(quote, action='expire', note=f'valid until {quote.valid_until}')
+        return len(rows)
+
+
 def accept_quote(quote, by=None, today=None):
     """Accept QUOTE: mark it accepted and create the contract draft with the quote's lines."""
     quote = get_by_code(Quote, quote)

@@ -83,3 +83,14 @@ def test_send_and_reject(db):
     assert quotes.reject_quote(quote, 'too expensive').status == 'rejected'
     with pytest.raises(RuleViolation, match='status-flow'):
         quotes.add_line(quote, make_product())
+
+
+def test_extend_validity_and_expire(db):
+    quote = _quote(valid_until=D(2026, 3, 10))
+    with unchanged(Quote), pytest.raises(ValidationError, match='on or after'):
+        quotes.extend_validity(quote, D(2026, 2, 1))
+    quotes.extend_validity(quote, D(2026, 3, 20))
+    assert quotes.expire_quotes(D(2026, 3, 20)) == 0
+    assert quotes.expire_quotes(D(2026, 3, 21)) == 1
+    assert Quote.get_by_id(quote.id).status == 'expired'
+    assert quotes.expire_quotes(D(2026, 3, 21)) == 0
