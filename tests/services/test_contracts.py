@@ -136,3 +136,12 @@ def test_terminate_voids_open_plans(db):
     contracts.terminate(Contract.get_by_id(contract.id), reason='customer cancelled')
     assert [p.status for p in PaymentPlan.select().order_by(PaymentPlan.sequence)] == ['paid', 'void']
     assert Contract.get_by_id(contract.id).status == 'terminated'
+
+
+def test_renew_refused_for_drafts(db):
+    contract = make_contract()
+    with unchanged(Contract, ContractLine), pytest.raises(RuleViolation, match='status-flow'):
+        contracts.renew(contract)
+    live = live_contract(end_on=D(2026, 12, 31))
+    with unchanged(Contract, ContractLine), pytest.raises(ValidationError, match='ends'):
+        contracts.renew(live, start_on=D(2027, 1, 1), end_on=D(2026, 6, 1))

@@ -44,10 +44,11 @@ def test_plan_and_target_input_checks(db):
     product = make_product()
     with unchanged(), pytest.raises(ValidationError, match='YYYY-MM'):
         planning.set_product_plan(product, '2026-5', 1)
-    with pytest.raises(ValidationError, match='exactly one'):
+    with unchanged(Target), pytest.raises(ValidationError, match='exactly one'):
         planning.set_target('sales', '2026-05', 1000)
-    with pytest.raises(ValidationError, match='Unknown target kind'):
-        planning.set_target('profit', '2026-05', 1000, user=make_user())
+    seller = make_user()
+    with unchanged(Target), pytest.raises(ValidationError, match='Unknown target kind'):
+        planning.set_target('profit', '2026-05', 1000, user=seller)
     planning.set_product_plan(product, '2026-05', 5)
     planning.set_product_plan(product, '2026-05', 7)   # updates, no duplicate
     assert [float(p.planned_quantity) for p in product.plans] == [7.0]

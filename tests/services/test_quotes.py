@@ -94,3 +94,14 @@ def test_extend_validity_and_expire(db):
     assert quotes.expire_quotes(D(2026, 3, 21)) == 1
     assert Quote.get_by_id(quote.id).status == 'expired'
     assert quotes.expire_quotes(D(2026, 3, 21)) == 0
+
+
+def test_send_and_reject_refusals_change_nothing(db):
+    empty = quotes.create_quote(make_customer(), 'empty', quoted_on=D(2026, 3, 1))
+    with unchanged(Quote), pytest.raises(RuleViolation, match='quote-lines'):
+        quotes.send_quote(empty)
+    quote = quotes.reject_quote(_quote())
+    with unchanged(Quote), pytest.raises(RuleViolation, match='status-flow'):
+        quotes.send_quote(quote)
+    with unchanged(Quote), pytest.raises(RuleViolation, match='status-flow'):
+        quotes.reject_quote(quote)

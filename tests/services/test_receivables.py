@@ -113,3 +113,19 @@ def test_aging_buckets(db):
     outsider = make_user(role='sales')
     assert sum(b['count'] for b in receivables.aging(today, outsider)) == 0
     assert sum(b['count'] for b in receivables.aging(today, contract.owner)) == 5
+
+
+def test_plan_refusals_on_closed_or_foreign_records(db):
+    contract, other = live_contract(amount='1000'), live_contract(amount='1000')
+    from ltc.services import contracts
+    foreign_ms = contracts.add_milestone(other, '到货')
+    with unchanged(PaymentPlan), pytest.raises(ValidationError, match='belongs to another contract'):
+        receivables.set_plans(contract, [{'amount': 1000, 'milestone': foreign_ms.code}])
+    receivables.set_plans(other, [{'amount': 1000, 'due_on': D(2026, 3, 1)}])
+    foreign_plan = _plans(other)[0]
+    receivables.set_plans(contract, [{'amount': 1000, 'due_on': D(2026, 3, 1)}])
+    with unchanged(PaymentPlan, Payment), pytest.raises(ValidationError, match='belongs to another contract'):
+        receivables.record_payment(contract, 10, plan=foreign_plan.code)
+    contracts.terminate(contract, reason='cancelled')
+    with unchanged(PaymentPlan), pytest.raises(RuleViolation, match='plan-status'):
+        receivables.set_plans(contract, [{'amount': 1000, 'due_on': D(2026, 4, 1)}])
