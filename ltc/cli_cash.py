@@ -212,6 +212,8 @@ def jobs_list():
         if run is not None:
             counts = ', '.join(f'{k}={v}' for k, v in run.counts_dict().items())
             last = f'last {run.started_at:%Y-%m-%d %H:%M} {run.status}' + (f' ({counts})' if counts else '')
+            if run.status != 'ok' and run.message:
+                last += f': {run.message[:100]}'
         click.echo(f'{spec.name:<20} {spec.schedule:<15} {last}')
         click.echo(f'{"":<20} {spec.description}')
 

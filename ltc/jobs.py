@@ -14,7 +14,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 from huey.exceptions import TaskLockedException
 
 from .db import database, utcnow
-from .errors import ConfigError, NotFound, RuleViolation
+from .errors import ConfigError, LTCError, NotFound, RuleViolation
 from .services import audit
 
 log = logging.getLogger('ltc.jobs')
@@ -144,7 +144,10 @@ def run_job(name, huey, today=None, trigger='manual'):
         except Exception as exc:
             run.status, run.message, run.finished_at = 'failed', str(exc)[:2000], utcnow()
             run.save()
-            log.exception('job %s failed', name)
+            if isinstance(exc, LTCError):   # a refusal explained in its message: no traceback
+                log.error('job %s failed: %s', name, exc)
+            else:
+                log.exception('job %s failed', name)
             raise
         else:
             run.status, run.counts, run.finished_at = 'ok', json.dumps(counts, default=str), utcnow()
