@@ -1,13 +1,10 @@
 """Helpers for the quote-to-cash tests: a contract ready to collect, and proof that a refusal changed nothing."""
 import contextlib
-import datetime
 from decimal import Decimal
 
 from ltc.models import AuditLog
 from ltc.services import contracts
 from tests.factories import make_contract, make_contract_line, make_department, make_user
-
-D = datetime.date
 
 
 @contextlib.contextmanager
