@@ -159,3 +159,7 @@ def init_app(app):
     from .cli_leads import register as register_lead_commands
     register_lead_commands(ltc)
     app.cli.add_command(ltc)
+
+
+from .cli_cash import register as _register_cash  # noqa: E402  quote-to-cash commands
+_register_cash(ltc)

@@ -7,6 +7,7 @@ from .audit import AuditLog
 from .catalog import Product, ProductCategory, ProductPlan
 from .contracts import Contract, ContractApproval, ContractLine, DeliveryMilestone
 from .customers import Campaign, Contact, Customer, PublicPool
+from .jobs import JobRun
 from .leads import AssignmentRule, GradingRule, Lead
 from .opportunities import (DecisionRole, Opportunity, OpportunityContact, OpportunityProduct,
                             Stage, StageHistory)
@@ -25,8 +26,9 @@ ALL_MODELS = sort_models([
     Contract, ContractLine, ContractApproval, DeliveryMilestone,
     PaymentPlan, Payment,
     FollowUp, CareTask, Document, Reminder,
+    JobRun,
 ])
-BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog)]
+BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog, JobRun)]
 MODELS_BY_NAME = {m.__name__: m for m in ALL_MODELS}
 
 __all__ = ['ALL_MODELS', 'BUSINESS_MODELS', 'MODELS_BY_NAME'] + list(MODELS_BY_NAME)

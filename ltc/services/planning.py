@@ -1,0 +1,153 @@
+"""Product plans against pipeline and contracts; sales and collection targets with progress and ranking."""
+import datetime
+from decimal import Decimal
+
+from peewee import JOIN, fn
+
+from ..db import database
+from ..errors import ValidationError
+from ..models import (Contract, ContractLine, Department, Opportunity, OpportunityProduct, Payment,
+                      Product, ProductPlan, Stage, Target, User)
+from ..models.choices import TARGET_KINDS
+from . import audit, scope
+from .cash_common import money, setting_int
+
+SIGNED = ('effective', 'executing', 'completed', 'expired')
+SHORTFALL_SETTING = 'planning.shortfall_pct'
+
+
+def month_range(period):
+    """Return (first day, first day of next month) of PERIOD 'YYYY-MM'."""
+    try:
+        start = datetime.date(int(period[:4]), int(period[5:7]), 1)
+        if len(period) != 7 or period[4] != '-':
+            raise ValueError
+    except (ValueError, TypeError):
+        raise ValidationError(f'Period {period!r} is not a month; write it as YYYY-MM, e.g. 2026-03.') from None
+    nxt = datetime.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return start, nxt
+
+
+def set_product_plan(product, period, quantity):
+    """Set the quantity of PRODUCT the company can deliver in PERIOD (creates or updates the plan)."""
+    month_range(period)
+    quantity = Decimal(str(quantity))
+    if quantity < 0:
+        raise ValidationError(f'The planned quantity of {product.code} cannot be negative.')
+    with database.atomic():
+        plan = ProductPlan.get_or_none(ProductPlan.product == product.id, ProductPlan.period == period)
+        plan = plan or ProductPlan(product=product, period=period)
+        plan.planned_quantity = quantity
+        return audit.save(plan)
+
+
+def set_target(kind, period, amount, user=None, department=None):
+    """Set a sales or collection target for a user or a department in a month."""
+    if kind not in TARGET_KINDS:
+        raise ValidationError(f"Unknown target kind {kind!r}; use one of {', '.join(TARGET_KINDS)}.")
+    if (user is None) == (department is None):
+        raise ValidationError('A target is for either a user or a department; give exactly one.')
+    month_range(period)
+    with database.atomic():
+        target = Target.get_or_none(Target.kind == kind, Target.period == period,
+                                    Target.user == getattr(user, 'id', None) if user else Target.user.is_null(),
+                                    Target.department == department.id if department else Target.department.is_null())
+        target = target or Target(kind=kind, period=period, user=user, department=department)
+        target.amount = money(amount)
+        return audit.save(target)
+
+
+def _flag(planned, demand, shortfall_pct):
+    if demand > planned:
+        return 'overload'
+    if demand < planned * Decimal(shortfall_pct) / 100:
+        return 'shortfall'
+    return 'ok'
+
+
+def coverage(period, user=None):
+    """Return per product: planned, weighted pipeline and contracted quantity in PERIOD, and a flag."""
+    start, end = month_range(period)
+    pipeline = (OpportunityProduct
+                .select(OpportunityProduct.product,
+                        fn.SUM(OpportunityProduct.quantity * Stage.probability / 100).alias('qty'))
+                .join(Opportunity).join(Stage)
+                .where(~Stage.is_won, ~Stage.is_lost, Opportunity.expected_close_on >= start,
+                       Opportunity.expected_close_on < end))
+    contracted = (ContractLine.select(ContractLine.product, fn.SUM(ContractLine.quantity).alias('qty'))
+                  .join(Contract)
+                  .where(Contract.status.in_(SIGNED), Contract.signed_on >= start, Contract.signed_on < end))
+    if user is not None:
+        pipeline = scope.scoped(pipeline, Opportunity, user)
+        contracted = scope.scoped(contracted, Contract, user)
+    piped = {r['product']: Decimal(str(r['qty'] or 0)) for r in pipeline.group_by(OpportunityProduct.product).dicts()}
+    signed = {r['product']: Decimal(str(r['qty'] or 0)) for r in contracted.group_by(ContractLine.product).dicts()}
+    planned = {p.product_id: p.planned_quantity for p in ProductPlan.select().where(ProductPlan.period == period)}
+    ids = set(piped) | set(signed) | set(planned)
+    products = {p.id: p for p in Product.select().where(Product.id.in_(list(ids or {0})))}
+    shortfall_pct = setting_int(SHORTFALL_SETTING, 80)
+    out = []
+    for pid in sorted(ids, key=lambda i: products[i].code):
+        plan_q, pipe_q, sign_q = planned.get(pid, Decimal(0)), piped.get(pid, Decimal(0)), signed.get(pid, Decimal(0))
+        demand = pipe_q + sign_q
+        out.append({'product': products[pid].code, 'name': products[pid].name, 'period': period,
+                    'planned': float(plan_q), 'pipeline': round(float(pipe_q), 2), 'contracted': float(sign_q),
+                    'coverage_pct': round(float(demand / plan_q * 100), 1) if plan_q else None,
+                    'flag': _flag(plan_q, demand, shortfall_pct)})
+    return out
+
+
+def _actuals(kind, start, end, column):
+    """Return {owner or department id: achieved amount} for KIND in [start, end) grouped by COLUMN."""
+    if kind == 'sales':
+        query = (Contract.select(column.alias('key'), fn.SUM(Contract.amount).alias('total'))
+                 .where(Contract.status.in_(SIGNED), Contract.signed_on >= start, Contract.signed_on < end))
+    else:
+        query = (Payment.select(column.alias('key'), fn.SUM(Payment.amount).alias('total')).join(Contract)
+                 .where(Payment.received_on >= start, Payment.received_on < end))
+    return {r['key']: money(r['total'] or 0) for r in query.group_by(column).dicts()}
+
+
+def target_progress(period, user=None):
+    """Return targets of PERIOD with achieved amount, progress % and rank among users and departments."""
+    start, end = month_range(period)
+    query = (Target.select(Target, User, Department).join(User, JOIN.LEFT_OUTER, on=(Target.user == User.id))
+             .switch(Target).join(Department, JOIN.LEFT_OUTER, on=(Target.department == Department.id))
+             .where(Target.period == period))
+    if user is not None:
+        query = scope.scoped(query, Target, user)
+    targets = list(query)
+    out = []
+    for kind in TARGET_KINDS:
+        by_owner = _actuals(kind, start, end, Contract.owner)
+        by_dept = _actuals(kind, start, end, Contract.department)
+        children = {}
+        for dept_id, parent_id in Department.select(Department.id, Department.parent).tuples():
+            children.setdefault(parent_id, []).append(dept_id)
+        rows = []
+        for target in (t for t in targets if t.kind == kind):
+            if target.user_id:
+                achieved, who = by_owner.get(target.user_id, Decimal(0)), ('user', target.user.username)
+            else:
+                achieved = sum((by_dept.get(d, Decimal(0)) for d in _subtree(target.department_id, children)),
+                               Decimal(0))
+                who = ('department', target.department.name)
+            pct = round(float(achieved / target.amount * 100), 1) if target.amount else None
+            rows.append({'kind': kind, 'period': period, 'level': who[0], 'name': who[1],
+                         'target': float(target.amount), 'achieved': float(achieved), 'progress_pct': pct})
+        for level in ('user', 'department'):
+            ranked = sorted((r for r in rows if r['level'] == level), key=lambda r: -(r['progress_pct'] or 0))
+            for rank, row in enumerate(ranked, 1):
+                row['rank'] = rank
+                out.append(row)
+    return out
+
+
+def _subtree(root, children):
+    out, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if node not in out:
+            out.append(node)
+            stack.extend(children.get(node, ()))
+    return out

@@ -1,0 +1,147 @@
+"""Contracts: approval flow with approver and time, amount against lines, expiry, renewals, milestones."""
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from ltc.errors import RuleViolation, ValidationError
+from ltc.models import (CareTask, Contract, ContractApproval, ContractLine, DeliveryMilestone, PaymentPlan,
+                        Setting)
+from ltc.services import audit, contracts, receivables
+from tests.factories import make_contract, make_contract_line, make_product, make_user
+from tests.services.cashkit import approver, live_contract, unchanged
+
+D = datetime.date
+
+
+def test_full_status_flow_records_approver_and_time(db):
+    owner = make_user()
+    contract = make_contract(amount=Decimal('5000'), owner=owner)
+    contracts.add_line(contract, make_product(), quantity=2, unit_price='2500')
+    contracts.submit(contract, by=owner)
+    assert Contract.get_by_id(contract.id).status == 'pending_approval'
+    boss = approver()
+    contracts.approve(contract, boss, 'ok')
+    row = Contract.get_by_id(contract.id)
+    assert row.status == 'effective' and row.approved_by_id == boss.id and row.approved_at is not None
+    approval = ContractApproval.get(ContractApproval.contract == contract.id)
+    assert (approval.decision, approval.approver_id, approval.comment) == ('approved', boss.id, 'ok')
+    assert approval.decided_at == row.approved_at
+    contracts.activate(contract)
+    contracts.complete(contract)
+    assert Contract.get_by_id(contract.id).status == 'completed'
+
+
+def test_amount_must_equal_lines(db):
+    contract = make_contract(amount=Decimal('100000'))
+    make_contract_line(contract=contract, amount=Decimal('90000'), unit_price=Decimal('90000'))
+    with unchanged(Contract, ContractApproval), pytest.raises(RuleViolation) as err:
+        contracts.submit(contract)
+    assert 'contract-amount' in str(err.value) and '100000.00' in str(err.value) and '90000.00' in str(err.value)
+    empty = make_contract()
+    with unchanged(Contract, ContractApproval), pytest.raises(RuleViolation, match='contract-lines'):
+        contracts.submit(empty)
+
+
+def test_reject_returns_to_draft_and_resubmit_adds_a_step(db):
+    contract = make_contract(amount=Decimal('1000'))
+    make_contract_line(contract=contract)
+    contracts.submit(contract)
+    contracts.reject(contract, approver(), 'price too low')
+    assert Contract.get_by_id(contract.id).status == 'draft'
+    contracts.submit(contract)
+    steps = [(a.step, a.decision) for a in ContractApproval.select().order_by(ContractApproval.step)]
+    assert steps == [(1, 'rejected'), (2, 'pending')]
+
+
+def test_refusals_change_nothing(db):
+    contract = make_contract(amount=Decimal('1000'))
+    make_contract_line(contract=contract)
+    sales, boss = make_user(role='sales'), approver()
+    with unchanged(Contract, ContractApproval), pytest.raises(RuleViolation, match='status-flow'):
+        contracts.approve(contract, boss)
+    contracts.submit(contract)
+    with unchanged(Contract, ContractApproval), pytest.raises(RuleViolation, match='contract-approver'):
+        contracts.approve(contract, sales)
+    with unchanged(Contract), pytest.raises(RuleViolation, match='status-flow'):
+        contracts.activate(contract)
+    with unchanged(Contract), pytest.raises(ValidationError, match='needs a reason'):
+        contracts.terminate(contract, reason=' ')
+    product = make_product()
+    with unchanged(ContractLine), pytest.raises(RuleViolation, match='status-flow'):
+        contracts.add_line(contract, product)
+
+
+def test_complete_needs_all_milestones_accepted(db):
+    contract = live_contract(status='executing')
+    milestone = contracts.add_milestone(contract, '上线验收', planned_on=D(2026, 5, 1))
+    with unchanged(Contract), pytest.raises(RuleViolation, match='contract-delivery'):
+        contracts.complete(contract)
+    contracts.accept_milestone(milestone, D(2026, 5, 3))
+    assert contracts.complete(Contract.get_by_id(contract.id)).status == 'completed'
+
+
+def test_milestone_acceptance_sets_plan_due_dates_and_plans_a_return_visit(db):
+    contract = live_contract(amount='100000')
+    first = contracts.add_milestone(contract, '到货', planned_on=D(2026, 4, 1))
+    second = contracts.add_milestone(contract, '终验', planned_on=D(2026, 6, 1))
+    audit.save(Setting(code='receivables.milestone_terms_days', value='15'))
+    receivables.set_plans(contract, [{'amount': 30000, 'due_on': D(2026, 3, 1)},
+                                     {'amount': 40000, 'milestone': first.code},
+                                     {'amount': 30000, 'milestone': second.code}])
+    assert [p.due_on for p in PaymentPlan.select().order_by(PaymentPlan.sequence)] == [D(2026, 3, 1), None, None]
+    contracts.accept_milestone(first, D(2026, 4, 3))
+    plans = list(PaymentPlan.select().order_by(PaymentPlan.sequence))
+    assert [p.due_on for p in plans] == [D(2026, 3, 1), D(2026, 4, 18), None]
+    ms = DeliveryMilestone.get_by_id(first.id)
+    assert (ms.status, ms.accepted_on, ms.planned_on) == ('accepted', D(2026, 4, 3), D(2026, 4, 1))
+    visit = CareTask.get(CareTask.contract == contract.id)
+    assert visit.kind == 'return_visit' and visit.due_on == D(2026, 4, 10) and visit.owner_id == contract.owner_id
+    with unchanged(DeliveryMilestone, PaymentPlan, CareTask), pytest.raises(RuleViolation, match='milestone-accepted'):
+        contracts.accept_milestone(DeliveryMilestone.get_by_id(first.id), D(2026, 4, 5))
+
+
+def test_milestone_acceptance_refused_before_approval(db):
+    contract = make_contract()
+    milestone = contracts.add_milestone(contract, '到货')
+    with unchanged(DeliveryMilestone, CareTask), pytest.raises(RuleViolation, match='status-flow'):
+        contracts.accept_milestone(milestone, D(2026, 4, 3))
+
+
+def test_expiry_and_expiring_window(db):
+    soon = live_contract(end_on=D(2026, 5, 20))
+    later = live_contract(end_on=D(2026, 9, 1))
+    past = live_contract(end_on=D(2026, 4, 30), status='executing')
+    assert [c.code for c in contracts.expiring(D(2026, 5, 1))] == [soon.code]
+    assert [c.code for c in contracts.expiring(D(2026, 5, 1), days=180)] == [soon.code, later.code]
+    assert contracts.mark_expired(D(2026, 5, 1)) == 1
+    assert Contract.get_by_id(past.id).status == 'expired'
+    assert contracts.mark_expired(D(2026, 5, 1)) == 0   # idempotent
+
+
+def test_renewal_is_linked_and_copies_lines(db):
+    contract = live_contract(end_on=D(2026, 12, 31))
+    renewal = contracts.renew(contract, end_on=D(2027, 12, 31))
+    assert renewal.renewal_of_id == contract.id and renewal.status == 'draft'
+    assert renewal.start_on == D(2027, 1, 1) and renewal.amount == contract.amount
+    assert contracts.lines_total(renewal) == contract.amount
+    assert [r.code for r in Contract.get_by_id(contract.id).renewals] == [renewal.code]
+
+
+def test_terminate_voids_open_plans(db):
+    contract = live_contract(amount='1000')
+    receivables.set_plans(contract, [{'amount': 400, 'due_on': D(2026, 3, 1)},
+                                     {'amount': 600, 'due_on': D(2026, 6, 1)}])
+    receivables.record_payment(contract, 400, received_on=D(2026, 3, 1), today=D(2026, 3, 1))
+    contracts.terminate(Contract.get_by_id(contract.id), reason='customer cancelled')
+    assert [p.status for p in PaymentPlan.select().order_by(PaymentPlan.sequence)] == ['paid', 'void']
+    assert Contract.get_by_id(contract.id).status == 'terminated'
+
+
+def test_renew_refused_for_drafts(db):
+    contract = make_contract()
+    with unchanged(Contract, ContractLine), pytest.raises(RuleViolation, match='status-flow'):
+        contracts.renew(contract)
+    live = live_contract(end_on=D(2026, 12, 31))
+    with unchanged(Contract, ContractLine), pytest.raises(ValidationError, match='ends'):
+        contracts.renew(live, start_on=D(2027, 1, 1), end_on=D(2026, 6, 1))

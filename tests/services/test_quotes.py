@@ -1,0 +1,107 @@
+"""Quotes: totals from the lines, validity, acceptance into a contract draft."""
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from ltc.errors import RuleViolation, ValidationError
+from ltc.models import AuditLog, Contract, ContractLine, Quote, QuoteLine
+from ltc.services import quotes
+from tests.factories import make_customer, make_opportunity, make_product, make_user
+from tests.services.cashkit import unchanged
+
+D = datetime.date
+
+
+def _quote(**kw):
+    product_a, product_b = make_product(list_price=Decimal('1000')), make_product(list_price=Decimal('250.50'))
+    lines = [{'product': product_a, 'quantity': 3, 'discount_pct': 10},
+             {'product': product_b, 'quantity': 2, 'unit_price': '300'}]
+    return quotes.create_quote(make_customer(), 'ERP 报价', quoted_on=D(2026, 3, 1), lines=lines, **kw)
+
+
+def test_totals_are_computed_from_lines(db):
+    quote = _quote(valid_until=D(2026, 3, 31))
+    assert (quote.subtotal, quote.discount_amount, quote.total) == (Decimal('3600.00'), Decimal('300.00'),
+                                                                   Decimal('3300.00'))
+    line = quotes.add_line(quote, make_product(list_price=Decimal('99.99')), quantity=1, discount_pct=50)
+    assert line.amount == Decimal('49.99')   # 99.99 - 50.00 (49.995 rounded half-up)
+    quote = Quote.get_by_id(quote.id)
+    assert quote.total == Decimal('3349.99') and quote.subtotal == Decimal('3699.99')
+    quotes.remove_line(line)
+    assert Quote.get_by_id(quote.id).total == Decimal('3300.00')
+
+
+def test_typed_total_is_overwritten_by_recalculation(db):
+    quote = _quote()
+    quote.total = Decimal('1')
+    quotes.recalculate(quote)
+    assert Quote.get_by_id(quote.id).total == Decimal('3300.00')
+
+
+def test_bad_lines_and_validity_are_refused(db):
+    quote, product = _quote(), make_product()
+    with unchanged(Quote, QuoteLine), pytest.raises(ValidationError, match='between 0 and 100'):
+        quotes.add_line(quote, product, discount_pct=120)
+    with unchanged(Quote, QuoteLine), pytest.raises(ValidationError, match='above zero'):
+        quotes.add_line(quote, product, quantity=0)
+    with pytest.raises(ValidationError, match='before it was quoted'):
+        quotes.create_quote(make_customer(), 'x', quoted_on=D(2026, 3, 1), valid_until=D(2026, 2, 1))
+
+
+def test_accept_creates_contract_draft_with_lines(db):
+    seller = make_user()
+    opportunity = make_opportunity(owner=seller)
+    quote = _quote(opportunity=opportunity, valid_until=D(2026, 3, 31))
+    contract = quotes.accept_quote(quote.code, by=make_user(role='manager'), today=D(2026, 3, 10))
+    assert contract.status == 'draft' and contract.amount == Decimal('3300.00')
+    assert contract.quote_id == quote.id and contract.opportunity_id == opportunity.id
+    assert contract.owner_id == seller.id
+    lines = list(ContractLine.select().where(ContractLine.contract == contract.id).order_by(ContractLine.id))
+    assert [l.amount for l in lines] == [Decimal('2700.00'), Decimal('600.00')]
+    assert lines[0].unit_price == Decimal('900.00')
+    assert Quote.get_by_id(quote.id).status == 'accepted'
+    assert AuditLog.select().where(AuditLog.entity == 'Quote', AuditLog.entity_code == quote.code,
+                                   AuditLog.action == 'accept').count() == 1
+
+
+def test_accept_refusals_change_nothing(db):
+    quote = _quote(valid_until=D(2026, 3, 31))
+    with unchanged(Quote, QuoteLine, Contract, ContractLine), pytest.raises(RuleViolation, match='quote-validity'):
+        quotes.accept_quote(quote, today=D(2026, 4, 1))
+    quotes.accept_quote(quote, by=make_user(), today=D(2026, 3, 2))
+    with unchanged(Quote, QuoteLine, Contract, ContractLine), pytest.raises(RuleViolation, match='status-flow'):
+        quotes.accept_quote(quote, today=D(2026, 3, 2))
+    empty = quotes.create_quote(make_customer(), 'empty', quoted_on=D(2026, 3, 1))
+    with unchanged(Quote, Contract), pytest.raises(RuleViolation, match='quote-lines'):
+        quotes.accept_quote(empty, today=D(2026, 3, 2))
+
+
+def test_send_and_reject(db):
+    quote = quotes.send_quote(_quote())
+    assert quote.status == 'sent'
+    assert quotes.reject_quote(quote, 'too expensive').status == 'rejected'
+    with pytest.raises(RuleViolation, match='status-flow'):
+        quotes.add_line(quote, make_product())
+
+
+def test_extend_validity_and_expire(db):
+    quote = _quote(valid_until=D(2026, 3, 10))
+    with unchanged(Quote), pytest.raises(ValidationError, match='on or after'):
+        quotes.extend_validity(quote, D(2026, 2, 1))
+    quotes.extend_validity(quote, D(2026, 3, 20))
+    assert quotes.expire_quotes(D(2026, 3, 20)) == 0
+    assert quotes.expire_quotes(D(2026, 3, 21)) == 1
+    assert Quote.get_by_id(quote.id).status == 'expired'
+    assert quotes.expire_quotes(D(2026, 3, 21)) == 0
+
+
+def test_send_and_reject_refusals_change_nothing(db):
+    empty = quotes.create_quote(make_customer(), 'empty', quoted_on=D(2026, 3, 1))
+    with unchanged(Quote), pytest.raises(RuleViolation, match='quote-lines'):
+        quotes.send_quote(empty)
+    quote = quotes.reject_quote(_quote())
+    with unchanged(Quote), pytest.raises(RuleViolation, match='status-flow'):
+        quotes.send_quote(quote)
+    with unchanged(Quote), pytest.raises(RuleViolation, match='status-flow'):
+        quotes.reject_quote(quote)
