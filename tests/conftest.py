@@ -10,6 +10,9 @@ from ltc.models import ALL_MODELS
 from ltc.services.reference import ensure_reference_data
 
 PG_URL = os.environ.get('LTC_TEST_DATABASE_URL')
+if PG_URL:
+    # Tests need no durability: skipping the WAL flush per commit makes them several times faster.
+    PG_URL += ('&' if '?' in PG_URL else '?') + 'options=-c%20synchronous_commit%3Doff'
 BACKENDS = ['sqlite'] + (['postgres'] if PG_URL else [])
 
 
@@ -40,10 +43,12 @@ def postgres_ready():
 
 
 def _reset_postgres(url):
+    # DELETE (children first) is much cheaper than TRUNCATE on tables this small.
     database = db_module.bind(url)
-    tables = ', '.join(f'"{m._meta.table_name}"' for m in ALL_MODELS)
     with database.connection_context():
-        database.execute_sql(f'TRUNCATE {tables} RESTART IDENTITY CASCADE')
+        with database.atomic():
+            for model in reversed(ALL_MODELS):
+                database.execute_sql(f'DELETE FROM "{model._meta.table_name}"')
         ensure_reference_data()
 
 
