@@ -114,8 +114,9 @@ def ensure_worksheet(client, key, title, header, key_column=0, choices=None, row
         if sheet['properties']['title'] == title:
             return _worksheet(client, key, sheet['properties']), False
         ids.add(sheet['properties']['sheetId'])
-    sheet_id = random.choice([i for i in (random.randrange(1, 2 ** 31 - 1) for _ in range(4))
-                              if i not in ids])
+    sheet_id = random.randrange(1, 2 ** 31 - 1)
+    while sheet_id in ids:
+        sheet_id = random.randrange(1, 2 ** 31 - 1)
     requests = [
         {'addSheet': {'properties': {'sheetId': sheet_id, 'title': title, 'gridProperties': {
             'rowCount': max(rows, 2), 'columnCount': len(header), 'frozenRowCount': 1}}}},

@@ -54,6 +54,7 @@ class SheetsEmulator:
         self.quota_per_minute, self.clock = quota_per_minute, clock
         self.lock = threading.RLock()
         self.spreadsheets = {}
+        self.forbidden = set()          # keys the caller may not open (403)
         self.requests = []
         self._faults = deque()          # (status, delay, hang) per upcoming request
         self.delay = 0.0                # seconds added to every response
@@ -235,6 +236,8 @@ class SheetsEmulator:
             return err.code, err.body()
 
     def _find(self, key):
+        if unquote(key) in self.forbidden:
+            raise ApiError(403, 'The caller does not have permission')
         ss = self.spreadsheets.get(unquote(key))
         if ss is None:
             raise ApiError(404, 'Requested entity was not found.')

@@ -6,8 +6,15 @@ import random
 from . import a1, cells
 
 
-def _now():
-    return dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3] + 'Z'
+def _now(after=None):
+    now = dt.datetime.now(dt.timezone.utc)
+    if after is not None and now <= after + dt.timedelta(milliseconds=1):
+        now = after + dt.timedelta(milliseconds=1)    # Drive's modifiedTime always moves forward
+    return now
+
+
+def _stamp(moment):
+    return moment.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3] + 'Z'
 
 
 class ApiError(Exception):
@@ -162,13 +169,23 @@ class Spreadsheet:
         self.sheets = []
         self.locale, self.time_zone = 'en_US', 'Etc/GMT'
         self.revision = 0
-        self.created_time = self.modified_time = _now()
+        self.created = self.modified = _now()
         self._protected_ids = itertools.count(random.randrange(10 ** 8, 10 ** 9))
 
     def touch(self):
         """Record a change (Drive's modifiedTime moves)."""
         self.revision += 1
-        self.modified_time = _now()
+        self.modified = _now(self.modified)
+
+    @property
+    def created_time(self):
+        """Return Drive's createdTime."""
+        return _stamp(self.created)
+
+    @property
+    def modified_time(self):
+        """Return Drive's modifiedTime."""
+        return _stamp(self.modified)
 
     def add_sheet(self, title, rows=1000, cols=26, sheet_id=None, index=None):
         """Add a worksheet and return it."""
