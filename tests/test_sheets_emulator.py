@@ -173,3 +173,25 @@ def test_command_line_demo_serves(tmp_path):
     finally:
         proc.terminate()
         proc.wait(5)
+
+
+def test_quoted_sheet_titles_and_grid_data(sheets_emulator, gsheets_client):
+    sheets_emulator.create_spreadsheet('k', 'Book', sheets={"Bob's leads": [['Code'], ['L1']]})
+    ws = gsheets_client.open_by_key('k').worksheet("Bob's leads")
+    ws.update([['=1+1']], 'B2', raw=False)
+    assert ws.get_all_values() == [['Code', ''], ['L1', '2']]
+    gsheets_client.http_client.batch_update('k', {'requests': [{'setDataValidation': {
+        'range': {'sheetId': ws.id, 'startRowIndex': 1, 'startColumnIndex': 0, 'endColumnIndex': 1},
+        'rule': {'condition': {'type': 'ONE_OF_LIST', 'values': [{'userEnteredValue': 'L1'}]}}}}]})
+    meta = gsheets_client.http_client.fetch_sheet_metadata(
+        'k', params={'includeGridData': 'true', 'ranges': "'Bob''s leads'!A2:B2"})
+    [cell_a, cell_b] = meta['sheets'][0]['data'][0]['rowData'][0]['values']
+    assert meta['sheets'][0]['data'][0]['startRow'] == 1
+    assert cell_a['userEnteredValue'] == {'stringValue': 'L1'} and 'dataValidation' in cell_a
+    assert cell_b['userEnteredValue'] == {'formulaValue': '=1+1'}
+    assert cell_b['effectiveValue'] == {'numberValue': 2} and cell_b['formattedValue'] == '2'
+    masked = gsheets_client.http_client.fetch_sheet_metadata('k', params={'fields': 'sheets.properties.title'})
+    assert masked == {'sheets': [{'properties': {'title': "Bob's leads"}}]}
+    with pytest.raises(APIError) as err:
+        gsheets_client.http_client.fetch_sheet_metadata('k', params={'fields': 'namedRanges'})
+    assert err.value.code == 501

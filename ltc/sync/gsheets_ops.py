@@ -74,6 +74,14 @@ def _worksheet(client, key, properties):
     return gspread.Worksheet(None, properties, key, client.http_client)
 
 
+def list_worksheets(client, key):
+    """Return [(title, row count, column count)] of the spreadsheet's worksheets (one request)."""
+    with _api(key, 'open the spreadsheet'):
+        meta = client.http_client.fetch_sheet_metadata(key)
+    return [(s['properties']['title'], s['properties']['gridProperties']['rowCount'],
+             s['properties']['gridProperties']['columnCount']) for s in meta.get('sheets', [])]
+
+
 def find_worksheet(client, key, title):
     """Return the worksheet titled title, or None when the spreadsheet has none (one request)."""
     with _api(key, 'open the spreadsheet'):
@@ -254,13 +262,20 @@ def append_rows(worksheet, rows, at_row):
 
     The range is anchored at column A of at_row, so an empty first cell in the last row cannot
     shift the new rows right; if a user typed below at_row meanwhile, Google appends after that
-    (never over it) and the returned rows say where.
+    (never over it) and the returned rows say where. When at_row lies past the grid, one
+    appendDimension request grows the grid first, since an append range must start inside it.
     """
     if not rows:
         return None
     width = max(len(r) for r in rows)
     body = {'majorDimension': 'ROWS',
             'values': [[_cell(v, at_row + i, j + 1) for j, v in enumerate(r)] for i, r in enumerate(rows)]}
+    missing = at_row + len(rows) - 1 - worksheet.row_count
+    if at_row > worksheet.row_count:
+        with _api(worksheet.spreadsheet_id, f'add rows to worksheet {worksheet.title!r}'):
+            worksheet.client.batch_update(worksheet.spreadsheet_id, {'requests': [{'appendDimension': {
+                'sheetId': worksheet.id, 'dimension': 'ROWS', 'length': missing}}]})
+        worksheet._properties['gridProperties']['rowCount'] += missing
     last_col = rowcol_to_a1(1, width)[:-1]
     with _api(worksheet.spreadsheet_id, f'add rows to worksheet {worksheet.title!r}'):
         reply = worksheet.client.values_append(
@@ -268,7 +283,9 @@ def append_rows(worksheet, rows, at_row):
             params={'valueInputOption': 'RAW', 'insertDataOption': 'OVERWRITE',
                     'includeValuesInResponse': False}, body=body)
     grid = a1_range_to_grid_range(reply['updates']['updatedRange'].split('!')[-1])
-    return grid['startRowIndex'] + 1, grid['endRowIndex']
+    first, last = grid['startRowIndex'] + 1, grid['endRowIndex']
+    worksheet._properties['gridProperties']['rowCount'] = max(worksheet.row_count, last)
+    return first, last
 
 
 def modified_time(client, key):

@@ -186,6 +186,9 @@ def append(ss, text, params, body):
     mode = _option(params, 'insertDataOption', ('OVERWRITE', 'INSERT_ROWS'), 'OVERWRITE')
     values = _matrix(body)
     sheet, rng = ss.resolve(text)
+    if (rng.r1 or 1) > sheet.row_count or (rng.c1 or 1) > sheet.col_count:
+        # Assumed strict like every other range: the search range must start inside the grid.
+        sheet.grid_error(rng, rng.r1 or 1, rng.c1 or 1, rng.r2 or rng.r1 or 1, rng.c2 or rng.c1 or 1)
     table, row, col = find_table(sheet, rng)
     height, width = len(values), max((len(r) for r in values), default=0)
     if mode == 'INSERT_ROWS' and height:

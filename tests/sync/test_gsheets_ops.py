@@ -148,6 +148,16 @@ def test_append_rows_grows_the_grid(ws, sheets_emulator):
     assert ops.read_keys(ws)[-1] == 'N29'
 
 
+def test_append_rows_past_a_full_grid_grows_it_first(book, sheets_emulator, gsheets_client):
+    sheets_emulator.create_spreadsheet('full', 'Full', sheets={TITLE: [HEADER, ['L1']]}, rows=2, cols=6)
+    worksheet = ops.open_worksheet(gsheets_client, 'full', TITLE)
+    sheets_emulator.clear_log()
+    assert ops.append_rows(worksheet, [['N1'], ['N2']], at_row=3) == (3, 4)
+    assert sheets_emulator.kinds() == ['spreadsheets.batchUpdate', 'values.append']
+    assert worksheet.row_count == 4 == sheets_emulator.sheet('full', TITLE).row_count
+    assert ops.read_keys(worksheet) == ['Code', 'L1', 'N1', 'N2']
+
+
 def test_append_rows_never_overwrites_rows_typed_meanwhile(ws, sheets_emulator):
     sheets_emulator.type_values(KEY, TITLE, [['', 'typed by a user']], row=5)
     assert ops.append_rows(ws, [['N1', 'new']], at_row=5) == (6, 6)
