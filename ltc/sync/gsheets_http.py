@@ -119,7 +119,7 @@ class SheetsHTTPClient(HTTPClient):
             try:
                 response = self.session.request(
                     method=method, url=url, json=json, params=params, data=data, files=files,
-                    headers=headers, timeout=max(0.001, min(policy.timeout, remaining)))
+                    headers=headers, timeout=self._attempt_timeout(remaining))
             except (requests.Timeout, requests.ConnectionError) as err:
                 failure, error, retry_after = type(err).__name__, err, None
             else:
@@ -144,6 +144,15 @@ class SheetsHTTPClient(HTTPClient):
                     f'status page, the sheet\'s sharing and LTC_GOOGLE_API_BASE ({self.api_base}).',
                     tries=attempt, elapsed=elapsed, failures=dict(failures)) from error
             self.sleep(wait)
+
+
+    def _attempt_timeout(self, remaining):
+        """Return this attempt's timeout: the client's (set_timeout may change it), cut to the deadline."""
+        remaining = max(0.001, remaining)
+        timeout = self.timeout if self.timeout is not None else self.policy.timeout
+        if isinstance(timeout, tuple):
+            return tuple(min(t, remaining) for t in timeout)
+        return min(timeout, remaining)
 
 
 def _seconds(value):

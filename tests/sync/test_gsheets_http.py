@@ -101,6 +101,15 @@ def test_a_hung_request_times_out_and_is_retried(sheets_emulator, book):
     assert sheets_emulator.count() == 2
 
 
+def test_set_timeout_still_applies_within_the_deadline(sheets_emulator, book):
+    client = make_client(sheets_emulator, policy=RetryPolicy(deadline=10, timeout=30))
+    client.set_timeout((1.5, 4))
+    assert client.http_client._attempt_timeout(10) == (1.5, 4)
+    assert client.http_client._attempt_timeout(2) == (1.5, 2)
+    client.set_timeout(None)
+    assert client.http_client._attempt_timeout(10) == 10
+
+
 def test_backoff_is_full_jitter_under_a_capped_ceiling():
     policy = RetryPolicy(base=1, cap=8)
     assert [policy.backoff(n, rng=lambda: 1.0) for n in range(1, 7)] == [1, 2, 4, 8, 8, 8]
