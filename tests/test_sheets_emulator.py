@@ -7,7 +7,7 @@ import pytest
 import requests
 from gspread.exceptions import APIError
 
-from tests.conftest_sheets import gsheets_client, make_client, sheets_emulator  # noqa: F401
+from tests.conftest_sheets import gsheets_client, sheets_emulator  # noqa: F401
 from tests.sheets_emulator import a1, cells
 
 SHEET = 'Leads'

@@ -179,7 +179,8 @@ def open_client(config, *, policy=None, limiter=None, sleep=time.sleep, session=
             limiter = TokenBucket(per_minute=float(config.get('GOOGLE_REQUESTS_PER_MINUTE', 50)),
                                   burst=int(config.get('GOOGLE_REQUEST_BURST', 10)))
         except (TypeError, ValueError):
-            raise ConfigError('GOOGLE_REQUESTS_PER_MINUTE and GOOGLE_REQUEST_BURST must be numbers.') from None
+            raise ConfigError('GOOGLE_REQUESTS_PER_MINUTE and GOOGLE_REQUEST_BURST must be '
+                              'numbers.') from None
     factory = functools.partial(SheetsHTTPClient, api_base=base,
                                 policy=policy or RetryPolicy.from_config(config),
                                 limiter=limiter, sleep=sleep)

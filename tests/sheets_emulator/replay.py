@@ -98,8 +98,9 @@ def replay(emulator, path):
             data = json.dumps(_map_ids(body, ids)).encode()
         else:
             data = req['body'].encode() if req.get('body') else None
+        content_type = req['headers'].get('Content-Type', ['application/json'])[0]
         response = session.request(req['method'], target, data=data,
-                                   headers={'Content-Type': req['headers'].get('Content-Type', ['application/json'])[0]})
+                                   headers={'Content-Type': content_type})
         actual = _body(response.text)
         if response.status_code == 501:
             outcomes.append(Outcome(name, i, req['method'], url.path, 'skipped',

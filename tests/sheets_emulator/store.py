@@ -3,7 +3,7 @@ import datetime as dt
 import itertools
 import random
 
-from . import a1, cells
+from . import a1
 
 
 def _now(after=None):

@@ -8,7 +8,7 @@ from gspread.exceptions import APIError
 from ltc.errors import ConfigError, LTCError
 from ltc.sync.gsheets_http import (GOOGLE_API_BASE, RetryPolicy, SheetsHTTPClient,
                                    SheetsUnavailable, TokenBucket, open_client)
-from tests.conftest_sheets import gsheets_client, make_client, sheets_emulator  # noqa: F401
+from tests.conftest_sheets import make_client, sheets_emulator  # noqa: F401
 
 
 @pytest.fixture
