@@ -1,6 +1,7 @@
 """Measure requests and local time of the Sheets operations (open, read, re-check, write, append).
 
-Run: python -m bench.gsheets_ops [ROWS ...]   (default 100 10000 50000)
+Run: python -m bench.gsheets_ops [--every K] [ROWS ...]   (default: every 10th row changed;
+100 10000 50000 rows)
 Against the in-process emulator, so the times include the emulator's own work but no network.
 """
 import random
@@ -24,8 +25,8 @@ def make_rows(n):
             for i in range(n)]
 
 
-def run(n):
-    """Time one sync-shaped cycle on an n-row worksheet with 10% of rows changed."""
+def run(n, every=10):
+    """Time one sync-shaped cycle on an n-row worksheet with every every-th row changed."""
     with SheetsEmulator() as emulator:
         emulator.create_spreadsheet('bench', 'Bench', sheets={'Leads': [HEADER] + make_rows(n)},
                                     rows=n + 1001, cols=len(HEADER))  # spare rows, as usual
@@ -41,7 +42,7 @@ def run(n):
 
         ws = step('open', lambda: ops.open_worksheet(client, 'bench', 'Leads'))
         rows = step('read', lambda: ops.read_all(ws))
-        changed = range(2, len(rows) + 1, 10)
+        changed = range(2, len(rows) + 1, every)
         planned = {r: rows[r - 1][0] for r in changed}
         cells = {}
         for r in changed:
@@ -58,11 +59,14 @@ def run(n):
 
 def main(argv):
     """Print a Markdown table of requests and seconds per step for each size."""
+    every = 10
+    if argv[:1] == ['--every']:
+        every, argv = int(argv[1]), argv[2:]
     sizes = [int(a) for a in argv] or [100, 10_000, 50_000]
     print('| rows | changed cells | step | requests | seconds |')
     print('|---:|---:|---|---:|---:|')
     for n in sizes:
-        steps, changed, write_bytes = run(n)
+        steps, changed, write_bytes = run(n, every)
         for name, count, seconds in steps:
             print(f'| {n:,} | {changed:,} | {name} | {count} | {seconds:.2f} |')
         total = sum(s[1] for s in steps), sum(s[2] for s in steps)
