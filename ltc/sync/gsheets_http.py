@@ -95,7 +95,6 @@ class SheetsHTTPClient(HTTPClient):
         self.timeout = self.policy.timeout
         self.limiter = limiter or TokenBucket()
         self.sleep, self.clock, self.rng = sleep, clock, rng
-        self.attempts = 0
 
     def url_for(self, endpoint):
         """Return endpoint moved onto the configured base (paths unchanged)."""
@@ -110,12 +109,13 @@ class SheetsHTTPClient(HTTPClient):
                 headers=None):
         """Send one API request, retrying 429/500/502/503 and timeouts until tries or deadline run out."""
         url, policy = self.url_for(endpoint), self.policy
-        start, attempt, failures = self.clock(), 0, Counter()
+        start, attempt, failures = None, 0, Counter()
         while True:
             attempt += 1
             self.limiter.acquire()
+            # The deadline starts at the first attempt: a rate-limit wait is not Google's fault.
+            start = self.clock() if start is None else start
             remaining = policy.deadline - (self.clock() - start)
-            self.attempts += 1
             try:
                 response = self.session.request(
                     method=method, url=url, json=json, params=params, data=data, files=files,
@@ -144,7 +144,6 @@ class SheetsHTTPClient(HTTPClient):
                     f'status page, the sheet\'s sharing and LTC_GOOGLE_API_BASE ({self.api_base}).',
                     tries=attempt, elapsed=elapsed, failures=dict(failures)) from error
             self.sleep(wait)
-
 
     def _attempt_timeout(self, remaining):
         """Return this attempt's timeout: the client's (set_timeout may change it), cut to the deadline."""
