@@ -163,3 +163,5 @@ def init_app(app):
 
 from .cli_cash import register as _register_cash  # noqa: E402  quote-to-cash commands
 _register_cash(ltc)
+from .sync.gsheets_cli import register as _register_sheets  # noqa: E402
+_register_sheets(ltc)

@@ -1,0 +1,1 @@
+"""Spreadsheet import, export and two-way sync."""
