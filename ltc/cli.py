@@ -155,13 +155,17 @@ def restore_command(path, yes):
     click.echo(f'restored from {path}')
 
 
+def _register_stage_commands():
+    """Add each stage's command module to the `ltc` group (once, at import)."""
+    from .cli_cash import register as register_cash
+    from .cli_leads import register as register_leads
+    from .sync.gsheets_cli import register as register_sheets
+    for register in (register_leads, register_cash, register_sheets):
+        register(ltc)
+
+
+_register_stage_commands()
+
+
 def init_app(app):
-    from .cli_leads import register as register_lead_commands
-    register_lead_commands(ltc)
     app.cli.add_command(ltc)
-
-
-from .cli_cash import register as _register_cash  # noqa: E402  quote-to-cash commands
-_register_cash(ltc)
-from .sync.gsheets_cli import register as _register_sheets  # noqa: E402
-_register_sheets(ltc)
