@@ -139,33 +139,16 @@ def share_of_wallet_gaps(user, today, limit=10):
 
 
 def about_to_reclaim(user, today, limit=20):
-    """Owned customers within their pool's warning window before reclaim (no follow-up for N days)."""
-    default_pool = PublicPool.select().where(PublicPool.active).order_by(PublicPool.id).first()
-    items, count = [], 0
-    for pool in PublicPool.select().where(PublicPool.active):
-        cutoff = today - datetime.timedelta(days=pool.reclaim_no_followup_days - pool.warn_days_before)
-        in_pool = (Customer.pool == pool.id)
-        if default_pool is not None and pool.id == default_pool.id:
-            in_pool |= Customer.pool.is_null()
-        query = Customer.select(Customer.code, Customer.name, User.username, Customer.last_followup_at,
-                                Customer.owner_since, Customer.created_at).join(
-            User, on=(Customer.owner == User.id)).where(
-            in_pool, Customer.owner.is_null(False), ~Customer.locked, Customer.last_won_on.is_null(),
-            Customer.last_followup_at.is_null() | (Customer.last_followup_at < cutoff + datetime.timedelta(days=1)),
-            Customer.owner_since.is_null() | (Customer.owner_since <= cutoff),
-            # neither date known: count from when the customer was created
-            Customer.last_followup_at.is_null(False) | Customer.owner_since.is_null(False)
-            | (Customer.created_at < cutoff + datetime.timedelta(days=1)),
-            scope.condition(Customer, user))
-        count += query.count()
-        for c in query.order_by(Customer.last_followup_at.asc(nulls='first'), Customer.owner_since).limit(limit):
-            known = [d for d in (c.last_followup_at.date() if c.last_followup_at else None, c.owner_since) if d]
-            since = max(known) if known else c.created_at.date()
-            days_left = pool.reclaim_no_followup_days - (today - since).days
-            items.append({'code': c.code, 'name': c.name, 'owner': c.owner.username, 'pool': pool.code,
-                          'since': since.isoformat(), 'days_left': max(days_left, 0)})
-    items.sort(key=lambda r: r['days_left'])
-    return {'count': count, 'items': items[:limit]}
+    """Owned customers USER may see that fall back into the pool within the pools' warning window."""
+    from .pool import about_to_reclaim as due_soon
+    window = (PublicPool.select(fn.MAX(PublicPool.warn_days_before))
+              .where(PublicPool.active).scalar() or 0)
+    rows = due_soon(within_days=window, today=today,
+                    customers=Customer.select().where(scope.condition(Customer, user)))
+    items = [{'code': c.code, 'name': c.name, 'owner': c.owner.username, 'due': due.isoformat(),
+              'reason': reason, 'days_left': max((due - today).days, 0)}
+             for c, due, reason in rows[:limit]]
+    return {'count': len(rows), 'items': items}
 
 
 def dashboard_data(user, today=None):

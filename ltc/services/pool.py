@@ -166,15 +166,34 @@ def release(customer, by, reason):
     return customer
 
 
-def about_to_reclaim(within_days=7, today=None):
-    """Return [(customer, date, reason)] of owned customers reclaimed within WITHIN_DAYS."""
+def about_to_reclaim(within_days=7, today=None, customers=None):
+    """Return [(customer, date, reason)] of owned customers reclaimed within WITHIN_DAYS.
+
+    CUSTOMERS narrows the candidates (e.g. to a user's scope); SQL keeps only customers that
+    some pool rule could reach, and reclaim_due() decides.
+    """
     today = today or datetime.date.today()
     pools = {p.id: p for p in PublicPool.select()}
     fallback = default_pool()
+    horizon = today + datetime.timedelta(days=within_days)
+    followup_days = [p.reclaim_no_followup_days for p in pools.values() if p.active and p.reclaim_no_followup_days]
+    deal_days = [p.reclaim_no_deal_days for p in pools.values() if p.active and p.reclaim_no_deal_days]
+    reachable = []
+    if followup_days:
+        edge = horizon - datetime.timedelta(days=min(followup_days) - 1)
+        reachable.append(Customer.last_followup_at.is_null() | (Customer.last_followup_at < edge))
+    if deal_days:
+        edge = horizon - datetime.timedelta(days=min(deal_days))
+        reachable.append(Customer.owner_since.is_null() | (Customer.owner_since <= edge))
+    if not reachable:
+        return []
+    query = customers if customers is not None else Customer.select()
+    condition = reachable[0] if len(reachable) == 1 else reachable[0] | reachable[1]
+    query = query.where(Customer.owner.is_null(False), ~Customer.locked,
+                        Customer.last_won_on.is_null(), condition)
     out = []
-    for customer in Customer.select().where(Customer.owner.is_null(False), ~Customer.locked,
-                                            Customer.last_won_on.is_null()):
+    for customer in query:
         due = reclaim_due(customer, pools.get(customer.pool_id) or fallback)
-        if due and due[0] <= today + datetime.timedelta(days=within_days):
+        if due and due[0] <= horizon:
             out.append((customer, due[0], due[1]))
     return sorted(out, key=lambda item: item[1])
