@@ -18,6 +18,8 @@ def create_app(config=None):
     cli.init_app(app)
     from . import web
     web.init_app(app)
+    from .admin import init_admin
+    init_admin(app)
     return app
 
 
