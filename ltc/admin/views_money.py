@@ -15,6 +15,7 @@ CONTRACT_REF = {'fields': ['code', 'title'], 'page_size': 10}
 
 class LineInline(InlineFormAdmin):
     form_ajax_refs = {'product': PRODUCT_REF}
+    form_args = {'id': {'validators': [Optional()]}}
 
 
 class QuoteView(OwnedView):
@@ -55,7 +56,8 @@ class ContractView(OwnedView):
         LineInline(ContractLine, form_columns=('id', 'product', 'description', 'quantity',
                                                'unit_price', 'amount', 'delivery_on')),
         InlineFormAdmin(PaymentPlan, form_columns=('id', 'sequence', 'trigger', 'due_on', 'amount',
-                                                   'currency', 'status')),
+                                                   'currency', 'status'),
+                        form_args={'id': {'validators': [Optional()]}}),
     )
 
     def on_model_change(self, form, model, is_created):

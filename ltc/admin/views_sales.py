@@ -5,6 +5,7 @@ from flask import request
 from flask_admin import expose
 from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
+from wtforms.validators import Optional
 
 from ..models import (Campaign, Contact, Customer, Lead, Opportunity, OpportunityContact,
                       OpportunityProduct, Product, ProductCategory, ProductPlan, StageHistory)
@@ -110,11 +111,13 @@ class CampaignView(SecureModelView):
 class DecisionChainInline(InlineFormAdmin):
     form_columns = ('id', 'contact', 'role', 'attitude', 'influence', 'notes')
     form_ajax_refs = {'contact': CONTACT_REF}
+    form_args = {'id': {'validators': [Optional()]}}
 
 
 class OpportunityProductInline(InlineFormAdmin):
     form_columns = ('id', 'product', 'quantity', 'unit_price', 'amount')
     form_ajax_refs = {'product': PRODUCT_REF}
+    form_args = {'id': {'validators': [Optional()]}}
 
 
 class OpportunityView(OwnedView):
