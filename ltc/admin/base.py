@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from peewee import JOIN, ForeignKeyField, fn
+from peewee import SQL, ForeignKeyField, fn
 from wtforms import IntegerField
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
@@ -332,7 +332,7 @@ def relabel(choice, choices, language):
 def capped_count(query):
     """Count up to COUNT_CAP rows; return None (simple pager) when there are more."""
     inner = query.clone().order_by().limit(COUNT_CAP + 1).select(query.model.id)
-    n = query.model.select(fn.COUNT()).from_(inner.alias('capped')).scalar()
+    n = query.model.select(fn.COUNT(SQL('*'))).from_(inner.alias('capped')).scalar()
     return None if n > COUNT_CAP else n
 
 

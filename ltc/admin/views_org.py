@@ -6,8 +6,8 @@ from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from ..errors import ValidationError
-from ..models import (AssignmentRule, AuditLog, CareTask, Department, FollowUp, GradingRule,
-                      Reminder, Setting, Target, User)
+from ..models import (AssignmentRule, AuditLog, CareTask, FollowUp, GradingRule, Reminder, Target,
+                      User)
 from ..services.users import MIN_PASSWORD
 from . import filters as F
 from .base import SecureModelView

@@ -8,7 +8,7 @@ from flask_login import current_user
 from wtforms.validators import Optional
 
 from ..models import (Campaign, Contact, Customer, Lead, Opportunity, OpportunityContact,
-                      OpportunityProduct, Product, ProductCategory, ProductPlan, StageHistory)
+                      OpportunityProduct, Product, ProductPlan, StageHistory)
 from ..models import choices as C
 from . import customer360, formatters
 from .i18n import name_of

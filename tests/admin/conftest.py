@@ -42,3 +42,11 @@ def as_role(app, users):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
     return make
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (browser tests screenshot failures)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, 'rep_' + report.when, report)

@@ -1,10 +1,9 @@
 """Bad input and attacks: anonymous access, CSRF, other owners' ids, script injection, open redirects."""
-import datetime
 import re
 
-from ltc.models import Customer, Lead
+from ltc.models import Lead
 
-from ..factories import make_contract, make_customer, make_lead, make_payment_plan
+from ..factories import make_contract, make_customer, make_lead
 from .conftest import PASSWORD, csrf_from, login
 
 
@@ -151,3 +150,18 @@ def test_invalid_date_or_amount_is_a_field_error(app, as_role, db):
 def Contract_title(contract):
     from ltc.models import Contract
     return Contract.get_by_id(contract.id).title
+
+
+def test_expired_form_says_reload_and_try_again(app, as_role, db):
+    import time
+    lead = make_lead(company='Before')
+    client = as_role('admin')
+    app.config['WTF_CSRF_TIME_LIMIT'] = 1
+    token = csrf_from(client.get(f'/admin/lead/edit/?id={lead.id}').get_data(as_text=True))
+    time.sleep(2.1)   # token timestamps have whole-second resolution
+    response = client.post(f'/admin/lead/edit/?id={lead.id}', follow_redirects=True,
+                           headers={'Referer': f'http://localhost/admin/lead/edit/?id={lead.id}'},
+                           data={**{'company': 'After', 'source': 'website'}, 'csrf_token': token})
+    assert response.status_code == 200
+    assert 'Reload the page and try again' in response.get_data(as_text=True)
+    assert Lead.get_by_id(lead.id).company == 'Before'
