@@ -13,7 +13,8 @@ from ..services import audit
 from ..services.users import authenticate
 from .safety import local_target
 
-bp = Blueprint('ltc_auth', __name__, template_folder='templates')
+bp = Blueprint('ltc_auth', __name__, template_folder='templates', static_folder='static',
+               static_url_path='/ltc-static')
 login_manager = LoginManager()
 
 

@@ -84,6 +84,12 @@ def test_lead_form_list_search_and_filter(page, users, db):
     assert 'Browser Lead Co' in page.content() and 'Existing Energy' not in page.content()
     page.goto(page.base + '/admin/lead/?flt0_0=energy')
     assert 'Existing Energy' in page.content() and 'Browser Lead Co' not in page.content()
+    page.check('input.action-checkbox')
+    page.click('text=With selected')
+    page.click('[data-ltc-action=assign_owner]')
+    page.wait_for_selector('#bulk-apply')
+    page.click('#bulk-apply')
+    page.wait_for_selector('.alert-success')
 
 
 def test_customer_360_contract_plans_and_chinese(page, users, db):
@@ -97,10 +103,14 @@ def test_customer_360_contract_plans_and_chinese(page, users, db):
     assert 'Acme deal' in page.inner_text('#c360-contracts')
     page.goto(f'{page.base}/admin/contract/edit/?id={contract.id}')
     page.fill('#payment_plans-0-amount', '700')
+    page.click('#payment_plans-button')          # bound by ltc_admin.js, not an inline handler
+    page.fill('#payment_plans-1-amount', '300')
+    page.fill('#payment_plans-1-due_on', '2026-09-01')
     page.click('input[type=submit][value="Save"]')
     page.wait_for_selector('.alert-success')
     from ltc.models import PaymentPlan
-    assert PaymentPlan.get(PaymentPlan.contract == contract.id).amount == Decimal('700')
+    amounts = sorted(p.amount for p in PaymentPlan.select().where(PaymentPlan.contract == contract.id))
+    assert amounts == [Decimal('300'), Decimal('700')]
     page.goto(page.base + '/lang/zh_Hans_CN')
     page.goto(page.base + '/admin/lead/')
     assert '公司名称' in page.content() and '线索' in page.content()
