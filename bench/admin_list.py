@@ -27,9 +27,11 @@ def fill(n):
     """Insert N leads in bulk (insert_many with reserved codes), plus an admin and a customer."""
     database = db_module.database
     with audit.acting_as('bench', 'cli'):
-        admin = audit.save(User(username='bench', display_name='Bench', role=Role.get(Role.name == 'admin'),
-                                password_hash=generate_password_hash('bench-password-1')))
-        customer = audit.save(Customer(name='Bench customer', owner=admin))
+        admin = User.get_or_none(User.username == 'bench') or audit.save(User(
+            username='bench', display_name='Bench', role=Role.get(Role.name == 'admin'),
+            password_hash=generate_password_hash('bench-password-1')))
+        customer = Customer.get_or_none(Customer.name == 'Bench customer') or audit.save(
+            Customer(name='Bench customer', owner=admin))
     have = Lead.select().count()
     now = utcnow()
     batch = 5000
@@ -63,6 +65,7 @@ def median_ms(client, url, runs=20):
 
 
 def main():
+    sys.stdout.reconfigure(line_buffering=True)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--leads', type=int, default=1_000_000)
     parser.add_argument('--database-url')

@@ -8,6 +8,7 @@ from peewee import fn
 from ..models import (CareTask, Contact, Contract, Customer, Document, FollowUp, Lead, Opportunity,
                       Payment, PaymentPlan, Quote, Stage)
 from ..services import scope
+from .base import in_scope
 
 LIMIT = 50
 CONTRACTED = ('effective', 'executing', 'completed', 'expired', 'terminated')
@@ -15,7 +16,7 @@ OPEN_PLAN = ('pending', 'partial', 'overdue')
 
 
 def _visible(model, query):
-    return query.where(scope.condition(model, current_user))
+    return in_scope(query, model, current_user)
 
 
 def _sum(query):

@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from ..models import Contract, Customer, Lead, Opportunity, PaymentPlan, Reminder, Stage
 from ..services import scope
-from .base import capped_count
+from .base import capped_count, in_scope
 
 
 def _count(model, query):
-    return capped_count(query.where(scope.condition(model, current_user)))
+    return capped_count(in_scope(query, model, current_user))
 
 
 def counts():
