@@ -1,5 +1,7 @@
 """Filters with options in the user's language, loaded when the page renders (never at start-up)."""
-from flask_admin.contrib.peewee.filters import DateBetweenFilter, DateTimeBetweenFilter, FilterEqual
+from flask_admin.contrib.peewee.filters import (DateBetweenFilter, DateTimeBetweenFilter, FilterEmpty,
+                                                FilterEqual)
+from flask_babel import lazy_gettext as _l
 
 from ..models import Department, Stage, User
 from .formatters import choices_for
@@ -41,6 +43,11 @@ def department(field):
 def stage(field):
     return FilterEqual(field, _label(field), options=LiveOptions(
         lambda: Stage.select().order_by(Stage.sequence)))
+
+
+def in_pool(field):
+    """'In the public pool': the owner is empty."""
+    return FilterEmpty(field, _l('Public pool'))
 
 
 def text(field):

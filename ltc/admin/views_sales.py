@@ -60,13 +60,15 @@ class LeadView(OwnedView):
 
 
 class CustomerView(OwnedView):
+    roles = ('admin', 'manager', 'sales', 'ops', 'finance')   # finance: customers with contracts
+    write_roles = ('admin', 'manager', 'sales', 'ops')
     column_list = ('code', 'name', 'kind', 'industry', 'region_province', 'level', 'source',
                    'owner', 'last_followup_at')
     column_sortable_list = ('code', 'name', 'kind', 'industry', 'region_province', 'level',
                             'source', 'last_followup_at', 'created_at')
     column_filters = F.auto(Customer.industry, Customer.region_province, Customer.kind,
                             Customer.level, Customer.source, Customer.owner, Customer.department,
-                            Customer.created_at)
+                            Customer.created_at) + [F.in_pool(Customer.owner)]
     search_fields = (('code', 'code'), ('name', 'plain'))
     form_columns = ('name', 'name_en', 'kind', 'parent', 'industry', 'region_province',
                     'region_city', 'size', 'level', 'source', 'credit_code', 'phone', 'email',

@@ -165,3 +165,10 @@ def test_expired_form_says_reload_and_try_again(app, as_role, db):
     assert response.status_code == 200
     assert 'Reload the page and try again' in response.get_data(as_text=True)
     assert Lead.get_by_id(lead.id).company == 'Before'
+
+
+def test_session_cookie_is_httponly_lax_and_expires(app, users, db):
+    client = app.test_client()
+    response = login(client, 'admin1')
+    cookie = [h for h in response.headers.getlist('Set-Cookie') if h.startswith('session=')][-1]
+    assert 'HttpOnly' in cookie and 'SameSite=Lax' in cookie and 'Expires=' in cookie

@@ -125,3 +125,22 @@ def test_translations_are_compiled(tmp_path):
     mo = read_mo(open(folder / 'messages.mo', 'rb'))
     assert {m.id: m.string for m in po if m.id} == {m.id: m.string for m in mo if m.id}
     assert all(m.string for m in po if m.id)
+
+
+def test_finance_sees_customers_with_contracts_only_and_cannot_edit_them(as_role, db):
+    with_contract = make_contract().customer
+    without = make_customer(name='No contract yet')
+    client = as_role('finance')
+    html = client.get('/admin/customer/').get_data(as_text=True)
+    assert with_contract.code in html and without.code not in html
+    assert client.get(f'/admin/customer/360/?id={with_contract.id}').status_code == 200
+    assert client.get(f'/admin/customer/edit/?id={with_contract.id}').status_code == 302
+
+
+def test_pool_filter_lists_customers_without_owner(app, as_role, users, db):
+    pooled = make_customer(owner=None)
+    owned = make_customer(owner=users['sales'])
+    view = next(v for v in app.extensions['ltc_admin']._views if getattr(v, 'endpoint', '') == 'customer')
+    arg = next(arg for arg, (_i, flt) in view._filter_args.items() if str(flt.name) == 'Public pool')
+    html = as_role('admin').get(f'/admin/customer/?flt0_{arg}=1').get_data(as_text=True)
+    assert pooled.code in html and owned.code not in html
