@@ -1,6 +1,5 @@
 """The secure base view: login, roles, row-level scope on every path, audited versioned saves."""
 import dataclasses
-import re
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.actions import action
@@ -12,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from peewee import SQL, ForeignKeyField, Value, fn
+from peewee import SQL
 from wtforms import IntegerField
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
@@ -23,12 +22,7 @@ from ..services import audit, scope
 from . import exports
 from .formatters import choices_for, formatters_for
 from .labels import LABELS
-
-# A list page counts at most this many rows; beyond it the pager becomes "next/previous".
-COUNT_CAP = 10000
-CODE_RE = re.compile(r'^[A-Za-z]{1,4}-?\d+$')
-PREFIX_END = '\U0010ffff'
-
+from .listing import capped_count, in_scope, normalise, prefix, preload
 
 class AdminForm(BaseForm):
     """Every admin form carries Flask-WTF's CSRF token (the one CSRFProtect checks)."""
@@ -38,19 +32,6 @@ class AdminForm(BaseForm):
 
         def get_translations(self, form):
             return self._translations
-
-
-def prefix(field, term):
-    """Return an index-friendly 'starts with' condition (a range, not LIKE)."""
-    return (field >= term) & (field < term + PREFIX_END)
-
-
-def in_scope(query, model, user):
-    """Narrow QUERY to MODEL rows USER may see; an all-rows scope adds no WHERE (keeps index plans)."""
-    cond = scope.condition(model, user)
-    if isinstance(cond, Value) and cond.value is True:
-        return query
-    return query.where(cond)
 
 
 def role():
@@ -312,21 +293,6 @@ class SecureModelView(ModelView):
 
 
 
-def normalise(term, kind):
-    """Return TERM shaped for a prefix match on an indexed column of KIND, or None if it cannot match."""
-    term = term.strip()
-    if kind == 'code':
-        return term.upper() if CODE_RE.match(term) or term.isalnum() else None
-    if kind == 'digits':
-        digits = re.sub(r'\D', '', term)
-        return digits if len(digits) >= 3 and len(digits) * 2 >= len(term) else None
-    if kind == 'email':
-        return term.lower() if '@' in term or '.' in term else None
-    if kind == 'lower':
-        return term.lower()
-    return term
-
-
 def relabel(choice, choices, language):
     """Return CHOICE (a SelectChoice or a tuple) labelled in LANGUAGE."""
     value = choice.value if hasattr(choice, 'value') else choice[0]
@@ -336,28 +302,6 @@ def relabel(choice, choices, language):
     if dataclasses.is_dataclass(choice):
         return dataclasses.replace(choice, label=text)
     return (value, text) + tuple(choice[2:])
-
-
-def capped_count(query):
-    """Count up to COUNT_CAP rows; return None (simple pager) when there are more."""
-    inner = query.clone().order_by().limit(COUNT_CAP + 1).select(query.model.id)
-    n = query.model.select(fn.COUNT(SQL('*'))).from_(inner.alias('capped')).scalar()
-    return None if n > COUNT_CAP else n
-
-
-def preload(model, rows):
-    """Load the records the rows refer to in one query per reference (no query per row)."""
-    for name, field in model._meta.fields.items():
-        if not isinstance(field, ForeignKeyField):
-            continue
-        ids = {r.__data__.get(name) for r in rows} - {None}
-        if not ids:
-            continue
-        related = {o.id: o for o in field.rel_model.select().where(field.rel_model.id.in_(list(ids)))}
-        for r in rows:
-            ref = r.__data__.get(name)
-            if ref in related:
-                r.__rel__[name] = related[ref]
 
 
 def save_inline(view, form, model):

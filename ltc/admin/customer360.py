@@ -8,7 +8,7 @@ from peewee import fn
 from ..models import (CareTask, Contact, Contract, Customer, Document, FollowUp, Lead, Opportunity,
                       Payment, PaymentPlan, Quote, Stage)
 from ..services import scope
-from .base import in_scope
+from .listing import in_scope
 
 LIMIT = 50
 CONTRACTED = ('effective', 'executing', 'completed', 'expired', 'terminated')

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..models import Contract, Customer, Lead, Opportunity, PaymentPlan, Reminder, Stage
 from ..services import scope
-from .base import capped_count, in_scope
+from .listing import capped_count, in_scope
 
 
 def _count(model, query):
