@@ -90,7 +90,16 @@ class SecureModelView(ModelView):
         if 'version' in model._meta.fields:
             extra['version'] = IntegerField(widget=HiddenInput(), validators=[Optional()])
         self.form_extra_fields = extra
+        self.form_args = labelled(model, self.form_columns, self.form_args)
+        for inline in self.inline_models or ():
+            if hasattr(inline, 'model'):
+                inline.form_args = labelled(inline.model, getattr(inline, 'form_columns', None),
+                                            getattr(inline, 'form_args', None))
         super().__init__(model, *args, **kwargs)
+
+    def search_placeholder(self):
+        names = ', '.join(str(self.get_column_name(name)) for name, _kind in self.search_fields)
+        return _('%(fields)s (starts with)', fields=names) if names else None
 
     # -- access -------------------------------------------------------------------------
     def is_accessible(self):
@@ -291,6 +300,16 @@ class SecureModelView(ModelView):
         _count, rows = self._export_data()
         return exports.xlsx_response(self, rows)
 
+
+
+def labelled(model, columns, form_args):
+    """Return FORM_ARGS with a translated label for every form column of MODEL."""
+    out = {name: dict(args) for name, args in (form_args or {}).items()}
+    names = columns or [n for n in model._meta.fields if n != 'id']
+    for name in names:
+        if name in LABELS:
+            out.setdefault(name, {}).setdefault('label', LABELS[name])
+    return out
 
 
 def relabel(choice, choices, language):

@@ -74,7 +74,7 @@ LABELS = {
     'field': _l('Field'),
     'filename': _l('File name'),
     'first_close_on': _l('First close date'),
-    'followup_count': _l('Follow-ups'),
+    'followup_count': _l('Follow-up count'),
     'from_stage': _l('From stage'),
     'gender': _l('Gender'),
     'grade': _l('Grade'),

@@ -95,7 +95,8 @@ class PaymentPlanView(SecureModelView):
     search_fields = (('code', 'code'),)
     form_columns = ('contract', 'sequence', 'trigger', 'milestone', 'due_on', 'amount', 'currency',
                     'status', 'owner')
-    form_ajax_refs = {'contract': CONTRACT_REF, 'owner': USER_REF}
+    form_ajax_refs = {'contract': CONTRACT_REF, 'owner': USER_REF,
+                      'milestone': {'fields': ['code', 'name'], 'page_size': 10}}
 
 
 class PaymentView(SecureModelView):
@@ -106,4 +107,4 @@ class PaymentView(SecureModelView):
     column_filters = F.auto(Payment.method, Payment.received_on)
     search_fields = (('code', 'code'),)
     form_columns = ('contract', 'plan', 'received_on', 'amount', 'currency', 'method', 'reference')
-    form_ajax_refs = {'contract': CONTRACT_REF}
+    form_ajax_refs = {'contract': CONTRACT_REF, 'plan': {'fields': ['code'], 'page_size': 10}}

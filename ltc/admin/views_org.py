@@ -11,6 +11,7 @@ from ..models import (AssignmentRule, AuditLog, CareTask, FollowUp, GradingRule,
 from ..services.users import MIN_PASSWORD
 from . import filters as F
 from .base import SecureModelView
+from .labels import LABELS
 from .views_sales import CONTACT_REF, CUSTOMER_REF, USER_REF, OwnedView
 
 ADMIN = ('admin',)
@@ -43,7 +44,8 @@ class UserView(SettingsView):
     column_export_exclude_list = ('password_hash',)
     form_columns = ('username', 'display_name', 'display_name_en', 'email', 'phone', 'role',
                     'department', 'manager', 'active', 'language', 'open_lead_cap')
-    form_extra_fields = {'new_password': PasswordField(validators=[Optional(), Length(min=MIN_PASSWORD)])}
+    form_extra_fields = {'new_password': PasswordField(LABELS['new_password'],
+                                                       validators=[Optional(), Length(min=MIN_PASSWORD)])}
     form_ajax_refs = {'manager': USER_REF}
 
     def on_model_change(self, form, model, is_created):
