@@ -73,6 +73,7 @@ class SecureModelView(ModelView):
     page_size = 20
     page_size_options = (20, 50, 100)
     column_default_sort = ('id', True)
+    column_sortable_list = ('code', 'created_at')   # views list their other indexed columns
     # (field name, how to normalise the term) searched with an index-friendly prefix match.
     search_fields = ()
     owner_field = None           # enables the "assign owner" bulk action

@@ -187,4 +187,9 @@ LABELS = {
     'weighted_amount': _l('Weighted amount'),
     'yearly_category_spend': _l('Yearly category spend'),
     'new_password': _l('New password'),
+    # inline lines, by their backref
+    'payment_plans': _l('Payment plans'),
+    'lines': _l('Lines'),
+    'decision_chain': _l('Decision chain'),
+    'products': _l('Products'),
 }

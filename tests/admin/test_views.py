@@ -1,5 +1,6 @@
 """Admin screens: forms, search and filters, exports, inline lines, bulk actions, languages, 360°."""
 import io
+import re
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -97,6 +98,9 @@ def test_chinese_labels_and_language_switch(app, as_role, db):
     html = client.get('/admin/lead/').get_data(as_text=True)
     assert '公司名称' in html and '高价值' in html and '线索' in html
     assert '导出' in html   # Flask-Admin's own zh_Hans_CN catalogue ("Export")
+    form = client.get('/admin/contract/new/').get_data(as_text=True)
+    assert '签约日期' in form and '已生效' in form                      # labels and choices
+    assert re.search(r'添加\s*回款计划', form) and re.search(r'添加\s*明细', form)   # inline lines
     client.get('/lang/en', headers={'Referer': '/admin/lead/'})
     html = client.get('/admin/lead/').get_data(as_text=True)
     assert 'Company' in html and 'High-value' in html
@@ -144,3 +148,29 @@ def test_pool_filter_lists_customers_without_owner(app, as_role, users, db):
     arg = next(arg for arg, (_i, flt) in view._filter_args.items() if str(flt.name) == 'Public pool')
     html = as_role('admin').get(f'/admin/customer/?flt0_{arg}=1').get_data(as_text=True)
     assert pooled.code in html and owned.code not in html
+
+
+def test_every_screen_sorts_only_on_indexed_columns(app):
+    from peewee import ForeignKeyField
+    from ltc.models import ALL_MODELS
+    admin = app.extensions['ltc_admin']
+    screened = {v.model for v in admin._views if hasattr(v, 'model')}
+    assert screened >= set(ALL_MODELS) - {m for m in ALL_MODELS if m.__name__ == 'CodeSequence'}
+    for view in admin._views:
+        if not hasattr(view, 'model'):
+            continue
+        leading = {fields[0] for fields, _unique in view.model._meta.indexes}
+        for name in view._sortable_columns:
+            field = view.model._meta.fields[name]
+            assert (field.index or field.unique or field.primary_key or isinstance(field, ForeignKeyField)
+                    or name in leading), f'{view.endpoint}.{name} is sortable but not indexed'
+
+
+def test_pages_have_no_inline_event_handlers(as_role, db):
+    contract = make_contract()
+    make_payment_plan(contract=contract)
+    client = as_role('admin')
+    for url in ('/admin/', '/admin/lead/', '/admin/lead/new/', f'/admin/contract/edit/?id={contract.id}',
+                f'/admin/contract/details/?id={contract.id}', '/admin/customer/'):
+        html = client.get(url).get_data(as_text=True)
+        assert not re.search(r'<[^>]+\son[a-z]+=', html), url
