@@ -1,12 +1,12 @@
 """List and details formatters: labels, money, dates, badges and code links, escaped by construction."""
 import datetime
-import decimal
 
 from flask import url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from markupsafe import Markup
 from peewee import ForeignKeyField
 
+from ..db import MoneyField
 from ..models import choices as C
 from .i18n import lang, name_of
 
@@ -100,7 +100,7 @@ def formatters_for(model, with_links=True):
             out[name] = _choice_formatter(choices, name in BADGE_FIELDS)
         elif isinstance(field, ForeignKeyField):
             out[name] = _fk_formatter
-        elif isinstance(field, (decimal.Decimal,)) or type(field).__name__ == 'MoneyField':
+        elif isinstance(field, MoneyField):
             out[name] = _money_formatter
         elif type(field).__name__ in ('DateField', 'DateTimeField'):
             out[name] = _date_formatter

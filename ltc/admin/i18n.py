@@ -1,7 +1,8 @@
 """Language: Flask-Babel with Simplified Chinese and English, chosen by menu or browser."""
+from pathlib import Path
+
 from flask import Blueprint, current_app, redirect, request, session
 from flask_babel import Babel, LazyString, get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .safety import local_target
@@ -74,11 +75,6 @@ def init_app(app):
 
 
 def current_translations():
-    from pathlib import Path
+    """Return the folder holding LTC's catalogues (zh_Hans_CN/LC_MESSAGES/messages.mo)."""
     return Path(__file__).resolve().parent.parent / 'translations'
 
-
-MENU = {
-    'leads': _l('Leads'), 'customers': _l('Customers'), 'sales': _l('Opportunities'),
-    'contracts': _l('Contracts'), 'activities': _l('Activities'), 'settings': _l('Settings'),
-}
