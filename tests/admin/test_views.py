@@ -97,6 +97,7 @@ def test_chinese_labels_and_language_switch(app, as_role, db):
     client = as_role('admin', lang='zh_Hans_CN')
     html = client.get('/admin/lead/').get_data(as_text=True)
     assert '公司名称' in html and '高价值' in html and '线索' in html
+    assert '<span class="badge badge-success">高价值</span>' in html   # grade as a coloured badge
     assert '导出' in html   # Flask-Admin's own zh_Hans_CN catalogue ("Export")
     form = client.get('/admin/contract/new/').get_data(as_text=True)
     assert '签约日期' in form and '已生效' in form                      # labels and choices
