@@ -72,6 +72,5 @@ def init_admin(app):
                                   endpoint=model.__name__.lower()))
     admin.add_link(MenuLink(name='中文', url='/lang/zh_Hans_CN', category=_l('Language')))
     admin.add_link(MenuLink(name='English', url='/lang/en', category=_l('Language')))
-    admin.add_link(MenuLink(name=_l('Log out'), url='/logout'))
     app.extensions['ltc_admin'] = admin
     return admin

@@ -69,8 +69,9 @@ def login():
     return render_template('ltc_admin/login.html', form=form)
 
 
-@bp.route('/logout', methods=('GET', 'POST'))
+@bp.post('/logout')
 def logout():
+    """End the session (POST with the CSRF token, so no other site can log a user out)."""
     logout_user()
     lang = session.get('lang')
     session.clear()

@@ -98,7 +98,7 @@ def test_login_ignores_foreign_next(app, users, db):
                                                'next': target, 'csrf_token': csrf_from(page)})
         assert response.status_code == 302
         assert response.headers['Location'] in ('/admin/', 'http://localhost/admin/'), target
-        client.get('/logout')
+        client.post('/logout', data={'csrf_token': csrf_from(client.get('/admin/').get_data(as_text=True))})
     page = client.get('/login').get_data(as_text=True)
     response = client.post('/login', data={'username': 'admin1', 'password': PASSWORD,
                                            'next': '/admin/lead/', 'csrf_token': csrf_from(page)})
@@ -111,8 +111,12 @@ def test_wrong_password_and_logout(app, users, db):
     assert response.status_code == 200 and 'Wrong username or password' in response.get_data(as_text=True)
     assert client.get('/admin/').status_code == 302
     login(client, 'admin1')
+    dashboard = client.get('/admin/')
+    assert dashboard.status_code == 200
+    assert client.get('/logout').status_code == 405            # no log-out by a link from elsewhere
+    client.post('/logout')                                      # no token: refused, still logged in
     assert client.get('/admin/').status_code == 200
-    client.get('/logout')
+    client.post('/logout', data={'csrf_token': csrf_from(dashboard.get_data(as_text=True))})
     assert client.get('/admin/').status_code == 302
 
 
