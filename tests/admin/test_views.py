@@ -52,6 +52,9 @@ def test_export_respects_scope_filters_cap_and_escapes_formulas(app, as_role, us
     client = as_role('sales')
     text = client.get('/admin/lead/export/csv/').get_data().decode('utf-8-sig')
     assert "'=HYPERLINK" in text and "'@SUM" in text and 'Other owner' not in text
+    make_lead(company='Energy one', industry='energy', owner=users['sales'])
+    filtered = client.get('/admin/lead/export/csv/?flt0_0=energy').get_data().decode('utf-8-sig')
+    assert 'Energy one' in filtered and 'HYPERLINK' not in filtered
     app.config['EXPORT_MAX_ROWS'] = 1
     assert len(client.get('/admin/lead/export/csv/').get_data().decode('utf-8-sig').strip().splitlines()) == 2
     app.config['EXPORT_MAX_ROWS'] = 100
