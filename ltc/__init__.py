@@ -20,6 +20,8 @@ def create_app(config=None):
     logs.init_app(app)
     health.init_app(app)
     web.init_app(app)
+    from .admin import init_admin
+    init_admin(app)
     return app
 
 

@@ -1,0 +1,76 @@
+"""Flask-Admin for LTC: init_admin(app) builds the Admin and every view for one app."""
+from flask_admin import Admin
+from flask_admin.menu import MenuLink
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from .. import models as M
+from . import auth, i18n, safety
+from .dashboard import DashboardView
+from .views_money import (ContractApprovalView, ContractLineView, ContractView, MilestoneView,
+                          PaymentPlanView, PaymentView, QuoteLineView, QuoteView)
+from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, DecisionRoleView,
+                        DepartmentView, DocumentView, FollowUpView, GradingRuleView, PoolView,
+                        ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
+from .views_sales import (CampaignView, ContactView, CustomerView, LeadView, OpportunityContactView,
+                          OpportunityProductView, OpportunityView, ProductCategoryView,
+                          ProductPlanView, ProductView, StageHistoryView)
+
+SALES, CUSTOMERS, DEALS, MONEY, WORK, CATALOG, SETTINGS = (
+    _l('Leads'), _l('Customers'), _l('Opportunities'), _l('Contracts & payments'),
+    _l('Activities'), _l('Products'), _l('Settings'))
+
+# (view class, model, menu name, menu category); every model of ltc.models has a screen.
+SCREENS = [
+    (LeadView, M.Lead, _l('Leads'), SALES),
+    (CampaignView, M.Campaign, _l('Campaigns'), SALES),
+    (CustomerView, M.Customer, _l('Customers'), CUSTOMERS),
+    (ContactView, M.Contact, _l('Contacts'), CUSTOMERS),
+    (OpportunityView, M.Opportunity, _l('Opportunities'), DEALS),
+    (StageHistoryView, M.StageHistory, _l('Stage history'), DEALS),
+    (OpportunityProductView, M.OpportunityProduct, _l('Opportunity products'), DEALS),
+    (OpportunityContactView, M.OpportunityContact, _l('Decision chain'), DEALS),
+    (QuoteView, M.Quote, _l('Quotes'), DEALS),
+    (QuoteLineView, M.QuoteLine, _l('Quote lines'), DEALS),
+    (ContractView, M.Contract, _l('Contracts'), MONEY),
+    (ContractLineView, M.ContractLine, _l('Contract lines'), MONEY),
+    (ContractApprovalView, M.ContractApproval, _l('Contract approvals'), MONEY),
+    (MilestoneView, M.DeliveryMilestone, _l('Delivery milestones'), MONEY),
+    (PaymentPlanView, M.PaymentPlan, _l('Payment plans'), MONEY),
+    (PaymentView, M.Payment, _l('Payments'), MONEY),
+    (FollowUpView, M.FollowUp, _l('Follow-ups'), WORK),
+    (CareTaskView, M.CareTask, _l('Care tasks'), WORK),
+    (DocumentView, M.Document, _l('Documents'), WORK),
+    (ReminderView, M.Reminder, _l('Reminders'), WORK),
+    (ProductView, M.Product, _l('Products'), CATALOG),
+    (ProductCategoryView, M.ProductCategory, _l('Product categories'), CATALOG),
+    (ProductPlanView, M.ProductPlan, _l('Product plans'), CATALOG),
+    (UserView, M.User, _l('Users'), SETTINGS),
+    (RoleView, M.Role, _l('Roles'), SETTINGS),
+    (DepartmentView, M.Department, _l('Departments'), SETTINGS),
+    (TargetView, M.Target, _l('Targets'), SETTINGS),
+    (StageView, M.Stage, _l('Stages'), SETTINGS),
+    (DecisionRoleView, M.DecisionRole, _l('Decision roles'), SETTINGS),
+    (PoolView, M.PublicPool, _l('Public pools'), SETTINGS),
+    (GradingRuleView, M.GradingRule, _l('Grading rules'), SETTINGS),
+    (AssignmentRuleView, M.AssignmentRule, _l('Assignment rules'), SETTINGS),
+    (SettingView, M.Setting, _l('System settings'), SETTINGS),
+    (AuditLogView, M.AuditLog, _l('Audit log'), SETTINGS),
+]
+
+
+def init_admin(app):
+    """Build login, language, CSRF, security headers and every admin view for APP."""
+    safety.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    admin = Admin(app, name='LTC', index_view=DashboardView(name=_l('Home'), url='/admin'),
+                  theme=Bootstrap4Theme(base_template='ltc_admin/master.html', fluid=True),
+                  csp_nonce_generator=safety.csp_nonce)
+    for view_class, model, name, category in SCREENS:
+        admin.add_view(view_class(model, name=name, category=category,
+                                  endpoint=model.__name__.lower()))
+    admin.add_link(MenuLink(name='中文', url='/lang/zh_Hans_CN', category=_l('Language')))
+    admin.add_link(MenuLink(name='English', url='/lang/en', category=_l('Language')))
+    app.extensions['ltc_admin'] = admin
+    return admin

@@ -1,0 +1,92 @@
+"""Login and logout with Flask-Login; sessions expire after SESSION_HOURS."""
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired
+
+from ..db import utcnow
+from ..models import User
+from ..services import audit
+from ..services.users import authenticate
+from .safety import local_target
+
+bp = Blueprint('ltc_auth', __name__, template_folder='templates', static_folder='static',
+               static_url_path='/ltc-static')
+login_manager = LoginManager()
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l('Username'), validators=[DataRequired()])
+    password = PasswordField(_l('Password'), validators=[DataRequired()])
+    next = HiddenField()
+
+
+class SessionUser(UserMixin):
+    """The logged-in user: a User row plus what Flask-Login asks of it."""
+
+    def __init__(self, record):
+        self.record = record
+
+    def __getattr__(self, name):
+        return getattr(self.record, name)
+
+    @property
+    def is_active(self):
+        return bool(self.record.active)
+
+    def get_id(self):
+        return str(self.record.id)
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    try:
+        record = User.get_or_none((User.id == int(user_id)) & User.active)
+    except (TypeError, ValueError):
+        return None
+    return SessionUser(record) if record else None
+
+
+@bp.route('/login', methods=('GET', 'POST'))
+def login():
+    """Show the login form; on success go to NEXT when it is a local URL."""
+    form = LoginForm(next=request.args.get('next', ''))
+    if form.validate_on_submit():
+        user = authenticate(form.username.data, form.password.data)
+        if user is None:
+            flash(_('Wrong username or password, or the account is disabled.'), 'error')
+        else:
+            session.clear()
+            session.permanent = True   # expires after PERMANENT_SESSION_LIFETIME
+            login_user(SessionUser(user))
+            with audit.acting_as(user, 'admin'):
+                user.last_login_at = utcnow()
+                audit.save(user, action='login')
+            return redirect(local_target(form.next.data) or url_for('admin.index'))
+    return render_template('ltc_admin/login.html', form=form)
+
+
+@bp.post('/logout')
+def logout():
+    """End the session (POST with the CSRF token, so no other site can log a user out)."""
+    logout_user()
+    lang = session.get('lang')
+    session.clear()
+    if lang:
+        session['lang'] = lang
+    flash(_('You have logged out.'), 'info')
+    return redirect(url_for('ltc_auth.login'))
+
+
+def init_app(app):
+    login_manager.init_app(app)
+    login_manager.login_view = 'ltc_auth.login'
+    login_manager.login_message = _l('Please log in to open this page.')
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _user():
+        return {'current_user': current_user}

@@ -1,0 +1,359 @@
+"""The secure base view: login, roles, row-level scope on every path, audited versioned saves."""
+import dataclasses
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin.actions import action
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_admin.form import BaseForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from peewee import SQL
+from wtforms import IntegerField
+from wtforms.validators import Optional
+from wtforms.widgets import HiddenInput
+
+from ..db import database
+from ..errors import ConflictError, LTCError
+from ..services import audit, scope
+from . import exports
+from .formatters import choices_for, formatters_for
+from .labels import LABELS
+from .listing import capped_count, in_scope, normalise, prefix, preload
+
+class AdminForm(BaseForm):
+    """Every admin form carries Flask-WTF's CSRF token (the one CSRFProtect checks)."""
+
+    class Meta(FlaskForm.Meta):
+        _translations = BaseForm.Meta._translations
+
+        def get_translations(self, form):
+            return self._translations
+
+
+def role():
+    return scope.role_of(current_user) if current_user.is_authenticated else None
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """Ajax look-ups (customers, contacts, products, users) limited to what the user may see."""
+
+    def _scoped(self):
+        return in_scope(self.model.select(), self.model, current_user)
+
+    def get_one(self, pk):
+        return self._scoped().where(self.model.id == pk).first()
+
+    def get_list(self, term, offset=0, limit=10):
+        query = self._scoped()
+        term = (term or '').strip()
+        if term:
+            cond = None
+            for field in self._cached_fields:
+                part = prefix(field, term.upper() if field.name == 'code' else term)
+                cond = part if cond is None else cond | part
+            query = query.where(cond)
+        return list(query.order_by(self.model.id).offset(offset or 0).limit(min(limit, 50)))
+
+
+class SecureModelView(ModelView):
+    """Base of every LTC screen; row-level scope lives in `scoped()` and nowhere else."""
+
+    form_base_class = AdminForm
+    roles = ('admin', 'manager', 'sales', 'ops')
+    write_roles = None          # defaults to roles
+    delete_roles = ('admin', 'ops', 'manager')
+    can_view_details = True
+    can_export = True
+    export_types = ['csv', 'xlsx']
+    can_set_page_size = True
+    page_size = 20
+    page_size_options = (20, 50, 100)
+    column_default_sort = ('id', True)
+    column_sortable_list = ('code', 'created_at')   # views list their other indexed columns
+    # (field name, how to normalise the term) searched with an index-friendly prefix match.
+    search_fields = ()
+    owner_field = None           # enables the "assign owner" bulk action
+    status_field = None          # enables the "change status" bulk action
+
+    def __init__(self, model, *args, **kwargs):
+        formatters = formatters_for(model)
+        formatters.update(self.column_formatters or {})
+        self.column_formatters = formatters
+        self.column_formatters_detail = formatters
+        self.column_labels = {**LABELS, **(self.column_labels or {})}
+        if self.search_fields:
+            self.column_searchable_list = [name for name, _n in self.search_fields]
+        extra = dict(self.form_extra_fields or {})
+        if 'version' in model._meta.fields:
+            extra['version'] = IntegerField(widget=HiddenInput(), validators=[Optional()])
+        self.form_extra_fields = extra
+        self.form_args = labelled(model, self.form_columns, self.form_args)
+        for inline in self.inline_models or ():
+            if hasattr(inline, 'model'):
+                inline.form_args = labelled(inline.model, getattr(inline, 'form_columns', None),
+                                            getattr(inline, 'form_args', None))
+        super().__init__(model, *args, **kwargs)
+
+    def search_placeholder(self):
+        names = ', '.join(str(self.get_column_name(name)) for name, _kind in self.search_fields)
+        return _('%(fields)s (starts with)', fields=names) if names else None
+
+    # -- access -------------------------------------------------------------------------
+    def is_accessible(self):
+        return current_user.is_authenticated and role() in self.roles
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for('ltc_auth.login', next=request.full_path))
+        abort(403)
+
+    @property
+    def can_create(self):
+        return role() in (self.write_roles or self.roles) and self.allow_create
+
+    @property
+    def can_edit(self):
+        return role() in (self.write_roles or self.roles) and self.allow_edit
+
+    @property
+    def can_delete(self):
+        return role() in self.delete_roles and self.allow_delete
+
+    allow_create = allow_edit = allow_delete = True
+
+    # -- scope: the one place ---------------------------------------------------------
+    def scoped(self, query=None):
+        """Narrow QUERY (default: all rows) to the rows the current user may see."""
+        query = self.model.select() if query is None else query
+        return in_scope(query, self.model, current_user)
+
+    def get_query(self):
+        return self.scoped()
+
+    def get_one(self, id):
+        try:
+            pk = int(id)
+        except (TypeError, ValueError):
+            abort(404)
+        row = self.scoped().where(self.model.id == pk).first()
+        if row is None:
+            abort(404)
+        return row
+
+    def scoped_rows(self, ids):
+        """Return the selected rows; 404 when any of them is outside the user's scope."""
+        try:
+            wanted = {int(i) for i in ids}
+        except (TypeError, ValueError):
+            abort(404)
+        rows = list(self.scoped().where(self.model.id.in_(list(wanted))))
+        if len(rows) != len(wanted):
+            abort(404)
+        return rows
+
+    def _create_ajax_loader(self, name, options):
+        remote = getattr(self.model, name).rel_model
+        return ScopedAjaxLoader(name, remote, **options)
+
+    # -- list ---------------------------------------------------------------------------
+    def _search(self, query, search):
+        # Each term becomes "id IN (prefix hits on index 1 UNION ALL index 2 ...)": the planner
+        # then reads only the matching index ranges, never the whole table.
+        model = self.model
+        for term in search.split():
+            parts = [model.select(model.id).where(prefix(getattr(model, name), value))
+                     for name, value in ((n, normalise(term, kind)) for n, kind in self.search_fields)
+                     if value is not None]
+            if not parts:
+                return query.where(SQL('0 = 1'))
+            union = parts[0]
+            for part in parts[1:]:
+                union = union + part
+            query = query.where(model.id.in_(union))
+        return query
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        query = self.get_query()
+        joins = set()
+        if search and self.search_fields:
+            query = self._search(query, search)
+        if self._filters:
+            for flt, _name, value in filters:
+                f = self._filters[flt]
+                query = self._handle_join(query, f.column, joins)
+                query = f.apply(query, f.clean(value))
+        count = capped_count(query)
+        if sort_column is not None:
+            query, joins = self._order_by(query, joins, [(self._sortable_columns[sort_column], sort_desc)])
+        else:
+            query, joins = self._order_by(query, joins, self._get_default_order() or [])
+        page_size = self.page_size if page_size is None else page_size
+        if page_size:
+            query = query.limit(page_size)
+        if page and page_size:
+            query = query.offset(page * page_size)
+        if not execute:
+            return count, query
+        rows = list(query)
+        preload(self.model, rows)
+        return count, rows
+
+    # -- forms --------------------------------------------------------------------------
+    def _localise(self, form):
+        """Show choices by their labels in the user's language."""
+        from .i18n import lang
+        for field in form:
+            model_field = self.model._meta.fields.get(field.name)
+            choices = choices_for(model_field) if model_field is not None else None
+            if choices is not None and hasattr(field, 'choices'):
+                field.choices = [relabel(c, choices, lang()) for c in field.choices]
+        return form
+
+    def create_form(self, obj=None):
+        return self._localise(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._localise(super().edit_form(obj))
+
+    # -- writes: one transaction, audited, versioned ------------------------------------
+    def _save(self, form, model, is_created):
+        with audit.acting_as(current_user, 'admin'), database.atomic():
+            form.populate_obj(model)
+            if is_created:
+                model.version = 1
+            self._on_model_change(form, model, is_created)
+            audit.save(model)
+            save_inline(self, form, model)
+
+    def create_model(self, form):
+        model = self.model()
+        try:
+            self._save(form, model, True)
+        except LTCError as exc:
+            flash(_('Nothing was saved: %(error)s', error=str(exc)), 'error')
+            return False
+        self.after_model_change(form, model, True)
+        return model
+
+    def update_model(self, form, model):
+        try:
+            self._save(form, model, False)
+        except ConflictError as exc:
+            flash_conflict(self, exc)
+            return False
+        except LTCError as exc:
+            flash(_('Nothing was saved: %(error)s', error=str(exc)), 'error')
+            return False
+        self.after_model_change(form, model, False)
+        return True
+
+    def delete_model(self, model):
+        try:
+            with audit.acting_as(current_user, 'admin'):
+                self.on_model_delete(model)
+                audit.delete(model)
+        except LTCError as exc:
+            flash(_('Nothing was deleted: %(error)s', error=str(exc)), 'error')
+            return False
+        self.after_model_delete(model)
+        return True
+
+    @action('delete', _l('Delete'), _l('Are you sure you want to delete selected records?'))
+    def action_delete(self, ids):
+        rows = self.scoped_rows(ids)
+        try:
+            with audit.acting_as(current_user, 'admin'), database.atomic():
+                for row in rows:
+                    audit.delete(row)
+        except LTCError as exc:
+            flash(_('Nothing was deleted: %(error)s', error=str(exc)), 'error')
+            return
+        flash(_('%(count)s records were deleted.', count=len(rows)), 'success')
+
+    @action('export_selected', _l('Export selected (CSV)'))
+    def action_export_selected(self, ids):
+        rows = self.scoped_rows(ids)
+        preload(self.model, rows)
+        return exports.csv_response(self, rows)
+
+    def is_action_allowed(self, name):
+        if name in ('assign_owner', 'change_status') and not self.can_edit:
+            return False
+        return super().is_action_allowed(name)
+
+    # -- exports ------------------------------------------------------------------------
+    def _export_data(self):
+        from flask import current_app
+        self.export_max_rows = current_app.config.get('EXPORT_MAX_ROWS', 50000)
+        return super()._export_data()
+
+    def _export_csv(self, return_url):
+        _count, rows = self._export_data()
+        return exports.csv_response(self, rows)
+
+    def _export_tablib(self, export_type, return_url):
+        if export_type != 'xlsx':
+            abort(404)
+        _count, rows = self._export_data()
+        return exports.xlsx_response(self, rows)
+
+
+
+def labelled(model, columns, form_args):
+    """Return FORM_ARGS with a translated label for every form column of MODEL."""
+    out = {name: dict(args) for name, args in (form_args or {}).items()}
+    names = columns or [n for n in model._meta.fields if n != 'id']
+    for name in names:
+        if name in LABELS:
+            out.setdefault(name, {}).setdefault('label', LABELS[name])
+    return out
+
+
+def relabel(choice, choices, language):
+    """Return CHOICE (a SelectChoice or a tuple) labelled in LANGUAGE."""
+    value = choice.value if hasattr(choice, 'value') else choice[0]
+    if value not in choices:
+        return choice
+    text = choices.label(value, language)
+    if dataclasses.is_dataclass(choice):
+        return dataclasses.replace(choice, label=text)
+    return (value, text) + tuple(choice[2:])
+
+
+def save_inline(view, form, model):
+    """Save the inline rows of FORM for MODEL through the audited write path."""
+    for field in form:
+        if field.type != 'InlineModelFormList':
+            continue
+        fk = getattr(field.model, field.prop)
+        existing = {str(r.id): r for r in field.model.select().where(fk == model.id)}
+        for entry in field.entries:
+            pk = entry.get_pk()
+            row = existing.get(pk)
+            if row is not None and field.should_delete(entry):
+                audit.delete(row)
+                continue
+            row = row or field.model()
+            entry.populate_obj(row, None)
+            setattr(row, field.prop, model.id)
+            audit.save(row)
+
+
+def flash_conflict(view, exc):
+    """Flash 'changed since you opened it' with the stored and the attempted value per field."""
+    parts = []
+    for name in sorted(set(exc.current) | set(exc.attempted)):
+        parts.append(Markup('<li><b>{}</b>: {} <i>{}</i> · {} <i>{}</i></li>').format(
+            view.get_column_name(name), _('saved now:'), _plain(exc.current.get(name)),
+            _('yours:'), _plain(exc.attempted.get(name))))
+    flash(Markup('{} <ul>{}</ul>').format(
+        _('This record changed since you opened it. Nothing was saved; reload it, re-apply your '
+          'change and save again.'), Markup('').join(parts)), 'error')
+
+
+def _plain(value):
+    return '—' if value is None or value == '' else str(value)

@@ -1,0 +1,81 @@
+"""The customer 360° page: everything about one customer on one screen, within the user's scope."""
+import datetime
+from decimal import Decimal
+
+from flask_login import current_user
+from peewee import fn
+
+from ..models import (CareTask, Contact, Contract, Customer, Document, FollowUp, Lead, Opportunity,
+                      Payment, PaymentPlan, Quote, Stage)
+from ..services import scope
+from .listing import in_scope
+
+LIMIT = 50
+CONTRACTED = ('effective', 'executing', 'completed', 'expired', 'terminated')
+OPEN_PLAN = ('pending', 'partial', 'overdue')
+
+
+def _visible(model, query):
+    return in_scope(query, model, current_user)
+
+
+def _sum(query):
+    return query.scalar() or Decimal('0')
+
+
+def totals(customer, user, today=None):
+    """Return contracted, collected, overdue and share of wallet (last 12 months vs yearly spend)."""
+    today = today or datetime.date.today()
+    visible = scope.condition(Contract, user)
+    contracts = Contract.select(Contract.id).where(Contract.customer == customer.id,
+                                                   Contract.status.in_(CONTRACTED), visible)
+    contracted = _sum(Contract.select(fn.SUM(Contract.amount)).where(Contract.id.in_(contracts)))
+    last_year = _sum(Contract.select(fn.SUM(Contract.amount)).where(
+        Contract.id.in_(contracts), Contract.signed_on >= today - datetime.timedelta(days=365)))
+    collected = _sum(Payment.select(fn.SUM(Payment.amount)).join(Contract).where(
+        Contract.customer == customer.id, visible))
+    overdue = _sum(PaymentPlan.select(fn.SUM(PaymentPlan.amount - PaymentPlan.paid_amount))
+                   .join(Contract).where(Contract.customer == customer.id, visible,
+                                         PaymentPlan.due_on < today,
+                                         PaymentPlan.status.in_(OPEN_PLAN)))
+    spend = customer.yearly_category_spend or Decimal('0')
+    share = (Decimal(last_year) * 100 / spend).quantize(Decimal('0.1')) if spend else None
+    return {'contracted': Decimal(contracted), 'collected': Decimal(collected),
+            'overdue': Decimal(overdue), 'last_12_months': Decimal(last_year),
+            'share': share, 'target_share': customer.target_share}
+
+
+def context(customer):
+    """Return the sections of the 360° page, each limited to what the user may see."""
+    cid = customer.id
+    opportunities = list(_visible(Opportunity, Opportunity.select(Opportunity, Stage).join(Stage)
+                                  .where(Opportunity.customer == cid))
+                         .order_by(Opportunity.id.desc()).limit(LIMIT))
+    contracts = list(_visible(Contract, Contract.select().where(Contract.customer == cid))
+                     .order_by(Contract.id.desc()).limit(LIMIT))
+    contract_ids = [c.id for c in contracts]
+    return {
+        'customer': customer,
+        'parent': customer.parent if customer.parent_id else None,
+        'subsidiaries': list(Customer.select().where(Customer.parent == cid).order_by(Customer.code).limit(LIMIT)),
+        'contacts': list(_visible(Contact, Contact.select().where(Contact.customer == cid))
+                         .order_by(Contact.is_key_decision_maker.desc(), Contact.id).limit(LIMIT)),
+        'followups': list(_visible(FollowUp, FollowUp.select().where(FollowUp.customer == cid))
+                          .order_by(FollowUp.happened_at.desc()).limit(LIMIT)),
+        'leads': list(_visible(Lead, Lead.select().where(Lead.converted_customer == cid))
+                      .order_by(Lead.id.desc()).limit(LIMIT)),
+        'opportunities': opportunities,
+        'quotes': list(_visible(Quote, Quote.select().where(Quote.customer == cid))
+                       .order_by(Quote.id.desc()).limit(LIMIT)),
+        'contracts': contracts,
+        'plans': list(PaymentPlan.select().where(PaymentPlan.contract.in_(contract_ids))
+                      .order_by(PaymentPlan.due_on).limit(LIMIT)) if contract_ids else [],
+        'payments': list(Payment.select().where(Payment.contract.in_(contract_ids))
+                         .order_by(Payment.received_on.desc()).limit(LIMIT)) if contract_ids else [],
+        'care_tasks': list(_visible(CareTask, CareTask.select().where(CareTask.customer == cid))
+                           .order_by(CareTask.due_on.desc()).limit(LIMIT)),
+        'documents': list(_visible(Document, Document.select().where(
+            Document.entity == 'Customer', Document.entity_code == customer.code)).limit(LIMIT)),
+        'totals': totals(customer, current_user),
+        'in_pool': customer.owner_id is None,
+    }

@@ -1,0 +1,17 @@
+// Event handlers that Flask-Admin writes inline (onclick=...), bound here so the
+// Content-Security-Policy can forbid inline scripts.
+document.addEventListener('click', function (event) {
+  var el = event.target.closest('[data-ltc-action],[data-ltc-confirm],[data-ltc-add-inline],[data-ltc-noop]');
+  if (!el) { return; }
+  if (el.hasAttribute('data-ltc-noop')) {
+    event.preventDefault();   // the filter menu entries only open a filter row (bound by Flask-Admin)
+  } else if (el.hasAttribute('data-ltc-action')) {
+    event.preventDefault();
+    window.modelActions.execute(el.getAttribute('data-ltc-action'));
+  } else if (el.hasAttribute('data-ltc-confirm')) {
+    if (!window.confirm(el.getAttribute('data-ltc-confirm'))) { event.preventDefault(); }
+  } else {
+    event.preventDefault();
+    window.faForm.addInlineField(el, el.getAttribute('data-ltc-add-inline'));
+  }
+});

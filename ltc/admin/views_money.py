@@ -1,0 +1,110 @@
+"""Screens for quotes, contracts (lines, payment plans inline), approvals, milestones and payments."""
+from flask_admin.model.form import InlineFormAdmin
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import Optional
+
+from ..models import (Contract, ContractApproval, ContractLine, DeliveryMilestone, Payment,
+                      PaymentPlan, Quote, QuoteLine)
+from . import filters as F
+from .base import SecureModelView
+from .views_sales import CUSTOMER_REF, PRODUCT_REF, USER_REF, OwnedView, ReadOnlyLineView
+
+FINANCE = ('admin', 'manager', 'sales', 'ops', 'finance')
+CONTRACT_REF = {'fields': ['code', 'title'], 'page_size': 10}
+
+
+class LineInline(InlineFormAdmin):
+    form_ajax_refs = {'product': PRODUCT_REF}
+    form_args = {'id': {'validators': [Optional()]}}
+
+
+class QuoteView(OwnedView):
+    status_field = 'status'
+    column_list = ('code', 'title', 'customer', 'status', 'quoted_on', 'valid_until', 'total', 'owner')
+    column_sortable_list = ('code', 'status', 'quoted_on', 'created_at')
+    column_filters = F.auto(Quote.status, Quote.owner, Quote.quoted_on)
+    search_fields = (('code', 'code'),)
+    form_columns = ('title', 'customer', 'opportunity', 'status', 'quoted_on', 'valid_until',
+                    'subtotal', 'discount_amount', 'total', 'currency', 'owner', 'notes')
+    form_ajax_refs = {'customer': CUSTOMER_REF, 'owner': USER_REF,
+                      'opportunity': {'fields': ['code', 'name'], 'page_size': 10}}
+    inline_models = (LineInline(QuoteLine, form_columns=(
+        'id', 'product', 'description', 'quantity', 'unit_price', 'discount_pct', 'amount')),)
+
+
+class QuoteLineView(ReadOnlyLineView):
+    column_list = ('code', 'quote', 'product', 'quantity', 'unit_price', 'discount_pct', 'amount')
+
+
+class ContractView(OwnedView):
+    roles = FINANCE
+    status_field = 'status'
+    column_list = ('code', 'title', 'customer', 'status', 'signed_on', 'end_on', 'amount', 'owner')
+    column_sortable_list = ('code', 'title', 'status', 'signed_on', 'end_on', 'amount', 'created_at')
+    column_filters = F.auto(Contract.status, Contract.owner, Contract.department,
+                            Contract.signed_on, Contract.end_on)
+    search_fields = (('code', 'code'), ('title', 'plain'))
+    form_columns = ('code', 'title', 'customer', 'opportunity', 'quote', 'status',
+                    'customer_signer', 'our_signer', 'signed_on', 'start_on', 'end_on', 'amount',
+                    'currency', 'owner', 'department', 'notes')
+    form_args = {'code': {'validators': [Optional()],
+                          'description': _l('Leave empty to get the next contract number.')}}
+    form_ajax_refs = {'customer': CUSTOMER_REF, 'owner': USER_REF,
+                      'opportunity': {'fields': ['code', 'name'], 'page_size': 10},
+                      'quote': {'fields': ['code'], 'page_size': 10}}
+    inline_models = (
+        LineInline(ContractLine, form_columns=('id', 'product', 'description', 'quantity',
+                                               'unit_price', 'amount', 'delivery_on')),
+        InlineFormAdmin(PaymentPlan, form_columns=('id', 'sequence', 'trigger', 'due_on', 'amount',
+                                                   'currency', 'status'),
+                        form_args={'id': {'validators': [Optional()]}}),
+    )
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        model.code = (model.code or '').strip() or None   # empty: the next HT number
+
+
+class ContractLineView(ReadOnlyLineView):
+    roles = FINANCE
+    column_list = ('code', 'contract', 'product', 'quantity', 'unit_price', 'amount', 'delivery_on')
+
+
+class ContractApprovalView(ReadOnlyLineView):
+    roles = FINANCE
+    column_list = ('code', 'contract', 'step', 'approver', 'decision', 'decided_at', 'comment')
+    column_filters = F.auto(ContractApproval.decision)
+
+
+class MilestoneView(SecureModelView):
+    roles = FINANCE
+    column_list = ('code', 'contract', 'sequence', 'name', 'planned_on', 'accepted_on', 'status')
+    column_sortable_list = ('code', 'planned_on', 'status')
+    column_filters = F.auto(DeliveryMilestone.status, DeliveryMilestone.planned_on)
+    search_fields = (('code', 'code'),)
+    form_columns = ('contract', 'sequence', 'name', 'planned_on', 'accepted_on', 'status')
+    form_ajax_refs = {'contract': CONTRACT_REF}
+
+
+class PaymentPlanView(SecureModelView):
+    roles = FINANCE
+    column_list = ('code', 'contract', 'sequence', 'trigger', 'due_on', 'amount', 'paid_amount',
+                   'status', 'owner')
+    column_sortable_list = ('code', 'due_on', 'status', 'created_at')
+    column_filters = F.auto(PaymentPlan.status, PaymentPlan.owner, PaymentPlan.due_on)
+    search_fields = (('code', 'code'),)
+    form_columns = ('contract', 'sequence', 'trigger', 'milestone', 'due_on', 'amount', 'currency',
+                    'status', 'owner')
+    form_ajax_refs = {'contract': CONTRACT_REF, 'owner': USER_REF,
+                      'milestone': {'fields': ['code', 'name'], 'page_size': 10}}
+
+
+class PaymentView(SecureModelView):
+    roles = FINANCE
+    write_roles = ('admin', 'ops', 'finance')
+    column_list = ('code', 'contract', 'plan', 'received_on', 'amount', 'method', 'reference')
+    column_sortable_list = ('code', 'received_on', 'created_at')
+    column_filters = F.auto(Payment.method, Payment.received_on)
+    search_fields = (('code', 'code'),)
+    form_columns = ('contract', 'plan', 'received_on', 'amount', 'currency', 'method', 'reference')
+    form_ajax_refs = {'contract': CONTRACT_REF, 'plan': {'fields': ['code'], 'page_size': 10}}

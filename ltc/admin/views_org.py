@@ -1,0 +1,155 @@
+"""Settings screens (admins only) and the activity screens (follow-ups, care, documents, reminders)."""
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.security import generate_password_hash
+from wtforms import PasswordField
+from wtforms.validators import Length, Optional
+
+from ..errors import ValidationError
+from ..models import (AssignmentRule, AuditLog, CareTask, FollowUp, GradingRule, Reminder, Target,
+                      User)
+from ..services.users import MIN_PASSWORD
+from . import filters as F
+from .base import SecureModelView
+from .labels import LABELS
+from .views_sales import CONTACT_REF, CUSTOMER_REF, USER_REF, OwnedView
+
+ADMIN = ('admin',)
+
+
+class SettingsView(SecureModelView):
+    roles = ADMIN
+    column_sortable_list = ('code', 'created_at')
+    search_fields = (('code', 'code'),)
+
+
+class DepartmentView(SettingsView):
+    column_list = ('code', 'name', 'name_en', 'parent')
+    form_columns = ('code', 'name', 'name_en', 'parent')
+
+
+class RoleView(SettingsView):
+    allow_create = allow_delete = False
+    column_list = ('code', 'name', 'name_zh', 'name_en', 'data_scope')
+    form_columns = ('name_zh', 'name_en')
+
+
+class UserView(SettingsView):
+    column_list = ('code', 'username', 'display_name', 'role', 'department', 'manager', 'active',
+                   'language', 'last_login_at')
+    column_sortable_list = ('code', 'username', 'email', 'active')
+    column_filters = F.auto(User.role, User.department, User.active)
+    search_fields = (('username', 'plain'), ('email', 'plain'), ('code', 'code'))
+    column_details_exclude_list = ('password_hash',)
+    column_export_exclude_list = ('password_hash',)
+    form_columns = ('username', 'display_name', 'display_name_en', 'email', 'phone', 'role',
+                    'department', 'manager', 'active', 'language', 'open_lead_cap')
+    form_extra_fields = {'new_password': PasswordField(LABELS['new_password'],
+                                                       validators=[Optional(), Length(min=MIN_PASSWORD)])}
+    form_ajax_refs = {'manager': USER_REF}
+
+    def on_model_change(self, form, model, is_created):
+        password = form.new_password.data
+        if is_created and not password:
+            raise ValidationError(_('Give the new user a password of at least %(n)s characters.',
+                                    n=MIN_PASSWORD))
+        if password:
+            model.password_hash = generate_password_hash(password)
+        if model.id == current_user.id and (not model.active or model.role.name != 'admin'):
+            raise ValidationError(_('You cannot disable yourself or remove your own admin role.'))
+
+
+class TargetView(SettingsView):
+    roles = ('admin', 'manager')
+    column_list = ('code', 'kind', 'period', 'user', 'department', 'amount')
+    column_filters = F.auto(Target.kind, Target.period)
+    form_columns = ('kind', 'period', 'user', 'department', 'amount', 'currency')
+    form_ajax_refs = {'user': USER_REF}
+
+
+class SettingView(SettingsView):
+    column_list = ('code', 'value', 'description', 'updated_at')
+    form_columns = ('code', 'value', 'description')
+
+
+class StageView(SettingsView):
+    column_list = ('code', 'name', 'name_en', 'sequence', 'probability', 'is_won', 'is_lost',
+                   'typical_days')
+    column_default_sort = ('sequence', False)
+    form_columns = ('code', 'name', 'name_en', 'sequence', 'probability', 'is_won', 'is_lost',
+                    'typical_days', 'exit_criteria')
+
+
+class DecisionRoleView(SettingsView):
+    column_list = ('code', 'name', 'name_en', 'is_decision_maker', 'sequence')
+    form_columns = ('code', 'name', 'name_en', 'is_decision_maker', 'sequence')
+
+
+class PoolView(SettingsView):
+    column_list = ('code', 'name', 'department', 'reclaim_no_followup_days', 'reclaim_no_deal_days',
+                   'daily_claim_limit', 'cooldown_days', 'active')
+    form_columns = ('code', 'name', 'name_en', 'department', 'reclaim_no_followup_days',
+                    'reclaim_no_deal_days', 'warn_days_before', 'daily_claim_limit',
+                    'ownership_cap', 'cooldown_days', 'active')
+
+
+class GradingRuleView(SettingsView):
+    column_list = ('code', 'name', 'field', 'value', 'points', 'sequence', 'active')
+    column_filters = F.auto(GradingRule.field, GradingRule.active)
+    form_columns = ('name', 'field', 'value', 'points', 'sequence', 'active')
+
+
+class AssignmentRuleView(SettingsView):
+    column_list = ('code', 'name', 'priority', 'industry', 'region_province', 'source', 'method',
+                   'assignee', 'target_department', 'active')
+    column_filters = F.auto(AssignmentRule.industry, AssignmentRule.source, AssignmentRule.method,
+                            AssignmentRule.active)
+    form_columns = ('name', 'priority', 'industry', 'region_province', 'source', 'lead_department',
+                    'method', 'assignee', 'target_department', 'active')
+    form_ajax_refs = {'assignee': USER_REF}
+
+
+class AuditLogView(SettingsView):
+    allow_create = allow_edit = allow_delete = False
+    column_list = ('at', 'actor', 'source', 'entity', 'entity_code', 'action', 'changes')
+    column_sortable_list = ('at', 'actor', 'source')
+    column_default_sort = ('id', True)
+    column_filters = F.auto(AuditLog.actor, AuditLog.source, AuditLog.entity_code, AuditLog.at)
+    search_fields = (('entity_code', 'plain'), ('actor', 'plain'))
+
+
+class FollowUpView(OwnedView):
+    column_list = ('code', 'customer', 'kind', 'happened_at', 'summary', 'next_contact_on', 'owner')
+    column_sortable_list = ('code', 'happened_at', 'next_contact_on', 'kind')
+    column_filters = F.auto(FollowUp.kind, FollowUp.owner, FollowUp.happened_at, FollowUp.next_contact_on)
+    search_fields = (('code', 'code'),)
+    form_columns = ('customer', 'contact', 'kind', 'happened_at', 'summary', 'next_contact_on',
+                    'owner', 'is_major')
+    form_ajax_refs = {'customer': CUSTOMER_REF, 'contact': CONTACT_REF, 'owner': USER_REF}
+
+
+class CareTaskView(SecureModelView):
+    column_list = ('code', 'customer', 'kind', 'due_on', 'status', 'satisfaction', 'owner')
+    column_sortable_list = ('code', 'due_on', 'status', 'kind')
+    column_filters = F.auto(CareTask.kind, CareTask.status, CareTask.owner, CareTask.due_on)
+    search_fields = (('code', 'code'),)
+    form_columns = ('customer', 'contact', 'kind', 'due_on', 'status', 'satisfaction', 'owner', 'notes')
+    form_ajax_refs = {'customer': CUSTOMER_REF, 'contact': CONTACT_REF, 'owner': USER_REF}
+
+
+class DocumentView(SecureModelView):
+    """Documents attached to records: listed, described and linked by entity code."""
+    allow_create = False
+    column_list = ('code', 'title', 'entity', 'entity_code', 'filename', 'size', 'uploaded_by')
+    column_sortable_list = ('code', 'entity', 'entity_code', 'created_at')
+    search_fields = (('code', 'code'), ('entity_code', 'plain'))
+    form_columns = ('title',)
+
+
+class ReminderView(SecureModelView):
+    roles = ('admin', 'manager', 'sales', 'ops', 'finance')
+    allow_create = False
+    column_list = ('kind', 'entity', 'entity_code', 'message', 'due_on', 'read_at')
+    column_sortable_list = ('due_on', 'kind')
+    column_filters = F.auto(Reminder.kind, Reminder.due_on)
+    form_columns = ('read_at',)

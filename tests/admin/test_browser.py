@@ -1,0 +1,120 @@
+"""Browser tests: Debian's Chromium driven by Playwright against the app on a free port (SQLite only)."""
+import os
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from ..factories import make_contract, make_customer, make_lead, make_payment_plan
+from .conftest import PASSWORD
+
+CHROMIUM = '/usr/bin/chromium'
+ARTIFACTS = Path(__file__).resolve().parent.parent / 'artifacts'
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason='Debian chromium is not installed')
+
+
+@pytest.fixture(scope='session')
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            '--no-sandbox', '--disable-gpu', '--disable-background-networking'])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def server(app, db_url):
+    if not db_url.startswith('sqlite'):
+        pytest.skip('browser tests run on SQLite')
+    srv = make_server('127.0.0.1', 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f'http://127.0.0.1:{srv.server_port}'
+    srv.shutdown()
+
+
+@pytest.fixture
+def page(browser, server, request):
+    context = browser.new_context(locale='en-US')
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    page.base = server
+    yield page
+    failed = getattr(request.node, 'rep_call', None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f'{request.node.name}.png'), full_page=True)
+    context.close()
+
+
+def log_in(page, username):
+    page.context.clear_cookies()
+    page.goto(page.base + '/login')
+    page.fill('#username', username)
+    page.fill('#password', PASSWORD)
+    page.click('#login-submit')
+    page.wait_for_selector('#dashboard-title')
+
+
+def test_roles_log_in_and_sales_cannot_open_others(page, users, db):
+    theirs = make_lead(owner=users['manager'], company='Not yours')
+    for role in ('admin', 'manager', 'sales', 'ops', 'finance'):
+        log_in(page, f'{role}1')
+        assert page.locator('#dashboard-counts').is_visible()
+    response = page.goto(f'{page.base}/admin/lead/details/?id={theirs.id}')
+    assert response.status == 403  # finance has no lead screens
+    log_in(page, 'sales1')
+    response = page.goto(f'{page.base}/admin/lead/details/?id={theirs.id}')
+    assert response.status == 404 and 'Not yours' not in page.content()
+
+
+def test_lead_form_list_search_and_filter(page, users, db):
+    make_lead(company='Existing Energy', industry='energy', owner=users['sales'])
+    log_in(page, 'sales1')
+    page.goto(page.base + '/admin/lead/new/')
+    page.fill('#company', 'Browser Lead Co')
+    page.fill('#phone', '13912345678')
+    page.click('input[type=submit][value="Save"]')
+    page.wait_for_selector('.alert-success')
+    assert 'Browser Lead Co' in page.content()
+    page.goto(page.base + '/admin/lead/?search=1391234')
+    assert 'Browser Lead Co' in page.content() and 'Existing Energy' not in page.content()
+    page.goto(page.base + '/admin/lead/?flt0_0=energy')
+    assert 'Existing Energy' in page.content() and 'Browser Lead Co' not in page.content()
+    page.check('input.action-checkbox')
+    page.click('text=With selected')
+    page.click('[data-ltc-action=assign_owner]')
+    page.wait_for_selector('#bulk-apply')
+    page.click('#bulk-apply')
+    page.wait_for_selector('.alert-success')
+
+
+def test_customer_360_contract_plans_and_chinese(page, users, db):
+    customer = make_customer(name='Acme 360', owner=users['ops'], yearly_category_spend=Decimal('100000'))
+    contract = make_contract(customer=customer, title='Acme deal', amount=Decimal('1000'), status='effective')
+    make_payment_plan(contract=contract, amount=Decimal('1000'))
+    log_in(page, 'ops1')
+    page.goto(f'{page.base}/admin/customer/details/?id={customer.id}')
+    page.click('#open-360')
+    page.wait_for_selector('#c360-totals')
+    assert 'Acme deal' in page.inner_text('#c360-contracts')
+    page.goto(f'{page.base}/admin/contract/edit/?id={contract.id}')
+    page.fill('#payment_plans-0-amount', '700')
+    page.click('#payment_plans-button')          # bound by ltc_admin.js, not an inline handler
+    page.fill('#payment_plans-1-amount', '300')
+    page.fill('#payment_plans-1-due_on', '2026-09-01')
+    page.click('input[type=submit][value="Save"]')
+    page.wait_for_selector('.alert-success')
+    from ltc.models import PaymentPlan
+    amounts = sorted(p.amount for p in PaymentPlan.select().where(PaymentPlan.contract == contract.id))
+    assert amounts == [Decimal('300'), Decimal('700')]
+    page.goto(page.base + '/admin/lead/')
+    page.click('a.dropdown-toggle:has-text("Language")')
+    page.click('a:has-text("中文")')
+    page.wait_for_selector('th:has-text("公司名称")')       # back on the lead list, now in Chinese
+    assert '线索' in page.content()
+    page.goto(page.base + '/admin/lead/')                  # remembered on the next page
+    assert '公司名称' in page.content()
