@@ -10,7 +10,7 @@ from .dashboard import DashboardView
 from .views_money import (ContractApprovalView, ContractLineView, ContractView, MilestoneView,
                           PaymentPlanView, PaymentView, QuoteLineView, QuoteView)
 from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, DecisionRoleView,
-                        DepartmentView, DocumentView, FollowUpView, GradingRuleView, PoolView,
+                        DepartmentView, DocumentView, FollowUpView, GradingRuleView, JobRunView, PoolView,
                         ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
 from .views_sales import (CampaignView, ContactView, CustomerView, LeadView, OpportunityContactView,
                           OpportunityProductView, OpportunityView, ProductCategoryView,
@@ -56,6 +56,7 @@ SCREENS = [
     (AssignmentRuleView, M.AssignmentRule, _l('Assignment rules'), SETTINGS),
     (SettingView, M.Setting, _l('System settings'), SETTINGS),
     (AuditLogView, M.AuditLog, _l('Audit log'), SETTINGS),
+    (JobRunView, M.JobRun, _l('Job runs'), SETTINGS),
 ]
 
 

@@ -6,7 +6,7 @@ from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from ..errors import ValidationError
-from ..models import (AssignmentRule, AuditLog, CareTask, FollowUp, GradingRule, Reminder, Target,
+from ..models import (AssignmentRule, AuditLog, JobRun, CareTask, FollowUp, GradingRule, Reminder, Target,
                       User)
 from ..services.users import MIN_PASSWORD
 from . import filters as F
@@ -116,6 +116,15 @@ class AuditLogView(SettingsView):
     column_default_sort = ('id', True)
     column_filters = F.auto(AuditLog.actor, AuditLog.source, AuditLog.entity_code, AuditLog.at)
     search_fields = (('entity_code', 'plain'), ('actor', 'plain'))
+
+
+class JobRunView(SettingsView):
+    allow_create = allow_edit = allow_delete = False
+    column_list = ('name', 'status', 'trigger', 'started_at', 'finished_at', 'counts', 'message')
+    column_sortable_list = ('name', 'started_at')
+    column_default_sort = ('id', True)
+    column_filters = F.auto(JobRun.name, JobRun.started_at)
+    search_fields = (('name', 'plain'),)
 
 
 class FollowUpView(OwnedView):
