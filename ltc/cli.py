@@ -134,3 +134,7 @@ def setup(demo):
 
 def init_app(app):
     app.cli.add_command(ltc)
+
+
+from .sync.cli import register as _register_sync  # noqa: E402
+_register_sync(ltc)

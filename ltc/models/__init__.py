@@ -13,6 +13,7 @@ from .opportunities import (DecisionRole, Opportunity, OpportunityContact, Oppor
 from .org import Department, Role, Setting, Target, User
 from .quotes import Quote, QuoteLine
 from .receivables import Payment, PaymentPlan
+from .sync import SyncConflict, SyncRun, SyncState, SyncTarget
 
 ALL_MODELS = sort_models([
     CodeSequence, AuditLog,
@@ -25,6 +26,7 @@ ALL_MODELS = sort_models([
     Contract, ContractLine, ContractApproval, DeliveryMilestone,
     PaymentPlan, Payment,
     FollowUp, CareTask, Document, Reminder,
+    SyncTarget, SyncRun, SyncState, SyncConflict,
 ])
 BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog)]
 MODELS_BY_NAME = {m.__name__: m for m in ALL_MODELS}
