@@ -53,6 +53,8 @@ def locate(grid, mapping, label=''):
         raise SyncError(f'{label or "The sheet"} has no header row for {mapping.title_en.lower()}: none of the '
                         f'first {SCAN_ROWS} rows names columns such as {expected}. Add a header row or '
                         f'export a template with `flask ltc export {mapping.entity} --template`.')
+    if best_at > 0 and _score(grid[best_at - 1], mapping) * 2 >= best:
+        best_at -= 1   # the English keys row sits under the titles: the titles are the header
     headers = [plain_text(c).strip() for c in grid[best_at]]
     columns = mapping.match(headers)
     start = best_at + 1

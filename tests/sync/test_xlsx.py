@@ -1,0 +1,120 @@
+import datetime
+import re
+import zipfile
+
+import openpyxl
+import pytest
+
+from ltc.sync.errors import ErrorValue, SyncError
+from ltc.sync.tables import WriteBatch, open_path
+from ltc.sync.xlsx import XlsxTable
+
+from .helpers import DATA, read_xlsx, write_xlsx
+
+
+def test_openpyxl_parses_xml_through_defusedxml():
+    assert openpyxl.DEFUSEDXML is True
+
+
+def test_encrypted_workbook_is_refused_clearly():
+    with pytest.raises(SyncError, match='password-protected; open it in Excel, remove the password'):
+        XlsxTable(DATA / 'dimastbk_python-calamine__password.xlsx').read()
+
+
+def test_non_spreadsheet_renamed_xlsx_is_refused(tmp_path):
+    path = tmp_path / 'notes.xlsx'
+    path.write_text('just some text, not a workbook')
+    with pytest.raises(SyncError, match='is not an Excel workbook'):
+        XlsxTable(path).read()
+
+
+def test_zip_that_is_not_a_workbook_is_refused(tmp_path):
+    path = tmp_path / 'archive.xlsx'
+    with zipfile.ZipFile(path, 'w') as archive:
+        archive.writestr('readme.txt', 'hello')
+    with pytest.raises(SyncError, match='zip file but not an Excel workbook'):
+        XlsxTable(path).read()
+
+
+def test_truncated_zip_is_refused(tmp_path):
+    good = write_xlsx(tmp_path / 'good.xlsx', [['公司名称'], ['A']])
+    path = tmp_path / 'cut.xlsx'
+    path.write_bytes(good.read_bytes()[:1500])
+    with pytest.raises(SyncError, match='damaged or truncated'):
+        XlsxTable(path).read()
+
+
+def test_decompression_bomb_is_refused_before_parsing(tmp_path):
+    path = tmp_path / 'bomb.xlsx'
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr('xl/workbook.xml', '<workbook/>')
+        archive.writestr('xl/worksheets/sheet1.xml', b'<a>' + b' ' * (60 * 1024 * 1024) + b'</a>')
+    with pytest.raises(SyncError, match='decompression bomb'):
+        XlsxTable(path).read()
+
+
+def test_xml_entities_are_refused(tmp_path):
+    good = write_xlsx(tmp_path / 'good.xlsx', [['公司名称'], ['A']])
+    path = tmp_path / 'entities.xlsx'
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, 'w') as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == 'xl/workbook.xml':
+                data = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+                        b'<!ENTITY b "&a;&a;&a;&a;&a;">]>' + data.split(b'?>', 1)[-1])
+            dst.writestr(item, data)
+    with pytest.raises(SyncError, match='XML entity declarations'):
+        XlsxTable(path).read()
+
+
+def test_stale_dimension_still_reads_every_row(tmp_path):
+    good = write_xlsx(tmp_path / 'good.xlsx', [['公司名称']] + [[f'公司{i}'] for i in range(50)])
+    path = tmp_path / 'stale.xlsx'
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, 'w') as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == 'xl/worksheets/sheet1.xml':
+                data = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:A2"', data)
+            dst.writestr(item, data)
+    grid = XlsxTable(path).read()
+    assert len(grid) == 51 and grid[-1] == ['公司49']
+
+
+def test_row_cap_refuses_early(tmp_path):
+    path = write_xlsx(tmp_path / 'big.xlsx', [['公司名称']] + [[f'公司{i}'] for i in range(300)])
+    with pytest.raises(SyncError, match='at most 100 rows are imported at once'):
+        XlsxTable(path, max_rows=100).read()
+
+
+def test_error_cells_are_read_as_errors():
+    grid = XlsxTable(DATA / 'tafia_calamine__errors.xlsx').read()
+    assert [row[0] for row in grid[:7]] == [ErrorValue(c) for c in
+                                              ('#DIV/0!', '#NAME?', '#VALUE!', '#NULL!', '#REF!', '#NUM!', '#N/A')]
+
+
+def test_visible_data_sheet_is_picked_and_named_sheet_is_honoured():
+    table = XlsxTable(DATA / 'dimastbk_python-calamine__any_sheets.xlsx')
+    assert table.read()[0] == [1.0, 2.0] and table.sheet == 'Visible'
+    with pytest.raises(SyncError, match='no sheet named "Nope"; its sheets are: Visible, Hidden'):
+        XlsxTable(DATA / 'dimastbk_python-calamine__any_sheets.xlsx', sheet='Nope').read()
+
+
+def test_instruction_sheet_is_skipped():
+    table = XlsxTable(DATA / 'huzhiyuhuzhiyu_api-doc-lookup__线索导入模板.xlsx')
+    assert table.read()[0][1] == '线索名称(必填)' and table.sheet == '线索导入模版'
+
+
+def test_1904_dates_and_cell_types():
+    grid = XlsxTable(DATA / 'tafia_calamine__date_1904.xlsx').read()
+    assert grid[0][0] == datetime.date(2021, 1, 1)
+    row = XlsxTable(DATA / 'dimastbk_python-calamine__base.xlsx').read()[1]
+    assert row[:6] == ['String', 1.0, 1.1, True, False, datetime.date(2010, 10, 10)]
+
+
+def test_write_cells_and_appends_replaces_the_file(tmp_path):
+    path = write_xlsx(tmp_path / 'w.xlsx', [['线索编号', '公司名称'], ['L1', 'A'], [None, None]])
+    table = open_path(path)
+    table.read()
+    table.write(WriteBatch(cells={(2, 2): 'B', (1, 3): '同步状态'}, appends=[['L2', 'C', None]]))
+    assert read_xlsx(path) == [['线索编号', '公司名称', '同步状态'], ['L1', 'B', None], ['L2', 'C', None]]
+    assert table.reread_keys(1) == {1: '线索编号', 2: 'L1', 3: 'L2'}
