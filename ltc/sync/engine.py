@@ -282,7 +282,7 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
                 for row in plan.updates[start:start + BATCH]:
                     try:
                         with database.atomic():
-                            write_update(mapping, row)
+                            write_update(mapping, row, names=list(row.values))
                     except (ConflictError, LTCError) as exc:
                         row.outcome = 'conflict' if isinstance(exc, ConflictError) else 'error'
                         row.notes.append((str(exc), str(exc)))

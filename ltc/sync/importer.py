@@ -192,14 +192,14 @@ def write_creates(mapping, rows, ctx):
     ctx.forget(model)
 
 
-def write_update(mapping, row):
-    """Save one row's changed fields with the version seen at plan time; audit the change."""
+def write_update(mapping, row, names=None):
+    """Save one row's changed fields (or NAMES) with the version seen at plan time; audit the change."""
     model = mapping.model
     record = model.get_by_id(row.record_id)
     before = record.field_values()
     if record.version != row.version:
         raise ConflictError(f'{row.code} changed in the database since the preview; run the import again.')
-    names = list(row.changes)
+    names = list(names or row.changes)
     for name in names:
         setattr(record, name, row.values[name])
     record.save(only=[getattr(model, n) for n in names])

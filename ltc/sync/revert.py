@@ -56,6 +56,20 @@ def revert_run(code, progress=None):
     return result
 
 
+def _edited(model, record, after):
+    """Return the fields whose current value is no longer what the run wrote."""
+    current = record.field_values()
+    out = []
+    for name, value in after.items():
+        field = model._meta.fields.get(name)
+        if field is None or name in audit.IGNORED:
+            continue
+        wrote = None if value is None else field.python_value(value)
+        if audit._plain(wrote) != audit._plain(current.get(name)):
+            out.append(name)
+    return out
+
+
 def _undo(model, entry, changes):
     record = model.get_or_none(model.code == entry.entity_code)
     before = {k: v[0] for k, v in changes.items()}
@@ -63,8 +77,7 @@ def _undo(model, entry, changes):
     if entry.action == 'create':
         if record is None:
             return
-        current = {k: audit._plain(v) for k, v in record.field_values().items()}
-        edited = [k for k, v in after.items() if k in current and current[k] != v and k not in audit.IGNORED]
+        edited = _edited(model, record, after)
         if edited:
             raise SyncError(f'{entry.entity_code} was edited after the run ({", ".join(edited)}); '
                             f'it was not deleted. Delete it by hand if it should go.')
@@ -72,8 +85,7 @@ def _undo(model, entry, changes):
     elif entry.action == 'update':
         if record is None:
             raise SyncError(f'{entry.entity_code} no longer exists; nothing to revert.')
-        current = {k: audit._plain(v) for k, v in record.field_values().items()}
-        edited = [k for k, v in after.items() if current.get(k) != v]
+        edited = _edited(model, record, after)
         if edited:
             raise SyncError(f'{entry.entity_code} was edited after the run ({", ".join(edited)}); '
                             f'its change was not reverted.')

@@ -13,6 +13,10 @@ def write_xlsx(path, rows, title='Sheet1'):
     sheet.title = title
     for row in rows:
         sheet.append(row)
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith('='):
+                cell.data_type = 's'   # text that looks like a formula, as a user typed it with '
     book.save(path)
     return path
 
