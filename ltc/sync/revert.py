@@ -1,5 +1,8 @@
 """Undo an import or sync run from its audit rows (tagged with the run code as audit batch)."""
 import json
+from decimal import Decimal
+
+from peewee import DecimalField
 
 from ..db import database
 from ..errors import LTCError
@@ -65,7 +68,11 @@ def _edited(model, record, after):
         if field is None or name in audit.IGNORED:
             continue
         wrote = None if value is None else field.python_value(value)
-        if audit._plain(wrote) != audit._plain(current.get(name)):
+        now = current.get(name)
+        if isinstance(field, DecimalField) and wrote is not None and now is not None:
+            if Decimal(str(wrote)) != Decimal(str(now)):
+                out.append(name)
+        elif audit._plain(wrote) != audit._plain(now):
             out.append(name)
     return out
 
