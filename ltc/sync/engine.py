@@ -267,7 +267,7 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
             batch = plan.creates[start:start + BATCH]
             with database.atomic():
                 write_creates(mapping, batch, ctx)
-                state.save_pending(target, [(getattr(r, 'fingerprint', None), r.code,
+                state.save_pending(target, [(r.fingerprint, r.code,
                                              _canon_values(columns, r.values, ctx)) for r in batch])
             for row in batch:
                 plan.cells[(row.row, plan.key_col)] = row.code

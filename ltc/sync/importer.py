@@ -11,6 +11,7 @@ from ..errors import ConflictError, LTCError
 from ..models.sync import SyncRun
 from ..services import audit
 from . import hooks
+from .bulk import insert_rows
 from .codecs import Context, plain_text
 from .errors import CellError, SyncError
 from .mappings import get
@@ -34,7 +35,7 @@ class Plan:
 
 def parse_row(mapping, sheet, number, cells, ctx):
     """Return a RowResult with cleaned values, or with every bad cell as an error."""
-    result = RowResult(row=number, cells=list(cells))
+    result = RowResult(row=number, cells=cells)
     for position, column in sheet.columns.items():
         cell = cells[position] if position < len(cells) else None
         try:
@@ -64,8 +65,7 @@ def _default(model, attr):
 
 
 def canon(mapping, attr, value, ctx):
-    column = next(c for c in mapping.columns if c.attr == attr)
-    return column.codec.canon(value, ctx)
+    return mapping.by_attr[attr].codec.canon(value, ctx)
 
 
 def natural_key(mapping, values, ctx):
@@ -175,19 +175,23 @@ def finish_run(run, result, status=None, message=''):
 
 
 def write_creates(mapping, rows, ctx):
-    """Insert ROWS (RowResults) as new records in one bulk statement and audit each."""
+    """Insert ROWS (RowResults) as new records with one prepared statement and audit each."""
     model = mapping.model
     fresh = iter(reserve_codes(model.code_prefix, sum(1 for r in rows if not r.code)))
     actor, now, payload, audits = audit.current()[0], utcnow(), [], []
+    names = [f.name for f in model._meta.sorted_fields if f.name != 'id']
+    defaults = {f.name: f.default for f in model._meta.sorted_fields
+                if f.default is not None and not callable(f.default)}
     for row in rows:
         row.code = row.code or next(fresh)
-        record = model(**row.values)
-        record.code, record.created_at, record.updated_at, record.version = row.code, now, now, 1
-        record.created_by = actor
-        data = {f.name: record.__data__.get(f.name) for f in model._meta.sorted_fields if f.name != 'id'}
-        payload.append(data)
-        audits.append((model.__name__, row.code, 'create', audit.diff({}, data)))
-    model.insert_many(payload).execute()
+        data = dict(defaults)
+        data.update(row.values)
+        data.update(code=row.code, created_at=now, updated_at=now, version=1, created_by=actor)
+        payload.append(tuple(data.get(n) for n in names))
+        audits.append((model.__name__, row.code, 'create',
+                       {k: [None, audit._plain(v)] for k, v in data.items()
+                        if v is not None and k not in audit.IGNORED and k != 'id'}))
+    insert_rows(model, names, payload)
     audit.record_many(audits)
     ctx.forget(model)
 

@@ -57,6 +57,7 @@ class Mapping:
     _index: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
+        self.by_attr = {c.attr: c for c in self.columns}
         for column in self.columns:
             for name in column.names():
                 self._index.setdefault(name, column)

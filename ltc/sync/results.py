@@ -16,7 +16,7 @@ def outcome_label(outcome, lang):
     return zh if lang.startswith('zh') else en
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     """What happens (or happened) to one sheet row or record."""
     row: int = None                 # 1-based sheet row, None for database-only records
@@ -30,6 +30,7 @@ class RowResult:
     record_id: int = None
     version: int = None
     cells: list = field(default_factory=list, repr=False)
+    fingerprint: str = None          # sync: identity of a codeless row until its code is written back
 
     def fail(self, error):
         self.outcome = 'error'
