@@ -17,8 +17,11 @@ CHUNK = 2000
 
 
 @contextlib.contextmanager
-def open_writer(path, header, title='Sheet1', styles=None, setup=None):
-    """Yield write(row) streaming rows into PATH (.xlsx write-only or .csv), replaced atomically."""
+def open_writer(path, header, title='Sheet1', styles=None, setup=None, finish=None):
+    """Yield write(row) streaming rows into PATH (.xlsx write-only or .csv), replaced atomically.
+
+    FINISH(temp_path) runs on the written file before it replaces PATH.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in ('.xlsx', '.csv'):
@@ -65,6 +68,8 @@ def open_writer(path, header, title='Sheet1', styles=None, setup=None):
             else:
                 yield sheet.append
             book.save(temp)
+        if finish:
+            finish(temp)
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
@@ -91,12 +96,16 @@ def _csv_text(value):
 
 def _validations(mapping, columns, lang, protect_key):
     """Return a setup(book, sheet) adding dropdowns (lists on a hidden sheet) and key protection."""
+    from openpyxl.styles import Protection
     from openpyxl.worksheet.datavalidation import DataValidation
 
     def setup(book, sheet):
         lists = [(i, c) for i, c in enumerate(columns) if isinstance(c.codec, Choice)]
         for i, column in enumerate(columns):
-            sheet.column_dimensions[get_column_letter(i + 1)].width = column.width
+            dimension = sheet.column_dimensions[get_column_letter(i + 1)]
+            dimension.width = column.width
+            # Whole columns unlocked (the key column stays locked), so rows typed below the data stay editable.
+            dimension.protection = Protection(locked=bool(protect_key and i == 0))
         if lists:
             hidden = book.create_sheet('_lists')
             hidden.sheet_state = 'hidden'
@@ -138,16 +147,34 @@ def export_entity(entity, path, template=False, lang='zh', progress=None, query=
     setup = _validations(mapping, columns, lang, protect_key=not template)
     query = query if query is not None else model.select()
     total = 0 if template else query.count()
-    done = 0
-    with open_writer(path, header, title=mapping.title(lang), styles=styles, setup=setup) as write:
-        if not template:
-            fields = [getattr(model, c.attr) for c in columns]
-            rows = query.select(*fields).order_by(model.id).tuples()
-            for start in range(0, total, CHUNK):
-                # Keyset-free paging is fine here: one transaction, ordered by id.
-                for row in rows.limit(CHUNK).offset(start):
-                    write([escape(c.codec.render(v, ctx)) for c, v in zip(columns, row)])
-                done = min(total, start + CHUNK)
-                if progress:
-                    progress(done, total)
-    return done
+    fields = [getattr(model, c.attr) for c in columns]
+    counter = [0]
+
+    def records():
+        last = 0
+        while True:
+            # Keyset paging: each chunk is an indexed range, so late chunks cost what early ones do.
+            chunk = list(query.select(model.id, *fields).where(model.id > last).order_by(model.id)
+                         .limit(CHUNK).tuples())
+            if not chunk:
+                return
+            for row in chunk:
+                yield [escape(c.codec.render(v, ctx)) for c, v in zip(columns, row[1:])]
+            last = chunk[-1][0]
+            counter[0] += len(chunk)
+            if progress:
+                progress(min(counter[0], total), total)
+
+    xlsx = Path(path).suffix.lower() == '.xlsx'
+    finish = None
+    if xlsx and not template:
+        from .sheetxml import stream_rows
+        finish = lambda temp: stream_rows(temp, 1, records(), len(columns), total)  # noqa: E731
+    with open_writer(path, header, title=mapping.title(lang), styles=styles, setup=setup,
+                     finish=finish) as write:
+        if xlsx and not template:
+            write([0] * len(columns))   # marker row: carries each column's style into the XML
+        elif not template:
+            for row in records():
+                write(row)
+    return counter[0]

@@ -68,3 +68,19 @@ def test_csv_export_escapes_formula_text(db, tmp_path):
     assert text.splitlines()[0].startswith('Lead code,Company,')
     assert "'@SUM(A1)" in text
     assert run_import('leads', open_path(path)).totals()['unchanged'] == 1
+
+
+def test_streamed_rows_keep_special_text_dates_and_new_rows_editable(db, tmp_path):
+    make_lead(company='<A & B> "co"', requirement='第一行\n第二行')
+    make_contract(title='合同 & 附件', signed_on=datetime.date(2026, 1, 5))
+    leads, contracts = tmp_path / 'l.xlsx', tmp_path / 'c.xlsx'
+    export_entity('leads', leads)
+    export_entity('contracts', contracts)
+    sheet = openpyxl.load_workbook(leads)['线索']
+    assert sheet['B2'].value == '<A & B> "co"' and sheet['N2'].value == '第一行\n第二行'
+    assert sheet.column_dimensions['B'].protection.locked is False
+    assert sheet.max_row == 2
+    signed = openpyxl.load_workbook(contracts)['合同']['G2']
+    assert signed.value == datetime.datetime(2026, 1, 5) and signed.number_format == 'yyyy-mm-dd'
+    assert run_import('leads', open_path(leads)).totals()['unchanged'] == 1
+    assert run_import('contracts', open_path(contracts)).totals()['unchanged'] == 1
