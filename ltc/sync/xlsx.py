@@ -186,7 +186,10 @@ class XlsxTable:
         if self.path.suffix.lower() == '.xls':
             raise SyncError(f'{self.path.name} is an old .xls file, which cannot be written; save it as .xlsx.')
         import openpyxl
+        from .xlsxpatch import patch
         check_file(self.path)
+        if patch(self.path, self.sheet, batch.cells, batch.appends):
+            return
         book = openpyxl.load_workbook(self.path)
         sheet = book[self.sheet] if self.sheet else book.worksheets[0]
         for (row, col), value in batch.cells.items():

@@ -118,3 +118,29 @@ def test_write_cells_and_appends_replaces_the_file(tmp_path):
     table.write(WriteBatch(cells={(2, 2): 'B', (1, 3): '同步状态'}, appends=[['L2', 'C', None]]))
     assert read_xlsx(path) == [['线索编号', '公司名称', '同步状态'], ['L1', 'B', None], ['L2', 'C', None]]
     assert table.reread_keys(1) == {1: '线索编号', 2: 'L1', 3: 'L2'}
+
+
+def test_patch_keeps_the_rest_of_the_workbook_and_falls_back_for_formulas(tmp_path):
+    from ltc.sync.xlsxpatch import patch
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = '线索'
+    sheet.append(['线索编号', '公司名称', '预算'])
+    sheet.append(['L1', 'A', 5])
+    sheet.append(['L2', 'B', '=C2*2'])
+    sheet['C2'].number_format = '#,##0.00'
+    book.create_sheet('notes')['A1'] = 'keep me'
+    path = tmp_path / 'p.xlsx'
+    book.save(path)
+    assert patch(path, '线索', {(2, 2): 'A & <b>', (2, 3): 7, (1, 4): '同步状态'}, [['L3', 'C', 9]])
+    again = openpyxl.load_workbook(path)
+    rows = [list(r) for r in again['线索'].iter_rows(values_only=True)]
+    assert rows == [['线索编号', '公司名称', '预算', '同步状态'], ['L1', 'A & <b>', 7, None],
+                    ['L2', 'B', '=C2*2', None], ['L3', 'C', 9, None]]
+    assert again['线索']['C2'].number_format == '#,##0.00' and again['notes']['A1'].value == 'keep me'
+    assert XlsxTable(path).read()[3] == ['L3', 'C', 9.0, '']
+    assert patch(path, '线索', {(3, 3): 1}, []) is False   # a formula cell: openpyxl writes it instead
+    table = XlsxTable(path, sheet='线索')
+    table.read()
+    table.write(WriteBatch(cells={(3, 3): 1}))
+    assert openpyxl.load_workbook(path)['线索']['C3'].value == 1
