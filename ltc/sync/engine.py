@@ -77,6 +77,12 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
         result.rows.append(row)
         if row.outcome == 'error':
             plan.status[row.row] = row.message(ctx.lang)
+            if row.code and row.code not in seen:
+                seen.add(row.code)   # a bad row is still there: neither vanished nor merged
+                if row.code in base.rows:
+                    plan.new_base[row.code] = base.rows[row.code]
+                    if row.code in base.vanished:
+                        plan.vanished.add(row.code)
             continue
         if not row.code:
             key = fingerprint(_canon_values(editable, row.values, ctx))

@@ -64,10 +64,10 @@ def check_file(path, max_rows=None):
                     raise _refuse(path, f'looks like a decompression bomb ({member.filename} inflates '
                                         f'{member.file_size // max(member.compress_size, 1)}x); it was not opened.')
             for member in members:
-                if member.filename.endswith(('.xml', '.rels')):
+                if member.filename.endswith(('.xml', '.rels', '.vml')):
                     with archive.open(member) as handle:
-                        start = handle.read(4096)
-                    if b'<!DOCTYPE' in start or b'<!ENTITY' in start:
+                        start = _prolog(handle)
+                    if start is None or b'<!DOCTYPE' in start.upper() or b'<!ENTITY' in start.upper():
                         raise _refuse(path, 'contains XML entity declarations (an XML bomb or external '
                                             'entity); it was not opened. Save it again from Excel.')
             if max_rows:
@@ -82,6 +82,19 @@ def check_file(path, max_rows=None):
         raise _refuse(path, 'is damaged or truncated (the zip directory cannot be read); '
                             'save it again from Excel.') from None
     return 'xlsx'
+
+
+def _prolog(handle, limit=1 << 20):
+    """Return the bytes before the root element (where a DTD would be), or None past LIMIT."""
+    data = b''
+    while len(data) < limit:
+        chunk = handle.read(65536)
+        if not chunk:
+            return data
+        data += chunk
+        if re.search(rb'<[A-Za-z_]', data):
+            return data[:re.search(rb'<[A-Za-z_]', data).start()]
+    return None
 
 
 def too_many_rows(path, rows, max_rows):

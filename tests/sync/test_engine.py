@@ -214,3 +214,33 @@ def test_merge_is_pure(target):
     second = engine.plan_target(target)[2]
     assert first.cells == second.cells and first.new_base == second.new_base
     assert Lead.get(Lead.code == 'L000001').company == '公司0'
+
+
+def test_bad_row_is_reported_in_the_sheet_and_not_treated_as_vanished(target):
+    edit(target, lambda s: s.cell(2, 12, 'lots of money'))
+    result = engine.run_sync(target)
+    assert result.totals()['error'] == 1 and result.totals()['skipped'] == 0
+    assert '不是数字' in rows(target)['L000001'][-1]
+    edit(target, lambda s: s.cell(2, 12, 5000))
+    fixed = engine.run_sync(target)
+    assert fixed.exit_code == 0 and fixed.totals()['updated'] == 1
+    assert Lead.get(Lead.code == 'L000001').budget == 5000
+    assert rows(target)['L000001'][-1] is None   # the old message is cleared
+
+
+def test_new_lead_hook_runs_when_the_leads_service_exists(db, tmp_path, monkeypatch):
+    import sys
+    import types
+    from ltc.sync import hooks
+    from ltc.sync.importer import run_import
+    from ltc.sync.tables import open_path
+    from .helpers import write_xlsx
+    assert hooks.active() is False
+    graded = []
+    service = types.ModuleType('ltc.services.leads')
+    service.grade_lead = lambda lead: graded.append(('grade', lead.company))
+    service.assign_lead = lambda lead, by=None: graded.append(('assign', lead.company))
+    monkeypatch.setitem(sys.modules, 'ltc.services.leads', service)
+    assert hooks.active() is True
+    run_import('leads', open_path(write_xlsx(tmp_path / 'l.xlsx', [['公司名称'], ['华为']])))
+    assert graded == [('grade', '华为'), ('assign', '华为')]

@@ -144,3 +144,17 @@ def test_patch_keeps_the_rest_of_the_workbook_and_falls_back_for_formulas(tmp_pa
     table.read()
     table.write(WriteBatch(cells={(3, 3): 1}))
     assert openpyxl.load_workbook(path)['线索']['C3'].value == 1
+
+
+def test_entity_declaration_after_padding_is_still_refused(tmp_path):
+    good = write_xlsx(tmp_path / 'good.xlsx', [['公司名称'], ['A']])
+    path = tmp_path / 'padded.xlsx'
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, 'w') as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == 'xl/styles.xml':
+                data = (b'<?xml version="1.0"?>' + b'<!-- ' + b'x' * 10000 + b' -->'
+                        b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + data.split(b'?>', 1)[-1])
+            dst.writestr(item, data)
+    with pytest.raises(SyncError, match='XML entity declarations'):
+        XlsxTable(path).read()
