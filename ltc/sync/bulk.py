@@ -1,4 +1,6 @@
 """Insert many rows with one prepared statement: peewee builds no SQL per row."""
+from peewee import CharField, TextField
+
 from ..db import database
 
 
@@ -12,6 +14,13 @@ def insert_rows(model, names, rows):
     marks = ', '.join([db.param] * len(fields))
     sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
     converters = [f.db_value for f in fields]
-    params = [tuple(convert(value) for convert, value in zip(converters, row)) for row in rows]
+    # Text columns take the (already cleaned) str as is; other types go through db_value.
+    typed = [i for i, f in enumerate(fields) if not isinstance(f, (CharField, TextField))]
+    params = []
+    for row in rows:
+        row = list(row)
+        for i in typed:
+            row[i] = converters[i](row[i])
+        params.append(row)
     with database.atomic():
         db.cursor().executemany(sql, params)

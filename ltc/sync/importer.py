@@ -6,6 +6,8 @@ version captured in the plan).
 """
 import json
 
+from peewee import DateField, DateTimeField, DecimalField
+
 from ..db import database, reserve_codes, utcnow
 from ..errors import ConflictError, LTCError
 from ..models.sync import SyncRun
@@ -125,6 +127,7 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
             seen_codes.setdefault(row.code, number)
         elif row.outcome != 'error':
             key = natural_key(mapping, row.values, ctx)
+            row.fingerprint = key   # reused when matching existing records
             if key and key in seen_natural:
                 row.fail(CellError(f'repeats row {seen_natural[key]}; delete the duplicate',
                                    f'与第 {seen_natural[key]} 行重复；请删除重复行', None, number))
@@ -138,7 +141,7 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
             continue
         record = by_code.get(row.code) if row.code else None
         if not row.code:
-            matches = by_natural.get(natural_key(mapping, row.values, ctx), [])
+            matches = by_natural.get(row.fingerprint, [])
             if len(matches) == 1:
                 record = matches[0]
                 row.code = record['code']
@@ -182,15 +185,19 @@ def write_creates(mapping, rows, ctx):
     names = [f.name for f in model._meta.sorted_fields if f.name != 'id']
     defaults = {f.name: f.default for f in model._meta.sorted_fields
                 if f.default is not None and not callable(f.default)}
+    # Same {field: [None, value]} as audit.diff({}, data), without its per-field checks.
+    skipped, plain = audit.IGNORED | {'id'}, audit._plain
+    converted = {f.name for f in model._meta.sorted_fields
+                 if isinstance(f, (DecimalField, DateField, DateTimeField))}
     for row in rows:
         row.code = row.code or next(fresh)
         data = dict(defaults)
         data.update(row.values)
         data.update(code=row.code, created_at=now, updated_at=now, version=1, created_by=actor)
-        payload.append(tuple(data.get(n) for n in names))
+        payload.append(tuple([data.get(n) for n in names]))
         audits.append((model.__name__, row.code, 'create',
-                       {k: [None, audit._plain(v)] for k, v in data.items()
-                        if v is not None and k not in audit.IGNORED and k != 'id'}))
+                       {k: [None, plain(v) if k in converted else v] for k, v in data.items()
+                        if v is not None and k not in skipped}))
     insert_rows(model, names, payload)
     audit.record_many(audits)
     ctx.forget(model)
@@ -238,6 +245,8 @@ def apply_import(plan, *, progress=None, run=None):
             if mapping.entity == 'leads' and creates and hooks.active():
                 for lead in mapping.model.select().where(mapping.model.code.in_([r.code for r in creates])):
                     hooks.after_lead_saved(lead)
+            for row in batch:
+                row.values = {}   # written: the result keeps outcome and changes, not the values
             if progress:
                 progress(start + len(batch), len(todo))
     finish_run(run, result)

@@ -1,4 +1,5 @@
 """A run's outcome: per row created/updated/unchanged/conflict/error/deleted/skipped, cell messages, totals."""
+import itertools
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -86,7 +87,7 @@ class Result:
         return [r for r in self.rows if r.outcome in ('error', 'conflict')]
 
     def to_json(self, lang='en', limit=5000):
-        rows = [r.as_dict(lang) for r in self.rows if r.outcome != 'unchanged'][:limit]
+        rows = list(itertools.islice((r.as_dict(lang) for r in self.rows if r.outcome != 'unchanged'), limit))
         return json.dumps(rows, ensure_ascii=False, default=str)
 
     def write_report(self, path, lang='zh'):
