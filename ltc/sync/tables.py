@@ -38,6 +38,13 @@ Re-reading keys before a write
     cell write to the row that now holds that key, and drops writes for keys that vanished
     (the next run picks them up). Rows written by key only need the key column to be read.
 
+Optional attributes
+    `date1904` (bool, default False): the workbook counts date serials from 1904, so bare
+    numbers in date columns are read in that system. `prefer` (callable(grid) -> score, or
+    None): a backend holding several worksheets sets `prefer = None` and, when the caller
+    (the reader) fills it in, picks the worksheet whose grid scores best; `sheet` then names
+    the worksheet it read. Backends with one table per file need neither.
+
 Identity for locks and messages
     `label` is a short human description ("leads.xlsx › 线索"); `kind` is the backend name
     stored on a sync target ('xlsx', 'csv', later 'gsheet').

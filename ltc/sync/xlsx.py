@@ -123,6 +123,7 @@ def _has_error_cells(path, sheet_index):
 class XlsxTable:
     """An .xlsx/.xls file; one worksheet of it is the table."""
     kind = 'xlsx'
+    date1904 = False
 
     def __init__(self, path, sheet=None, max_rows=None, prefer=None):
         self.path, self.sheet, self.max_rows, self.prefer = Path(path), sheet, max_rows, prefer
@@ -146,6 +147,9 @@ class XlsxTable:
 
     def read(self):
         fmt, book = self._open()
+        if fmt == 'xlsx':
+            with zipfile.ZipFile(self.path) as archive:
+                self.date1904 = bool(re.search(rb'date1904="(1|true)"', archive.read('xl/workbook.xml')))
         try:
             if self.sheet:
                 if self.sheet not in book.sheet_names:

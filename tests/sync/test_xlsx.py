@@ -158,3 +158,20 @@ def test_entity_declaration_after_padding_is_still_refused(tmp_path):
             dst.writestr(item, data)
     with pytest.raises(SyncError, match='XML entity declarations'):
         XlsxTable(path).read()
+
+
+def test_bare_serials_follow_the_workbook_date_system(db, tmp_path):
+    from ltc.sync.importer import plan_import
+    from tests.factories import make_customer
+    make_customer(name='客户甲')
+    book = openpyxl.Workbook()
+    book.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+    sheet = book.active
+    sheet.append(['合同编号', '合同名称', '客户', '签约日期'])
+    sheet.append(['HT1', '合同', '客户甲', 42735])   # a bare number, not a date-formatted cell
+    path = tmp_path / 'mac.xlsx'
+    book.save(path)
+    table = XlsxTable(path)
+    plan = plan_import('contracts', table)
+    assert table.date1904 is True
+    assert plan.rows[0].values['signed_on'] == datetime.date(2021, 1, 1)
