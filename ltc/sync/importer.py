@@ -98,7 +98,8 @@ def load_existing(mapping, rows, ctx):
     return by_code, by_natural
 
 
-def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='dmy', progress=None):
+def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='dmy', progress=None,
+                columns=None):
     """Read TABLE and return the Plan of what importing it into ENTITY would do; writes nothing.
 
     :param entity: mapping name ('leads', 'customers', ...)
@@ -107,11 +108,13 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
     :param lang: language of messages and rendered values ('zh' or 'en')
     :param date_order: 'dmy' or 'mdy' for dates like 5-1-2026
     :param progress: callable(done, total)
+    :param columns: {0-based position: attr or None} overriding the automatic header matching
+        (the import screen's adjusted mapping); `plan.sheet.columns` shows the matching used
     """
     if on_existing not in ('update', 'skip'):
         raise SyncError(f'--on-existing must be update or skip, not {on_existing!r}.')
     mapping = get(entity)
-    sheet = read_sheet(table, mapping)
+    sheet = read_sheet(table, mapping, columns)
     ctx = Context(lang=lang, date_order=date_order, date1904=getattr(table, 'date1904', False))
     plan = Plan(mapping, sheet, ctx, on_existing)
     seen_codes, seen_natural = {}, {}
@@ -254,10 +257,10 @@ def apply_import(plan, *, progress=None, run=None):
 
 
 def run_import(entity, table, *, dry_run=False, on_existing='update', lang='zh', date_order='dmy',
-               progress=None):
+               progress=None, columns=None):
     """Plan the import of TABLE into ENTITY and apply it unless DRY_RUN; return the Result."""
     plan = plan_import(entity, table, on_existing=on_existing, lang=lang, date_order=date_order,
-                       progress=progress)
+                       progress=progress, columns=columns)
     if dry_run:
         plan.result.dry_run = True
         return plan.result

@@ -39,8 +39,12 @@ def best_score(grid, mapping):
     return max((_score(row, mapping) for row in grid[:SCAN_ROWS]), default=0)
 
 
-def locate(grid, mapping, label=''):
-    """Return a Sheet: the header row is the row among the first 30 naming most mapped columns."""
+def locate(grid, mapping, label='', overrides=None):
+    """Return a Sheet: the header row is the row among the first 30 naming most mapped columns.
+
+    OVERRIDES {0-based position: attr or None} replaces the automatic column matching
+    (None: ignore that column), as a user adjusted it on the import screen.
+    """
     best, best_at = 0, None
     for index, row in enumerate(grid[:SCAN_ROWS]):
         score = _score(row, mapping)
@@ -48,6 +52,9 @@ def locate(grid, mapping, label=''):
             best, best_at = score, index
     key_only = best == 1 and best_at is not None and mapping.match(
         [plain_text(c).strip() for c in grid[best_at]]).popitem()[1] is mapping.key
+    if best_at is None and overrides:   # nothing matched by name: the user's mapping names the header
+        best_at = next((i for i, row in enumerate(grid[:SCAN_ROWS]) if any(plain_text(c).strip() for c in row)), None)
+        key_only = False
     if best_at is None or key_only:
         expected = ', '.join(f'{c.zh} ({c.en})' for c in mapping.columns[:4])
         raise SyncError(f'{label or "The sheet"} has no header row for {mapping.title_en.lower()}: none of the '
@@ -66,6 +73,16 @@ def locate(grid, mapping, label=''):
                 if position not in columns and column.attr not in {c.attr for c in columns.values()}:
                     columns[position] = column
             start += 1
+    for position, attr in (overrides or {}).items():
+        columns.pop(position, None)
+        if attr:
+            column = mapping.by_attr.get(attr)
+            if column is None:
+                raise SyncError(f'{attr!r} is not a column of {mapping.title_en.lower()}; '
+                                f'use one of: {", ".join(mapping.by_attr)}.')
+            for other in [p for p, c in columns.items() if c is column]:
+                del columns[other]
+            columns[position] = column
     status_pos = next((i for i, h in enumerate(headers) if h and is_status_header(h)), None)
     key_pos = next((i for i, c in columns.items() if c is mapping.key), None)
     if key_pos is None:
@@ -85,9 +102,9 @@ def locate(grid, mapping, label=''):
     return sheet
 
 
-def read_sheet(table, mapping):
-    """Read TABLE once and locate MAPPING's table in it."""
+def read_sheet(table, mapping, overrides=None):
+    """Read TABLE once and locate MAPPING's table in it (OVERRIDES: see `locate`)."""
     if getattr(table, 'prefer', 'absent') is None:
         table.prefer = lambda grid: best_score(grid, mapping)
     grid = table.read()
-    return locate(grid, mapping, table.label)
+    return locate(grid, mapping, table.label, overrides)

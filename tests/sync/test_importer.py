@@ -152,3 +152,15 @@ def test_control_characters_in_csv_are_refused(db, tmp_path):
     result = run_import('leads', open_path(path), lang='en')
     assert 'control character U+0001' in result.rows[0].message('en')
     assert Lead.select().count() == 0
+
+
+def test_adjusted_column_mapping_from_the_import_screen(db, tmp_path):
+    path = write_xlsx(tmp_path / 'l.xlsx', [['单位', '电话', '说明'], ['华为', '138', '要 CRM']])
+    from ltc.sync.errors import SyncError
+    with pytest.raises(SyncError, match='no header row|lacks the required column'):
+        plan_import('leads', open_path(path))
+    plan = plan_import('leads', open_path(path), columns={0: 'company', 2: 'requirement', 1: None})
+    assert {p: c.attr for p, c in plan.sheet.columns.items()} == {0: 'company', 2: 'requirement'}
+    assert plan.rows[0].values['company'] == '华为' and 'phone' not in plan.rows[0].values
+    with pytest.raises(SyncError, match="'nope' is not a column of leads"):
+        plan_import('leads', open_path(path), columns={0: 'nope'})

@@ -32,3 +32,8 @@ def test_missing_header_and_missing_required_column_are_refused():
         locate([['a', 'b'], [1, 2]], LEADS, 'x.xlsx')
     with pytest.raises(SyncError, match='lacks the required column 公司名称'):
         locate([['联系人', '电话'], ['张三', '1']], LEADS, 'x.xlsx')
+
+
+def test_user_mapping_applies_even_when_no_header_matches():
+    sheet = locate([['名字', '号码'], ['华为', '138']], LEADS, overrides={0: 'company', 1: 'phone'})
+    assert sheet.header_row == 1 and [c.attr for c in sheet.columns.values()] == ['company', 'phone']
