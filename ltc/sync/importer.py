@@ -250,8 +250,9 @@ def apply_import(plan, *, progress=None, run=None):
                     hooks.after_lead_saved(lead)
             for row in batch:
                 row.values = {}   # written: the result keeps outcome and changes, not the values
-            if progress:
-                progress(start + len(batch), len(todo))
+            if progress:   # planning reported the first half of the work
+                done = len(plan.rows) * (start + len(batch)) // max(len(todo), 1)
+                progress(len(plan.rows) + done, len(plan.rows) * 2)
     finish_run(run, result)
     return result
 

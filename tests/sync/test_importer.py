@@ -164,3 +164,11 @@ def test_adjusted_column_mapping_from_the_import_screen(db, tmp_path):
     assert plan.rows[0].values['company'] == '华为' and 'phone' not in plan.rows[0].values
     with pytest.raises(SyncError, match="'nope' is not a column of leads"):
         plan_import('leads', open_path(path), columns={0: 'nope'})
+
+
+def test_progress_reports_rise_to_the_total(db, tmp_path):
+    path = write_xlsx(tmp_path / 'l.xlsx', [['公司名称']] + [[f'公司{i}'] for i in range(1200)])
+    seen = []
+    run_import('leads', open_path(path), progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (2400, 2400)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
