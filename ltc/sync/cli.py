@@ -212,10 +212,26 @@ def register(group):
         count = 0
         for c in query:
             count += 1
-            click.echo(f'{c.target.name} {c.code} {c.field}: base {c.base_value!r}, sheet {c.sheet_value!r}, '
+            click.echo(f'#{c.id} {c.target.name} {c.code} {c.field}: base {c.base_value!r}, sheet {c.sheet_value!r}, '
                        f'database {c.db_value!r}')
         click.echo(f'{count} open conflicts')
         sys.exit(1 if count else 0)
+
+    @sync.command('resolve')
+    @click.argument('conflict_id', type=int)
+    @click.option('--take', type=click.Choice(['db', 'sheet']), help='Keep the database value or take the sheet value.')
+    @click.option('--value', help='Set this value instead (as you would type it in the sheet).')
+    def sync_resolve(conflict_id, take, value):
+        """Settle a conflict listed by `sync conflicts`."""
+        from .conflicts import resolve_conflict
+        if bool(take) == (value is not None):
+            _refuse('pass either --take db|sheet or --value TEXT.')
+        try:
+            conflict = resolve_conflict(conflict_id, take or 'edit', value)
+        except LTCError as exc:
+            _refuse(exc)
+        click.echo(f'conflict {conflict.id} on {conflict.code} {conflict.field}: {conflict.status}; '
+                   f'the next `sync run` carries it to the sheet')
 
     @sync.command('revert')
     @click.argument('run_code')

@@ -244,3 +244,26 @@ def test_new_lead_hook_runs_when_the_leads_service_exists(db, tmp_path, monkeypa
     assert hooks.active() is True
     run_import('leads', open_path(write_xlsx(tmp_path / 'l.xlsx', [['公司名称'], ['华为']])))
     assert graded == [('grade', '华为'), ('assign', '华为')]
+
+
+def test_resolve_conflicts_take_sheet_edit_or_keep(target, runner):
+    from ltc.sync.conflicts import open_conflicts, resolve_conflict
+    edit(target, lambda s: (s.cell(2, 2, 'sheet A'), s.cell(3, 2, 'sheet B'), s.cell(4, 2, 'sheet C')))
+    for code in ('L000001', 'L000002', 'L000003'):
+        db_edit(code, company=f'db {code}')
+    engine.run_sync(target)
+    first, second, third = list(open_conflicts())
+    resolve_conflict(first.id, 'sheet')
+    resolve_conflict(second.id, 'edit', '  typed value ')
+    result = runner.invoke(args=['ltc', 'sync', 'resolve', str(third.id), '--take', 'db'])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=['ltc', 'sync', 'resolve', str(third.id), '--take', 'db']).exit_code == 2
+    with pytest.raises(SyncError, match='cannot be'):
+        resolve_conflict(SyncConflict.create(run=first.run, target=target, code='L000004', field='budget',
+                                             sheet_value='x').id, 'edit', 'lots')
+    assert Lead.get(Lead.code == 'L000001').company == 'sheet A'
+    assert Lead.get(Lead.code == 'L000002').company == 'typed value'
+    assert Lead.get(Lead.code == 'L000003').company == 'db L000003'
+    assert engine.run_sync(target).exit_code == 0
+    sheet = rows(target)
+    assert (sheet['L000001'][1], sheet['L000002'][1]) == ('sheet A', 'typed value')
