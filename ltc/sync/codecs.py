@@ -288,8 +288,11 @@ class Choice(Codec):
 
     def __init__(self, choices, default=None):
         self.choices, self.default = choices, default
+        self._seen = {}   # cell text -> value: a column repeats a handful of labels
 
     def clean(self, cell, ctx):
+        if cell.__class__ is str and cell in self._seen:
+            return self._seen[cell]
         _error_cell(cell)
         if _blank(cell):
             return self.default
@@ -304,6 +307,8 @@ class Choice(Codec):
             zh = '、'.join(self.choices.label(v, 'zh') for v in self.choices)
             raise CellError(f'"{text}" is not one of the allowed values; pick one of: {en}',
                             f'"{text}" 不在可选值中；请从以下选择：{zh}', text)
+        if cell.__class__ is str and len(self._seen) < 1000:
+            self._seen[cell] = value
         return value
 
     def render(self, value, ctx):

@@ -4,6 +4,8 @@ Preview and apply are the same code: the admin screen and `--dry-run` show `plan
 rows; applying runs exactly those rows (stale ones become conflicts through the record
 version captured in the plan).
 """
+import contextlib
+import gc
 import json
 
 from peewee import DateField, DateTimeField, DecimalField
@@ -257,15 +259,29 @@ def apply_import(plan, *, progress=None, run=None):
     return result
 
 
+@contextlib.contextmanager
+def no_gc():
+    """Pause the cyclic garbage collector: a big import allocates millions of acyclic objects
+    and each collection would walk all of them (it made 100k-row imports 2x slower)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_import(entity, table, *, dry_run=False, on_existing='update', lang='zh', date_order='dmy',
                progress=None, columns=None):
     """Plan the import of TABLE into ENTITY and apply it unless DRY_RUN; return the Result."""
-    plan = plan_import(entity, table, on_existing=on_existing, lang=lang, date_order=date_order,
-                       progress=progress, columns=columns)
-    if dry_run:
-        plan.result.dry_run = True
-        return plan.result
-    return apply_import(plan, progress=progress)
+    with no_gc():
+        plan = plan_import(entity, table, on_existing=on_existing, lang=lang, date_order=date_order,
+                           progress=progress, columns=columns)
+        if dry_run:
+            plan.result.dry_run = True
+            return plan.result
+        return apply_import(plan, progress=progress)
 
 
 def describe_value(value):
