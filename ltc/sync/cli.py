@@ -5,7 +5,6 @@ file, wrong header, lock held, bad arguments) with one sentence and nothing chan
 """
 import json
 import sys
-from pathlib import Path
 
 import click
 from flask import current_app

@@ -16,7 +16,7 @@ from ..models.sync import SyncRun
 from ..services import audit
 from . import hooks
 from .bulk import insert_rows
-from .codecs import Context, plain_text
+from .codecs import Context
 from .errors import CellError, SyncError
 from .mappings import get
 from .reader import read_sheet
@@ -283,6 +283,3 @@ def run_import(entity, table, *, dry_run=False, on_existing='update', lang='zh',
             return plan.result
         return apply_import(plan, progress=progress)
 
-
-def describe_value(value):
-    return plain_text(value)

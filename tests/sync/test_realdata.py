@@ -12,7 +12,7 @@ from ltc.sync.mappings import PRODUCTS, Column, Mapping
 from ltc.sync.codecs import Date, Number, Text
 from ltc.sync.reader import read_sheet
 from ltc.sync.tables import open_path
-from tests.factories import make_customer, make_user
+from tests.factories import make_user
 
 from .helpers import DATA, REALDATA
 
