@@ -147,12 +147,13 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
         row.outcome = 'conflict' if row.conflicts else ('updated' if row.changes else 'unchanged')
         if row.conflicts:
             plan.status[row.row] = row.message(ctx.lang)
+    pending = set(base.pending.values())
     for code, record in records.items():
         if code in seen:
             continue
         if code in base.vanished:
             plan.vanished.add(code)
-        elif code in base.rows and code not in base.pending.values():
+        elif code in base.rows and code not in pending:
             plan.vanishing += 1
             if delete_policy == 'delete':
                 plan.deletes.append((code, record['id']))
