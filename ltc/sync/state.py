@@ -44,6 +44,7 @@ def save_pending(target, created):
 
 def save_base(target, old, new, vanished):
     """Replace the stored base with NEW ({code: values}) and the tombstones VANISHED; one transaction."""
+    pending = set(old.pending.values())
     with database.atomic():
         gone = [c for c in old.rows if c not in new and c not in vanished]
         for start in range(0, len(gone), 500):
@@ -52,7 +53,7 @@ def save_base(target, old, new, vanished):
         changed = [{'target': target.id, 'code': code, 'values': json.dumps(values, ensure_ascii=False),
                     'pending_key': None, 'vanished': code in vanished}
                    for code, values in new.items()
-                   if old.rows.get(code) != values or code in old.pending.values()
+                   if old.rows.get(code) != values or code in pending
                    or (code in old.vanished) != (code in vanished)]
         changed += [{'target': target.id, 'code': code, 'values': json.dumps(old.rows.get(code, {})),
                      'pending_key': None, 'vanished': True}
