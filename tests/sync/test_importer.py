@@ -172,3 +172,25 @@ def test_progress_reports_rise_to_the_total(db, tmp_path):
     run_import('leads', open_path(path), progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (2400, 2400)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+@pytest.mark.parametrize('entity', ['leads', 'customers', 'contacts', 'opportunities', 'products',
+                                    'contracts', 'payment_plans', 'payments'])
+def test_wrong_types_in_every_column_are_named_and_change_nothing(db, tmp_path, entity):
+    from ltc.sync.codecs import Bool, Choice, Date, Number, Reference, Text
+    from ltc.sync.mappings import get
+    mapping = get(entity)
+    junk = {Number: 'twelve', Date: '2026-13-45', Choice: '不存在的选项', Reference: '查无此人',
+            Bool: 'perhaps', Text: 'x' * 10001}
+    columns = [c for c in mapping.columns[1:] if not c.readonly]
+    path = write_xlsx(tmp_path / 'junk.xlsx', [[c.zh for c in columns],
+                                               [junk[type(c.codec)] for c in columns]])
+    before = mapping.model.select().count()
+    result = run_import(entity, open_path(path), lang='en')
+    assert result.totals()['error'] == 1
+    message = result.rows[0].message('en')
+    for column in columns:
+        if column.codec.__class__ is Text and column.codec.max_length >= 10001:
+            continue
+        assert f'column "{column.zh}"' in message, (column.attr, message)
+    assert mapping.model.select().count() == before
