@@ -208,10 +208,10 @@ def load_records(mapping):
     return {r['code']: r for r in mapping.model.select().dicts().iterator()}
 
 
-def plan_target(target, progress=None):
-    """Read the target's sheet, the database and the base; return (table, sheet, plan, ctx)."""
+def plan_target(target, progress=None, table=None):
+    """Read the target's sheet, the database and the base; return (table, sheet, plan, ctx, base)."""
     mapping = get(target.entity)
-    table = open_table(target.backend, target.options)
+    table = table or open_table(target.backend, target.options)
     sheet = read_sheet(table, mapping)
     if sheet.key_pos is None:
         raise SyncError(f'{sheet.label} has no {mapping.key.zh} ({mapping.key.en}) column; a synced sheet '
@@ -233,13 +233,17 @@ def plan_target(target, progress=None):
     return table, sheet, plan, ctx, base
 
 
-def run_sync(target, dry_run=False, accept_header=False, progress=None):
-    """Run one sync of TARGET under its lock; return the Result (run code set)."""
+def run_sync(target, dry_run=False, accept_header=False, progress=None, table=None):
+    """Run one sync of TARGET under its lock; return the Result (run code set).
+
+    :param table: the Table to use instead of opening the target's backend (tests, callers
+        holding an open connection)
+    """
     state.acquire(target)
     try:
         if accept_header:
             target.header_signature = None
-        table, sheet, plan, ctx, base = plan_target(target, progress)
+        table, sheet, plan, ctx, base = plan_target(target, progress, table)
         run = start_run('sync', target.entity, sheet.label, dry_run=dry_run, target=target)
         plan.result.run_code, plan.result.dry_run = run.code, dry_run
         if dry_run:
