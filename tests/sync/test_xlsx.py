@@ -175,3 +175,30 @@ def test_bare_serials_follow_the_workbook_date_system(db, tmp_path):
     plan = plan_import('contracts', table)
     assert table.date1904 is True
     assert plan.rows[0].values['signed_on'] == datetime.date(2021, 1, 1)
+
+
+def test_old_xls_files_are_read_and_never_written(db, tmp_path):
+    import xlwt
+    from ltc.sync.importer import run_import
+    from ltc.sync.targets import add_target
+    book = xlwt.Workbook()
+    sheet = book.add_sheet('填写说明')
+    sheet.write(0, 0, '请在第二个工作表填写')
+    sheet = book.add_sheet('线索')
+    for col, text in enumerate(['*公司名称', '手机号', '预算']):
+        sheet.write(0, col, text)
+    sheet.write(1, 0, '华为')
+    sheet.write(1, 1, 13800138000)
+    sheet.write(1, 2, 1234.5)
+    path = tmp_path / 'old.xls'
+    book.save(str(path))
+    result = run_import('leads', XlsxTable(path))
+    assert result.totals()['created'] == 1, [r.message('en') for r in result.rows]
+    from ltc.models import Lead
+    assert Lead.get().phone == '13800138000'
+    with pytest.raises(SyncError, match='cannot be written back; save it as .xlsx'):
+        add_target('old', 'leads', path)
+    renamed = tmp_path / 'old-renamed.xlsx'
+    renamed.write_bytes(path.read_bytes())
+    with pytest.raises(SyncError, match='old-format Excel .* rename it to .xls'):
+        XlsxTable(renamed).read()
