@@ -1,4 +1,5 @@
 """Insert many rows with one prepared statement: peewee builds no SQL per row."""
+import peewee
 from peewee import CharField, TextField
 
 from ..db import database
@@ -22,5 +23,5 @@ def insert_rows(model, names, rows):
         for i in typed:
             row[i] = converters[i](row[i])
         params.append(row)
-    with database.atomic():
+    with database.atomic(), peewee.__exception_wrapper__:   # driver errors as peewee's (IntegrityError ...)
         db.cursor().executemany(sql, params)

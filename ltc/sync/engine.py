@@ -19,7 +19,7 @@ from ..services import audit
 from . import hooks, state
 from .codecs import Context, escape
 from .errors import CellError, SyncError
-from .importer import finish_run, parse_row, start_run, write_creates, write_update
+from .importer import create_rows, finish_run, parse_row, start_run, write_update
 from .mappings import STATUS_TITLE, get
 from .reader import read_sheet
 from .results import Result, RowResult
@@ -277,9 +277,14 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
         for start in range(0, len(plan.creates), BATCH):
             batch = plan.creates[start:start + BATCH]
             with database.atomic():
-                write_creates(mapping, batch, ctx)
+                created = create_rows(mapping, batch, ctx)
                 state.save_pending(target, [(r.fingerprint, r.code,
-                                             _canon_values(columns, r.values, ctx)) for r in batch])
+                                             _canon_values(columns, r.values, ctx)) for r in created])
+            for row in batch:
+                if row.outcome == 'error':
+                    row.code = None   # nothing was created: the sheet row stays without a code
+                    plan.status[row.row] = row.message(ctx.lang)
+            batch = created
             for row in batch:
                 plan.cells[(row.row, plan.key_col)] = row.code
                 plan.new_base[row.code] = _canon_values(columns, row.values, ctx)

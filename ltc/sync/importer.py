@@ -8,7 +8,7 @@ import contextlib
 import gc
 import json
 
-from peewee import DateField, DateTimeField, DecimalField
+from peewee import DateField, DateTimeField, DecimalField, IntegrityError
 
 from ..db import database, reserve_codes, utcnow
 from ..errors import ConflictError, LTCError
@@ -182,10 +182,39 @@ def finish_run(run, result, status=None, message=''):
                    message=message).where(SyncRun.id == run.id).execute()
 
 
+def create_rows(mapping, rows, ctx):
+    """Insert ROWS; if that breaks a unique rule, insert them one by one and fail the offenders.
+
+    Return the rows created. Codes are reserved before the savepoint, so a rolled-back
+    attempt never hands the same codes out twice.
+    """
+    fresh = iter(reserve_codes(mapping.model.code_prefix, sum(1 for r in rows if not r.code)))
+    for row in rows:
+        row.code = row.code or next(fresh)
+    try:
+        with database.atomic():
+            write_creates(mapping, rows, ctx)
+        return rows
+    except IntegrityError:
+        pass
+    created = []
+    for row in rows:
+        try:
+            with database.atomic():
+                write_creates(mapping, [row], ctx)
+            created.append(row)
+        except IntegrityError as exc:
+            detail = str(exc).splitlines()[0]
+            row.outcome = 'error'
+            row.notes.append((f'Row {row.row}: repeats a value another record already has where it must be '
+                              f'unique ({detail}); change that value',
+                              f'第{row.row}行：与已有记录在必须唯一的字段上重复（{detail}）；请修改该值'))
+    return created
+
+
 def write_creates(mapping, rows, ctx):
-    """Insert ROWS (RowResults) as new records with one prepared statement and audit each."""
+    """Insert ROWS (RowResults with codes) as new records with one prepared statement; audit each."""
     model = mapping.model
-    fresh = iter(reserve_codes(model.code_prefix, sum(1 for r in rows if not r.code)))
     actor, now, payload, audits = audit.current()[0], utcnow(), [], []
     names = [f.name for f in model._meta.sorted_fields if f.name != 'id']
     defaults = {f.name: f.default for f in model._meta.sorted_fields
@@ -195,7 +224,6 @@ def write_creates(mapping, rows, ctx):
     converted = {f.name for f in model._meta.sorted_fields
                  if isinstance(f, (DecimalField, DateField, DateTimeField))}
     for row in rows:
-        row.code = row.code or next(fresh)
         data = dict(defaults)
         data.update(row.values)
         data.update(code=row.code, created_at=now, updated_at=now, version=1, created_by=actor)
@@ -237,7 +265,7 @@ def apply_import(plan, *, progress=None, run=None):
             with database.atomic():
                 creates = [r for r in batch if r.outcome == 'created']
                 if creates:
-                    write_creates(mapping, creates, ctx)
+                    creates = create_rows(mapping, creates, ctx)
                 for row in batch:
                     if row.outcome != 'updated':
                         continue

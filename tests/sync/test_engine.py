@@ -267,3 +267,21 @@ def test_resolve_conflicts_take_sheet_edit_or_keep(target, runner):
     assert engine.run_sync(target).exit_code == 0
     sheet = rows(target)
     assert (sheet['L000001'][1], sheet['L000002'][1]) == ('sheet A', 'typed value')
+
+
+def test_sync_row_breaking_a_unique_rule_is_marked_not_created(db, tmp_path):
+    from ltc.models import Customer
+    from tests.factories import make_customer
+    make_customer(name='已有', credit_code='91440300MA5XXXXXX1')
+    path = tmp_path / 'customers.xlsx'
+    export_entity('customers', path)
+    target = add_target('customers', 'customers', path)
+    engine.run_sync(target)
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    sheet.append([None, '新客户', None, None, None, None, None, None, None, None, None, '91440300MA5XXXXXX1'])
+    book.save(path)
+    result = engine.run_sync(target)
+    assert result.totals()['error'] == 1 and Customer.select().count() == 1
+    last = read_xlsx(path)[-1]
+    assert last[0] is None and '必须唯一' in last[-1]

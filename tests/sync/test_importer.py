@@ -194,3 +194,16 @@ def test_wrong_types_in_every_column_are_named_and_change_nothing(db, tmp_path, 
             continue
         assert f'column "{column.zh}"' in message, (column.attr, message)
     assert mapping.model.select().count() == before
+
+
+def test_unique_values_other_than_the_code_fail_only_their_rows(db, tmp_path):
+    make_customer(name='已有', credit_code='91440300MA5XXXXXX1')
+    path = write_xlsx(tmp_path / 'c.xlsx', [['客户名称', '统一社会信用代码'], ['甲', '91440300MA5XXXXXX1'],
+                                            ['乙', '91440300MA5XXXXXX2'], ['丙', '91440300MA5XXXXXX2']])
+    result = run_import('customers', open_path(path), lang='en')
+    assert [r.outcome for r in result.rows] == ['error', 'created', 'error']
+    assert 'must be unique' in result.rows[0].message('en')
+    assert '必须唯一' in result.rows[2].message('zh')
+    assert sorted(c.name for c in Customer.select()) == ['乙', '已有']
+    again = run_import('customers', open_path(path), lang='en')
+    assert again.totals()['created'] == 0 and Customer.select().count() == 2
