@@ -11,14 +11,15 @@ from .views_money import (ContractApprovalView, ContractLineView, ContractView, 
                           PaymentPlanView, PaymentView, QuoteLineView, QuoteView)
 from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, DecisionRoleView,
                         DepartmentView, DocumentView, FollowUpView, GradingRuleView, JobRunView, PoolView,
-                        ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
+                        ReminderView, RoleView, SettingView, StageView, SyncConflictView,
+                        SyncRunView, SyncStateView, SyncTargetView, TargetView, UserView)
 from .views_sales import (CampaignView, ContactView, CustomerView, LeadView, OpportunityContactView,
                           OpportunityProductView, OpportunityView, ProductCategoryView,
                           ProductPlanView, ProductView, StageHistoryView)
 
-SALES, CUSTOMERS, DEALS, MONEY, WORK, CATALOG, SETTINGS = (
+SALES, CUSTOMERS, DEALS, MONEY, WORK, CATALOG, SETTINGS, SYNC = (
     _l('Leads'), _l('Customers'), _l('Opportunities'), _l('Contracts & payments'),
-    _l('Activities'), _l('Products'), _l('Settings'))
+    _l('Activities'), _l('Products'), _l('Settings'), _l('Spreadsheets'))
 
 # (view class, model, menu name, menu category); every model of ltc.models has a screen.
 SCREENS = [
@@ -57,6 +58,10 @@ SCREENS = [
     (SettingView, M.Setting, _l('System settings'), SETTINGS),
     (AuditLogView, M.AuditLog, _l('Audit log'), SETTINGS),
     (JobRunView, M.JobRun, _l('Job runs'), SETTINGS),
+    (SyncTargetView, M.SyncTarget, _l('Sync targets'), SYNC),
+    (SyncRunView, M.SyncRun, _l('Sync runs'), SYNC),
+    (SyncConflictView, M.SyncConflict, _l('Sync conflicts'), SYNC),
+    (SyncStateView, M.SyncState, _l('Sync state'), SYNC),
 ]
 
 
