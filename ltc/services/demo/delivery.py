@@ -113,6 +113,12 @@ def _milestones(demo, contract, terminated_on):
             accepted, state = planned + rng.randint(0, 5) * DAY, 'accepted'
         rows.append({'contract': contract, 'sequence': seq, 'name': name, 'planned_on': planned,
                      'accepted_on': accepted, 'status': state, 'created_at': contract['created_at']})
+    if status == 'executing' and demo.counters.setdefault('awaiting', 0) % 2 == 0:
+        # Every other executing contract waits for the customer to sign off its latest delivery.
+        done = [m for m in rows if m['status'] == 'accepted']
+        if done:
+            done[-1].update(status='delivered', accepted_on=None)
+    demo.counters['awaiting'] = demo.counters.get('awaiting', 0) + (status == 'executing')
     return rows
 
 

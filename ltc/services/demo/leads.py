@@ -138,7 +138,8 @@ def grow_leads(total, seed, today, progress=None):
         sql = Lead.insert_many([tuple(range(len(FIELDS)))], fields=FIELDS).sql()[0]
     added = 0
     while added < total - have:
-        count = min(BATCH, total - have - added)
+        done = have + added
+        count = min(BATCH - done % BATCH, total - done)   # batches end on round numbers
         with database.atomic():
             codes = reserve_codes('L', count)
             rows = [factory.values(code, have + added + n) for n, code in enumerate(codes)]
@@ -153,6 +154,7 @@ def grow_leads(total, seed, today, progress=None):
                          {'count': count, 'first': codes[0], 'last': codes[-1]},
                          note=f'{codes[0]}..{codes[-1]}: {count} demo leads (--scale)')
         added += count
-        if progress and (added % PROGRESS_EVERY == 0 or added == total - have):
-            progress(f'leads: {have + added:,} of {total:,}')
+        done = have + added
+        if progress and (done // PROGRESS_EVERY != (done - count) // PROGRESS_EVERY or done == total):
+            progress(f'leads: {done:,} of {total:,}')
     return added

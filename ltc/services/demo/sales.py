@@ -225,7 +225,7 @@ def _opportunity(demo, customer, stages, code, n):
         closed = None
     end = closed or demo.date_ago(rng.randint(1, 20))
     start = end - datetime.timedelta(days=rng.randint(20 * len(path), 50 * len(path)))
-    start = max(start, customer['created_at'].date())
+    _backdate(customer, start)
     if code == 'ST-NEGOTIATE' and (demo.counters.get('negotiate', -1) < 1 or rng.random() < 0.6):
         contract_status = demo.cycle(_count(demo, 'negotiate'), ['draft', 'pending_approval'])
     amount = sum((p['amount'] for p in products), Decimal(0))
@@ -257,6 +257,21 @@ def _opportunity(demo, customer, stages, code, n):
     for p in products:
         p['opportunity'] = opp
     return opp
+
+
+def _backdate(customer, day):
+    """Move a customer's creation (and the lead conversion behind it) before DAY if it is later."""
+    if customer['created_at'].date() < day:
+        return
+    new = datetime.datetime.combine(day - datetime.timedelta(days=14), datetime.time(10))
+    customer['created_at'] = new
+    for contact in customer['_contacts']:
+        contact['created_at'] = new
+    lead = customer.get('_lead')
+    if lead:
+        lead['created_at'] = new - (lead['converted_at'] - lead['created_at'])
+        lead['assigned_at'] = lead['created_at'] + datetime.timedelta(hours=2)
+        lead['converted_at'] = lead['updated_at'] = new
 
 
 def _count(demo, key):
