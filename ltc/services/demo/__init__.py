@@ -59,6 +59,7 @@ def build_demo(seed=42, scale=0, progress=None, today=None, customers=DEFAULT_CU
         summary.password = password
         summary.usernames = {role: [u['username'] for u in demo.users if u['_role'] == role]
                              for role in ('manager', 'sales', 'ops', 'finance')}
+        say(f"demo company loaded ({len(demo.leads):,} leads)")
         if scale:
             grow_leads(scale, seed, today, say)
     for model in ALL_MODELS:

@@ -1,6 +1,8 @@
 """Demo leads: one generator for the base company and for `--scale` bulk growth."""
 import datetime
+import queue
 import random
+import threading
 
 from ...db import database, is_sqlite, reserve_codes
 from ...models import Campaign, Department, GradingRule, Lead, User
@@ -8,6 +10,7 @@ from .. import audit
 from .names import (BRANDS, BUSINESSES, CITIES, DEPARTMENTS, DISQUALIFY_REASONS, FORMS, GIVEN,
                     REQUIREMENTS, SURNAMES)
 from .org import GENERAL, HIGH
+from .writer import insert_sql
 
 FIELDS = (Lead.code, Lead.company, Lead.contact_name, Lead.contact_title, Lead.phone, Lead.email,
           Lead.source, Lead.campaign, Lead.industry, Lead.region_province, Lead.region_city,
@@ -131,21 +134,18 @@ def grow_leads(total, seed, today, progress=None):
     if total <= have:
         return 0
     # The random stream depends on the seed and the starting count only: same inputs, same rows.
-    rng = random.Random(seed * 1_000_003 + have)
-    factory = LeadFactory(rng, today, audit.current()[0])
+    factory = LeadFactory(random.Random(seed * 1_000_003 + have), today, audit.current()[0])
     sqlite = is_sqlite()
-    if sqlite:
-        sql = Lead.insert_many([tuple(range(len(FIELDS)))], fields=FIELDS).sql()[0]
-    added = 0
-    while added < total - have:
-        done = have + added
-        count = min(BATCH - done % BATCH, total - done)   # batches end on round numbers
+    sql = insert_sql(Lead, FIELDS)
+    done = have
+    for rows in _batches(factory, have, total):
+        count = len(rows)
         with database.atomic():
             codes = reserve_codes('L', count)
-            rows = [factory.values(code, have + added + n) for n, code in enumerate(codes)]
+            rows = [(code,) + row[1:] for code, row in zip(codes, rows)]
             if sqlite:
-                # executemany of the model's own INSERT: peewee's insert_many wraps every cell
-                # in a Value node, which caps it near 17k rows/s for this 31-column table.
+                # executemany of a plain INSERT: peewee's insert_many wraps every cell in a
+                # Value node, which caps it near 17k rows/s for this 31-column table.
                 database.cursor().executemany(sql, rows)
             else:
                 for start in range(0, count, 1000):
@@ -153,8 +153,47 @@ def grow_leads(total, seed, today, progress=None):
             audit.record('Lead', codes[0], 'bulk_create',
                          {'count': count, 'first': codes[0], 'last': codes[-1]},
                          note=f'{codes[0]}..{codes[-1]}: {count} demo leads (--scale)')
-        added += count
-        done = have + added
+        done += count
         if progress and (done // PROGRESS_EVERY != (done - count) // PROGRESS_EVERY or done == total):
             progress(f'leads: {done:,} of {total:,}')
-    return added
+    return done - have
+
+
+def _batches(factory, start, total):
+    """Yield batches of lead rows (code still empty) for rows START..TOTAL.
+
+    A background thread makes the next batch while the database writes this one (sqlite3
+    releases the GIL while it steps a statement); rows come in order, so the data stays the
+    same for the same seed.
+    """
+    ready, stop = queue.Queue(maxsize=2), threading.Event()
+
+    def produce():
+        try:
+            done = start
+            while done < total and not stop.is_set():
+                count = min(BATCH - done % BATCH, total - done)   # batches end on round numbers
+                ready.put([factory.values(None, n) for n in range(done, done + count)])
+                done += count
+            ready.put(None)
+        except BaseException as exc:   # handed to the consumer, which raises it
+            ready.put(exc)
+
+    thread = threading.Thread(target=produce, name='demo-leads', daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():   # unblock a producer waiting on a full queue
+            try:
+                ready.get_nowait()
+            except queue.Empty:
+                pass
+            thread.join(0.05)

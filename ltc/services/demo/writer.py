@@ -70,7 +70,7 @@ class Writer:
         ones above the previous maximum.
         """
         fields = [f for f in model._meta.sorted_fields if f.name != 'id']
-        sql = model.insert_many([tuple(range(len(fields)))], fields=fields).sql()[0]
+        sql = insert_sql(model, fields)
         values = [tuple(_value(row[f.name]) if f.name in row else _default(f.default) for f in fields)
                   for row in rows]
         before = model.select(fn.MAX(model.id)).scalar() or 0
@@ -95,3 +95,9 @@ def _default(default):
 
 def _parents_saved(row, fks):
     return all(not isinstance(row.get(n), dict) or 'id' in row[n] for n in fks)
+
+
+def insert_sql(model, fields):
+    """Return the plain INSERT of FIELDS into MODEL's table with ? placeholders (for executemany)."""
+    return 'INSERT INTO "{}" ({}) VALUES ({})'.format(
+        model._meta.table_name, ', '.join(f'"{f.column_name}"' for f in fields), ', '.join('?' * len(fields)))

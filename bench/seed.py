@@ -1,0 +1,144 @@
+"""Benchmark `flask ltc demo --scale N` on SQLite against raw sqlite3.executemany of the same rows.
+
+Each side runs in its own process so its peak RSS is its own:
+  demo  fresh SQLite file, migrate, build_demo(scale=N); lead rows/s of the bulk phase and overall.
+  raw   fresh SQLite file with the same base company (untimed), then the very same lead rows
+        (same generator, same seed) inserted with plain sqlite3 executemany, same pragmas,
+        same batch size, one transaction per batch, no audit and no code reservation.
+
+Usage: python bench/seed.py [--leads N] [--keep DIR]
+"""
+import argparse
+import datetime
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = datetime.date(2026, 11, 27)
+SEED = 42
+
+
+def _prepare(path):
+    sys.path.insert(0, str(ROOT))
+    from ltc import db as db_module, migrate
+    from ltc.services.reference import ensure_reference_data
+    database = db_module.bind(f'sqlite:///{path}')
+    database.connect()
+    migrate.upgrade()
+    ensure_reference_data()
+    return database
+
+
+def _rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_demo(path, leads):
+    """Time build_demo(scale=LEADS) on a fresh file; the bulk phase starts when the base is loaded."""
+    _prepare(path)
+    from ltc.services import audit
+    from ltc.services.demo import build_demo
+    marks = {}
+
+    def progress(message):
+        if message.startswith('demo company loaded'):
+            marks['bulk_start'] = time.perf_counter()
+            marks['base_leads'] = int(message.split('(')[1].split()[0].replace(',', ''))
+
+    start = time.perf_counter()
+    with audit.acting_as('bench', 'cli'):
+        summary = build_demo(seed=SEED, scale=leads, today=TODAY, progress=progress)
+    end = time.perf_counter()
+    return {'leads': summary['lead'], 'seconds': end - start, 'base_seconds': marks['bulk_start'] - start,
+            'bulk_rows': summary['lead'] - marks['base_leads'], 'bulk_seconds': end - marks['bulk_start'],
+            'peak_rss_mb': _rss_mb()}
+
+
+def child_raw(path, leads):
+    """Insert the same lead rows as the demo's bulk phase with plain sqlite3.executemany."""
+    import random
+    import sqlite3
+    database = _prepare(path)
+    from ltc.db import SQLITE_PRAGMAS
+    from ltc.models import Lead
+    from ltc.services.demo import build_demo
+    from ltc.services.demo.leads import BATCH, FIELDS, LeadFactory
+    build_demo(seed=SEED, today=TODAY)
+    have = Lead.select().count()
+    factory = LeadFactory(random.Random(SEED * 1_000_003 + have), TODAY, 'bench')
+    database.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    for key, value in SQLITE_PRAGMAS.items():
+        conn.execute(f'PRAGMA {key}={value}')
+    sql = 'INSERT INTO "lead" ({}) VALUES ({})'.format(', '.join(f'"{f.column_name}"' for f in FIELDS),
+                                                        ', '.join('?' * len(FIELDS)))   # no RETURNING
+    start = time.perf_counter()
+    done = have
+    while done < leads:
+        count = min(BATCH - done % BATCH, leads - done)
+        rows = [factory.values(f'L{n:06d}', n) for n in range(done + 1, done + count + 1)]
+        conn.execute('BEGIN IMMEDIATE')
+        conn.executemany(sql, rows)
+        conn.execute('COMMIT')
+        done += count
+    seconds = time.perf_counter() - start
+    gen_start = time.perf_counter()
+    sample = min(100_000, max(1, leads - have))
+    for n in range(sample):
+        factory.values('L0', n)
+    gen_rate = sample / (time.perf_counter() - gen_start)
+    return {'rows': leads - have, 'seconds': seconds, 'generate_rows_per_s': gen_rate, 'peak_rss_mb': _rss_mb()}
+
+
+def _run_child(kind, path, leads):
+    out = subprocess.run([sys.executable, __file__, '--child', kind, '--db', str(path), '--leads', str(leads)],
+                         check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    """Run both sides, print the figures and return them as a dict."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--leads', type=int, default=1_000_000)
+    parser.add_argument('--keep', help='Keep the databases in this directory.')
+    parser.add_argument('--child', choices=['demo', 'raw'], help=argparse.SUPPRESS)
+    parser.add_argument('--db', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        result = (child_demo if args.child == 'demo' else child_raw)(args.db, args.leads)
+        print(json.dumps(result))
+        return result
+    work = Path(args.keep or tempfile.mkdtemp(prefix='ltc-bench-seed-'))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        demo = _run_child('demo', work / 'demo.db', args.leads)
+        raw = _run_child('raw', work / 'raw.db', args.leads)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    demo_rate = demo['bulk_rows'] / demo['bulk_seconds']
+    raw_rate = raw['rows'] / raw['seconds']
+    figures = {'leads': demo['leads'], 'demo_seconds': round(demo['seconds'], 1),
+               'base_seconds': round(demo['base_seconds'], 1),
+               'demo_bulk_rows_per_s': round(demo_rate), 'demo_overall_leads_per_s': round(demo['leads'] / demo['seconds']),
+               'demo_peak_rss_mb': round(demo['peak_rss_mb']), 'raw_rows_per_s': round(raw_rate),
+               'raw_peak_rss_mb': round(raw['peak_rss_mb']), 'generate_rows_per_s': round(raw['generate_rows_per_s']),
+               'ratio_demo_to_raw': round(demo_rate / raw_rate, 2)}
+    print(f"flask ltc demo --scale {args.leads:,}: {figures['leads']:,} leads in {figures['demo_seconds']} s "
+          f"(base company {figures['base_seconds']} s)")
+    print(f"  bulk phase        {figures['demo_bulk_rows_per_s']:>8,} lead rows/s   peak RSS {figures['demo_peak_rss_mb']} MB")
+    print(f"  overall           {figures['demo_overall_leads_per_s']:>8,} leads/s")
+    print(f"  raw executemany   {figures['raw_rows_per_s']:>8,} rows/s        peak RSS {figures['raw_peak_rss_mb']} MB")
+    print(f"  row generation    {figures['generate_rows_per_s']:>8,} rows/s (alone, for reference)")
+    print(f"  ratio demo/raw    {figures['ratio_demo_to_raw']}")
+    return figures
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
