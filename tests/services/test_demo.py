@@ -167,7 +167,7 @@ def test_scale_grows_leads_in_audited_batches(db):
     # An existing demo grows further; a smaller target adds nothing.
     build_demo(seed=3, scale=12000)
     assert Lead.select().count() == 12000
-    assert AuditLog.select().where(AuditLog.action == 'bulk_create').count() == 3   # ends on 10,000, 12,000
+    assert AuditLog.select().where(AuditLog.action == 'bulk_create').count() == 2
     build_demo(seed=3, scale=100)
     assert Lead.select().count() == 12000
 
@@ -195,3 +195,16 @@ def test_cli_demo_prints_password_once(runner, db):
     assert Lead.select().count() == 300 and 'customer' in result.output
     again = runner.invoke(args=['ltc', 'demo'])
     assert again.exit_code == 1 and 'already loaded' in again.output and 'Traceback' not in again.output
+
+
+def test_cli_setup_loads_the_demo_and_prints_both_passwords(runner, db):
+    result = runner.invoke(args=['ltc', 'setup'])
+    assert result.exit_code == 0, result.output
+    demo_password = result.output.split('demo users password: ')[1].split()[0]
+    admin_password = result.output.split('admin password: ')[1].split()[0]
+    manager = User.select().join(Role).where(Role.name == 'manager').first()
+    assert check_password_hash(manager.password_hash, demo_password)
+    assert check_password_hash(User.get(User.username == 'admin').password_hash, admin_password)
+    assert Customer.select().count() == 300 and Lead.select().count() == 2000
+    again = runner.invoke(args=['ltc', 'setup'])
+    assert again.exit_code == 0 and 'password' not in again.output

@@ -60,6 +60,7 @@ def build_demo(seed=42, scale=0, progress=None, today=None, customers=DEFAULT_CU
         summary.usernames = {role: [u['username'] for u in demo.users if u['_role'] == role]
                              for role in ('manager', 'sales', 'ops', 'finance')}
         say(f"demo company loaded ({len(demo.leads):,} leads)")
+        del demo   # free the in-memory company before a long scale-up
         if scale:
             grow_leads(scale, seed, today, say)
     for model in ALL_MODELS:

@@ -209,7 +209,8 @@ def _opportunity(demo, customer, stages, code, n):
         product = demo.products[idx]
         qty = Decimal({'台': rng.randint(2, 40), '个': rng.randint(20, 400), '套': 1, '人天': rng.randint(20, 120),
                        '年': rng.randint(1, 3), '期': rng.randint(1, 3)}[product['unit']])
-        unit = money(product['list_price'] * Decimal(rng.randint(85, 100)) / 100)
+        unit = product['list_price'] * Decimal(rng.randint(85, 100)) / 100
+        unit = money(round(unit / 10) * 10 if unit >= 1000 else unit)   # prices end in tens, like real ones
         products.append({'product': product, 'quantity': qty, 'unit_price': unit, 'amount': money(qty * unit)})
     stage = stages[code]
     path = STAGE_CODES[:STAGE_CODES.index(code) + 1]

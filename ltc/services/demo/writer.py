@@ -16,7 +16,6 @@ class Writer:
     """
 
     def __init__(self, today):
-        self.counts = {}
         self.default_time = datetime.datetime.combine(today, datetime.time(9)) - datetime.timedelta(days=540)
 
     def add(self, model, rows):
@@ -46,7 +45,6 @@ class Writer:
             pending = waiting
         audit.record_many([(model.__name__, row['code'], 'create', audit.diff({}, self._plain(row)))
                            for row in rows])
-        self.counts[model._meta.table_name] = self.counts.get(model._meta.table_name, 0) + len(rows)
         return rows
 
     def _insert(self, model, fields, rows):
