@@ -1,9 +1,7 @@
 """Demo leads: one generator for the base company and for `--scale` bulk growth."""
 import contextlib
 import datetime
-import queue
 import random
-import threading
 
 from ...db import SQLITE_PRAGMAS, database, is_sqlite, reserve_codes
 from ...models import Campaign, Department, GradingRule, Lead, User
@@ -167,7 +165,6 @@ def grow_leads(total, seed, today, progress=None):
                              {'count': count, 'first': codes[0], 'last': codes[-1]},
                              note=f'{codes[0]}..{codes[-1]}: {count} demo leads (--scale)')
             done += count
-    chunks.close()
     return done - have
 
 
@@ -195,40 +192,9 @@ def _bulk_cache(sqlite):
 
 
 def _batches(factory, start, total):
-    """Yield batches of lead rows (code still empty) for rows START..TOTAL.
-
-    A background thread makes the next batch while the database writes this one (sqlite3
-    releases the GIL while it steps a statement); rows come in order, so the data stays the
-    same for the same seed.
-    """
-    ready, stop = queue.Queue(maxsize=2), threading.Event()
-
-    def produce():
-        try:
-            done = start
-            while done < total and not stop.is_set():
-                count = min(CHUNK - done % CHUNK, total - done)   # chunks end on round numbers
-                ready.put([factory.values(None, n) for n in range(done, done + count)])
-                done += count
-            ready.put(None)
-        except BaseException as exc:   # handed to the consumer, which raises it
-            ready.put(exc)
-
-    thread = threading.Thread(target=produce, name='demo-leads', daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = ready.get()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():   # unblock a producer waiting on a full queue
-            try:
-                ready.get_nowait()
-            except queue.Empty:
-                pass
-            thread.join(0.05)
+    """Yield batches of lead rows (code still empty) for rows START..TOTAL, ending on multiples of CHUNK."""
+    done = start
+    while done < total:
+        count = min(CHUNK - done % CHUNK, total - done)
+        yield [factory.values(None, n) for n in range(done, done + count)]
+        done += count
