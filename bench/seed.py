@@ -13,6 +13,7 @@ Usage: python bench/seed.py [--leads N] [--keep DIR]
 import argparse
 import datetime
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -107,6 +108,9 @@ def child_raw(path, leads):
 
 
 def _run_child(kind, path, leads):
+    # Flush the previous run's writes first, so no run pays for another's disk writeback.
+    os.sync()
+    time.sleep(2)
     out = subprocess.run([sys.executable, __file__, '--child', kind, '--db', str(path), '--leads', str(leads)],
                          capture_output=True, text=True, cwd=ROOT)
     if out.returncode:

@@ -94,7 +94,11 @@ class LeadFactory:
 
     def values(self, code, i, status=None, source=None):
         """Return one lead as a tuple in FIELDS order."""
-        r = self.rng.randrange
+        rand = self.rng.random
+
+        def r(n):   # random() scaled: a third of randrange's cost, and this runs 20 times a row
+            return int(rand() * n)
+
         province, city, city_en, _ = CITIES[r(len(CITIES))]
         brand, brand_en = BRANDS[r(len(BRANDS))]
         business, _biz_en, industry = BUSINESSES[r(len(BUSINESSES))]
