@@ -42,6 +42,11 @@ def _rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child_demo(path, leads):
     """Time build_demo(scale=LEADS) on a fresh file; the bulk phase starts when the base is loaded."""
     _prepare(path)
@@ -54,13 +59,13 @@ def child_demo(path, leads):
             marks['bulk_start'] = time.perf_counter()
             marks['base_leads'] = int(message.split('(')[1].split()[0].replace(',', ''))
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     with audit.acting_as('bench', 'cli'):
         summary = build_demo(seed=SEED, scale=leads, today=TODAY, progress=progress)
     end = time.perf_counter()
     return {'leads': summary['lead'], 'seconds': end - start, 'base_seconds': marks['bulk_start'] - start,
             'bulk_rows': summary['lead'] - marks['base_leads'], 'bulk_seconds': end - marks['bulk_start'],
-            'peak_rss_mb': _rss_mb()}
+            'peak_rss_mb': _rss_mb(), 'cpu_seconds': _cpu() - cpu}
 
 
 def child_raw(path, leads):
@@ -82,7 +87,7 @@ def child_raw(path, leads):
     sql = 'INSERT INTO "lead" ({}) VALUES ({})'.format(', '.join(f'"{f.column_name}"' for f in FIELDS),
                                                         ', '.join('?' * len(FIELDS)))   # no RETURNING
     conn.execute(f'PRAGMA cache_size=-{BULK_CACHE_KB}')   # what the demo's bulk load uses
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     inserting = 0.0   # seconds inside BEGIN/executemany/COMMIT only, without making the rows
     done = have
     while done < leads:
@@ -104,7 +109,8 @@ def child_raw(path, leads):
         done += count
     seconds = time.perf_counter() - start
     return {'rows': leads - have, 'seconds': seconds, 'insert_seconds': inserting,
-            'generate_rows_per_s': (leads - have) / max(seconds - inserting, 1e-9), 'peak_rss_mb': _rss_mb()}
+            'generate_rows_per_s': (leads - have) / max(seconds - inserting, 1e-9), 'peak_rss_mb': _rss_mb(),
+            'cpu_seconds': _cpu() - cpu}
 
 
 def _run_child(kind, path, leads):
@@ -146,7 +152,8 @@ def main(argv=None):
                'demo_peak_rss_mb': round(demo['peak_rss_mb']), 'raw_rows_per_s': round(raw_rate),
                'raw_with_generation_rows_per_s': round(raw['rows'] / raw['seconds']),
                'raw_peak_rss_mb': round(raw['peak_rss_mb']), 'generate_rows_per_s': round(raw['generate_rows_per_s']),
-               'ratio_demo_to_raw': round(demo_rate / raw_rate, 2)}
+               'ratio_demo_to_raw': round(demo_rate / raw_rate, 2),
+               'demo_cpu_seconds': round(demo['cpu_seconds'], 1), 'raw_cpu_seconds': round(raw['cpu_seconds'], 1)}
     print(f"flask ltc demo --scale {args.leads:,}: {figures['leads']:,} leads in {figures['demo_seconds']} s "
           f"(base company {figures['base_seconds']} s)")
     print(f"  bulk phase        {figures['demo_bulk_rows_per_s']:>8,} lead rows/s   peak RSS {figures['demo_peak_rss_mb']} MB")
@@ -156,6 +163,8 @@ def main(argv=None):
     print(f"  raw + generation  {figures['raw_with_generation_rows_per_s']:>8,} rows/s (same rows made inline)")
     print(f"  row generation    {figures['generate_rows_per_s']:>8,} rows/s (making the rows alone)")
     print(f"  ratio demo/raw    {figures['ratio_demo_to_raw']}")
+    print(f"  CPU seconds       demo {figures['demo_cpu_seconds']} (with the base company), "
+          f"raw {figures['raw_cpu_seconds']} (inserts and making the rows)")
     return figures
 
 
