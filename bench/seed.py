@@ -148,7 +148,8 @@ def main(argv=None):
     raw_rate = raw['rows'] / raw['insert_seconds']
     figures = {'leads': demo['leads'], 'demo_seconds': round(demo['seconds'], 1),
                'base_seconds': round(demo['base_seconds'], 1),
-               'demo_bulk_rows_per_s': round(demo_rate), 'demo_overall_leads_per_s': round(demo['leads'] / demo['seconds']),
+               'demo_bulk_rows_per_s': round(demo_rate),
+               'demo_overall_leads_per_s': round(demo['leads'] / demo['seconds']),
                'demo_peak_rss_mb': round(demo['peak_rss_mb']), 'raw_rows_per_s': round(raw_rate),
                'raw_with_generation_rows_per_s': round(raw['rows'] / raw['seconds']),
                'raw_peak_rss_mb': round(raw['peak_rss_mb']), 'generate_rows_per_s': round(raw['generate_rows_per_s']),
@@ -156,7 +157,8 @@ def main(argv=None):
                'demo_cpu_seconds': round(demo['cpu_seconds'], 1), 'raw_cpu_seconds': round(raw['cpu_seconds'], 1)}
     print(f"flask ltc demo --scale {args.leads:,}: {figures['leads']:,} leads in {figures['demo_seconds']} s "
           f"(base company {figures['base_seconds']} s)")
-    print(f"  bulk phase        {figures['demo_bulk_rows_per_s']:>8,} lead rows/s   peak RSS {figures['demo_peak_rss_mb']} MB")
+    print(f"  bulk phase        {figures['demo_bulk_rows_per_s']:>8,} lead rows/s   "
+          f"peak RSS {figures['demo_peak_rss_mb']} MB")
     print(f"  overall           {figures['demo_overall_leads_per_s']:>8,} leads/s")
     print(f"  raw executemany   {figures['raw_rows_per_s']:>8,} rows/s (insert time only)   "
           f"peak RSS {figures['raw_peak_rss_mb']} MB")

@@ -14,7 +14,9 @@ from ...db import CodeSequence, database
 from ...errors import RuleViolation, ValidationError
 from ...models import (ALL_MODELS, CareTask, Contact, Contract, ContractApproval, ContractLine,
                        Customer, DeliveryMilestone, FollowUp, Lead, Opportunity, OpportunityContact,
-                       OpportunityProduct, Payment, PaymentPlan, Quote, QuoteLine, Setting, StageHistory)
+                       OpportunityProduct, Payment, PaymentPlan, PublicPool, Quote, QuoteLine, Role,
+                       Setting, Stage, StageHistory)
+from ...models.choices import ROLES
 from .. import audit
 from ..users import generate_password
 from . import activities, delivery, org, sales
@@ -74,6 +76,9 @@ def _build_company(seed, today, customers, password_hash, say):
     """Build and insert the whole company; the caller holds the transaction."""
     if customers < 10:
         raise ValidationError('The demo needs at least 10 customers.')
+    if Role.select().count() < len(ROLES.values) or Stage.select().count() < 6 or not PublicPool.select().exists():
+        raise ValidationError('Reference data (roles, stages, the default pool) is missing; '
+                              'run `flask ltc db upgrade` first.')
     demo = Demo(seed, today, customers)
     say('demo: organisation, catalogue, campaigns and rules')
     org.build_org(demo, password_hash)

@@ -41,7 +41,8 @@ def _region_of(branch):
 
 def _users(demo, password_hash):
     roles = {r.name: r.id for r in Role.select()}
-    taken, rows = set(), []
+    taken = {name for (name,) in User.select(User.username).tuples()}   # e.g. admin, or a real zhang.wei
+    rows = []
     managers = {}
     for dept, role, count in STAFF:
         for _ in range(count):
@@ -71,7 +72,8 @@ def _users(demo, password_hash):
 
 
 def _pools(demo):
-    default = PublicPool.get(PublicPool.code == 'PL-DEFAULT')
+    default = (PublicPool.get_or_none(PublicPool.code == 'PL-DEFAULT')
+               or PublicPool.select().order_by(PublicPool.id).first())
     rows = [{'name': '华东公海', 'name_en': 'East China pool', 'department': demo.departments['EAST'],
              'reclaim_no_followup_days': 30, 'reclaim_no_deal_days': 180, 'warn_days_before': 3,
              'daily_claim_limit': 5, 'ownership_cap': 150, 'cooldown_days': 7},
@@ -119,7 +121,8 @@ def _catalogue(demo):
         for k in range(6):
             y, m = divmod(month.month - 1 + k, 12)
             plans.append({'product': product, 'period': f'{month.year + y}-{m + 1:02d}',
-                          'planned_quantity': Decimal(demo.rng.randrange(2, 60) * (10 if product['list_price'] < 5000 else 1))})
+                          'planned_quantity': Decimal(demo.rng.randrange(2, 60)
+                                                      * (10 if product['list_price'] < 5000 else 1))})
     demo.writer.add(ProductPlan, plans)
 
 
