@@ -64,6 +64,9 @@ def test_converted_leads_link_customer_contact_and_opportunity(demo):
         assert opp.customer_id == lead.converted_customer_id
     for lead in Lead.select().where(Lead.status == 'disqualified'):
         assert lead.disqualify_reason
+    for lead in Lead.select().where(Lead.grade != 'ungraded'):
+        assert lead.grade == ('high' if lead.score >= 55 else 'general' if lead.score >= 25 else 'worthless')
+        assert lead.score == sum(int(reason.rsplit(' ', 1)[1]) for reason in lead.score_reasons.split('; ') if reason)
     duplicates = list(Lead.select().where(Lead.duplicate_of.is_null(False)))
     assert duplicates and all(d.company == d.duplicate_of.company for d in duplicates)
 

@@ -88,6 +88,16 @@ class LeadFactory:
     def grade(self, points):
         return 'high' if points >= HIGH else 'general' if points >= GENERAL else 'worthless'
 
+    def rescore(self, row):
+        """Recompute a lead dict's score, reasons and grade after its fields were changed."""
+        codes = {cid: code for pairs in self.campaigns.values() for cid, code in pairs}
+        row['score'], row['score_reasons'] = self.score(
+            row['industry'], row['region_province'], row['source'], codes.get(row['campaign']),
+            row['budget'], row['company_size'], bool(row['phone'] or row['email']))
+        if row['grade'] != 'ungraded':
+            row['grade'] = self.grade(row['score'])
+        return row
+
     def row(self, code, i, status=None, source=None):
         """Return one lead as a dict; STATUS and SOURCE force a value (coverage of every choice)."""
         return dict(zip(NAMES, self.values(code, i, status, source)))

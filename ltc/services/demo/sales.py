@@ -148,7 +148,7 @@ def build_leads(demo, factory):
                     created_at=converted - datetime.timedelta(days=rng.randint(7, 60)),
                     updated_at=converted)
         lead['assigned_at'] = lead['created_at'] + datetime.timedelta(hours=rng.randint(1, 24))
-        lead['grade'] = lead['grade'] if lead['grade'] != 'worthless' else 'general'
+        factory.rescore(lead)
         customer['_lead'] = lead
         rows.append(lead)
     statuses = [s for s in C.LEAD_STATUSES if s != 'converted']
@@ -167,6 +167,7 @@ def build_leads(demo, factory):
         dup.update(duplicate_of=original, disqualify_reason='重复线索 / Duplicate lead',
                    created_at=original['created_at'] + datetime.timedelta(days=rng.randint(1, 30)))
         dup['updated_at'] = dup['created_at']
+        factory.rescore(dup)
         rows.append(dup)
     rows.sort(key=lambda r: r['created_at'])
     demo.leads = rows
