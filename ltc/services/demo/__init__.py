@@ -40,16 +40,21 @@ def build_demo(seed=42, scale=0, progress=None, today=None, customers=DEFAULT_CU
         raise ValidationError('--scale must be a positive number of leads (or 0 for the plain demo).')
     summary = DemoSummary()
     marker = Setting.by_code(MARKER)
-    existing = Customer.select().count()
-    if existing or Lead.select().exists() or Opportunity.select().exists():
+    customers_now, leads_now = Customer.select().count(), Lead.select().count()
+    if customers_now or leads_now or Opportunity.select().exists():
         if marker is None:
             raise RuleViolation(
-                f'The database already holds business data ({existing} customers); the demo company loads '
-                f'only into an empty database. Point LTC_DATABASE_URL at a new database and run it there.')
+                f'The database already holds business data ({customers_now} customers, {leads_now} leads); '
+                f'the demo company loads only into an empty database. Point LTC_DATABASE_URL at a new '
+                f'database and run it there.')
         if not scale:
             raise RuleViolation('The demo company is already loaded; add --scale N to grow its leads to N, '
                                 'or load it into an empty database.')
-        anchor = datetime.date.fromisoformat(json.loads(marker.value)['today'])
+        try:
+            anchor = datetime.date.fromisoformat(json.loads(marker.value)['today'])
+        except (ValueError, KeyError, TypeError):
+            raise RuleViolation(f'The setting {MARKER} no longer says when the demo was loaded; '
+                                f'set it back to {{"today": "YYYY-MM-DD"}} to grow the demo.') from None
         added = grow_leads(scale, seed, anchor, say)
         if not added:
             say(f'the demo already has {scale:,} leads or more; nothing to add')
