@@ -10,7 +10,7 @@ MILESTONES = [('到货验收 Goods received', 30), ('安装调试 Installation a
 # Instalments: (percent, trigger, milestone index or None).
 SCHEME = [(30, 'date', None), (40, 'milestone', 0), (20, 'milestone', 2), (10, 'date', None)]
 UNSIGNED_SCHEME = [(30, 'date', None), (60, 'date', None), (10, 'date', None)]
-SCENARIOS = ['overdue', 'partial', 'overdue_partial', 'clean']
+SCENARIOS = ['overdue_partial', 'partial', 'overdue', 'clean']
 BANKS = ['ICBC', 'BOC', 'CCB', 'ABC', 'CMB', 'BOCOM']
 
 

@@ -17,6 +17,8 @@ REGION_OF = {'SH': 'EAST', 'HZ': 'EAST', 'NJ': 'EAST', 'BJ': 'NORTH', 'TJ': 'NOR
              'GZ': 'SOUTH', 'SZ': 'SOUTH', 'CD': 'WEST', 'XA': 'WEST'}
 STAGE_CODES = ['ST-VALIDATE', 'ST-ANALYSE', 'ST-PROPOSE', 'ST-NEGOTIATE', 'ST-WON', 'ST-LOST']
 STAGE_WEIGHTS = [18, 17, 16, 13, 22, 14]
+# The first opportunities take every stage, and Negotiate twice (one draft, one contract in approval).
+FIRST_STAGES = STAGE_CODES + ['ST-NEGOTIATE']
 # A won opportunity's contract status decides how long ago it closed (days).
 WON_CONTRACTS = [('executing', 30, 300), ('completed', 220, 700), ('effective', 3, 28),
                  ('expired', 420, 700), ('terminated', 90, 400)]
@@ -188,7 +190,7 @@ def build_opportunities(demo):
         if '_lead' in customer:
             count = max(count, 1)
         for k in range(count):
-            code = demo.cycle(n, STAGE_CODES, STAGE_WEIGHTS)
+            code = FIRST_STAGES[n] if n < len(FIRST_STAGES) else demo.weighted(STAGE_CODES, STAGE_WEIGHTS)
             opp = _opportunity(demo, customer, stages, code, n)
             if k == 0 and '_lead' in customer:
                 opp['lead'] = customer['_lead']
@@ -204,7 +206,7 @@ def build_opportunities(demo):
 
 def _opportunity(demo, customer, stages, code, n):
     rng = demo.rng
-    theme_zh, theme_en, product_idx = demo.pick(THEMES)
+    theme_zh, theme_en, product_idx = demo.pick(_themes_for(demo, customer['industry']))
     products = []
     for idx in rng.sample(product_idx, rng.randint(1, min(3, len(product_idx)))):
         product = demo.products[idx]
@@ -259,6 +261,13 @@ def _opportunity(demo, customer, stages, code, n):
     for p in products:
         p['opportunity'] = opp
     return opp
+
+
+def _themes_for(demo, industry):
+    """Return the opportunity themes whose products' profile names INDUSTRY (all when none do)."""
+    fitting = [t for t in THEMES if any(industry in demo.products[i]['profile_industries'].split(',')
+                                        for i in t[2])]
+    return fitting or THEMES
 
 
 def _backdate(customer, day):
