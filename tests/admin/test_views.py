@@ -122,7 +122,7 @@ def test_customer_360_totals(as_role, db):
                       due_on=__import__('datetime').date(2020, 1, 1))
     client = as_role('admin')
     html = client.get(f'/admin/customer/360/?id={customer.id}').get_data(as_text=True)
-    assert contract.code in html and '200,000.00' in html and '50,000.00' in html and '20.0%' in html
+    assert contract.code in html and '200,000.00' in html and '50,000.00' in html and '20.00%' in html
 
 
 def test_translations_are_compiled(tmp_path):
