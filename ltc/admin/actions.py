@@ -90,9 +90,9 @@ class RecordActionsMixin:
         flash(message or _('%(count)s records were updated.', count=len(rows)), 'success')
         return True
 
-    @expose('/act/<name>/', methods=('GET', 'POST'))
-    def act_view(self, name):
-        act = self._action(name)
+    @expose('/act/<action_name>/', methods=('GET', 'POST'))
+    def act_view(self, action_name):
+        act = self._action(action_name)
         if not self.may_run(act):
             abort(403)
         rows = self._rows_from_args()
@@ -123,7 +123,7 @@ class RecordActionsMixin:
             abort(403)
         rows = self.scoped_rows(ids)
         if act.inputs:
-            return redirect(url_for('.act_view', name=name, ids=','.join(str(r.id) for r in rows)))
+            return redirect(url_for('.act_view', action_name=name, ids=','.join(str(r.id) for r in rows)))
         self.run_action(act, rows)
         return None
 

@@ -139,6 +139,8 @@ class FollowUpView(OwnedView):
     search_fields = (('code', 'code'),)
     form_columns = ('customer', 'contact', 'lead', 'opportunity', 'kind', 'happened_at', 'summary',
                     'next_contact_on', 'owner', 'is_major')
+    form_args = {'happened_at': {'validators': [Optional()],
+                                 'description': _l('Leave empty for now.')}}
     form_ajax_refs = {'customer': CUSTOMER_REF, 'contact': CONTACT_REF, 'owner': USER_REF,
                       'lead': {'fields': ['code'], 'page_size': 10},
                       'opportunity': {'fields': ['code', 'name'], 'page_size': 10}}
