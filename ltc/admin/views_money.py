@@ -118,7 +118,8 @@ class PaymentPlanView(SecureModelView):
 class PaymentView(SecureModelView):
     roles = FINANCE
     write_roles = ('admin', 'ops', 'finance')
-    allow_edit = allow_delete = False   # a payment moves plan balances: correct it with a new record    column_list = ('code', 'contract', 'plan', 'received_on', 'amount', 'method', 'reference')
+    allow_edit = allow_delete = False   # payments move plan balances: recorded, never edited
+    column_list = ('code', 'contract', 'plan', 'received_on', 'amount', 'method', 'reference')
     column_sortable_list = ('code', 'received_on', 'created_at')
     column_filters = F.auto(Payment.method, Payment.received_on)
     search_fields = (('code', 'code'),)
