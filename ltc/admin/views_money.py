@@ -6,7 +6,8 @@ from wtforms.validators import Optional
 
 from ..models import (Contract, ContractApproval, ContractLine, DeliveryMilestone, Payment,
                       PaymentPlan, Quote, QuoteLine)
-from ..services import quotes, receivables
+from ..services import contracts, quotes, receivables
+from ..services.cash_common import require_status
 from . import filters as F
 from .actions import RecordActionsMixin
 from .base import SecureModelView
@@ -35,6 +36,11 @@ class QuoteView(RecordActionsMixin, OwnedView):
                       'opportunity': {'fields': ['code', 'name'], 'page_size': 10}}
     inline_models = (LineInline(QuoteLine, form_columns=(
         'id', 'product', 'description', 'quantity', 'unit_price', 'discount_pct')),)
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if not is_created:
+            require_status(Quote.get_by_id(model.id), quotes.EDITABLE, 'editing it')
 
     def after_inline(self, form, model, is_created):
         quotes.refresh_totals(model)
@@ -97,6 +103,11 @@ class MilestoneView(RecordActionsMixin, SecureModelView):
     search_fields = (('code', 'code'),)
     form_columns = ('contract', 'sequence', 'name', 'planned_on')   # accepted through "Accept delivery"
     form_ajax_refs = {'contract': CONTRACT_REF}
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        require_status(Contract.get_by_id(model.contract_id), ('draft', 'pending_approval') + contracts.LIVE,
+                       'adding or changing a milestone')
 
 
 class PaymentPlanView(SecureModelView):

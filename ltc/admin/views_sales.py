@@ -8,7 +8,7 @@ from flask_login import current_user
 from wtforms.validators import Optional
 
 from ..models import (Campaign, Contact, Customer, Lead, Opportunity, OpportunityContact,
-                      OpportunityProduct, Product, ProductPlan, StageHistory, User)
+                      OpportunityProduct, Product, ProductPlan, Stage, StageHistory, User)
 from ..models import choices as C
 from ..services import assignment, audit, customers, diagnosis, leads, opportunities
 from . import customer360, formatters
@@ -191,6 +191,12 @@ class OpportunityView(RecordActionsMixin, OwnedView):
     form_ajax_refs = {'customer': CUSTOMER_REF, 'contact': CONTACT_REF, 'owner': USER_REF,
                       'lead': {'fields': ['code'], 'page_size': 10}}
     inline_models = (DecisionChainInline(OpportunityContact), OpportunityProductInline(OpportunityProduct))
+
+    def create_form(self, obj=None):
+        # A new opportunity starts in an open stage; Won and Lost are reached by "Move stage".
+        form = super().create_form(obj)
+        form.stage.query = Stage.select().where(~Stage.is_won, ~Stage.is_lost).order_by(Stage.sequence)
+        return form
 
     def edit_form(self, obj=None):
         # The stage moves only through "Move stage", which records the stage history.

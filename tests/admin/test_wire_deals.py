@@ -190,3 +190,18 @@ def test_dashboard_charts_render_from_json_without_inline_script(as_role, users,
         assert 'src=' in tag or 'type="application/json"' in tag, tag
     assert 'unsafe-inline' not in response.headers['Content-Security-Policy'].split('script-src')[1].split(';')[0]
     assert client.get('/ltc-static/vendor/chart.umd.js').status_code == 200
+
+
+def test_new_opportunity_starts_open_and_accepted_quotes_are_frozen(as_role, users, db):
+    client = as_role('sales')
+    html = client.get('/admin/opportunity/new/').get_data(as_text=True)
+    assert 'ST-PROPOSE' in html and 'ST-WON' not in html and 'ST-LOST' not in html
+    quote = Quote.create(customer=make_customer(owner=users['sales']), title='Frozen', owner=users['sales'],
+                         status='accepted', quoted_on=TODAY, version=1, code='Q-FROZEN')
+    html = client.get(f'/admin/quote/edit/?id={quote.id}').get_data(as_text=True)
+    before = audit_count()
+    page = client.post(f'/admin/quote/edit/?id={quote.id}', follow_redirects=True, data={
+        'title': 'Changed', 'customer': quote.customer_id, 'quoted_on': TODAY.isoformat(), 'currency': 'CNY',
+        'version': version_of(html), 'csrf_token': csrf_from(html)}).get_data(as_text=True)
+    assert 'Rule status-flow' in page and Quote.get_by_id(quote.id).title == 'Frozen'
+    assert audit_count() == before

@@ -182,3 +182,16 @@ def test_followup_form_keeps_counters_current(as_role, users, db):
     assert lead.followup_count == 1 and lead.status == 'contacted' and lead.last_followup_at
     assert Customer.get_by_id(customer.id).last_followup_at == followup.happened_at
     assert followup.owner_id == users['sales'].id
+
+
+def test_bulk_status_follows_the_lead_status_flow(as_role, users, db):
+    lead = make_lead(owner=users['sales'], status='assigned')
+    client = as_role('sales')
+    url = f'/admin/lead/bulk/status/?ids={lead.id}'
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    before = audit_count()
+    page = client.post(url, data={'csrf_token': token, 'ids': str(lead.id), 'value': 'disqualified'})
+    assert 'Disqualification refused: give a reason' in page.get_data(as_text=True)
+    assert Lead.get_by_id(lead.id).status == 'assigned' and audit_count() == before
+    client.post(url, data={'csrf_token': token, 'ids': str(lead.id), 'value': 'contacted'})
+    assert Lead.get_by_id(lead.id).status == 'contacted'
