@@ -4,8 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from ..models import Customer
-from ..services import assignment, customers, dedupe, leads, pool
+from ..services import assignment, dedupe, leads, pool
 from .actions import RecordAction
 
 OPEN = ('new', 'assigned', 'contacted', 'qualified')
@@ -96,15 +95,6 @@ CUSTOMER_ACTIONS = (
     RecordAction('release', _l('Release to the pool'), _release, inputs=('reason',), bulk=True,
                  when=lambda r: r.owner_id is not None),
 )
-
-
-def set_parent_through_service(model, by):
-    """Apply a changed parent through customers.set_parent (cycles refused with its message)."""
-    wanted = model.parent_id
-    stored = Customer.get_by_id(model.id).parent_id
-    if wanted == stored:
-        return
-    customers.set_parent(model, Customer.get_by_id(wanted) if wanted else None, by=by)
 
 
 def lead_panels(lead):

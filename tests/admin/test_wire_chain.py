@@ -9,8 +9,7 @@ from ltc.services import audit, receivables
 
 from ..factories import make_product
 from .conftest import csrf_from
-from .test_wire_deals import form_page, version_of
-from .test_wire_leads import act
+from .wiring import act, form_page, version_of
 
 TODAY = datetime.date.today()
 

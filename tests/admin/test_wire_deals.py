@@ -11,18 +11,9 @@ from ltc.services import audit, contracts, opportunities
 from ..factories import (make_contract, make_contract_line, make_customer, make_opportunity,
                          make_payment_plan, make_product)
 from .conftest import csrf_from
-from .test_wire_leads import act, audit_count, bulk
+from .wiring import act, audit_count, bulk, form_page, version_of
 
 TODAY = datetime.date.today()
-
-
-def form_page(client, url, data):
-    html = client.get(url).get_data(as_text=True)
-    return client.post(url, data={'csrf_token': csrf_from(html), **data}, follow_redirects=True)
-
-
-def version_of(html):
-    return re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
 
 
 def test_move_stage_records_history_and_lost_needs_reason(as_role, users, db):

@@ -7,25 +7,9 @@ from ltc.services import audit, leads
 
 from ..factories import make_customer, make_lead
 from .conftest import csrf_from
+from .wiring import act, audit_count, bulk
 
 LEAD_FORM = {'source': 'website', 'budget': '0', 'currency': 'CNY'}
-
-
-def audit_count():
-    return AuditLog.select().count()
-
-
-def act(client, view, name, row_id, data=None, page=None):
-    """POST the record action NAME on ROW_ID with a CSRF token from its details page."""
-    html = client.get(page or f'/admin/{view}/details/?id={row_id}').get_data(as_text=True)
-    return client.post(f'/admin/{view}/act/{name}/?id={row_id}',
-                       data={'csrf_token': csrf_from(html), **(data or {})}, follow_redirects=True)
-
-
-def bulk(client, view, name, ids):
-    html = client.get(f'/admin/{view}/').get_data(as_text=True)
-    return client.post(f'/admin/{view}/action/', data={'action': name, 'rowid': [str(i) for i in ids],
-                                                       'csrf_token': csrf_from(html)}, follow_redirects=True)
 
 
 def test_lead_form_normalises_grades_flags_duplicates_and_assigns(as_role, users, db):
