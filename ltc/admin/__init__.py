@@ -5,7 +5,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from .. import models as M
-from . import auth, i18n, safety
+from . import auth, dashboard, i18n, safety
 from .dashboard import DashboardView
 from .views_money import (ContractApprovalView, ContractLineView, ContractView, MilestoneView,
                           PaymentPlanView, PaymentView, QuoteLineView, QuoteView)
@@ -70,6 +70,7 @@ def init_admin(app):
     safety.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    dashboard.init_app(app)
     admin = Admin(app, name='LTC', index_view=DashboardView(name=_l('Home'), url='/admin'),
                   theme=Bootstrap4Theme(base_template='ltc_admin/master.html', fluid=True),
                   csp_nonce_generator=safety.csp_nonce)
