@@ -27,15 +27,23 @@ CLIENT_KEY = 'ltc_gsheets_client'
 
 
 def app_client(config=None):
-    """Return the app's gspread client, built once so its rate limit covers every target."""
+    """Return the app's gspread client, built once so its rate limit covers every target.
+
+    Outside an app context (the job consumer) the settings come from the LTC_* environment.
+    """
     if config is not None:
         return open_client(config)
-    if not has_app_context():
-        return open_client({})
-    app = current_app._get_current_object()
-    if CLIENT_KEY not in app.extensions:
-        app.extensions[CLIENT_KEY] = open_client(app.config)
-    return app.extensions[CLIENT_KEY]
+    if has_app_context():
+        holder, config = current_app.extensions, current_app.config
+    else:
+        from ..config import load
+        holder, config = _clients, load()
+    if CLIENT_KEY not in holder:
+        holder[CLIENT_KEY] = open_client(config)
+    return holder[CLIENT_KEY]
+
+
+_clients = {}
 
 
 def to_cell(value):
