@@ -248,12 +248,56 @@ def test_large_writes_split_past_the_payload_limit(synced):
     assert all(r[gs.col('需求') - 1] == 'x' * 3000 for r in gs.by_code().values())
 
 
-def test_failed_run_is_recorded(synced):
+def test_500_forever_at_the_write_records_the_run_and_next_run_converges(synced):
+    gs = synced
+    gs.type(gs.row_of('L000001'), '公司名称', 'sheet edit')
+    db_edit('L000002', company='db edit')
+    policy = RetryPolicy(max_tries=3, deadline=0.3, base=0.01, cap=0.01, timeout=1.0)
+    table = gs.table(client=make_client(gs.emulator, policy=policy))
+    table.before_write = lambda: gs.emulator.fail_next(10_000, status=500)
+    with pytest.raises(SheetsUnavailable, match='after 3 tries'):
+        gs.run(table)
+    gs.emulator._faults.clear()
+    run = SyncRun.select().order_by(SyncRun.id.desc()).first()
+    assert run.status == 'failed' and 'did not answer' in run.message
+    assert gs.by_code()['L000002'][1] == '公司1'       # nothing half-written in the sheet
+    result = gs.run()
+    assert result.exit_code == 0
+    assert gs.by_code()['L000002'][1] == 'db edit' and gs.by_code()['L000001'][1] == 'sheet edit'
+    assert Lead.get(Lead.code == 'L000001').company == 'sheet edit'
+    assert gs.run().totals()['unchanged'] == 10
+
+
+def test_sort_with_only_coded_rows_rechecks_the_key_column_and_follows_codes(synced):
+    gs = synced
+    db_edit('L000004', company='db four')
+    table = gs.table()
+    table.before_write = lambda: gs.emulator.user_rows(KEY, WS, lambda rows: rows.__setitem__(
+        slice(1, None), list(reversed(rows[1:]))))
+    gs.emulator.clear_log()
+    gs.run(table)
+    assert table.remap is not None and gs.emulator.kinds()[2] == 'values.get'
+    assert gs.emulator.requests[2].path.endswith("%21A%3AA")   # the key column only
+    assert gs.by_code()['L000004'][1] == 'db four' and gs.row_of('L000004') == 8
+    assert [r[1] for r in gs.rows()[1:]] == [Lead.get(Lead.code == r[0]).company for r in gs.rows()[1:]]
+
+
+def test_row_deleted_between_read_and_write_is_not_written_elsewhere(synced):
+    gs = synced
+    db_edit('L000004', company='db four')
+    table = gs.table()
+    table.before_write = lambda: gs.emulator.user_rows(KEY, WS, lambda rows: rows.__delitem__(4))
+    gs.run(table)
+    assert 'L000004' not in gs.by_code() and 'db four' not in str(gs.rows())
+    assert all(r[1] == Lead.get(Lead.code == r[0]).company for r in gs.rows()[1:])
+
+
+def test_requests_per_run_with_appends(synced):
     gs = synced
     db_edit('L000002', company='db edit')
-    gs.emulator.fail_next(10_000, status=500)
-    policy = RetryPolicy(max_tries=2, deadline=0.2, base=0.01, cap=0.01, timeout=1.0)
-    with pytest.raises(SheetsUnavailable):
-        gs.run(gs.table(client=make_client(gs.emulator, policy=policy)))
-    gs.emulator._faults.clear()
-    assert SyncRun.select().order_by(SyncRun.id.desc()).first().status in ('failed', 'done')
+    make_lead(company='新记录')
+    gs.emulator.clear_log()
+    gs.run()
+    assert gs.emulator.kinds() == ['spreadsheets.get', 'values.get', 'values.get', 'values.batchUpdate',
+                                   'values.append']
+    assert gs.rows()[11][1] == '新记录'
