@@ -47,7 +47,7 @@ Optional attributes
 
 Identity for locks and messages
     `label` is a short human description ("leads.xlsx › 线索"); `kind` is the backend name
-    stored on a sync target ('xlsx', 'csv', later 'gsheet').
+    stored on a sync target ('xlsx', 'csv', 'gsheet').
 """
 from dataclasses import dataclass, field
 from pathlib import Path
