@@ -85,3 +85,15 @@ def test_periodic_job_runs_every_target_and_records_errors_per_target(app, db, s
     counts = jobs.run_job('sync_targets', huey)
     assert counts == {'targets': 3, 'done': 1, 'attention': 0, 'failed': 1, 'locked': 1}
     assert Lead.select().count() == 3
+
+
+def test_client_knobs_come_from_the_environment(monkeypatch):
+    from ltc.config import load
+    from ltc.sync.gsheets_http import RetryPolicy
+    monkeypatch.setenv('LTC_GOOGLE_MAX_TRIES', '3')
+    monkeypatch.setenv('LTC_GOOGLE_DEADLINE_SECONDS', '9.5')
+    monkeypatch.setenv('LTC_GOOGLE_TIMEOUT_SECONDS', '4')
+    monkeypatch.setenv('LTC_GOOGLE_REQUESTS_PER_MINUTE', '30')
+    config = load()
+    assert RetryPolicy.from_config(config) == RetryPolicy(max_tries=3, deadline=9.5, timeout=4.0)
+    assert config['GOOGLE_REQUESTS_PER_MINUTE'] == '30' and load()['GOOGLE_REQUEST_BURST'] == '10'
