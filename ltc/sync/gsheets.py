@@ -97,7 +97,8 @@ def remap_rows(before, after):
             continue   # blank rows carry nothing the engine writes
         if counts[ident] == 1 and len(where.get(ident, ())) == 1:
             mapping[row] = where[ident][0]
-        elif ident[0] == 'c' and coded_stay and row <= len(after) and after[row - 1][0] == 'c':
+        elif (ident[0] == 'c' and coded_stay and ident not in where and row <= len(after)
+              and after[row - 1][0] == 'c'):
             mapping[row] = row
     return mapping
 
@@ -147,8 +148,11 @@ class GSheetTable:
             key_col = 1
         after = _identities(now, key_col)
         self.last_row = len(now)
-        kept = all(r <= len(after) and (after[r - 1] == i or (i[0] == 'c' and after[r - 1][0] == 'c'))
-                   for r, i in enumerate(before, 1) if i != ('c', ()))
+        present = set(after)
+        # A codeless row edited in place is still there; one whose content now sits elsewhere moved.
+        kept = all(r <= len(after) and (after[r - 1] == i or (
+            i[0] == 'c' and after[r - 1][0] == 'c' and i not in present))
+            for r, i in enumerate(before, 1) if i != ('c', ()))
         self.remap = None if kept else remap_rows(before, after)
         # Positions stay those of the read: the engine plans against them, write() moves them.
         return {r: i[1] for r, i in enumerate(before, 1) if i[0] == 'k'}

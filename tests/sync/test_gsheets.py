@@ -145,6 +145,22 @@ def test_remap_keeps_codeless_rows_edited_in_place_and_drops_ambiguous_ones():
         1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
     moved = remap_rows(before, [('k', 'H'), ('c', ('', 'x')), ('k', 'A')])
     assert moved == {1: 1, 2: 3, 3: 2}
+    swapped = remap_rows([('k', 'H'), ('c', ('', 'x')), ('c', ('', 'y'))],
+                         [('k', 'H'), ('c', ('', 'y')), ('c', ('', 'x'))])
+    assert swapped == {1: 1, 2: 3, 3: 2}
+
+
+def test_two_new_rows_swapped_during_the_run_get_their_own_codes(synced):
+    gs = synced
+    gs.emulator.type_values(KEY, WS, [['', '新甲'], ['', '新乙']], row=12)
+    table = gs.table()
+    table.before_write = lambda: gs.emulator.user_rows(KEY, WS, lambda rows: rows.__setitem__(
+        slice(11, 13), [rows[12], rows[11]]))
+    gs.run(table)
+    assert table.remap is not None
+    rows = gs.by_code()
+    for name in ('新甲', '新乙'):
+        assert rows[Lead.get(Lead.company == name).code][1] == name
 
 
 def test_user_deletes_rows(synced):
