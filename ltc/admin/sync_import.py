@@ -30,6 +30,7 @@ from .listing import in_scope
 EXTENSIONS = ('.xlsx', '.xls', '.csv')
 PAGE = 100
 IMPORT_ROLES = ('admin', 'ops', 'manager', 'sales')
+_CACHE = {}   # token -> (options, plan) of the last preview
 
 
 def entities():
@@ -81,6 +82,19 @@ def make_plan(token, info):
     plan = plan_import(info['entity'], _table(token, info), on_existing=info['on_existing'],
                        lang=lang(), columns=columns)
     return restrict(plan, current_user)
+
+
+def cached_plan(token, info, fresh):
+    """Return the preview's plan, reused while paging through it unless FRESH (one plan kept:
+    a big file's plan is large; other processes simply plan again)."""
+    key = json.dumps([info.get('sheet'), info.get('columns'), info['on_existing'], lang()], sort_keys=True)
+    hit = _CACHE.get(token)
+    if not fresh and hit and hit[0] == key:
+        return hit[1]
+    plan = make_plan(token, info)
+    _CACHE.clear()
+    _CACHE[token] = (key, plan)
+    return plan
 
 
 def fingerprint(plan):
@@ -222,7 +236,7 @@ class ImportView(BaseView):
         if not uploads.path_of(token, info['ext']).exists():
             return redirect(url_for('.result', token=token))
         try:
-            plan = make_plan(token, info)
+            plan = cached_plan(token, info, fresh=not (request.args.get('page') or request.args.get('only')))
         except LTCError as exc:
             flash(_('The file was refused: %(error)s', error=refusal(exc, token, info)), 'error')
             return redirect(url_for('.mapping', token=token))
@@ -252,6 +266,7 @@ class ImportView(BaseView):
             flash(_('The data changed since the preview; check this new preview and confirm again. '
                     'Nothing was written.'), 'warning')
             return redirect(url_for('.preview', token=token))
+        _CACHE.pop(token, None)
         total = len(plan.rows)
         uploads.write_status(token, state='running', done=total, total=total * 2)
         username, language, upload = current_user.username, lang(), uploads.path_of(token, info['ext'])

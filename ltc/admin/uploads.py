@@ -14,12 +14,14 @@ import time
 from pathlib import Path
 
 from flask import current_app, session
+from flask_babel import gettext as _
 
 from ..db import database, utcnow
 from ..models.sync_admin import ImportMapping
 from ..sync.mappings import norm
 
 KEEP_SECONDS = 24 * 3600
+STALLED = 15 * 60   # a batch of 500 rows takes seconds; a quarter of an hour without one is a dead run
 SESSION_KEY = 'ltc_imports'
 THREADS = {}    # token -> running apply thread (tests join it)
 
@@ -81,10 +83,15 @@ def write_status(token, **status):
 
 
 def read_status(token):
+    """Return the apply's status; a run whose status has not moved for STALLED seconds has died."""
     try:
-        return json.loads(status_path(token).read_text())
+        status = json.loads(status_path(token).read_text())
     except (FileNotFoundError, ValueError):
         return None
+    if status['state'] == 'running' and time.time() - status_path(token).stat().st_mtime > STALLED:
+        status.update(state='failed', error=_('The import stopped without finishing (was the server '
+                                               'restarted?); check the run and import the file again.'))
+    return status
 
 
 def header_hash(headers):

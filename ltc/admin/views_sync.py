@@ -2,7 +2,7 @@
 import io
 import json
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
@@ -68,10 +68,15 @@ class ExportView(BaseView):
         if entity not in MAPPINGS or fmt not in ('xlsx', 'csv'):
             abort(404)
         model = MAPPINGS[entity].model
+        query = in_scope(model.select(), model, current_user)
+        # Like the list exports: at most EXPORT_MAX_ROWS records, the oldest first.
+        last = (query.select(model.id).order_by(model.id)
+                .offset(current_app.config['EXPORT_MAX_ROWS'] - 1).limit(1).scalar())
+        if last is not None:
+            query = query.where(model.id <= last)
         path = uploads.folder() / f'export-{uploads.new_name()}.{fmt}'
         try:
-            export_entity(entity, path, template=template, lang=lang(),
-                          query=in_scope(model.select(), model, current_user))
+            export_entity(entity, path, template=template, lang=lang(), query=query)
         except LTCError as exc:
             flash(_('The export failed: %(error)s', error=str(exc)), 'error')
             return redirect(url_for('.index'))

@@ -264,3 +264,60 @@ def test_chinese_screens(as_role, db):
     page = client.get('/admin/import/').get_data(as_text=True)
     assert '导入表格' in page
     assert '导出与模板' in client.get('/admin/spreadsheets/').get_data(as_text=True)
+
+
+def _to_preview(client, content, mapping=None):
+    token = token_of(upload(client, content))
+    page = client.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
+    client.post(f'/admin/import/{token}/mapping', data={**(mapping or MAPPING), 'on_existing': 'update',
+                                                        'sheet': '', 'csrf_token': csrf_from(page)})
+    return token
+
+
+def test_big_preview_is_paged_and_totals_always_shown(as_role, db):
+    client = as_role('admin')
+    lines = ''.join(f',Co {i},P{i},,Website\n' for i in range(140)) + ',Bad,X,,火星\n'
+    token = _to_preview(client, (HEADER + lines).encode())
+    html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
+    assert len(preview_rows(html)) == 100
+    assert 'data-total="created">Created 140' in html and 'data-total="error">Error 1' in html
+    page2 = client.get(f'/admin/import/{token}/preview?page=2').get_data(as_text=True)
+    assert len(preview_rows(page2)) == 41 and 'data-total="created">Created 140' in page2
+    errors = client.get(f'/admin/import/{token}/preview?only=error').get_data(as_text=True)
+    assert preview_rows(errors) == {'142': 'error'}
+
+
+def test_progress_page_and_status_follow_the_apply(as_role, db, monkeypatch):
+    import threading
+    from ltc.admin import sync_import
+    from ltc.sync.importer import apply_import
+    reached, release = threading.Event(), threading.Event()
+
+    def slow_apply(plan, progress=None):
+        progress(3, 4)
+        reached.set()
+        release.wait(10)
+        return apply_import(plan, progress=progress)
+    monkeypatch.setattr(sync_import, 'apply_import', slow_apply)
+    client = as_role('admin')
+    token = _to_preview(client, (HEADER + ',Solo,Li,,Website\n').encode())
+    html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
+    client.post(f'/admin/import/{token}/confirm', data={'csrf_token': csrf_from(html)})
+    assert reached.wait(10)
+    page = client.get(f'/admin/import/{token}/progress').get_data(as_text=True)
+    assert f'data-ltc-progress="/admin/import/{token}/status"' in page
+    assert client.get(f'/admin/import/{token}/status').get_json() | {'result': None} == \
+        {'state': 'running', 'done': 3, 'total': 4, 'percent': 75, 'result': None}
+    assert client.get(f'/admin/import/{token}/result').status_code == 302   # still running
+    release.set()
+    uploads.THREADS[token].join(30)
+    assert client.get(f'/admin/import/{token}/status').get_json()['state'] == 'done'
+    assert Lead.select().where(Lead.company == 'Solo').exists()
+
+
+def test_export_is_capped(app, as_role, db):
+    app.config['EXPORT_MAX_ROWS'] = 2
+    for i in range(3):
+        make_lead(company=f'Cap {i}', source='website')
+    text = as_role('admin').get('/admin/spreadsheets/leads.csv').data.decode('utf-8-sig')
+    assert 'Cap 1' in text and 'Cap 2' not in text
