@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from ..errors import LTCError
 from ..services import audit, scope
+from ..sync.codecs import Choice
 from ..sync.errors import CellError
 from ..sync.importer import apply_import, canon, plan_import
 from ..sync.mappings import MAPPINGS, get
@@ -105,10 +106,15 @@ def fingerprint(plan):
 def describe(plan, row):
     """Return what a preview row shows: the field diff, or the values a created row brings."""
     mapping, ctx, language = plan.mapping, plan.ctx, lang()
+
+    def shown(attr, text):   # choices by their label, everything else as its canonical text
+        codec = mapping.by_attr[attr].codec
+        return codec.render(text, ctx) if isinstance(codec, Choice) and text else text
     if row.changes:
-        return [(mapping.by_attr[a].header(language), old, new) for a, (old, new) in row.changes.items()]
+        return [(mapping.by_attr[a].header(language), shown(a, old), shown(a, new))
+                for a, (old, new) in row.changes.items()]
     if row.outcome == 'created':
-        return [(mapping.by_attr[a].header(language), None, canon(mapping, a, v, ctx))
+        return [(mapping.by_attr[a].header(language), None, shown(a, canon(mapping, a, v, ctx)))
                 for a, v in row.values.items() if v not in (None, '')][:8]
     return []
 

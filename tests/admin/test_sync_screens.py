@@ -59,7 +59,7 @@ def test_upload_mapping_preview_confirm_and_reimport(app, as_role, db):
     assert 'Acme Updated' in html and '<del>Acme</del>' in html
     assert 'Row 4, column &#34;Source&#34;' in html and '火星' in html   # row, column, value and the fix
     assert (AuditLog.select().count(), Lead.select().count()) == (audits, leads)   # preview writes nothing
-    assert 'Import 2 rows' in html
+    assert 'rows to write: 2' in html and 'Website' in html
 
     response = client.post(f'/admin/import/{token}/confirm', data={'csrf_token': csrf_from(html)})
     assert response.headers['Location'].endswith('/progress')
