@@ -202,6 +202,7 @@ class SyncConflictView(SyncView):
     column_sortable_list = ()
     column_default_sort = ('id', True)
     search_fields = ()
+    details_template = 'ltc_admin/sync_conflict_details.html'
 
     def get_query(self):
         query = self.scoped()
@@ -219,6 +220,22 @@ class SyncConflictView(SyncView):
         if done:
             flash(_('%(count)s conflicts were settled; the next sync run carries the values to the sheet.',
                     count=done), 'success')
+
+    @expose('/resolve/<int:id>', methods=('POST',))
+    def resolve_view(self, id):
+        conflict = self.get_one(id)
+        choice = request.form.get('choice')
+        if choice not in ('db', 'sheet', 'edit'):
+            abort(400)
+        try:
+            with audit.acting_as(current_user, 'admin'):
+                resolve_conflict(conflict.id, choice, request.form.get('value', ''), by=current_user)
+        except LTCError as exc:
+            flash(_('Conflict %(id)s: %(error)s', id=conflict.id, error=str(exc)), 'error')
+            return redirect(url_for('.details_view', id=id))
+        flash(_('%(count)s conflicts were settled; the next sync run carries the values to the sheet.',
+                count=1), 'success')
+        return redirect(url_for('.index_view'))
 
     @action('keep_db', _l('Keep the database value'))
     def action_keep_db(self, ids):

@@ -321,3 +321,32 @@ def test_export_is_capped(app, as_role, db):
         make_lead(company=f'Cap {i}', source='website')
     text = as_role('admin').get('/admin/spreadsheets/leads.csv').data.decode('utf-8-sig')
     assert 'Cap 1' in text and 'Cap 2' not in text
+
+
+def test_conflict_edited_from_its_details_page(as_role, db, tmp_path):
+    from ltc.sync.engine import run_sync
+    from ltc.sync.targets import add_target
+    make_lead(company='Start', phone='13800000009')
+    path = tmp_path / 'one.xlsx'
+    export_entity('leads', path)
+    target = add_target('one', 'leads', path)
+    run_sync(target)
+    book = openpyxl.load_workbook(path)
+    book.worksheets[0].cell(2, 2, 'sheet side')
+    book.save(path)
+    lead = Lead.get(Lead.code == 'L000001')
+    lead.company = 'db side'
+    audit.save(lead)
+    run_sync(target)
+    conflict = SyncConflict.get(SyncConflict.status == 'open')
+    client = as_role('ops')
+    details = f'/admin/syncconflict/details/?id={conflict.id}'
+    assert 'id="resolve-edit"' in client.get(details).get_data(as_text=True)
+    response = _post(client, f'/admin/syncconflict/resolve/{conflict.id}', details, choice='edit', value='typed')
+    assert response.status_code == 302
+    assert Lead.get(Lead.code == 'L000001').company == 'typed'
+    assert SyncConflict.get_by_id(conflict.id).status == 'edited'
+    page = client.get(details).get_data(as_text=True)
+    assert 'id="resolve-edit"' not in page   # settled: no more buttons
+    response = _post(client, f'/admin/syncconflict/resolve/{conflict.id}', details, choice='db')
+    assert 'already settled' in client.get(response.headers['Location']).get_data(as_text=True)
