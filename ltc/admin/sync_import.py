@@ -54,7 +54,7 @@ def sheet_names(token, info):
     if info['ext'] == '.csv':
         return []
     table = open_path(uploads.path_of(token, info['ext']))
-    _fmt, book = table._open()
+    _fmt, book = table._open()   # the same checks and sheet filter the reader applies
     try:
         return table.candidates(book)
     finally:
@@ -68,8 +68,7 @@ def restrict(plan, user):
     visible = set()
     for start in range(0, len(ids), 500):
         query = in_scope(model.select(model.id).where(model.id.in_(ids[start:start + 500])), model, user)
-        visible.update(query.tuples().iterator())
-    visible = {v[0] for v in visible}
+        visible.update(pk for (pk,) in query.tuples())
     for row in plan.rows:
         if row.record_id and row.outcome != 'error' and row.record_id not in visible:
             row.fail(CellError(f'{row.code} belongs to another owner; ask them or an administrator to change it',
@@ -171,6 +170,7 @@ class ImportView(BaseView):
                 out.write(chunk)
         if size > cap:
             path.unlink(missing_ok=True)
+            uploads.forget(token)
             flash(_('The file is larger than %(mb)s MB; split it into smaller files.',
                     mb=current_app.config['IMPORT_MAX_UPLOAD_MB']), 'error')
             return None
@@ -179,6 +179,7 @@ class ImportView(BaseView):
         except LTCError as exc:
             path.unlink(missing_ok=True)
             flash(_('The file was refused: %(error)s', error=refusal(exc, token, uploads.entry(token))), 'error')
+            uploads.forget(token)
             return None
         return redirect(url_for('.mapping', token=token))
 

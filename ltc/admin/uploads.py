@@ -67,6 +67,12 @@ def update(token, **values):
     session[SESSION_KEY] = entries
 
 
+def forget(token):
+    entries = dict(session.get(SESSION_KEY) or {})
+    entries.pop(token, None)
+    session[SESSION_KEY] = entries
+
+
 def path_of(token, ext):
     return folder() / f'{token}{ext}'
 
