@@ -107,8 +107,23 @@ def _totals(view, context, model, name):
     return ', '.join(f'{outcome_label(k, lang())} {v}' for k, v in totals.items() if v)
 
 
+SYNC_LABELS = {
+    'backend': _l('Backend'), 'settings': _l('Settings'), 'conflict_policy': _l('On conflict'),
+    'delete_policy': _l('When a row disappears'), 'last_run_at': _l('Last run'), 'lang': _l('Language of the sheet'),
+    'max_vanish_percent': _l('Stop when more than this percentage of rows vanish'),
+    'header_signature': _l('Header'), 'lock_owner': _l('Locked by'), 'locked_at': _l('Locked at'),
+    'run': _l('Run'), 'started_at': _l('Started at'), 'finished_at': _l('Finished at'), 'dry_run': _l('Dry run'),
+    'totals': _l('Totals'), 'results': _l('Rows'), 'base_value': _l('Last synced value'),
+    'sheet_value': _l('Sheet value'), 'db_value': _l('Database value'), 'resolved_at': _l('Resolved at'),
+    'resolved_by': _l('Resolved by'), 'values': _l('Values'), 'pending_key': _l('Pending row'),
+    'vanished': _l('Gone from the sheet'), 'headers': _l('Headers'), 'columns': _l('Mapping'),
+    'updated_by': _l('Updated by'),
+}
+
+
 class SyncView(SecureModelView):
     roles = SYNC_ROLES
+    column_labels = SYNC_LABELS
     column_sortable_list = ('code', 'created_at')
     search_fields = (('code', 'code'),)
 
