@@ -52,12 +52,13 @@ def load(overrides=None):
         'SESSION_HOURS': env.get('LTC_SESSION_HOURS', '12'),
         'EXPORT_MAX_ROWS': env.get('LTC_EXPORT_MAX_ROWS', '50000'),
         'IMPORT_MAX_ROWS': env.get('LTC_IMPORT_MAX_ROWS', '1000000'),
+        'IMPORT_MAX_UPLOAD_MB': env.get('LTC_IMPORT_MAX_UPLOAD_MB', '50'),
     }
     config.update(overrides)
     if config['LTC_ENV'] not in ENVIRONMENTS:
         raise ConfigError(
             f"LTC_ENV must be one of {', '.join(ENVIRONMENTS)}; got {config['LTC_ENV']!r}.")
-    for key in ('DB_POOL_SIZE', 'SESSION_HOURS', 'EXPORT_MAX_ROWS', 'IMPORT_MAX_ROWS'):
+    for key in ('DB_POOL_SIZE', 'SESSION_HOURS', 'EXPORT_MAX_ROWS', 'IMPORT_MAX_ROWS', 'IMPORT_MAX_UPLOAD_MB'):
         config[key] = _int('LTC_' + key, config[key])
     production = config['LTC_ENV'] == 'production'
     instance = _instance_dir(config)

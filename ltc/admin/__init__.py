@@ -11,8 +11,10 @@ from .views_money import (ContractApprovalView, ContractLineView, ContractView, 
                           PaymentPlanView, PaymentView, QuoteLineView, QuoteView)
 from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, DecisionRoleView,
                         DepartmentView, DocumentView, FollowUpView, GradingRuleView, JobRunView, PoolView,
-                        ReminderView, RoleView, SettingView, StageView, SyncConflictView,
-                        SyncRunView, SyncStateView, SyncTargetView, TargetView, UserView)
+                        ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
+from .sync_import import ImportView
+from .views_sync import (ExportView, ImportMappingView, SyncConflictView, SyncRunView, SyncStateView,
+                         SyncTargetView)
 from .views_sales import (CampaignView, ContactView, CustomerView, LeadView, OpportunityContactView,
                           OpportunityProductView, OpportunityView, ProductCategoryView,
                           ProductPlanView, ProductView, StageHistoryView)
@@ -62,6 +64,7 @@ SCREENS = [
     (SyncRunView, M.SyncRun, _l('Sync runs'), SYNC),
     (SyncConflictView, M.SyncConflict, _l('Sync conflicts'), SYNC),
     (SyncStateView, M.SyncState, _l('Sync state'), SYNC),
+    (ImportMappingView, M.ImportMapping, _l('Remembered column mappings'), SYNC),
 ]
 
 
@@ -77,6 +80,9 @@ def init_admin(app):
     for view_class, model, name, category in SCREENS:
         admin.add_view(view_class(model, name=name, category=category,
                                   endpoint=model.__name__.lower()))
+    admin.add_view(ImportView(name=_l('Import'), category=SYNC, endpoint='sync_import', url='/admin/import'))
+    admin.add_view(ExportView(name=_l('Exports and templates'), category=SYNC, endpoint='sync_export',
+                              url='/admin/spreadsheets'))
     admin.add_link(MenuLink(name='中文', url='/lang/zh_Hans_CN', category=_l('Language')))
     admin.add_link(MenuLink(name='English', url='/lang/en', category=_l('Language')))
     app.extensions['ltc_admin'] = admin

@@ -8,7 +8,7 @@ from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from ..errors import ValidationError
-from ..models import (AssignmentRule, AuditLog, JobRun, SyncConflict, SyncRun, SyncState, SyncTarget, CareTask, FollowUp, GradingRule, Reminder, Target,
+from ..models import (AssignmentRule, AuditLog, JobRun, CareTask, FollowUp, GradingRule, Reminder, Target,
                       User)
 from ..services import audit, followups
 from ..services.users import MIN_PASSWORD
@@ -130,34 +130,6 @@ class JobRunView(SettingsView):
     column_default_sort = ('id', True)
     column_filters = F.auto(JobRun.name, JobRun.started_at)
     search_fields = (('name', 'plain'),)
-
-
-class SyncTargetView(SettingsView):
-    allow_create = allow_edit = allow_delete = False
-    column_list = ('code', 'name', 'entity', 'backend', 'conflict_policy', 'delete_policy',
-                   'last_run_at', 'active')
-    search_fields = (('code', 'code'), ('name', 'plain'))
-
-
-class SyncRunView(SettingsView):
-    allow_create = allow_edit = allow_delete = False
-    column_list = ('code', 'target', 'kind', 'entity', 'source', 'started_at', 'finished_at',
-                   'status', 'dry_run', 'totals', 'message')
-    column_default_sort = ('id', True)
-
-
-class SyncConflictView(SettingsView):
-    allow_create = allow_edit = allow_delete = False
-    column_list = ('target', 'run', 'code', 'field', 'base_value', 'sheet_value', 'db_value',
-                   'status', 'created_at')
-    column_sortable_list = ('target', 'run')
-    column_default_sort = ('id', True)
-
-
-class SyncStateView(SettingsView):
-    allow_create = allow_edit = allow_delete = False
-    column_list = ('target', 'code', 'values', 'pending_key', 'vanished')
-    column_sortable_list = ('target',)
 
 
 class FollowUpView(OwnedView):

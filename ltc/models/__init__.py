@@ -15,6 +15,7 @@ from .org import Department, Role, Setting, Target, User
 from .quotes import Quote, QuoteLine
 from .receivables import Payment, PaymentPlan
 from .sync import SyncConflict, SyncRun, SyncState, SyncTarget
+from .sync_admin import ImportMapping
 
 ALL_MODELS = sort_models([
     CodeSequence, AuditLog,
@@ -29,6 +30,7 @@ ALL_MODELS = sort_models([
     FollowUp, CareTask, Document, Reminder,
     JobRun,
     SyncTarget, SyncRun, SyncState, SyncConflict,
+    ImportMapping,
 ])
 BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog, JobRun)]
 MODELS_BY_NAME = {m.__name__: m for m in ALL_MODELS}

@@ -15,3 +15,23 @@ document.addEventListener('click', function (event) {
     window.faForm.addInlineField(el, el.getAttribute('data-ltc-add-inline'));
   }
 });
+
+// Import progress: poll the JSON status endpoint and move the bar; go to the result when done.
+(function () {
+  var box = document.querySelector('[data-ltc-progress]');
+  if (!box) { return; }
+  var bar = box.querySelector('[data-ltc-progress-bar]');
+  var text = document.querySelector('[data-ltc-progress-text]');
+  function poll() {
+    fetch(box.getAttribute('data-ltc-progress'), {credentials: 'same-origin'})
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        bar.style.width = s.percent + '%';
+        bar.setAttribute('aria-valuenow', s.percent);
+        if (text) { text.textContent = s.percent + '%'; }
+        if (s.state === 'running') { window.setTimeout(poll, 700); } else { window.location = s.result; }
+      })
+      .catch(function () { window.setTimeout(poll, 2000); });
+  }
+  poll();
+}());

@@ -1,0 +1,336 @@
+"""The import screen: upload -> column mapping -> preview -> confirm -> progress -> result.
+
+Preview and apply are the same code: the preview shows `plan_import`'s rows and the confirm
+step plans the same file with the same mapping again and applies that plan with
+`apply_import` only when it is identical to what was previewed (a fingerprint of every
+row's outcome and changes); otherwise the new preview is shown and nothing is written.
+"""
+import hashlib
+import json
+import traceback
+from pathlib import Path
+
+from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..errors import LTCError
+from ..services import audit, scope
+from ..sync.codecs import Choice
+from ..sync.errors import CellError
+from ..sync.importer import apply_import, canon, plan_import
+from ..sync.mappings import MAPPINGS, get
+from ..sync.reader import read_sheet
+from ..sync.results import OUTCOMES, outcome_label
+from ..sync.tables import open_path
+from . import uploads
+from .i18n import lang
+from .listing import in_scope
+
+EXTENSIONS = ('.xlsx', '.xls', '.csv')
+PAGE = 100
+IMPORT_ROLES = ('admin', 'ops', 'manager', 'sales')
+_CACHE = {}   # token -> (options, plan) of the last preview
+
+
+def entities():
+    """Return [(entity, title in the user's language)] for the entity selects."""
+    return [(name, MAPPINGS[name].title(lang())) for name in sorted(MAPPINGS)]
+
+
+def _table(token, info):
+    return open_path(uploads.path_of(token, info['ext']), sheet=info.get('sheet'),
+                     max_rows=current_app.config.get('IMPORT_MAX_ROWS'))
+
+
+def refusal(exc, token, info):
+    """Return the reader's message naming the file as the user uploaded it, not as it is stored."""
+    return str(exc).replace(uploads.path_of(token, info['ext']).name, info['filename'])
+
+
+def sheet_names(token, info):
+    """Return the data sheets of an uploaded workbook (empty for CSV)."""
+    if info['ext'] == '.csv':
+        return []
+    table = open_path(uploads.path_of(token, info['ext']))
+    _fmt, book = table._open()   # the same checks and sheet filter the reader applies
+    try:
+        return table.candidates(book)
+    finally:
+        book.close()
+
+
+def restrict(plan, user):
+    """Fail the rows that would change a record outside USER's scope (nothing else changes)."""
+    model = plan.mapping.model
+    ids = [r.record_id for r in plan.rows if r.record_id and r.outcome != 'error']
+    visible = set()
+    for start in range(0, len(ids), 500):
+        query = in_scope(model.select(model.id).where(model.id.in_(ids[start:start + 500])), model, user)
+        visible.update(pk for (pk,) in query.tuples())
+    for row in plan.rows:
+        if row.record_id and row.outcome != 'error' and row.record_id not in visible:
+            row.fail(CellError(f'{row.code} belongs to another owner; ask them or an administrator to change it',
+                               f'{row.code} 属于其他负责人；请联系负责人或管理员修改', row.code, row.row))
+    return plan
+
+
+def make_plan(token, info):
+    """Plan the upload with the chosen sheet, mapping and option; writes nothing."""
+    columns = {int(k): v for k, v in info['columns'].items()} if info.get('columns') else None
+    plan = plan_import(info['entity'], _table(token, info), on_existing=info['on_existing'],
+                       lang=lang(), columns=columns)
+    return restrict(plan, current_user)
+
+
+def cached_plan(token, info, fresh):
+    """Return the preview's plan, reused while paging through it unless FRESH (one plan kept:
+    a big file's plan is large; other processes simply plan again)."""
+    key = json.dumps([info.get('sheet'), info.get('columns'), info['on_existing'], lang()], sort_keys=True)
+    hit = _CACHE.get(token)
+    if not fresh and hit and hit[0] == key:
+        return hit[1]
+    plan = make_plan(token, info)
+    _CACHE.clear()
+    _CACHE[token] = (key, plan)
+    return plan
+
+
+def fingerprint(plan):
+    rows = [(r.row, r.outcome, r.code, r.changes, [e.text('en') for e in r.errors]) for r in plan.rows]
+    return hashlib.sha1(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def describe(plan, row):
+    """Return what a preview row shows: the field diff, or the values a created row brings."""
+    mapping, ctx, language = plan.mapping, plan.ctx, lang()
+
+    def shown(attr, text):   # choices by their label, everything else as its canonical text
+        codec = mapping.by_attr[attr].codec
+        return codec.render(text, ctx) if isinstance(codec, Choice) and text else text
+    if row.changes:
+        return [(mapping.by_attr[a].header(language), shown(a, old), shown(a, new))
+                for a, (old, new) in row.changes.items()]
+    if row.outcome == 'created':
+        return [(mapping.by_attr[a].header(language), None, shown(a, canon(mapping, a, v, ctx)))
+                for a, v in row.values.items() if v not in (None, '')][:8]
+    return []
+
+
+class ImportView(BaseView):
+    """Upload a spreadsheet, map its columns, preview each row, confirm, follow the progress."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated and scope.role_of(current_user) in IMPORT_ROLES
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for('ltc_auth.login', next=request.full_path))
+        abort(403)
+
+    def _entry(self, token):
+        info = uploads.entry(token)
+        if info is None:
+            abort(404)
+        return info
+
+    @expose('/', methods=('GET', 'POST'))
+    def index(self):
+        if request.method == 'POST':
+            response = self._upload()
+            if response is not None:
+                return response
+        return self.render('ltc_admin/import_upload.html', entities=entities(),
+                           max_mb=current_app.config['IMPORT_MAX_UPLOAD_MB'])
+
+    def _upload(self):
+        entity, upload = request.form.get('entity'), request.files.get('file')
+        if entity not in MAPPINGS:
+            flash(_('Choose what the file contains.'), 'error')
+            return None
+        if upload is None or not upload.filename:
+            flash(_('Choose a file to upload.'), 'error')
+            return None
+        ext = Path(upload.filename).suffix.lower()
+        if ext not in EXTENSIONS:
+            flash(_('%(name)s is not a spreadsheet; upload an .xlsx, .xls or .csv file.',
+                    name=upload.filename), 'error')
+            return None
+        uploads.sweep()
+        token = uploads.new_upload(entity, upload.filename, ext)
+        path = uploads.path_of(token, ext)
+        cap = current_app.config['IMPORT_MAX_UPLOAD_MB'] * 1024 * 1024
+        size = 0
+        with open(path, 'wb') as out:
+            while chunk := upload.stream.read(1 << 20):
+                size += len(chunk)
+                if size > cap:
+                    break
+                out.write(chunk)
+        if size > cap:
+            path.unlink(missing_ok=True)
+            uploads.forget(token)
+            flash(_('The file is larger than %(mb)s MB; split it into smaller files.',
+                    mb=current_app.config['IMPORT_MAX_UPLOAD_MB']), 'error')
+            return None
+        try:
+            read_sheet(_table(token, uploads.entry(token)), get(entity))
+        except LTCError as exc:
+            path.unlink(missing_ok=True)
+            flash(_('The file was refused: %(error)s', error=refusal(exc, token, uploads.entry(token))), 'error')
+            uploads.forget(token)
+            return None
+        return redirect(url_for('.mapping', token=token))
+
+    @expose('/<token>/mapping', methods=('GET', 'POST'))
+    def mapping(self, token):
+        info = self._entry(token)
+        mapping = get(info['entity'])
+        if request.method == 'POST':
+            sheet = request.form.get('sheet') or None
+            if sheet != info.get('sheet'):   # another sheet has other headers: map it afresh
+                uploads.update(token, sheet=sheet, columns=None)
+                return redirect(url_for('.mapping', token=token))
+            return self._save_mapping(token, info, mapping)
+        try:
+            table = _table(token, info)
+            sheet = read_sheet(table, mapping)
+            names = sheet_names(token, info)
+            if names and not info.get('sheet'):   # the reader picked the data sheet: keep it for the next steps
+                uploads.update(token, sheet=table.sheet)
+                info = uploads.entry(token)
+        except LTCError as exc:
+            flash(_('The file was refused: %(error)s', error=refusal(exc, token, info)), 'error')
+            return redirect(url_for('.index'))
+        chosen = {p: c.attr for p, c in sheet.columns.items()}
+        memory = uploads.remembered(info['entity'], sheet.headers)
+        if info.get('columns'):
+            chosen = {int(k): v for k, v in info['columns'].items()}
+        elif memory is not None:
+            chosen = memory
+        fields = [(c.attr, c.header(lang()) + (' *' if c.required else '')) for c in mapping.columns
+                  if not c.readonly]
+        headers = [(i, h) for i, h in enumerate(sheet.headers) if h and i != sheet.status_pos]
+        return self.render('ltc_admin/import_mapping.html', info=info, token=token, headers=headers,
+                           chosen=chosen, fields=fields, sheets=names, remembered=memory is not None,
+                           header_row=sheet.header_row, rows=len(sheet.rows), title=mapping.title(lang()))
+
+    def _save_mapping(self, token, info, mapping):
+        on_existing = request.form.get('on_existing', 'update')
+        if on_existing not in ('update', 'skip'):
+            abort(400)
+        sheet = read_sheet(_table(token, info), mapping)
+        columns = {}
+        for position, header in enumerate(sheet.headers):
+            if not header or position == sheet.status_pos:
+                continue
+            attr = request.form.get(f'col-{position}', '')
+            if attr and attr not in mapping.by_attr:
+                abort(400)
+            columns[position] = attr or None
+        chosen = [a for a in columns.values() if a]
+        if len(chosen) != len(set(chosen)):
+            flash(_('Two columns are mapped to the same field; map each field once.'), 'error')
+            return redirect(url_for('.mapping', token=token))
+        uploads.remember(info['entity'], sheet.headers, columns, current_user.username)
+        uploads.update(token, columns={str(k): v for k, v in columns.items()}, on_existing=on_existing)
+        return redirect(url_for('.preview', token=token))
+
+    @expose('/<token>/preview')
+    def preview(self, token):
+        info = self._entry(token)
+        if not uploads.path_of(token, info['ext']).exists():
+            return redirect(url_for('.result', token=token))
+        try:
+            plan = cached_plan(token, info, fresh=not (request.args.get('page') or request.args.get('only')))
+        except LTCError as exc:
+            flash(_('The file was refused: %(error)s', error=refusal(exc, token, info)), 'error')
+            return redirect(url_for('.mapping', token=token))
+        uploads.update(token, preview=fingerprint(plan))
+        only = request.args.get('only') if request.args.get('only') in OUTCOMES else None
+        rows = [r for r in plan.rows if only is None or r.outcome == only]
+        page = max(request.args.get('page', 1, type=int), 1)
+        pages = max((len(rows) + PAGE - 1) // PAGE, 1)
+        shown = rows[(page - 1) * PAGE:page * PAGE]
+        totals = plan.result.totals()
+        return self.render('ltc_admin/import_preview.html', info=info, token=token, plan=plan, totals=totals,
+                           rows=[(r, describe(plan, r)) for r in shown], page=page, pages=pages, only=only,
+                           label=lambda o: outcome_label(o, lang()), language=lang(),
+                           writes=totals['created'] + totals['updated'])
+
+    @expose('/<token>/confirm', methods=('POST',))
+    def confirm(self, token):
+        info = self._entry(token)
+        if uploads.read_status(token) is not None:
+            return redirect(url_for('.progress', token=token))
+        try:
+            plan = make_plan(token, info)
+        except (LTCError, FileNotFoundError):
+            flash(_('The uploaded file is gone; upload it again.'), 'error')
+            return redirect(url_for('.index'))
+        if fingerprint(plan) != info.get('preview'):
+            flash(_('The data changed since the preview; check this new preview and confirm again. '
+                    'Nothing was written.'), 'warning')
+            return redirect(url_for('.preview', token=token))
+        _CACHE.pop(token, None)
+        total = len(plan.rows)
+        uploads.write_status(token, state='running', done=total, total=total * 2)
+        username, language, upload = current_user.username, lang(), uploads.path_of(token, info['ext'])
+
+        def work():
+            def progress(done, whole):
+                uploads.write_status(token, state='running', done=done, total=whole)
+            try:
+                with audit.acting_as(username, 'admin'):
+                    result = apply_import(plan, progress=progress)
+                for ext in ('.xlsx', '.csv'):
+                    result.write_report(uploads.folder() / f'{token}-report{ext}', language)
+                uploads.write_status(token, state='done', done=total * 2, total=total * 2,
+                                     run=result.run_code, totals=result.totals())
+            except Exception as exc:   # noqa: BLE001 - the screen must learn that the apply failed
+                current_app.logger.error('import %s failed: %s', token, traceback.format_exc())
+                uploads.write_status(token, state='failed', done=0, total=total * 2, error=str(exc))
+            finally:
+                upload.unlink(missing_ok=True)
+
+        uploads.start(token, work)
+        return redirect(url_for('.progress', token=token))
+
+    @expose('/<token>/progress')
+    def progress(self, token):
+        self._entry(token)
+        status = uploads.read_status(token) or abort(404)
+        if status['state'] != 'running':
+            return redirect(url_for('.result', token=token))
+        return self.render('ltc_admin/import_progress.html', token=token, status=status)
+
+    @expose('/<token>/status')
+    def status(self, token):
+        self._entry(token)
+        status = uploads.read_status(token) or abort(404)
+        status['percent'] = int(100 * status['done'] / status['total']) if status.get('total') else 100
+        status['result'] = url_for('.result', token=token)
+        return jsonify(status)
+
+    @expose('/<token>/result')
+    def result(self, token):
+        info = self._entry(token)
+        status = uploads.read_status(token) or abort(404)
+        if status['state'] == 'running':
+            return redirect(url_for('.progress', token=token))
+        run = None
+        if status.get('run'):
+            from ..models.sync import SyncRun
+            run = SyncRun.get_or_none(SyncRun.code == status['run'])
+        return self.render('ltc_admin/import_result.html', info=info, token=token, status=status, run=run,
+                           label=lambda o: outcome_label(o, lang()))
+
+    @expose('/<token>/report.<fmt>')
+    def report(self, token, fmt):
+        info = self._entry(token)
+        path = uploads.folder() / f'{token}-report.{fmt}'
+        if fmt not in ('xlsx', 'csv') or not path.exists():
+            abort(404)
+        name = f'{Path(info["filename"]).stem}-report.{fmt}'
+        return send_file(path, as_attachment=True, download_name=name)

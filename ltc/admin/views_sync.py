@@ -1,0 +1,278 @@
+"""Spreadsheet screens: exports and templates, sync targets (add, run now), runs, conflicts, revert."""
+import io
+import json
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_admin import BaseView, expose
+from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from ..errors import LTCError
+from ..models.sync import SyncRun, SyncTarget
+from ..services import audit, scope
+from ..sync.conflicts import resolve_conflict
+from ..sync.engine import run_sync
+from ..sync.errors import SyncError
+from ..sync.export import export_entity
+from ..sync.gsheets_ops import extract_key
+from ..sync.mappings import MAPPINGS, get
+from ..sync.results import outcome_label
+from ..sync.revert import revert_run
+from ..sync.targets import add_target
+from . import uploads
+from .base import SecureModelView
+from .i18n import lang
+from .listing import in_scope
+from .sync_import import entities
+
+SYNC_ROLES = ('admin', 'ops')
+EXPORT_ROLES = ('admin', 'ops', 'manager', 'sales', 'finance')
+
+
+def add_gsheet_target(name, entity, key_or_url, worksheet, lang='zh', conflict_policy='db',
+                      delete_policy='keep', max_vanish_percent=20):
+    """Register a Google Sheets worksheet as a two-way sync target of ENTITY."""
+    mapping = get(entity)
+    if SyncTarget.select().where(SyncTarget.name == name).exists():
+        raise SyncError(f'A sync target named {name} exists already; choose another name.')
+    settings = {'key': extract_key(key_or_url), 'worksheet': worksheet or mapping.title(lang)}
+    target = SyncTarget(name=name, entity=mapping.entity, backend='gsheet', lang=lang,
+                        settings=json.dumps(settings, ensure_ascii=False), conflict_policy=conflict_policy,
+                        delete_policy=delete_policy, max_vanish_percent=max_vanish_percent)
+    return audit.save(target)
+
+
+class ExportView(BaseView):
+    """Download each entity as XLSX/CSV (within the user's scope) or a blank import template."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated and scope.role_of(current_user) in EXPORT_ROLES
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for('ltc_auth.login', next=request.full_path))
+        abort(403)
+
+    @expose('/')
+    def index(self):
+        return self.render('ltc_admin/exports.html', entities=entities())
+
+    @expose('/<entity>.<fmt>')
+    def export(self, entity, fmt):
+        return self._send(entity, fmt, template=request.args.get('template') == '1')
+
+    def _send(self, entity, fmt, template):
+        if entity not in MAPPINGS or fmt not in ('xlsx', 'csv'):
+            abort(404)
+        model = MAPPINGS[entity].model
+        query = in_scope(model.select(), model, current_user)
+        # Like the list exports: at most EXPORT_MAX_ROWS records, the oldest first.
+        last = (query.select(model.id).order_by(model.id)
+                .offset(current_app.config['EXPORT_MAX_ROWS'] - 1).limit(1).scalar())
+        if last is not None:
+            query = query.where(model.id <= last)
+        path = uploads.folder() / f'export-{uploads.new_name()}.{fmt}'
+        try:
+            export_entity(entity, path, template=template, lang=lang(), query=query)
+        except LTCError as exc:
+            flash(_('The export failed: %(error)s', error=str(exc)), 'error')
+            return redirect(url_for('.index'))
+
+        data = io.BytesIO(path.read_bytes())   # read back so the file can go at once
+        path.unlink(missing_ok=True)
+        suffix = '-template' if template else ''
+        return send_file(data, as_attachment=True, download_name=f'{entity}{suffix}.{fmt}')
+
+
+def _results(view, context, model, name):
+    """Render a run's per-row results as a table (rows that were not unchanged)."""
+    rows = json.loads(model.results or '[]')
+    if not rows:
+        return ''
+    body = Markup('').join(
+        Markup('<tr data-outcome="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>').format(
+            r.get('outcome'), r.get('row') or '', r.get('code') or '', outcome_label(r.get('outcome'), lang()),
+            '; '.join(f'{k}: {v[0]} → {v[1]}' for k, v in (r.get('changes') or {}).items()), r.get('message') or '')
+        for r in rows[:500])
+    head = Markup('<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>').format(
+        _('Row'), _('Code'), _('Result'), _('Changes'), _('Message'))
+    return Markup('<table class="table table-sm" id="run-results">{}{}</table>').format(head, body)
+
+
+def _totals(view, context, model, name):
+    totals = json.loads(model.totals or '{}')
+    return ', '.join(f'{outcome_label(k, lang())} {v}' for k, v in totals.items() if v)
+
+
+SYNC_LABELS = {
+    'backend': _l('Backend'), 'settings': _l('Settings'), 'conflict_policy': _l('On conflict'),
+    'delete_policy': _l('When a row disappears'), 'last_run_at': _l('Last run'), 'lang': _l('Language of the sheet'),
+    'max_vanish_percent': _l('Stop when more than this percentage of rows vanish'),
+    'header_signature': _l('Header'), 'lock_owner': _l('Locked by'), 'locked_at': _l('Locked at'),
+    'run': _l('Run'), 'started_at': _l('Started at'), 'finished_at': _l('Finished at'), 'dry_run': _l('Dry run'),
+    'totals': _l('Totals'), 'results': _l('Rows'), 'base_value': _l('Last synced value'),
+    'sheet_value': _l('Sheet value'), 'db_value': _l('Database value'), 'resolved_at': _l('Resolved at'),
+    'resolved_by': _l('Resolved by'), 'values': _l('Values'), 'pending_key': _l('Pending row'),
+    'vanished': _l('Gone from the sheet'), 'headers': _l('Headers'), 'columns': _l('Mapping'),
+    'updated_by': _l('Updated by'),
+}
+
+
+class SyncView(SecureModelView):
+    roles = SYNC_ROLES
+    column_labels = SYNC_LABELS
+    column_sortable_list = ('code', 'created_at')
+    search_fields = (('code', 'code'),)
+
+
+class SyncTargetView(SyncView):
+    """Targets: add an Excel/CSV file or a Google Sheet, run now (dry run or real)."""
+    allow_edit = allow_delete = False
+    column_list = ('code', 'name', 'entity', 'backend', 'settings', 'conflict_policy', 'delete_policy',
+                   'last_run_at', 'active')
+    search_fields = (('code', 'code'), ('name', 'plain'))
+    details_template = 'ltc_admin/sync_target_details.html'
+
+    @expose('/new/', methods=('GET', 'POST'))
+    def create_view(self):
+        if not self.can_create:
+            abort(403)
+        form = request.form
+        if request.method == 'POST':
+            try:
+                target = self._add(form)
+            except LTCError as exc:
+                flash(_('The target was not added: %(error)s', error=str(exc)), 'error')
+            else:
+                flash(_('Sync target %(name)s was added.', name=target.name), 'success')
+                return redirect(url_for('.details_view', id=target.id))
+        return self.render('ltc_admin/sync_target_new.html', entities=entities(), form=form)
+
+    def _add(self, form):
+        name = (form.get('name') or '').strip()
+        if not name:
+            raise SyncError('Give the target a name.')
+        options = dict(lang=form.get('lang', 'zh') if form.get('lang') in ('zh', 'en') else 'zh',
+                       conflict_policy='sheet' if form.get('conflict_policy') == 'sheet' else 'db',
+                       delete_policy='delete' if form.get('delete_policy') == 'delete' else 'keep',
+                       max_vanish_percent=min(max(int(form.get('max_vanish') or 20), 0), 100))
+        with audit.acting_as(current_user, 'admin'):
+            if form.get('backend') == 'gsheet':
+                return add_gsheet_target(name, form.get('entity'), form.get('key') or '',
+                                         (form.get('worksheet') or '').strip() or None, **options)
+            path = (form.get('path') or '').strip()
+            if not path:
+                raise SyncError('Give the path of the file on the server.')
+            return add_target(name, form.get('entity'), path, sheet=(form.get('sheet') or '').strip() or None,
+                              **options)
+
+    @expose('/run/<int:id>', methods=('POST',))
+    def run_view(self, id):
+        target = self.get_one(id)
+        dry_run = request.form.get('dry_run') == '1'
+        try:
+            with audit.acting_as(current_user, 'admin'):
+                result = run_sync(target, dry_run=dry_run)
+        except LTCError as exc:
+            flash(_('The sync was refused; nothing was written: %(error)s', error=str(exc)), 'error')
+            return redirect(url_for('.details_view', id=id))
+        flash(result.summary(lang()), 'error' if result.needs_attention else 'success')
+        run = SyncRun.get(SyncRun.code == result.run_code)
+        return redirect(url_for('syncrun.details_view', id=run.id))
+
+
+class SyncRunView(SyncView):
+    """Runs (imports, syncs, reverts) with their per-row results; revert from the details page."""
+    allow_create = allow_edit = allow_delete = False
+    column_list = ('code', 'target', 'kind', 'entity', 'source', 'started_at', 'finished_at', 'status',
+                   'dry_run', 'totals', 'message')
+    column_details_list = column_list + ('results',)
+    column_sortable_list = ('code', 'created_at')
+    details_template = 'ltc_admin/sync_run_details.html'
+    column_formatters = {'results': _results, 'totals': _totals}
+
+    @expose('/revert/<int:id>', methods=('POST',))
+    def revert_view(self, id):
+        run = self.get_one(id)
+        try:
+            with audit.acting_as(current_user, 'admin'):
+                result = revert_run(run.code)
+        except LTCError as exc:
+            flash(_('Nothing was reverted: %(error)s', error=str(exc)), 'error')
+            return redirect(url_for('.details_view', id=id))
+        flash(_('Run %(run)s was reverted: %(summary)s', run=run.code, summary=result.summary(lang())),
+              'error' if result.needs_attention else 'success')
+        undo = SyncRun.get(SyncRun.code == result.run_code)
+        return redirect(url_for('.details_view', id=undo.id))
+
+
+class SyncConflictView(SyncView):
+    """The conflict inbox: keep the database value or take the sheet value (select, then act)."""
+    allow_create = allow_edit = allow_delete = False
+    column_list = ('target', 'run', 'code', 'field', 'base_value', 'sheet_value', 'db_value', 'status',
+                   'created_at')
+    column_sortable_list = ()
+    column_default_sort = ('id', True)
+    search_fields = ()
+    details_template = 'ltc_admin/sync_conflict_details.html'
+
+    def get_query(self):
+        query = self.scoped()
+        return query if request.args.get('all') else query.where(self.model.status == 'open')
+
+    def _resolve(self, ids, choice):
+        done = 0
+        with audit.acting_as(current_user, 'admin'):
+            for conflict_id in ids:
+                try:
+                    resolve_conflict(int(conflict_id), choice, by=current_user)
+                    done += 1
+                except LTCError as exc:
+                    flash(_('Conflict %(id)s: %(error)s', id=conflict_id, error=str(exc)), 'error')
+        if done:
+            flash(_('%(count)s conflicts were settled; the next sync run carries the values to the sheet.',
+                    count=done), 'success')
+
+    @expose('/resolve/<int:id>', methods=('POST',))
+    def resolve_view(self, id):
+        conflict = self.get_one(id)
+        choice = request.form.get('choice')
+        if choice not in ('db', 'sheet', 'edit'):
+            abort(400)
+        try:
+            with audit.acting_as(current_user, 'admin'):
+                resolve_conflict(conflict.id, choice, request.form.get('value', ''), by=current_user)
+        except LTCError as exc:
+            flash(_('Conflict %(id)s: %(error)s', id=conflict.id, error=str(exc)), 'error')
+            return redirect(url_for('.details_view', id=id))
+        flash(_('%(count)s conflicts were settled; the next sync run carries the values to the sheet.',
+                count=1), 'success')
+        return redirect(url_for('.index_view'))
+
+    @action('keep_db', _l('Keep the database value'))
+    def action_keep_db(self, ids):
+        self._resolve(ids, 'db')
+
+    @action('take_sheet', _l('Take the sheet value'))
+    def action_take_sheet(self, ids):
+        self._resolve(ids, 'sheet')
+
+
+class SyncStateView(SyncView):
+    allow_create = allow_edit = allow_delete = False
+    column_list = ('target', 'code', 'values', 'pending_key', 'vanished')
+    column_sortable_list = ()
+    column_default_sort = ('id', True)
+    search_fields = ()
+
+
+class ImportMappingView(SyncView):
+    """Column mappings remembered by the import screen, per entity and header set."""
+    allow_create = allow_edit = allow_delete = False
+    column_list = ('entity', 'headers', 'columns', 'updated_at', 'updated_by')
+    column_sortable_list = ()
+    column_default_sort = ('id', True)
+    search_fields = ()

@@ -1,0 +1,352 @@
+"""Spreadsheet screens: import (upload, mapping, preview, confirm), exports, sync targets."""
+import io
+import re
+from pathlib import Path
+
+import openpyxl
+
+from ltc.admin import uploads
+from ltc.models import AuditLog, Lead
+from ltc.models.sync import SyncConflict, SyncRun, SyncTarget
+from ltc.models.sync_admin import ImportMapping
+from ltc.services import audit
+from ltc.sync.export import export_entity
+from tests.factories import make_lead
+
+from .conftest import csrf_from
+
+HEADER = 'Lead code,Firma,Contact,Phone,Source\n'
+MAPPING = {'col-0': 'code', 'col-1': 'company', 'col-2': 'contact_name', 'col-3': 'phone', 'col-4': 'source'}
+
+
+def upload(client, content, name='leads.csv', entity='leads'):
+    page = client.get('/admin/import/').get_data(as_text=True)
+    return client.post('/admin/import/', data={'entity': entity, 'csrf_token': csrf_from(page),
+                                               'file': (io.BytesIO(content), name)},
+                       content_type='multipart/form-data')
+
+
+def token_of(response):
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return re.search(r'/admin/import/([^/]+)/mapping', response.headers['Location']).group(1)
+
+
+def preview_rows(html):
+    return dict(re.findall(r'data-row="(\d+)" data-outcome="(\w+)"', html))
+
+
+def leads_file(code):
+    return (HEADER + f'{code},Acme Updated,Wang,13800000001,Website\n'
+            ',NewCo,Li,13900000002,官网\n'
+            ',BadCo,Zhao,13700000003,火星\n').encode('utf-8')
+
+
+def test_upload_mapping_preview_confirm_and_reimport(app, as_role, db):
+    existing = make_lead(company='Acme', contact_name='Wang', phone='13800000001', source='website')
+    client = as_role('admin')
+    content = leads_file(existing.code)
+    token = token_of(upload(client, content))
+    page = client.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
+    assert 'data-header="Contact"' in page and '<option value="contact_name" selected>' in page
+    assert 'mapping-remembered' not in page
+    # 'Firma' is not a known header: the user maps it to the company by hand.
+    response = client.post(f'/admin/import/{token}/mapping',
+                           data={**MAPPING, 'on_existing': 'update', 'sheet': '', 'csrf_token': csrf_from(page)})
+    assert response.status_code == 302 and response.headers['Location'].endswith('/preview')
+    audits, leads = AuditLog.select().count(), Lead.select().count()
+    html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
+    assert preview_rows(html) == {'2': 'updated', '3': 'created', '4': 'error'}
+    assert 'Acme Updated' in html and '<del>Acme</del>' in html
+    assert 'Row 4, column &#34;Source&#34;' in html and '火星' in html   # row, column, value and the fix
+    assert (AuditLog.select().count(), Lead.select().count()) == (audits, leads)   # preview writes nothing
+    assert 'rows to write: 2' in html and 'Website' in html
+
+    response = client.post(f'/admin/import/{token}/confirm', data={'csrf_token': csrf_from(html)})
+    assert response.headers['Location'].endswith('/progress')
+    uploads.THREADS[token].join(30)
+    status = client.get(f'/admin/import/{token}/status').get_json()
+    assert status['state'] == 'done' and status['percent'] == 100
+    result = client.get(f'/admin/import/{token}/result').get_data(as_text=True)
+    assert 'data-total="created"' in result and 'data-total="error"' in result
+    run = SyncRun.get(SyncRun.code == status['run'])
+    assert f'/admin/syncrun/details/?id={run.id}' in result
+    assert Lead.get_by_id(existing.id).company == 'Acme Updated'
+    assert Lead.select().where(Lead.company == 'NewCo').count() == 1
+    assert not Lead.select().where(Lead.company == 'BadCo').exists()
+    assert Lead.select().count() == leads + 1
+    report = client.get(f'/admin/import/{token}/report.xlsx')
+    rows = list(openpyxl.load_workbook(io.BytesIO(report.data)).active.iter_rows(values_only=True))
+    assert rows[0][-1] == 'Error' and '火星' in rows[3][-1]
+    assert not (Path(app.instance_path) / 'imports' / f'{token}.csv').exists()   # the upload is cleaned up
+
+    # The same file again: remembered mapping, every valid row unchanged, nothing to import.
+    token = token_of(upload(client, content))
+    page = client.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
+    assert 'mapping-remembered' in page
+    firma = re.search(r'data-header="Firma">(.*?)</select>', page, re.S).group(1)
+    assert '<option value="company" selected>' in firma
+    assert ImportMapping.select().count() == 1
+    client.post(f'/admin/import/{token}/mapping',
+                data={**MAPPING, 'on_existing': 'update', 'sheet': '', 'csrf_token': csrf_from(page)})
+    html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
+    assert preview_rows(html) == {'2': 'unchanged', '3': 'unchanged', '4': 'error'}
+    assert 'id="confirm-import" disabled' in html
+
+
+def test_confirm_refuses_when_data_changed_since_preview(as_role, db):
+    existing = make_lead(company='Acme', contact_name='Wang', phone='13800000001', source='website')
+    client = as_role('admin')
+    token = token_of(upload(client, leads_file(existing.code)))
+    page = client.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
+    client.post(f'/admin/import/{token}/mapping',
+                data={**MAPPING, 'on_existing': 'update', 'sheet': '', 'csrf_token': csrf_from(page)})
+    html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
+    existing.company = 'Acme Updated'
+    audit.save(existing)
+    response = client.post(f'/admin/import/{token}/confirm', data={'csrf_token': csrf_from(html)})
+    assert response.headers['Location'].endswith('/preview')
+    assert token not in uploads.THREADS and not Lead.select().where(Lead.company == 'NewCo').exists()
+
+
+def test_sheet_choice_and_skip_option(as_role, db, tmp_path):
+    make_lead(company='Acme', source='website')
+    book = openpyxl.Workbook()
+    book.active.title = 'East'
+    book.active.append(['Company', 'Source'])
+    book.active.append(['East Co', 'Website'])
+    west = book.create_sheet('West')
+    west.append(['Company', 'Source'])
+    west.append(['West Co', 'Website'])
+    west.append(['West Two', 'Website'])
+    data = io.BytesIO()
+    book.save(data)
+    client = as_role('admin')
+    token = token_of(upload(client, data.getvalue(), name='two.xlsx'))
+    page = client.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
+    assert '<option value="West"' in page
+    client.post(f'/admin/import/{token}/mapping', data={'sheet': 'West', 'csrf_token': csrf_from(page)})
+    page = client.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
+    assert '<option value="West" selected>' in page
+    client.post(f'/admin/import/{token}/mapping', data={'sheet': 'West', 'col-0': 'company', 'col-1': 'source',
+                                                       'on_existing': 'skip', 'csrf_token': csrf_from(page)})
+    html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
+    assert preview_rows(html) == {'2': 'created', '3': 'created'}
+
+
+def test_bad_files_are_refused_with_the_readers_message(app, as_role, db):
+    client = as_role('admin')
+    page = upload(client, b'this is not a workbook', name='leads.xlsx').get_data(as_text=True)
+    assert 'The file was refused' in page and 'leads.xlsx' in page
+    page = upload(client, b'hello', name='notes.txt').get_data(as_text=True)
+    assert 'is not a spreadsheet' in page
+    page = upload(client, 'Foo,Bar\n1,2\n'.encode(), name='x.csv').get_data(as_text=True)
+    assert 'has no header row' in page
+    assert not list((Path(app.instance_path) / 'imports').glob('*.csv')) and not list((Path(app.instance_path) / 'imports').glob('*.xlsx'))
+
+
+def test_upload_size_is_capped(app, as_role, db):
+    app.config['IMPORT_MAX_UPLOAD_MB'] = 1
+    client = as_role('admin')
+    page = upload(client, b'a,b\n' * 300_000).get_data(as_text=True)
+    assert 'larger than 1 MB' in page
+
+
+def test_import_respects_scope_for_sales(as_role, users, db):
+    other = make_lead(company='Theirs', owner=users['manager'], source='website')
+    client = as_role('sales')
+    token = token_of(upload(client, (HEADER + f'{other.code},Changed,,,Website\n').encode()))
+    page = client.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
+    client.post(f'/admin/import/{token}/mapping',
+                data={**MAPPING, 'on_existing': 'update', 'sheet': '', 'csrf_token': csrf_from(page)})
+    html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
+    assert preview_rows(html) == {'2': 'error'} and 'belongs to another owner' in html
+
+
+def test_export_respects_scope_and_template_is_blank(app, as_role, users, db):
+    make_lead(company='Mine Co', owner=users['sales'], source='website')
+    make_lead(company='Other Co', owner=users['manager'], source='website')
+    client = as_role('sales')
+    assert 'data-entity="leads"' in client.get('/admin/spreadsheets/').get_data(as_text=True)
+    text = client.get('/admin/spreadsheets/leads.csv').data.decode('utf-8-sig')
+    assert 'Mine Co' in text and 'Other Co' not in text
+    book = openpyxl.load_workbook(io.BytesIO(client.get('/admin/spreadsheets/leads.xlsx').data))
+    values = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row]
+    assert 'Mine Co' in values and 'Other Co' not in values
+    admin = as_role('admin').get('/admin/spreadsheets/leads.csv').data.decode('utf-8-sig')
+    assert 'Other Co' in admin
+    template = client.get('/admin/spreadsheets/leads.xlsx?template=1')
+    sheet = openpyxl.load_workbook(io.BytesIO(template.data)).worksheets[0]
+    assert sheet.max_row == 1 and sheet.cell(1, 2).value == 'Company'
+    assert not list((Path(app.instance_path) / 'imports').glob('export-*'))
+
+
+def _post(client, url, page_url, **data):
+    page = client.get(page_url).get_data(as_text=True)
+    return client.post(url, data={**data, 'csrf_token': csrf_from(page)})
+
+
+def test_sync_target_add_run_conflict_resolve_and_revert(as_role, db, tmp_path):
+    for i in range(3):
+        make_lead(company=f'公司{i}', phone=f'1380000000{i}')
+    path = tmp_path / 'team.xlsx'
+    export_entity('leads', path)
+    client = as_role('admin')
+    response = _post(client, '/admin/synctarget/new/', '/admin/synctarget/new/', name='team', entity='leads',
+                     backend='file', path=str(path), lang='zh', conflict_policy='db', delete_policy='keep',
+                     max_vanish='20')
+    target = SyncTarget.get(SyncTarget.name == 'team')
+    assert response.headers['Location'].endswith(f'/details/?id={target.id}')
+    details = f'/admin/synctarget/details/?id={target.id}'
+    assert 'id="run-now"' in client.get(details).get_data(as_text=True)
+    _post(client, f'/admin/synctarget/run/{target.id}', details, dry_run='1')
+    assert SyncRun.get(SyncRun.target == target).status == 'dry_run'
+    response = _post(client, f'/admin/synctarget/run/{target.id}', details, dry_run='0')
+    assert '/admin/syncrun/details/' in response.headers['Location']
+
+    book = openpyxl.load_workbook(path)
+    book.worksheets[0].cell(2, 2, 'sheet says')
+    book.worksheets[0].cell(3, 2, 'sheet edit')
+    book.save(path)
+    first = Lead.get(Lead.code == 'L000001')
+    first.company = 'db says'
+    audit.save(first)
+    response = _post(client, f'/admin/synctarget/run/{target.id}', details, dry_run='0')
+    run = SyncRun.select().order_by(SyncRun.id.desc()).first()
+    run_page = client.get(response.headers['Location']).get_data(as_text=True)
+    assert 'id="run-results"' in run_page and 'data-outcome="conflict"' in run_page
+    assert Lead.get(Lead.code == 'L000002').company == 'sheet edit'
+
+    conflicts = client.get('/admin/syncconflict/').get_data(as_text=True)
+    conflict = SyncConflict.get(SyncConflict.status == 'open')
+    assert 'sheet says' in conflicts
+    _post(client, '/admin/syncconflict/action/', '/admin/syncconflict/', action='take_sheet',
+          rowid=str(conflict.id))
+    assert SyncConflict.get_by_id(conflict.id).status == 'took_sheet'
+    assert Lead.get(Lead.code == 'L000001').company == 'sheet says'
+
+    response = _post(client, f'/admin/syncrun/revert/{run.id}', f'/admin/syncrun/details/?id={run.id}')
+    assert response.status_code == 302
+    assert Lead.get(Lead.code == 'L000002').company == '公司1'
+    assert SyncRun.get_by_id(run.id).status == 'reverted'
+
+
+def test_gsheet_target_key_extracted_and_run_shows_clear_error(as_role, db):
+    client = as_role('ops')
+    url = 'https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEF/edit#gid=0'
+    _post(client, '/admin/synctarget/new/', '/admin/synctarget/new/', name='g', entity='customers',
+          backend='gsheet', key=url, worksheet='客户')
+    target = SyncTarget.get(SyncTarget.name == 'g')
+    assert target.backend == 'gsheet'
+    assert target.options == {'key': '1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEF', 'worksheet': '客户'}
+    details = f'/admin/synctarget/details/?id={target.id}'
+    response = _post(client, f'/admin/synctarget/run/{target.id}', details, dry_run='1')
+    page = client.get(response.headers['Location']).get_data(as_text=True)
+    assert 'nothing was written' in page
+    page = _post(client, '/admin/synctarget/new/', '/admin/synctarget/new/', name='bad', entity='leads',
+                 backend='file', path='/nonexistent/x.xlsx').get_data(as_text=True)
+    assert 'The target was not added' in page and 'does not exist' in page
+
+
+def test_non_admin_roles_are_refused(as_role, app, db):
+    sales = as_role('sales')
+    for url in ('/admin/synctarget/', '/admin/syncrun/', '/admin/syncconflict/', '/admin/synctarget/new/',
+                '/admin/importmapping/'):
+        assert sales.get(url).status_code == 403, url
+    page = sales.get('/admin/import/').get_data(as_text=True)
+    assert sales.post('/admin/synctarget/run/1', data={'csrf_token': csrf_from(page)}).status_code == 403
+    assert as_role('finance').get('/admin/import/').status_code == 403
+    assert app.test_client().get('/admin/import/').status_code == 302
+    assert sales.get('/admin/import/nope/preview').status_code == 404   # another session's token
+
+
+def test_chinese_screens(as_role, db):
+    client = as_role('admin', lang='zh_Hans_CN')
+    page = client.get('/admin/import/').get_data(as_text=True)
+    assert '导入表格' in page
+    assert '导出与模板' in client.get('/admin/spreadsheets/').get_data(as_text=True)
+
+
+def _to_preview(client, content, mapping=None):
+    token = token_of(upload(client, content))
+    page = client.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
+    client.post(f'/admin/import/{token}/mapping', data={**(mapping or MAPPING), 'on_existing': 'update',
+                                                        'sheet': '', 'csrf_token': csrf_from(page)})
+    return token
+
+
+def test_big_preview_is_paged_and_totals_always_shown(as_role, db):
+    client = as_role('admin')
+    lines = ''.join(f',Co {i},P{i},,Website\n' for i in range(140)) + ',Bad,X,,火星\n'
+    token = _to_preview(client, (HEADER + lines).encode())
+    html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
+    assert len(preview_rows(html)) == 100
+    assert 'data-total="created">Created 140' in html and 'data-total="error">Error 1' in html
+    page2 = client.get(f'/admin/import/{token}/preview?page=2').get_data(as_text=True)
+    assert len(preview_rows(page2)) == 41 and 'data-total="created">Created 140' in page2
+    errors = client.get(f'/admin/import/{token}/preview?only=error').get_data(as_text=True)
+    assert preview_rows(errors) == {'142': 'error'}
+
+
+def test_progress_page_and_status_follow_the_apply(as_role, db, monkeypatch):
+    import threading
+    from ltc.admin import sync_import
+    from ltc.sync.importer import apply_import
+    reached, release = threading.Event(), threading.Event()
+
+    def slow_apply(plan, progress=None):
+        progress(3, 4)
+        reached.set()
+        release.wait(10)
+        return apply_import(plan, progress=progress)
+    monkeypatch.setattr(sync_import, 'apply_import', slow_apply)
+    client = as_role('admin')
+    token = _to_preview(client, (HEADER + ',Solo,Li,,Website\n').encode())
+    html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
+    client.post(f'/admin/import/{token}/confirm', data={'csrf_token': csrf_from(html)})
+    assert reached.wait(10)
+    page = client.get(f'/admin/import/{token}/progress').get_data(as_text=True)
+    assert f'data-ltc-progress="/admin/import/{token}/status"' in page
+    assert client.get(f'/admin/import/{token}/status').get_json() | {'result': None} == \
+        {'state': 'running', 'done': 3, 'total': 4, 'percent': 75, 'result': None}
+    assert client.get(f'/admin/import/{token}/result').status_code == 302   # still running
+    release.set()
+    uploads.THREADS[token].join(30)
+    assert client.get(f'/admin/import/{token}/status').get_json()['state'] == 'done'
+    assert Lead.select().where(Lead.company == 'Solo').exists()
+
+
+def test_export_is_capped(app, as_role, db):
+    app.config['EXPORT_MAX_ROWS'] = 2
+    for i in range(3):
+        make_lead(company=f'Cap {i}', source='website')
+    text = as_role('admin').get('/admin/spreadsheets/leads.csv').data.decode('utf-8-sig')
+    assert 'Cap 1' in text and 'Cap 2' not in text
+
+
+def test_conflict_edited_from_its_details_page(as_role, db, tmp_path):
+    from ltc.sync.engine import run_sync
+    from ltc.sync.targets import add_target
+    make_lead(company='Start', phone='13800000009')
+    path = tmp_path / 'one.xlsx'
+    export_entity('leads', path)
+    target = add_target('one', 'leads', path)
+    run_sync(target)
+    book = openpyxl.load_workbook(path)
+    book.worksheets[0].cell(2, 2, 'sheet side')
+    book.save(path)
+    lead = Lead.get(Lead.code == 'L000001')
+    lead.company = 'db side'
+    audit.save(lead)
+    run_sync(target)
+    conflict = SyncConflict.get(SyncConflict.status == 'open')
+    client = as_role('ops')
+    details = f'/admin/syncconflict/details/?id={conflict.id}'
+    assert 'id="resolve-edit"' in client.get(details).get_data(as_text=True)
+    response = _post(client, f'/admin/syncconflict/resolve/{conflict.id}', details, choice='edit', value='typed')
+    assert response.status_code == 302
+    assert Lead.get(Lead.code == 'L000001').company == 'typed'
+    assert SyncConflict.get_by_id(conflict.id).status == 'edited'
+    page = client.get(details).get_data(as_text=True)
+    assert 'id="resolve-edit"' not in page   # settled: no more buttons
+    response = _post(client, f'/admin/syncconflict/resolve/{conflict.id}', details, choice='db')
+    assert 'already settled' in client.get(response.headers['Location']).get_data(as_text=True)
