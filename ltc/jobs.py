@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections import namedtuple
+from datetime import date
 from urllib.parse import urlparse
 
 from huey import RedisHuey, SqliteHuey, crontab
@@ -101,7 +102,24 @@ def make_huey(url, name='ltc'):
     for spec in JOBS.values():
         huey.ltc_locks[spec.name] = huey.lock_task(f'ltc.{spec.name}')
         huey.periodic_task(crontab(**spec.cron), name=f'ltc.{spec.name}')(_scheduled(huey, spec.name))
+    huey.ltc_queued = huey.task(name='ltc.queued')(_queued(huey))
     return huey
+
+
+def _queued(huey):
+    def run_queued(name, today=None):
+        try:
+            run_job(name, huey, today=date.fromisoformat(today) if today else None, trigger='queue')
+        except RuleViolation as exc:   # already running elsewhere: the skip is recorded
+            log.warning('%s', exc)
+    return run_queued
+
+
+def enqueue(name, huey, today=None):
+    """Hand job NAME to the consumer (run as of TODAY) and return Huey's result handle."""
+    if name not in JOBS:
+        raise NotFound(f"There is no job {name!r}; choose one of {', '.join(JOBS)}.")
+    return huey.ltc_queued(name, today.isoformat() if today else None)
 
 
 def _scheduled(huey, name):
