@@ -176,6 +176,18 @@ def run_job(name, huey, today=None, trigger='manual'):
             lock.release()
 
 
+def close_interrupted_runs():
+    """Mark runs still 'running' as failed: their consumer died; return how many.
+
+    Called by the consumer on start, together with Huey's flush of stale locks, so it assumes
+    no other consumer is running a job at that moment (one consumer service per database).
+    """
+    from .models import JobRun
+    return (JobRun.update(status='failed', finished_at=utcnow(),
+                          message='interrupted: the consumer stopped during the run; run the job again')
+            .where(JobRun.status == 'running').execute())
+
+
 def job_table():
     """Return [(job, its last run or None)] in registration order."""
     from .models import JobRun
@@ -205,6 +217,11 @@ def main(argv=None):
     config.setup_logger(logging.getLogger('huey'))
     config.setup_logger(log)
     huey = get_huey(create_app())
+    if config.flush_locks:
+        with database.connection_context():
+            interrupted = close_interrupted_runs()
+        if interrupted:
+            log.warning('%d job run(s) interrupted by a stopped consumer marked failed', interrupted)
     huey.create_consumer(**config.values).run()
 
 
