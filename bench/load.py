@@ -189,12 +189,13 @@ def main(argv=None):
     parser.add_argument('--pg-url', default='postgresql://postgres@127.0.0.1:5432/ltc_scale_load',
                         help='a throwaway PostgreSQL database (created when missing; its leads are reused)')
     parser.add_argument('--duration', type=float, default=20)
-    parser.add_argument('--levels', default='1,2,4,6,8')
+    parser.add_argument('--levels', help='concurrent users per level (default 1,2,4,6,8; --quick 1,2,4)')
     parser.add_argument('--data-dir', help='where the SQLite database is kept for reuse (default: a temp dir)')
     parser.add_argument('--quick', action='store_true', help='20,000 leads, 5 s per level, 1/2/4 users')
     args = parser.parse_args(argv)
     if args.quick:
-        args.leads, args.duration, args.levels = min(args.leads, 20_000), min(args.duration, 5), '1,2,4'
+        args.leads, args.duration = min(args.leads, 20_000), min(args.duration, 5)
+    args.levels = args.levels or ('1,2,4' if args.quick else '1,2,4,6,8')
     workdir = Path(args.data_dir or tempfile.mkdtemp(prefix='ltc-load-'))
     workdir.mkdir(parents=True, exist_ok=True)
     levels = [int(x) for x in args.levels.split(',')]
