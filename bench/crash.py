@@ -90,7 +90,7 @@ def run_once(stack, huey, database):
         run = last_run(database)
         return run is not None and run.id > start and run.status != 'running'
     wait_for(finished, 300, 'the job run', stack.consumer)
-    Stack.stop_process(stack.consumer)
+    Stack.stop_process(stack.consumer, signal.SIGINT)   # graceful: the run releases its lock first
     return last_run(database)
 
 
