@@ -14,6 +14,7 @@ from .opportunities import (DecisionRole, Opportunity, OpportunityContact, Oppor
 from .org import Department, Role, Setting, Target, User
 from .quotes import Quote, QuoteLine
 from .receivables import Payment, PaymentPlan
+from .sync import SyncConflict, SyncRun, SyncState, SyncTarget
 
 ALL_MODELS = sort_models([
     CodeSequence, AuditLog,
@@ -27,6 +28,7 @@ ALL_MODELS = sort_models([
     PaymentPlan, Payment,
     FollowUp, CareTask, Document, Reminder,
     JobRun,
+    SyncTarget, SyncRun, SyncState, SyncConflict,
 ])
 BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog, JobRun)]
 MODELS_BY_NAME = {m.__name__: m for m in ALL_MODELS}

@@ -64,11 +64,16 @@ def record_many(rows):
     """Write audit rows in bulk: each row is (entity, code, action, changes)."""
     actor, source, batch = current()
     now = utcnow()
-    payload = [{'at': now, 'actor': actor, 'source': source, 'entity': e, 'entity_code': c,
-                'action': a, 'changes': json.dumps(ch, ensure_ascii=False), 'batch': batch}
+    payload = [(now, actor, source, e, c or '', a, json.dumps(ch, ensure_ascii=False), batch)
                for e, c, a, ch in rows]
-    for start in range(0, len(payload), 500):
-        AuditLog.insert_many(payload[start:start + 500]).execute()
+    if not payload:
+        return
+    # One prepared statement for all rows: peewee's insert_many builds SQL per value (slow in bulk).
+    db = database.obj
+    sql = (f'INSERT INTO "{AuditLog._meta.table_name}" (at, actor, source, entity, entity_code, action, '
+           f'changes, batch) VALUES ({", ".join([db.param] * 8)})')
+    with database.atomic():
+        db.cursor().executemany(sql, [(AuditLog.at.db_value(p[0]),) + p[1:] for p in payload])
 
 
 def save(instance, action=None, note=None):

@@ -1,1 +1,1 @@
-"""Spreadsheet import, export and two-way sync."""
+"""Spreadsheet import, export and three-way sync (see DESIGN.md, "Spreadsheet sync")."""

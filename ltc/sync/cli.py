@@ -1,0 +1,248 @@
+"""`flask ltc import|export|sync ...`: thin commands over the sync package.
+
+Exit codes: 0 clean; 1 finished with row errors or conflicts (listed); 2 refused (unreadable
+file, wrong header, lock held, bad arguments) with one sentence and nothing changed.
+"""
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from ..errors import LTCError
+from .mappings import MAPPINGS
+
+ENTITIES = click.Choice(sorted(MAPPINGS))
+LANGS = click.Choice(['zh', 'en'])
+
+
+def _refuse(exc):
+    click.echo(f'Error: {exc}', err=True)
+    sys.exit(2)
+
+
+class _Progress:
+    """Adapt progress(done, total) callbacks to a click progress bar on stderr."""
+
+    def __init__(self, label):
+        self.label, self.bar, self.done = label, None, 0
+
+    def __call__(self, done, total):
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.length = max(total, 1)
+        self.bar.update(max(done - self.done, 0))
+        self.done = done
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _report(result, lang, limit=50):
+    for row in result.problems()[:limit]:
+        where = f'row {row.row}' if row.row else row.code
+        click.echo(f'  {where}: {row.message(lang)}')
+    if len(result.problems()) > limit:
+        click.echo(f'  ... and {len(result.problems()) - limit} more (see --report)')
+    click.echo(result.summary(lang) + (f'  [run {result.run_code}]' if result.run_code else ''))
+
+
+def register(group):
+    """Add the import, export and sync commands to GROUP (the `ltc` group)."""
+
+    @group.command('import')
+    @click.argument('entity', type=ENTITIES)
+    @click.argument('file', type=click.Path(dir_okay=False))
+    @click.option('--dry-run', is_flag=True, help='Show what would change; write nothing.')
+    @click.option('--report', 'report', type=click.Path(dir_okay=False),
+                  help='Write the rows with an Error column to this .xlsx or .csv file.')
+    @click.option('--sheet', help='Worksheet to read (default: the data sheet).')
+    @click.option('--on-existing', type=click.Choice(['update', 'skip']), default='update',
+                  help='What to do with rows whose code already exists.')
+    @click.option('--lang', type=LANGS, default='zh', help='Language of messages and the report.')
+    @click.option('--date-order', type=click.Choice(['dmy', 'mdy']), default='dmy',
+                  help='How to read dates like 5-1-2026.')
+    def import_command(entity, file, dry_run, report, sheet, on_existing, lang, date_order):
+        """Import a spreadsheet into ENTITY; codes decide create or update."""
+        from .importer import run_import
+        from .tables import open_path
+        progress = _Progress('importing')
+        try:
+            table = open_path(file, sheet=sheet, max_rows=current_app.config.get('IMPORT_MAX_ROWS'))
+            result = run_import(entity, table, dry_run=dry_run, on_existing=on_existing, lang=lang,
+                                date_order=date_order, progress=progress)
+        except LTCError as exc:
+            progress.close()
+            _refuse(exc)
+        progress.close()
+        if dry_run:
+            for row in result.rows:
+                if row.outcome in ('created', 'updated'):
+                    diff = ', '.join(f'{k}: {v[0]!r} → {v[1]!r}' for k, v in row.changes.items())
+                    click.echo(f'  row {row.row}: {row.outcome} {row.code or ""} {diff}'.rstrip())
+        _report(result, lang)
+        if report:
+            result.write_report(report, lang)
+            click.echo(f'report written to {report}')
+        sys.exit(result.exit_code)
+
+    @group.command('export')
+    @click.argument('entity', type=ENTITIES)
+    @click.argument('out', type=click.Path(dir_okay=False))
+    @click.option('--template', is_flag=True, help='Headers, dropdowns and formats only.')
+    @click.option('--lang', type=LANGS, default='zh', help='Language of headers and labels.')
+    def export_command(entity, out, template, lang):
+        """Export ENTITY to OUT.xlsx or OUT.csv (or an empty import template)."""
+        from .export import export_entity
+        progress = _Progress('exporting')
+        try:
+            count = export_entity(entity, out, template=template, lang=lang, progress=progress)
+        except LTCError as exc:
+            progress.close()
+            _refuse(exc)
+        progress.close()
+        click.echo(f'wrote {"template" if template else f"{count} rows"} to {out}')
+
+    sync = AppGroup('sync', help='Two-way sync of spreadsheets with the database.')
+    group.add_command(sync)
+
+    @sync.command('add')
+    @click.argument('name')
+    @click.option('--entity', type=ENTITIES, required=True)
+    @click.option('--file', 'path', type=click.Path(dir_okay=False), help='Local .xlsx or .csv file.')
+    @click.option('--xlsx', 'path', type=click.Path(dir_okay=False), help='Same as --file.')
+    @click.option('--sheet', help='Worksheet of an .xlsx file (default: the data sheet).')
+    @click.option('--lang', type=LANGS, default='zh', help='Language of labels and status messages.')
+    @click.option('--on-conflict', type=click.Choice(['db', 'sheet']), default='db',
+                  help='Which side wins a conflict (default: keep the database value and mark it).')
+    @click.option('--on-delete', type=click.Choice(['keep', 'delete']), default='keep',
+                  help='What a code removed from the sheet does (default: keep the record).')
+    @click.option('--max-vanish', type=click.IntRange(0, 100), default=20,
+                  help='Stop when more than this percent of rows vanish.')
+    def sync_add(name, entity, path, sheet, lang, on_conflict, on_delete, max_vanish):
+        """Register a spreadsheet file as a sync target for ENTITY."""
+        from .targets import add_target
+        if not path:
+            _refuse('give the file with --file PATH.')
+        try:
+            target = add_target(name, entity, path, sheet=sheet, lang=lang, conflict_policy=on_conflict,
+                                delete_policy=on_delete, max_vanish_percent=max_vanish)
+        except LTCError as exc:
+            _refuse(exc)
+        click.echo(f'added sync target {target.name} ({target.entity}, {target.backend}: {path})')
+
+    @sync.command('run')
+    @click.argument('name', required=False)
+    @click.option('--all', 'run_all', is_flag=True, help='Run every active target.')
+    @click.option('--dry-run', is_flag=True, help='Show the plan; write nothing.')
+    @click.option('--accept-header', is_flag=True, help='Accept a changed header row.')
+    def sync_run(name, run_all, dry_run, accept_header):
+        """Sync one target (or --all): sheet and database changes flow both ways."""
+        from ..models.sync import SyncTarget
+        from .engine import run_sync
+        from .targets import get_target
+        if bool(name) == bool(run_all):
+            _refuse('name one target or pass --all.')
+        targets = list(SyncTarget.select().where(SyncTarget.active)) if run_all else None
+        code = 0
+        try:
+            targets = targets if run_all else [get_target(name)]
+        except LTCError as exc:
+            _refuse(exc)
+        for target in targets:
+            progress = _Progress(f'syncing {target.name}')
+            try:
+                result = run_sync(target, dry_run=dry_run, accept_header=accept_header, progress=progress)
+            except LTCError as exc:
+                progress.close()
+                click.echo(f'{target.name}: refused: {exc}', err=True)
+                code = 2
+                continue
+            progress.close()
+            click.echo(f'{target.name}:')
+            if dry_run:
+                for row in result.rows:
+                    if row.outcome not in ('unchanged',):
+                        click.echo(f'  {row.row or "-"} {row.code or "(new)"}: {row.outcome} '
+                                   f'{json.dumps(row.changes, ensure_ascii=False) if row.changes else ""}')
+            _report(result, target.lang)
+            code = max(code, result.exit_code)
+        sys.exit(code)
+
+    @sync.command('list')
+    def sync_list():
+        """List sync targets and their last runs."""
+        from ..models.sync import SyncRun, SyncTarget
+        for target in SyncTarget.select().order_by(SyncTarget.name):
+            last = target.runs.order_by(SyncRun.id.desc()).first()
+            click.echo(f'{target.name:20} {target.entity:14} {target.backend:5} {target.options.get("path", "")}  '
+                       f'last: {last.code + " " + last.status if last else "never"}')
+
+    @sync.command('status')
+    @click.argument('name', required=False)
+    @click.option('--limit', default=10, help='How many runs to show.')
+    def sync_status(name, limit):
+        """Show the latest runs (imports, syncs, reverts) with their totals."""
+        from ..models.sync import SyncRun
+        from .targets import get_target
+        query = SyncRun.select().order_by(SyncRun.id.desc()).limit(limit)
+        if name:
+            try:
+                query = query.where(SyncRun.target == get_target(name))
+            except LTCError as exc:
+                _refuse(exc)
+        for run in query:
+            totals = ', '.join(f'{v} {k}' for k, v in json.loads(run.totals).items() if v)
+            click.echo(f'{run.code} {run.kind:6} {run.entity:14} {run.status:9} {run.started_at:%Y-%m-%d %H:%M} '
+                       f'{totals}  {run.source}')
+
+    @sync.command('conflicts')
+    @click.argument('name', required=False)
+    def sync_conflicts(name):
+        """List open conflicts; exit 1 when there are any."""
+        from ..models.sync import SyncConflict
+        from .targets import get_target
+        query = SyncConflict.select().where(SyncConflict.status == 'open').order_by(SyncConflict.id)
+        if name:
+            query = query.where(SyncConflict.target == get_target(name))
+        count = 0
+        for c in query:
+            count += 1
+            click.echo(f'#{c.id} {c.target.name} {c.code} {c.field}: base {c.base_value!r}, sheet {c.sheet_value!r}, '
+                       f'database {c.db_value!r}')
+        click.echo(f'{count} open conflicts')
+        sys.exit(1 if count else 0)
+
+    @sync.command('resolve')
+    @click.argument('conflict_id', type=int)
+    @click.option('--take', type=click.Choice(['db', 'sheet']), help='Keep the database value or take the sheet value.')
+    @click.option('--value', help='Set this value instead (as you would type it in the sheet).')
+    def sync_resolve(conflict_id, take, value):
+        """Settle a conflict listed by `sync conflicts`."""
+        from .conflicts import resolve_conflict
+        if bool(take) == (value is not None):
+            _refuse('pass either --take db|sheet or --value TEXT.')
+        try:
+            conflict = resolve_conflict(conflict_id, take or 'edit', value)
+        except LTCError as exc:
+            _refuse(exc)
+        click.echo(f'conflict {conflict.id} on {conflict.code} {conflict.field}: {conflict.status}; '
+                   f'the next `sync run` carries it to the sheet')
+
+    @sync.command('revert')
+    @click.argument('run_code')
+    def sync_revert(run_code):
+        """Undo an import or sync run from its audit rows."""
+        from .revert import revert_run
+        progress = _Progress(f'reverting {run_code}')
+        try:
+            result = revert_run(run_code, progress=progress)
+        except LTCError as exc:
+            progress.close()
+            _refuse(exc)
+        progress.close()
+        _report(result, 'en')
+        sys.exit(result.exit_code)

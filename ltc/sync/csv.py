@@ -1,0 +1,124 @@
+"""CSV backend: UTF-8 with or without BOM, GB18030/GBK, UTF-16; comma, semicolon, tab or pipe."""
+import codecs as _codecs
+import csv as _csv
+import datetime
+import io
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+from .codecs import plain_text
+from .errors import SyncError
+from .xlsx import MAX_FILE_BYTES, too_many_rows
+
+
+def detect_encoding(data):
+    """Return the encoding of DATA: a BOM decides, then UTF-8, then GB18030 (a superset of GBK)."""
+    if data.startswith(_codecs.BOM_UTF8):
+        return 'utf-8-sig'
+    if data.startswith((_codecs.BOM_UTF16_LE, _codecs.BOM_UTF16_BE)):
+        return 'utf-16'
+    sample = data[:4096]
+    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4:
+        return 'utf-16-le'
+    if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4:
+        return 'utf-16-be'
+    try:
+        data.decode('utf-8')
+        return 'utf-8'
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode('gb18030')
+        return 'gb18030'
+    except UnicodeDecodeError:
+        raise SyncError('The CSV file is neither UTF-8, GBK/GB18030 nor UTF-16; save it again as '
+                        '"CSV UTF-8".') from None
+
+
+def sniff_delimiter(text):
+    """Return the delimiter of TEXT among , ; tab |; comma when unsure."""
+    sample = '\n'.join(text[:65536].splitlines()[:50])
+    try:
+        return _csv.Sniffer().sniff(sample, delimiters=',;\t|').delimiter
+    except _csv.Error:
+        counts = {d: sample.count(d) for d in ',;\t|'}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ','
+
+
+class CsvTable:
+    """A CSV file: every cell is text; the file is rewritten whole (by rename) on write."""
+    kind = 'csv'
+
+    def __init__(self, path, max_rows=None, prefer=None):
+        self.path, self.max_rows = Path(path), max_rows
+        self.label = self.path.name
+        self.encoding, self.delimiter = None, ','
+
+    def _load(self):
+        if not self.path.is_file():
+            raise SyncError(f'{self.path.name} does not exist; check the path.')
+        size = self.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SyncError(f'{self.path.name} is {size // 1048576} MB; files over '
+                            f'{MAX_FILE_BYTES // 1048576} MB are refused, split it into smaller files.')
+        data = self.path.read_bytes()
+        if data[:4] == b'PK\x03\x04' or data[:8] == b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1':
+            raise SyncError(f'{self.path.name} is an Excel workbook, not CSV; rename it to .xlsx or .xls.')
+        self.encoding = detect_encoding(data)
+        text = data.decode(self.encoding)
+        self.delimiter = sniff_delimiter(text)
+        return text
+
+    def read(self):
+        text = self._load()
+        rows = []
+        try:
+            for row in _csv.reader(io.StringIO(text, newline=''), delimiter=self.delimiter):
+                rows.append(row)
+                if self.max_rows and len(rows) > self.max_rows + 100:
+                    raise too_many_rows(self.path, text.count('\n'), self.max_rows)
+        except _csv.Error as exc:
+            raise SyncError(f'{self.path.name} is not valid CSV near line {len(rows) + 1} ({exc}); '
+                            f'fix that line or save the file again.') from None
+        return rows
+
+    def reread_keys(self, key_col):
+        return {r: row[key_col - 1].strip() for r, row in enumerate(self.read(), 1)
+                if len(row) >= key_col and row[key_col - 1].strip()}
+
+    def write(self, batch):
+        if not batch:
+            return
+        rows = self.read()
+        for (row, col), value in batch.cells.items():
+            while len(rows) < row:
+                rows.append([])
+            line = rows[row - 1]
+            while len(line) < col:
+                line.append('')
+            line[col - 1] = _text(value)
+        while rows and not any(c.strip() for c in rows[-1]):
+            rows.pop()
+        rows.extend([_text(v) for v in values] for values in batch.appends)
+        encoding = self.encoding or 'utf-8-sig'   # Excel needs the BOM to read UTF-8
+        handle, temp = tempfile.mkstemp(suffix='.csv', dir=self.path.parent)
+        try:
+            with os.fdopen(handle, 'w', encoding=encoding, newline='') as out:
+                _csv.writer(out, delimiter=self.delimiter).writerows(rows)
+            os.replace(temp, self.path)
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+
+
+def _text(value):
+    if value is None:
+        return ''
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return plain_text(value)

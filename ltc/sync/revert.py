@@ -1,0 +1,107 @@
+"""Undo an import or sync run from its audit rows (tagged with the run code as audit batch)."""
+import json
+from decimal import Decimal
+
+from peewee import DecimalField
+
+from ..db import database
+from ..errors import LTCError
+from ..models import MODELS_BY_NAME, AuditLog
+from ..models.sync import SyncRun
+from ..services import audit
+from .errors import SyncError
+from .importer import finish_run, start_run
+from .results import Result, RowResult
+
+
+def _restore(model, values):
+    """Return VALUES (audit 'before' texts) converted back to field values."""
+    out = {}
+    for name, value in values.items():
+        field = model._meta.fields.get(name)
+        if field is None or name == 'id':
+            continue
+        out[name] = None if value is None else field.python_value(value)
+    return out
+
+
+def revert_run(code, progress=None):
+    """Undo every change run CODE made, newest first; changes edited since are left and reported."""
+    run = SyncRun.get_or_none(SyncRun.code == code)
+    if run is None:
+        raise SyncError(f'There is no run {code}; list runs with `flask ltc sync list`.')
+    if run.status == 'reverted':
+        raise SyncError(f'Run {code} was already reverted.')
+    if run.dry_run:
+        raise SyncError(f'Run {code} was a dry run and changed nothing.')
+    rows = list(AuditLog.select().where(AuditLog.batch == code).order_by(AuditLog.id.desc()))
+    result = Result(run.entity)
+    undo = start_run('revert', run.entity, code, target=run.target_id)
+    result.run_code = undo.code
+    with audit.acting_as(audit.current()[0], 'sync' if run.kind == 'sync' else 'import', batch=undo.code):
+        for done, entry in enumerate(rows, 1):
+            model = MODELS_BY_NAME.get(entry.entity)
+            changes = json.loads(entry.changes or '{}')
+            outcome = RowResult(code=entry.entity_code)
+            try:
+                with database.atomic():
+                    _undo(model, entry, changes)
+                outcome.outcome = 'deleted' if entry.action == 'create' else 'updated'
+            except LTCError as exc:
+                outcome.outcome = 'error'
+                outcome.notes.append((str(exc), str(exc)))
+            result.rows.append(outcome)
+            if progress:
+                progress(done, len(rows))
+    finish_run(undo, result)
+    if not result.needs_attention:
+        SyncRun.update(status='reverted').where(SyncRun.id == run.id).execute()
+    return result
+
+
+def _edited(model, record, after):
+    """Return the fields whose current value is no longer what the run wrote."""
+    current = record.field_values()
+    out = []
+    for name, value in after.items():
+        field = model._meta.fields.get(name)
+        if field is None or name in audit.IGNORED:
+            continue
+        wrote = None if value is None else field.python_value(value)
+        now = current.get(name)
+        if isinstance(field, DecimalField) and wrote is not None and now is not None:
+            if Decimal(str(wrote)) != Decimal(str(now)):
+                out.append(name)
+        elif audit._plain(wrote) != audit._plain(now):
+            out.append(name)
+    return out
+
+
+def _undo(model, entry, changes):
+    record = model.get_or_none(model.code == entry.entity_code)
+    before = {k: v[0] for k, v in changes.items()}
+    after = {k: v[1] for k, v in changes.items()}
+    if entry.action == 'create':
+        if record is None:
+            return
+        edited = _edited(model, record, after)
+        if edited:
+            raise SyncError(f'{entry.entity_code} was edited after the run ({", ".join(edited)}); '
+                            f'it was not deleted. Delete it by hand if it should go.')
+        audit.delete(record, note=f'revert {entry.batch}')
+    elif entry.action == 'update':
+        if record is None:
+            raise SyncError(f'{entry.entity_code} no longer exists; nothing to revert.')
+        edited = _edited(model, record, after)
+        if edited:
+            raise SyncError(f'{entry.entity_code} was edited after the run ({", ".join(edited)}); '
+                            f'its change was not reverted.')
+        for name, value in _restore(model, before).items():
+            setattr(record, name, value)
+        audit.save(record, note=f'revert {entry.batch}')
+    elif entry.action == 'delete':
+        if record is not None:
+            return
+        values = _restore(model, before)
+        values.pop('version', None)
+        audit.save(model(**values), action='create', note=f'revert {entry.batch}')

@@ -1,0 +1,36 @@
+"""Create and find sync targets; a target names its backend and the backend's settings."""
+import json
+from pathlib import Path
+
+from ..models.sync import SyncTarget
+from ..services import audit
+from .errors import SyncError
+from .mappings import get
+from .tables import kind_for_path
+
+
+def add_target(name, entity, path, sheet=None, lang='zh', conflict_policy='db', delete_policy='keep',
+               max_vanish_percent=20):
+    """Register the file PATH as a two-way sync target of ENTITY."""
+    mapping = get(entity)
+    if SyncTarget.select().where(SyncTarget.name == name).exists():
+        raise SyncError(f'A sync target named {name} exists already; choose another name.')
+    kind = kind_for_path(path)
+    if Path(path).suffix.lower() == '.xls':
+        raise SyncError('An .xls file cannot be written back; save it as .xlsx and add that file.')
+    if not Path(path).is_file():
+        raise SyncError(f'{path} does not exist; create it with `flask ltc export {mapping.entity} {path}`.')
+    settings = {'path': str(Path(path).resolve())}
+    if sheet:
+        settings['sheet'] = sheet
+    target = SyncTarget(name=name, entity=mapping.entity, backend=kind, lang=lang,
+                        settings=json.dumps(settings, ensure_ascii=False), conflict_policy=conflict_policy,
+                        delete_policy=delete_policy, max_vanish_percent=max_vanish_percent)
+    return audit.save(target)
+
+
+def get_target(name):
+    target = SyncTarget.get_or_none(SyncTarget.name == name)
+    if target is None:
+        raise SyncError(f'There is no sync target {name}; list them with `flask ltc sync list`.')
+    return target

@@ -1,0 +1,235 @@
+"""Excel backend: python-calamine reads (openpyxl where error cells need it), openpyxl writes.
+
+Every file is checked before any parser sees it: size, container type (zip or OLE),
+encryption, zip-bomb ratios, XML entity declarations, and the declared row count.
+"""
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+import python_calamine as calamine
+
+from .codecs import plain_text
+from .errors import ErrorValue, SyncError
+
+MAX_FILE_BYTES = 100 * 1024 * 1024         # compressed size of the upload
+MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024    # sum of all members once inflated
+MAX_RATIO = 200                            # inflated / compressed, for members over 1 MB
+INSTRUCTION_SHEETS = re.compile(r'说明|须知|帮助|示例|字典|选项|下拉|instruction|readme|help|example|lookup|list',
+                                re.I)
+OLE_MAGIC = b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1'
+
+
+def _refuse(path, reason):
+    return SyncError(f'{Path(path).name} {reason}')
+
+
+def check_file(path, max_rows=None):
+    """Refuse files that are too big, encrypted, not spreadsheets, bombs or declare too many rows."""
+    path = Path(path)
+    if not path.is_file():
+        raise SyncError(f'{path.name} does not exist; check the path.')
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise _refuse(path, f'is {size // 1048576} MB; files over {MAX_FILE_BYTES // 1048576} MB are refused, '
+                            f'split it into smaller files.')
+    with open(path, 'rb') as handle:
+        head = handle.read(8)
+        if head == OLE_MAGIC:
+            handle.seek(0)
+            body = handle.read()
+            if 'EncryptedPackage'.encode('utf-16-le') in body or b'EncryptionInfo' in body:
+                raise _refuse(path, 'is password-protected; open it in Excel, remove the password '
+                                    '(File › Info › Protect Workbook) and save it again.')
+            if path.suffix.lower() != '.xls':
+                raise _refuse(path, 'is an old-format Excel (.xls) file with the wrong extension; rename it to .xls.')
+            return 'xls'
+    if head[:4] != b'PK\x03\x04':
+        raise _refuse(path, 'is not an Excel workbook (it is not a zip container); '
+                            'save it from Excel as .xlsx or export it as .csv.')
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+            if 'xl/workbook.xml' not in names:
+                raise _refuse(path, 'is a zip file but not an Excel workbook; save it from Excel as .xlsx.')
+            total = sum(m.file_size for m in members)
+            if total > MAX_UNZIPPED_BYTES:
+                raise _refuse(path, f'would inflate to {total // 1048576} MB; files over '
+                                    f'{MAX_UNZIPPED_BYTES // 1048576} MB unpacked are refused.')
+            for member in members:
+                if member.file_size > 1048576 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+                    raise _refuse(path, f'looks like a decompression bomb ({member.filename} inflates '
+                                        f'{member.file_size // max(member.compress_size, 1)}x); it was not opened.')
+            for member in members:
+                if member.filename.endswith(('.xml', '.rels', '.vml')):
+                    with archive.open(member) as handle:
+                        start = _prolog(handle)
+                    if start is None or b'<!DOCTYPE' in start.upper() or b'<!ENTITY' in start.upper():
+                        raise _refuse(path, 'contains XML entity declarations (an XML bomb or external '
+                                            'entity); it was not opened. Save it again from Excel.')
+            if max_rows:
+                for member in members:
+                    if member.filename.startswith('xl/worksheets/sheet'):
+                        with archive.open(member) as handle:
+                            start = handle.read(4096).decode('utf-8', 'replace')
+                        found = re.search(r'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', start)
+                        if found and int(found.group(1)) > max_rows + 100:
+                            raise too_many_rows(path, int(found.group(1)), max_rows)
+    except zipfile.BadZipFile:
+        raise _refuse(path, 'is damaged or truncated (the zip directory cannot be read); '
+                            'save it again from Excel.') from None
+    return 'xlsx'
+
+
+def _prolog(handle, limit=1 << 20):
+    """Return the bytes before the root element (where a DTD would be), or None past LIMIT."""
+    data = b''
+    while len(data) < limit:
+        chunk = handle.read(65536)
+        if not chunk:
+            return data
+        data += chunk
+        if re.search(rb'<[A-Za-z_]', data):
+            return data[:re.search(rb'<[A-Za-z_]', data).start()]
+    return None
+
+
+def too_many_rows(path, rows, max_rows):
+    return SyncError(f'{Path(path).name} has about {rows:,} rows; at most {max_rows:,} rows are imported at '
+                     f'once (IMPORT_MAX_ROWS). Split the file.')
+
+
+def _has_error_cells(path, sheet_index):
+    """Return whether the sheet XML holds error cells, which calamine reads as blanks."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            name = f'xl/worksheets/sheet{sheet_index + 1}.xml'
+            if name not in archive.namelist():
+                return True   # unusual layout: let openpyxl decide
+            tail = b''
+            with archive.open(name) as handle:
+                while chunk := handle.read(1 << 20):
+                    if b't="e"' in tail + chunk:
+                        return True
+                    tail = chunk[-8:]
+    except zipfile.BadZipFile:
+        return False
+    return False
+
+
+class XlsxTable:
+    """An .xlsx/.xls file; one worksheet of it is the table."""
+    kind = 'xlsx'
+    date1904 = False
+
+    def __init__(self, path, sheet=None, max_rows=None, prefer=None):
+        self.path, self.sheet, self.max_rows, self.prefer = Path(path), sheet, max_rows, prefer
+        self.label = self.path.name
+
+    def _open(self):
+        fmt = check_file(self.path, self.max_rows)
+        try:
+            return fmt, calamine.CalamineWorkbook.from_path(str(self.path))
+        except calamine.PasswordError:
+            raise _refuse(self.path, 'is password-protected; remove the password in Excel and save it again.') from None
+        except calamine.CalamineError as exc:
+            raise _refuse(self.path, f'cannot be read ({exc}); open it in Excel and save it again.') from None
+
+    def candidates(self, book):
+        """Return the names of visible worksheets that are not instructions, data sheets first."""
+        names = [m.name for m in book.sheets_metadata
+                 if m.typ == calamine.SheetTypeEnum.WorkSheet and m.visible == calamine.SheetVisibleEnum.Visible]
+        data = [n for n in names if not INSTRUCTION_SHEETS.search(n)]
+        return data or names
+
+    def read(self):
+        fmt, book = self._open()
+        if fmt == 'xlsx':
+            with zipfile.ZipFile(self.path) as archive:
+                self.date1904 = bool(re.search(rb'date1904="(1|true)"', archive.read('xl/workbook.xml')))
+        try:
+            if self.sheet:
+                if self.sheet not in book.sheet_names:
+                    raise SyncError(f'{self.path.name} has no sheet named "{self.sheet}"; its sheets are: '
+                                    f'{", ".join(book.sheet_names)}.')
+                name = self.sheet
+                grid = self._grid(book, name, fmt)
+            else:
+                names = self.candidates(book)
+                if not names:
+                    raise _refuse(self.path, 'has no visible worksheet with data.')
+                grids = [(n, self._grid(book, n, fmt)) for n in names]
+                best = max(grids, key=lambda g: (self.prefer(g[1]) if self.prefer else 0, -names.index(g[0])))
+                name, grid = best
+            self.sheet = name
+            self.label = f'{self.path.name} › {name}'
+            return grid
+        finally:
+            book.close()
+
+    def _grid(self, book, name, fmt):
+        try:
+            sheet = book.get_sheet_by_name(name)
+            if self.max_rows and sheet.height > self.max_rows + 100:
+                raise too_many_rows(self.path, sheet.height, self.max_rows)
+            if fmt == 'xlsx' and _has_error_cells(self.path, book.sheet_names.index(name)):
+                return self._grid_openpyxl(name)
+            return sheet.to_python(skip_empty_area=False)
+        except calamine.CalamineError as exc:
+            raise _refuse(self.path, f'cannot be read ({exc}); it may be truncated. Save it again from Excel.') from None
+
+    def _grid_openpyxl(self, name):
+        import openpyxl
+        book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        try:
+            rows = []
+            for row in book[name].iter_rows():
+                rows.append([ErrorValue(c.value) if c.data_type == 'e' else c.value for c in row])
+            return rows
+        finally:
+            book.close()
+
+    def reread_keys(self, key_col):
+        grid = self.read()
+        return {r: plain_text(row[key_col - 1]).strip() for r, row in enumerate(grid, 1)
+                if len(row) >= key_col and plain_text(row[key_col - 1]).strip()}
+
+    def write(self, batch):
+        if not batch:
+            return
+        if self.path.suffix.lower() == '.xls':
+            raise SyncError(f'{self.path.name} is an old .xls file, which cannot be written; save it as .xlsx.')
+        import openpyxl
+        from .xlsxpatch import patch
+        check_file(self.path)
+        if patch(self.path, self.sheet, batch.cells, batch.appends):
+            return
+        book = openpyxl.load_workbook(self.path)
+        sheet = book[self.sheet] if self.sheet else book.worksheets[0]
+        for (row, col), value in batch.cells.items():
+            _set(sheet.cell(row=row, column=col), value)
+        last = sheet.max_row
+        while last > 1 and all(c.value in (None, '') for c in sheet[last]):
+            last -= 1
+        for offset, values in enumerate(batch.appends, 1):
+            for col, value in enumerate(values, 1):
+                if value not in (None, ''):
+                    _set(sheet.cell(row=last + offset, column=col), value)
+        handle, temp = tempfile.mkstemp(suffix='.xlsx', dir=self.path.parent)
+        os.close(handle)
+        try:
+            book.save(temp)
+            os.replace(temp, self.path)
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+
+
+def _set(cell, value):
+    import datetime
+    cell.value = value
+    if isinstance(value, datetime.date):
+        cell.number_format = 'yyyy-mm-dd'

@@ -1,0 +1,287 @@
+import openpyxl
+import pytest
+
+from ltc.models import AuditLog, Lead
+from ltc.models.sync import SyncConflict, SyncState, SyncTarget
+from ltc.services import audit
+from ltc.sync import engine, state
+from ltc.sync.errors import SyncError
+from ltc.sync.export import export_entity
+from ltc.sync.revert import revert_run
+from ltc.sync.targets import add_target
+from tests.factories import make_lead
+
+from .helpers import read_xlsx
+
+
+@pytest.fixture
+def target(db, tmp_path):
+    for i in range(10):
+        make_lead(company=f'公司{i}', phone=f'1380000000{i}')
+    path = tmp_path / 'leads.xlsx'
+    export_entity('leads', path)
+    target = add_target('team', 'leads', path)
+    assert engine.run_sync(target).totals()['unchanged'] == 10
+    return target
+
+
+def edit(target, fn):
+    path = target.options['path']
+    book = openpyxl.load_workbook(path)
+    fn(book['线索'])
+    book.save(path)
+
+
+def rows(target):
+    return {r[0]: r for r in read_xlsx(target.options['path'])[1:]}
+
+
+def db_edit(code, **values):
+    lead = Lead.get(Lead.code == code)
+    for k, v in values.items():
+        setattr(lead, k, v)
+    audit.save(lead)
+
+
+def test_one_sided_changes_flow_both_ways_and_identical_changes_are_no_conflict(target):
+    edit(target, lambda s: (s.cell(2, 2, 'sheet edit'), s.cell(4, 2, 'same both')))
+    db_edit('L000002', company='db edit')
+    db_edit('L000003', company='same both')
+    result = engine.run_sync(target)
+    assert result.exit_code == 0, result.problems()
+    assert Lead.get(Lead.code == 'L000001').company == 'sheet edit'
+    assert rows(target)['L000002'][1] == 'db edit'
+    assert result.totals()['updated'] == 2 and result.totals()['conflict'] == 0
+    assert engine.run_sync(target).totals() == {**result.totals(), 'updated': 0, 'unchanged': 10}
+
+
+def test_conflict_keeps_database_value_marks_and_lists_it(target):
+    edit(target, lambda s: s.cell(2, 2, 'sheet says'))
+    db_edit('L000001', company='db says')
+    result = engine.run_sync(target)
+    assert result.exit_code == 1 and result.totals()['conflict'] == 1
+    assert Lead.get(Lead.code == 'L000001').company == 'db says'
+    row = rows(target)['L000001']
+    assert row[1] == 'db says' and '冲突' in row[-1] and 'sheet says' in row[-1]
+    conflict = SyncConflict.get()
+    assert (conflict.field, conflict.sheet_value, conflict.db_value, conflict.status) == \
+        ('company', 'sheet says', 'db says', 'open')
+    assert engine.run_sync(target).exit_code == 0
+
+
+def test_conflict_policy_sheet_takes_the_sheet_value(target):
+    SyncTarget.update(conflict_policy='sheet').execute()
+    target = SyncTarget.get_by_id(target.id)
+    edit(target, lambda s: s.cell(2, 2, 'sheet says'))
+    db_edit('L000001', company='db says')
+    assert engine.run_sync(target).totals()['conflict'] == 1
+    assert Lead.get(Lead.code == 'L000001').company == 'sheet says'
+
+
+def test_new_rows_get_codes_and_new_records_are_appended(target):
+    edit(target, lambda s: s.append([None, '表格新增', '钱七']))
+    make_lead(company='数据库新增')
+    result = engine.run_sync(target)
+    assert result.totals()['created'] == 1
+    sheet = rows(target)
+    created = Lead.get(Lead.company == '表格新增')
+    assert sheet[created.code][1] == '表格新增'
+    added = Lead.get(Lead.company == '数据库新增')
+    assert sheet[added.code][1] == '数据库新增'
+    assert engine.run_sync(target).totals()['unchanged'] == 12
+
+
+def test_vanished_rows_are_kept_and_mass_disappearance_stops(target):
+    edit(target, lambda s: s.delete_rows(2, 1))
+    result = engine.run_sync(target)
+    assert result.totals()['skipped'] == 1 and Lead.select().count() == 10
+    assert 'L000001' not in rows(target)
+    assert engine.run_sync(target).totals()['skipped'] == 0   # tombstone: not re-appended
+    edit(target, lambda s: s.delete_rows(2, 5))
+    before = read_xlsx(target.options['path'])
+    with pytest.raises(SyncError, match='5 of 9 rows disappeared'):
+        engine.run_sync(target)
+    assert read_xlsx(target.options['path']) == before and Lead.select().count() == 10
+    assert not SyncTarget.get_by_id(target.id).lock_owner
+
+
+def test_delete_policy_deletes_records(target):
+    SyncTarget.update(delete_policy='delete').execute()
+    target = SyncTarget.get_by_id(target.id)
+    edit(target, lambda s: s.delete_rows(2, 1))
+    assert engine.run_sync(target).totals()['deleted'] == 1
+    assert not Lead.select().where(Lead.code == 'L000001').exists()
+
+
+def test_changed_header_stops_before_writing(target):
+    edit(target, lambda s: s.cell(1, 3, '随便'))
+    with pytest.raises(SyncError, match='header of .* changed since the last sync'):
+        engine.run_sync(target)
+    assert engine.run_sync(target, accept_header=True).exit_code == 0
+
+
+def test_lock_held_refuses(target):
+    SyncTarget.update(lock_owner='otherhost:1', locked_at=state.utcnow()).execute()
+    with pytest.raises(SyncError, match='is being synced by otherhost:1'):
+        engine.run_sync(target)
+
+
+def test_dry_run_writes_nothing(target):
+    edit(target, lambda s: (s.cell(2, 2, 'sheet edit'), s.append([None, 'new'])))
+    before = read_xlsx(target.options['path'])
+    result = engine.run_sync(target, dry_run=True)
+    assert result.totals()['created'] == 1 and result.totals()['updated'] == 1
+    assert read_xlsx(target.options['path']) == before
+    assert Lead.get(Lead.code == 'L000001').company == '公司0' and Lead.select().count() == 10
+
+
+def test_killed_after_database_before_sheet_converges(target, monkeypatch):
+    edit(target, lambda s: (s.cell(2, 2, 'sheet edit'), s.append([None, 'new from sheet'])))
+    db_edit('L000002', company='db edit')
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt('killed')
+    monkeypatch.setattr(engine, 'write_sheet', killed)
+    with pytest.raises(KeyboardInterrupt):
+        engine.run_sync(target)
+    monkeypatch.undo()
+    assert Lead.select().where(Lead.company == 'new from sheet').count() == 1
+    result = engine.run_sync(target)
+    assert result.exit_code == 0, [r.message('en') for r in result.problems()]
+    assert Lead.select().where(Lead.company == 'new from sheet').count() == 1   # not doubled
+    sheet = rows(target)
+    assert sheet['L000002'][1] == 'db edit' and sheet['L000001'][1] == 'sheet edit'
+    assert Lead.get(Lead.company == 'new from sheet').code in sheet
+    assert engine.run_sync(target).totals()['unchanged'] == 11
+
+
+def test_killed_after_sheet_before_base_converges(target, monkeypatch):
+    edit(target, lambda s: s.cell(2, 2, 'sheet edit'))
+    db_edit('L000002', company='db edit')
+    monkeypatch.setattr(state, 'save_base', lambda *a: (_ for _ in ()).throw(RuntimeError('killed')))
+    with pytest.raises(RuntimeError):
+        engine.run_sync(target)
+    monkeypatch.undo()
+    result = engine.run_sync(target)
+    assert result.exit_code == 0 and result.totals()['unchanged'] == 10
+    audits = AuditLog.select().where(AuditLog.entity == 'Lead', AuditLog.action == 'update').count()
+    assert audits == 2   # the sheet edit and the db edit, each once
+
+
+def test_admin_edit_during_run_is_not_overwritten(target, monkeypatch):
+    edit(target, lambda s: s.cell(2, 2, 'sheet edit'))
+    original = engine.write_database
+
+    def with_admin_edit(*args, **kwargs):
+        db_edit('L000001', company='admin edit meanwhile')
+        return original(*args, **kwargs)
+    monkeypatch.setattr(engine, 'write_database', with_admin_edit)
+    result = engine.run_sync(target)
+    assert result.totals()['conflict'] == 1
+    assert Lead.get(Lead.code == 'L000001').company == 'admin edit meanwhile'
+    monkeypatch.undo()
+    second = engine.run_sync(target)
+    assert second.totals()['conflict'] == 1   # both sides changed since the base: listed, db kept
+    assert Lead.get(Lead.code == 'L000001').company == 'admin edit meanwhile'
+
+
+def test_revert_a_sync_run(target):
+    edit(target, lambda s: s.cell(2, 2, 'sheet edit'))
+    result = engine.run_sync(target)
+    revert_run(result.run_code)
+    assert Lead.get(Lead.code == 'L000001').company == '公司0'
+
+
+def test_csv_target(db, tmp_path):
+    make_lead(company='A')
+    path = tmp_path / 'leads.csv'
+    export_entity('leads', path)
+    target = add_target('csv', 'leads', path)
+    assert target.backend == 'csv'
+    engine.run_sync(target)
+    text = path.read_text(encoding='utf-8-sig').replace('L000001,A,', 'L000001,B,')
+    path.write_text(text + ',C\n', encoding='utf-8-sig')
+    result = engine.run_sync(target)
+    assert result.totals()['updated'] == 1 and result.totals()['created'] == 1
+    assert Lead.get(Lead.code == 'L000001').company == 'B'
+    assert 'L000002,C' in path.read_text(encoding='utf-8-sig')
+    assert SyncState.select().count() == 2
+
+
+def test_merge_is_pure(target):
+    edit(target, lambda s: s.cell(2, 2, 'sheet edit'))
+    first = engine.plan_target(target)[2]
+    second = engine.plan_target(target)[2]
+    assert first.cells == second.cells and first.new_base == second.new_base
+    assert Lead.get(Lead.code == 'L000001').company == '公司0'
+
+
+def test_bad_row_is_reported_in_the_sheet_and_not_treated_as_vanished(target):
+    edit(target, lambda s: s.cell(2, 12, 'lots of money'))
+    result = engine.run_sync(target)
+    assert result.totals()['error'] == 1 and result.totals()['skipped'] == 0
+    assert '不是数字' in rows(target)['L000001'][-1]
+    edit(target, lambda s: s.cell(2, 12, 5000))
+    fixed = engine.run_sync(target)
+    assert fixed.exit_code == 0 and fixed.totals()['updated'] == 1
+    assert Lead.get(Lead.code == 'L000001').budget == 5000
+    assert rows(target)['L000001'][-1] is None   # the old message is cleared
+
+
+def test_new_lead_hook_runs_when_the_leads_service_exists(db, tmp_path, monkeypatch):
+    import sys
+    import types
+    from ltc.sync import hooks
+    from ltc.sync.importer import run_import
+    from ltc.sync.tables import open_path
+    from .helpers import write_xlsx
+    assert hooks.active() is False
+    graded = []
+    service = types.ModuleType('ltc.services.leads')
+    service.grade_lead = lambda lead: graded.append(('grade', lead.company))
+    service.assign_lead = lambda lead, by=None: graded.append(('assign', lead.company))
+    monkeypatch.setitem(sys.modules, 'ltc.services.leads', service)
+    assert hooks.active() is True
+    run_import('leads', open_path(write_xlsx(tmp_path / 'l.xlsx', [['公司名称'], ['华为']])))
+    assert graded == [('grade', '华为'), ('assign', '华为')]
+
+
+def test_resolve_conflicts_take_sheet_edit_or_keep(target, runner):
+    from ltc.sync.conflicts import open_conflicts, resolve_conflict
+    edit(target, lambda s: (s.cell(2, 2, 'sheet A'), s.cell(3, 2, 'sheet B'), s.cell(4, 2, 'sheet C')))
+    for code in ('L000001', 'L000002', 'L000003'):
+        db_edit(code, company=f'db {code}')
+    engine.run_sync(target)
+    first, second, third = list(open_conflicts())
+    resolve_conflict(first.id, 'sheet')
+    resolve_conflict(second.id, 'edit', '  typed value ')
+    result = runner.invoke(args=['ltc', 'sync', 'resolve', str(third.id), '--take', 'db'])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=['ltc', 'sync', 'resolve', str(third.id), '--take', 'db']).exit_code == 2
+    with pytest.raises(SyncError, match='cannot be'):
+        resolve_conflict(SyncConflict.create(run=first.run, target=target, code='L000004', field='budget',
+                                             sheet_value='x').id, 'edit', 'lots')
+    assert Lead.get(Lead.code == 'L000001').company == 'sheet A'
+    assert Lead.get(Lead.code == 'L000002').company == 'typed value'
+    assert Lead.get(Lead.code == 'L000003').company == 'db L000003'
+    assert engine.run_sync(target).exit_code == 0
+    sheet = rows(target)
+    assert (sheet['L000001'][1], sheet['L000002'][1]) == ('sheet A', 'typed value')
+
+
+def test_sync_row_breaking_a_unique_rule_is_marked_not_created(db, tmp_path):
+    from ltc.models import Customer
+    from tests.factories import make_customer
+    make_customer(name='已有', credit_code='91440300MA5XXXXXX1')
+    path = tmp_path / 'customers.xlsx'
+    export_entity('customers', path)
+    target = add_target('customers', 'customers', path)
+    engine.run_sync(target)
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    sheet.append([None, '新客户', None, None, None, None, None, None, None, None, None, '91440300MA5XXXXXX1'])
+    book.save(path)
+    result = engine.run_sync(target)
+    assert result.totals()['error'] == 1 and Customer.select().count() == 1
+    last = read_xlsx(path)[-1]
+    assert last[0] is None and '必须唯一' in last[-1]
