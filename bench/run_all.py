@@ -23,6 +23,11 @@ SIZES = {
     'gsheets_ops': (['100', '10000'], ['100', '10000', '50000']),
     'crash': (['--quick'], ['--runs', '20']),
     'load': (['--quick', '--backends', 'sqlite'], ['--leads', '1000000']),
+    'fuzz': (['--quick'], []),
+    'import_xlsx': (['--rows', '20000'], ['--rows', '100000']),
+    'export_xlsx': (['--rows', '20000'], ['--rows', '100000']),
+    'sync_xlsx': (['--rows', '5000', '--changed', '500', '--conflicts', '50'],
+                  ['--rows', '10000', '--changed', '1000', '--conflicts', '100']),
 }
 # Extra arguments when a PostgreSQL URL is given (--pg-url): the scripts that compare both.
 PG_ARGS = {
@@ -32,8 +37,9 @@ PG_ARGS = {
 
 
 def scripts():
-    """Return the bench script names present, in a stable order."""
-    return sorted(p.stem for p in HERE.glob('*.py') if p.stem not in ('run_all', '__init__'))
+    """Return the bench script names present (modules with a main), in a stable order."""
+    return sorted(p.stem for p in HERE.glob('*.py')
+                  if p.stem != 'run_all' and 'def main(' in p.read_text(encoding='utf-8'))
 
 
 def arguments(name, full, pg_url=None):
