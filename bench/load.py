@@ -111,7 +111,10 @@ def _request(session, base, op, rng, samples, customer_id):
         values.pop('_add_another', None), values.pop('_continue_editing', None)
         r = session.post(f'{base}/admin/lead/edit/?id={lead_id}', data=values, timeout=60,
                          allow_redirects=False)
-        # A saved edit redirects to the list; a refused one re-renders the form (200).
+        # A saved edit redirects to the list. Two users saving the same lead at once: the second is
+        # told "changed since you opened it" (the version check) - a correct answer, counted apart.
+        if r.status_code == 200 and 'changed since you opened it' in r.text:
+            return 'conflict', r
         return r.status_code == 302 and '/login' not in r.headers.get('Location', ''), r
     return r.status_code == 200 and '/login' not in r.url, r
 
@@ -154,7 +157,8 @@ def run_level(base, users, duration, samples, customer_id):
              for op, _ in MIX if any(o == op for o, _, _ in rows)}
     return {'users': users, 'requests': len(rows), 'rps': len(rows) / duration,
             'p50': pct(times, 50), 'p95': pct(times, 95), 'p99': pct(times, 99),
-            'errors': sum(1 for _, _, ok in rows if not ok), 'median_by_op': by_op}
+            'errors': sum(1 for _, _, ok in rows if ok is False),
+            'conflicts': sum(1 for _, _, ok in rows if ok == 'conflict'), 'median_by_op': by_op}
 
 
 def bench_backend(name, url, leads, levels, duration, workdir):
@@ -168,7 +172,8 @@ def bench_backend(name, url, leads, levels, duration, workdir):
             figures = run_level(stack.base, users, duration, samples, customer_id)
             results.append(figures)
             print(f"  {users:>2} users: {figures['rps']:6.1f} req/s  p50 {figures['p50']:6.1f}  "
-                  f"p95 {figures['p95']:6.1f}  p99 {figures['p99']:6.1f} ms  errors {figures['errors']}"
+                  f"p95 {figures['p95']:6.1f}  p99 {figures['p99']:6.1f} ms  errors {figures['errors']}  "
+                  f"version conflicts {figures['conflicts']}"
                   f"  {figures['median_by_op']}")
     finally:
         stack.stop()
