@@ -7,7 +7,8 @@ editor a disjoint set) through the admin edit form (CSRF token, hidden version).
 sync's seconds and outcome counts, the web writes' p50/p95/max, refused edits (version conflicts
 shown to the user) and errors (5xx, "database is locked"). Checked afterwards: every saved edit
 is in the database (none silently overwritten by the sync), one audit row per saved edit, and after
-a second sync every lead carries the sheet's city (no sync change lost to a stale form).
+at most three follow-up syncs (exit 0) every lead carries the sheet's city (no sync change lost to
+a stale form).
 """
 import argparse
 import multiprocessing
@@ -144,8 +145,12 @@ def run(url, rows, editors, workdir, warmup=2.0):
             last_run = SyncRun.select().where(SyncRun.kind == 'sync').order_by(SyncRun.id.desc()).first()
             figures['sync_status'] = last_run.status
             figures['sync_totals'] = last_run.totals
-        second = stack.flask('sync', 'run', TARGET, check=False)
-        figures['second_sync_exit'] = second.returncode
+        # Rows refused during the busy sync (version conflicts) are retried by the next runs.
+        figures['followup_sync_exits'] = []
+        while len(figures['followup_sync_exits']) < 3 and figures['followup_sync_exits'][-1:] != [0]:
+            figures['followup_sync_exits'].append(stack.flask('sync', 'run', TARGET, check=False).returncode)
+        if figures['followup_sync_exits'][-1] != 0:
+            problems.append(f"the sync did not converge: follow-up runs exited {figures['followup_sync_exits']}")
         with database.connection_context():
             final = dict(Lead.select(Lead.id, Lead.requirement).where(Lead.id.in_(chosen)).tuples())
             last_token = {}
@@ -162,7 +167,7 @@ def run(url, rows, editors, workdir, warmup=2.0):
                 problems.append(f"{admin_rows} admin audit rows for {figures['saved']} saved edits")
             cities = Lead.select().where(~Lead.region_city.startswith('新城市')).count()
             if cities:
-                problems.append(f'{cities} leads lack the sheet city after the second sync')
+                problems.append(f'{cities} leads lack the sheet city after the follow-up syncs')
     finally:
         stack.stop()
     return figures, problems
