@@ -2,6 +2,8 @@
 
 Usage: python -m bench.contention [--rows 100000] [--editors 4] [--database-url URL] [--quick]
 
+A PostgreSQL --database-url names a throwaway database: it is dropped and created again.
+
 The sheet changes every lead's city; the editors change the requirement of their own leads (each
 editor a disjoint set) through the admin edit form (CSRF token, hidden version). Reported: the
 sync's seconds and outcome counts, the web writes' p50/p95/max, refused edits (version conflicts
@@ -185,6 +187,9 @@ def main(argv=None):
         args.rows = min(args.rows, 10_000)
     workdir = Path(tempfile.mkdtemp(prefix='ltc-contention-'))
     url = args.database_url or f'sqlite:///{workdir}/contention.db'
+    if url.startswith('postgresql'):
+        from tests.production import recreate_database
+        recreate_database(url)   # a throwaway database, seeded from scratch
     print(f'contention: {args.rows:,} rows, {args.editors} editors, {url.split(":")[0]}')
     figures, problems = run(url, args.rows, args.editors, workdir)
     for key, value in figures.items():

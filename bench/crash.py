@@ -1,6 +1,8 @@
 """Crash test: kill -9 the job consumer at random points of a job run, restart it, check the next run converges.
 
-Usage: python bench/crash.py [--runs 20] [--leads 3000] [--database-url URL] [--queue-url URL] [--seed S]
+Usage: python -m bench.crash [--runs 20] [--leads 3000] [--database-url URL] [--queue-url URL] [--seed S]
+
+A PostgreSQL --database-url names a throwaway database: it is dropped and created again.
 
 The job is `regrade_leads` (one transaction, one audit row per changed lead) over LEADS bulk-loaded
 leads reset to 'ungraded' before every run, so every lead changes in every run. After each kill
@@ -27,7 +29,7 @@ from ltc.models import AuditLog, JobRun, Lead  # noqa: E402
 from ltc.services import audit  # noqa: E402
 from ltc.services.leads import install_default_rules, regrade_open_leads  # noqa: E402
 from ltc.services.reference import ensure_reference_data  # noqa: E402
-from tests.production import Stack  # noqa: E402
+from tests.production import Stack, recreate_database  # noqa: E402
 
 JOB = 'regrade_leads'
 INDUSTRIES = ['manufacturing', 'finance', 'energy', 'retail', 'government', 'education']
@@ -180,6 +182,8 @@ def main(argv=None):
         args.runs, args.leads = min(args.runs, 5), min(args.leads, 1000)
     workdir = Path(tempfile.mkdtemp(prefix='ltc-crash-'))
     url = args.database_url or f'sqlite:///{workdir}/crash.db'
+    if url.startswith('postgresql'):
+        recreate_database(url)   # a throwaway database: its leads must be exactly --leads
     queue = args.queue_url or f'sqlite:///{workdir}/queue.db'
     print(f'crash test: {args.runs} runs, {args.leads:,} leads, {url.split(":")[0]} database, '
           f'{queue.split(":")[0]} queue')

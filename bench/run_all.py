@@ -24,16 +24,25 @@ SIZES = {
     'crash': (['--quick'], ['--runs', '20']),
     'load': (['--quick', '--backends', 'sqlite'], ['--leads', '1000000']),
     'fuzz': (['--quick'], []),
+    'contention': (['--quick'], ['--rows', '100000']),
     'import_xlsx': (['--rows', '20000'], ['--rows', '100000']),
     'export_xlsx': (['--rows', '20000'], ['--rows', '100000']),
     'sync_xlsx': (['--rows', '5000', '--changed', '500', '--conflicts', '50'],
                   ['--rows', '10000', '--changed', '1000', '--conflicts', '100']),
 }
-# Extra arguments when a PostgreSQL URL is given (--pg-url): the scripts that compare both.
+# Extra arguments when a PostgreSQL URL is given (--pg-url): the scripts that compare both. Each
+# gets its own database next to it (<name>_crash, ...), created by the script when missing.
 PG_ARGS = {
-    'crash': lambda url: ['--database-url', url],
-    'load': lambda url: ['--pg-url', url, '--backends', 'sqlite,postgres'],
+    'crash': lambda url: ['--database-url', _sibling(url, '_crash')],
+    'load': lambda url: ['--pg-url', _sibling(url, '_load'), '--backends', 'sqlite,postgres'],
+    'contention': lambda url: ['--database-url', _sibling(url, '_contention')],
 }
+
+
+def _sibling(url, suffix):
+    sys.path.insert(0, str(ROOT))
+    from tests.production import sibling_database
+    return sibling_database(url, suffix)
 
 
 def scripts():
@@ -60,7 +69,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--full', action='store_true', help='full sizes (takes much longer)')
     parser.add_argument('--only', help='comma-separated script names, e.g. load,crash')
-    parser.add_argument('--pg-url', help='a throwaway PostgreSQL database for the scripts that compare backends')
+    parser.add_argument('--pg-url', help='a PostgreSQL server URL; the scripts that compare backends use '
+                        'throwaway databases named after it (<db>_crash, <db>_load, <db>_contention)')
     parser.add_argument('--budget', type=float, default=None,
                         help='seconds allowed per script (default: 600 reduced, none with --full)')
     args = parser.parse_args(argv)

@@ -9,7 +9,7 @@ def test_every_bench_script_is_found_with_reduced_and_full_sizes():
     assert {'admin_list', 'crash', 'load'} <= set(names) and 'run_all' not in names
     assert run_all.arguments('load', full=False) == ['--quick', '--backends', 'sqlite']
     assert run_all.arguments('crash', full=True) == ['--runs', '20']
-    assert run_all.arguments('crash', full=False, pg_url='postgresql://x/y')[-2:] == ['--database-url', 'postgresql://x/y']
+    assert run_all.arguments('crash', full=False, pg_url='postgresql://h/y')[-2:] == ['--database-url', 'postgresql://h/y_crash']
 
 
 def test_unknown_script_is_refused_by_name(capsys):
