@@ -33,25 +33,18 @@ def prepare(url, rows, workdir):
     """Seed ROWS leads, register an exported .xlsx target, sync it once, then change every city in the sheet."""
     import openpyxl
     from werkzeug.security import generate_password_hash
-    from ltc import db as db_module, migrate
     from ltc.models import Role, User
     from ltc.services import audit
-    from ltc.services.reference import ensure_reference_data
     from ltc.sync.engine import run_sync
     from ltc.sync.export import export_entity
-    from ltc.sync.importer import run_import
     from ltc.sync.mappings import LEADS
-    from ltc.sync.tables import open_path
     from ltc.sync.targets import add_target
-    from bench.common import write_leads_xlsx
-    database = db_module.bind(url)
+    from bench.crash import prepare as seed_leads
+    database = seed_leads(url, rows)   # bulk insert: the seed is not what is measured
     path = workdir / 'target.xlsx'
     with database.connection_context(), audit.acting_as('bench', 'cli'):
-        migrate.upgrade()
-        ensure_reference_data()
         audit.save(User(username=USER, display_name='Editor', role=Role.get(Role.name == 'admin'),
                         password_hash=generate_password_hash(PASSWORD)))
-        run_import('leads', open_path(write_leads_xlsx(workdir / 'seed.xlsx', rows)))
         export_entity('leads', path)
         run_sync(add_target(TARGET, 'leads', path))
     book = openpyxl.load_workbook(path)

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ltc import db as db_module, migrate  # noqa: E402
 from ltc.models import Lead  # noqa: E402
 from ltc.services.reference import ensure_reference_data  # noqa: E402
-from tests.production import Stack, csrf_token, login, recreate_database  # noqa: E402
+from tests.production import Stack, login, recreate_database  # noqa: E402
 
 USER, PASSWORD = 'bench', 'bench-password-1'
 MIX = [('list', 25), ('filter', 15), ('search', 15), ('details', 15), ('edit', 10), ('customer 360', 20)]

@@ -22,6 +22,7 @@ SIZES = {
     'bench_leadsvc': (['2000'], ['5000']),
     'gsheets_ops': (['100', '10000'], ['100', '10000', '50000']),
     'crash': (['--quick'], ['--runs', '20']),
+    'crash_sync': (['--quick'], ['--runs', '20']),
     'load': (['--quick', '--backends', 'sqlite'], ['--leads', '1000000']),
     'fuzz': (['--quick'], []),
     'contention': (['--quick'], ['--rows', '100000']),
@@ -34,6 +35,7 @@ SIZES = {
 # gets its own database next to it (<name>_crash, ...), created by the script when missing.
 PG_ARGS = {
     'crash': lambda url: ['--database-url', _sibling(url, '_crash')],
+    'crash_sync': lambda url: ['--database-url', _sibling(url, '_crash_sync')],
     'load': lambda url: ['--pg-url', _sibling(url, '_load'), '--backends', 'sqlite,postgres'],
     'contention': lambda url: ['--database-url', _sibling(url, '_contention')],
 }

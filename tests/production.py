@@ -2,7 +2,6 @@
 
 Shared by tests/test_production.py and the bench scripts (crash, load).
 """
-import json
 import os
 import re
 import secrets
@@ -160,12 +159,3 @@ def login(base, username, password):
     session.login_cookie_header = response.headers.get('Set-Cookie', '')
     return session
 
-
-def csrf_token(session, url):
-    """Return the CSRF token of the form at URL."""
-    found = CSRF.search(session.get(url, timeout=30).text)
-    return found.group(1) if found else None
-
-
-def dumps(value):
-    return json.dumps(value, ensure_ascii=False, default=str)

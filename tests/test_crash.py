@@ -37,3 +37,10 @@ def test_kill_consumer_mid_run_then_recover_postgres_redis(tmp_path):
     finally:
         drop_database(url)
     assert [r['problems'] for r in results[1:]] == [[]]
+
+
+@pytest.mark.timeout(240)
+def test_kill_sync_run_then_recover_sqlite(tmp_path):
+    from bench.crash_sync import crash_sync_runs
+    results = crash_sync_runs(f'sqlite:///{tmp_path}/crash.db', runs=2, rows=200, workdir=tmp_path, seed=5)
+    assert [r['problems'] for r in results[1:]] == [[], []]
