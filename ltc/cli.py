@@ -101,12 +101,27 @@ def user_passwd(username, password_stdin, generate):
 @ltc.command('demo')
 @click.option('--scale', default=0, type=int, help='Grow the leads to this many rows (e.g. 1000000).')
 @click.option('--seed', default=42, type=int, help='Random seed; the same seed gives the same data.')
-def demo(scale, seed):
+@click.option('--today', type=click.DateTime(['%Y-%m-%d']), help='Anchor day for all dates (default: today).')
+@click.option('--customers', default=300, type=click.IntRange(10), help='Customers in the base company.')
+def demo(scale, seed, today, customers):
     """Load the demo company (bilingual, coherent) into an empty database."""
     from .services.demo import build_demo
-    summary = build_demo(seed=seed, scale=scale, progress=lambda msg: click.echo(msg, err=True))
+    summary = build_demo(seed=seed, scale=scale, today=today.date() if today else None, customers=customers,
+                         progress=lambda msg: click.echo(msg, err=True))
     for name, count in summary.items():
         click.echo(f'{name:>20}: {count}')
+    _show_demo_logins(summary)
+
+
+def _show_demo_logins(summary):
+    """Print the demo users' shared password once, with a login per role."""
+    if not summary.password:
+        return
+    click.echo('=' * 60)
+    click.echo(f'  demo users password: {summary.password}   (shown once; all demo users share it)')
+    for role, names in summary.usernames.items():
+        click.echo(f'  {role:>8}: {", ".join(names[:3])}{" ..." if len(names) > 3 else ""}')
+    click.echo('=' * 60)
 
 
 @ltc.command('setup')
@@ -122,7 +137,7 @@ def setup(demo):
     ensure_reference_data()
     if demo and not Customer.select().exists():
         click.echo('loading the demo company ...')
-        build_demo(seed=42, progress=lambda msg: click.echo(msg, err=True))
+        _show_demo_logins(build_demo(seed=42, progress=lambda msg: click.echo(msg, err=True)))
     if not User.select().where(User.username == 'admin').exists():
         password = generate_password()
         create_user('admin', 'admin', password, display_name='系统管理员 Administrator')

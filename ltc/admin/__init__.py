@@ -5,20 +5,21 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from .. import models as M
-from . import auth, i18n, safety
+from . import auth, dashboard, i18n, safety
 from .dashboard import DashboardView
 from .views_money import (ContractApprovalView, ContractLineView, ContractView, MilestoneView,
                           PaymentPlanView, PaymentView, QuoteLineView, QuoteView)
 from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, DecisionRoleView,
                         DepartmentView, DocumentView, FollowUpView, GradingRuleView, JobRunView, PoolView,
-                        ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
+                        ReminderView, RoleView, SettingView, StageView, SyncConflictView,
+                        SyncRunView, SyncStateView, SyncTargetView, TargetView, UserView)
 from .views_sales import (CampaignView, ContactView, CustomerView, LeadView, OpportunityContactView,
                           OpportunityProductView, OpportunityView, ProductCategoryView,
                           ProductPlanView, ProductView, StageHistoryView)
 
-SALES, CUSTOMERS, DEALS, MONEY, WORK, CATALOG, SETTINGS = (
+SALES, CUSTOMERS, DEALS, MONEY, WORK, CATALOG, SETTINGS, SYNC = (
     _l('Leads'), _l('Customers'), _l('Opportunities'), _l('Contracts & payments'),
-    _l('Activities'), _l('Products'), _l('Settings'))
+    _l('Activities'), _l('Products'), _l('Settings'), _l('Spreadsheets'))
 
 # (view class, model, menu name, menu category); every model of ltc.models has a screen.
 SCREENS = [
@@ -57,6 +58,10 @@ SCREENS = [
     (SettingView, M.Setting, _l('System settings'), SETTINGS),
     (AuditLogView, M.AuditLog, _l('Audit log'), SETTINGS),
     (JobRunView, M.JobRun, _l('Job runs'), SETTINGS),
+    (SyncTargetView, M.SyncTarget, _l('Sync targets'), SYNC),
+    (SyncRunView, M.SyncRun, _l('Sync runs'), SYNC),
+    (SyncConflictView, M.SyncConflict, _l('Sync conflicts'), SYNC),
+    (SyncStateView, M.SyncState, _l('Sync state'), SYNC),
 ]
 
 
@@ -65,6 +70,7 @@ def init_admin(app):
     safety.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    dashboard.init_app(app)
     admin = Admin(app, name='LTC', index_view=DashboardView(name=_l('Home'), url='/admin'),
                   theme=Bootstrap4Theme(base_template='ltc_admin/master.html', fluid=True),
                   csp_nonce_generator=safety.csp_nonce)

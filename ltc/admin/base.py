@@ -19,8 +19,10 @@ from wtforms.widgets import HiddenInput
 from ..db import database
 from ..errors import ConflictError, LTCError
 from ..services import audit, scope
+from ..services.messages import text
 from . import exports
 from .formatters import choices_for, formatters_for
+from .i18n import lang
 from .labels import LABELS
 from .listing import capped_count, in_scope, normalise, prefix, preload
 
@@ -226,15 +228,23 @@ class SecureModelView(ModelView):
             if is_created:
                 model.version = 1
             self._on_model_change(form, model, is_created)
-            audit.save(model)
+            self.persist(form, model, is_created)
             save_inline(self, form, model)
+            self.after_inline(form, model, is_created)
+
+    def persist(self, form, model, is_created):
+        """Write MODEL (views whose records have a service save override this)."""
+        audit.save(model)
+
+    def after_inline(self, form, model, is_created):
+        """Run the checks and totals that need the saved inline rows (same transaction)."""
 
     def create_model(self, form):
         model = self.model()
         try:
             self._save(form, model, True)
         except LTCError as exc:
-            flash(_('Nothing was saved: %(error)s', error=str(exc)), 'error')
+            flash(_('Nothing was saved: %(error)s', error=text(exc, lang())), 'error')
             return False
         self.after_model_change(form, model, True)
         return model
@@ -246,7 +256,7 @@ class SecureModelView(ModelView):
             flash_conflict(self, exc)
             return False
         except LTCError as exc:
-            flash(_('Nothing was saved: %(error)s', error=str(exc)), 'error')
+            flash(_('Nothing was saved: %(error)s', error=text(exc, lang())), 'error')
             return False
         self.after_model_change(form, model, False)
         return True
@@ -257,7 +267,7 @@ class SecureModelView(ModelView):
                 self.on_model_delete(model)
                 audit.delete(model)
         except LTCError as exc:
-            flash(_('Nothing was deleted: %(error)s', error=str(exc)), 'error')
+            flash(_('Nothing was deleted: %(error)s', error=text(exc, lang())), 'error')
             return False
         self.after_model_delete(model)
         return True
@@ -270,7 +280,7 @@ class SecureModelView(ModelView):
                 for row in rows:
                     audit.delete(row)
         except LTCError as exc:
-            flash(_('Nothing was deleted: %(error)s', error=str(exc)), 'error')
+            flash(_('Nothing was deleted: %(error)s', error=text(exc, lang())), 'error')
             return
         flash(_('%(count)s records were deleted.', count=len(rows)), 'success')
 

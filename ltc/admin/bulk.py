@@ -11,6 +11,7 @@ from ..db import database
 from ..errors import LTCError
 from ..models import User
 from ..services import audit, scope
+from ..services.messages import text
 from .base import AdminForm
 from .formatters import choices_for
 from .i18n import lang, name_of
@@ -39,6 +40,11 @@ class BulkMixin:
             return False
         return super().is_action_allowed(name)
 
+    def bulk_apply(self, row, name, value):
+        """Set NAME to VALUE on ROW (views whose records have a service override this)."""
+        setattr(row, name, value)
+        audit.save(row, action='assign' if name == self.owner_field else 'status')
+
     def _bulk_choices(self, kind):
         if kind == 'owner':
             visible = scope.visible_user_ids(current_user)
@@ -65,10 +71,9 @@ class BulkMixin:
             try:
                 with audit.acting_as(current_user, 'admin'), database.atomic():
                     for row in rows:
-                        setattr(row, name, value)
-                        audit.save(row, action='assign' if kind == 'owner' else 'status')
+                        self.bulk_apply(row, name, value)
             except LTCError as exc:
-                flash(_('Nothing was saved: %(error)s', error=str(exc)), 'error')
+                flash(_('Nothing was saved: %(error)s', error=text(exc, lang())), 'error')
             else:
                 flash(_('%(count)s records were updated.', count=len(rows)), 'success')
                 return redirect(url_for('.index_view'))

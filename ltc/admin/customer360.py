@@ -7,11 +7,11 @@ from peewee import fn
 
 from ..models import (CareTask, Contact, Contract, Customer, Document, FollowUp, Lead, Opportunity,
                       Payment, PaymentPlan, Quote, Stage)
-from ..services import scope
+from ..services import customers, scope
 from .listing import in_scope
 
 LIMIT = 50
-CONTRACTED = ('effective', 'executing', 'completed', 'expired', 'terminated')
+CONTRACTED = customers.CONTRACTED   # one definition of "business we have won"
 OPEN_PLAN = ('pending', 'partial', 'overdue')
 
 
@@ -24,25 +24,22 @@ def _sum(query):
 
 
 def totals(customer, user, today=None):
-    """Return contracted, collected, overdue and share of wallet (last 12 months vs yearly spend)."""
+    """Return contracted, collected, overdue and share of wallet (from customers.share_of_wallet)."""
     today = today or datetime.date.today()
     visible = scope.condition(Contract, user)
     contracts = Contract.select(Contract.id).where(Contract.customer == customer.id,
                                                    Contract.status.in_(CONTRACTED), visible)
     contracted = _sum(Contract.select(fn.SUM(Contract.amount)).where(Contract.id.in_(contracts)))
-    last_year = _sum(Contract.select(fn.SUM(Contract.amount)).where(
-        Contract.id.in_(contracts), Contract.signed_on >= today - datetime.timedelta(days=365)))
     collected = _sum(Payment.select(fn.SUM(Payment.amount)).join(Contract).where(
         Contract.customer == customer.id, visible))
     overdue = _sum(PaymentPlan.select(fn.SUM(PaymentPlan.amount - PaymentPlan.paid_amount))
                    .join(Contract).where(Contract.customer == customer.id, visible,
                                          PaymentPlan.due_on < today,
                                          PaymentPlan.status.in_(OPEN_PLAN)))
-    spend = customer.yearly_category_spend or Decimal('0')
-    share = (Decimal(last_year) * 100 / spend).quantize(Decimal('0.1')) if spend else None
+    wallet = customers.share_of_wallet(customer, today)
     return {'contracted': Decimal(contracted), 'collected': Decimal(collected),
-            'overdue': Decimal(overdue), 'last_12_months': Decimal(last_year),
-            'share': share, 'target_share': customer.target_share}
+            'overdue': Decimal(overdue), 'last_12_months': wallet['contracted_12m'],
+            'share': wallet['share_pct'], 'target_share': wallet['target_share_pct'], 'gap': wallet['gap']}
 
 
 def context(customer):

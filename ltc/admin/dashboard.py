@@ -1,12 +1,12 @@
-"""The admin home page: counts in the user's scope and their unread reminders."""
+"""The admin home page: counts in the user's scope, unread reminders and the dashboard charts."""
 import datetime
 
 from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
-from ..models import Contract, Customer, Lead, Opportunity, PaymentPlan, Reminder, Stage
-from ..services import scope
+from ..models import Contract, Customer, Lead, Opportunity, PaymentPlan, Stage
+from ..services import dashboard, reminders, scope
 from .listing import capped_count, in_scope
 
 
@@ -39,7 +39,7 @@ def counts():
 
 
 class DashboardView(AdminIndexView):
-    """Home page; the charts block is left for the dashboard charts."""
+    """Home page: counts and the charts of ltc.services.dashboard (drawn by static/ltc_charts.js)."""
 
     def is_accessible(self):
         return current_user.is_authenticated
@@ -49,5 +49,17 @@ class DashboardView(AdminIndexView):
 
     @expose('/')
     def index(self):
-        unread = Reminder.select().where(Reminder.user == current_user.id, Reminder.read_at.is_null()).count()
-        return self.render('ltc_admin/index.html', counts=counts(), unread=unread)
+        unread = reminders.unread_count(current_user)
+        return self.render('ltc_admin/index.html', counts=counts(), unread=unread,
+                           chart_data=dashboard.dashboard_data(current_user.record))
+
+
+def unread_badge():
+    """Return the logged-in user's unread reminder count for the menu badge (None when logged out)."""
+    if not current_user.is_authenticated:
+        return None
+    return reminders.unread_count(current_user)
+
+
+def init_app(app):
+    app.jinja_env.globals['ltc_unread'] = unread_badge

@@ -1,16 +1,21 @@
 """Settings screens (admins only) and the activity screens (follow-ups, care, documents, reminders)."""
+from flask_admin.actions import action
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.security import generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from ..errors import ValidationError
-from ..models import (AssignmentRule, AuditLog, JobRun, CareTask, FollowUp, GradingRule, Reminder, Target,
+from ..models import (AssignmentRule, AuditLog, JobRun, SyncConflict, SyncRun, SyncState, SyncTarget, CareTask, FollowUp, GradingRule, Reminder, Target,
                       User)
+from ..services import audit, followups
 from ..services.users import MIN_PASSWORD
 from . import filters as F
-from .base import SecureModelView
+from .actions import RecordActionsMixin
+from .base import SecureModelView, role
+from .deal_actions import REMINDER_ACTIONS
 from .labels import LABELS
 from .views_sales import CONTACT_REF, CUSTOMER_REF, USER_REF, OwnedView
 
@@ -127,14 +132,60 @@ class JobRunView(SettingsView):
     search_fields = (('name', 'plain'),)
 
 
+class SyncTargetView(SettingsView):
+    allow_create = allow_edit = allow_delete = False
+    column_list = ('code', 'name', 'entity', 'backend', 'conflict_policy', 'delete_policy',
+                   'last_run_at', 'active')
+    search_fields = (('code', 'code'), ('name', 'plain'))
+
+
+class SyncRunView(SettingsView):
+    allow_create = allow_edit = allow_delete = False
+    column_list = ('code', 'target', 'kind', 'entity', 'source', 'started_at', 'finished_at',
+                   'status', 'dry_run', 'totals', 'message')
+    column_default_sort = ('id', True)
+
+
+class SyncConflictView(SettingsView):
+    allow_create = allow_edit = allow_delete = False
+    column_list = ('target', 'run', 'code', 'field', 'base_value', 'sheet_value', 'db_value',
+                   'status', 'created_at')
+    column_sortable_list = ('target', 'run')
+    column_default_sort = ('id', True)
+
+
+class SyncStateView(SettingsView):
+    allow_create = allow_edit = allow_delete = False
+    column_list = ('target', 'code', 'values', 'pending_key', 'vanished')
+    column_sortable_list = ('target',)
+
+
 class FollowUpView(OwnedView):
     column_list = ('code', 'customer', 'kind', 'happened_at', 'summary', 'next_contact_on', 'owner')
     column_sortable_list = ('code', 'happened_at', 'next_contact_on', 'kind')
     column_filters = F.auto(FollowUp.kind, FollowUp.owner, FollowUp.happened_at, FollowUp.next_contact_on)
     search_fields = (('code', 'code'),)
-    form_columns = ('customer', 'contact', 'kind', 'happened_at', 'summary', 'next_contact_on',
-                    'owner', 'is_major')
-    form_ajax_refs = {'customer': CUSTOMER_REF, 'contact': CONTACT_REF, 'owner': USER_REF}
+    form_columns = ('customer', 'contact', 'lead', 'opportunity', 'kind', 'happened_at', 'summary',
+                    'next_contact_on', 'owner', 'is_major')
+    form_args = {'happened_at': {'validators': [Optional()],
+                                 'description': _l('Leave empty for now.')}}
+    form_ajax_refs = {'customer': CUSTOMER_REF, 'contact': CONTACT_REF, 'owner': USER_REF,
+                      'lead': {'fields': ['code'], 'page_size': 10},
+                      'opportunity': {'fields': ['code', 'name'], 'page_size': 10}}
+
+    def persist(self, form, model, is_created):
+        if not is_created:
+            audit.save(model)
+            return
+        # followups.record_followup keeps the counters of the lead, customer and opportunity current.
+        get = lambda name: getattr(model, name) if getattr(model, name + '_id') else None  # noqa: E731
+        saved = followups.record_followup(
+            by=get('owner') or current_user.record, customer=get('customer'), lead=get('lead'),
+            opportunity=get('opportunity'), contact=get('contact'), kind=model.kind,
+            summary=model.summary, happened_at=model.happened_at, next_contact_on=model.next_contact_on,
+            is_major=model.is_major)
+        model.__data__.update(saved.__data__)
+        model._dirty.clear()
 
 
 class CareTaskView(SecureModelView):
@@ -155,10 +206,20 @@ class DocumentView(SecureModelView):
     form_columns = ('title',)
 
 
-class ReminderView(SecureModelView):
+class ReminderView(RecordActionsMixin, SecureModelView):
+    """The user's reminders inbox (scope: own reminders only)."""
     roles = ('admin', 'manager', 'sales', 'ops', 'finance')
-    allow_create = False
+    allow_create = allow_edit = False
+    record_actions = REMINDER_ACTIONS
     column_list = ('kind', 'entity', 'entity_code', 'message', 'due_on', 'read_at')
     column_sortable_list = ('due_on', 'kind')
-    column_filters = F.auto(Reminder.kind, Reminder.due_on)
+    column_filters = F.auto(Reminder.kind, Reminder.due_on, Reminder.read_at)
     form_columns = ('read_at',)
+
+    @property
+    def can_act(self):
+        return role() in self.roles   # "mark read" is the only change, through reminders.mark_read
+
+    @action('mark_read', _l('Mark read'))
+    def action_mark_read(self, ids):
+        return self.bulk_run('mark_read', ids)

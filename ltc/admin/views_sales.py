@@ -1,20 +1,24 @@
 """Screens for the front of the funnel: leads, customers, contacts, campaigns, opportunities, products."""
-import re
-
 from flask import request
 from flask_admin import expose
+from flask_admin.actions import action
+from flask_babel import lazy_gettext as _l
 from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
 from wtforms.validators import Optional
 
 from ..models import (Campaign, Contact, Customer, Lead, Opportunity, OpportunityContact,
-                      OpportunityProduct, Product, ProductPlan, StageHistory)
+                      OpportunityProduct, Product, ProductPlan, Stage, StageHistory, User)
 from ..models import choices as C
+from ..services import assignment, audit, customers, diagnosis, leads, opportunities
 from . import customer360, formatters
 from .i18n import name_of
 from . import filters as F
+from .actions import RecordActionsMixin
 from .base import SecureModelView
 from .bulk import BulkMixin
+from .deal_actions import OPPORTUNITY_ACTIONS, opportunity_panels
+from .lead_actions import CUSTOMER_ACTIONS, LEAD_ACTIONS, lead_panels
 
 USER_REF = {'fields': ['username'], 'page_size': 10}
 CUSTOMER_REF = {'fields': ['code', 'name'], 'page_size': 10}
@@ -31,8 +35,9 @@ class OwnedView(BulkMixin, SecureModelView):
             model.owner = current_user.id
 
 
-class LeadView(OwnedView):
+class LeadView(RecordActionsMixin, OwnedView):
     status_field = 'status'
+    record_actions = LEAD_ACTIONS
     column_list = ('code', 'company', 'contact_name', 'phone', 'industry', 'region_province',
                    'source', 'grade', 'status', 'owner', 'created_at')
     column_sortable_list = ('code', 'industry', 'region_province', 'source', 'grade', 'status',
@@ -47,19 +52,49 @@ class LeadView(OwnedView):
                           'budget', 'status', 'grade', 'score', 'owner', 'department', 'created_at')
     form_columns = ('company', 'contact_name', 'contact_title', 'phone', 'email', 'source',
                     'campaign', 'industry', 'region_province', 'region_city', 'company_size',
-                    'budget', 'currency', 'requirement', 'department', 'owner', 'status', 'grade',
-                    'disqualify_reason')
+                    'budget', 'currency', 'requirement', 'department', 'owner')
     form_ajax_refs = {'owner': USER_REF}
 
-    def on_model_change(self, form, model, is_created):
-        super().on_model_change(form, model, is_created)
-        # Keys the index-backed search and duplicate checks use.
-        model.phone_norm = re.sub(r'\D', '', model.phone or '') or None
-        model.email_norm = (model.email or '').strip().lower() or None
-        model.company_norm = re.sub(r'\s+', '', model.company or '').lower() or None
+    def persist(self, form, model, is_created):
+        # One intake path: normalise, grade, flag duplicates, assign (ltc.services.leads).
+        leads.save_lead(model, by=current_user.record)
+
+    def bulk_apply(self, row, name, value):
+        if name == 'owner':
+            assignment.assign_lead(row, by=current_user.record, to=User.get_by_id(value))
+        else:
+            leads.set_status(row, value, by=current_user.record)
+
+    def detail_panels(self, row):
+        return lead_panels(row)
+
+    @action('assign_rules', _l('Assign by rules'))
+    def action_assign_rules(self, ids):
+        return self.bulk_run('assign_rules', ids)
+
+    @action('rerun_assignment', _l('Re-run assignment'))
+    def action_rerun_assignment(self, ids):
+        return self.bulk_run('rerun_assignment', ids)
+
+    @action('convert', _l('Convert'))
+    def action_convert(self, ids):
+        return self.bulk_run('convert', ids)
+
+    @action('disqualify', _l('Disqualify'))
+    def action_disqualify(self, ids):
+        return self.bulk_run('disqualify', ids)
+
+    @action('merge', _l('Merge duplicates'))
+    def action_merge(self, ids):
+        return self.bulk_run('merge', ids)
+
+    @action('regrade', _l('Re-grade'))
+    def action_regrade(self, ids):
+        return self.bulk_run('regrade', ids)
 
 
-class CustomerView(OwnedView):
+class CustomerView(RecordActionsMixin, OwnedView):
+    record_actions = CUSTOMER_ACTIONS
     roles = ('admin', 'manager', 'sales', 'ops', 'finance')   # finance: customers with contracts
     write_roles = ('admin', 'manager', 'sales', 'ops')
     column_list = ('code', 'name', 'kind', 'industry', 'region_province', 'level', 'source',
@@ -79,6 +114,24 @@ class CustomerView(OwnedView):
                           'region_city', 'size', 'level', 'source', 'credit_code', 'phone',
                           'email', 'owner', 'department', 'last_followup_at')
     details_template = 'ltc_admin/customer_details.html'
+
+    def persist(self, form, model, is_created):
+        # The parent goes through customers.set_parent, which refuses cycles.
+        wanted = model.parent_id
+        stored = None if is_created else Customer.get_by_id(model.id).parent_id
+        model.parent = stored
+        audit.save(model)
+        if wanted != stored:
+            customers.set_parent(model, Customer.get_by_id(wanted) if wanted else None,
+                                 by=current_user.record)
+
+    @action('claim', _l('Claim'))
+    def action_claim(self, ids):
+        return self.bulk_run('claim', ids)
+
+    @action('release', _l('Release to the pool'))
+    def action_release(self, ids):
+        return self.bulk_run('release', ids)
 
     @expose('/360/')
     def view_360(self):
@@ -122,7 +175,8 @@ class OpportunityProductInline(InlineFormAdmin):
     form_args = {'id': {'validators': [Optional()]}}
 
 
-class OpportunityView(OwnedView):
+class OpportunityView(RecordActionsMixin, OwnedView):
+    record_actions = OPPORTUNITY_ACTIONS
     column_list = ('code', 'name', 'customer', 'stage', 'amount', 'weighted_amount',
                    'expected_close_on', 'priority', 'owner', 'health_score')
     column_sortable_list = ('code', 'name', 'amount', 'expected_close_on', 'priority',
@@ -132,11 +186,36 @@ class OpportunityView(OwnedView):
                             Opportunity.expected_close_on, Opportunity.created_at)
     search_fields = (('code', 'code'), ('name', 'plain'))
     form_columns = ('name', 'customer', 'contact', 'lead', 'stage', 'amount', 'currency',
-                    'expected_close_on', 'priority', 'source', 'competitors', 'lost_reason',
+                    'expected_close_on', 'priority', 'source', 'competitors',
                     'owner', 'department')
     form_ajax_refs = {'customer': CUSTOMER_REF, 'contact': CONTACT_REF, 'owner': USER_REF,
                       'lead': {'fields': ['code'], 'page_size': 10}}
     inline_models = (DecisionChainInline(OpportunityContact), OpportunityProductInline(OpportunityProduct))
+
+    def create_form(self, obj=None):
+        # A new opportunity starts in an open stage; Won and Lost are reached by "Move stage".
+        form = super().create_form(obj)
+        form.stage.query = Stage.select().where(~Stage.is_won, ~Stage.is_lost).order_by(Stage.sequence)
+        return form
+
+    def edit_form(self, obj=None):
+        # The stage moves only through "Move stage", which records the stage history.
+        form = super().edit_form(obj)
+        del form['stage']
+        return form
+
+    def persist(self, form, model, is_created):
+        opportunities.save_opportunity(model, by=current_user.record)
+
+    def after_inline(self, form, model, is_created):
+        diagnosis.diagnose(model, by=current_user.record)
+
+    def detail_panels(self, row):
+        return opportunity_panels(row)
+
+    @action('diagnose', _l('Diagnose'))
+    def action_diagnose(self, ids):
+        return self.bulk_run('diagnose', ids)
 
 
 class ReadOnlyLineView(SecureModelView):

@@ -37,6 +37,7 @@ class Lead(BaseModel):
     # Normalised keys for duplicate detection (digits-only phone, lower-case e-mail, bare company).
     phone_norm = CharField(max_length=40, null=True, index=True)
     email_norm = CharField(max_length=200, null=True, index=True)
+    email_domain = CharField(max_length=120, null=True, index=True)   # company domains only
     company_norm = CharField(max_length=200, null=True, index=True)
     duplicate_of = ForeignKeyField('self', null=True, backref='duplicates')
     followup_count = IntegerField(default=0)

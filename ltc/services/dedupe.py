@@ -61,10 +61,17 @@ def normalise_company(name):
     return text or None
 
 
+def company_domain(email_norm):
+    """Return the e-mail's domain when it names a company (not a public mail service), else None."""
+    domain = email_domain(email_norm)
+    return None if domain in PUBLIC_MAIL_DOMAINS else domain
+
+
 def normalise(lead):
     """Fill the normalised keys of LEAD from its phone, e-mail and company (no save); True if changed."""
-    return update(lead, phone_norm=normalise_phone(lead.phone), email_norm=normalise_email(lead.email),
-                  company_norm=normalise_company(lead.company))
+    email_norm = normalise_email(lead.email)
+    return update(lead, phone_norm=normalise_phone(lead.phone), email_norm=email_norm,
+                  email_domain=company_domain(email_norm), company_norm=normalise_company(lead.company))
 
 
 def _match_condition(lead):
@@ -73,9 +80,9 @@ def _match_condition(lead):
         conditions.append(Lead.phone_norm == lead.phone_norm)
     if lead.email_norm:
         conditions.append(Lead.email_norm == lead.email_norm)
-        domain = email_domain(lead.email_norm)
-        if domain not in PUBLIC_MAIL_DOMAINS:
-            conditions.append(Lead.email_norm.endswith('@' + domain))
+        domain = company_domain(lead.email_norm)
+        if domain:
+            conditions.append(Lead.email_domain == domain)
     if lead.company_norm:
         conditions.append(Lead.company_norm == lead.company_norm)
     if not conditions:

@@ -27,6 +27,16 @@ def recalculate(quote):
     return audit.save(quote)
 
 
+def refresh_totals(quote):
+    """Recompute every line amount of QUOTE (quantity × price − discount) and its totals; save them."""
+    for line in QuoteLine.select().where(QuoteLine.quote == quote.id):
+        gross, off = _line_amounts(line.quantity, line.unit_price, line.discount_pct)
+        if line.amount != gross - off:
+            line.amount = gross - off
+            audit.save(line)
+    return recalculate(quote)
+
+
 def create_quote(customer, title, quoted_on=None, valid_until=None, opportunity=None, owner=None,
                  lines=(), currency='CNY', notes=None):
     """Create a draft quote with LINES (dicts of product, quantity, unit_price, discount_pct)."""

@@ -43,17 +43,28 @@ def set_plans(contract, instalments, by=None):
         if not instalments:
             raise ValidationError(f'Give at least one instalment for contract {contract.code}.')
         rows = [_instalment(contract, n, item) for n, item in enumerate(instalments, 1)]
-        total = sum((r.amount for r in rows), Decimal('0'))
-        if total != money(contract.amount):
-            raise RuleViolation(
-                f'Rule plan-sum: the payment plans of contract {contract.code} sum to {total} but the '
-                f'contract amount is {money(contract.amount)}; make the instalments add up to the amount.',
-                rule='plan-sum', plans=str(total), amount=str(money(contract.amount)))
+        _check_sum(contract, sum((r.amount for r in rows), Decimal('0')))
         for old in PaymentPlan.select().where(PaymentPlan.contract == contract.id):
             audit.delete(old, note='replaced')
         for row in rows:
             audit.save(row)
         return rows
+
+
+def _check_sum(contract, total):
+    if total != money(contract.amount):
+        raise RuleViolation(
+            f'Rule plan-sum: the payment plans of contract {contract.code} sum to {total} but the '
+            f'contract amount is {money(contract.amount)}; make the instalments add up to the amount.',
+            rule='plan-sum', plans=str(total), amount=str(money(contract.amount)))
+
+
+def check_plan_sum(contract):
+    """Refuse unless the contract's payment plans (if any, void ones aside) sum to its amount."""
+    plans = list(PaymentPlan.select(PaymentPlan.amount).where(PaymentPlan.contract == contract.id,
+                                                              PaymentPlan.status != 'void'))
+    if plans:
+        _check_sum(contract, sum((money(p.amount) for p in plans), Decimal('0')))
 
 
 def _instalment(contract, sequence, item):

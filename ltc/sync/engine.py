@@ -288,9 +288,6 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
             for row in batch:
                 plan.cells[(row.row, plan.key_col)] = row.code
                 plan.new_base[row.code] = _canon_values(columns, row.values, ctx)
-            if mapping.entity == 'leads' and hooks.active():
-                for lead in mapping.model.select().where(mapping.model.code.in_([r.code for r in batch])):
-                    hooks.after_lead_saved(lead)
             if progress:
                 progress(start + len(batch), len(todo))
         for start in range(0, len(plan.updates), BATCH):

@@ -1,34 +1,43 @@
-"""Calls from imports and syncs into services that may live in other branches.
+"""Where imports and syncs hand records to the lead services, so a sheet row is treated like a form.
 
-`after_lead_saved(lead)` grades the lead and, when it has no owner, assigns it, through
-`ltc.services.leads.grade_lead(lead)` and `assign_lead(lead, by=None)`. Those services are
-built separately; while `ltc.services.leads` does not exist this hook does nothing (and
-`active()` says so, letting bulk imports skip loading the created leads). Any other import
-error, or an error raised by the services, propagates: a half-wired service must fail loudly.
+New leads get their keys, grade, duplicate link and owner from `lead_intake.Intake` for a
+whole batch before the insert (so the one audit row per lead already holds them); updated
+leads are re-normalised and re-graded before their save. Other entities pass through.
 """
-import importlib
+from ..models import Lead
+from ..services.dedupe import normalise
+from ..services.lead_intake import Intake
+from ..services.leads import _apply_grade
 
 
-def _leads_service():
-    try:
-        return importlib.import_module('ltc.services.leads')
-    except ModuleNotFoundError as exc:
-        if exc.name in ('ltc.services.leads',):
-            return None
-        raise
+def _intake(ctx):
+    intake = getattr(ctx, 'lead_intake', None)
+    if intake is None:
+        intake = ctx.lead_intake = Intake()   # one per run: assignment counters carry over batches
+    return intake
 
 
-def active():
-    """Return whether lead grading/assignment services are installed."""
-    service = _leads_service()
-    return service is not None and hasattr(service, 'grade_lead')
+def prepare_creates(model, rows, ctx):
+    """Fill derived fields of new MODEL rows (dicts) before the insert; return what to do after it."""
+    if model is not Lead:
+        return None
+    return _intake(ctx).prepare(rows)
 
 
-def after_lead_saved(lead):
-    """Grade LEAD and assign it when it has no owner; do nothing without the leads service."""
-    service = _leads_service()
-    if service is None:
+def after_creates(model, pending, ctx):
+    """Finish what prepare_creates started once the rows exist (in-batch duplicate links, pointers)."""
+    if model is not Lead:
         return
-    service.grade_lead(lead)
-    if lead.owner_id is None and hasattr(service, 'assign_lead'):
-        service.assign_lead(lead, by=None)
+    intake = _intake(ctx)
+    intake.link_duplicates(pending)
+    intake.finish()
+
+
+def refresh_derived(record):
+    """Recompute fields derived from an edited record; return the names that changed."""
+    if not isinstance(record, Lead):
+        return []
+    before = dict(record.__data__)
+    normalise(record)
+    _apply_grade(record)
+    return [name for name, value in record.__data__.items() if before.get(name) != value]

@@ -223,16 +223,21 @@ def write_creates(mapping, rows, ctx):
     skipped, plain = audit.IGNORED | {'id'}, audit._plain
     converted = {f.name for f in model._meta.sorted_fields
                  if isinstance(f, (DecimalField, DateField, DateTimeField))}
+    datas = []
     for row in rows:
         data = dict(defaults)
         data.update(row.values)
         data.update(code=row.code, created_at=now, updated_at=now, version=1, created_by=actor)
+        datas.append(data)
+    pending = hooks.prepare_creates(model, datas, ctx)
+    for data in datas:
         payload.append(tuple([data.get(n) for n in names]))
-        audits.append((model.__name__, row.code, 'create',
+        audits.append((model.__name__, data['code'], 'create',
                        {k: [None, plain(v) if k in converted else v] for k, v in data.items()
                         if v is not None and k not in skipped}))
     insert_rows(model, names, payload)
     audit.record_many(audits)
+    hooks.after_creates(model, pending, ctx)
     ctx.forget(model)
 
 
@@ -246,6 +251,7 @@ def write_update(mapping, row, names=None):
     names = list(names or row.changes)
     for name in names:
         setattr(record, name, row.values[name])
+    names += [n for n in hooks.refresh_derived(record) if n not in names]
     record.save(only=[getattr(model, n) for n in names])
     changes = audit.diff(before, record.field_values())
     audit.record_many([(model.__name__, record.code, 'update', changes)])
@@ -275,9 +281,6 @@ def apply_import(plan, *, progress=None, run=None):
                     except (ConflictError, LTCError) as exc:
                         row.outcome = 'conflict' if isinstance(exc, ConflictError) else 'error'
                         row.notes.append((str(exc), str(exc)))
-            if mapping.entity == 'leads' and creates and hooks.active():
-                for lead in mapping.model.select().where(mapping.model.code.in_([r.code for r in creates])):
-                    hooks.after_lead_saved(lead)
             for row in batch:
                 row.values = {}   # written: the result keeps outcome and changes, not the values
             if progress:   # planning reported the first half of the work

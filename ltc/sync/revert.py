@@ -89,7 +89,7 @@ def _undo(model, entry, changes):
             raise SyncError(f'{entry.entity_code} was edited after the run ({", ".join(edited)}); '
                             f'it was not deleted. Delete it by hand if it should go.')
         audit.delete(record, note=f'revert {entry.batch}')
-    elif entry.action == 'update':
+    elif entry.action != 'delete':   # update, and the services' named updates (assign, dedupe, …)
         if record is None:
             raise SyncError(f'{entry.entity_code} no longer exists; nothing to revert.')
         edited = _edited(model, record, after)
@@ -99,7 +99,7 @@ def _undo(model, entry, changes):
         for name, value in _restore(model, before).items():
             setattr(record, name, value)
         audit.save(record, note=f'revert {entry.batch}')
-    elif entry.action == 'delete':
+    else:
         if record is not None:
             return
         values = _restore(model, before)

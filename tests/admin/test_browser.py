@@ -118,3 +118,25 @@ def test_customer_360_contract_plans_and_chinese(page, users, db):
     assert '线索' in page.content()
     page.goto(page.base + '/admin/lead/')                  # remembered on the next page
     assert '公司名称' in page.content()
+
+
+def test_chain_actions_and_dashboard_charts(page, users, db):
+    from ltc.models import Lead, Opportunity, Stage
+    lead = make_lead(company='Browser Chain Co', owner=users['sales'], status='assigned', budget=Decimal('80000'))
+    errors = []
+    page.on('console', lambda msg: errors.append(msg.text) if msg.type == 'error' else None)
+    log_in(page, 'sales1')
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-funnel'))")
+    page.goto(f'{page.base}/admin/lead/details/?id={lead.id}')
+    page.click('[data-act=convert]')
+    page.wait_for_selector('.alert-success')
+    opportunity = Opportunity.get(Opportunity.lead == lead.id)
+    assert Lead.get_by_id(lead.id).status == 'converted'
+    page.click(f'a[href="/admin/opportunity/details/?id={opportunity.id}"]')
+    page.wait_for_selector('text=No decision maker identified')
+    page.click('[data-act=move_stage]')
+    page.select_option('#choice', str(Stage.get(Stage.code == 'ST-PROPOSE').id))
+    page.click('#act-apply')
+    page.wait_for_selector('.alert-success')
+    assert Opportunity.get_by_id(opportunity.id).stage.code == 'ST-PROPOSE'
+    assert not [e for e in errors if 'Content Security Policy' in e], errors

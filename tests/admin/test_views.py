@@ -103,7 +103,8 @@ def test_chinese_labels_and_language_switch(app, as_role, db):
     assert '<span class="badge badge-success">高价值</span>' in html   # grade as a coloured badge
     assert '导出' in html   # Flask-Admin's own zh_Hans_CN catalogue ("Export")
     form = client.get('/admin/contract/new/').get_data(as_text=True)
-    assert '签约日期' in form and '已生效' in form                      # labels and choices
+    assert '签约日期' in form                                          # labels
+    assert '官网' in client.get('/admin/lead/new/').get_data(as_text=True)   # choices by their labels
     assert re.search(r'添加\s*回款计划', form) and re.search(r'添加\s*明细', form)   # inline lines
     client.get('/lang/en', headers={'Referer': '/admin/lead/'})
     html = client.get('/admin/lead/').get_data(as_text=True)
@@ -121,7 +122,7 @@ def test_customer_360_totals(as_role, db):
                       due_on=__import__('datetime').date(2020, 1, 1))
     client = as_role('admin')
     html = client.get(f'/admin/customer/360/?id={customer.id}').get_data(as_text=True)
-    assert contract.code in html and '200,000.00' in html and '50,000.00' in html and '20.0%' in html
+    assert contract.code in html and '200,000.00' in html and '50,000.00' in html and '20.00%' in html
 
 
 def test_translations_are_compiled(tmp_path):

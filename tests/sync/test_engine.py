@@ -228,22 +228,38 @@ def test_bad_row_is_reported_in_the_sheet_and_not_treated_as_vanished(target):
     assert rows(target)['L000001'][-1] is None   # the old message is cleared
 
 
-def test_new_lead_hook_runs_when_the_leads_service_exists(db, tmp_path, monkeypatch):
-    import sys
-    import types
-    from ltc.sync import hooks
+def test_imported_leads_are_graded_assigned_and_deduplicated_like_form_leads(db, tmp_path):
+    from ltc.models import AssignmentRule, AuditLog, GradingRule
+    from ltc.services import audit
     from ltc.sync.importer import run_import
     from ltc.sync.tables import open_path
+    from ltc.services.leads import save_lead
+    from ..factories import make_user
     from .helpers import write_xlsx
-    assert hooks.active() is False
-    graded = []
-    service = types.ModuleType('ltc.services.leads')
-    service.grade_lead = lambda lead: graded.append(('grade', lead.company))
-    service.assign_lead = lambda lead, by=None: graded.append(('assign', lead.company))
-    monkeypatch.setitem(sys.modules, 'ltc.services.leads', service)
-    assert hooks.active() is True
-    run_import('leads', open_path(write_xlsx(tmp_path / 'l.xlsx', [['公司名称'], ['华为']])))
-    assert graded == [('grade', '华为'), ('assign', '华为')]
+    audit.save(GradingRule(name='target industry', field='industry', value='manufacturing', points=70))
+    rep = make_user('sales')
+    audit.save(AssignmentRule(name='factories', industry='manufacturing', method='user', assignee=rep))
+    older = save_lead(Lead(company='华为技术有限公司', phone='021-5555 0101', source='website'))
+    rows = [['公司名称', '电话', '行业', '邮箱'],
+            ['华为技术', '13800000001', '制造业', 'a@acme.cn'],
+            ['Acme', '13800000002', '金融', 'b@acme.cn'],
+            ['Other', '02155550101', '金融', 'x@qq.com']]
+    result = run_import('leads', open_path(write_xlsx(tmp_path / 'l.xlsx', rows)))
+    assert result.totals()['created'] == 3, result.totals()
+    huawei, acme, other = (Lead.get(Lead.company == name) for name in ('华为技术', 'Acme', 'Other'))
+    assert huawei.grade == 'high' and huawei.score == 70 and 'target industry' in huawei.score_reasons
+    assert huawei.owner_id == rep.id and huawei.status == 'assigned'
+    assert acme.owner_id is None and acme.status == 'new' and acme.grade == 'worthless'
+    assert huawei.duplicate_of_id == older.id        # same company, older record
+    assert other.duplicate_of_id == older.id         # same phone
+    assert acme.duplicate_of_id == huawei.id         # same company e-mail domain, same file
+    creates = AuditLog.select().where(AuditLog.entity == 'Lead', AuditLog.action == 'create',
+                                      AuditLog.batch == result.run_code)
+    assert creates.count() == 3 and 'assigned' in creates.where(AuditLog.entity_code == huawei.code).get().changes
+    edit = [['线索编号', '公司名称', '电话', '行业'], [acme.code, 'Acme', '13800000002', '制造业']]
+    result = run_import('leads', open_path(write_xlsx(tmp_path / 'e.xlsx', edit)))
+    assert result.totals()['updated'] == 1, result.totals()
+    assert Lead.get_by_id(acme.id).grade == 'high'   # re-graded on import
 
 
 def test_resolve_conflicts_take_sheet_edit_or_keep(target, runner):
