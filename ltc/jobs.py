@@ -76,6 +76,13 @@ def generate_reminders(today=None):
     return reminders.generate(today)
 
 
+@job('sync_targets', 'every 5 minutes', 'Sync every active spreadsheet and Google Sheet target',
+     minute='*/5')
+def sync_targets(today=None):
+    from .sync.scheduled import run_active_targets
+    return run_active_targets()
+
+
 def _counts(result):
     if isinstance(result, dict):
         return {str(k): v for k, v in result.items()}

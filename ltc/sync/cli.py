@@ -50,6 +50,13 @@ def _report(result, lang, limit=50):
     click.echo(result.summary(lang) + (f'  [run {result.run_code}]' if result.run_code else ''))
 
 
+def _where(target):
+    options = target.options
+    if target.backend == 'gsheet':
+        return f'{options.get("key", "")} › {options.get("worksheet", "")}'
+    return options.get('path', '')
+
+
 def register(group):
     """Add the import, export and sync commands to GROUP (the `ltc` group)."""
 
@@ -115,6 +122,9 @@ def register(group):
     @click.option('--file', 'path', type=click.Path(dir_okay=False), help='Local .xlsx or .csv file.')
     @click.option('--xlsx', 'path', type=click.Path(dir_okay=False), help='Same as --file.')
     @click.option('--sheet', help='Worksheet of an .xlsx file (default: the data sheet).')
+    @click.option('--gsheet', help='Google Sheet: its address (URL) or spreadsheet key.')
+    @click.option('--worksheet', help='Worksheet of the Google Sheet (default: the entity title); '
+                                      'created with header, frozen row and dropdowns when missing.')
     @click.option('--lang', type=LANGS, default='zh', help='Language of labels and status messages.')
     @click.option('--on-conflict', type=click.Choice(['db', 'sheet']), default='db',
                   help='Which side wins a conflict (default: keep the database value and mark it).')
@@ -122,11 +132,24 @@ def register(group):
                   help='What a code removed from the sheet does (default: keep the record).')
     @click.option('--max-vanish', type=click.IntRange(0, 100), default=20,
                   help='Stop when more than this percent of rows vanish.')
-    def sync_add(name, entity, path, sheet, lang, on_conflict, on_delete, max_vanish):
-        """Register a spreadsheet file as a sync target for ENTITY."""
-        from .targets import add_target
-        if not path:
-            _refuse('give the file with --file PATH.')
+    def sync_add(name, entity, path, sheet, gsheet, worksheet, lang, on_conflict, on_delete, max_vanish):
+        """Register a spreadsheet file or Google Sheet as a sync target for ENTITY."""
+        from .targets import add_gsheet_target, add_target
+        if bool(path) == bool(gsheet):
+            _refuse('give either the file with --file PATH or a Google Sheet with --gsheet URL_OR_KEY.')
+        if worksheet and not gsheet:
+            _refuse('--worksheet is for Google Sheets; use --sheet for a worksheet of an .xlsx file.')
+        if gsheet:
+            try:
+                target, created = add_gsheet_target(
+                    name, entity, gsheet, worksheet=worksheet, lang=lang, conflict_policy=on_conflict,
+                    delete_policy=on_delete, max_vanish_percent=max_vanish)
+            except LTCError as exc:
+                _refuse(exc)
+            options = target.options
+            click.echo(f'added sync target {target.name} ({target.entity}, gsheet: {options["key"]} › '
+                       f'{options["worksheet"]}{", worksheet created" if created else ""})')
+            return
         try:
             target = add_target(name, entity, path, sheet=sheet, lang=lang, conflict_policy=on_conflict,
                                 delete_policy=on_delete, max_vanish_percent=max_vanish)
@@ -178,7 +201,7 @@ def register(group):
         from ..models.sync import SyncRun, SyncTarget
         for target in SyncTarget.select().order_by(SyncTarget.name):
             last = target.runs.order_by(SyncRun.id.desc()).first()
-            click.echo(f'{target.name:20} {target.entity:14} {target.backend:5} {target.options.get("path", "")}  '
+            click.echo(f'{target.name:20} {target.entity:14} {target.backend:5} {_where(target)}  '
                        f'last: {last.code + " " + last.status if last else "never"}')
 
     @sync.command('status')

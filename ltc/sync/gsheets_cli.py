@@ -30,6 +30,38 @@ def probe(sheet, worksheet):
     click.echo('header: ' + (' | '.join(str(h) for h in header) if header else '(empty)'))
 
 
+@sheets_group.command('check')
+@click.argument('name')
+def check(name):
+    """Open sync target NAME's Google Sheet and report access, header match and row count."""
+    from ..errors import LTCError
+    from .gsheets import GSheetTable, app_client
+    from .mappings import get
+    from .reader import locate
+    from .targets import get_target
+    try:
+        target = get_target(name)
+        if target.backend != 'gsheet':
+            raise click.ClickException(f'Sync target {name} is a {target.backend} file, not a Google '
+                                       'Sheet; `sheets check` is for gsheet targets.')
+        table = GSheetTable(target.options['key'], target.options['worksheet'], client=app_client())
+        grid = table.read()
+        click.echo(f'access: ok ({table.label}, grid {table.worksheet.row_count} x '
+                   f'{table.worksheet.col_count})')
+        sheet = locate(grid, get(target.entity), table.label)
+    except LTCError as exc:
+        raise click.ClickException(str(exc)) from None
+    if sheet.key_pos is None:
+        raise click.ClickException(f'{table.label} has no code column; the sync needs it.')
+    if target.header_signature and target.header_signature != sheet.signature():
+        raise click.ClickException(f'The header changed since the last sync (columns now: '
+                                   f'{sheet.signature()}); restore it or run `flask ltc sync run '
+                                   f'{name} --accept-header`.')
+    click.echo(f'header: ok (row {sheet.header_row}, {len(sheet.columns)} mapped column(s)'
+               f'{", unknown: " + ", ".join(sheet.unknown) if sheet.unknown else ""})')
+    click.echo(f'rows: {len(sheet.rows)}')
+
+
 def register(group):
     """Add the sheets commands to the `flask ltc` group."""
     group.add_command(sheets_group)

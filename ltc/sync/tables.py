@@ -47,7 +47,7 @@ Optional attributes
 
 Identity for locks and messages
     `label` is a short human description ("leads.xlsx › 线索"); `kind` is the backend name
-    stored on a sync target ('xlsx', 'csv', later 'gsheet').
+    stored on a sync target ('xlsx', 'csv', 'gsheet').
 """
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,14 +81,17 @@ class Table(Protocol):
 
 
 def open_table(kind, settings, max_rows=None):
-    """Return the Table for a backend KIND ('xlsx', 'csv') and its settings dict."""
+    """Return the Table for a backend KIND ('xlsx', 'csv', 'gsheet') and its settings dict."""
     if kind == 'xlsx':
         from .xlsx import XlsxTable
         return XlsxTable(settings['path'], sheet=settings.get('sheet'), max_rows=max_rows)
     if kind == 'csv':
         from .csv import CsvTable
         return CsvTable(settings['path'], max_rows=max_rows)
-    raise SyncError(f'Unknown sheet backend {kind!r}; use xlsx or csv.')
+    if kind == 'gsheet':
+        from .gsheets import GSheetTable
+        return GSheetTable(settings['key'], settings['worksheet'], max_rows=max_rows)
+    raise SyncError(f'Unknown sheet backend {kind!r}; use xlsx, csv or gsheet.')
 
 
 def kind_for_path(path):

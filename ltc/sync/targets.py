@@ -29,6 +29,34 @@ def add_target(name, entity, path, sheet=None, lang='zh', conflict_policy='db', 
     return audit.save(target)
 
 
+def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_policy='db',
+                      delete_policy='keep', max_vanish_percent=20, client=None):
+    """Register a Google Sheet (URL or key) as a sync target, creating the worksheet if missing.
+
+    A new worksheet gets the header (plus the status column), a frozen header row, a
+    warning-protected code column and dropdowns for choice columns. Returns (target, created).
+    """
+    from . import gsheets_ops as ops
+    from .codecs import Choice
+    from .gsheets import app_client
+    from .mappings import STATUS_TITLE
+    mapping = get(entity)
+    if SyncTarget.select().where(SyncTarget.name == name).exists():
+        raise SyncError(f'A sync target named {name} exists already; choose another name.')
+    key = ops.extract_key(sheet)
+    title = worksheet or mapping.title(lang)
+    columns = mapping.columns
+    header = [c.header(lang) for c in columns] + [STATUS_TITLE['zh' if lang.startswith('zh') else 'en']]
+    choices = {i: column.codec.labels(lang) for i, column in enumerate(columns)
+               if isinstance(column.codec, Choice) and not column.readonly}
+    _, created = ops.ensure_worksheet(client or app_client(), key, title, header, 0, choices)
+    target = SyncTarget(name=name, entity=mapping.entity, backend='gsheet', lang=lang,
+                        settings=json.dumps({'key': key, 'worksheet': title}, ensure_ascii=False),
+                        conflict_policy=conflict_policy, delete_policy=delete_policy,
+                        max_vanish_percent=max_vanish_percent)
+    return audit.save(target), created
+
+
 def get_target(name):
     target = SyncTarget.get_or_none(SyncTarget.name == name)
     if target is None:

@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from peewee import ForeignKeyField
 from werkzeug.security import check_password_hash
 
 from ltc import db as db_module
@@ -123,8 +124,9 @@ def test_users_share_one_password_and_activities_exist(demo):
 
 
 def _digest():
-    """Hash the codes and key fields of the main tables (amounts normalised to cents)."""
+    """Hash the codes and key fields of the main tables (amounts to cents, references by code, not id)."""
     digest = hashlib.sha256()
+    codes = {}
     tables = [(Customer, [Customer.name, Customer.owner, Customer.region_city, Customer.credit_code]),
               (Lead, [Lead.company, Lead.status, Lead.grade, Lead.score, Lead.phone, Lead.created_at]),
               (Opportunity, [Opportunity.name, Opportunity.stage, Opportunity.amount, Opportunity.lead]),
@@ -132,7 +134,11 @@ def _digest():
               (PaymentPlan, [PaymentPlan.amount, PaymentPlan.paid_amount, PaymentPlan.status, PaymentPlan.due_on]),
               (Payment, [Payment.amount, Payment.received_on]), (User, [User.username])]
     for model, fields in tables:
+        refs = {i + 1: f.rel_model for i, f in enumerate(fields) if isinstance(f, ForeignKeyField)}
+        for rel in refs.values():
+            codes.setdefault(rel, dict(rel.select(rel.id, rel.code).tuples()))
         for row in model.select(model.code, *fields).order_by(model.code).tuples():
+            row = [codes[refs[i]].get(v) if i in refs else v for i, v in enumerate(row)]
             digest.update(repr(tuple(f'{v:.2f}' if isinstance(v, Decimal) else v for v in row)).encode())
     return digest.hexdigest()
 

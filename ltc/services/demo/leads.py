@@ -6,6 +6,7 @@ import random
 from ...db import SQLITE_PRAGMAS, database, is_sqlite, reserve_codes
 from ...models import Campaign, Department, GradingRule, Lead, User
 from .. import audit
+from ..dedupe import company_domain
 from .names import (BRANDS, BUSINESSES, CITIES, DEPARTMENTS, DISQUALIFY_REASONS, FORMS, GIVEN,
                     REQUIREMENTS, SURNAMES)
 from .org import GENERAL, HIGH
@@ -15,7 +16,8 @@ FIELDS = (Lead.code, Lead.company, Lead.contact_name, Lead.contact_title, Lead.p
           Lead.source, Lead.campaign, Lead.industry, Lead.region_province, Lead.region_city,
           Lead.company_size, Lead.budget, Lead.currency, Lead.requirement, Lead.department, Lead.owner,
           Lead.assigned_at, Lead.status, Lead.disqualify_reason, Lead.grade, Lead.score,
-          Lead.score_reasons, Lead.phone_norm, Lead.email_norm, Lead.company_norm, Lead.followup_count,
+          Lead.score_reasons, Lead.phone_norm, Lead.email_norm, Lead.email_domain, Lead.company_norm,
+          Lead.followup_count,
           Lead.created_at, Lead.updated_at, Lead.created_by, Lead.version)
 NAMES = tuple(f.name for f in FIELDS)
 TRANSACTION = 100_000   # leads per transaction (one audit row each)
@@ -36,7 +38,11 @@ LEGAL_FORMS = tuple(sorted((zh for zh, _en in FORMS), key=len, reverse=True))
 
 
 def company_norm(name):
-    """Return the bare company name used for duplicate detection."""
+    """Return the bare company name used for duplicate detection.
+
+    The same key as dedupe.normalise_company for the names this generator makes (they end in
+    one of FORMS), at a tenth of its cost, which matters at 1,000,000 rows.
+    """
     for form in LEGAL_FORMS:
         if name.endswith(form):
             return name[:-len(form)].lower()
@@ -142,7 +148,8 @@ class LeadFactory:
         return (code, company, sur + given, TITLES[r(len(TITLES))], phone, email, source, campaign_id,
                 industry, province, city, size, budget, 'CNY', REQUIREMENTS[r(len(REQUIREMENTS))],
                 dept, owner, assigned, status, reason, grade, points, reasons, phone,
-                email.lower() if email else None, company_norm(company), 0, created,
+                email.lower() if email else None, company_domain(email.lower()) if email else None,
+                company_norm(company), 0, created,
                 assigned or created, self.actor, 1)
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from ...models import DecisionRole, Stage
 from ...models import choices as C
 from .context import money
+from ..dedupe import company_domain
 from .leads import company_norm
 from .names import (BRANDS, BUSINESSES, CITIES, COMPETITORS, FORMS, GROUPS, LOST_REASONS, PUBLIC,
                     THEMES, TITLES)
@@ -143,6 +144,7 @@ def build_leads(demo, factory):
         lead.update(company=customer['name'], company_norm=company_norm(customer['name']),
                     contact_name=contact['name'], contact_title=contact['title'], phone=contact['mobile'],
                     phone_norm=contact['mobile'], email=contact['email'], email_norm=contact['email'],
+                    email_domain=company_domain(contact['email']),
                     industry=customer['industry'], region_province=customer['region_province'],
                     region_city=customer['region_city'], company_size=customer['size'],
                     owner=customer['owner'], department=customer['department'],
@@ -163,7 +165,8 @@ def build_leads(demo, factory):
     while len(rows) < total:
         original = demo.pick(originals)
         dup = factory.row(None, len(rows), status='disqualified', source=original['source'])
-        for key in ('company', 'company_norm', 'phone', 'phone_norm', 'email', 'email_norm', 'contact_name',
+        for key in ('company', 'company_norm', 'phone', 'phone_norm', 'email', 'email_norm', 'email_domain',
+                    'contact_name',
                     'region_province', 'region_city', 'industry'):
             dup[key] = original[key]
         dup.update(duplicate_of=original, disqualify_reason='重复线索 / Duplicate lead',
