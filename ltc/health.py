@@ -7,7 +7,7 @@ from flask import current_app, jsonify, request
 
 from .db import database, utcnow
 
-SYNC_MAX_AGE_SETTING, SYNC_MAX_AGE_DEFAULT = 'sync.max_age_hours', 24
+SYNC_MAX_AGE_SETTING, SYNC_MAX_AGE_DEFAULT = 'sync.max_age_hours', 1   # 12 x the sync_targets job's 5 minutes
 
 
 def check_database():
