@@ -307,10 +307,10 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
             start, began = index, time.monotonic()
             with database.atomic():
                 for row in plan.updates[start:start + BATCH]:
-                    index += 1
-                    if _single_writer() and time.monotonic() - began > WRITE_SLICE:
-                        index -= 1   # this row goes into the next transaction
+                    # At least one row per transaction; the rest waits for the next one.
+                    if index > start and _single_writer() and time.monotonic() - began > WRITE_SLICE:
                         break
+                    index += 1
                     try:
                         with database.atomic():
                             write_update(mapping, row, names=list(row.values))
