@@ -64,12 +64,12 @@ def median_ms(client, url, runs=20):
     return statistics.median(times)
 
 
-def main():
+def main(argv=None):
     sys.stdout.reconfigure(line_buffering=True)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--leads', type=int, default=1_000_000)
     parser.add_argument('--database-url')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     url = args.database_url or f'sqlite:///{tempfile.mkdtemp()}/bench.db'
     app = create_app({'DATABASE_URL': url, 'LTC_ENV': 'testing', 'SECRET_KEY': 'bench-' + 'x' * 40,
                       'INSTANCE_PATH': tempfile.mkdtemp(), 'WTF_CSRF_ENABLED': False})
@@ -96,4 +96,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    main(sys.argv[1:])

@@ -70,9 +70,10 @@ def timed(label, func):
     return result
 
 
-def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
-    url = sys.argv[2] if len(sys.argv) > 2 else f'sqlite:///{tempfile.mkdtemp()}/bench.db'
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    n = int(argv[0]) if argv else 20000
+    url = argv[1] if len(argv) > 1 else f'sqlite:///{tempfile.mkdtemp()}/bench.db'
     database = db_module.bind(url)
     with database.connection_context(), audit.acting_as('bench', 'system'):
         migrate.upgrade()
@@ -92,4 +93,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    main(sys.argv[1:])

@@ -29,7 +29,9 @@ def timed(label, func, count):
     return result
 
 
-def main(n):
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    n = int(argv[0]) if argv else 5000
     rng = random.Random(42)
     path = tempfile.mkdtemp() + '/bench.db'
     database = db_module.bind(f'sqlite:///{path}')
@@ -69,4 +71,4 @@ def main(n):
 
 
 if __name__ == '__main__':
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
+    main(sys.argv[1:])

@@ -228,6 +228,16 @@ def jobs_run(name, today):
     click.echo(f'{name}: ' + (json.dumps(counts, ensure_ascii=False, default=str) if counts else 'nothing to do'))
 
 
+@jobs_group.command('enqueue')
+@click.argument('name')
+@click.option('--today', type=DATE, help='Run as of this date (default: the day it runs).')
+def jobs_enqueue(name, today):
+    """Queue one periodic job for the consumer (python -m ltc.jobs) to run."""
+    from .jobs import enqueue, get_huey
+    result = enqueue(name, get_huey(current_app), today=_date(today))
+    click.echo(f'{name}: queued as task {result.id}; the consumer records the run (flask ltc jobs list).')
+
+
 def register(group):
     """Add the quote-to-cash commands to the `flask ltc` group."""
     from .cli_plan import register as register_plan

@@ -31,6 +31,15 @@ def _int(name, value):
         raise ConfigError(f'{name} must be a whole number, got {value!r}.') from None
 
 
+def _bool(name, value):
+    text = str(value).strip().lower()
+    if text in ('1', 'true', 'yes', 'on'):
+        return True
+    if text in ('0', 'false', 'no', 'off'):
+        return False
+    raise ConfigError(f'{name} must be 1 or 0 (true/false), got {value!r}.')
+
+
 def load(overrides=None):
     """Build the settings: defaults, then LTC_* environment variables, then overrides."""
     overrides = dict(overrides or {})
@@ -53,6 +62,7 @@ def load(overrides=None):
         'EXPORT_MAX_ROWS': env.get('LTC_EXPORT_MAX_ROWS', '50000'),
         'IMPORT_MAX_ROWS': env.get('LTC_IMPORT_MAX_ROWS', '1000000'),
         'IMPORT_MAX_UPLOAD_MB': env.get('LTC_IMPORT_MAX_UPLOAD_MB', '50'),
+        'COOKIE_SECURE': env.get('LTC_COOKIE_SECURE', ''),
     }
     config.update(overrides)
     if config['LTC_ENV'] not in ENVIRONMENTS:
@@ -77,7 +87,10 @@ def load(overrides=None):
         config['QUEUE_URL'] = f"sqlite:///{instance / 'queue.db'}"
     config['SESSION_COOKIE_HTTPONLY'] = True
     config['SESSION_COOKIE_SAMESITE'] = 'Lax'
-    config['SESSION_COOKIE_SECURE'] = production
     config['REMEMBER_COOKIE_HTTPONLY'] = True
-    config['REMEMBER_COOKIE_SECURE'] = production
+    # Secure cookies by default in production; LTC_COOKIE_SECURE=0 serves a LAN over plain http.
+    secure = production if config['COOKIE_SECURE'] in ('', None) else _bool('LTC_COOKIE_SECURE', config['COOKIE_SECURE'])
+    config['COOKIE_SECURE'] = secure
+    config['SESSION_COOKIE_SECURE'] = secure
+    config['REMEMBER_COOKIE_SECURE'] = secure
     return config

@@ -1,10 +1,13 @@
-"""/healthz for load balancers and monitors: database, queue, migrations."""
+"""/healthz for load balancers and monitors: database, queue, migrations, stale sync targets."""
+import datetime
 import os
 from urllib.parse import urlparse
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 
-from .db import database
+from .db import database, utcnow
+
+SYNC_MAX_AGE_SETTING, SYNC_MAX_AGE_DEFAULT = 'sync.max_age_hours', 1   # 12 x the sync_targets job's 5 minutes
 
 
 def check_database():
@@ -24,8 +27,31 @@ def check_queue(url):
     return 'ok'
 
 
-def report():
-    """Return (body, healthy) describing every dependency."""
+def stale_sync_targets(now=None):
+    """Return (max age in hours, [{target, last_sync}]) of active targets not synced successfully within it.
+
+    A successful sync is a finished, non-dry sync run ending done or attention (conflicts or bad
+    rows are for people to resolve; the sync itself ran). A target never synced counts from its creation.
+    """
+    from peewee import fn
+    from .models.sync import SyncRun, SyncTarget
+    from .services.cash_common import setting_int
+    hours = setting_int(SYNC_MAX_AGE_SETTING, SYNC_MAX_AGE_DEFAULT)
+    cutoff = (now or utcnow()) - datetime.timedelta(hours=hours)
+    last_good = dict(SyncRun.select(SyncRun.target, fn.MAX(SyncRun.finished_at))
+                     .where((SyncRun.kind == 'sync') & (SyncRun.dry_run == False)  # noqa: E712
+                            & SyncRun.status.in_(('done', 'attention')) & SyncRun.finished_at.is_null(False))
+                     .group_by(SyncRun.target).tuples())
+    stale = []
+    for target in SyncTarget.select().where(SyncTarget.active).order_by(SyncTarget.name):
+        when = last_good.get(target.id)
+        if (when or target.created_at) < cutoff:
+            stale.append({'target': target.name, 'last_sync': when.isoformat() if when else None})
+    return hours, stale
+
+
+def report(strict=False):
+    """Return (body, healthy) describing every dependency; STRICT also fails on stale sync targets."""
     from .migrate import pending_migrations
     body, healthy = {}, True
     checks = (('database', check_database),
@@ -40,6 +66,15 @@ def report():
         pending = pending_migrations()
         body['pending_migrations'] = pending
         healthy = healthy and not pending
+        if not pending:
+            try:
+                hours, stale = stale_sync_targets()
+                body['sync'] = f'stale: {len(stale)} target(s) not synced in {hours} h' if stale else 'ok'
+                body['stale_sync_targets'] = stale
+                healthy = healthy and not (strict and stale)
+            except Exception as exc:   # e.g. a malformed max-age setting: report it, keep serving
+                body['sync'] = f'error: {exc}'
+                healthy = healthy and not strict
     body['status'] = 'ok' if healthy else 'error'
     return body, healthy
 
@@ -47,5 +82,5 @@ def report():
 def init_app(app):
     @app.get('/healthz')
     def healthz():
-        body, healthy = report()
+        body, healthy = report(strict=request.args.get('strict') in ('1', 'true', 'yes'))
         return jsonify(body), 200 if healthy else 503

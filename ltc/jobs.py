@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections import namedtuple
+from datetime import date
 from urllib.parse import urlparse
 
 from huey import RedisHuey, SqliteHuey, crontab
@@ -108,7 +109,24 @@ def make_huey(url, name='ltc'):
     for spec in JOBS.values():
         huey.ltc_locks[spec.name] = huey.lock_task(f'ltc.{spec.name}')
         huey.periodic_task(crontab(**spec.cron), name=f'ltc.{spec.name}')(_scheduled(huey, spec.name))
+    huey.ltc_queued = huey.task(name='ltc.queued')(_queued(huey))
     return huey
+
+
+def _queued(huey):
+    def run_queued(name, today=None):
+        try:
+            run_job(name, huey, today=date.fromisoformat(today) if today else None, trigger='queue')
+        except RuleViolation as exc:   # already running elsewhere: the skip is recorded
+            log.warning('%s', exc)
+    return run_queued
+
+
+def enqueue(name, huey, today=None):
+    """Hand job NAME to the consumer (run as of TODAY) and return Huey's result handle."""
+    if name not in JOBS:
+        raise NotFound(f"There is no job {name!r}; choose one of {', '.join(JOBS)}.")
+    return huey.ltc_queued(name, today.isoformat() if today else None)
 
 
 def _scheduled(huey, name):
@@ -165,6 +183,18 @@ def run_job(name, huey, today=None, trigger='manual'):
             lock.release()
 
 
+def close_interrupted_runs():
+    """Mark runs still 'running' as failed: their consumer died; return how many.
+
+    Called by the consumer on start, together with Huey's flush of stale locks, so it assumes
+    no other consumer is running a job at that moment (one consumer service per database).
+    """
+    from .models import JobRun
+    return (JobRun.update(status='failed', finished_at=utcnow(),
+                          message='interrupted: the consumer stopped during the run; run the job again')
+            .where(JobRun.status == 'running').execute())
+
+
 def job_table():
     """Return [(job, its last run or None)] in registration order."""
     from .models import JobRun
@@ -194,6 +224,11 @@ def main(argv=None):
     config.setup_logger(logging.getLogger('huey'))
     config.setup_logger(log)
     huey = get_huey(create_app())
+    if config.flush_locks:
+        with database.connection_context():
+            interrupted = close_interrupted_runs()
+        if interrupted:
+            log.warning('%d job run(s) interrupted by a stopped consumer marked failed', interrupted)
     huey.create_consumer(**config.values).run()
 
 

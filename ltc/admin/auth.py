@@ -8,6 +8,7 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from ..db import utcnow
+from ..errors import ConflictError
 from ..models import User
 from ..services import audit
 from ..services.users import authenticate
@@ -50,6 +51,18 @@ def load_user(user_id):
     return SessionUser(record) if record else None
 
 
+def _record_login(user):
+    """Stamp and audit the login; a simultaneous login of the same user (another tab) may win the row."""
+    with audit.acting_as(user, 'admin'):
+        for _attempt in range(5):
+            try:
+                user.last_login_at = utcnow()
+                audit.save(user, action='login')
+                return
+            except ConflictError:   # re-read the row the other login saved and stamp it again
+                user = User.get_by_id(user.id)
+
+
 @bp.route('/login', methods=('GET', 'POST'))
 def login():
     """Show the login form; on success go to NEXT when it is a local URL."""
@@ -62,9 +75,7 @@ def login():
             session.clear()
             session.permanent = True   # expires after PERMANENT_SESSION_LIFETIME
             login_user(SessionUser(user))
-            with audit.acting_as(user, 'admin'):
-                user.last_login_at = utcnow()
-                audit.save(user, action='login')
+            _record_login(user)
             return redirect(local_target(form.next.data) or url_for('admin.index'))
     return render_template('ltc_admin/login.html', form=form)
 

@@ -17,6 +17,7 @@ FORMULA_START = ('=', '+', '-', '@', '\t', '\r')
 CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 EXCEL_EPOCH = {False: datetime.date(1899, 12, 30), True: datetime.date(1904, 1, 1)}
 MAX_SERIAL = 2958465   # 9999-12-31 in the 1900 system
+MAX_DIGITS = 18        # MoneyField's precision: no stored number has more digits
 MONTHS = {m: i for i, names in enumerate(
     [('jan', 'january'), ('feb', 'february'), ('mar', 'march'), ('apr', 'april'), ('may',),
      ('jun', 'june'), ('jul', 'july'), ('aug', 'august'), ('sep', 'sept', 'september'),
@@ -73,16 +74,22 @@ def plain_text(cell):
     return str(cell)
 
 
+def _formula_like(text):
+    # Apostrophes, then a formula character: "=1", "'=1", "''=1" all need one more apostrophe.
+    rest = text.lstrip("'")
+    return rest[:1] != '' and rest[0] in FORMULA_START
+
+
 def unescape(text):
     """Drop the apostrophe an export puts before formula-like text."""
-    if text[:1] == "'" and text[1:2] and text[1] in FORMULA_START:
+    if text[:1] == "'" and _formula_like(text[1:]):
         return text[1:]
     return text
 
 
 def escape(text):
     """Prefix formula-like text with an apostrophe so no spreadsheet evaluates it."""
-    if isinstance(text, str) and text[:1] in FORMULA_START:
+    if isinstance(text, str) and _formula_like(text):
         return "'" + text
     return text
 
@@ -160,6 +167,9 @@ class Number(Codec):
             value = self._parse(unicodedata.normalize('NFKC', str(cell)).strip(), cell)
         if not value.is_finite():
             raise self._bad(cell)
+        if value and value.adjusted() >= MAX_DIGITS - self.places:   # would not fit the column
+            raise CellError(f'{plain_text(cell)} is too large; amounts must stay below 1{"0" * (MAX_DIGITS - self.places)}',
+                            f'{plain_text(cell)} 太大；金额必须小于 1{"0" * (MAX_DIGITS - self.places)}', cell)
         if self.integer:
             if value != value.to_integral_value():
                 raise CellError(f'must be a whole number, not {cell}', f'必须是整数，不能是 {cell}', cell)
@@ -217,7 +227,7 @@ class Date(Codec):
         return self._text(text, cell, ctx)
 
     def _serial(self, number, ctx):
-        if not 1 <= number <= MAX_SERIAL:
+        if not (0 if ctx.date1904 else 1) <= number <= MAX_SERIAL:   # 1904 system: 0 is 1904-01-01
             raise CellError(f'{plain_text(number)} is outside the dates a spreadsheet can hold; '
                             f'type the date as YYYY-MM-DD',
                             f'{plain_text(number)} 超出了表格能表示的日期范围；请按 YYYY-MM-DD 填写日期', number)
@@ -296,7 +306,7 @@ class Choice(Codec):
         _error_cell(cell)
         if _blank(cell):
             return self.default
-        text = unicodedata.normalize('NFKC', plain_text(cell)).strip()
+        text = unescape(unicodedata.normalize('NFKC', plain_text(cell)).strip())   # "'-" is the label "-"
         value = self.choices.lookup(text)
         if value is None:
             inner = re.fullmatch(r'(.*?)\s*\((.*)\)\s*', text)

@@ -10,7 +10,10 @@ row's fingerprint in the creating transaction, so the row is matched, not create
 """
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
+
+from peewee import SqliteDatabase
 
 from ..db import database, utcnow
 from ..errors import ConflictError, LTCError
@@ -26,6 +29,15 @@ from .results import Result, RowResult
 from .tables import WriteBatch, open_table
 
 BATCH = 500
+# SQLite has one writer at a time and its busy handler retries about every 100 ms: a long sync
+# holding the lock batch after batch would starve web saves into "database is locked". On SQLite
+# an update transaction therefore stops after WRITE_SLICE seconds and the lock is left free for
+# WRITER_PAUSE seconds, enough for every waiting save to get its turn.
+WRITE_SLICE, WRITER_PAUSE = 0.25, 0.12
+
+
+def _single_writer():
+    return isinstance(database.obj, SqliteDatabase)
 
 
 @dataclass
@@ -290,9 +302,15 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
                 plan.new_base[row.code] = _canon_values(columns, row.values, ctx)
             if progress:
                 progress(start + len(batch), len(todo))
-        for start in range(0, len(plan.updates), BATCH):
+        index = 0
+        while index < len(plan.updates):
+            start, began = index, time.monotonic()
             with database.atomic():
                 for row in plan.updates[start:start + BATCH]:
+                    # At least one row per transaction; the rest waits for the next one.
+                    if index > start and _single_writer() and time.monotonic() - began > WRITE_SLICE:
+                        break
+                    index += 1
                     try:
                         with database.atomic():
                             write_update(mapping, row, names=list(row.values))
@@ -306,6 +324,8 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
                             plan.new_base.pop(row.code, None)
             if progress:
                 progress(len(plan.creates) + start, len(todo))
+            if _single_writer() and index < len(plan.updates):
+                time.sleep(WRITER_PAUSE)
         for code, record_id in plan.deletes:
             try:
                 audit.delete(mapping.model.get_by_id(record_id))

@@ -7,6 +7,8 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
+from xml.parsers.expat import ExpatError
 from pathlib import Path
 
 import python_calamine as calamine
@@ -20,6 +22,11 @@ MAX_RATIO = 200                            # inflated / compressed, for members 
 INSTRUCTION_SHEETS = re.compile(r'说明|须知|帮助|示例|字典|选项|下拉|instruction|readme|help|example|lookup|list',
                                 re.I)
 OLE_MAGIC = b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1'
+
+
+# What parsing a corrupt workbook raises below the readers (zip, zlib, XML, decoding).
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError, NotImplementedError,
+           SyntaxError, ExpatError, calamine.CalamineError)
 
 
 def _refuse(path, reason):
@@ -146,6 +153,13 @@ class XlsxTable:
         return data or names
 
     def read(self):
+        try:
+            return self._read()
+        except DAMAGED as exc:   # a corrupt part of the container or its XML: a refusal, not a traceback
+            raise _refuse(self.path, f'is damaged and cannot be read ({type(exc).__name__}: {str(exc)[:80]}); '
+                                     f'open it in Excel, save it again and retry.') from None
+
+    def _read(self):
         fmt, book = self._open()
         if fmt == 'xlsx':
             with zipfile.ZipFile(self.path) as archive:
@@ -182,6 +196,13 @@ class XlsxTable:
             raise _refuse(self.path, f'cannot be read ({exc}); it may be truncated. Save it again from Excel.') from None
 
     def _grid_openpyxl(self, name):
+        try:
+            return self._grid_openpyxl_unchecked(name)
+        except Exception as exc:   # openpyxl raises TypeError, IndexError ... on malformed parts
+            raise _refuse(self.path, f'is damaged and cannot be read ({type(exc).__name__}: {str(exc)[:80]}); '
+                                     f'open it in Excel, save it again and retry.') from None
+
+    def _grid_openpyxl_unchecked(self, name):
         import openpyxl
         book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         try:
