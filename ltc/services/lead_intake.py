@@ -64,17 +64,22 @@ class Intake:
         return pairs
 
     def _originals(self, leads):
-        """Return {(key, value): id of the oldest root lead} for the keys LEADS carry."""
+        """Return {(key, value): id of the oldest root lead} for the keys LEADS carry.
+
+        Only roots (leads that are not duplicates themselves) are asked for, one row per key
+        value, so a company that already has thousands of duplicates costs one row, not thousands.
+        """
         found = {}
         for key in KEYS:
             values = {getattr(lead, key) for lead in leads if getattr(lead, key)}
             if not values:
                 continue
             column = getattr(Lead, key)
-            query = (Lead.select(column, Lead.id, Lead.duplicate_of)
-                     .where(column.in_(list(values))).order_by(Lead.created_at, Lead.id))
-            for row in query.tuples():
-                found.setdefault((key, row[0]), row[2] or row[1])
+            query = (Lead.select(column, fn.MIN(Lead.id))
+                     .where(column.in_(list(values)), Lead.duplicate_of.is_null())
+                     .group_by(column))
+            for value, root in query.tuples():
+                found[(key, value)] = root
         return found
 
     def _load(self, user_id):
