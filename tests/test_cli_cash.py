@@ -1,10 +1,12 @@
 """`flask ltc quote|contract|payment|receivables|reminders|jobs`: the whole quote-to-cash chain from the CLI."""
 import datetime
+import re
 from decimal import Decimal
 
 from ltc.models import AuditLog, CareTask, Contract, DeliveryMilestone, JobRun, Payment, PaymentPlan, Reminder
 from ltc.services import quotes
-from tests.factories import make_customer, make_department, make_product, make_user
+from tests.factories import (make_contract, make_contract_line, make_customer, make_department, make_product,
+                             make_user)
 
 D = datetime.date
 
@@ -114,3 +116,14 @@ def test_quote_create_care_plans_targets_dashboard(runner, db):
     assert f'#1   {seller.username}' in _ok(runner, 'target', 'progress', '2026-03')
     data = json.loads(_ok(runner, 'dashboard', '--user', seller.username, '--today', '2026-03-15'))
     assert data['today'] == '2026-03-15' and data['target_progress'][0]['name'] == seller.username
+
+
+def test_cli_refusals_stay_english(runner, db):
+    contract = make_contract(amount=Decimal('1000'))
+    make_contract_line(contract=contract, quantity=1, unit_price=Decimal('900'), amount=Decimal('900'))
+    refused = runner.invoke(args=['ltc', 'contract', 'submit', contract.code])
+    assert refused.exit_code == 1 and (f'Rule contract-amount: contract {contract.code} amount 1000.00 does not '
+                                       'equal the sum of its lines 900.00') in refused.output
+    missing = runner.invoke(args=['ltc', 'contract', 'submit', 'HT-NOPE'])
+    assert 'There is no contract with code HT-NOPE; check the code.' in missing.output
+    assert not re.search(r'[\u4e00-\u9fff]', refused.output + missing.output)

@@ -4,10 +4,11 @@ import datetime
 from peewee import fn
 
 from ..db import database, is_sqlite, reserve_codes, utcnow
-from ..errors import RuleViolation, ValidationError
 from ..models import CareTask, Contact, Customer
+from ..models.choices import CARE_KINDS
 from . import audit
-from .cash_common import get_user, setting_int, today_or
+from .cash_common import get_user, setting_int, status_zh, today_or
+from .messages import invalid, refusal
 
 RETURN_VISIT_DAYS_SETTING = 'care.return_visit_days'
 LOOKAHEAD_SETTING = 'care.lookahead_days'
@@ -33,18 +34,27 @@ def schedule_return_visit(contract, after=None, by=None, days=None):
                                    notes=f'Return visit after delivery acceptance of {contract.code}'))
 
 
+def _not_open(task, done, done_zh):
+    """Return the refusal to mark a closed care TASK DONE (DONE_ZH in Chinese)."""
+    return refusal('Rule {rule}: care task {code} is {status}; only open tasks can be {done}.',
+                   '规则 {rule}：关怀任务 {code} 当前状态为「{status_zh}」；只有待办任务才能{done_zh}。',
+                   rule='care-open', code=task.code, status=task.status,
+                   status_zh=status_zh('care task', task.status), done=done, done_zh=done_zh)
+
+
 def complete_task(task, satisfaction=None, notes=None, by=None):
     """Close an open care task, with a satisfaction score 1-5 for return visits and surveys."""
     with database.atomic():
         if task.status != 'open':
-            raise RuleViolation(f'Rule care-open: care task {task.code} is {task.status}; only open tasks '
-                                f'can be completed.', rule='care-open')
+            raise _not_open(task, 'completed', '完成')
         if satisfaction is not None:
             if int(satisfaction) not in range(1, 6):
-                raise ValidationError(f'Satisfaction must be a whole number from 1 to 5, got {satisfaction}.')
+                raise invalid('Satisfaction must be a whole number from 1 to 5, got {score}.',
+                              '满意度必须是 1 到 5 的整数，当前为 {score}。', score=satisfaction)
             task.satisfaction = int(satisfaction)
         elif task.kind in ('return_visit', 'satisfaction'):
-            raise ValidationError(f'A {task.kind.replace("_", " ")} needs a satisfaction score from 1 to 5.')
+            raise invalid('A {kind} needs a satisfaction score from 1 to 5.', '{kind_zh}需要 1 到 5 的满意度评分。',
+                          kind=task.kind.replace('_', ' '), kind_zh=CARE_KINDS.label(task.kind, 'zh'))
         task.status, task.done_at = 'done', utcnow()
         task.notes = notes or task.notes
         return audit.save(task, action='complete')
@@ -53,11 +63,11 @@ def complete_task(task, satisfaction=None, notes=None, by=None):
 def cancel_task(task, reason):
     """Cancel an open care task with a reason."""
     if not (reason or '').strip():
-        raise ValidationError(f'Cancelling care task {task.code} needs a reason.')
+        raise invalid('Cancelling care task {code} needs a reason.', '取消关怀任务 {code} 需要填写原因。',
+                      code=task.code)
     with database.atomic():
         if task.status != 'open':
-            raise RuleViolation(f'Rule care-open: care task {task.code} is {task.status}; only open tasks '
-                                f'can be cancelled.', rule='care-open')
+            raise _not_open(task, 'cancelled', '取消')
         task.status = 'cancelled'
         return audit.save(task, action='cancel', note=reason)
 

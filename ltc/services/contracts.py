@@ -5,10 +5,11 @@ from decimal import Decimal
 from peewee import fn
 
 from ..db import database, utcnow
-from ..errors import RuleViolation, ValidationError
 from ..models import (Contract, ContractApproval, ContractLine, DeliveryMilestone, PaymentPlan)
+from ..models.choices import ROLES
 from . import audit
 from .cash_common import as_date, get_user, money, require_status, setting_int, today_or
+from .messages import invalid, refusal
 
 LIVE = ('effective', 'executing')
 EXPIRY_DAYS_SETTING = 'contracts.expiry_reminder_days'
@@ -26,15 +27,14 @@ def check_amount(contract):
     """Refuse unless the contract amount equals the sum of its lines."""
     count = ContractLine.select().where(ContractLine.contract == contract.id).count()
     if not count:
-        raise RuleViolation(
-            f'Rule contract-lines: contract {contract.code} has no lines; add its products first.',
-            rule='contract-lines')
+        raise refusal('Rule {rule}: contract {code} has no lines; add its products first.',
+                      '规则 {rule}：合同 {code} 没有明细；请先添加产品。', rule='contract-lines', code=contract.code)
     total = lines_total(contract)
     if money(contract.amount) != total:
-        raise RuleViolation(
-            f'Rule contract-amount: contract {contract.code} amount {money(contract.amount)} does not '
-            f'equal the sum of its lines {total}; correct the amount or the lines.',
-            rule='contract-amount', amount=str(contract.amount), lines=str(total))
+        raise refusal('Rule {rule}: contract {code} amount {amount} does not equal the sum of its lines '
+                      '{lines}; correct the amount or the lines.',
+                      '规则 {rule}：合同 {code} 的金额 {amount} 与明细合计 {lines} 不一致；请更正金额或明细。',
+                      rule='contract-amount', code=contract.code, amount=money(contract.amount), lines=total)
 
 
 def add_line(contract, product, quantity=1, unit_price=None, delivery_on=None, description=None):
@@ -43,11 +43,12 @@ def add_line(contract, product, quantity=1, unit_price=None, delivery_on=None, d
         require_status(contract, ('draft',), 'changing its lines')
         quantity = Decimal(str(quantity))
         if quantity <= 0:
-            raise ValidationError(f'The quantity of {product.code} must be above zero, got {quantity}.')
+            raise invalid('The quantity of {product} must be above zero, got {quantity}.',
+                          '{product} 的数量必须大于零，当前为 {quantity}。', product=product.code, quantity=quantity)
         unit_price = product.list_price if unit_price is None else money(unit_price)
         return audit.save(ContractLine(contract=contract, product=product, quantity=quantity,
                                        unit_price=unit_price, amount=money(quantity * unit_price),
-                                       delivery_on=as_date(delivery_on), description=description))
+                                       delivery_on=as_date(delivery_on, 'date', '交付日期'), description=description))
 
 
 def _transition(contract, allowed, status, action, note=None, **fields):
@@ -80,11 +81,12 @@ def _pending_approval(contract):
 def _decide(contract, by, decision, comment):
     by = get_user(by)
     if by is None:
-        raise ValidationError('An approval needs the approving user; pass --user.')
+        raise invalid('An approval needs the approving user; pass --user.', '审批需要指定审批人；请传入 --user。')
     if by.role.name not in ('admin', 'manager'):
-        raise RuleViolation(
-            f'Rule contract-approver: {by.username} is {by.role.name}; only a manager or an admin '
-            f'may approve or reject contracts.', rule='contract-approver')
+        raise refusal('Rule {rule}: {user} is {role}; only a manager or an admin may approve or reject contracts.',
+                      '规则 {rule}：{user} 的角色是「{role_zh}」；只有销售经理或管理员可以审批或驳回合同。',
+                      rule='contract-approver', user=by.username, role=by.role.name,
+                      role_zh=ROLES.label(by.role.name, 'zh'))
     action = {'approved': 'approve', 'rejected': 'reject'}[decision]
     require_status(contract, ('pending_approval',), action)
     approval = _pending_approval(contract)
@@ -124,16 +126,18 @@ def complete(contract, by=None):
         open_ms = (DeliveryMilestone.select().where(DeliveryMilestone.contract == contract.id,
                                                     DeliveryMilestone.status != 'accepted').count())
         if open_ms:
-            raise RuleViolation(
-                f'Rule contract-delivery: contract {contract.code} has {open_ms} delivery milestone(s) '
-                f'not yet accepted; accept them before completing it.', rule='contract-delivery')
+            raise refusal('Rule {rule}: contract {code} has {count} delivery milestone(s) not yet accepted; '
+                          'accept them before completing it.',
+                          '规则 {rule}：合同 {code} 还有 {count} 个交付里程碑未验收；请先验收后再完成合同。',
+                          rule='contract-delivery', code=contract.code, count=open_ms)
         return _transition(contract, ('executing',), 'completed', 'complete')
 
 
 def terminate(contract, by=None, reason=None):
     """Terminate a contract before its end; its unpaid payment plans become void."""
     if not (reason or '').strip():
-        raise ValidationError(f'Terminating contract {contract.code} needs a reason; pass --reason.')
+        raise invalid('Terminating contract {code} needs a reason; pass --reason.',
+                      '终止合同 {code} 需要填写原因；请传入 --reason。', code=contract.code)
     with database.atomic():
         require_status(contract, ('draft', 'pending_approval') + LIVE, 'terminate')
         _void_open_plans(contract, reason)
@@ -174,11 +178,13 @@ def renew(contract, by=None, start_on=None, end_on=None, title=None):
     by = get_user(by)
     with database.atomic():
         require_status(contract, LIVE + ('completed', 'expired'), 'renew')
-        start_on = as_date(start_on, 'start') or (contract.end_on + datetime.timedelta(days=1)
+        start_on = as_date(start_on, 'start', '开始日期') or (contract.end_on + datetime.timedelta(days=1)
                                                   if contract.end_on else None)
-        end_on = as_date(end_on, 'end')
+        end_on = as_date(end_on, 'end', '结束日期')
         if start_on and end_on and end_on < start_on:
-            raise ValidationError(f'The renewal ends ({end_on}) before it starts ({start_on}); fix the dates.')
+            raise invalid('The renewal ends ({end_on}) before it starts ({start_on}); fix the dates.',
+                          '续签合同的结束日期（{end_on}）早于开始日期（{start_on}）；请更正日期。',
+                          end_on=end_on, start_on=start_on)
         owner = contract.owner_id or (by.id if by else None)
         renewal = audit.save(Contract(
             title=title or contract.title, customer=contract.customer_id,
@@ -200,7 +206,7 @@ def add_milestone(contract, name, planned_on=None, sequence=None):
             sequence = (DeliveryMilestone.select(fn.MAX(DeliveryMilestone.sequence))
                         .where(DeliveryMilestone.contract == contract.id).scalar() or 0) + 1
         return audit.save(DeliveryMilestone(contract=contract, name=name, sequence=sequence,
-                                            planned_on=as_date(planned_on, 'planned date')))
+                                            planned_on=as_date(planned_on, 'planned date', '计划日期')))
 
 
 def accept_milestone(milestone, accepted_on=None, by=None):
@@ -211,9 +217,9 @@ def accept_milestone(milestone, accepted_on=None, by=None):
         contract = Contract.get_by_id(milestone.contract_id)
         require_status(contract, LIVE, 'accepting a delivery')
         if milestone.status == 'accepted':
-            raise RuleViolation(
-                f'Rule milestone-accepted: milestone {milestone.code} was already accepted on '
-                f'{milestone.accepted_on}; nothing to do.', rule='milestone-accepted')
+            raise refusal('Rule {rule}: milestone {code} was already accepted on {accepted_on}; nothing to do.',
+                          '规则 {rule}：里程碑 {code} 已于 {accepted_on} 验收；无需重复操作。',
+                          rule='milestone-accepted', code=milestone.code, accepted_on=milestone.accepted_on)
         milestone.status, milestone.accepted_on = 'accepted', accepted_on
         audit.save(milestone, action='accept')
         terms = datetime.timedelta(days=setting_int(TERMS_DAYS_SETTING, 30))

@@ -5,12 +5,12 @@ from decimal import Decimal
 from peewee import JOIN, fn
 
 from ..db import database
-from ..errors import ValidationError
 from ..models import (Contract, ContractLine, Department, Opportunity, OpportunityProduct, Payment,
                       Product, ProductPlan, Stage, Target, User)
 from ..models.choices import TARGET_KINDS
 from . import audit, scope
 from .cash_common import money, setting_int
+from .messages import invalid
 
 SIGNED = ('effective', 'executing', 'completed', 'expired')
 SHORTFALL_SETTING = 'planning.shortfall_pct'
@@ -23,7 +23,8 @@ def month_range(period):
         if len(period) != 7 or period[4] != '-':
             raise ValueError
     except (ValueError, TypeError):
-        raise ValidationError(f'Period {period!r} is not a month; write it as YYYY-MM, e.g. 2026-03.') from None
+        raise invalid('Period {period!r} is not a month; write it as YYYY-MM, e.g. 2026-03.',
+                      '期间 {period!r} 不是月份；请写成 YYYY-MM 格式，例如 2026-03。', period=period) from None
     nxt = datetime.date(start.year + start.month // 12, start.month % 12 + 1, 1)
     return start, nxt
 
@@ -33,7 +34,8 @@ def set_product_plan(product, period, quantity):
     month_range(period)
     quantity = Decimal(str(quantity))
     if quantity < 0:
-        raise ValidationError(f'The planned quantity of {product.code} cannot be negative.')
+        raise invalid('The planned quantity of {product} cannot be negative.', '{product} 的计划数量不能为负数。',
+                      product=product.code)
     with database.atomic():
         plan = ProductPlan.get_or_none(ProductPlan.product == product.id, ProductPlan.period == period)
         plan = plan or ProductPlan(product=product, period=period)
@@ -44,9 +46,11 @@ def set_product_plan(product, period, quantity):
 def set_target(kind, period, amount, user=None, department=None):
     """Set a sales or collection target for a user or a department in a month."""
     if kind not in TARGET_KINDS:
-        raise ValidationError(f"Unknown target kind {kind!r}; use one of {', '.join(TARGET_KINDS)}.")
+        raise invalid('Unknown target kind {kind!r}; use one of {choices}.', '未知的目标类型 {kind!r}；请使用以下之一：{choices}。',
+                      kind=kind, choices=', '.join(TARGET_KINDS))
     if (user is None) == (department is None):
-        raise ValidationError('A target is for either a user or a department; give exactly one.')
+        raise invalid('A target is for either a user or a department; give exactly one.',
+                      '目标只能属于一个用户或一个部门；请只指定其中之一。')
     month_range(period)
     with database.atomic():
         target = Target.get_or_none(Target.kind == kind, Target.period == period,

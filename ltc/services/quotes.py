@@ -2,12 +2,18 @@
 from decimal import Decimal
 
 from ..db import database, utcnow
-from ..errors import RuleViolation, ValidationError
 from ..models import Contract, ContractLine, Quote, QuoteLine
 from . import audit
 from .cash_common import as_date, get_by_code, get_user, money, require_status, today_or
+from .messages import invalid, refusal
 
 EDITABLE = ('draft', 'sent')
+
+
+def _no_lines(quote):
+    """Return the refusal for a QUOTE without lines."""
+    return refusal('Rule {rule}: quote {code} has no lines; add a line first.',
+                   '规则 {rule}：报价单 {code} 没有明细；请先添加明细。', rule='quote-lines', code=quote.code)
 
 
 def _line_amounts(quantity, unit_price, discount_pct):
@@ -41,11 +47,12 @@ def create_quote(customer, title, quoted_on=None, valid_until=None, opportunity=
                  lines=(), currency='CNY', notes=None):
     """Create a draft quote with LINES (dicts of product, quantity, unit_price, discount_pct)."""
     quoted_on = today_or(quoted_on)
-    valid_until = as_date(valid_until, 'valid until')
+    valid_until = as_date(valid_until, 'valid until', '有效期')
     if valid_until is not None and valid_until < quoted_on:
-        raise ValidationError(
-            f'The quote is valid until {valid_until}, before it was quoted ({quoted_on}); '
-            f'choose a later validity date.')
+        raise invalid('The quote is valid until {valid_until}, before it was quoted ({quoted_on}); '
+                      'choose a later validity date.',
+                      '报价有效期至 {valid_until}，早于报价日期（{quoted_on}）；请选择更晚的有效期。',
+                      valid_until=valid_until, quoted_on=quoted_on)
     with database.atomic():
         quote = audit.save(Quote(customer=customer, title=title, quoted_on=quoted_on,
                                  valid_until=valid_until, opportunity=opportunity,
@@ -59,14 +66,17 @@ def create_quote(customer, title, quoted_on=None, valid_until=None, opportunity=
 def _add_line(quote, product, quantity=1, unit_price=None, discount_pct=0, description=None):
     quantity = Decimal(str(quantity))
     if quantity <= 0:
-        raise ValidationError(f'The quantity of {product.code} must be above zero, got {quantity}.')
+        raise invalid('The quantity of {product} must be above zero, got {quantity}.',
+                      '{product} 的数量必须大于零，当前为 {quantity}。', product=product.code, quantity=quantity)
     discount_pct = Decimal(str(discount_pct))
     if not 0 <= discount_pct <= 100:
-        raise ValidationError(
-            f'The discount on {product.code} must be between 0 and 100 percent, got {discount_pct}.')
+        raise invalid('The discount on {product} must be between 0 and 100 percent, got {discount}.',
+                      '{product} 的折扣必须在 0 到 100% 之间，当前为 {discount}。',
+                      product=product.code, discount=discount_pct)
     unit_price = product.list_price if unit_price is None else money(unit_price)
     if unit_price < 0:
-        raise ValidationError(f'The unit price of {product.code} cannot be negative.')
+        raise invalid('The unit price of {product} cannot be negative.', '{product} 的单价不能为负数。',
+                      product=product.code)
     gross, off = _line_amounts(quantity, unit_price, discount_pct)
     return audit.save(QuoteLine(quote=quote, product=product, description=description,
                                 quantity=quantity, unit_price=unit_price,
@@ -96,8 +106,7 @@ def send_quote(quote):
     with database.atomic():
         require_status(quote, ('draft',), 'sending it')
         if not QuoteLine.select().where(QuoteLine.quote == quote.id).exists():
-            raise RuleViolation(f'Rule quote-lines: quote {quote.code} has no lines; add a line first.',
-                                rule='quote-lines')
+            raise _no_lines(quote)
         quote.status = 'sent'
         return audit.save(quote, action='send')
 
@@ -112,12 +121,14 @@ def reject_quote(quote, reason=None):
 
 def extend_validity(quote, valid_until):
     """Set a new validity date on a draft or sent quote."""
-    valid_until = as_date(valid_until, 'valid until')
+    valid_until = as_date(valid_until, 'valid until', '有效期')
     with database.atomic():
         require_status(quote, EDITABLE, 'changing its validity')
         if valid_until is None or valid_until < quote.quoted_on:
-            raise ValidationError(f'The validity of quote {quote.code} must be a date on or after '
-                                  f'{quote.quoted_on}, the day it was quoted.')
+            raise invalid('The validity of quote {code} must be a date on or after {quoted_on}, '
+                          'the day it was quoted.',
+                          '报价单 {code} 的有效期必须不早于报价日期 {quoted_on}。',
+                          code=quote.code, quoted_on=quote.quoted_on)
         quote.valid_until = valid_until
         return audit.save(quote)
 
@@ -141,13 +152,13 @@ def accept_quote(quote, by=None, today=None):
     with database.atomic():
         require_status(quote, EDITABLE, 'accepting it')
         if quote.valid_until is not None and quote.valid_until < today:
-            raise RuleViolation(
-                f'Rule quote-validity: quote {quote.code} was valid until {quote.valid_until}; '
-                f'issue a new quote or extend its validity first.', rule='quote-validity')
+            raise refusal('Rule {rule}: quote {code} was valid until {valid_until}; '
+                          'issue a new quote or extend its validity first.',
+                          '规则 {rule}：报价单 {code} 的有效期已于 {valid_until} 截止；请重新报价或先延长有效期。',
+                          rule='quote-validity', code=quote.code, valid_until=quote.valid_until)
         lines = list(QuoteLine.select().where(QuoteLine.quote == quote.id).order_by(QuoteLine.id))
         if not lines:
-            raise RuleViolation(f'Rule quote-lines: quote {quote.code} has no lines; add a line first.',
-                                rule='quote-lines')
+            raise _no_lines(quote)
         quote = recalculate(quote)
         owner = quote.owner or by
         contract = audit.save(Contract(

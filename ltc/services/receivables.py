@@ -5,11 +5,11 @@ from decimal import Decimal
 from peewee import Case, fn
 
 from ..db import database, utcnow
-from ..errors import RuleViolation, ValidationError
 from ..models import Contract, DeliveryMilestone, Payment, PaymentPlan
 from ..models.choices import PAYMENT_METHODS
 from . import audit, scope
-from .cash_common import as_date, get_by_code, get_user, money, setting_int, today_or
+from .cash_common import as_date, get_by_code, get_user, money, setting_int, status_zh, today_or
+from .messages import invalid, refusal
 
 OPEN = ('pending', 'partial', 'overdue')
 PLANNABLE = ('draft', 'pending_approval', 'effective', 'executing')
@@ -32,16 +32,19 @@ def set_plans(contract, instalments, by=None):
     """Replace the contract's payment plans; INSTALMENTS are dicts of amount and due_on or milestone."""
     with database.atomic():
         if contract.status not in PLANNABLE:
-            raise RuleViolation(
-                f'Rule plan-status: contract {contract.code} is {contract.status}; payment plans can '
-                f'only be set while it is draft, pending approval, effective or executing.', rule='plan-status')
+            raise refusal('Rule {rule}: contract {code} is {status}; payment plans can only be set while it is '
+                          'draft, pending approval, effective or executing.',
+                          '规则 {rule}：合同 {code} 当前状态为「{status_zh}」；只有草稿、审批中、已生效或执行中的合同'
+                          '才能设置回款计划。', rule='plan-status', code=contract.code, status=contract.status,
+                          status_zh=status_zh('contract', contract.status))
         paid = Payment.select().where(Payment.contract == contract.id).count()
         if paid:
-            raise RuleViolation(
-                f'Rule plan-paid: contract {contract.code} already has {paid} payment(s); its plans can '
-                f'no longer be replaced.', rule='plan-paid')
+            raise refusal('Rule {rule}: contract {code} already has {paid} payment(s); its plans can no longer '
+                          'be replaced.', '规则 {rule}：合同 {code} 已有 {paid} 笔回款；其回款计划不能再替换。',
+                          rule='plan-paid', code=contract.code, paid=paid)
         if not instalments:
-            raise ValidationError(f'Give at least one instalment for contract {contract.code}.')
+            raise invalid('Give at least one instalment for contract {code}.', '请为合同 {code} 至少设置一期回款。',
+                          code=contract.code)
         rows = [_instalment(contract, n, item) for n, item in enumerate(instalments, 1)]
         _check_sum(contract, sum((r.amount for r in rows), Decimal('0')))
         for old in PaymentPlan.select().where(PaymentPlan.contract == contract.id):
@@ -53,10 +56,10 @@ def set_plans(contract, instalments, by=None):
 
 def _check_sum(contract, total):
     if total != money(contract.amount):
-        raise RuleViolation(
-            f'Rule plan-sum: the payment plans of contract {contract.code} sum to {total} but the '
-            f'contract amount is {money(contract.amount)}; make the instalments add up to the amount.',
-            rule='plan-sum', plans=str(total), amount=str(money(contract.amount)))
+        raise refusal('Rule {rule}: the payment plans of contract {code} sum to {plans} but the contract amount '
+                      'is {amount}; make the instalments add up to the amount.',
+                      '规则 {rule}：合同 {code} 的回款计划合计 {plans}，但合同金额为 {amount}；请使各期金额之和等于合同金额。',
+                      rule='plan-sum', code=contract.code, plans=total, amount=money(contract.amount))
 
 
 def check_plan_sum(contract):
@@ -70,22 +73,25 @@ def check_plan_sum(contract):
 def _instalment(contract, sequence, item):
     amount = money(item['amount'])
     if amount <= 0:
-        raise ValidationError(f'Instalment {sequence} of contract {contract.code} must be above zero, got {amount}.')
+        raise invalid('Instalment {sequence} of contract {code} must be above zero, got {amount}.',
+                      '合同 {code} 第 {sequence} 期回款金额必须大于零，当前为 {amount}。',
+                      sequence=sequence, code=contract.code, amount=amount)
     milestone = item.get('milestone')
     if milestone is not None:
         milestone = get_by_code(DeliveryMilestone, milestone)
         if milestone.contract_id != contract.id:
-            raise ValidationError(
-                f'Milestone {milestone.code} belongs to another contract; choose one of {contract.code}.')
+            raise invalid('Milestone {milestone} belongs to another contract; choose one of {code}.',
+                          '里程碑 {milestone} 属于其他合同；请选择合同 {code} 的里程碑。',
+                          milestone=milestone.code, code=contract.code)
         due_on = None
         if milestone.status == 'accepted' and milestone.accepted_on:
             from .contracts import TERMS_DAYS_SETTING
             due_on = milestone.accepted_on + datetime.timedelta(days=setting_int(TERMS_DAYS_SETTING, 30))
     else:
-        due_on = as_date(item.get('due_on'), f'instalment {sequence} due date')
+        due_on = as_date(item.get('due_on'), f'instalment {sequence} due date', f'第 {sequence} 期到期日')
         if due_on is None:
-            raise ValidationError(
-                f'Instalment {sequence} of contract {contract.code} needs a due date or a milestone.')
+            raise invalid('Instalment {sequence} of contract {code} needs a due date or a milestone.',
+                          '合同 {code} 第 {sequence} 期回款需要到期日或里程碑。', sequence=sequence, code=contract.code)
     return PaymentPlan(contract=contract, sequence=sequence, amount=amount, due_on=due_on,
                        trigger='milestone' if milestone else 'date', milestone=milestone,
                        currency=contract.currency, owner=contract.owner_id)
@@ -95,8 +101,8 @@ def split_amounts(total, percents):
     """Split TOTAL by PERCENTS (summing to 100) into cents; the last share takes the rounding."""
     percents = [Decimal(str(p)) for p in percents]
     if sum(percents) != 100 or any(p <= 0 for p in percents):
-        raise ValidationError(
-            f'The split {",".join(str(p) for p in percents)} must be positive percentages adding up to 100.')
+        raise invalid('The split {split} must be positive percentages adding up to 100.',
+                      '分期比例 {split} 必须都是正数且合计为 100。', split=','.join(str(p) for p in percents))
     amounts = [money(money(total) * p / 100) for p in percents[:-1]]
     return amounts + [money(total) - sum(amounts, Decimal('0'))]
 
@@ -106,9 +112,10 @@ def plan_by_split(contract, percents, dues, by=None):
     amounts = split_amounts(contract.amount, percents)
     dues = list(dues or [])
     if len(dues) != len(amounts):
-        raise ValidationError(
-            f'The split has {len(amounts)} instalments but {len(dues)} due dates or milestones were '
-            f'given; give one per instalment.')
+        raise invalid('The split has {instalments} instalments but {dues} due dates or milestones were given; '
+                      'give one per instalment.',
+                      '分期共 {instalments} 期，但给出了 {dues} 个到期日或里程碑；请每期给出一个。',
+                      instalments=len(amounts), dues=len(dues))
     instalments = []
     for amount, due in zip(amounts, dues):
         is_date = isinstance(due, datetime.date) or str(due)[:1].isdigit()
@@ -125,43 +132,53 @@ def record_payment(contract, amount, plan=None, received_on=None, method='bank_t
     received_on = today_or(received_on)
     today = today_or(today) if today else max(received_on, datetime.date.today())
     if method not in PAYMENT_METHODS:
-        raise ValidationError(f"Unknown payment method {method!r}; use one of {', '.join(PAYMENT_METHODS)}.")
+        raise invalid('Unknown payment method {method!r}; use one of {choices}.',
+                      '未知的付款方式 {method!r}；请使用以下之一：{choices}。',
+                      method=method, choices=', '.join(PAYMENT_METHODS))
     if amount <= 0:
-        raise ValidationError(f'A payment must be above zero, got {amount}.')
+        raise invalid('A payment must be above zero, got {amount}.', '回款金额必须大于零，当前为 {amount}。',
+                      amount=amount)
     with database.atomic():
         if contract.status not in PAYABLE:
-            raise RuleViolation(
-                f'Rule payment-contract: contract {contract.code} is {contract.status}; payments are '
-                f'recorded only on effective, executing, completed or expired contracts.',
-                rule='payment-contract')
+            raise refusal('Rule {rule}: contract {code} is {status}; payments are recorded only on effective, '
+                          'executing, completed or expired contracts.',
+                          '规则 {rule}：合同 {code} 当前状态为「{status_zh}」；只能对已生效、执行中、已完成或已过期的合同'
+                          '登记回款。', rule='payment-contract', code=contract.code, status=contract.status,
+                          status_zh=status_zh('contract', contract.status))
         open_plans = list(PaymentPlan.select().where(PaymentPlan.contract == contract.id,
                                                      PaymentPlan.status.in_(OPEN))
                           .order_by(PaymentPlan.sequence, PaymentPlan.id))
         if plan is not None:
             plan = get_by_code(PaymentPlan, plan)
             if plan.contract_id != contract.id:
-                raise ValidationError(f'Plan {plan.code} belongs to another contract; choose one of {contract.code}.')
+                raise invalid('Plan {plan} belongs to another contract; choose one of {code}.',
+                              '回款计划 {plan} 属于其他合同；请选择合同 {code} 的回款计划。',
+                              plan=plan.code, code=contract.code)
             if plan.status not in OPEN:
-                raise RuleViolation(f'Rule plan-open: plan {plan.code} is {plan.status}; record the payment '
-                                    f'against an open plan.', rule='plan-open')
+                raise refusal('Rule {rule}: plan {plan} is {status}; record the payment against an open plan.',
+                              '规则 {rule}：回款计划 {plan} 当前状态为「{status_zh}」；请针对未结清的回款计划登记回款。',
+                              rule='plan-open', plan=plan.code, status=plan.status,
+                              status_zh=status_zh('payment plan', plan.status))
             open_plans = [p for p in open_plans if p.id == plan.id] + \
                 [p for p in open_plans if (p.sequence, p.id) > (plan.sequence, plan.id)]
         if not open_plans:
-            raise RuleViolation(f'Rule plan-open: contract {contract.code} has no open payment plan; '
-                                f'set its payment plans first.', rule='plan-open')
+            raise refusal('Rule {rule}: contract {code} has no open payment plan; set its payment plans first.',
+                          '规则 {rule}：合同 {code} 没有未结清的回款计划；请先设置回款计划。',
+                          rule='plan-open', code=contract.code)
         first = open_plans[0]
         first_due = money(first.amount) - money(first.paid_amount)
         if amount > first_due and not split:
-            raise RuleViolation(
-                f'Rule over-payment: {amount} exceeds the {first_due} still due on plan {first.code}; '
-                f'record at most {first_due}, or split the excess across the later plans (--split).',
-                rule='over-payment')
+            raise refusal('Rule {rule}: {amount} exceeds the {due} still due on plan {plan}; record at most {due}, '
+                          'or split the excess across the later plans (--split).',
+                          '规则 {rule}：{amount} 超过回款计划 {plan} 尚欠的 {due}；最多登记 {due}，'
+                          '或将超出部分分摊到后续各期（--split）。',
+                          rule='over-payment', amount=amount, due=first_due, plan=first.code)
         outstanding = sum((money(p.amount) - money(p.paid_amount) for p in open_plans), Decimal('0'))
         if amount > outstanding:
-            raise RuleViolation(
-                f'Rule over-payment: {amount} exceeds the {outstanding} still due on plan {first.code} '
-                f'and the later plans of contract {contract.code}; record at most {outstanding}.',
-                rule='over-payment')
+            raise refusal('Rule {rule}: {amount} exceeds the {due} still due on plan {plan} and the later plans '
+                          'of contract {code}; record at most {due}.',
+                          '规则 {rule}：{amount} 超过合同 {code} 的回款计划 {plan} 及后续各期尚欠的 {due}；最多登记 {due}。',
+                          rule='over-payment', amount=amount, due=outstanding, plan=first.code, code=contract.code)
         payments, left = [], amount
         for target in open_plans:
             if left <= 0:

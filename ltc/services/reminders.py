@@ -4,11 +4,11 @@ import datetime
 from peewee import fn
 
 from ..db import database, reserve_codes, utcnow
-from ..errors import RuleViolation
 from ..models import CareTask, Contract, FollowUp, Lead, PaymentPlan, Reminder, User
 from . import audit
 from .cash_common import setting_int, today_or
 from .contracts import expiring
+from .messages import refusal
 
 MESSAGES = {
     'followup_due': ('Follow up {name} (planned for {due})', '跟进 {name}（计划 {due}）'),
@@ -139,9 +139,9 @@ def mark_read(user, codes=None):
             foreign = [r.code for r in Reminder.select(Reminder.code)
                        .where(Reminder.code.in_(codes), Reminder.user != user.id)]
             if foreign:
-                raise RuleViolation(
-                    f'Rule reminder-owner: reminder(s) {", ".join(foreign)} belong to another user; '
-                    f'you can only mark your own reminders read.', rule='reminder-owner')
+                raise refusal('Rule {rule}: reminder(s) {codes} belong to another user; you can only mark your own '
+                              'reminders read.', '规则 {rule}：提醒 {codes} 属于其他用户；只能将自己的提醒标为已读。',
+                              rule='reminder-owner', codes=', '.join(foreign))
         rows = list(query.where(Reminder.user == user.id))
         if rows:
             now = utcnow()

@@ -8,7 +8,7 @@ import gspread
 from gspread.exceptions import APIError
 from gspread.utils import a1_range_to_grid_range, rowcol_to_a1
 
-from ..errors import ValidationError
+from ..services.messages import invalid
 from .gsheets_http import SheetsError
 
 MAX_PAYLOAD = 2_000_000          # bytes of JSON per values:batchUpdate before splitting
@@ -43,8 +43,10 @@ def extract_key(url_or_key):
         return m.group(1) or m.group(2)
     if _BARE_KEY.fullmatch(text):
         return text
-    raise ValidationError(f'{text!r} is neither a Google Sheets address nor a spreadsheet key; paste '
-                          'the address from the browser (https://docs.google.com/spreadsheets/d/…).')
+    raise invalid('{text!r} is neither a Google Sheets address nor a spreadsheet key; paste '
+                  'the address from the browser (https://docs.google.com/spreadsheets/d/…).',
+                  '{text!r} 既不是 Google 表格地址，也不是表格密钥；请粘贴浏览器中的地址'
+                  '（https://docs.google.com/spreadsheets/d/…）。', text=text)
 
 
 def sheet_range(title, cells=''):
@@ -111,10 +113,11 @@ def ensure_worksheet(client, key, title, header, key_column=0, choices=None, row
     """
     choices = choices or {}
     if not header:
-        raise ValidationError('A worksheet needs at least one column header.')
+        raise invalid('A worksheet needs at least one column header.', '工作表至少需要一个列标题。')
     bad = [c for c in [key_column, *choices] if not 0 <= c < len(header)]
     if bad:
-        raise ValidationError(f'Column index {bad[0]} is outside the {len(header)} header columns.')
+        raise invalid('Column index {index} is outside the {count} header columns.',
+                      '列序号 {index} 超出了 {count} 个标题列的范围。', index=bad[0], count=len(header))
     with _api(key, 'open the spreadsheet'):
         meta = client.http_client.fetch_sheet_metadata(key)
     ids = set()

@@ -196,3 +196,31 @@ def test_new_opportunity_starts_open_and_accepted_quotes_are_frozen(as_role, use
         'version': version_of(html), 'csrf_token': csrf_from(html)}).get_data(as_text=True)
     assert 'Rule status-flow' in page and Quote.get_by_id(quote.id).title == 'Frozen'
     assert audit_count() == before
+
+
+def test_quote_to_cash_refusals_flash_in_the_users_language(as_role, users, db):
+    contract = make_contract(owner=users['sales'], amount=Decimal('1000'))
+    make_contract_line(contract=contract, quantity=1, unit_price=Decimal('900'), amount=Decimal('900'))
+    sales = as_role('sales')
+    sales.get('/lang/zh_Hans_CN', headers={'Referer': '/admin/contract/'})
+    assert Contract.get_by_id(contract.id).status == 'draft'
+    before = audit_count()
+    page = act(sales, 'contract', 'submit', contract.id).get_data(as_text=True)
+    assert (f'规则 contract-amount：合同 {contract.code} 的金额 1000.00 与明细合计 900.00 不一致' in page
+            and 'Rule contract-amount' not in page)
+    assert Contract.get_by_id(contract.id).status == 'draft' and audit_count() == before
+    paid = make_contract(owner=users['sales'], amount=Decimal('1000'), status='effective')
+    plan = make_payment_plan(contract=paid, amount=Decimal('1000'), due_on=TODAY)
+    finance = as_role('finance')
+    finance.get('/lang/zh_Hans_CN')   # also stores the language on the user (one audit row)
+    before = audit_count()
+    page = form_page(finance, '/admin/payment/new/', {
+        'contract': paid.id, 'plan': plan.id, 'received_on': TODAY.isoformat(), 'amount': '1500',
+        'currency': 'CNY', 'method': 'bank_transfer'}).get_data(as_text=True)
+    assert f'规则 over-payment：1500.00 超过回款计划 {plan.code} 尚欠的 1000.00' in page
+    assert 'Rule over-payment' not in page and Payment.select().count() == 0 and audit_count() == before
+    finance.get('/lang/en')
+    page = form_page(finance, '/admin/payment/new/', {
+        'contract': paid.id, 'plan': plan.id, 'received_on': TODAY.isoformat(), 'amount': '1500',
+        'currency': 'CNY', 'method': 'bank_transfer'}).get_data(as_text=True)
+    assert 'Rule over-payment: 1500.00 exceeds the 1000.00' in page and '规则' not in page

@@ -11,13 +11,13 @@ import json
 from werkzeug.security import generate_password_hash
 
 from ...db import CodeSequence, database
-from ...errors import RuleViolation, ValidationError
 from ...models import (ALL_MODELS, CareTask, Contact, Contract, ContractApproval, ContractLine,
                        Customer, DeliveryMilestone, FollowUp, Lead, Opportunity, OpportunityContact,
                        OpportunityProduct, Payment, PaymentPlan, PublicPool, Quote, QuoteLine, Role,
                        Setting, Stage, StageHistory)
 from ...models.choices import ROLES
 from .. import audit
+from ..messages import invalid, refusal
 from ..users import generate_password
 from . import activities, delivery, org, sales
 from .context import Demo
@@ -37,24 +37,29 @@ def build_demo(seed=42, scale=0, progress=None, today=None, customers=DEFAULT_CU
     """Load the demo company into an empty database, or grow an existing demo's leads to SCALE."""
     say = progress or (lambda message: None)
     if scale < 0:
-        raise ValidationError('--scale must be a positive number of leads (or 0 for the plain demo).')
+        raise invalid('--scale must be a positive number of leads (or 0 for the plain demo).',
+                      '--scale 必须是正的线索数量（0 表示只加载基础演示数据）。')
     summary = DemoSummary()
     marker = Setting.by_code(MARKER)
     customers_now, leads_now = Customer.select().count(), Lead.select().count()
     if customers_now or leads_now or Opportunity.select().exists():
         if marker is None:
-            raise RuleViolation(
-                f'The database already holds business data ({customers_now} customers, {leads_now} leads); '
-                f'the demo company loads only into an empty database. Point LTC_DATABASE_URL at a new '
-                f'database and run it there.')
+            raise refusal('The database already holds business data ({customers} customers, {leads} leads); '
+                          'the demo company loads only into an empty database. Point LTC_DATABASE_URL at a new '
+                          'database and run it there.',
+                          '数据库中已有业务数据（{customers} 个客户、{leads} 条线索）；演示公司只能加载到空数据库中。'
+                          '请将 LTC_DATABASE_URL 指向一个新数据库后再运行。', customers=customers_now, leads=leads_now)
         if not scale:
-            raise RuleViolation('The demo company is already loaded; add --scale N to grow its leads to N, '
-                                'or load it into an empty database.')
+            raise refusal('The demo company is already loaded; add --scale N to grow its leads to N, '
+                          'or load it into an empty database.',
+                          '演示公司已加载；加上 --scale N 可将其线索增加到 N 条，或将其加载到空数据库中。')
         try:
             anchor = datetime.date.fromisoformat(json.loads(marker.value)['today'])
         except (ValueError, KeyError, TypeError):
-            raise RuleViolation(f'The setting {MARKER} no longer says when the demo was loaded; '
-                                f'set it back to {{"today": "YYYY-MM-DD"}} to grow the demo.') from None
+            raise refusal('The setting {marker} no longer says when the demo was loaded; '
+                          'set it back to {{"today": "YYYY-MM-DD"}} to grow the demo.',
+                          '设置 {marker} 中已没有演示数据的加载日期；请将其改回 {{"today": "YYYY-MM-DD"}} 后再扩充演示数据。',
+                          marker=MARKER) from None
         added = grow_leads(scale, seed, anchor, say)
         if not added:
             say(f'the demo already has {scale:,} leads or more; nothing to add')
@@ -80,10 +85,10 @@ def build_demo(seed=42, scale=0, progress=None, today=None, customers=DEFAULT_CU
 def _build_company(seed, today, customers, password_hash, say):
     """Build and insert the whole company; the caller holds the transaction."""
     if customers < 10:
-        raise ValidationError('The demo needs at least 10 customers.')
+        raise invalid('The demo needs at least 10 customers.', '演示数据至少需要 10 个客户。')
     if Role.select().count() < len(ROLES.values) or Stage.select().count() < 6 or not PublicPool.select().exists():
-        raise ValidationError('Reference data (roles, stages, the default pool) is missing; '
-                              'run `flask ltc db upgrade` first.')
+        raise invalid('Reference data (roles, stages, the default pool) is missing; run `flask ltc db upgrade` first.',
+                      '缺少基础数据（角色、阶段、默认公海）；请先运行 `flask ltc db upgrade`。')
     demo = Demo(seed, today, customers)
     say('demo: organisation, catalogue, campaigns and rules')
     org.build_org(demo, password_hash)
