@@ -40,7 +40,7 @@ def server(app, db_url):
 def page(browser, server, request):
     context = browser.new_context(locale='en-US')
     page = context.new_page()
-    page.set_default_timeout(10000)
+    page.set_default_timeout(30000)   # generous: CI machines are shared and slow at times
     page.base = server
     yield page
     failed = getattr(request.node, 'rep_call', None)
@@ -63,7 +63,7 @@ def test_roles_log_in_and_sales_cannot_open_others(page, users, db):
     theirs = make_lead(owner=users['manager'], company='Not yours')
     for role in ('admin', 'manager', 'sales', 'ops', 'finance'):
         log_in(page, f'{role}1')
-        assert page.locator('#dashboard-counts').is_visible()
+        page.wait_for_selector('#dashboard-counts', state='visible')
     response = page.goto(f'{page.base}/admin/lead/details/?id={theirs.id}')
     assert response.status == 403  # finance has no lead screens
     log_in(page, 'sales1')
