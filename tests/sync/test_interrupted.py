@@ -1,4 +1,5 @@
 """Runs left 'running' by a killed process are marked 'interrupted'; dead locks are freed."""
+import os
 import socket
 import subprocess
 import sys
@@ -32,14 +33,14 @@ def status(run):
 def test_start_run_records_its_process_and_finishes_runs_of_dead_ones(db):
     killed = make_run(dead_owner())
     run = start_run('import', 'leads', 'x.xlsx')
-    assert run.message == f'running in {socket.gethostname()}:{__import__("os").getpid()}'
+    assert run.message == f'running in {socket.gethostname()}:{os.getpid()}'
     assert status(killed) == 'interrupted' and status(run) == 'running'
     stored = SyncRun.get_by_id(killed.id)
     assert stored.finished_at is not None and stored.message.startswith('interrupted:')
 
 
 def test_live_and_recent_runs_are_left_alone(db):
-    alive = make_run(f'{socket.gethostname()}:{__import__("os").getpid()}', age=timedelta(days=2))
+    alive = make_run(f'{socket.gethostname()}:{os.getpid()}', age=timedelta(days=2))
     recent = make_run(age=timedelta(minutes=5))                       # owner unknown, young
     old = make_run(age=timedelta(hours=2))                            # owner unknown, old
     elsewhere = make_run('other-host:1', age=timedelta(hours=2))      # cannot be checked, old
@@ -52,7 +53,7 @@ def test_live_and_recent_runs_are_left_alone(db):
 
 
 def test_old_run_of_a_target_locked_by_a_live_process_is_kept(db):
-    me = f'{socket.gethostname()}:{__import__("os").getpid()}'
+    me = f'{socket.gethostname()}:{os.getpid()}'
     target = SyncTarget.create(code='SY-T1', name='t', entity='leads', lock_owner=me,
                                locked_at=utcnow() - timedelta(hours=3))
     held = make_run(age=timedelta(hours=2), target=target)
@@ -88,3 +89,24 @@ def test_periodic_sync_job_marks_interrupted_runs_first(db):
     killed = make_run(dead_owner())
     assert run_active_targets(run=lambda target: None)['targets'] == 0
     assert status(killed) == 'interrupted'
+
+
+def test_consumer_start_marks_interrupted_runs(app, db, monkeypatch):
+    import ltc
+    from ltc import jobs
+
+    class Consumer:
+        ran = False
+
+        def run(self):
+            Consumer.ran = True
+
+    class Huey:
+        def create_consumer(self, **options):
+            return Consumer()
+
+    killed = make_run(dead_owner())
+    monkeypatch.setattr(ltc, 'create_app', lambda: app)
+    monkeypatch.setattr(jobs, 'get_huey', lambda app: Huey())
+    jobs.main([])
+    assert Consumer.ran and status(killed) == 'interrupted'
