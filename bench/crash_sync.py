@@ -6,7 +6,7 @@ Before each run every lead's city is changed in the sheet. The sync process is k
 SIGKILL after a random delay within the clean run's duration; then the sync runs again (up to
 three times until it exits 0) and the script checks: the leads and the sheet still hold ROWS
 rows with distinct codes (no duplicates), every lead has the sheet's city, the target's lock is
-free, exactly one audit row per lead records the city change, and a further sync changes nothing.
+free, no run is left 'running' (the killed one is marked 'interrupted'), exactly one audit row per lead records the city change, and a further sync changes nothing.
 A PostgreSQL --database-url names a throwaway database: it is dropped and created again.
 """
 import argparse
@@ -111,6 +111,9 @@ def crash_sync_runs(url, runs, rows, workdir, seed=1):
             city_rows = sum(1 for c in changes if 'region_city' in c)
             if city_rows != rows:
                 problems.append(f'{city_rows} audit rows record the city change, expected {rows}')
+            running = SyncRun.select().where(SyncRun.status == 'running').count()
+            if running:
+                problems.append(f'{running} runs still marked running')
             target = SyncTarget.get(SyncTarget.name == TARGET)
             if target.lock_owner:
                 problems.append(f'the target is still locked by {target.lock_owner}')

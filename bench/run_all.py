@@ -23,6 +23,7 @@ SIZES = {
     'gsheets_ops': (['100', '10000'], ['100', '10000', '50000']),
     'crash': (['--quick'], ['--runs', '20']),
     'crash_sync': (['--quick'], ['--runs', '20']),
+    'crash_import': (['--quick'], ['--runs', '20']),
     'load': (['--quick', '--backends', 'sqlite'], ['--leads', '1000000']),
     'fuzz': (['--quick'], []),
     'contention': (['--quick'], ['--rows', '100000']),
@@ -38,6 +39,7 @@ SIZES = {
 PG_ARGS = {
     'crash': lambda url: ['--database-url', _sibling(url, '_crash')],
     'crash_sync': lambda url: ['--database-url', _sibling(url, '_crash_sync')],
+    'crash_import': lambda url: ['--database-url', _sibling(url, '_crash_import')],
     'load': lambda url: ['--pg-url', _sibling(url, '_load'), '--backends', 'sqlite,postgres'],
     'contention': lambda url: ['--database-url', _sibling(url, '_contention')],
 }

@@ -223,12 +223,16 @@ def main(argv=None):
     config.validate()
     config.setup_logger(logging.getLogger('huey'))
     config.setup_logger(log)
+    from .sync.interrupted import close_interrupted_runs as close_interrupted_sync_runs
     huey = get_huey(create_app())
     if config.flush_locks:
         with database.connection_context():
             interrupted = close_interrupted_runs()
+            runs, _ = close_interrupted_sync_runs()
         if interrupted:
             log.warning('%d job run(s) interrupted by a stopped consumer marked failed', interrupted)
+        if runs:
+            log.warning('%d import/sync run(s) of stopped processes marked interrupted', len(runs))
     huey.create_consumer(**config.values).run()
 
 

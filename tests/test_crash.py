@@ -44,3 +44,11 @@ def test_kill_sync_run_then_recover_sqlite(tmp_path):
     from bench.crash_sync import crash_sync_runs
     results = crash_sync_runs(f'sqlite:///{tmp_path}/crash.db', runs=2, rows=200, workdir=tmp_path, seed=5)
     assert [r['problems'] for r in results[1:]] == [[], []]
+
+
+@pytest.mark.timeout(120)
+def test_kill_import_then_recover(db_url, tmp_path):
+    from bench.crash_import import crash_import_runs
+    results = crash_import_runs(db_url, runs=3, rows=2000, workdir=tmp_path, seed=11)
+    assert [r['problems'] for r in results[1:]] == [[], [], []]
+    assert all(r['recovery_exits'][-1] == 0 for r in results[1:])

@@ -18,7 +18,8 @@ RUN_KINDS = Choices(('import', 'Import', '导入'), ('sync', 'Sync', '同步'), 
 RUN_STATUSES = Choices(('running', 'Running', '进行中'), ('done', 'Done', '完成'),
                        ('attention', 'Done with errors or conflicts', '完成（有错误或冲突）'),
                        ('refused', 'Refused', '已拒绝'), ('failed', 'Failed', '失败'),
-                       ('dry_run', 'Dry run', '预演'), ('reverted', 'Reverted', '已撤销'))
+                       ('dry_run', 'Dry run', '预演'), ('reverted', 'Reverted', '已撤销'),
+                       ('interrupted', 'Interrupted', '已中断'))
 CONFLICT_STATUSES = Choices(('open', 'Open', '待处理'), ('kept_db', 'Kept database value', '已保留数据库值'),
                             ('took_sheet', 'Took sheet value', '已采用表格值'), ('edited', 'Edited', '已手工修改'))
 

@@ -222,6 +222,23 @@ def register(group):
             click.echo(f'{run.code} {run.kind:6} {run.entity:14} {run.status:9} {run.started_at:%Y-%m-%d %H:%M} '
                        f'{totals}  {run.source}')
 
+    @sync.command('cleanup')
+    @click.option('--older-than', type=click.IntRange(1), default=60, show_default=True,
+                  help='Minutes after which a run whose process cannot be checked counts as interrupted.')
+    @click.option('--dry-run', is_flag=True, help='List what would be marked; change nothing.')
+    def sync_cleanup(older_than, dry_run):
+        """Mark runs left 'running' by a killed process as interrupted and free their dead locks."""
+        from datetime import timedelta
+        from .interrupted import close_interrupted_runs
+        runs, unlocked = close_interrupted_runs(timedelta(minutes=older_than), dry_run=dry_run)
+        verb = 'would mark' if dry_run else 'marked'
+        for run in runs:
+            click.echo(f'{run.code} {run.kind:6} {run.entity:14} started {run.started_at:%Y-%m-%d %H:%M}: '
+                       f'{verb} interrupted')
+        for name in unlocked:
+            click.echo(f'{name}: {"would free" if dry_run else "freed"} the lock of a stopped process')
+        click.echo(f'{len(runs)} interrupted runs, {len(unlocked)} stale locks')
+
     @sync.command('conflicts')
     @click.argument('name', required=False)
     def sync_conflicts(name):

@@ -168,8 +168,11 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
 
 def start_run(kind, entity, source, dry_run=False, target=None):
     """Create the SyncRun whose code tags the audit rows of this operation."""
+    from .interrupted import close_interrupted_runs, owner_message
+    close_interrupted_runs()   # runs of killed processes would otherwise stay 'running' forever
     return SyncRun.create(code=reserve_codes('RUN', 1)[0], kind=kind, entity=entity, source=str(source)[:255],
-                          dry_run=dry_run, target=target, created_by=audit.current()[0])
+                          dry_run=dry_run, target=target, created_by=audit.current()[0],
+                          message=owner_message())
 
 
 def finish_run(run, result, status=None, message=''):

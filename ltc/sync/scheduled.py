@@ -17,7 +17,9 @@ def run_active_targets(run=None):
     :returns: counts {'targets', 'done', 'attention', 'failed', 'locked'}.
     """
     from .engine import run_sync
+    from .interrupted import close_interrupted_runs
     run = run or run_sync
+    close_interrupted_runs()
     counts = {'targets': 0, 'done': 0, 'attention': 0, 'failed': 0, 'locked': 0}
     for target in SyncTarget.select().where(SyncTarget.active).order_by(SyncTarget.name):
         counts['targets'] += 1
