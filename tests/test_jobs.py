@@ -8,7 +8,7 @@ import pytest
 
 from ltc import jobs
 from ltc.errors import ConfigError, NotFound, RuleViolation
-from ltc.models import AuditLog, Customer, JobRun, PaymentPlan, Setting
+from ltc.models import AuditLog, Customer, JobRun, Lead, PaymentPlan, Setting
 from ltc.services import audit, receivables
 from tests.factories import make_customer, make_user
 from tests.services.cashkit import live_contract
@@ -143,7 +143,6 @@ def test_consumer_entry_point_builds_the_app_queue(db_url, tmp_path):
 
 
 def test_pool_reclaim_job(huey):
-    pytest.importorskip('ltc.services.pool')
     owner = make_user()
     customer = make_customer(owner=owner, owner_since=D(2025, 1, 1),
                              last_followup_at=datetime.datetime(2025, 1, 1, 9))
@@ -156,12 +155,12 @@ def test_pool_reclaim_job(huey):
 
 
 def test_regrade_job(huey):
-    leads = pytest.importorskip('ltc.services.leads')
-    if not hasattr(leads, 'regrade_open_leads'):
-        pytest.skip('ltc.services.leads.regrade_open_leads not merged yet')
+    from ltc.services.leads import install_default_rules
     from tests.factories import make_lead
-    make_lead(industry='manufacturing')
+    install_default_rules()
+    lead = make_lead(industry='manufacturing')
     jobs.run_job('regrade_leads', huey)
+    assert 'target industry' in Lead.get_by_id(lead.id).score_reasons
     audits = AuditLog.select().count()
     jobs.run_job('regrade_leads', huey)
     assert AuditLog.select().count() == audits
