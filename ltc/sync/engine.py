@@ -313,7 +313,7 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
                     index += 1
                     try:
                         with database.atomic():
-                            write_update(mapping, row, names=list(row.values))
+                            write_update(mapping, row, ctx, names=list(row.values))
                     except (ConflictError, LTCError) as exc:
                         row.outcome = 'conflict' if isinstance(exc, ConflictError) else 'error'
                         row.notes.append((str(exc), str(exc)))

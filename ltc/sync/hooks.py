@@ -33,11 +33,12 @@ def after_creates(model, pending, ctx):
     intake.finish()
 
 
-def refresh_derived(record):
+def refresh_derived(record, ctx):
     """Recompute fields derived from an edited record; return the names that changed."""
     if not isinstance(record, Lead):
         return []
+    intake = _intake(ctx)   # the run's grading rules and thresholds, loaded once, not per row
     before = dict(record.__data__)
     normalise(record)
-    _apply_grade(record)
+    _apply_grade(record, intake.grading, intake.limits)
     return [name for name, value in record.__data__.items() if before.get(name) != value]

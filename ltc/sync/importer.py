@@ -244,7 +244,7 @@ def write_creates(mapping, rows, ctx):
     ctx.forget(model)
 
 
-def write_update(mapping, row, names=None):
+def write_update(mapping, row, ctx, names=None):
     """Save one row's changed fields (or NAMES) with the version seen at plan time; audit the change."""
     model = mapping.model
     record = model.get_by_id(row.record_id)
@@ -254,7 +254,7 @@ def write_update(mapping, row, names=None):
     names = list(names or row.changes)
     for name in names:
         setattr(record, name, row.values[name])
-    names += [n for n in hooks.refresh_derived(record) if n not in names]
+    names += [n for n in hooks.refresh_derived(record, ctx) if n not in names]
     record.save(only=[getattr(model, n) for n in names])
     changes = audit.diff(before, record.field_values())
     audit.record_many([(model.__name__, record.code, 'update', changes)])
@@ -280,7 +280,7 @@ def apply_import(plan, *, progress=None, run=None):
                         continue
                     try:
                         with database.atomic():
-                            write_update(mapping, row)
+                            write_update(mapping, row, ctx)
                     except (ConflictError, LTCError) as exc:
                         row.outcome = 'conflict' if isinstance(exc, ConflictError) else 'error'
                         row.notes.append((str(exc), str(exc)))
