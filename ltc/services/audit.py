@@ -12,6 +12,9 @@ from ..models.choices import AUDIT_SOURCES
 _context = contextvars.ContextVar('ltc_actor', default=('system', 'system', None))
 IGNORED = frozenset({'updated_at', 'version', 'created_at'})
 SECRET = frozenset({'password_hash'})
+# json.dumps(x, ensure_ascii=False) builds a new encoder per call; bulk writes reuse this one
+# (same output).
+to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @contextlib.contextmanager
@@ -56,7 +59,7 @@ def record(entity, code, action, changes, note=None):
     """Write one audit row for a change made by the current actor."""
     actor, source, batch = current()
     return AuditLog.create(actor=actor, source=source, entity=entity, entity_code=code or '',
-                           action=action, changes=json.dumps(changes, ensure_ascii=False),
+                           action=action, changes=to_json(changes),
                            batch=batch, note=note)
 
 
@@ -64,7 +67,7 @@ def record_many(rows):
     """Write audit rows in bulk: each row is (entity, code, action, changes)."""
     actor, source, batch = current()
     now = utcnow()
-    payload = [(now, actor, source, e, c or '', a, json.dumps(ch, ensure_ascii=False), batch)
+    payload = [(now, actor, source, e, c or '', a, to_json(ch), batch)
                for e, c, a, ch in rows]
     if not payload:
         return

@@ -25,9 +25,15 @@ COMPANY_SUFFIXES = sorted([
 OPEN_STATUSES = ('new', 'assigned', 'contacted', 'qualified')
 
 
+_NON_DIGITS = re.compile(r'\D')
+_BRACKETS = re.compile(r'\(.*?\)')
+_PUNCTUATION = re.compile(r'[\s,.;:·、，。\-_&\'"]+')
+_SUFFIX_ENDINGS = frozenset(s[-1] for s in COMPANY_SUFFIXES)
+
+
 def normalise_phone(phone):
     """Return the digits of PHONE without a +86/0086 prefix, or None."""
-    digits = re.sub(r'\D', '', phone or '')
+    digits = phone if phone and phone.isdecimal() else _NON_DIGITS.sub('', phone or '')
     for prefix in ('0086', '86'):
         if digits.startswith(prefix) and len(digits) - len(prefix) >= 11:
             digits = digits[len(prefix):]
@@ -48,16 +54,20 @@ def normalise_company(name):
     """Return NAME without legal-form words, brackets, punctuation and case, or None."""
     text = (name or '').strip().lower()
     text = text.replace('（', '(').replace('）', ')')
-    text = re.sub(r'\(.*?\)', ' ', text) if re.sub(r'\(.*?\)', '', text).strip() else text
+    if '(' in text and _BRACKETS.sub('', text).strip():
+        text = _BRACKETS.sub(' ', text)
     changed = True
     while changed:
         changed = False
+        stripped = text.rstrip(' ,.;')
+        if stripped[-1:] not in _SUFFIX_ENDINGS:
+            break   # no legal-form word ends this way (the loop below would find none)
         for suffix in COMPANY_SUFFIXES:
-            stripped = text.rstrip(' ,.;')
             if stripped.endswith(suffix) and len(stripped) > len(suffix):
                 text = stripped[:-len(suffix)]
+                stripped = text.rstrip(' ,.;')
                 changed = True
-    text = re.sub(r'[\s,.;:·、，。\-_&\'"]+', '', text)
+    text = _PUNCTUATION.sub('', text)
     return text or None
 
 

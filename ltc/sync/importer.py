@@ -10,7 +10,7 @@ import json
 
 from peewee import DateField, DateTimeField, DecimalField, IntegrityError
 
-from ..db import database, reserve_codes, utcnow
+from ..db import database, reserve_codes, select_in, utcnow
 from ..errors import ConflictError, LTCError
 from ..models.sync import SyncRun
 from ..services import audit
@@ -87,14 +87,14 @@ def load_existing(mapping, rows, ctx):
     codes = sorted({r.code for r in rows if r.code})
     by_code, by_natural = {}, {}
     for start in range(0, len(codes), BATCH):
-        for record in model.select().where(model.code.in_(codes[start:start + BATCH])).dicts():
+        for record in select_in(model, model.code, codes[start:start + BATCH]):
             by_code[record['code']] = record
     first = mapping.natural_key[0] if mapping.natural_key else None
     wanted = sorted({r.values.get(first) for r in rows if not r.code and first and r.values.get(first) is not None},
                     key=str)
     field = getattr(model, first) if first else None
     for start in range(0, len(wanted), BATCH):
-        for record in model.select().where(field.in_(wanted[start:start + BATCH])).dicts():
+        for record in select_in(model, field, wanted[start:start + BATCH]):
             key = natural_key(mapping, {a: record.get(a) for a in mapping.natural_key}, ctx)
             by_natural.setdefault(key, []).append(record)
     return by_code, by_natural

@@ -1,0 +1,53 @@
+"""Bulk lead intake across import batches: duplicate links stay right and shared keys are looked up once."""
+import peewee
+
+from ltc.models import Lead
+from ltc.services import audit
+from ltc.services.leads import save_lead
+from ltc.sync import importer
+from ltc.sync.importer import run_import
+from ltc.sync.tables import open_path
+
+from .helpers import write_xlsx
+
+
+def _count_root_lookups(monkeypatch):
+    seen = []
+    original = peewee.Database.execute_sql
+
+    def execute_sql(self, sql, params=None, *args, **kwargs):
+        if 'MIN(id)' in sql and '"email_domain"' in sql:
+            seen.append(list(params or ()))
+        return original(self, sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(peewee.Database, 'execute_sql', execute_sql)
+    return seen
+
+
+def test_rows_sharing_a_company_domain_across_batches_all_point_at_the_first(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, 'BATCH', 50)
+    rows = [['公司名称', '邮箱']] + [[f'公司{i:03d}', f'buyer{i}@acme.cn'] for i in range(160)]
+    lookups = _count_root_lookups(monkeypatch)
+    with audit.acting_as('tester', 'cli'):
+        result = run_import('leads', open_path(write_xlsx(tmp_path / 'l.xlsx', rows)))
+    assert result.totals()['created'] == 160, result.totals()
+    first = Lead.get(Lead.company == '公司000')
+    assert first.duplicate_of_id is None
+    others = Lead.select().where(Lead.id != first.id)
+    assert {lead.duplicate_of_id for lead in others} == {first.id}   # the root, never a chain
+    # 4 batches: the first finds no root in the database, the second finds the first row's
+    # lead; later batches reuse it instead of re-reading every earlier duplicate.
+    assert [p for p in lookups if 'acme.cn' in p] == [['acme.cn'], ['acme.cn']]
+
+
+def test_an_older_root_in_the_database_is_found_once_and_used_for_every_batch(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, 'BATCH', 40)
+    older = save_lead(Lead(company='Acme Holdings', email='boss@acme.cn', source='website'))
+    rows = [['公司名称', '邮箱']] + [[f'Acme {i}', f'b{i}@acme.cn'] for i in range(100)]
+    lookups = _count_root_lookups(monkeypatch)
+    with audit.acting_as('tester', 'cli'):
+        result = run_import('leads', open_path(write_xlsx(tmp_path / 'l.xlsx', rows)))
+    assert result.totals()['created'] == 100
+    imported = Lead.select().where(Lead.id != older.id)
+    assert {lead.duplicate_of_id for lead in imported} == {older.id}
+    assert len([p for p in lookups if 'acme.cn' in p]) == 1
