@@ -11,7 +11,7 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from .errors import CellError, ErrorValue
+from .errors import CellError, ErrorValue, UnknownReference
 
 FORMULA_START = ('=', '+', '-', '@', '\t', '\r')
 CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
@@ -346,8 +346,9 @@ class Reference(Codec):
         ids = ctx.references(self)[0].get(text.lower(), set())
         label = getattr(self.model, 'label', None) or self.model.__name__.lower()
         if not ids:
-            raise CellError(f'no {label} has the code or name "{text}"; create it first or fix the spelling',
-                            f'找不到编码或名称为“{text}”的{label_zh(self.model)}；请先创建或更正拼写', text)
+            raise UnknownReference(f'no {label} has the code or name "{text}"; create it first or fix the spelling',
+                                   f'找不到编码或名称为“{text}”的{label_zh(self.model)}；请先创建或更正拼写', text,
+                                   codec=self)
         if len(ids) > 1:
             raise CellError(f'{len(ids)} {label}s are named "{text}"; use the code instead',
                             f'有 {len(ids)} 个{label_zh(self.model)}名为“{text}”；请改填编码', text)
@@ -357,6 +358,11 @@ class Reference(Codec):
         if value is None:
             return None
         return ctx.references(self)[1].get(value)
+
+    @staticmethod
+    def key(text):
+        """Return how a typed name or code is compared: spaces collapsed, case folded."""
+        return ' '.join(str(text).split()).lower()
 
 
 LABELS_ZH = {'Customer': '客户', 'User': '用户', 'Product': '产品', 'Contract': '合同',

@@ -28,6 +28,14 @@ class CellError(LTCError):
         return self.text('en')
 
 
+class UnknownReference(CellError):
+    """A reference cell naming no record in the database (an import may still find it among its own new rows)."""
+
+    def __init__(self, en, zh, value=None, row=None, column=None, codec=None):
+        super().__init__(en, zh, value, row, column)
+        self.codec = codec
+
+
 class ErrorValue:
     """A spreadsheet error cell (#N/A, #REF! ...) as read from the file."""
     __slots__ = ('code',)

@@ -16,8 +16,8 @@ from ..models.sync import SyncRun
 from ..services import audit
 from . import hooks
 from .bulk import insert_rows
-from .codecs import Context
-from .errors import CellError, SyncError
+from .codecs import Context, Reference
+from .errors import CellError, SyncError, UnknownReference
 from .mappings import get
 from .reader import read_sheet
 from .results import Result, RowResult
@@ -37,8 +37,13 @@ class Plan:
         return self.result.rows
 
 
-def parse_row(mapping, sheet, number, cells, ctx):
-    """Return a RowResult with cleaned values, or with every bad cell as an error."""
+def parse_row(mapping, sheet, number, cells, ctx, defer_refs=False):
+    """Return a RowResult with cleaned values, or with every bad cell as an error.
+
+    DEFER_REFS: a reference to a record of the same entity that does not exist yet is kept
+    in `refs` instead of failing the row: the import looks for it among its own new rows
+    (a group customer and its members in one sheet) before reporting it.
+    """
     result = RowResult(row=number, cells=cells)
     for position, column in sheet.columns.items():
         cell = cells[position] if position < len(cells) else None
@@ -46,6 +51,10 @@ def parse_row(mapping, sheet, number, cells, ctx):
             value = column.codec.clean(cell, ctx)
         except CellError as exc:
             exc.row, exc.column = number, sheet.headers[position] or column.header(ctx.lang)
+            if defer_refs and isinstance(exc, UnknownReference) and exc.codec.model is mapping.model:
+                result.refs[column.attr] = (exc, None)
+                result.values[column.attr] = None
+                continue
             result.fail(exc)
             continue
         if column is mapping.key:
@@ -122,7 +131,7 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
     seen_codes, seen_natural = {}, {}
     total = len(sheet.rows)
     for done, (number, cells) in enumerate(sheet.rows, 1):
-        row = parse_row(mapping, sheet, number, cells, ctx)
+        row = parse_row(mapping, sheet, number, cells, ctx, defer_refs=True)
         plan.rows.append(row)
         if row.code:
             if row.code in seen_codes:
@@ -156,14 +165,92 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
         row.record_id, row.version = record['id'], record['version']
         row.changes = {a: [canon(mapping, a, record.get(a), ctx), canon(mapping, a, v, ctx)]
                        for a, v in row.values.items()
-                       if canon(mapping, a, record.get(a), ctx) != canon(mapping, a, v, ctx)}
+                       if a not in row.refs and canon(mapping, a, record.get(a), ctx) != canon(mapping, a, v, ctx)}
+        for attr in row.refs:   # it names a row of this file: a change, whatever the field holds now
+            row.changes[attr] = [canon(mapping, attr, record.get(attr), ctx), row.refs[attr][0].value]
         if not row.changes:
             row.outcome = 'unchanged'
         else:
             row.outcome = 'skipped' if on_existing == 'skip' else 'updated'
+    resolve_in_file_refs(plan)
     if progress:
         progress(total, total * 2)
     return plan
+
+
+def resolve_in_file_refs(plan):
+    """Point each deferred reference at the one new row of this file it names, or fail the row.
+
+    Rows that name a new row of the same sheet wait until that row is written (`apply_import`
+    writes them after it); the preview already shows them as they will end: a name no new row
+    carries, a name two new rows carry, a circle, or a named row with errors fails the row.
+    """
+    waiting = [r for r in plan.rows if r.refs and r.outcome in ('created', 'updated', 'error')]
+    if not waiting:
+        return
+    names = ('code',) + row_names(plan.mapping)
+    by_key = {}
+    for row in plan.rows:
+        if row.outcome == 'created' or (row.outcome == 'error' and not row.record_id):
+            for attr in names:
+                text = row.code if attr == 'code' else row.values.get(attr)
+                if text:
+                    by_key.setdefault((attr, Reference.key(text)), {})[id(row)] = row
+    for row in waiting:
+        for attr, (exc, _target) in list(row.refs.items()):
+            key = Reference.key(exc.value)
+            found = {}
+            for name in ('code',) + exc.codec.names:
+                found.update(by_key.get((name, key), {}))
+            targets = list(found.values())
+            if not targets:
+                row.fail(exc)
+            elif row.outcome == 'error':
+                continue   # the row fails for other reasons; this cell names a row of the file, so it is fine
+            elif len(targets) > 1:
+                rows = ', '.join(str(t.row) for t in sorted(targets, key=lambda t: t.row))
+                row.fail(CellError(f'rows {rows} of this file are all named "{exc.value}"; use a code instead',
+                                   f'本文件第 {rows} 行都名为“{exc.value}”；请改填编码', exc.value, row.row, exc.column))
+            elif targets[0] is row:
+                row.fail(CellError(f'"{exc.value}" is this row itself; a record cannot refer to itself',
+                                   f'“{exc.value}”就是本行；记录不能引用自己', exc.value, row.row, exc.column))
+            else:
+                row.refs[attr] = (exc, targets[0])
+    waiting = [r for r in waiting if r.outcome != 'error']
+    for row in waiting:   # a circle (A names B, B names A) can never be written
+        seen, current = set(), row
+        while current is not None and current.refs and id(current) not in seen:
+            seen.add(id(current))
+            current = next((t for _e, t in current.refs.values() if t is not None), None)
+        if current is row and row.outcome != 'error':
+            row.fail(CellError('refers in a circle to rows of this file that refer back to it; break the circle',
+                               '与本文件中的其他行循环引用；请断开循环', None, row.row))
+    changed = True
+    while changed:   # naming a row that fails makes this row fail too
+        changed = False
+        for row in waiting:
+            if row.outcome == 'error':
+                continue
+            failed = next((t for _e, t in row.refs.values() if t is not None and t.outcome == 'error'), None)
+            if failed is not None:
+                row.fail(CellError(f'it refers to row {failed.row}, which has errors; fix that row first',
+                                   f'它引用的第 {failed.row} 行有错误；请先修正该行', None, row.row))
+                changed = True
+    for row in waiting:
+        if row.outcome != 'error':
+            for exc, target in row.refs.values():
+                row.notes.append((f'{exc.column} "{exc.value}" is created by row {target.row} of this file',
+                                  f'{exc.column}“{exc.value}”由本文件第 {target.row} 行新建'))
+
+
+def row_names(mapping):
+    """Return the fields other rows may use to name a record of MAPPING (its self-reference names)."""
+    names = []
+    for column in mapping.columns:
+        codec = column.codec
+        if isinstance(codec, Reference) and codec.model is mapping.model:
+            names += [n for n in codec.names if n not in names]
+    return tuple(names)
 
 
 def start_run(kind, entity, source, dry_run=False, target=None):
@@ -267,30 +354,78 @@ def apply_import(plan, *, progress=None, run=None):
     run = run or start_run('import', mapping.entity, plan.sheet.label)
     result.run_code = run.code
     todo = [r for r in plan.rows if r.outcome in ('created', 'updated')]
-    actor = audit.current()[0]
-    with audit.acting_as(actor, 'import', batch=run.code):
-        for start in range(0, len(todo), BATCH):
-            batch = todo[start:start + BATCH]
-            with database.atomic():
-                creates = [r for r in batch if r.outcome == 'created']
-                if creates:
-                    creates = create_rows(mapping, creates, ctx)
-                for row in batch:
-                    if row.outcome != 'updated':
-                        continue
-                    try:
-                        with database.atomic():
-                            write_update(mapping, row, ctx)
-                    except (ConflictError, LTCError) as exc:
-                        row.outcome = 'conflict' if isinstance(exc, ConflictError) else 'error'
-                        row.notes.append((str(exc), str(exc)))
-            for row in batch:
-                row.values = {}   # written: the result keeps outcome and changes, not the values
-            if progress:   # planning reported the first half of the work
-                done = len(plan.rows) * (start + len(batch)) // max(len(todo), 1)
-                progress(len(plan.rows) + done, len(plan.rows) * 2)
+    waiting = [r for r in todo if r.refs]
+    todo = [r for r in todo if not r.refs]
+    total, done = len(todo) + len(waiting), 0
+    with audit.acting_as(audit.current()[0], 'import', batch=run.code):
+        # Rows naming a new row of this file are written after it, in as many rounds as the
+        # longest chain (group > member > member's member).
+        while todo:
+            _write_batches(plan, todo, progress, done, total, need_ids=bool(waiting))
+            done += len(todo)
+            todo, waiting = _ready(waiting)
+    for row in waiting:   # cannot happen after resolve_in_file_refs; never leave a row unwritten silently
+        row.outcome = 'error'
+        row.notes.append((f'Row {row.row}: the rows it refers to were not written', f'第{row.row}行：它引用的行未写入'))
     finish_run(run, result)
     return result
+
+
+def _ready(waiting):
+    """Split WAITING rows into those whose referenced rows are now written (values filled in) and the rest.
+
+    A row whose referenced row failed to be written fails too.
+    """
+    ready, still = [], []
+    for row in waiting:
+        targets = [t for _e, t in row.refs.values()]
+        if any(t.outcome == 'error' for t in targets):
+            failed = next(t for t in targets if t.outcome == 'error')
+            row.outcome = 'error'
+            row.notes.append((f'Row {row.row}: row {failed.row}, which it refers to, was not imported; fix that row '
+                              f'and import again', f'第{row.row}行：它引用的第{failed.row}行未能导入；请修正该行后重新导入'))
+        elif all(t.outcome == 'created' and t.record_id for t in targets):
+            for attr, (_exc, target) in row.refs.items():
+                row.values[attr] = target.record_id
+            row.refs = {}
+            ready.append(row)
+        else:
+            still.append(row)
+    return ready, still
+
+
+def _write_batches(plan, todo, progress, done_before, total, need_ids):
+    """Write TODO rows in batches of BATCH, one transaction each; NEED_IDS: note created rows' ids."""
+    mapping, ctx = plan.mapping, plan.ctx
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start:start + BATCH]
+        with database.atomic():
+            creates = [r for r in batch if r.outcome == 'created']
+            if creates:
+                creates = create_rows(mapping, creates, ctx)
+                if need_ids:   # rows waiting for these are written with their ids
+                    _fetch_ids(mapping, creates)
+            for row in batch:
+                if row.outcome != 'updated':
+                    continue
+                try:
+                    with database.atomic():
+                        write_update(mapping, row, ctx)
+                except (ConflictError, LTCError) as exc:
+                    row.outcome = 'conflict' if isinstance(exc, ConflictError) else 'error'
+                    row.notes.append((str(exc), str(exc)))
+        for row in batch:
+            row.values = {}   # written: the result keeps outcome and changes, not the values
+        if progress:   # planning reported the first half of the work
+            done = len(plan.rows) * (done_before + start + len(batch)) // max(total, 1)
+            progress(len(plan.rows) + done, len(plan.rows) * 2)
+
+
+def _fetch_ids(mapping, rows):
+    model = mapping.model
+    ids = {r['code']: r['id'] for r in select_in(model, model.code, [r.code for r in rows], [model.code, model.id])}
+    for row in rows:
+        row.record_id = ids.get(row.code)
 
 
 @contextlib.contextmanager

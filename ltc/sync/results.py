@@ -32,6 +32,8 @@ class RowResult:
     version: int = None
     cells: list = field(default_factory=list, repr=False)
     fingerprint: str = None          # sync: identity of a codeless row until its code is written back
+    refs: dict = field(default_factory=dict, repr=False)   # import: {attr: (UnknownReference, RowResult
+                                                           # of this file it names, or None)}
 
     def fail(self, error):
         self.outcome = 'error'
