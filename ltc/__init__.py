@@ -11,6 +11,10 @@ def create_app(config=None):
     app = Flask(__name__, instance_path=settings['INSTANCE_PATH'])
     app.config.update(settings)
     app.config['PERMANENT_SESSION_LIFETIME'] = settings['SESSION_HOURS'] * 3600
+    # Every request body is capped; the import upload (the only big one) gets its own
+    # friendlier check at IMPORT_MAX_UPLOAD_MB, so the hard cap leaves room for the form around it.
+    if app.config.get('MAX_CONTENT_LENGTH') is None:
+        app.config['MAX_CONTENT_LENGTH'] = (settings['IMPORT_MAX_UPLOAD_MB'] + 1) * 1024 * 1024
     db_module.bind(settings['DATABASE_URL'], settings['DB_POOL_SIZE'])
     _register_connection_hooks(app)
 

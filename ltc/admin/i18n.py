@@ -53,7 +53,9 @@ def switch(code):
     if code not in LANGUAGES:
         code = 'en'
     session['lang'] = code
-    if current_user.is_authenticated and current_user.language != code:
+    # A link on another site can switch this browser's language (a GET), but only a click
+    # inside LTC (a same-site Referer) stores it on the user record.
+    if current_user.is_authenticated and current_user.language != code and local_target(request.referrer):
         from ..services import audit
         with audit.acting_as(current_user, 'admin'):
             record = current_user.record

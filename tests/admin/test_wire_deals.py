@@ -212,7 +212,7 @@ def test_quote_to_cash_refusals_flash_in_the_users_language(as_role, users, db):
     paid = make_contract(owner=users['sales'], amount=Decimal('1000'), status='effective')
     plan = make_payment_plan(contract=paid, amount=Decimal('1000'), due_on=TODAY)
     finance = as_role('finance')
-    finance.get('/lang/zh_Hans_CN')   # also stores the language on the user (one audit row)
+    finance.get('/lang/zh_Hans_CN', headers={'Referer': '/admin/'})   # also stored on the user (one audit row)
     before = audit_count()
     page = form_page(finance, '/admin/payment/new/', {
         'contract': paid.id, 'plan': plan.id, 'received_on': TODAY.isoformat(), 'amount': '1500',
