@@ -6,7 +6,9 @@ versioned), then the sheet (one write), then the new base. A run killed between 
 steps converges on the next run: a database change whose sheet write was lost shows up as
 "database changed since base" and flows to the sheet; a sheet write whose base was lost
 shows up as "both sides equal"; records created from codeless rows are remembered with the
-row's fingerprint in the creating transaction, so the row is matched, not created twice.
+row's fingerprint in the creating transaction, so the row is matched, not created twice —
+also when someone edited the row before the next run (`Orphans`: the still codeless row
+most like a remembered creation is taken for it).
 """
 import hashlib
 import json
@@ -62,6 +64,53 @@ def fingerprint(values):
     return hashlib.sha1(json.dumps(values, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+class Orphans:
+    """Records a killed run created from codeless rows whose codes never reached the sheet.
+
+    A row edited in the sheet after such a run no longer has the remembered fingerprint; it
+    is matched to the remembered creation it is most like instead, judged on the mapping's
+    identifying fields (its natural key: a lead's company, contact, phone and e-mail): the
+    creation sharing the most of them, if that is more than half of the ones the row fills
+    in and no other creation shares as many. Each creation is matched once; anything less
+    certain is created as a new record (a double is visible and can be merged; a record
+    overwritten by another row's values would be lost).
+    """
+    COMMON = 50   # a value shared by more creations than this proves nothing
+
+    def __init__(self, base, records, rows, identity):
+        self.identity = identity
+        in_sheet = {r.code for r in rows if r.code}
+        self.values = {code: base.rows.get(code, {}) for code in base.pending.values()
+                       if code in records and code not in in_sheet}
+        self.index = {}
+        for code, values in self.values.items():
+            for attr in identity:
+                if values.get(attr) not in (None, ''):
+                    self.index.setdefault((attr, values[attr]), set()).add(code)
+
+    def take(self, code):
+        self.values.pop(code, None)
+
+    def closest(self, values):
+        """Return the code of the creation VALUES ({attr: canon}) most likely is, or None."""
+        if not self.values:
+            return None
+        filled = {a: values[a] for a in self.identity if values.get(a) not in (None, '')}
+        candidates = set()
+        for pair in filled.items():
+            codes = self.index.get(pair, ())
+            if len(codes) <= self.COMMON:
+                candidates.update(c for c in codes if c in self.values)
+        scored = sorted(((sum(1 for a, v in filled.items() if self.values[c].get(a) == v), c) for c in candidates),
+                        reverse=True)
+        if not scored:
+            return None
+        best, code = scored[0]
+        if best * 2 <= len(filled) or (len(scored) > 1 and scored[1][0] == best):
+            return None
+        return code
+
+
 def _canon_values(columns, values, ctx):
     return {c.attr: c.codec.canon(values.get(c.attr), ctx) for c in columns}
 
@@ -81,6 +130,8 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
     plan = SyncPlan(result, columns=editable, key_col=sheet.key_pos + 1, base_rows=base.rows)
     position = {c.attr: p for p, c in sheet.columns.items()}
     seen = set()
+    orphans = Orphans(base, records, rows, [a for a in (mapping.natural_key or [c.attr for c in editable])
+                                            if a in {c.attr for c in editable}])
 
     def to_sheet(row, column, value):
         plan.cells[(row.row, position[column.attr] + 1)] = escape(column.codec.render(value, ctx))
@@ -97,10 +148,14 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
                         plan.vanished.add(row.code)
             continue
         if not row.code:
-            key = fingerprint(_canon_values(editable, row.values, ctx))
+            canon = _canon_values(editable, row.values, ctx)
+            key = fingerprint(canon)
             code = base.pending.get(key)
+            if not (code and code in orphans.values):
+                code = orphans.closest(canon)   # the same row, edited since that run
             if code and code in records and code not in seen:
                 row.code = code   # created by a run whose code write-back was lost
+                orphans.take(code)
                 plan.cells[(row.row, sheet.key_pos + 1)] = code
             else:
                 row.outcome, row.fingerprint = 'created', key
