@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from ..errors import LTCError
 from ..services import audit, scope
+from ..services.messages import text
 from ..sync.codecs import Choice
 from ..sync.errors import CellError
 from ..sync.importer import apply_import, canon, plan_import
@@ -45,8 +46,8 @@ def _table(token, info):
 
 
 def refusal(exc, token, info):
-    """Return the reader's message naming the file as the user uploaded it, not as it is stored."""
-    return str(exc).replace(uploads.path_of(token, info['ext']).name, info['filename'])
+    """Return the reader's message in the user's language, naming the file as uploaded, not as stored."""
+    return text(exc, lang()).replace(uploads.path_of(token, info['ext']).name, info['filename'])
 
 
 def sheet_names(token, info):
@@ -290,7 +291,7 @@ class ImportView(BaseView):
                                      run=result.run_code, totals=result.totals())
             except Exception as exc:   # noqa: BLE001 - the screen must learn that the apply failed
                 current_app.logger.error('import %s failed: %s', token, traceback.format_exc())
-                uploads.write_status(token, state='failed', done=0, total=total * 2, error=str(exc))
+                uploads.write_status(token, state='failed', done=0, total=total * 2, error=text(exc, language))
             finally:
                 upload.unlink(missing_ok=True)
 

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from ..errors import LTCError
 from ..models.sync import SyncRun, SyncTarget
 from ..services import audit, scope
+from ..services.messages import text
 from ..sync.conflicts import resolve_conflict
 from ..sync.engine import run_sync
 from ..sync.errors import SyncError
@@ -37,7 +38,8 @@ def add_gsheet_target(name, entity, key_or_url, worksheet, lang='zh', conflict_p
     """Register a Google Sheets worksheet as a two-way sync target of ENTITY."""
     mapping = get(entity)
     if SyncTarget.select().where(SyncTarget.name == name).exists():
-        raise SyncError(f'A sync target named {name} exists already; choose another name.')
+        raise SyncError(f'A sync target named {name} exists already; choose another name.',
+                        zh=f'已有名为 {name} 的同步目标；请换一个名称。')
     settings = {'key': extract_key(key_or_url), 'worksheet': worksheet or mapping.title(lang)}
     target = SyncTarget(name=name, entity=mapping.entity, backend='gsheet', lang=lang,
                         settings=json.dumps(settings, ensure_ascii=False), conflict_policy=conflict_policy,
@@ -78,7 +80,7 @@ class ExportView(BaseView):
         try:
             export_entity(entity, path, template=template, lang=lang(), query=query)
         except LTCError as exc:
-            flash(_('The export failed: %(error)s', error=str(exc)), 'error')
+            flash(_('The export failed: %(error)s', error=text(exc, lang())), 'error')
             return redirect(url_for('.index'))
 
         data = io.BytesIO(path.read_bytes())   # read back so the file can go at once
@@ -145,7 +147,7 @@ class SyncTargetView(SyncView):
             try:
                 target = self._add(form)
             except LTCError as exc:
-                flash(_('The target was not added: %(error)s', error=str(exc)), 'error')
+                flash(_('The target was not added: %(error)s', error=text(exc, lang())), 'error')
             else:
                 flash(_('Sync target %(name)s was added.', name=target.name), 'success')
                 return redirect(url_for('.details_view', id=target.id))
@@ -154,7 +156,7 @@ class SyncTargetView(SyncView):
     def _add(self, form):
         name = (form.get('name') or '').strip()
         if not name:
-            raise SyncError('Give the target a name.')
+            raise SyncError('Give the target a name.', zh='请为同步目标填写名称。')
         options = dict(lang=form.get('lang', 'zh') if form.get('lang') in ('zh', 'en') else 'zh',
                        conflict_policy='sheet' if form.get('conflict_policy') == 'sheet' else 'db',
                        delete_policy='delete' if form.get('delete_policy') == 'delete' else 'keep',
@@ -165,7 +167,7 @@ class SyncTargetView(SyncView):
                                          (form.get('worksheet') or '').strip() or None, **options)
             path = (form.get('path') or '').strip()
             if not path:
-                raise SyncError('Give the path of the file on the server.')
+                raise SyncError('Give the path of the file on the server.', zh='请填写文件在服务器上的路径。')
             return add_target(name, form.get('entity'), path, sheet=(form.get('sheet') or '').strip() or None,
                               **options)
 
@@ -177,7 +179,7 @@ class SyncTargetView(SyncView):
             with audit.acting_as(current_user, 'admin'):
                 result = run_sync(target, dry_run=dry_run)
         except LTCError as exc:
-            flash(_('The sync was refused; nothing was written: %(error)s', error=str(exc)), 'error')
+            flash(_('The sync was refused; nothing was written: %(error)s', error=text(exc, lang())), 'error')
             return redirect(url_for('.details_view', id=id))
         flash(result.summary(lang()), 'error' if result.needs_attention else 'success')
         run = SyncRun.get(SyncRun.code == result.run_code)
@@ -201,7 +203,7 @@ class SyncRunView(SyncView):
             with audit.acting_as(current_user, 'admin'):
                 result = revert_run(run.code)
         except LTCError as exc:
-            flash(_('Nothing was reverted: %(error)s', error=str(exc)), 'error')
+            flash(_('Nothing was reverted: %(error)s', error=text(exc, lang())), 'error')
             return redirect(url_for('.details_view', id=id))
         flash(_('Run %(run)s was reverted: %(summary)s', run=run.code, summary=result.summary(lang())),
               'error' if result.needs_attention else 'success')
@@ -231,7 +233,7 @@ class SyncConflictView(SyncView):
                     resolve_conflict(int(conflict_id), choice, by=current_user)
                     done += 1
                 except LTCError as exc:
-                    flash(_('Conflict %(id)s: %(error)s', id=conflict_id, error=str(exc)), 'error')
+                    flash(_('Conflict %(id)s: %(error)s', id=conflict_id, error=text(exc, lang())), 'error')
         if done:
             flash(_('%(count)s conflicts were settled; the next sync run carries the values to the sheet.',
                     count=done), 'success')
@@ -246,7 +248,7 @@ class SyncConflictView(SyncView):
             with audit.acting_as(current_user, 'admin'):
                 resolve_conflict(conflict.id, choice, request.form.get('value', ''), by=current_user)
         except LTCError as exc:
-            flash(_('Conflict %(id)s: %(error)s', id=conflict.id, error=str(exc)), 'error')
+            flash(_('Conflict %(id)s: %(error)s', id=conflict.id, error=text(exc, lang())), 'error')
             return redirect(url_for('.details_view', id=id))
         flash(_('%(count)s conflicts were settled; the next sync run carries the values to the sheet.',
                 count=1), 'success')

@@ -34,7 +34,9 @@ def detect_encoding(data):
         return 'gb18030'
     except UnicodeDecodeError:
         raise SyncError('The CSV file is neither UTF-8, GBK/GB18030 nor UTF-16; save it again as '
-                        '"CSV UTF-8".') from None
+                        '"CSV UTF-8".',
+                        zh='该 CSV 文件的编码不是 UTF-8、GBK/GB18030 或 UTF-16；请重新另存为'
+                           '「CSV UTF-8（逗号分隔）」。') from None
 
 
 def sniff_delimiter(text):
@@ -59,14 +61,18 @@ class CsvTable:
 
     def _load(self):
         if not self.path.is_file():
-            raise SyncError(f'{self.path.name} does not exist; check the path.')
+            raise SyncError(f'{self.path.name} does not exist; check the path.',
+                            zh=f'{self.path.name} 不存在；请检查路径。')
         size = self.path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise SyncError(f'{self.path.name} is {size // 1048576} MB; files over '
-                            f'{MAX_FILE_BYTES // 1048576} MB are refused, split it into smaller files.')
+                            f'{MAX_FILE_BYTES // 1048576} MB are refused, split it into smaller files.',
+                            zh=f'{self.path.name} 大小为 {size // 1048576} MB；超过 '
+                               f'{MAX_FILE_BYTES // 1048576} MB 的文件不予接收，请拆分成较小的文件。')
         data = self.path.read_bytes()
         if data[:4] == b'PK\x03\x04' or data[:8] == b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1':
-            raise SyncError(f'{self.path.name} is an Excel workbook, not CSV; rename it to .xlsx or .xls.')
+            raise SyncError(f'{self.path.name} is an Excel workbook, not CSV; rename it to .xlsx or .xls.',
+                            zh=f'{self.path.name} 是 Excel 工作簿，不是 CSV；请将扩展名改为 .xlsx 或 .xls。')
         self.encoding = detect_encoding(data)
         text = data.decode(self.encoding)
         self.delimiter = sniff_delimiter(text)
@@ -82,7 +88,9 @@ class CsvTable:
                     raise too_many_rows(self.path, text.count('\n'), self.max_rows)
         except _csv.Error as exc:
             raise SyncError(f'{self.path.name} is not valid CSV near line {len(rows) + 1} ({exc}); '
-                            f'fix that line or save the file again.') from None
+                            f'fix that line or save the file again.',
+                            zh=f'{self.path.name} 第 {len(rows) + 1} 行附近不是有效的 CSV（{exc}）；'
+                               f'请修正该行或重新保存文件。') from None
         return rows
 
     def reread_keys(self, key_col):

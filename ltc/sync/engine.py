@@ -282,11 +282,16 @@ def plan_target(target, progress=None, table=None):
     sheet = read_sheet(table, mapping)
     if sheet.key_pos is None:
         raise SyncError(f'{sheet.label} has no {mapping.key.zh} ({mapping.key.en}) column; a synced sheet '
-                        f'needs it. Start from `flask ltc export {mapping.entity}`.')
+                        f'needs it. Start from `flask ltc export {mapping.entity}`.',
+                        zh=f'{sheet.label} 没有「{mapping.key.zh}」({mapping.key.en}) 列，同步的表格必须有这一列。'
+                           f'请从 `flask ltc export {mapping.entity}` 导出的文件开始。')
     if target.header_signature and target.header_signature != sheet.signature():
         raise SyncError(f'The header of {sheet.label} changed since the last sync (columns now: '
                         f'{sheet.signature()}); nothing was written. Restore the header or run '
-                        f'`flask ltc sync run {target.name} --accept-header`.')
+                        f'`flask ltc sync run {target.name} --accept-header`.',
+                        zh=f'{sheet.label} 的表头自上次同步后已改变（现在的列：{sheet.signature()}），'
+                           f'未写入任何数据。请恢复表头，或运行 '
+                           f'`flask ltc sync run {target.name} --accept-header`。')
     ctx = Context(lang=target.lang, date1904=getattr(table, 'date1904', False))
     rows = [parse_row(mapping, sheet, n, cells, ctx) for n, cells in sheet.rows]
     records = load_records(mapping)
@@ -296,7 +301,10 @@ def plan_target(target, progress=None, table=None):
     if plan.vanishing > max(2, live * target.max_vanish_percent / 100):
         raise SyncError(f'{plan.vanishing} of {live} rows disappeared from {sheet.label} (more than '
                         f'{target.max_vanish_percent}%); nothing was written. Check the sheet or filter, '
-                        f'or raise the limit for this target.')
+                        f'or raise the limit for this target.',
+                        zh=f'{sheet.label} 的 {live} 行中有 {plan.vanishing} 行不见了（超过 '
+                           f'{target.max_vanish_percent}%），未写入任何数据。请检查表格或筛选，'
+                           f'或调高此同步目标的上限。')
     return table, sheet, plan, ctx, base
 
 

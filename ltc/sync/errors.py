@@ -1,9 +1,19 @@
-"""Sync errors: a bad cell names its row, column, value and the fix, in English and Chinese."""
+"""Sync errors in English and Chinese: a refused file or run, and a bad cell with its row, column, value and fix."""
 from ..errors import LTCError
 
 
 class SyncError(LTCError):
-    """A whole file or run was refused; nothing was changed."""
+    """A whole file or run was refused; nothing was changed.
+
+    The message is English (CLI, logs); ZH is the same sentence in Chinese, kept in
+    `details['zh']` like the services' refusals, so `services.messages.text(exc, lang)`
+    gives the user's language.
+    """
+
+    def __init__(self, en, zh=None, **details):
+        if zh is not None:
+            details['zh'] = zh
+        super().__init__(en, **details)
 
 
 class CellError(LTCError):

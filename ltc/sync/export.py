@@ -25,7 +25,8 @@ def open_writer(path, header, title='Sheet1', styles=None, setup=None, finish=No
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in ('.xlsx', '.csv'):
-        raise SyncError(f'{path.name}: write to a .xlsx or .csv file.')
+        raise SyncError(f'{path.name}: write to a .xlsx or .csv file.',
+                        zh=f'{path.name}：请写入 .xlsx 或 .csv 文件。')
     handle, temp = tempfile.mkstemp(suffix=suffix, dir=path.parent if str(path.parent) else '.')
     os.close(handle)
     try:

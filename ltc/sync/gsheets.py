@@ -185,7 +185,7 @@ class GSheetTable:
 
     def _grow_columns(self, width):
         ws = self.worksheet
-        with ops._api(self.key, f'add columns to worksheet {self.title!r}'):
+        with ops._api(self.key, f'add columns to worksheet {self.title!r}', f'向工作表 {self.title!r} 添加列'):
             ws.client.batch_update(self.key, {'requests': [{'appendDimension': {
                 'sheetId': ws.id, 'dimension': 'COLUMNS', 'length': width - ws.col_count}}]})
         ws._properties['gridProperties']['columnCount'] = width

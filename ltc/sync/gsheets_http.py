@@ -48,7 +48,9 @@ class RetryPolicy:
                        timeout=float(config.get('GOOGLE_TIMEOUT_SECONDS', defaults.timeout)))
         except (TypeError, ValueError):
             raise ConfigError('GOOGLE_MAX_TRIES, GOOGLE_DEADLINE_SECONDS and GOOGLE_TIMEOUT_SECONDS '
-                              'must be numbers.') from None
+                              'must be numbers.',
+                              zh='GOOGLE_MAX_TRIES、GOOGLE_DEADLINE_SECONDS 和 GOOGLE_TIMEOUT_SECONDS '
+                                 '必须是数字。') from None
 
     def backoff(self, attempt, rng=random.random):
         """Return the sleep before retry number attempt (1-based): full jitter under a capped ceiling."""
@@ -64,7 +66,8 @@ class TokenBucket:
 
     def __init__(self, per_minute=50, burst=10, clock=time.monotonic, sleep=time.sleep):
         if per_minute <= 0 or burst < 1:
-            raise ConfigError('The Google request rate must be positive and the burst at least 1.')
+            raise ConfigError('The Google request rate must be positive and the burst at least 1.',
+                              zh='Google 请求速率必须大于 0，突发请求数至少为 1。')
         self.rate, self.capacity = per_minute / 60.0, float(burst)
         self.tokens, self.clock, self.sleep = float(burst), clock, sleep
         self.updated = clock()
@@ -142,6 +145,9 @@ class SheetsHTTPClient(HTTPClient):
                     f'{attempt} tries in {elapsed:.1f}s ({seen}). Wait a few '
                     f'minutes and run the sync again; if it keeps failing, check Google\'s '
                     f'status page, the sheet\'s sharing and LTC_GOOGLE_API_BASE ({self.api_base}).',
+                    zh=f'Google 表格在 {elapsed:.1f} 秒内尝试 {attempt} 次后仍未响应 {method.upper()} '
+                       f'{urlsplit(url).path}（{seen}）。请等几分钟后重新同步；如果一直失败，请检查 Google '
+                       f'的服务状态页面、表格的共享设置和 LTC_GOOGLE_API_BASE（{self.api_base}）。',
                     tries=attempt, elapsed=elapsed, failures=dict(failures)) from error
             self.sleep(wait)
 
@@ -172,14 +178,17 @@ def open_client(config, *, policy=None, limiter=None, sleep=time.sleep, session=
     base = (config.get('GOOGLE_API_BASE') or GOOGLE_API_BASE).rstrip('/')
     if urlsplit(base).scheme not in ('http', 'https') or not urlsplit(base).hostname:
         raise ConfigError(f'LTC_GOOGLE_API_BASE must be an http(s) URL such as {GOOGLE_API_BASE}; '
-                          f'got {base!r}.')
+                          f'got {base!r}.',
+                          zh=f'LTC_GOOGLE_API_BASE 必须是 http(s) 地址，例如 {GOOGLE_API_BASE}；'
+                             f'当前为 {base!r}。')
     if limiter is None:
         try:
             limiter = TokenBucket(per_minute=float(config.get('GOOGLE_REQUESTS_PER_MINUTE', 50)),
                                   burst=int(config.get('GOOGLE_REQUEST_BURST', 10)))
         except (TypeError, ValueError):
             raise ConfigError('GOOGLE_REQUESTS_PER_MINUTE and GOOGLE_REQUEST_BURST must be '
-                              'numbers.') from None
+                              'numbers.',
+                              zh='GOOGLE_REQUESTS_PER_MINUTE 和 GOOGLE_REQUEST_BURST 必须是数字。') from None
     factory = functools.partial(SheetsHTTPClient, api_base=base,
                                 policy=policy or RetryPolicy.from_config(config),
                                 limiter=limiter, sleep=sleep)
@@ -189,12 +198,18 @@ def open_client(config, *, policy=None, limiter=None, sleep=time.sleep, session=
     path = config.get('GOOGLE_CREDENTIALS')
     if not path:
         raise ConfigError('LTC_GOOGLE_CREDENTIALS is not set; set it to the path of a Google '
-                          'service-account JSON key and share the sheet with that account.')
+                          'service-account JSON key and share the sheet with that account.',
+                          zh='未设置 LTC_GOOGLE_CREDENTIALS；请把它设为 Google 服务账号 JSON 密钥文件的路径，'
+                             '并把表格共享给该账号。')
     if not os.path.isfile(path):
         raise ConfigError(f'LTC_GOOGLE_CREDENTIALS points to {path!r}, which is not a file; set it '
-                          'to the path of a Google service-account JSON key.')
+                          'to the path of a Google service-account JSON key.',
+                          zh=f'LTC_GOOGLE_CREDENTIALS 指向 {path!r}，但它不是文件；请把它设为 Google '
+                             '服务账号 JSON 密钥文件的路径。')
     try:
         return gspread.service_account(filename=path, http_client=factory)
     except (ValueError, KeyError) as err:
         raise ConfigError(f'LTC_GOOGLE_CREDENTIALS ({path}) is not a valid service-account JSON '
-                          f'key ({err}); download a new key for the service account.') from None
+                          f'key ({err}); download a new key for the service account.',
+                          zh=f'LTC_GOOGLE_CREDENTIALS（{path}）不是有效的服务账号 JSON 密钥（{err}）；'
+                             '请为该服务账号下载新的密钥。') from None

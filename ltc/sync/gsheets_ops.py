@@ -56,19 +56,24 @@ def sheet_range(title, cells=''):
 
 
 @contextmanager
-def _api(key, what):
+def _api(key, what, what_zh):
+    """Turn a Google API error while doing WHAT (WHAT_ZH in Chinese) into an LTC error saying what to do."""
     try:
         yield
     except APIError as err:
         status, message = err.response.status_code, err.error.get('message', '')
         if status == 404:
             raise SheetNotFound(f'Spreadsheet {key} does not exist; check the key or URL of the '
-                                'target.', key=key) from err
+                                'target.', zh=f'表格 {key} 不存在；请检查同步目标的密钥或地址。', key=key) from err
         if status == 403:
             raise SheetAccessDenied(f'No access to spreadsheet {key}; share it (Editor) with the '
-                                    'service account of LTC_GOOGLE_CREDENTIALS.', key=key) from err
+                                    'service account of LTC_GOOGLE_CREDENTIALS.',
+                                    zh=f'无权访问表格 {key}；请把它共享给 LTC_GOOGLE_CREDENTIALS 的服务账号'
+                                       '（编辑者权限）。', key=key) from err
         raise SheetsError(f'Google Sheets refused to {what} ({status}: {message}); fix the sheet '
-                          'or the target and run the sync again.', key=key, status=status) from err
+                          'or the target and run the sync again.',
+                          zh=f'Google 表格拒绝了{what_zh}的请求（{status}：{message}）；请修正表格或同步目标后重新同步。',
+                          key=key, status=status) from err
 
 
 def _worksheet(client, key, properties):
@@ -78,7 +83,7 @@ def _worksheet(client, key, properties):
 
 def list_worksheets(client, key):
     """Return [(title, row count, column count)] of the spreadsheet's worksheets (one request)."""
-    with _api(key, 'open the spreadsheet'):
+    with _api(key, 'open the spreadsheet', '打开表格'):
         meta = client.http_client.fetch_sheet_metadata(key)
     return [(s['properties']['title'], s['properties']['gridProperties']['rowCount'],
              s['properties']['gridProperties']['columnCount']) for s in meta.get('sheets', [])]
@@ -86,7 +91,7 @@ def list_worksheets(client, key):
 
 def find_worksheet(client, key, title):
     """Return the worksheet titled title, or None when the spreadsheet has none (one request)."""
-    with _api(key, 'open the spreadsheet'):
+    with _api(key, 'open the spreadsheet', '打开表格'):
         meta = client.http_client.fetch_sheet_metadata(key)
     for sheet in meta.get('sheets', []):
         if sheet['properties']['title'] == title:
@@ -99,7 +104,9 @@ def open_worksheet(client, key, title):
     worksheet = find_worksheet(client, key, title)
     if worksheet is None:
         raise SheetNotFound(f'Spreadsheet {key} has no worksheet {title!r}; create it or fix the '
-                            'worksheet name of the target.', key=key, worksheet=title)
+                            'worksheet name of the target.',
+                            zh=f'表格 {key} 中没有工作表 {title!r}；请创建该工作表，或修正同步目标的工作表名称。',
+                            key=key, worksheet=title)
     return worksheet
 
 
@@ -118,7 +125,7 @@ def ensure_worksheet(client, key, title, header, key_column=0, choices=None, row
     if bad:
         raise invalid('Column index {index} is outside the {count} header columns.',
                       '列序号 {index} 超出了 {count} 个标题列的范围。', index=bad[0], count=len(header))
-    with _api(key, 'open the spreadsheet'):
+    with _api(key, 'open the spreadsheet', '打开表格'):
         meta = client.http_client.fetch_sheet_metadata(key)
     ids = set()
     for sheet in meta.get('sheets', []):
@@ -148,14 +155,14 @@ def ensure_worksheet(client, key, title, header, key_column=0, choices=None, row
             'rule': {'condition': {'type': 'ONE_OF_LIST',
                                    'values': [{'userEnteredValue': str(v)} for v in labels]},
                      'showCustomUi': True, 'strict': False}}})
-    with _api(key, f'create worksheet {title!r}'):
+    with _api(key, f'create worksheet {title!r}', f'创建工作表 {title!r}'):
         reply = client.http_client.batch_update(key, {'requests': requests})
     return _worksheet(client, key, reply['replies'][0]['addSheet']['properties']), True
 
 
 def read_all(worksheet):
     """Return every row of the worksheet (row 1 first) in one request: raw values, serial dates."""
-    with _api(worksheet.spreadsheet_id, f'read worksheet {worksheet.title!r}'):
+    with _api(worksheet.spreadsheet_id, f'read worksheet {worksheet.title!r}', f'读取工作表 {worksheet.title!r}'):
         data = worksheet.client.values_get(worksheet.spreadsheet_id, sheet_range(worksheet.title),
                                            params=READ_PARAMS)
     rows = data.get('values', [])
@@ -166,7 +173,8 @@ def read_all(worksheet):
 def read_keys(worksheet, key_column=0):
     """Return the key column (row 1 first) in one request."""
     letter = rowcol_to_a1(1, key_column + 1)[:-1]
-    with _api(worksheet.spreadsheet_id, f'read the key column of {worksheet.title!r}'):
+    with _api(worksheet.spreadsheet_id, f'read the key column of {worksheet.title!r}',
+              f'读取工作表 {worksheet.title!r} 的编号列'):
         data = worksheet.client.values_get(worksheet.spreadsheet_id,
                                            sheet_range(worksheet.title, f'{letter}:{letter}'),
                                            params=READ_PARAMS)
@@ -203,7 +211,10 @@ def check_rows(worksheet, key_column, planned):
         raise RowsMoved(f'{len(moved)} row(s) of worksheet {worksheet.title!r} moved since the '
                         f'sync read them (row {row} holds {got!r}, expected {want!r}); someone '
                         'sorted, inserted or deleted rows. The sync reads the sheet again and '
-                        're-plans; nothing was written.', moved=moved)
+                        're-plans; nothing was written.',
+                        zh=f'工作表 {worksheet.title!r} 有 {len(moved)} 行在同步读取后移动了位置（第 {row} 行现在是 '
+                           f'{got!r}，应为 {want!r}）；有人排序、插入或删除了行。同步会重新读取表格并重新计划；'
+                           '未写入任何数据。', moved=moved)
 
 
 def _runs(cells):
@@ -249,7 +260,7 @@ def write_cells(worksheet, cells, max_payload=MAX_PAYLOAD):
 
 
 def _flush(worksheet, data):
-    with _api(worksheet.spreadsheet_id, f'write to worksheet {worksheet.title!r}'):
+    with _api(worksheet.spreadsheet_id, f'write to worksheet {worksheet.title!r}', f'写入工作表 {worksheet.title!r}'):
         worksheet.client.values_batch_update(worksheet.spreadsheet_id,
                                              {'valueInputOption': 'RAW', 'data': data})
 
@@ -275,12 +286,14 @@ def append_rows(worksheet, rows, at_row):
             'values': [[_cell(v, at_row + i, j + 1) for j, v in enumerate(r)] for i, r in enumerate(rows)]}
     missing = at_row + len(rows) - 1 - worksheet.row_count
     if at_row > worksheet.row_count:
-        with _api(worksheet.spreadsheet_id, f'add rows to worksheet {worksheet.title!r}'):
+        with _api(worksheet.spreadsheet_id, f'add rows to worksheet {worksheet.title!r}',
+                  f'向工作表 {worksheet.title!r} 添加行'):
             worksheet.client.batch_update(worksheet.spreadsheet_id, {'requests': [{'appendDimension': {
                 'sheetId': worksheet.id, 'dimension': 'ROWS', 'length': missing}}]})
         worksheet._properties['gridProperties']['rowCount'] += missing
     last_col = rowcol_to_a1(1, width)[:-1]
-    with _api(worksheet.spreadsheet_id, f'add rows to worksheet {worksheet.title!r}'):
+    with _api(worksheet.spreadsheet_id, f'add rows to worksheet {worksheet.title!r}',
+                  f'向工作表 {worksheet.title!r} 添加行'):
         reply = worksheet.client.values_append(
             worksheet.spreadsheet_id, sheet_range(worksheet.title, f'A{at_row}:{last_col}'),
             params={'valueInputOption': 'RAW', 'insertDataOption': 'OVERWRITE',
@@ -293,5 +306,5 @@ def append_rows(worksheet, rows, at_row):
 
 def modified_time(client, key):
     """Return the spreadsheet's Drive modifiedTime (one Drive request) to skip unchanged sheets."""
-    with _api(key, 'read the spreadsheet modification time'):
+    with _api(key, 'read the spreadsheet modification time', '读取表格的修改时间'):
         return client.http_client.get_file_drive_metadata(key)['modifiedTime']

@@ -123,7 +123,8 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
         (the import screen's adjusted mapping); `plan.sheet.columns` shows the matching used
     """
     if on_existing not in ('update', 'skip'):
-        raise SyncError(f'--on-existing must be update or skip, not {on_existing!r}.')
+        raise SyncError(f'--on-existing must be update or skip, not {on_existing!r}.',
+                        zh=f'--on-existing 只能是 update 或 skip，不能是 {on_existing!r}。')
     mapping = get(entity)
     sheet = read_sheet(table, mapping, columns)
     ctx = Context(lang=lang, date_order=date_order, date1904=getattr(table, 'date1904', False))
@@ -337,7 +338,8 @@ def write_update(mapping, row, ctx, names=None):
     record = model.get_by_id(row.record_id)
     before = record.field_values()
     if record.version != row.version:
-        raise ConflictError(f'{row.code} changed in the database since the preview; run the import again.')
+        raise ConflictError(f'{row.code} changed in the database since the preview; run the import again.',
+                            zh=f'{row.code} 在预览之后已在数据库中被修改；请重新导入。')
     names = list(names or row.changes)
     for name in names:
         setattr(record, name, row.values[name])

@@ -259,5 +259,6 @@ def get(entity):
     """Return the mapping for ENTITY (plural or singular)."""
     name = ALIASES.get(entity, entity)
     if name not in MAPPINGS:
-        raise SyncError(f'Unknown entity {entity!r}; use one of: {", ".join(MAPPINGS)}.')
+        raise SyncError(f'Unknown entity {entity!r}; use one of: {", ".join(MAPPINGS)}.',
+                        zh=f'未知的数据类型 {entity!r}；请使用以下之一：{", ".join(MAPPINGS)}。')
     return MAPPINGS[name]

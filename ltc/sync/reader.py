@@ -59,7 +59,10 @@ def locate(grid, mapping, label='', overrides=None):
         expected = ', '.join(f'{c.zh} ({c.en})' for c in mapping.columns[:4])
         raise SyncError(f'{label or "The sheet"} has no header row for {mapping.title_en.lower()}: none of the '
                         f'first {SCAN_ROWS} rows names columns such as {expected}. Add a header row or '
-                        f'export a template with `flask ltc export {mapping.entity} --template`.')
+                        f'export a template with `flask ltc export {mapping.entity} --template`.',
+                        zh=f'{label or "该表"} 中找不到{mapping.title_zh}的表头行：前 {SCAN_ROWS} 行中没有一行含有 '
+                           f'{expected} 等列名。请添加表头行，或用 '
+                           f'`flask ltc export {mapping.entity} --template` 导出模板。')
     if best_at > 0 and _score(grid[best_at - 1], mapping) * 2 >= best:
         best_at -= 1   # the English keys row sits under the titles: the titles are the header
     headers = [plain_text(c).strip() for c in grid[best_at]]
@@ -79,7 +82,9 @@ def locate(grid, mapping, label='', overrides=None):
             column = mapping.by_attr.get(attr)
             if column is None:
                 raise SyncError(f'{attr!r} is not a column of {mapping.title_en.lower()}; '
-                                f'use one of: {", ".join(mapping.by_attr)}.')
+                                f'use one of: {", ".join(mapping.by_attr)}.',
+                                zh=f'{attr!r} 不是{mapping.title_zh}的列；请使用以下之一：'
+                                   f'{", ".join(mapping.by_attr)}。')
             for other in [p for p, c in columns.items() if c is column]:
                 del columns[other]
             columns[position] = column
@@ -90,7 +95,8 @@ def locate(grid, mapping, label='', overrides=None):
         if missing:
             names = ', '.join(f'{c.zh} ({c.en})' for c in missing)
             raise SyncError(f'{label or "The sheet"} lacks the required column {names}; add it to the header '
-                            f'row (row {best_at + 1}).')
+                            f'row (row {best_at + 1}).',
+                            zh=f'{label or "该表"} 缺少必填列 {names}；请把它加到表头（第 {best_at + 1} 行）。')
     sheet = Sheet(label, best_at + 1, headers, columns, key_pos, status_pos,
                   unknown=[h for i, h in enumerate(headers) if h and i not in columns and i != status_pos])
     positions = list(columns)

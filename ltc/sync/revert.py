@@ -9,6 +9,7 @@ from ..errors import LTCError
 from ..models import MODELS_BY_NAME, AuditLog
 from ..models.sync import SyncRun
 from ..services import audit
+from ..services.messages import text
 from .errors import SyncError
 from .importer import finish_run, start_run
 from .results import Result, RowResult
@@ -29,11 +30,13 @@ def revert_run(code, progress=None):
     """Undo every change run CODE made, newest first; changes edited since are left and reported."""
     run = SyncRun.get_or_none(SyncRun.code == code)
     if run is None:
-        raise SyncError(f'There is no run {code}; list runs with `flask ltc sync list`.')
+        raise SyncError(f'There is no run {code}; list runs with `flask ltc sync list`.',
+                        zh=f'没有同步记录 {code}；用 `flask ltc sync list` 查看同步记录。')
     if run.status == 'reverted':
-        raise SyncError(f'Run {code} was already reverted.')
+        raise SyncError(f'Run {code} was already reverted.', zh=f'运行 {code} 已经撤销过了。')
     if run.dry_run:
-        raise SyncError(f'Run {code} was a dry run and changed nothing.')
+        raise SyncError(f'Run {code} was a dry run and changed nothing.',
+                        zh=f'运行 {code} 是预演，没有做任何更改。')
     rows = list(AuditLog.select().where(AuditLog.batch == code).order_by(AuditLog.id.desc()))
     result = Result(run.entity)
     undo = start_run('revert', run.entity, code, target=run.target_id)
@@ -49,7 +52,7 @@ def revert_run(code, progress=None):
                 outcome.outcome = 'deleted' if entry.action == 'create' else 'updated'
             except LTCError as exc:
                 outcome.outcome = 'error'
-                outcome.notes.append((str(exc), str(exc)))
+                outcome.notes.append((str(exc), text(exc, 'zh')))
             result.rows.append(outcome)
             if progress:
                 progress(done, len(rows))
@@ -87,15 +90,20 @@ def _undo(model, entry, changes):
         edited = _edited(model, record, after)
         if edited:
             raise SyncError(f'{entry.entity_code} was edited after the run ({", ".join(edited)}); '
-                            f'it was not deleted. Delete it by hand if it should go.')
+                            f'it was not deleted. Delete it by hand if it should go.',
+                            zh=f'{entry.entity_code} 在该次运行后被修改过（{", ".join(edited)}），未删除。'
+                               f'如确需删除，请手动删除。')
         audit.delete(record, note=f'revert {entry.batch}')
     elif entry.action != 'delete':   # update, and the services' named updates (assign, dedupe, …)
         if record is None:
-            raise SyncError(f'{entry.entity_code} no longer exists; nothing to revert.')
+            raise SyncError(f'{entry.entity_code} no longer exists; nothing to revert.',
+                            zh=f'{entry.entity_code} 已不存在；无需撤销。')
         edited = _edited(model, record, after)
         if edited:
             raise SyncError(f'{entry.entity_code} was edited after the run ({", ".join(edited)}); '
-                            f'its change was not reverted.')
+                            f'its change was not reverted.',
+                            zh=f'{entry.entity_code} 在该次运行后被修改过（{", ".join(edited)}），'
+                               f'该次更改未撤销。')
         for name, value in _restore(model, before).items():
             setattr(record, name, value)
         audit.save(record, note=f'revert {entry.batch}')

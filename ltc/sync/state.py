@@ -94,7 +94,9 @@ def acquire(target):
                 (SyncTarget.id == target.id) & (SyncTarget.lock_owner == holder.lock_owner)).execute()
         if not taken:
             raise SyncError(f'Sync target {target.name} is being synced by {holder.lock_owner} since '
-                            f'{holder.locked_at:%Y-%m-%d %H:%M} UTC; wait for that run to finish.')
+                            f'{holder.locked_at:%Y-%m-%d %H:%M} UTC; wait for that run to finish.',
+                            zh=f'同步目标 {target.name} 正由 {holder.lock_owner} 同步（自 '
+                               f'{holder.locked_at:%Y-%m-%d %H:%M} UTC 起）；请等该次运行结束。')
 
 
 def release(target):

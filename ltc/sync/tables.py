@@ -91,7 +91,8 @@ def open_table(kind, settings, max_rows=None):
     if kind == 'gsheet':
         from .gsheets import GSheetTable
         return GSheetTable(settings['key'], settings['worksheet'], max_rows=max_rows)
-    raise SyncError(f'Unknown sheet backend {kind!r}; use xlsx, csv or gsheet.')
+    raise SyncError(f'Unknown sheet backend {kind!r}; use xlsx, csv or gsheet.',
+                    zh=f'未知的表格类型 {kind!r}；请使用 xlsx、csv 或 gsheet。')
 
 
 def kind_for_path(path):
@@ -101,7 +102,8 @@ def kind_for_path(path):
         return 'xlsx'
     if suffix in ('.csv', '.txt', '.tsv'):
         return 'csv'
-    raise SyncError(f'{Path(path).name} is not a spreadsheet file; use .xlsx, .xls or .csv.')
+    raise SyncError(f'{Path(path).name} is not a spreadsheet file; use .xlsx, .xls or .csv.',
+                    zh=f'{Path(path).name} 不是表格文件；请使用 .xlsx、.xls 或 .csv 文件。')
 
 
 def open_path(path, sheet=None, max_rows=None):

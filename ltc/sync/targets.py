@@ -14,12 +14,15 @@ def add_target(name, entity, path, sheet=None, lang='zh', conflict_policy='db', 
     """Register the file PATH as a two-way sync target of ENTITY."""
     mapping = get(entity)
     if SyncTarget.select().where(SyncTarget.name == name).exists():
-        raise SyncError(f'A sync target named {name} exists already; choose another name.')
+        raise SyncError(f'A sync target named {name} exists already; choose another name.',
+                        zh=f'已有名为 {name} 的同步目标；请换一个名称。')
     kind = kind_for_path(path)
     if Path(path).suffix.lower() == '.xls':
-        raise SyncError('An .xls file cannot be written back; save it as .xlsx and add that file.')
+        raise SyncError('An .xls file cannot be written back; save it as .xlsx and add that file.',
+                        zh='.xls 文件无法写回；请另存为 .xlsx，再添加那个文件。')
     if not Path(path).is_file():
-        raise SyncError(f'{path} does not exist; create it with `flask ltc export {mapping.entity} {path}`.')
+        raise SyncError(f'{path} does not exist; create it with `flask ltc export {mapping.entity} {path}`.',
+                        zh=f'{path} 不存在；请用 `flask ltc export {mapping.entity} {path}` 创建。')
     settings = {'path': str(Path(path).resolve())}
     if sheet:
         settings['sheet'] = sheet
@@ -42,7 +45,8 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
     from .mappings import STATUS_TITLE
     mapping = get(entity)
     if SyncTarget.select().where(SyncTarget.name == name).exists():
-        raise SyncError(f'A sync target named {name} exists already; choose another name.')
+        raise SyncError(f'A sync target named {name} exists already; choose another name.',
+                        zh=f'已有名为 {name} 的同步目标；请换一个名称。')
     key = ops.extract_key(sheet)
     title = worksheet or mapping.title(lang)
     columns = mapping.columns
@@ -60,5 +64,6 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
 def get_target(name):
     target = SyncTarget.get_or_none(SyncTarget.name == name)
     if target is None:
-        raise SyncError(f'There is no sync target {name}; list them with `flask ltc sync list`.')
+        raise SyncError(f'There is no sync target {name}; list them with `flask ltc sync list`.',
+                        zh=f'没有名为 {name} 的同步目标；用 `flask ltc sync list` 查看所有目标。')
     return target

@@ -29,19 +29,30 @@ DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyErr
            SyntaxError, ExpatError, calamine.CalamineError)
 
 
-def _refuse(path, reason):
-    return SyncError(f'{Path(path).name} {reason}')
+def _refuse(path, en, zh):
+    """Return a SyncError naming the file, the reason in English (EN) and Chinese (ZH)."""
+    name = Path(path).name
+    return SyncError(f'{name} {en}', zh=f'{name} {zh}')
+
+
+def _damaged(path, exc):
+    """Return the refusal of a workbook whose parts cannot be parsed; EXC says what broke."""
+    detail = f'{type(exc).__name__}: {str(exc)[:80]}'
+    return _refuse(path, f'is damaged and cannot be read ({detail}); open it in Excel, save it again and retry.',
+                   f'已损坏，无法读取（{detail}）；请在 Excel 中打开、重新保存后再试。')
 
 
 def check_file(path, max_rows=None):
     """Refuse files that are too big, encrypted, not spreadsheets, bombs or declare too many rows."""
     path = Path(path)
     if not path.is_file():
-        raise SyncError(f'{path.name} does not exist; check the path.')
+        raise SyncError(f'{path.name} does not exist; check the path.', zh=f'{path.name} 不存在；请检查路径。')
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise _refuse(path, f'is {size // 1048576} MB; files over {MAX_FILE_BYTES // 1048576} MB are refused, '
-                            f'split it into smaller files.')
+                            f'split it into smaller files.',
+                      f'大小为 {size // 1048576} MB；超过 {MAX_FILE_BYTES // 1048576} MB 的文件不予接收，'
+                      f'请拆分成较小的文件。')
     with open(path, 'rb') as handle:
         head = handle.read(8)
         if head == OLE_MAGIC:
@@ -49,34 +60,44 @@ def check_file(path, max_rows=None):
             body = handle.read()
             if 'EncryptedPackage'.encode('utf-16-le') in body or b'EncryptionInfo' in body:
                 raise _refuse(path, 'is password-protected; open it in Excel, remove the password '
-                                    '(File › Info › Protect Workbook) and save it again.')
+                                    '(File › Info › Protect Workbook) and save it again.',
+                              '设有密码保护；请在 Excel 中打开，取消密码（文件 › 信息 › 保护工作簿）后重新保存。')
             if path.suffix.lower() != '.xls':
-                raise _refuse(path, 'is an old-format Excel (.xls) file with the wrong extension; rename it to .xls.')
+                raise _refuse(path, 'is an old-format Excel (.xls) file with the wrong extension; rename it to .xls.',
+                              '是旧版 Excel（.xls）文件，但扩展名不对；请将其重命名为 .xls。')
             return 'xls'
     if head[:4] != b'PK\x03\x04':
         raise _refuse(path, 'is not an Excel workbook (it is not a zip container); '
-                            'save it from Excel as .xlsx or export it as .csv.')
+                            'save it from Excel as .xlsx or export it as .csv.',
+                      '不是 Excel 工作簿（不是 zip 格式）；请在 Excel 中另存为 .xlsx，或导出为 .csv。')
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             names = {m.filename for m in members}
             if 'xl/workbook.xml' not in names:
-                raise _refuse(path, 'is a zip file but not an Excel workbook; save it from Excel as .xlsx.')
+                raise _refuse(path, 'is a zip file but not an Excel workbook; save it from Excel as .xlsx.',
+                              '是 zip 文件，但不是 Excel 工作簿；请在 Excel 中另存为 .xlsx。')
             total = sum(m.file_size for m in members)
             if total > MAX_UNZIPPED_BYTES:
                 raise _refuse(path, f'would inflate to {total // 1048576} MB; files over '
-                                    f'{MAX_UNZIPPED_BYTES // 1048576} MB unpacked are refused.')
+                                    f'{MAX_UNZIPPED_BYTES // 1048576} MB unpacked are refused.',
+                              f'解压后将达 {total // 1048576} MB；解压后超过 '
+                              f'{MAX_UNZIPPED_BYTES // 1048576} MB 的文件不予接收。')
             for member in members:
                 if member.file_size > 1048576 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+                    ratio = member.file_size // max(member.compress_size, 1)
                     raise _refuse(path, f'looks like a decompression bomb ({member.filename} inflates '
-                                        f'{member.file_size // max(member.compress_size, 1)}x); it was not opened.')
+                                        f'{ratio}x); it was not opened.',
+                                  f'疑似解压炸弹（{member.filename} 解压后膨胀 {ratio} 倍）；未打开该文件。')
             for member in members:
                 if member.filename.endswith(('.xml', '.rels', '.vml')):
                     with archive.open(member) as handle:
                         start = _prolog(handle)
                     if start is None or b'<!DOCTYPE' in start.upper() or b'<!ENTITY' in start.upper():
                         raise _refuse(path, 'contains XML entity declarations (an XML bomb or external '
-                                            'entity); it was not opened. Save it again from Excel.')
+                                            'entity); it was not opened. Save it again from Excel.',
+                                      '含有 XML 实体声明（XML 炸弹或外部实体）；未打开该文件。'
+                                      '请在 Excel 中重新保存。')
             if max_rows:
                 for member in members:
                     if member.filename.startswith('xl/worksheets/sheet'):
@@ -87,7 +108,8 @@ def check_file(path, max_rows=None):
                             raise too_many_rows(path, int(found.group(1)), max_rows)
     except zipfile.BadZipFile:
         raise _refuse(path, 'is damaged or truncated (the zip directory cannot be read); '
-                            'save it again from Excel.') from None
+                            'save it again from Excel.',
+                      '已损坏或不完整（无法读取 zip 目录）；请在 Excel 中重新保存。') from None
     return 'xlsx'
 
 
@@ -105,8 +127,10 @@ def _prolog(handle, limit=1 << 20):
 
 
 def too_many_rows(path, rows, max_rows):
-    return SyncError(f'{Path(path).name} has about {rows:,} rows; at most {max_rows:,} rows are imported at '
-                     f'once (IMPORT_MAX_ROWS). Split the file.')
+    name = Path(path).name
+    return SyncError(f'{name} has about {rows:,} rows; at most {max_rows:,} rows are imported at '
+                     f'once (IMPORT_MAX_ROWS). Split the file.',
+                     zh=f'{name} 约有 {rows:,} 行；一次最多导入 {max_rows:,} 行（IMPORT_MAX_ROWS）。请拆分文件。')
 
 
 def _has_error_cells(path, sheet_index):
@@ -141,9 +165,11 @@ class XlsxTable:
         try:
             return fmt, calamine.CalamineWorkbook.from_path(str(self.path))
         except calamine.PasswordError:
-            raise _refuse(self.path, 'is password-protected; remove the password in Excel and save it again.') from None
+            raise _refuse(self.path, 'is password-protected; remove the password in Excel and save it again.',
+                          '设有密码保护；请在 Excel 中取消密码后重新保存。') from None
         except calamine.CalamineError as exc:
-            raise _refuse(self.path, f'cannot be read ({exc}); open it in Excel and save it again.') from None
+            raise _refuse(self.path, f'cannot be read ({exc}); open it in Excel and save it again.',
+                          f'无法读取（{exc}）；请在 Excel 中打开后重新保存。') from None
 
     def candidates(self, book):
         """Return the names of visible worksheets that are not instructions, data sheets first."""
@@ -156,8 +182,7 @@ class XlsxTable:
         try:
             return self._read()
         except DAMAGED as exc:   # a corrupt part of the container or its XML: a refusal, not a traceback
-            raise _refuse(self.path, f'is damaged and cannot be read ({type(exc).__name__}: {str(exc)[:80]}); '
-                                     f'open it in Excel, save it again and retry.') from None
+            raise _damaged(self.path, exc) from None
 
     def _read(self):
         fmt, book = self._open()
@@ -168,13 +193,15 @@ class XlsxTable:
             if self.sheet:
                 if self.sheet not in book.sheet_names:
                     raise SyncError(f'{self.path.name} has no sheet named "{self.sheet}"; its sheets are: '
-                                    f'{", ".join(book.sheet_names)}.')
+                                    f'{", ".join(book.sheet_names)}.',
+                                    zh=f'{self.path.name} 中没有名为「{self.sheet}」的工作表；现有工作表：'
+                                       f'{"、".join(book.sheet_names)}。')
                 name = self.sheet
                 grid = self._grid(book, name, fmt)
             else:
                 names = self.candidates(book)
                 if not names:
-                    raise _refuse(self.path, 'has no visible worksheet with data.')
+                    raise _refuse(self.path, 'has no visible worksheet with data.', '没有可见的数据工作表。')
                 grids = [(n, self._grid(book, n, fmt)) for n in names]
                 best = max(grids, key=lambda g: (self.prefer(g[1]) if self.prefer else 0, -names.index(g[0])))
                 name, grid = best
@@ -193,14 +220,14 @@ class XlsxTable:
                 return self._grid_openpyxl(name)
             return sheet.to_python(skip_empty_area=False)
         except calamine.CalamineError as exc:
-            raise _refuse(self.path, f'cannot be read ({exc}); it may be truncated. Save it again from Excel.') from None
+            raise _refuse(self.path, f'cannot be read ({exc}); it may be truncated. Save it again from Excel.',
+                          f'无法读取（{exc}），文件可能不完整。请在 Excel 中重新保存。') from None
 
     def _grid_openpyxl(self, name):
         try:
             return self._grid_openpyxl_unchecked(name)
         except Exception as exc:   # openpyxl raises TypeError, IndexError ... on malformed parts
-            raise _refuse(self.path, f'is damaged and cannot be read ({type(exc).__name__}: {str(exc)[:80]}); '
-                                     f'open it in Excel, save it again and retry.') from None
+            raise _damaged(self.path, exc) from None
 
     def _grid_openpyxl_unchecked(self, name):
         import openpyxl
@@ -222,7 +249,8 @@ class XlsxTable:
         if not batch:
             return
         if self.path.suffix.lower() == '.xls':
-            raise SyncError(f'{self.path.name} is an old .xls file, which cannot be written; save it as .xlsx.')
+            raise SyncError(f'{self.path.name} is an old .xls file, which cannot be written; save it as .xlsx.',
+                            zh=f'{self.path.name} 是旧版 .xls 文件，无法写回；请另存为 .xlsx。')
         import openpyxl
         from .xlsxpatch import patch
         check_file(self.path)
