@@ -21,6 +21,7 @@ from ..db import database, utcnow
 from ..errors import ConflictError, LTCError
 from ..models.sync import SyncConflict, SyncTarget
 from ..services import audit
+from ..services.messages import text as message_text
 from . import hooks, state
 from .codecs import Context, escape
 from .errors import CellError, SyncError
@@ -379,7 +380,7 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
                             write_update(mapping, row, ctx, names=list(row.values))
                     except (ConflictError, LTCError) as exc:
                         row.outcome = 'conflict' if isinstance(exc, ConflictError) else 'error'
-                        row.notes.append((str(exc), str(exc)))
+                        row.notes.append((str(exc), message_text(exc, 'zh')))
                         plan.status[row.row] = row.message(ctx.lang)
                         if row.code in plan.base_rows:   # keep the old base: retried next run
                             plan.new_base[row.code] = plan.base_rows[row.code]
@@ -394,7 +395,8 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
                 audit.delete(mapping.model.get_by_id(record_id))
             except LTCError as exc:
                 plan.vanished.add(code)
-                plan.result.rows.append(RowResult(code=code, outcome='error', notes=[(str(exc), str(exc))]))
+                plan.result.rows.append(RowResult(code=code, outcome='error',
+                                                  notes=[(str(exc), message_text(exc, 'zh'))]))
         conflicts = [{'run': run.id, 'target': target.id, 'code': c, 'field': a, 'base_value': b,
                       'sheet_value': s, 'db_value': d, 'status': 'open', 'created_at': utcnow()}
                      for c, a, b, s, d in plan.conflicts]

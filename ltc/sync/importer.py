@@ -14,6 +14,7 @@ from ..db import database, reserve_codes, select_in, utcnow
 from ..errors import ConflictError, LTCError
 from ..models.sync import SyncRun
 from ..services import audit
+from ..services.messages import text as message_text
 from . import hooks
 from .bulk import insert_rows
 from .codecs import Context, Reference
@@ -415,7 +416,7 @@ def _write_batches(plan, todo, progress, done_before, total, need_ids):
                         write_update(mapping, row, ctx)
                 except (ConflictError, LTCError) as exc:
                     row.outcome = 'conflict' if isinstance(exc, ConflictError) else 'error'
-                    row.notes.append((str(exc), str(exc)))
+                    row.notes.append((str(exc), message_text(exc, 'zh')))
         for row in batch:
             row.values = {}   # written: the result keeps outcome and changes, not the values
         if progress:   # planning reported the first half of the work
