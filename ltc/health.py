@@ -32,12 +32,13 @@ def stale_sync_targets(now=None):
 
     A successful sync is a finished, non-dry sync run ending done or attention (conflicts or bad
     rows are for people to resolve; the sync itself ran). A target never synced counts from its creation.
+    A target scheduled less often than the max age is stale after twice its own interval instead.
     """
     from peewee import fn
     from .models.sync import SyncRun, SyncTarget
     from .services.cash_common import setting_int
     hours = setting_int(SYNC_MAX_AGE_SETTING, SYNC_MAX_AGE_DEFAULT)
-    cutoff = (now or utcnow()) - datetime.timedelta(hours=hours)
+    now = now or utcnow()
     last_good = dict(SyncRun.select(SyncRun.target, fn.MAX(SyncRun.finished_at))
                      .where((SyncRun.kind == 'sync') & (SyncRun.dry_run == False)  # noqa: E712
                             & SyncRun.status.in_(('done', 'attention')) & SyncRun.finished_at.is_null(False))
@@ -45,7 +46,8 @@ def stale_sync_targets(now=None):
     stale = []
     for target in SyncTarget.select().where(SyncTarget.active).order_by(SyncTarget.name):
         when = last_good.get(target.id)
-        if (when or target.created_at) < cutoff:
+        allowed = max(datetime.timedelta(hours=hours), datetime.timedelta(minutes=2 * target.every_minutes))
+        if (when or target.created_at) < now - allowed:
             stale.append({'target': target.name, 'last_sync': when.isoformat() if when else None})
     return hours, stale
 

@@ -76,7 +76,7 @@ def generate_reminders(today=None):
     return reminders.generate(today)
 
 
-@job('sync_targets', 'every 5 minutes', 'Sync every active spreadsheet and Google Sheet target',
+@job('sync_targets', 'every 5 minutes', 'Sync the active spreadsheet and Google Sheet targets that are due',
      minute='*/5')
 def sync_targets(today=None):
     from .sync.scheduled import run_active_targets

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..errors import LTCError
+from ..errors import ConflictError, LTCError
 from ..models.sync import SyncRun, SyncTarget
 from ..services import audit, scope
 from ..services.messages import text
@@ -22,7 +22,7 @@ from ..sync.gsheets_ops import extract_key
 from ..sync.mappings import MAPPINGS, get
 from ..sync.results import outcome_label
 from ..sync.revert import revert_run
-from ..sync.targets import add_target
+from ..sync.targets import DEFAULT_EVERY, add_target, check_every, set_schedule
 from . import uploads
 from .base import SecureModelView
 from .i18n import lang
@@ -34,7 +34,7 @@ EXPORT_ROLES = ('admin', 'ops', 'manager', 'sales', 'finance')
 
 
 def add_gsheet_target(name, entity, key_or_url, worksheet, lang='zh', conflict_policy='db',
-                      delete_policy='keep', max_vanish_percent=20):
+                      delete_policy='keep', max_vanish_percent=20, every_minutes=DEFAULT_EVERY):
     """Register a Google Sheets worksheet as a two-way sync target of ENTITY."""
     mapping = get(entity)
     if SyncTarget.select().where(SyncTarget.name == name).exists():
@@ -43,7 +43,8 @@ def add_gsheet_target(name, entity, key_or_url, worksheet, lang='zh', conflict_p
     settings = {'key': extract_key(key_or_url), 'worksheet': worksheet or mapping.title(lang)}
     target = SyncTarget(name=name, entity=mapping.entity, backend='gsheet', lang=lang,
                         settings=json.dumps(settings, ensure_ascii=False), conflict_policy=conflict_policy,
-                        delete_policy=delete_policy, max_vanish_percent=max_vanish_percent)
+                        delete_policy=delete_policy, max_vanish_percent=max_vanish_percent,
+                        every_minutes=check_every(every_minutes))
     return audit.save(target)
 
 
@@ -119,7 +120,7 @@ SYNC_LABELS = {
     'sheet_value': _l('Sheet value'), 'db_value': _l('Database value'), 'resolved_at': _l('Resolved at'),
     'resolved_by': _l('Resolved by'), 'values': _l('Values'), 'pending_key': _l('Pending row'),
     'vanished': _l('Gone from the sheet'), 'headers': _l('Headers'), 'columns': _l('Mapping'),
-    'updated_by': _l('Updated by'),
+    'updated_by': _l('Updated by'), 'every_minutes': _l('Runs every (minutes)'), 'active': _l('Active'),
 }
 
 
@@ -134,7 +135,7 @@ class SyncTargetView(SyncView):
     """Targets: add an Excel/CSV file or a Google Sheet, run now (dry run or real)."""
     allow_edit = allow_delete = False
     column_list = ('code', 'name', 'entity', 'backend', 'settings', 'conflict_policy', 'delete_policy',
-                   'last_run_at', 'active')
+                   'every_minutes', 'last_run_at', 'active')
     search_fields = (('code', 'code'), ('name', 'plain'))
     details_template = 'ltc_admin/sync_target_details.html'
 
@@ -160,7 +161,8 @@ class SyncTargetView(SyncView):
         options = dict(lang=form.get('lang', 'zh') if form.get('lang') in ('zh', 'en') else 'zh',
                        conflict_policy='sheet' if form.get('conflict_policy') == 'sheet' else 'db',
                        delete_policy='delete' if form.get('delete_policy') == 'delete' else 'keep',
-                       max_vanish_percent=min(max(int(form.get('max_vanish') or 20), 0), 100))
+                       max_vanish_percent=min(max(int(form.get('max_vanish') or 20), 0), 100),
+                       every_minutes=form.get('every_minutes') or DEFAULT_EVERY)
         with audit.acting_as(current_user, 'admin'):
             if form.get('backend') == 'gsheet':
                 return add_gsheet_target(name, form.get('entity'), form.get('key') or '',
@@ -170,6 +172,28 @@ class SyncTargetView(SyncView):
                 raise SyncError('Give the path of the file on the server.', zh='请填写文件在服务器上的路径。')
             return add_target(name, form.get('entity'), path, sheet=(form.get('sheet') or '').strip() or None,
                               **options)
+
+    @expose('/schedule/<int:id>', methods=('POST',))
+    def schedule_view(self, id):
+        """Change how often the periodic job runs the target, or pause / resume it."""
+        target = self.get_one(id)
+        if target is None:
+            abort(404)
+        form = request.form
+        active = {'pause': False, 'resume': True}.get(form.get('state'))
+        try:
+            if str(target.version) != form.get('version'):
+                raise ConflictError(_('Someone changed this target while you were looking at it; '
+                                      'nothing was saved. Check the values and try again.'))
+            with audit.acting_as(current_user, 'admin'):
+                set_schedule(target, every_minutes=form.get('every_minutes') or None, active=active)
+        except LTCError as exc:
+            flash(_('The schedule was not changed: %(error)s', error=text(exc, lang())), 'error')
+        else:
+            flash(_('Sync target %(name)s runs every %(minutes)s minutes (%(state)s).', name=target.name,
+                    minutes=target.every_minutes, state=_('active') if target.active else _('paused')),
+                  'success')
+        return redirect(url_for('.details_view', id=id))
 
     @expose('/run/<int:id>', methods=('POST',))
     def run_view(self, id):

@@ -41,6 +41,7 @@ class SyncTarget(BaseModel):
     locked_at = DateTimeField(null=True)
     last_run_at = DateTimeField(null=True)
     active = BooleanField(default=True)
+    every_minutes = IntegerField(default=5)   # the periodic job runs the target when this much time has passed
 
     @property
     def options(self):

@@ -132,7 +132,10 @@ def register(group):
                   help='What a code removed from the sheet does (default: keep the record).')
     @click.option('--max-vanish', type=click.IntRange(0, 100), default=20,
                   help='Stop when more than this percent of rows vanish.')
-    def sync_add(name, entity, path, sheet, gsheet, worksheet, lang, on_conflict, on_delete, max_vanish):
+    @click.option('--every', 'every_minutes', default='5', metavar='MINUTES',
+                  help='How often the periodic sync job runs it (5 to 10080 minutes; default 5).')
+    def sync_add(name, entity, path, sheet, gsheet, worksheet, lang, on_conflict, on_delete, max_vanish,
+                 every_minutes):
         """Register a spreadsheet file or Google Sheet as a sync target for ENTITY."""
         from .targets import add_gsheet_target, add_target
         if bool(path) == bool(gsheet):
@@ -143,7 +146,7 @@ def register(group):
             try:
                 target, created = add_gsheet_target(
                     name, entity, gsheet, worksheet=worksheet, lang=lang, conflict_policy=on_conflict,
-                    delete_policy=on_delete, max_vanish_percent=max_vanish)
+                    delete_policy=on_delete, max_vanish_percent=max_vanish, every_minutes=every_minutes)
             except LTCError as exc:
                 _refuse(exc)
             options = target.options
@@ -152,10 +155,30 @@ def register(group):
             return
         try:
             target = add_target(name, entity, path, sheet=sheet, lang=lang, conflict_policy=on_conflict,
-                                delete_policy=on_delete, max_vanish_percent=max_vanish)
+                                delete_policy=on_delete, max_vanish_percent=max_vanish,
+                                every_minutes=every_minutes)
         except LTCError as exc:
             _refuse(exc)
         click.echo(f'added sync target {target.name} ({target.entity}, {target.backend}: {path})')
+
+    @sync.command('set')
+    @click.argument('name')
+    @click.option('--every', 'every_minutes', metavar='MINUTES',
+                  help='How often the periodic sync job runs it (5 to 10080 minutes).')
+    @click.option('--pause', 'active', flag_value=False, default=None,
+                  help='Stop the periodic job from running it (manual runs still work).')
+    @click.option('--resume', 'active', flag_value=True, help='Let the periodic job run it again.')
+    def sync_set(name, every_minutes, active):
+        """Change a target's schedule, or pause / resume it."""
+        from .targets import get_target, set_schedule
+        if every_minutes is None and active is None:
+            _refuse('give --every MINUTES, --pause or --resume.')
+        try:
+            target = set_schedule(get_target(name), every_minutes=every_minutes, active=active)
+        except LTCError as exc:
+            _refuse(exc)
+        click.echo(f'{target.name}: every {target.every_minutes} minutes, '
+                   f'{"active" if target.active else "paused"}')
 
     @sync.command('run')
     @click.argument('name', required=False)
@@ -201,7 +224,8 @@ def register(group):
         from ..models.sync import SyncRun, SyncTarget
         for target in SyncTarget.select().order_by(SyncTarget.name):
             last = target.runs.order_by(SyncRun.id.desc()).first()
-            click.echo(f'{target.name:20} {target.entity:14} {target.backend:5} {_where(target)}  '
+            schedule = f'every {target.every_minutes} min' if target.active else 'paused'
+            click.echo(f'{target.name:20} {target.entity:14} {target.backend:5} {_where(target)}  {schedule}  '
                        f'last: {last.code + " " + last.status if last else "never"}')
 
     @sync.command('status')

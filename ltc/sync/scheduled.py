@@ -1,6 +1,7 @@
 """Run every active sync target (xlsx, csv, gsheet) once: the body of the periodic sync job."""
 import logging
 
+from ..db import utcnow
 from ..errors import LTCError
 from ..models.sync import SyncTarget
 from .errors import SyncError
@@ -10,19 +11,26 @@ from .results import Result
 log = logging.getLogger('ltc.sync')
 
 
-def run_active_targets(run=None):
+def run_active_targets(run=None, due_only=True, now=None):
     """Sync each active target under its own lock; a failing target is recorded and the rest go on.
 
     :param run: callable(target) running one sync (default `engine.run_sync`).
-    :returns: counts {'targets', 'done', 'attention', 'failed', 'locked'}.
+    :param due_only: skip targets whose schedule (`every_minutes` since their last run) has not
+        come round yet; a target whose last run failed is tried again on the next job run.
+    :returns: counts {'targets', 'done', 'attention', 'failed', 'locked', 'not_due'}.
     """
     from .engine import run_sync
     from .interrupted import close_interrupted_runs
+    from .targets import is_due
     run = run or run_sync
+    now = now or utcnow()
     close_interrupted_runs()
-    counts = {'targets': 0, 'done': 0, 'attention': 0, 'failed': 0, 'locked': 0}
+    counts = {'targets': 0, 'done': 0, 'attention': 0, 'failed': 0, 'locked': 0, 'not_due': 0}
     for target in SyncTarget.select().where(SyncTarget.active).order_by(SyncTarget.name):
         counts['targets'] += 1
+        if due_only and not is_due(target, now):
+            counts['not_due'] += 1
+            continue
         try:
             result = run(target)
         except SyncError as exc:

@@ -1,4 +1,5 @@
 """Create and find sync targets; a target names its backend and the backend's settings."""
+import datetime
 import json
 from pathlib import Path
 
@@ -8,9 +9,42 @@ from .errors import SyncError
 from .mappings import get
 from .tables import kind_for_path
 
+# The periodic sync job runs every 5 minutes: a target runs on the first job run at least
+# EVERY minutes after its last run (so 5 is as often as it gets), at most once a week.
+DEFAULT_EVERY, MIN_EVERY, MAX_EVERY = 5, 5, 7 * 24 * 60
+
+
+def check_every(minutes):
+    """Return MINUTES as an int between MIN_EVERY and MAX_EVERY, or refuse it in one sentence."""
+    try:
+        value = int(str(minutes).strip())
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not MIN_EVERY <= value <= MAX_EVERY:
+        raise SyncError(f'The schedule must be a whole number of minutes from {MIN_EVERY} to {MAX_EVERY} '
+                        f'(a week), not {minutes!r}.',
+                        zh=f'同步间隔必须是 {MIN_EVERY} 到 {MAX_EVERY}（一周）之间的整数分钟，而不是 {minutes!r}。')
+    return value
+
+
+def set_schedule(target, every_minutes=None, active=None):
+    """Change how often TARGET runs and/or pause (ACTIVE False) or resume it; audited, versioned."""
+    if every_minutes is not None:
+        target.every_minutes = check_every(every_minutes)
+    if active is not None:
+        target.active = bool(active)
+    return audit.save(target)
+
+
+def is_due(target, now):
+    """Return True when the periodic job should run TARGET at NOW (a minute of slack for the job's own timing)."""
+    if target.last_run_at is None:
+        return True
+    return now - target.last_run_at >= datetime.timedelta(minutes=target.every_minutes - 1)
+
 
 def add_target(name, entity, path, sheet=None, lang='zh', conflict_policy='db', delete_policy='keep',
-               max_vanish_percent=20):
+               max_vanish_percent=20, every_minutes=DEFAULT_EVERY):
     """Register the file PATH as a two-way sync target of ENTITY."""
     mapping = get(entity)
     if SyncTarget.select().where(SyncTarget.name == name).exists():
@@ -28,12 +62,13 @@ def add_target(name, entity, path, sheet=None, lang='zh', conflict_policy='db', 
         settings['sheet'] = sheet
     target = SyncTarget(name=name, entity=mapping.entity, backend=kind, lang=lang,
                         settings=json.dumps(settings, ensure_ascii=False), conflict_policy=conflict_policy,
-                        delete_policy=delete_policy, max_vanish_percent=max_vanish_percent)
+                        delete_policy=delete_policy, max_vanish_percent=max_vanish_percent,
+                        every_minutes=check_every(every_minutes))
     return audit.save(target)
 
 
 def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_policy='db',
-                      delete_policy='keep', max_vanish_percent=20, client=None):
+                      delete_policy='keep', max_vanish_percent=20, client=None, every_minutes=DEFAULT_EVERY):
     """Register a Google Sheet (URL or key) as a sync target, creating the worksheet if missing.
 
     A new worksheet gets the header (plus the status column), a frozen header row, a
@@ -48,6 +83,7 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
         raise SyncError(f'A sync target named {name} exists already; choose another name.',
                         zh=f'已有名为 {name} 的同步目标；请换一个名称。')
     key = ops.extract_key(sheet)
+    every_minutes = check_every(every_minutes)
     title = worksheet or mapping.title(lang)
     columns = mapping.columns
     header = [c.header(lang) for c in columns] + [STATUS_TITLE['zh' if lang.startswith('zh') else 'en']]
@@ -57,7 +93,7 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
     target = SyncTarget(name=name, entity=mapping.entity, backend='gsheet', lang=lang,
                         settings=json.dumps({'key': key, 'worksheet': title}, ensure_ascii=False),
                         conflict_policy=conflict_policy, delete_policy=delete_policy,
-                        max_vanish_percent=max_vanish_percent)
+                        max_vanish_percent=max_vanish_percent, every_minutes=every_minutes)
     return audit.save(target), created
 
 
