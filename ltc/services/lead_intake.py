@@ -41,6 +41,7 @@ class Intake:
         self.loads = {}
         self.staff = {}
         self.roots = {}   # {(key, value): root lead id} found so far this run
+        self.users = {}   # {id: User} owners named by the rows
 
     def prepare(self, rows):
         """Fill derived fields in ROWS (dicts of Lead field values) in place; return in-batch duplicate pairs.
@@ -52,27 +53,31 @@ class Intake:
         for lead in leads:
             normalise(lead)
             _apply_grade(lead, self.grading, self.limits)
-        originals = self._originals(leads)
+        originals = self._originals(rows)
         first_in_batch, pairs = {}, []
-        for row, lead in zip(rows, leads):
-            root = next((originals[(k, getattr(lead, k))] for k in KEYS
-                         if getattr(lead, k) and (k, getattr(lead, k)) in originals), None)
+        for row, lead in zip(rows, leads):   # the lead's field values are the row dict itself
+            keys = [(k, row[k]) for k in KEYS if row.get(k)]
+            root = next((originals[pair] for pair in keys if pair in originals), None)
             if root is None:
-                earlier = next((first_in_batch[(k, getattr(lead, k))] for k in KEYS
-                                if getattr(lead, k) and (k, getattr(lead, k)) in first_in_batch), None)
+                earlier = next((first_in_batch[pair] for pair in keys if pair in first_in_batch), None)
                 if earlier is not None:
                     pairs.append((row['code'], earlier))
-            for key in KEYS:
-                if getattr(lead, key):
-                    first_in_batch.setdefault((key, getattr(lead, key)), row['code'])
-            lead.duplicate_of = root
-            if lead.owner_id is None and lead.status == 'new':
-                self._assign(lead, self._choose(lead))
-            elif lead.owner_id and lead.status == 'new':
-                self._assign(lead, User.get_by_id(lead.owner_id))
+            for pair in keys:
+                first_in_batch.setdefault(pair, row['code'])
+            row['duplicate_of'] = root
+            if row.get('status') == 'new':
+                owner = row.get('owner')
+                self._assign(lead, self._choose(lead) if owner is None else self._user(owner))
         return pairs
 
-    def _originals(self, leads):
+    def _user(self, user_id):
+        """Return the User USER_ID (a sheet names the same few owners on many rows: one query each)."""
+        user_id = getattr(user_id, 'id', user_id)
+        if user_id not in self.users:
+            self.users[user_id] = User.get_by_id(user_id)
+        return self.users[user_id]
+
+    def _originals(self, rows):
         """Return {(key, value): id of the oldest root lead} for the keys LEADS carry.
 
         Only roots (leads that are not duplicates themselves) are asked for, one row per key
@@ -83,7 +88,7 @@ class Intake:
         """
         found = self.roots
         for key in KEYS:
-            values = {getattr(lead, key) for lead in leads if getattr(lead, key)}
+            values = {row[key] for row in rows if row.get(key)}
             values = [v for v in values if (key, v) not in found]
             if not values:
                 continue

@@ -51,3 +51,25 @@ def test_an_older_root_in_the_database_is_found_once_and_used_for_every_batch(db
     imported = Lead.select().where(Lead.id != older.id)
     assert {lead.duplicate_of_id for lead in imported} == {older.id}
     assert len([p for p in lookups if 'acme.cn' in p]) == 1
+
+
+def test_rows_naming_their_owner_are_assigned_to_that_owner_with_one_lookup(db, tmp_path, monkeypatch):
+    from tests.factories import make_user
+    rep = make_user('sales', username='rep1', display_name='销售一')
+    rows = [['公司名称', '负责人']] + [[f'客户{i}', 'rep1' if i % 2 else '销售一'] for i in range(120)]
+    queries = []
+    original = peewee.Database.execute_sql
+
+    def execute_sql(self, sql, params=None, *args, **kwargs):
+        if 'FROM "user"' in sql and 'WHERE ("t1"."id" = ' in sql:
+            queries.append(sql)
+        return original(self, sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(peewee.Database, 'execute_sql', execute_sql)
+    with audit.acting_as('tester', 'cli'):
+        result = run_import('leads', open_path(write_xlsx(tmp_path / 'l.xlsx', rows)))
+    assert result.totals()['created'] == 120, result.totals()
+    leads = list(Lead.select())
+    assert {(lead.owner_id, lead.status) for lead in leads} == {(rep.id, 'assigned')}
+    assert all(lead.assigned_at is not None for lead in leads)
+    assert len(queries) == 1, queries
