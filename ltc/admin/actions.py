@@ -6,8 +6,9 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms import validators as V
+from wtforms.widgets import HiddenInput
 
 from ..db import database
 from ..errors import LTCError
@@ -34,14 +35,25 @@ class RecordAction:
     label: object
     run: Callable
     inputs: tuple = ()                       # of 'reason', 'choice', 'on'
+    form: Optional[type] = None              # an InputForm of its own instead of INPUTS
+    defaults: Callable = None                # (rows) -> {field: value} pre-filled in FORM
     roles: Optional[tuple] = None            # None: everyone who may edit the screen
     when: Callable = lambda row: True        # show the details-page button only when true
     choices: Callable = None                 # (view, rows) -> [(value, label)] for 'choice'
     choice_label: object = None
     bulk: bool = False                       # also offered under "With selected"
 
+    @property
+    def needs_input(self):
+        return bool(self.inputs or self.form)
 
-class ActionForm(AdminForm):
+
+class InputForm(AdminForm):
+    """Base of the action forms: CSRF token and the record's version when it was opened."""
+    version = IntegerField(widget=HiddenInput(), validators=[V.Optional()])
+
+
+class ActionForm(InputForm):
     choice = SelectField(choices=[], validators=[V.InputRequired()])
     reason = TextAreaField(validators=[V.Optional(), V.Length(max=255)])
     on = DateField(validators=[V.Optional()])
@@ -90,6 +102,34 @@ class RecordActionsMixin:
         flash(message or _('%(count)s records were updated.', count=len(rows)), 'success')
         return True
 
+    def input_form(self, act, rows, single):
+        """Return the input form of ACT: its own form class, or ActionForm cut down to its inputs."""
+        formdata = request.form if request.method == 'POST' else None
+        if act.form is not None:
+            initial = act.defaults(rows) if act.defaults and single and formdata is None else None
+            form = act.form(formdata, data=initial)
+        else:
+            form = ActionForm(formdata)
+            for field in ('choice', 'reason', 'on'):
+                if field not in act.inputs:
+                    delattr(form, field)
+            if 'choice' in act.inputs:
+                form.choice.choices = act.choices(self, rows)
+                form.choice.label.text = act.choice_label or LABELS.get('stage', '')
+            if 'reason' in act.inputs:
+                form.reason.label.text = _('Reason')
+            if 'on' in act.inputs:
+                form.on.label.text = _('Date')
+        if formdata is None and single:
+            form.version.data = getattr(rows[0], 'version', None)
+        return form
+
+    @staticmethod
+    def is_stale(form, row):
+        """Return True when FORM was opened on an older version of ROW (the version it carries)."""
+        sent = form.version.data
+        return sent is not None and getattr(row, 'version', sent) != sent
+
     @expose('/act/<action_name>/', methods=('GET', 'POST'))
     def act_view(self, action_name):
         act = self._action(action_name)
@@ -98,22 +138,20 @@ class RecordActionsMixin:
         rows = self._rows_from_args()
         single = len(rows) == 1 and 'id' in request.args
         back = url_for('.details_view', id=rows[0].id) if single else url_for('.index_view')
-        form = ActionForm(request.form if request.method == 'POST' else None)
-        for field in ('choice', 'reason', 'on'):
-            if field not in act.inputs:
-                delattr(form, field)
-        if 'choice' in act.inputs:
-            form.choice.choices = act.choices(self, rows)
-            form.choice.label.text = act.choice_label or LABELS.get('stage', '')
-        if 'reason' in act.inputs:
-            form.reason.label.text = _('Reason')
-        if 'on' in act.inputs:
-            form.on.label.text = _('Date')
-        if request.method == 'POST' and form.validate():
-            if self.run_action(act, rows, form) or not act.inputs:
+        form = self.input_form(act, rows, single)
+        if request.method == 'POST':
+            valid = form.validate()
+            if valid and single and self.is_stale(form, rows[0]):
+                # Like the edit form: a page opened before someone else changed the record saves nothing.
+                flash(_('This record changed since you opened it. Nothing was saved; reload it, re-apply '
+                        'your change and save again.'), 'error')
+                if not act.needs_input:
+                    return redirect(back)
+            elif valid:
+                if self.run_action(act, rows, form) or not act.needs_input:
+                    return redirect(back)
+            elif not act.needs_input:
                 return redirect(back)
-        elif request.method == 'POST' and not act.inputs:
-            return redirect(back)
         return self.render('ltc_admin/act.html', form=form, rows=rows, act=act, back=back)
 
     def bulk_run(self, name, ids):
@@ -122,7 +160,7 @@ class RecordActionsMixin:
         if not self.may_run(act):
             abort(403)
         rows = self.scoped_rows(ids)
-        if act.inputs:
+        if act.needs_input:
             return redirect(url_for('.act_view', action_name=name, ids=','.join(str(r.id) for r in rows)))
         self.run_action(act, rows)
         return None

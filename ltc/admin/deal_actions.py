@@ -1,13 +1,17 @@
-"""Opportunity, quote, contract, milestone and reminder operations offered in the admin."""
+"""Opportunity, quote, contract, milestone, care-task and reminder operations offered in the admin."""
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import validators as V
 
-from ..models import Stage
-from ..services import contracts, diagnosis, opportunities, quotes, reminders
-from .actions import RecordAction
-from .i18n import name_of
+from ..models import Contract, Stage
+from ..models.choices import CONTRACT_STATUSES
+from ..services import care, contracts, diagnosis, opportunities, quotes, reminders
+from .actions import InputForm, RecordAction
+from .i18n import lang, name_of
+from .labels import LABELS
 
 MANAGERS = ('admin', 'manager')
 
@@ -76,11 +80,25 @@ def _reject_quote(view, rows, form, by):
     return _('%(count)s quotes were rejected.', count=len(rows))
 
 
+class ValidityForm(InputForm):
+    valid_until = DateField(LABELS['valid_until'], validators=[V.InputRequired()],
+                            description=_l('The new last day on which the customer may accept the quote.'))
+
+
+def _extend(view, rows, form, by):
+    for quote in rows:
+        quotes.extend_validity(quote, form.valid_until.data)
+    return _('The validity was extended to %(date)s.', date=form.valid_until.data.isoformat())
+
+
 QUOTE_ACTIONS = (
     RecordAction('send', _l('Mark sent'), _send, when=lambda r: r.status == 'draft'),
     RecordAction('accept', _l('Accept → contract'), _accept, when=lambda r: r.status in ('draft', 'sent')),
     RecordAction('reject', _l('Customer rejected'), _reject_quote, inputs=('reason',),
                  when=lambda r: r.status in ('draft', 'sent')),
+    RecordAction('extend_validity', _l('Extend validity'), _extend, form=ValidityForm,
+                 defaults=lambda rows: {'valid_until': rows[0].valid_until},
+                 when=lambda r: r.status in quotes.EDITABLE),
 )
 
 
@@ -110,6 +128,36 @@ def _terminate(view, rows, form, by):
     return _('%(count)s contracts were terminated.', count=len(rows))
 
 
+class RenewForm(InputForm):
+    start_on = DateField(LABELS['start_on'], validators=[V.Optional()],
+                         description=_l('Leave empty for the day after the current end date.'))
+    end_on = DateField(LABELS['end_on'], validators=[V.InputRequired()])
+    title = StringField(LABELS['title'], validators=[V.Optional(), V.Length(max=200)],
+                        description=_l('Leave empty to keep the current title.'))
+
+
+def _renew(view, rows, form, by):
+    links = []
+    for contract in rows:
+        renewal = contracts.renew(contract, by=by, start_on=form.start_on.data, end_on=form.end_on.data,
+                                  title=(form.title.data or '').strip() or None)
+        links.append(Markup('<a href="{}" class="renewal-link">{}</a>').format(
+            url_for('contract.details_view', id=renewal.id), renewal.code))
+    return Markup('{} {}').format(_('Renewal draft created:'), Markup(', ').join(links))
+
+
+def contract_panels(view, contract):
+    """Return what CONTRACT renews and the renewals made of it (those the user may see)."""
+    lines = []
+    if contract.renewal_of_id:
+        lines.append(_('Renews %(code)s.', code=Contract.get_by_id(contract.renewal_of_id).code))
+    renewals = view.scoped(Contract.select().where(Contract.renewal_of == contract.id)).order_by(Contract.id)
+    for renewal in renewals:
+        lines.append(_('Renewed by %(code)s (%(status)s).', code=renewal.code,
+                       status=CONTRACT_STATUSES.label(renewal.status, lang())))
+    return [(_('Renewal'), lines, 'info')] if lines else []
+
+
 CONTRACT_ACTIONS = (
     RecordAction('submit', _l('Submit for approval'),
                  _step(lambda c, by: contracts.submit(c, by=by), lambda: _('Submitted for approval.')),
@@ -126,6 +174,7 @@ CONTRACT_ACTIONS = (
                  when=lambda r: r.status == 'executing'),
     RecordAction('terminate', _l('Terminate'), _terminate, inputs=('reason',),
                  when=lambda r: r.status in ('draft', 'pending_approval', 'effective', 'executing')),
+    RecordAction('renew', _l('Renew'), _renew, form=RenewForm, when=lambda r: r.status in contracts.RENEWABLE),
 )
 
 
@@ -138,6 +187,38 @@ def _accept_milestone(view, rows, form, by):
 MILESTONE_ACTIONS = (
     RecordAction('accept_milestone', _l('Accept delivery'), _accept_milestone, inputs=('on',),
                  when=lambda r: r.status != 'accepted'),
+)
+
+
+SCORES = [('', '—')] + [(str(n), str(n)) for n in range(1, 6)]
+
+
+class CareDoneForm(InputForm):
+    satisfaction = SelectField(LABELS['satisfaction'], choices=SCORES, validators=[V.Optional()],
+                               description=_l('1 (very unhappy) to 5 (very happy); return visits and '
+                                              'surveys need one.'))
+    notes = TextAreaField(LABELS['notes'], validators=[V.Optional(), V.Length(max=2000)])
+
+
+def _complete_care(view, rows, form, by):
+    score = form.satisfaction.data or None
+    for task in rows:
+        care.complete_task(task, satisfaction=score, notes=form.notes.data or None, by=by)
+    return _('%(count)s care tasks were completed.', count=len(rows))
+
+
+def _cancel_care(view, rows, form, by):
+    for task in rows:
+        care.cancel_task(task, form.reason.data)
+    return _('%(count)s care tasks were cancelled.', count=len(rows))
+
+
+CARE_ACTIONS = (
+    RecordAction('complete_care', _l('Complete'), _complete_care, form=CareDoneForm, bulk=True,
+                 defaults=lambda rows: {'satisfaction': str(rows[0].satisfaction or ''), 'notes': rows[0].notes},
+                 when=lambda r: r.status == 'open'),
+    RecordAction('cancel_care', _l('Cancel task'), _cancel_care, inputs=('reason',), bulk=True,
+                 when=lambda r: r.status == 'open'),
 )
 
 

@@ -3,9 +3,11 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from wtforms import TextAreaField
+from wtforms import validators as V
 
-from ..services import assignment, dedupe, leads, pool
-from .actions import RecordAction
+from ..services import assignment, customers, dedupe, leads, pool
+from .actions import InputForm, RecordAction
 
 OPEN = ('new', 'assigned', 'contacted', 'qualified')
 
@@ -89,11 +91,35 @@ def _release(view, rows, form, by):
     return _('%(count)s customers were released to the public pool.', count=len(rows))
 
 
+# Locking exempts a customer from the pool's reclaim rules: a management decision, not the owner's.
+LOCKERS = ('admin', 'manager', 'ops')
+
+
+class LockForm(InputForm):
+    reason = TextAreaField(_l('Reason'), validators=[V.DataRequired(), V.Length(max=255)],
+                           description=_l('Why this customer is kept out of the public pool; shown on its '
+                                          'timeline.'))
+
+
+def _lock(view, rows, form, by):
+    for customer in rows:
+        customers.set_locked(customer, True, by=by, reason=form.reason.data.strip())
+    return _('%(count)s customers were locked.', count=len(rows))
+
+
+def _unlock(view, rows, form, by):
+    for customer in rows:
+        customers.set_locked(customer, False, by=by, reason=(form.reason.data or '').strip() or None)
+    return _('%(count)s customers were unlocked.', count=len(rows))
+
+
 CUSTOMER_ACTIONS = (
     RecordAction('claim', _l('Claim'), _claim, bulk=True, roles=('admin', 'manager', 'sales', 'ops'),
                  when=lambda r: r.owner_id is None),
     RecordAction('release', _l('Release to the pool'), _release, inputs=('reason',), bulk=True,
                  when=lambda r: r.owner_id is not None),
+    RecordAction('lock', _l('Lock'), _lock, form=LockForm, roles=LOCKERS, when=lambda r: not r.locked),
+    RecordAction('unlock', _l('Unlock'), _unlock, inputs=('reason',), roles=LOCKERS, when=lambda r: r.locked),
 )
 
 

@@ -11,7 +11,7 @@ from ..services.cash_common import require_status
 from . import filters as F
 from .actions import RecordActionsMixin
 from .base import SecureModelView
-from .deal_actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS, QUOTE_ACTIONS
+from .deal_actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS, QUOTE_ACTIONS, contract_panels
 from .views_sales import CUSTOMER_REF, PRODUCT_REF, USER_REF, OwnedView, ReadOnlyLineView
 
 FINANCE = ('admin', 'manager', 'sales', 'ops', 'finance')
@@ -81,6 +81,9 @@ class ContractView(RecordActionsMixin, OwnedView):
 
     def after_inline(self, form, model, is_created):
         receivables.check_plan_sum(model)
+
+    def detail_panels(self, row):
+        return contract_panels(self, row)
 
 
 class ContractLineView(ReadOnlyLineView):

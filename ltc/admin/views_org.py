@@ -15,7 +15,7 @@ from ..services.users import MIN_PASSWORD
 from . import filters as F
 from .actions import RecordActionsMixin
 from .base import SecureModelView, role
-from .deal_actions import REMINDER_ACTIONS
+from .deal_actions import CARE_ACTIONS, REMINDER_ACTIONS
 from .labels import LABELS
 from .views_sales import CONTACT_REF, CUSTOMER_REF, USER_REF, OwnedView
 
@@ -160,13 +160,23 @@ class FollowUpView(OwnedView):
         model._dirty.clear()
 
 
-class CareTaskView(SecureModelView):
+class CareTaskView(RecordActionsMixin, SecureModelView):
+    record_actions = CARE_ACTIONS
     column_list = ('code', 'customer', 'kind', 'due_on', 'status', 'satisfaction', 'owner')
     column_sortable_list = ('code', 'due_on', 'status', 'kind')
     column_filters = F.auto(CareTask.kind, CareTask.status, CareTask.owner, CareTask.due_on)
     search_fields = (('code', 'code'),)
-    form_columns = ('customer', 'contact', 'kind', 'due_on', 'status', 'satisfaction', 'owner', 'notes')
+    # Status and satisfaction move only through "Complete…" / "Cancel task…" (ltc.services.care).
+    form_columns = ('customer', 'contact', 'kind', 'due_on', 'owner', 'notes')
     form_ajax_refs = {'customer': CUSTOMER_REF, 'contact': CONTACT_REF, 'owner': USER_REF}
+
+    @action('complete_care', _l('Complete'))
+    def action_complete_care(self, ids):
+        return self.bulk_run('complete_care', ids)
+
+    @action('cancel_care', _l('Cancel task'))
+    def action_cancel_care(self, ids):
+        return self.bulk_run('cancel_care', ids)
 
 
 class DocumentView(SecureModelView):

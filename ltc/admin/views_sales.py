@@ -2,6 +2,7 @@
 from flask import request
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
@@ -107,8 +108,8 @@ class CustomerView(RecordActionsMixin, OwnedView):
     search_fields = (('code', 'code'), ('name', 'plain'))
     form_columns = ('name', 'name_en', 'kind', 'parent', 'industry', 'region_province',
                     'region_city', 'size', 'level', 'source', 'credit_code', 'phone', 'email',
-                    'website', 'address', 'owner', 'department', 'pool', 'locked',
-                    'yearly_category_spend', 'target_share', 'currency', 'notes')
+                    'website', 'address', 'owner', 'department', 'pool',
+                    'yearly_category_spend', 'target_share', 'currency', 'notes')   # locked: "Lock…"/"Unlock…"
     form_ajax_refs = {'owner': USER_REF, 'parent': CUSTOMER_REF}
     column_export_list = ('code', 'name', 'name_en', 'kind', 'industry', 'region_province',
                           'region_city', 'size', 'level', 'source', 'credit_code', 'phone',
@@ -132,6 +133,10 @@ class CustomerView(RecordActionsMixin, OwnedView):
     @action('release', _l('Release to the pool'))
     def action_release(self, ids):
         return self.bulk_run('release', ids)
+
+    def detail_panels(self, row):
+        return [(_('Locked'), [_('Exempt from the public pool: never reclaimed, and not released until '
+                                 'unlocked.')], 'secondary')] if row.locked else []
 
     @expose('/360/')
     def view_360(self):

@@ -12,6 +12,7 @@ from .cash_common import as_date, get_user, money, require_status, setting_int, 
 from .messages import invalid, refusal
 
 LIVE = ('effective', 'executing')
+RENEWABLE = LIVE + ('completed', 'expired')
 EXPIRY_DAYS_SETTING = 'contracts.expiry_reminder_days'
 TERMS_DAYS_SETTING = 'receivables.milestone_terms_days'
 
@@ -177,7 +178,7 @@ def renew(contract, by=None, start_on=None, end_on=None, title=None):
     """Create a draft renewal of CONTRACT with the same lines, linked by renewal_of."""
     by = get_user(by)
     with database.atomic():
-        require_status(contract, LIVE + ('completed', 'expired'), 'renew')
+        require_status(contract, RENEWABLE, 'renew')
         start_on = as_date(start_on, 'start', '开始日期') or (contract.end_on + datetime.timedelta(days=1)
                                                   if contract.end_on else None)
         end_on = as_date(end_on, 'end', '结束日期')

@@ -120,9 +120,15 @@ def group_rollup(customer, today=None):
 
 
 def set_locked(customer, locked, by=None, reason=None):
-    """Lock CUSTOMER (exempt from reclaim and release) or unlock it."""
+    """Lock CUSTOMER (exempt from reclaim and release) or unlock it; refused when already so."""
     with database.atomic():
         customer = Customer.get_by_id(customer.id)
+        if customer.locked == bool(locked):
+            if locked:
+                raise refusal('Rule {rule}: customer {code} is already locked; nothing to do.',
+                              '规则 {rule}：客户 {code} 已锁定；无需重复锁定。', rule='customer-lock', code=customer.code)
+            raise refusal('Rule {rule}: customer {code} is not locked; nothing to unlock.',
+                          '规则 {rule}：客户 {code} 未锁定；无需解锁。', rule='customer-lock', code=customer.code)
         customer.locked = bool(locked)
         audit.save(customer, action='lock' if locked else 'unlock', note=(reason or '')[:255] or None)
     return customer

@@ -179,3 +179,33 @@ def test_import_in_the_browser(page, users, db, tmp_path, monkeypatch):
     assert Lead.select().where(Lead.company == 'Browser Co').exists()
     assert page.locator('#result-run').is_visible()
     assert not [e for e in errors if 'Content Security Policy' in e], errors
+
+
+def test_renew_a_contract_in_the_browser(page, users, db):
+    import datetime
+    from ltc.models import AuditLog, Contract
+    from ..factories import make_contract_line
+    contract = make_contract(owner=users['sales'], title='Annual support', amount=Decimal('1000'),
+                             status='executing', start_on=datetime.date(2026, 1, 1),
+                             end_on=datetime.date(2026, 12, 31))
+    make_contract_line(contract=contract)
+    log_in(page, 'sales1')
+    page.goto(f'{page.base}/admin/contract/details/?id={contract.id}')
+    page.click('[data-act=renew]')
+    page.wait_for_selector('#act-form')
+    page.fill('#start_on', '2027-03-01')
+    page.fill('#end_on', '2027-02-01')
+    page.click('#act-apply')
+    page.wait_for_selector('.alert-danger, .alert-error')
+    assert 'before it starts' in page.content() and not Contract.get_or_none(Contract.renewal_of == contract.id)
+    page.fill('#start_on', '')
+    page.fill('#end_on', '2027-12-31')
+    page.click('#act-apply')
+    page.wait_for_selector('.alert-success')
+    renewal = Contract.get(Contract.renewal_of == contract.id)
+    assert renewal.start_on == datetime.date(2027, 1, 1) and renewal.status == 'draft'
+    assert page.inner_text('[data-panel="1"]').startswith('Renewal')
+    page.click('a.renewal-link')
+    page.wait_for_selector('[data-act=submit]')
+    assert f'Renews {contract.code}' in page.inner_text('[data-panel="1"]')
+    assert AuditLog.get(AuditLog.entity_code == renewal.code, AuditLog.action == 'renew').actor == 'sales1'

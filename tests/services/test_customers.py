@@ -74,3 +74,13 @@ def test_lock_and_timeline(db):
     assert Customer.get_by_id(customer.id).locked
     kinds = [item['kind'] for item in customers.timeline(customer)]
     assert kinds[0] == 'lock' and 'create' in kinds
+
+
+def test_lock_twice_or_unlock_an_unlocked_customer_is_refused(db):
+    customer = make_customer()
+    with unchanged(customer), pytest.raises(RuleViolation, match='is not locked'):
+        customers.set_locked(customer, False)
+    customers.set_locked(customer, True)
+    with unchanged(customer), pytest.raises(RuleViolation, match='Rule customer-lock: .* already locked') as err:
+        customers.set_locked(customer, True, reason='again')
+    assert '已锁定' in err.value.details['zh']
