@@ -183,8 +183,9 @@ class SyncTargetView(SyncView):
         active = {'pause': False, 'resume': True}.get(form.get('state'))
         try:
             if str(target.version) != form.get('version'):
-                raise ConflictError(_('Someone changed this target while you were looking at it; '
-                                      'nothing was saved. Check the values and try again.'))
+                raise ConflictError('Someone changed this target while you were looking at it; nothing was '
+                                    'saved. Check the values and try again.',
+                                    zh='您查看期间有人修改了此同步目标；未保存任何内容。请核对后重试。')
             with audit.acting_as(current_user, 'admin'):
                 set_schedule(target, every_minutes=form.get('every_minutes') or None, active=active)
         except LTCError as exc:
