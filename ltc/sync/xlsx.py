@@ -151,6 +151,61 @@ def _has_error_cells(path, sheet_index):
     return False
 
 
+SAMPLE_ROWS, REPEATED = 200, 0.5
+
+
+def shared_rows(rows):
+    """Return ROWS as lists, with one str object per distinct value in columns that repeat.
+
+    Sheets repeat values down a column (source, industry, province, owner, currency …); each
+    cell read is a new str, so a 100,000-row sheet held a million copies of a few dozen
+    values. Columns whose first SAMPLE_ROWS rows hold at most REPEATED distinct values per
+    row share them; other columns (names, phones) are kept as read, so the memo stays small.
+    """
+    grid, memos = [], None
+    for row in rows:
+        if memos is not None:
+            for position in memos:
+                if position < len(row):
+                    cell = row[position]
+                    if cell.__class__ is str:
+                        row[position] = memos[position].setdefault(cell, cell)
+        elif len(grid) == SAMPLE_ROWS:
+            memos = _repeating_columns(grid)
+            for earlier in grid:
+                for position, memo in memos.items():
+                    if position < len(earlier) and earlier[position].__class__ is str:
+                        earlier[position] = memo.setdefault(earlier[position], earlier[position])
+            if memos is not None:
+                for position, memo in memos.items():
+                    if position < len(row) and row[position].__class__ is str:
+                        row[position] = memo.setdefault(row[position], row[position])
+        grid.append(row)
+    return grid
+
+
+def _padded_rows(sheet):
+    """Yield the rows of a calamine SHEET from A1, like `to_python(skip_empty_area=False)`.
+
+    `iter_rows()` keeps the empty rows above the data but starts each row at the first used
+    column; the columns to its left are put back so positions match the sheet's.
+    """
+    start = sheet.start
+    left = [''] * start[1] if start and start[1] else None
+    for row in sheet.iter_rows():
+        yield left + row if left else row
+
+
+def _repeating_columns(sample):
+    width = max((len(r) for r in sample), default=0)
+    memos = {}
+    for position in range(width):
+        values = [r[position] for r in sample if position < len(r) and r[position].__class__ is str and r[position]]
+        if values and len(set(values)) <= len(values) * REPEATED:
+            memos[position] = {}
+    return memos
+
+
 class XlsxTable:
     """An .xlsx/.xls file; one worksheet of it is the table."""
     kind = 'xlsx'
@@ -218,7 +273,7 @@ class XlsxTable:
                 raise too_many_rows(self.path, sheet.height, self.max_rows)
             if fmt == 'xlsx' and _has_error_cells(self.path, book.sheet_names.index(name)):
                 return self._grid_openpyxl(name)
-            return sheet.to_python(skip_empty_area=False)
+            return shared_rows(_padded_rows(sheet))
         except calamine.CalamineError as exc:
             raise _refuse(self.path, f'cannot be read ({exc}); it may be truncated. Save it again from Excel.',
                           f'无法读取（{exc}），文件可能不完整。请在 Excel 中重新保存。') from None
