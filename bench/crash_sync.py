@@ -11,6 +11,7 @@ A PostgreSQL --database-url names a throwaway database: it is dropped and create
 """
 import argparse
 import json
+import os
 import random
 import signal
 import subprocess
@@ -91,6 +92,10 @@ def crash_sync_runs(url, runs, rows, workdir, seed=1):
         time.sleep(delay)
         finished = process.poll() is not None
         Stack.stop_process(process, signal.SIGKILL)   # reaped: its pid is gone, so its lock is taken over
+        with database.connection_context():
+            # What the kill left: city changes the killed run committed, its run row still 'running'.
+            committed = AuditLog.select().where((AuditLog.id > mark) & (AuditLog.entity == 'Lead')).count()
+            left_running = SyncRun.select().where(SyncRun.status == 'running').count()
         exits = []
         while len(exits) < 3 and exits[-1:] != [0]:
             exits.append(stack.flask('sync', 'run', TARGET, check=False).returncode)
@@ -124,9 +129,12 @@ def crash_sync_runs(url, runs, rows, workdir, seed=1):
             totals = json.loads(SyncRun.select().order_by(SyncRun.id.desc()).first().totals)
         if again.returncode != 0 or any(totals.get(k) for k in ('created', 'updated', 'deleted', 'conflict', 'error')):
             problems.append(f'a further sync would still change something: {totals}')
+        partial = 0 < committed < rows
         results.append({'run': index + 1, 'kill_after_s': round(delay, 2), 'mid_run': not finished,
+                        'committed': committed, 'partial': partial, 'left_running': bool(left_running),
                         'recovery_exits': exits, 'ok': not problems, 'problems': problems})
-        print(f"run {index + 1:>2}: killed after {delay:5.2f} s {'mid-run' if not finished else '(already done)'}, "
+        print(f"run {index + 1:>2}: killed after {delay:5.2f} s {'mid-run' if not finished else '(already done)'}"
+              f" with {committed} of {rows} leads written{', run left running' if left_running else ''}, "
               f"recovery exits {exits}, {'OK' if not problems else 'FAILED: ' + '; '.join(problems)}")
     return results
 
@@ -151,7 +159,10 @@ def main(argv=None):
     runs = results[1:]
     failed = [r for r in runs if not r['ok']]
     print(f"clean sync {results[0]['baseline_s']} s; {sum(r['mid_run'] for r in runs)} of {len(runs)} kills "
-          f"landed mid-run; {len(runs) - len(failed)}/{len(runs)} recovered with every check passing")
+          f"landed mid-run, {sum(r['left_running'] for r in runs)} left the run row 'running', "
+          f"{sum(r['partial'] for r in runs)} with part of the leads written; "
+          f"{len(runs) - len(failed)}/{len(runs)} recovered with every check passing; "
+          f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 1 if failed else 0
 
 

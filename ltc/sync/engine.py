@@ -37,6 +37,11 @@ BATCH = 500
 # an update transaction therefore stops after WRITE_SLICE seconds and the lock is left free for
 # WRITER_PAUSE seconds, enough for every waiting save to get its turn.
 WRITE_SLICE, WRITER_PAUSE = 0.25, 0.12
+CHANGED_MEANWHILE = ('changed in the database while this sync ran; its sheet changes were not written '
+                     'and the next run merges them again',
+                     '同步期间此记录在数据库中被修改；表格中的修改未写入，下次同步将重新合并')
+DELETED_MEANWHILE = ('deleted in the database while this sync ran; nothing was written',
+                     '同步期间此记录已在数据库中删除；未写入任何修改')
 
 
 def _single_writer():
@@ -57,7 +62,7 @@ class SyncPlan:
     status: dict = field(default_factory=dict)       # {row: text}
     vanishing: int = 0
     columns: list = field(default_factory=list)      # editable columns present in the sheet
-    base_rows: dict = field(default_factory=dict)    # the base this plan was made against
+    base: state.Base = None                          # the base this plan was made against
     key_col: int = None                              # 1-based key column
 
 
@@ -128,7 +133,7 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
     result = Result(mapping.entity, source=sheet.label, headers=sheet.headers)
     columns = [c for c in sheet.columns.values() if c is not mapping.key]
     editable = [c for c in columns if not c.readonly]
-    plan = SyncPlan(result, columns=editable, key_col=sheet.key_pos + 1, base_rows=base.rows)
+    plan = SyncPlan(result, columns=editable, key_col=sheet.key_pos + 1, base=base)
     position = {c.attr: p for p, c in sheet.columns.items()}
     seen = set()
     orphans = Orphans(base, records, rows, [a for a in (mapping.natural_key or [c.attr for c in editable])
@@ -180,7 +185,7 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
                 row.outcome = 'created'
                 plan.creates.append(row)
             continue
-        old = base.rows.get(row.code) if row.code not in base.vanished else None
+        old = base.merging(row.code)
         row.record_id, row.version = record['id'], record['version']
         final, to_db = {}, {}
         for column in columns:
@@ -366,7 +371,7 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
                 plan.new_base[row.code] = _canon_values(columns, row.values, ctx)
             if progress:
                 progress(start + len(batch), len(todo))
-        index = 0
+        index, refused = 0, set()
         while index < len(plan.updates):
             start, began = index, time.monotonic()
             with database.atomic():
@@ -378,30 +383,56 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
                     try:
                         with database.atomic():
                             write_update(mapping, row, ctx, names=list(row.values))
-                    except (ConflictError, LTCError) as exc:
-                        row.outcome = 'conflict' if isinstance(exc, ConflictError) else 'error'
-                        row.notes.append((str(exc), message_text(exc, 'zh')))
-                        plan.status[row.row] = row.message(ctx.lang)
-                        if row.code in plan.base_rows:   # keep the old base: retried next run
-                            plan.new_base[row.code] = plan.base_rows[row.code]
-                        else:
-                            plan.new_base.pop(row.code, None)
+                    except (LTCError, mapping.model.DoesNotExist) as exc:
+                        _refused(plan, row, exc, ctx)
+                        refused.update((row.code, attr) for attr in row.values)
             if progress:
                 progress(len(plan.creates) + start, len(todo))
             if _single_writer() and index < len(plan.updates):
                 time.sleep(WRITER_PAUSE)
         for code, record_id in plan.deletes:
+            record = mapping.model.get_or_none(mapping.model.id == record_id)
+            if record is None:
+                continue   # deleted in the database while this run went on: nothing left to do
             try:
-                audit.delete(mapping.model.get_by_id(record_id))
+                audit.delete(record)
             except LTCError as exc:
                 plan.vanished.add(code)
                 plan.result.rows.append(RowResult(code=code, outcome='error',
                                                   notes=[(str(exc), message_text(exc, 'zh'))]))
+        # A conflict settled by taking the sheet value was not settled if that write was refused;
+        # the next run finds it again with the database value of then.
+        plan.conflicts = [c for c in plan.conflicts if (c[0], c[1]) not in refused]
         conflicts = [{'run': run.id, 'target': target.id, 'code': c, 'field': a, 'base_value': b,
                       'sheet_value': s, 'db_value': d, 'status': 'open', 'created_at': utcnow()}
                      for c, a, b, s, d in plan.conflicts]
         for start in range(0, len(conflicts), BATCH):
             SyncConflict.insert_many(conflicts[start:start + BATCH]).execute()
+
+
+def _refused(plan, row, exc, ctx):
+    """Report a row whose database write was refused and store the base that says what happened.
+
+    The admin's save (or delete) wins: nothing of the row's sheet changes is written, the cells
+    the plan writes into the sheet are still written and enter the base, and the fields meant for
+    the database keep their old base, so the next run merges them again against fresh records.
+    """
+    if isinstance(exc, ConflictError):
+        row.outcome = 'conflict'
+        row.notes.append(CHANGED_MEANWHILE)
+    elif isinstance(exc, LTCError):
+        row.outcome = 'error'
+        row.notes.append((str(exc), message_text(exc, 'zh')))
+    else:
+        row.outcome = 'conflict'
+        row.notes.append(DELETED_MEANWHILE)
+    for attr in row.values:
+        row.changes.pop(attr, None)
+    plan.status[row.row] = row.message(ctx.lang)
+    old = plan.base.merging(row.code) or {}
+    kept = {a: v for a, v in plan.new_base[row.code].items() if a not in row.values}
+    kept.update((a, old[a]) for a in row.values if a in old)
+    plan.new_base[row.code] = kept
 
 
 def write_sheet(table, sheet, plan, ctx):

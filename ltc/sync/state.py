@@ -19,6 +19,10 @@ class Base:
         self.pending = pending or {}      # {fingerprint: code} created but code not yet in the sheet
         self.vanished = vanished or set()
 
+    def merging(self, code):
+        """Return the base row a merge compares CODE against: None when unknown or tombstoned."""
+        return self.rows.get(code) if code not in self.vanished else None
+
 
 def load_base(target):
     base = Base()
