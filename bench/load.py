@@ -181,13 +181,15 @@ def _account(user, rng):
     if scope.role_of(user) == 'manager':
         team = scope.visible_user_ids(user) - {user.id}
         filters += [('owner', str(i)) for i in sorted(team)[:10]]
+    # URL arguments resolved here, once: importing the admin views in a client process would
+    # cost its first filter request a second or more.
+    filters = [(_filter_arg(field), value) for field, value in filters]
     return {'username': user.username, 'role': scope.role_of(user), 'filters': filters,
             'leads': [(r.id, [t for t in (r.code, r.phone_norm, r.email_norm, r.company_norm) if t])
                       for r in leads],
             'customers': customers[:CUSTOMERS_PER_USER]}
 
 
-# -- the clients ----------------------------------------------------------------------------------
 def _filter_arg(field):
     """Return the list URL argument of the lead list's filter on FIELD (flask-admin: flt0_<index>)."""
     from ltc.admin.views_sales import LeadView
@@ -195,14 +197,15 @@ def _filter_arg(field):
     return f'flt0_{names.index(field)}'
 
 
+# -- the clients ----------------------------------------------------------------------------------
 def _request(session, base, op, rng, account):
     """Do one operation as ACCOUNT; return (ok, response); ok is 'conflict' for a stale edit."""
     lead_id, terms = rng.choice(account['leads'])
     if op == 'list':
         r = session.get(f'{base}/admin/lead/?page={rng.randint(0, 20)}', timeout=60)
     elif op == 'filter':
-        field, value = rng.choice(account['filters'])
-        r = session.get(f'{base}/admin/lead/', params={_filter_arg(field): value}, timeout=60)
+        arg, value = rng.choice(account['filters'])
+        r = session.get(f'{base}/admin/lead/', params={arg: value}, timeout=60)
     elif op == 'search':
         r = session.get(f'{base}/admin/lead/', params={'search': rng.choice(terms)}, timeout=60)
     elif op == 'details':
@@ -255,6 +258,16 @@ def _client(base, accounts, duration, barrier, results, seed):
     results.put(out)
 
 
+def _warm_up(base, accounts):
+    """Ask for every page as every role, unmeasured, so no level pays for compiling the templates."""
+    rng = random.Random(0)
+    for _worker in range(2):   # twice: the requests spread over both gunicorn workers
+        for role, _w in ROLES:
+            session = login(base, accounts[role][0]['username'], PASSWORD)
+            for op, _w2 in MIX:
+                _request(session, base, op, rng, accounts[role][0])
+
+
 def pct(values, p):
     if not values:
         return 0.0
@@ -304,6 +317,7 @@ def bench_backend(name, url, leads, levels, duration, workdir):
     results = []
     try:
         stack.start_web()
+        _warm_up(stack.base, accounts)
         for clients in levels:
             f = run_level(stack.base, clients, duration, accounts)
             results.append(f)
