@@ -268,6 +268,26 @@ def _warm_up(base, accounts):
                 _request(session, base, op, rng, accounts[role][0])
 
 
+def host_busy(seconds=1.0):
+    """Return the cores the host kept busy over SECONDS while this bench was idle (None off Linux)."""
+    def sample():
+        with open('/proc/stat') as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]   # total, idle + iowait
+    try:
+        total, idle = sample()
+        time.sleep(seconds)
+        total2, idle2 = sample()
+    except OSError:
+        return None
+    return (1 - (idle2 - idle) / max(total2 - total, 1)) * os.cpu_count()
+
+
+def _cores(busy):
+    """Format (before, after) host_busy figures."""
+    return '?' if None in busy else f'{busy[0]:.1f}/{busy[1]:.1f}'
+
+
 def pct(values, p):
     if not values:
         return 0.0
@@ -283,7 +303,7 @@ def run_level(base, clients, duration, accounts):
     for i in range(clients):
         mine = {role: accounts[role][i % len(accounts[role])] for role, _w in ROLES}
         procs.append(ctx.Process(target=_client, args=(base, mine, duration, barrier, results, i)))
-    load_before = os.getloadavg()[0]
+    load_before, others = os.getloadavg()[0], host_busy()
     for p in procs:
         p.start()
     parts = [results.get(timeout=duration + 300) for _ in procs]
@@ -305,7 +325,7 @@ def run_level(base, clients, duration, accounts):
             'conflicts': sum(1 for row in rows if row[3] == 'conflict'),
             'by_op': {op: figures([r for r in rows if r[0] == op]) for op, _w in MIX},
             'by_role': {role: figures([r for r in rows if r[1] == role]) for role, _w in ROLES},
-            'load': (load_before, os.getloadavg()[0])}
+            'load': (load_before, os.getloadavg()[0]), 'others': (others, host_busy())}
 
 
 def bench_backend(name, url, leads, levels, duration, workdir):
@@ -323,7 +343,7 @@ def bench_backend(name, url, leads, levels, duration, workdir):
             results.append(f)
             print(f"  {clients:>2} clients: {f['rps']:6.1f} req/s  p50 {f['p50']:6.1f}  p95 {f['p95']:6.1f}  "
                   f"p99 {f['p99']:6.1f} ms  errors {f['errors']}  version conflicts {f['conflicts']}  "
-                  f"load average {f['load'][0]:.1f}→{f['load'][1]:.1f}")
+                  f"load average {f['load'][0]:.1f}→{f['load'][1]:.1f}, other jobs {_cores(f['others'])} cores")
             print('      p50/p95 by operation: ' + ', '.join(f"{op} {v['p50']}/{v['p95']}"
                                                            for op, v in f['by_op'].items() if v['n']))
             print('      p50/p95 by role:      ' + ', '.join(f"{role} {v['p50']}/{v['p95']}"
@@ -374,12 +394,13 @@ def main(argv=None):
             parser.error(f'unknown backend {name!r}; use sqlite and/or postgres')
         summary[name] = bench_backend(name, url, args.leads, levels, args.duration, workdir)
     print('\n| backend | leads | clients | req/s | p50 ms | p95 ms | p99 ms | errors | version conflicts '
-          '| load average |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|')
+          '| load average | other jobs (cores busy before/after) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|')
     for name, (results, best, total) in summary.items():
         for f in results:
             mark = ' **best**' if f is best else ''
             print(f"| {name}{mark} | {total:,} | {f['users']} | {f['rps']:.1f} | {f['p50']:.1f} | {f['p95']:.1f} | "
-                  f"{f['p99']:.1f} | {f['errors']} | {f['conflicts']} | {f['load'][0]:.1f}→{f['load'][1]:.1f} |")
+                  f"{f['p99']:.1f} | {f['errors']} | {f['conflicts']} | {f['load'][0]:.1f}→{f['load'][1]:.1f} | "
+                  f"{_cores(f['others'])} |")
     return 0 if all(best for _, best, _ in summary.values()) else 1
 
 
