@@ -11,9 +11,11 @@ logged in as a demo sales user, a demo manager and an admin; each request picks 
 (50 / 30 / 20 %), so the row-level scopes (own, own + department tree, all) are all exercised,
 and works on records that user may see: the lead list, a filtered list, searches (code, phone,
 e-mail, company), lead details, lead edits (form + save with CSRF token and version) and the
-customer 360° page of customers with contracts or opportunities. It prints requests/s,
-p50/p95/p99 and errors per level and names the highest throughput with p95 ≤ 200 ms and no
-errors. Everything runs on 127.0.0.1; the driver shares the machine's cores.
+customer 360° page of customers with contracts or opportunities. The backends take turns level
+by level (level 1 on SQLite, then on PostgreSQL, then level 2 ...), so both share whatever else
+the machine is doing; before and after each level the cores busy with other jobs are sampled.
+It prints requests/s, p50/p95/p99 and errors per level and names the highest throughput with
+p95 ≤ 200 ms and no errors. Everything runs on 127.0.0.1; the driver shares the machine's cores.
 """
 import argparse
 import datetime
@@ -328,35 +330,49 @@ def run_level(base, clients, duration, accounts):
             'load': (load_before, os.getloadavg()[0]), 'others': (others, host_busy())}
 
 
-def bench_backend(name, url, leads, levels, duration, workdir):
-    print(f'{name}: {url.split("@")[-1]}')
-    accounts, total = prepare(url, leads, max(levels))
-    print('  logged-in users: ' + '; '.join(f"{role} {', '.join(a['username'] for a in accounts[role])}"
-                                            for role, _w in ROLES))
-    stack = Stack(url, f'sqlite:///{workdir}/{name}-queue.db', workdir / name, workers=2)
-    results = []
+def _report(name, f):
+    print(f"  {name:8} {f['users']:>2} clients: {f['rps']:6.1f} req/s  p50 {f['p50']:6.1f}  p95 {f['p95']:6.1f}  "
+          f"p99 {f['p99']:6.1f} ms  errors {f['errors']}  version conflicts {f['conflicts']}  "
+          f"load average {f['load'][0]:.1f}→{f['load'][1]:.1f}, other jobs {_cores(f['others'])} cores")
+    print('      p50/p95 by operation: ' + ', '.join(f"{op} {v['p50']}/{v['p95']}"
+                                                   for op, v in f['by_op'].items() if v['n']))
+    print('      p50/p95 by role:      ' + ', '.join(f"{role} {v['p50']}/{v['p95']}"
+                                                   for role, v in f['by_role'].items() if v['n']))
+
+
+def bench(urls, leads, levels, duration, workdir):
+    """Run every level on every backend, interleaved (level 1 on each, then level 2 ...), so that
+    the backends share whatever else the machine is doing; return {name: (results, best, leads)}."""
+    runs = {}
+    for name, url in urls.items():
+        print(f'{name}: {url.split("@")[-1]}')
+        accounts, total = prepare(url, leads, max(levels))
+        print('  logged-in users: ' + '; '.join(f"{role} {', '.join(a['username'] for a in accounts[role])}"
+                                                for role, _w in ROLES))
+        stack = Stack(url, f'sqlite:///{workdir}/{name}-queue.db', workdir / name, workers=2)
+        runs[name] = {'accounts': accounts, 'total': total, 'stack': stack, 'results': []}
     try:
-        stack.start_web()
-        _warm_up(stack.base, accounts)
+        for run in runs.values():
+            run['stack'].start_web()
+            _warm_up(run['stack'].base, run['accounts'])
         for clients in levels:
-            f = run_level(stack.base, clients, duration, accounts)
-            results.append(f)
-            print(f"  {clients:>2} clients: {f['rps']:6.1f} req/s  p50 {f['p50']:6.1f}  p95 {f['p95']:6.1f}  "
-                  f"p99 {f['p99']:6.1f} ms  errors {f['errors']}  version conflicts {f['conflicts']}  "
-                  f"load average {f['load'][0]:.1f}→{f['load'][1]:.1f}, other jobs {_cores(f['others'])} cores")
-            print('      p50/p95 by operation: ' + ', '.join(f"{op} {v['p50']}/{v['p95']}"
-                                                           for op, v in f['by_op'].items() if v['n']))
-            print('      p50/p95 by role:      ' + ', '.join(f"{role} {v['p50']}/{v['p95']}"
-                                                           for role, v in f['by_role'].items() if v['n']))
+            for name, run in runs.items():
+                figures = run_level(run['stack'].base, clients, duration, run['accounts'])
+                run['results'].append(figures)
+                _report(name, figures)
     finally:
-        stack.stop()
-    good = [f for f in results if f['p95'] <= P95_TARGET_MS and not f['errors']]
-    best = max(good, key=lambda f: f['rps']) if good else None
-    if best:
-        print(f"  best within p95 ≤ {P95_TARGET_MS} ms: {best['rps']:.1f} req/s at {best['users']} clients")
-    else:
-        print(f'  no level met p95 ≤ {P95_TARGET_MS} ms without errors')
-    return results, best, total
+        for run in runs.values():
+            run['stack'].stop()
+    summary = {}
+    for name, run in runs.items():
+        good = [f for f in run['results'] if f['p95'] <= P95_TARGET_MS and not f['errors']]
+        best = max(good, key=lambda f: f['rps']) if good else None
+        if best:
+            print(f"{name}: best within p95 ≤ {P95_TARGET_MS} ms: {best['rps']:.1f} req/s at {best['users']} clients")
+        else:
+            print(f'{name}: no level met p95 ≤ {P95_TARGET_MS} ms without errors')
+        summary[name] = (run['results'], best, run['total'])
+    return summary
 
 
 def main(argv=None):
@@ -382,17 +398,17 @@ def main(argv=None):
     print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}; demo company with {args.leads:,} leads, "
           f"{args.duration:g} s per level")
-    summary = {}
+    urls = {}
     for name in args.backends.split(','):
         if name == 'sqlite':
-            url = f'sqlite:///{workdir}/load-demo-{args.leads}.db'
+            urls[name] = f'sqlite:///{workdir}/load-demo-{args.leads}.db'
         elif name == 'postgres':
-            url = args.pg_url
-            if not _pg_exists(url):
-                recreate_database(url)
+            urls[name] = args.pg_url
+            if not _pg_exists(args.pg_url):
+                recreate_database(args.pg_url)
         else:
             parser.error(f'unknown backend {name!r}; use sqlite and/or postgres')
-        summary[name] = bench_backend(name, url, args.leads, levels, args.duration, workdir)
+    summary = bench(urls, args.leads, levels, args.duration, workdir)
     print('\n| backend | leads | clients | req/s | p50 ms | p95 ms | p99 ms | errors | version conflicts '
           '| load average | other jobs (cores busy before/after) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|')
     for name, (results, best, total) in summary.items():
