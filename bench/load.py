@@ -1,19 +1,28 @@
-"""Load test: gunicorn (2 workers, LTC_ENV=production) on SQLite and PostgreSQL with N leads, driven by logged-in users.
+"""Load test: gunicorn (2 workers, LTC_ENV=production) on the demo company grown to N leads, SQLite and PostgreSQL.
 
 Usage: python bench/load.py [--leads 1000000] [--backends sqlite,postgres] [--pg-url URL]
                             [--duration 20] [--levels 1,2,4,6,8] [--data-dir DIR] [--quick]
 
-Each level runs that many concurrent users (one process each, closed loop, no think time) for
-DURATION seconds over a mix of the lead list, a filtered list, searches (code, phone, e-mail),
-lead details, lead edits (form + save with CSRF token and version) and the customer 360° page.
+The database is the demo company (`flask ltc demo --scale N`: customers, contacts, opportunities,
+contracts, payment plans, users in a department tree) grown to N leads, built once and reused
+while it carries the demo marker and at least N leads. Each level runs that many concurrent
+clients (one process each, closed loop, no think time) for DURATION seconds. Every client is
+logged in as a demo sales user, a demo manager and an admin; each request picks one of them
+(50 / 30 / 20 %), so the row-level scopes (own, own + department tree, all) are all exercised,
+and works on records that user may see: the lead list, a filtered list, searches (code, phone,
+e-mail, company), lead details, lead edits (form + save with CSRF token and version) and the
+customer 360° page of customers with contracts or opportunities. The backends take turns level
+by level (level 1 on SQLite, then on PostgreSQL, then level 2 ...), so both share whatever else
+the machine is doing; before and after each level the cores busy with other jobs are sampled.
 It prints requests/s, p50/p95/p99 and errors per level and names the highest throughput with
 p95 ≤ 200 ms and no errors. Everything runs on 127.0.0.1; the driver shares the machine's cores.
 """
 import argparse
+import datetime
 import html.parser
 import multiprocessing
+import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -22,12 +31,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ltc import db as db_module, migrate  # noqa: E402
-from ltc.models import Lead  # noqa: E402
+from ltc.models import Contract, Customer, Lead, Opportunity, Role, Setting, User  # noqa: E402
+from ltc.services import audit, scope, users  # noqa: E402
+from ltc.services.demo import MARKER, build_demo  # noqa: E402
 from ltc.services.reference import ensure_reference_data  # noqa: E402
 from tests.production import Stack, login, recreate_database  # noqa: E402
 
-USER, PASSWORD = 'bench', 'bench-password-1'
+SEED = 42
+ADMIN, PASSWORD = 'bench', 'bench-password-1'   # the demo users get the same password for the run
 MIX = [('list', 25), ('filter', 15), ('search', 15), ('details', 15), ('edit', 10), ('customer 360', 20)]
+ROLES = [('sales', 50), ('manager', 30), ('admin', 20)]   # who makes each request
+LEADS_PER_USER, CUSTOMERS_PER_USER = 40, 20
 P95_TARGET_MS = 200
 
 
@@ -70,40 +84,140 @@ class FormValues(html.parser.HTMLParser):
             self.values[self._textarea] += data
 
 
-def prepare(url, leads):
-    """Fill URL with LEADS leads (reused when already there); return sample rows and the customer id."""
-    from bench.admin_list import fill
+# -- the database: the demo company, built once ---------------------------------------------------
+def prepare(url, leads, clients):
+    """Build (or reuse) the demo company with LEADS leads in URL; return the accounts the clients use."""
     database = db_module.bind(url)
     with database.connection_context():
         migrate.upgrade()
         ensure_reference_data()
+        if Setting.by_code(MARKER) is None and (Lead.select().exists() or Customer.select().exists()):
+            database.close()
+            _reset(url)
+            return prepare(url, leads, clients)
+        before = Lead.select().count()
         start = time.perf_counter()
-        customer, total = fill(leads)
-        print(f'  {total:,} leads ready in {time.perf_counter() - start:.0f} s')
-        database.execute_sql('ANALYZE' if url.startswith('sqlite') else 'VACUUM ANALYZE lead')
-        rng = random.Random(5)
-        ids = [rng.randint(1, total) for _ in range(300)]
-        samples = [(r.id, r.code, r.phone, r.email) for r in
-                   Lead.select(Lead.id, Lead.code, Lead.phone, Lead.email).where(Lead.id.in_(ids))]
+        with audit.acting_as('bench', 'cli'):
+            build_demo(seed=SEED, scale=leads, today=datetime.date.today(), progress=_progress)
+        total = Lead.select().count()
+        if total > before:
+            # Fresh statistics, as the nightly ANALYZE / autovacuum would leave them.
+            database.execute_sql('ANALYZE' if url.startswith('sqlite') else 'VACUUM ANALYZE')
+            print(f'  demo company built: {total:,} leads in {time.perf_counter() - start:.0f} s')
+        else:
+            print(f'  demo company reused: {total:,} leads')
+        accounts = _accounts(clients, random.Random(SEED))
     database.close()
-    return samples, customer.id
+    return accounts, total
 
 
-def _request(session, base, op, rng, samples, customer_id):
-    """Do one operation; return (ok, the request count it took)."""
-    lead_id, code, phone, email = rng.choice(samples)
+def _progress(message):
+    if not message.startswith('leads:') or message.split()[1].replace(',', '').endswith('00000'):
+        print(f'    {message}')
+
+
+def _reset(url):
+    """Start over in a database that holds data other than the demo company (a throwaway one)."""
+    print('  the database holds records that are not the demo company; starting it afresh')
+    if url.startswith('sqlite'):
+        path = Path(url.split(':///', 1)[1])
+        for suffix in ('', '-wal', '-shm'):
+            Path(f'{path}{suffix}').unlink(missing_ok=True)
+    else:
+        recreate_database(url)
+    db_module.bind(url)
+
+
+def _accounts(clients, rng):
+    """Return {role: [account]}: the admin, every demo manager and up to CLIENTS demo sales users.
+
+    An account is the user's name and the records it may see: leads (details, edit, search terms),
+    customers with contracts or opportunities (360° page) and filter values.
+    """
+    admin = User.get_or_none(User.username == ADMIN)
+    with audit.acting_as('bench', 'cli'):
+        if admin is None:
+            users.create_user(ADMIN, 'admin', PASSWORD, display_name='Bench admin')
+        people = {'admin': [User.get(User.username == ADMIN)]}
+        for role in ('manager', 'sales'):
+            people[role] = list(User.select().join(Role).where(Role.name == role, User.active).order_by(User.id))
+        people['sales'] = [u for u in people['sales'] if Lead.select().where(Lead.owner == u.id).exists()]
+        rng.shuffle(people['sales'])
+        accounts = {}
+        for role, members in people.items():
+            accounts[role] = []
+            for user in members:
+                account = _account(user, rng)
+                if account['leads'] and account['customers']:
+                    accounts[role].append(account)
+                if role == 'sales' and len(accounts[role]) == clients:
+                    break
+            for account in accounts[role]:
+                users.set_password(account['username'], PASSWORD)
+            if not accounts[role]:
+                raise SystemExit(f'bench/load.py: no demo {role} user sees leads and customers with deals')
+    return accounts
+
+
+def _account(user, rng):
+    """Sample the leads and customers USER may see (random ids, filtered by the user's scope)."""
+    visible = scope.condition(Lead, user)
+    top = Lead.select(Lead.id).order_by(Lead.id.desc()).scalar()
+    leads = {}
+    for _attempt in range(50):
+        ids = [rng.randint(1, top) for _ in range(2000)]
+        for row in (Lead.select(Lead.id, Lead.code, Lead.phone_norm, Lead.email_norm, Lead.company_norm,
+                                Lead.industry, Lead.status, Lead.grade, Lead.region_province)
+                    .where(Lead.id.in_(ids), visible)):
+            leads[row.id] = row
+        if len(leads) >= LEADS_PER_USER:
+            break
+    leads = rng.sample(sorted(leads.values(), key=lambda r: r.id), min(LEADS_PER_USER, len(leads)))
+    with_deals = Customer.id.in_(Contract.select(Contract.customer)) | Customer.id.in_(
+        Opportunity.select(Opportunity.customer))
+    customers = [c.id for c in Customer.select(Customer.id).where(scope.condition(Customer, user), with_deals)]
+    rng.shuffle(customers)
+    filters = [(field, value) for row in leads for field, value in
+               (('industry', row.industry), ('status', row.status), ('grade', row.grade),
+                ('region_province', row.region_province)) if value]
+    if scope.role_of(user) == 'manager':
+        team = scope.visible_user_ids(user) - {user.id}
+        filters += [('owner', str(i)) for i in sorted(team)[:10]]
+    # URL arguments resolved here, once: importing the admin views in a client process would
+    # cost its first filter request a second or more.
+    filters = [(_filter_arg(field), value) for field, value in filters]
+    return {'username': user.username, 'role': scope.role_of(user), 'filters': filters,
+            'leads': [(r.id, [t for t in (r.code, r.phone_norm, r.email_norm, r.company_norm) if t])
+                      for r in leads],
+            'customers': customers[:CUSTOMERS_PER_USER]}
+
+
+def _filter_arg(field):
+    """Return the list URL argument of the lead list's filter on FIELD (flask-admin: flt0_<index>)."""
+    from ltc.admin.views_sales import LeadView
+    names = [f.column.name for f in LeadView.column_filters]
+    return f'flt0_{names.index(field)}'
+
+
+# -- the clients ----------------------------------------------------------------------------------
+def _request(session, base, op, rng, account):
+    """Do one operation as ACCOUNT; return (ok, response); ok is 'conflict' for a stale edit."""
+    lead_id, terms = rng.choice(account['leads'])
     if op == 'list':
         r = session.get(f'{base}/admin/lead/?page={rng.randint(0, 20)}', timeout=60)
     elif op == 'filter':
-        r = session.get(f"{base}/admin/lead/?flt0_0={rng.choice(['energy', 'finance', 'telecom'])}", timeout=60)
+        arg, value = rng.choice(account['filters'])
+        r = session.get(f'{base}/admin/lead/', params={arg: value}, timeout=60)
     elif op == 'search':
-        r = session.get(f'{base}/admin/lead/?search={rng.choice([code, phone, email])}', timeout=60)
+        r = session.get(f'{base}/admin/lead/', params={'search': rng.choice(terms)}, timeout=60)
     elif op == 'details':
         r = session.get(f'{base}/admin/lead/details/?id={lead_id}', timeout=60)
     elif op == 'customer 360':
-        r = session.get(f'{base}/admin/customer/360/?id={customer_id}', timeout=60)
+        r = session.get(f"{base}/admin/customer/360/?id={rng.choice(account['customers'])}", timeout=60)
     else:
         form = session.get(f'{base}/admin/lead/edit/?id={lead_id}', timeout=60)
+        if form.status_code != 200:
+            return False, form
         parser = FormValues()
         parser.feed(form.text)
         values = parser.values
@@ -119,23 +233,61 @@ def _request(session, base, op, rng, samples, customer_id):
     return r.status_code == 200 and '/login' not in r.url, r
 
 
-def _user(base, samples, customer_id, start_at, end_at, seed):
-    """One logged-in user in a closed loop; return [(op, ms, ok)]."""
+def _client(base, accounts, duration, barrier, results, seed):
+    """One client: log in as its sales user, manager and admin, then loop; put [(op, role, ms, ok)]."""
     rng = random.Random(seed)
-    session = login(base, USER, PASSWORD)
+    try:
+        sessions = {role: (login(base, account['username'], PASSWORD), account)
+                    for role, account in accounts.items()}
+        barrier.wait(timeout=120)
+    except Exception as exc:   # a failed login stops the level: the figures would mean nothing
+        barrier.abort()
+        results.put(f'client {seed}: {type(exc).__name__}: {exc}')
+        return
     ops, weights = zip(*MIX)
+    roles, role_weights = zip(*ROLES)
     out = []
-    while time.time() < start_at:
-        time.sleep(0.005)
-    while time.time() < end_at:
-        op = rng.choices(ops, weights)[0]
+    end_at = time.monotonic() + duration
+    while time.monotonic() < end_at:
+        op, role = rng.choices(ops, weights)[0], rng.choices(roles, role_weights)[0]
+        session, account = sessions[role]
         began = time.perf_counter()
         try:
-            ok, _ = _request(session, base, op, rng, samples, customer_id)
+            ok, _ = _request(session, base, op, rng, account)
         except Exception:   # a timeout or a dropped connection counts as an error
             ok = False
-        out.append((op, (time.perf_counter() - began) * 1000, ok))
-    return out
+        out.append((op, role, (time.perf_counter() - began) * 1000, ok))
+    results.put(out)
+
+
+def _warm_up(base, accounts):
+    """Ask for every page as every role, unmeasured, so no level pays for compiling the templates."""
+    rng = random.Random(0)
+    for _worker in range(2):   # twice: the requests spread over both gunicorn workers
+        for role, _w in ROLES:
+            session = login(base, accounts[role][0]['username'], PASSWORD)
+            for op, _w2 in MIX:
+                _request(session, base, op, rng, accounts[role][0])
+
+
+def host_busy(seconds=1.0):
+    """Return the cores the host kept busy over SECONDS while this bench was idle (None off Linux)."""
+    def sample():
+        with open('/proc/stat') as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]   # total, idle + iowait
+    try:
+        total, idle = sample()
+        time.sleep(seconds)
+        total2, idle2 = sample()
+    except OSError:
+        return None
+    return (1 - (idle2 - idle) / max(total2 - total, 1)) * os.cpu_count()
+
+
+def _cores(busy):
+    """Format (before, after) host_busy figures."""
+    return '?' if None in busy else f'{busy[0]:.1f}/{busy[1]:.1f}'
 
 
 def pct(values, p):
@@ -145,45 +297,82 @@ def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def run_level(base, users, duration, samples, customer_id):
-    """Run USERS concurrent users for DURATION seconds; return the level's figures."""
-    start_at = time.time() + 3 + users * 0.3   # every user logs in first
-    end_at = start_at + duration
-    with multiprocessing.get_context('fork').Pool(users) as pool:
-        parts = pool.starmap(_user, [(base, samples, customer_id, start_at, end_at, i) for i in range(users)])
+def run_level(base, clients, duration, accounts):
+    """Run CLIENTS concurrent clients for DURATION seconds; return the level's figures."""
+    ctx = multiprocessing.get_context('fork')
+    barrier, results = ctx.Barrier(clients), ctx.Queue()
+    procs = []
+    for i in range(clients):
+        mine = {role: accounts[role][i % len(accounts[role])] for role, _w in ROLES}
+        procs.append(ctx.Process(target=_client, args=(base, mine, duration, barrier, results, i)))
+    load_before, others = os.getloadavg()[0], host_busy()
+    for p in procs:
+        p.start()
+    parts = [results.get(timeout=duration + 300) for _ in procs]
+    for p in procs:
+        p.join()
+    failed = [p for p in parts if isinstance(p, str)]
+    if failed:
+        raise RuntimeError('; '.join(failed))
     rows = [row for part in parts for row in part]
-    times = [ms for _, ms, _ in rows]
-    by_op = {op: round(statistics.median([ms for o, ms, _ in rows if o == op]), 1)
-             for op, _ in MIX if any(o == op for o, _, _ in rows)}
-    return {'users': users, 'requests': len(rows), 'rps': len(rows) / duration,
+    times = [ms for _, _, ms, _ in rows]
+
+    def figures(subset):
+        ms = [row[2] for row in subset]
+        return {'n': len(ms), 'p50': round(pct(ms, 50), 1), 'p95': round(pct(ms, 95), 1)}
+
+    return {'users': clients, 'requests': len(rows), 'rps': len(rows) / duration,
             'p50': pct(times, 50), 'p95': pct(times, 95), 'p99': pct(times, 99),
-            'errors': sum(1 for _, _, ok in rows if ok is False),
-            'conflicts': sum(1 for _, _, ok in rows if ok == 'conflict'), 'median_by_op': by_op}
+            'errors': sum(1 for row in rows if row[3] is False),
+            'conflicts': sum(1 for row in rows if row[3] == 'conflict'),
+            'by_op': {op: figures([r for r in rows if r[0] == op]) for op, _w in MIX},
+            'by_role': {role: figures([r for r in rows if r[1] == role]) for role, _w in ROLES},
+            'load': (load_before, os.getloadavg()[0]), 'others': (others, host_busy())}
 
 
-def bench_backend(name, url, leads, levels, duration, workdir):
-    print(f'{name}: {url.split("@")[-1]}')
-    samples, customer_id = prepare(url, leads)
-    stack = Stack(url, f'sqlite:///{workdir}/{name}-queue.db', workdir / name, workers=2)
-    results = []
+def _report(name, f):
+    print(f"  {name:8} {f['users']:>2} clients: {f['rps']:6.1f} req/s  p50 {f['p50']:6.1f}  p95 {f['p95']:6.1f}  "
+          f"p99 {f['p99']:6.1f} ms  errors {f['errors']}  version conflicts {f['conflicts']}  "
+          f"load average {f['load'][0]:.1f}→{f['load'][1]:.1f}, other jobs {_cores(f['others'])} cores")
+    print('      p50/p95 by operation: ' + ', '.join(f"{op} {v['p50']}/{v['p95']}"
+                                                   for op, v in f['by_op'].items() if v['n']))
+    print('      p50/p95 by role:      ' + ', '.join(f"{role} {v['p50']}/{v['p95']}"
+                                                   for role, v in f['by_role'].items() if v['n']))
+
+
+def bench(urls, leads, levels, duration, workdir):
+    """Run every level on every backend, interleaved (level 1 on each, then level 2 ...), so that
+    the backends share whatever else the machine is doing; return {name: (results, best, leads)}."""
+    runs = {}
+    for name, url in urls.items():
+        print(f'{name}: {url.split("@")[-1]}')
+        accounts, total = prepare(url, leads, max(levels))
+        print('  logged-in users: ' + '; '.join(f"{role} {', '.join(a['username'] for a in accounts[role])}"
+                                                for role, _w in ROLES))
+        stack = Stack(url, f'sqlite:///{workdir}/{name}-queue.db', workdir / name, workers=2)
+        runs[name] = {'accounts': accounts, 'total': total, 'stack': stack, 'results': []}
     try:
-        stack.start_web()
-        for users in levels:
-            figures = run_level(stack.base, users, duration, samples, customer_id)
-            results.append(figures)
-            print(f"  {users:>2} users: {figures['rps']:6.1f} req/s  p50 {figures['p50']:6.1f}  "
-                  f"p95 {figures['p95']:6.1f}  p99 {figures['p99']:6.1f} ms  errors {figures['errors']}  "
-                  f"version conflicts {figures['conflicts']}"
-                  f"  {figures['median_by_op']}")
+        for run in runs.values():
+            run['stack'].start_web()
+            _warm_up(run['stack'].base, run['accounts'])
+        for clients in levels:
+            for name, run in runs.items():
+                figures = run_level(run['stack'].base, clients, duration, run['accounts'])
+                run['results'].append(figures)
+                _report(name, figures)
     finally:
-        stack.stop()
-    good = [f for f in results if f['p95'] <= P95_TARGET_MS and not f['errors']]
-    best = max(good, key=lambda f: f['rps']) if good else None
-    if best:
-        print(f"  best within p95 ≤ {P95_TARGET_MS} ms: {best['rps']:.1f} req/s at {best['users']} users")
-    else:
-        print(f'  no level met p95 ≤ {P95_TARGET_MS} ms without errors')
-    return results, best
+        for run in runs.values():
+            run['stack'].stop()
+    summary = {}
+    for name, run in runs.items():
+        good = [f for f in run['results'] if f['p95'] <= P95_TARGET_MS and not f['errors']]
+        best = max(good, key=lambda f: f['rps']) if good else None
+        if best:
+            print(f"{name}: best within p95 ≤ {P95_TARGET_MS} ms: {best['rps']:.1f} req/s at {best['users']} clients")
+        else:
+            print(f'{name}: no level met p95 ≤ {P95_TARGET_MS} ms without errors')
+        summary[name] = (run['results'], best, run['total'])
+    return summary
 
 
 def main(argv=None):
@@ -192,40 +381,47 @@ def main(argv=None):
     parser.add_argument('--leads', type=int, default=1_000_000)
     parser.add_argument('--backends', default='sqlite,postgres')
     parser.add_argument('--pg-url', default='postgresql://postgres@127.0.0.1:5432/ltc_scale_load',
-                        help='a throwaway PostgreSQL database (created when missing; its leads are reused)')
+                        help='a throwaway PostgreSQL database (created when missing; a demo company in it is '
+                             'reused, anything else in it is dropped)')
     parser.add_argument('--duration', type=float, default=20)
-    parser.add_argument('--levels', help='concurrent users per level (default 1,2,4,6,8; --quick 1,2,4)')
-    parser.add_argument('--data-dir', help='where the SQLite database is kept for reuse (default: a temp dir)')
-    parser.add_argument('--quick', action='store_true', help='20,000 leads, 5 s per level, 1/2/4 users')
+    parser.add_argument('--levels', help='concurrent clients per level (default 1,2,4,6,8; --quick 1,2,4)')
+    parser.add_argument('--data-dir', default=str(Path(tempfile.gettempdir()) / 'ltc-load'),
+                        help='where the SQLite database is kept for reuse (default: %(default)s)')
+    parser.add_argument('--quick', action='store_true', help='20,000 leads, 5 s per level, 1/2/4 clients')
     args = parser.parse_args(argv)
     if args.quick:
         args.leads, args.duration = min(args.leads, 20_000), min(args.duration, 5)
     args.levels = args.levels or ('1,2,4' if args.quick else '1,2,4,6,8')
-    workdir = Path(args.data_dir or tempfile.mkdtemp(prefix='ltc-load-'))
+    workdir = Path(args.data_dir)
     workdir.mkdir(parents=True, exist_ok=True)
     levels = [int(x) for x in args.levels.split(',')]
-    summary = {}
+    print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}; demo company with {args.leads:,} leads, "
+          f"{args.duration:g} s per level")
+    urls = {}
     for name in args.backends.split(','):
         if name == 'sqlite':
-            url = f'sqlite:///{workdir}/load-{args.leads}.db'
+            urls[name] = f'sqlite:///{workdir}/load-demo-{args.leads}.db'
         elif name == 'postgres':
-            url = args.pg_url
-            if not _pg_exists(url):
-                recreate_database(url)
+            urls[name] = args.pg_url
+            if not _pg_exists(args.pg_url):
+                recreate_database(args.pg_url)
         else:
             parser.error(f'unknown backend {name!r}; use sqlite and/or postgres')
-        summary[name] = bench_backend(name, url, args.leads, levels, args.duration, workdir)
-    print(f'\n| backend | users | req/s | p50 ms | p95 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|')
-    for name, (results, best) in summary.items():
+    summary = bench(urls, args.leads, levels, args.duration, workdir)
+    print('\n| backend | leads | clients | req/s | p50 ms | p95 ms | p99 ms | errors | version conflicts '
+          '| load average | other jobs (cores busy before/after) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|')
+    for name, (results, best, total) in summary.items():
         for f in results:
             mark = ' **best**' if f is best else ''
-            print(f"| {name}{mark} | {f['users']} | {f['rps']:.1f} | {f['p50']:.1f} | {f['p95']:.1f} | "
-                  f"{f['p99']:.1f} | {f['errors']} |")
-    return 0 if all(best for _, best in summary.values()) else 1
+            print(f"| {name}{mark} | {total:,} | {f['users']} | {f['rps']:.1f} | {f['p50']:.1f} | {f['p95']:.1f} | "
+                  f"{f['p99']:.1f} | {f['errors']} | {f['conflicts']} | {f['load'][0]:.1f}→{f['load'][1]:.1f} | "
+                  f"{_cores(f['others'])} |")
+    return 0 if all(best for _, best, _ in summary.values()) else 1
 
 
 def _pg_exists(url):
-    """True when the database exists (a previous run's leads are reused and topped up)."""
+    """True when the database exists (a previous run's demo company is reused and grown)."""
     import psycopg2
     try:
         psycopg2.connect(url).close()

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..models import Contract, Customer, Lead, Opportunity, PaymentPlan, Stage
 from ..services import dashboard, reminders, scope
-from .listing import capped_count, in_scope
+from .listing import COUNT_CAP, capped_count, in_scope
 
 
 def _count(model, query):
@@ -50,7 +50,7 @@ class DashboardView(AdminIndexView):
     @expose('/')
     def index(self):
         unread = reminders.unread_count(current_user)
-        return self.render('ltc_admin/index.html', counts=counts(), unread=unread,
+        return self.render('ltc_admin/index.html', counts=counts(), count_cap=COUNT_CAP, unread=unread,
                            chart_data=dashboard.dashboard_data(current_user.record))
 
 

@@ -8,6 +8,8 @@ from .customers import Campaign, Contact, Customer
 from .fields import ChoiceField, CurrencyField, MoneyField
 from .org import Department, User
 
+DUPLICATE_KEYS = ('phone_norm', 'email_norm', 'email_domain', 'company_norm')
+
 
 class Lead(BaseModel):
     code_prefix = 'L'
@@ -34,17 +36,21 @@ class Lead(BaseModel):
     grade = ChoiceField(C.LEAD_GRADES, default='ungraded')
     score = IntegerField(default=0, index=True)
     score_reasons = TextField(default='')
-    # Normalised keys for duplicate detection (digits-only phone, lower-case e-mail, bare company).
-    phone_norm = CharField(max_length=40, null=True, index=True)
-    email_norm = CharField(max_length=200, null=True, index=True)
-    email_domain = CharField(max_length=120, null=True, index=True)   # company domains only
-    company_norm = CharField(max_length=200, null=True, index=True)
+    # Normalised keys for duplicate detection (digits-only phone, lower-case e-mail, bare company),
+    # each indexed with created_at (Meta.indexes): the oldest lead sharing a key is one index read.
+    phone_norm = CharField(max_length=40, null=True)
+    email_norm = CharField(max_length=200, null=True)
+    email_domain = CharField(max_length=120, null=True)   # company domains only
+    company_norm = CharField(max_length=200, null=True)
     duplicate_of = ForeignKeyField('self', null=True, backref='duplicates')
     followup_count = IntegerField(default=0)
     last_followup_at = DateTimeField(null=True, index=True)
     converted_customer = ForeignKeyField(Customer, null=True, backref='leads')
     converted_contact = ForeignKeyField(Contact, null=True, backref='leads')
     converted_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = tuple(((key, 'created_at'), False) for key in DUPLICATE_KEYS)
 
     def __str__(self):
         return f'{self.code} {self.company}'

@@ -84,7 +84,8 @@ def normalise(lead):
                   email_domain=company_domain(email_norm), company_norm=normalise_company(lead.company))
 
 
-def _match_condition(lead):
+def _match_conditions(lead):
+    """Return one condition per key LEAD carries: phone, e-mail, company e-mail domain, company."""
     conditions = []
     if lead.phone_norm:
         conditions.append(Lead.phone_norm == lead.phone_norm)
@@ -95,28 +96,25 @@ def _match_condition(lead):
             conditions.append(Lead.email_domain == domain)
     if lead.company_norm:
         conditions.append(Lead.company_norm == lead.company_norm)
-    if not conditions:
-        return None
-    expr = conditions[0]
-    for other in conditions[1:]:
-        expr = expr | other
-    return expr
+    return conditions
 
 
 def find_original(lead):
     """Return the oldest other lead LEAD duplicates (following links to the root), or None."""
-    expr = _match_condition(lead)
-    if expr is None:
+    # The oldest match per key, each one read from its (key, created_at) index: a company e-mail
+    # domain shared by 20,000 leads costs one index entry, not a sort of all of them (an OR of
+    # the keys made the database gather and sort every match).
+    oldest = None
+    for condition in _match_conditions(lead):
+        query = Lead.select().where(condition)
+        if lead.id is not None:
+            query = query.where(Lead.id != lead.id)
+        first = query.order_by(Lead.created_at, Lead.id).first()
+        if first is not None and (oldest is None or _older(first, oldest)):
+            oldest = first
+    if oldest is None or (lead.id is not None and not _older(oldest, lead)):
         return None
-    query = Lead.select().where(expr)
-    if lead.id is not None:
-        query = query.where(Lead.id != lead.id)
-    candidates = list(query.order_by(Lead.created_at, Lead.id).limit(20))
-    if lead.id is not None:
-        candidates = [c for c in candidates if _older(c, lead)]
-    if not candidates:
-        return None
-    root, seen = candidates[0], set()
+    root, seen = oldest, set()
     while root.duplicate_of_id and root.duplicate_of_id not in seen and root.duplicate_of_id != lead.id:
         seen.add(root.id)
         root = Lead.get_by_id(root.duplicate_of_id)

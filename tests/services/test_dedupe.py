@@ -1,11 +1,13 @@
 """Duplicate leads: normalised keys, public mail domains, flag and link, merge into the older."""
+import datetime
+
 import pytest
 
 from ltc.errors import RuleViolation
 from ltc.models import FollowUp, Lead
 from ltc.services import leads
-from ltc.services.dedupe import (dedupe_leads, merge_leads, normalise_company, normalise_email,
-                                 normalise_phone)
+from ltc.services.dedupe import (dedupe_leads, find_original, merge_leads, normalise_company,
+                                 normalise_email, normalise_phone)
 from ltc.services.followups import record_followup
 
 from ..factories import make_lead
@@ -46,6 +48,44 @@ def test_duplicate_links_point_at_the_oldest(db):
     second = _new(company='B', phone='111', email='x@b-corp.cn')
     third = _new(company='C', email='y@b-corp.cn')
     assert second.duplicate_of_id == first.id and third.duplicate_of_id == first.id
+
+
+def test_the_oldest_match_by_creation_time_wins_across_keys(db):
+    # Saved in this order, but the e-mail-domain match was created first (imported with its date).
+    by_phone = _new(company='甲公司', phone='13700000000', created_at=datetime.datetime(2026, 3, 1, 9))
+    by_domain = _new(company='乙公司', email='a@yunfan.cn', created_at=datetime.datetime(2026, 1, 1, 9))
+    _new(company='丙公司', email='c@yunfan.cn', created_at=datetime.datetime(2026, 2, 1, 9))
+    lead = _new(company='丁公司', phone='137 0000 0000', email='b@yunfan.cn')
+    assert lead.duplicate_of_id == by_domain.id
+    # An existing lead is only ever the duplicate of an older one.
+    assert find_original(Lead.get_by_id(by_domain.id)) is None
+    assert find_original(Lead.get_by_id(by_phone.id)) is None
+
+
+def test_finding_the_original_reads_one_index_entry_per_key(db):
+    """Each key is asked for its oldest lead from the (key, created_at) index: no scan, no sort."""
+    if not db.obj.__class__.__name__.startswith('Sqlite'):
+        pytest.skip('the query plan is checked on SQLite; PostgreSQL picks plans by table size')
+    for i in range(30):   # a company e-mail domain shared by many leads
+        _new(company=f'分公司{i}', email=f'u{i}@bigcorp.cn', phone=f'1380000{i:04d}')
+    lead = Lead.get(Lead.company == '分公司17')
+    statements = []
+    execute = db.obj.execute_sql
+
+    def spy(sql, params=None, *args, **kwargs):
+        statements.append((sql, params))
+        return execute(sql, params, *args, **kwargs)
+
+    db.obj.execute_sql = spy
+    try:
+        assert find_original(lead).company == '分公司0'
+    finally:
+        del db.obj.execute_sql
+    plans = [' '.join(row[3] for row in execute('EXPLAIN QUERY PLAN ' + sql, params).fetchall())
+             for sql, params in statements if 'FROM "lead"' in sql]
+    assert len(plans) == 4, plans   # phone, e-mail, e-mail domain, company
+    for plan in plans:
+        assert 'created_at' in plan and 'TEMP B-TREE' not in plan and 'MULTI-INDEX OR' not in plan, plan
 
 
 def test_dedupe_leads_refreshes_existing_rows(db):

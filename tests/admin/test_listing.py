@@ -1,0 +1,40 @@
+"""Big-table lists: a scoped, filtered count stops at COUNT_CAP; above it the pages say N+."""
+from ltc.admin.listing import COUNT_CAP, capped_count, in_scope
+from ltc.db import reserve_codes, utcnow
+from ltc.models import Lead
+
+
+def _leads(count, owner, **values):
+    """Insert COUNT leads owned by OWNER in bulk (the factories would write an audit row each)."""
+    now = utcnow()
+    rows = [{'code': code, 'company': f'Bulk {code}', 'source': 'website', 'status': 'assigned',
+             'grade': 'general', 'owner': owner.id, 'created_at': now, 'updated_at': now, 'version': 1,
+             'budget': 0, **values} for code in reserve_codes('L', count)]
+    for start in range(0, len(rows), 500):
+        Lead.insert_many(rows[start:start + 500]).execute()
+
+
+def test_a_scoped_filtered_count_is_exact_to_the_cap_then_stops(users, db):
+    sales = users['sales']
+    _leads(COUNT_CAP, sales, industry='energy')
+    _leads(5, users['manager'], industry='energy')   # outside the sales user's scope
+    _leads(3, sales, industry='finance')
+    query = in_scope(Lead.select(), Lead, sales).where(Lead.industry == 'energy')
+    assert COUNT_CAP == 1000
+    assert capped_count(query) == COUNT_CAP
+    _leads(1, sales, industry='energy')
+    assert capped_count(query) is None   # the list switches to a previous/next pager
+    assert capped_count(in_scope(Lead.select(), Lead, sales).where(Lead.industry == 'finance')) == 3
+
+
+def test_pages_above_the_cap_show_no_count_and_the_dashboard_says_cap_plus(as_role, users, db):
+    _leads(COUNT_CAP + 1, users['sales'])
+    client = as_role('sales')
+    listing = client.get('/admin/lead/').get_data(as_text=True)
+    assert 'List (' not in listing and 'Bulk L' in listing
+    assert client.get('/admin/lead/?page=49').status_code == 200
+    home = client.get('/admin/').get_data(as_text=True)
+    assert '1,000+' in home and '10,000+' not in home
+    _leads(1, users['manager'])
+    manager_only = as_role('admin').get('/admin/lead/?flt0_5=%d' % users['manager'].id).get_data(as_text=True)
+    assert 'List (1)' in manager_only
