@@ -16,7 +16,7 @@ from .errors import CellError, ErrorValue, UnknownReference
 FORMULA_START = ('=', '+', '-', '@', '\t', '\r')
 CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 EXCEL_EPOCH = {False: datetime.date(1899, 12, 30), True: datetime.date(1904, 1, 1)}
-MAX_SERIAL = 2958465   # 9999-12-31 in the 1900 system
+MAX_SERIAL = {False: 2958465, True: 2957003}   # 9999-12-31 in the 1900 and the 1904 system
 MAX_DIGITS = 18        # MoneyField's precision: no stored number has more digits
 MONTHS = {m: i for i, names in enumerate(
     [('jan', 'january'), ('feb', 'february'), ('mar', 'march'), ('apr', 'april'), ('may',),
@@ -227,7 +227,7 @@ class Date(Codec):
         return self._text(text, cell, ctx)
 
     def _serial(self, number, ctx):
-        if not (0 if ctx.date1904 else 1) <= number <= MAX_SERIAL:   # 1904 system: 0 is 1904-01-01
+        if not (0 if ctx.date1904 else 1) <= number <= MAX_SERIAL[bool(ctx.date1904)]:   # 1904: 0 is 1904-01-01
             raise CellError(f'{plain_text(number)} is outside the dates a spreadsheet can hold; '
                             f'type the date as YYYY-MM-DD',
                             f'{plain_text(number)} 超出了表格能表示的日期范围；请按 YYYY-MM-DD 填写日期', number)

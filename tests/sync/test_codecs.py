@@ -125,3 +125,11 @@ def test_cell_error_text_names_row_column_and_language():
     error = CellError('is required; fill it in', '为必填项；请填写', None, 7, '公司名称')
     assert error.text('en') == 'Row 7, column "公司名称": is required; fill it in'
     assert error.text('zh') == '第7行「公司名称」列：为必填项；请填写'
+
+
+@pytest.mark.parametrize('date1904, last', [(False, 2958465), (True, 2957003)])
+def test_the_last_serial_of_each_date_system_is_9999_12_31_and_the_next_is_an_error(date1904, last):
+    ctx = Context(date1904=date1904)
+    assert Date().clean(last, ctx) == datetime.date(9999, 12, 31)
+    with pytest.raises(CellError, match='outside the dates a spreadsheet can hold'):
+        Date().clean(last + 1, ctx)   # was an OverflowError in the 1904 system (found by the fuzz)
