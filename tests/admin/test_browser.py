@@ -51,6 +51,10 @@ def page(browser, server, request):
 
 
 def log_in(page, username):
+    # Leave the previous page first: a request it still had in flight (dashboard data, the
+    # reminders badge) could answer after the cookies are cleared and put the old session
+    # back, whose CSRF token then does not match the new login form.
+    page.goto('about:blank')
     page.context.clear_cookies()
     page.goto(page.base + '/login')
     page.fill('#username', username)
