@@ -1,7 +1,7 @@
 """Load test: gunicorn (2 workers, LTC_ENV=production) on the demo company grown to N leads, SQLite and PostgreSQL.
 
 Usage: python bench/load.py [--leads 1000000] [--backends sqlite,postgres] [--pg-url URL]
-                            [--duration 20] [--levels 1,2,4,6,8] [--data-dir DIR] [--quick]
+                            [--duration 20] [--levels 1,2,4,6,8] [--data-dir DIR] [--seed N] [--quick]
 
 The database is the demo company (`flask ltc demo --scale N`: customers, contacts, opportunities,
 contracts, payment plans, users in a department tree) grown to N leads, built once and reused
@@ -37,7 +37,7 @@ from ltc.services.demo import MARKER, build_demo  # noqa: E402
 from ltc.services.reference import ensure_reference_data  # noqa: E402
 from tests.production import Stack, login, recreate_database  # noqa: E402
 
-SEED = 42
+SEED = 42   # the demo company's seed
 ADMIN, PASSWORD = 'bench', 'bench-password-1'   # the demo users get the same password for the run
 MIX = [('list', 25), ('filter', 15), ('search', 15), ('details', 15), ('edit', 10), ('customer 360', 20)]
 ROLES = [('sales', 50), ('manager', 30), ('admin', 20)]   # who makes each request
@@ -85,7 +85,7 @@ class FormValues(html.parser.HTMLParser):
 
 
 # -- the database: the demo company, built once ---------------------------------------------------
-def prepare(url, leads, clients):
+def prepare(url, leads, clients, sample_seed):
     """Build (or reuse) the demo company with LEADS leads in URL; return the accounts the clients use."""
     database = db_module.bind(url)
     with database.connection_context():
@@ -94,7 +94,7 @@ def prepare(url, leads, clients):
         if Setting.by_code(MARKER) is None and (Lead.select().exists() or Customer.select().exists()):
             database.close()
             _reset(url)
-            return prepare(url, leads, clients)
+            return prepare(url, leads, clients, sample_seed)
         before = Lead.select().count()
         start = time.perf_counter()
         with audit.acting_as('bench', 'cli'):
@@ -106,7 +106,7 @@ def prepare(url, leads, clients):
             print(f'  demo company built: {total:,} leads in {time.perf_counter() - start:.0f} s')
         else:
             print(f'  demo company reused: {total:,} leads')
-        accounts = _accounts(clients, random.Random(SEED))
+        accounts = _accounts(clients, random.Random(sample_seed))
     database.close()
     return accounts, total
 
@@ -340,13 +340,13 @@ def _report(name, f):
                                                    for role, v in f['by_role'].items() if v['n']))
 
 
-def bench(urls, leads, levels, duration, workdir):
+def bench(urls, leads, levels, duration, workdir, sample_seed):
     """Run every level on every backend, interleaved (level 1 on each, then level 2 ...), so that
     the backends share whatever else the machine is doing; return {name: (results, best, leads)}."""
     runs = {}
     for name, url in urls.items():
         print(f'{name}: {url.split("@")[-1]}')
-        accounts, total = prepare(url, leads, max(levels))
+        accounts, total = prepare(url, leads, max(levels), sample_seed)
         print('  logged-in users: ' + '; '.join(f"{role} {', '.join(a['username'] for a in accounts[role])}"
                                                 for role, _w in ROLES))
         stack = Stack(url, f'sqlite:///{workdir}/{name}-queue.db', workdir / name, workers=2)
@@ -388,6 +388,9 @@ def main(argv=None):
     parser.add_argument('--data-dir', default=str(Path(tempfile.gettempdir()) / 'ltc-load'),
                         help='where the SQLite database is kept for reuse (default: %(default)s)')
     parser.add_argument('--quick', action='store_true', help='20,000 leads, 5 s per level, 1/2/4 clients')
+    parser.add_argument('--seed', type=int, default=int(time.time()) % 100_000,
+                        help='which users and records the clients sample (default: a new sample each run, so '
+                             'the edits meet leads no earlier run has saved; give the printed seed to repeat it)')
     args = parser.parse_args(argv)
     if args.quick:
         args.leads, args.duration = min(args.leads, 20_000), min(args.duration, 5)
@@ -397,7 +400,7 @@ def main(argv=None):
     levels = [int(x) for x in args.levels.split(',')]
     print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}; demo company with {args.leads:,} leads, "
-          f"{args.duration:g} s per level")
+          f"{args.duration:g} s per level, sample seed {args.seed}")
     urls = {}
     for name in args.backends.split(','):
         if name == 'sqlite':
@@ -408,7 +411,7 @@ def main(argv=None):
                 recreate_database(args.pg_url)
         else:
             parser.error(f'unknown backend {name!r}; use sqlite and/or postgres')
-    summary = bench(urls, args.leads, levels, args.duration, workdir)
+    summary = bench(urls, args.leads, levels, args.duration, workdir, args.seed)
     print('\n| backend | leads | clients | req/s | p50 ms | p95 ms | p99 ms | errors | version conflicts '
           '| load average | other jobs (cores busy before/after) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|')
     for name, (results, best, total) in summary.items():
