@@ -1,7 +1,8 @@
 """Load test: gunicorn (2 workers, LTC_ENV=production) on the demo company grown to N leads, SQLite and PostgreSQL.
 
 Usage: python bench/load.py [--leads 1000000] [--backends sqlite,postgres] [--pg-url URL]
-                            [--duration 20] [--levels 1,2,4,6,8] [--data-dir DIR] [--seed N] [--quick]
+                            [--duration 20] [--levels 1,2,4,6,8] [--data-dir DIR] [--seed N]
+                            [--quiet-wait SECONDS] [--quick]
 
 The database is the demo company (`flask ltc demo --scale N`: customers, contacts, opportunities,
 contracts, payment plans, users in a department tree) grown to N leads, built once and reused
@@ -13,7 +14,8 @@ and works on records that user may see: the lead list, a filtered list, searches
 e-mail, company), lead details, lead edits (form + save with CSRF token and version) and the
 customer 360° page of customers with contracts or opportunities. The backends take turns level
 by level (level 1 on SQLite, then on PostgreSQL, then level 2 ...), so both share whatever else
-the machine is doing; before and after each level the cores busy with other jobs are sampled.
+the machine is doing; before and after each level the cores busy with other jobs are sampled
+(--quiet-wait: a level first waits, up to that long, for them to go idle).
 It prints requests/s, p50/p95/p99 and errors per level and names the highest throughput with
 p95 ≤ 200 ms and no errors. Everything runs on 127.0.0.1; the driver shares the machine's cores.
 """
@@ -297,7 +299,16 @@ def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def run_level(base, clients, duration, accounts):
+def wait_for_quiet(budget, busy=0.3):
+    """Wait up to BUDGET seconds until other jobs keep fewer than BUSY cores busy; return the cores last seen."""
+    deadline = time.monotonic() + budget
+    seen = host_busy()
+    while seen is not None and seen >= busy and time.monotonic() < deadline:
+        seen = host_busy(5)
+    return seen
+
+
+def run_level(base, clients, duration, accounts, quiet_wait=0):
     """Run CLIENTS concurrent clients for DURATION seconds; return the level's figures."""
     ctx = multiprocessing.get_context('fork')
     barrier, results = ctx.Barrier(clients), ctx.Queue()
@@ -305,7 +316,8 @@ def run_level(base, clients, duration, accounts):
     for i in range(clients):
         mine = {role: accounts[role][i % len(accounts[role])] for role, _w in ROLES}
         procs.append(ctx.Process(target=_client, args=(base, mine, duration, barrier, results, i)))
-    load_before, others = os.getloadavg()[0], host_busy()
+    others = wait_for_quiet(quiet_wait)
+    load_before = os.getloadavg()[0]
     for p in procs:
         p.start()
     parts = [results.get(timeout=duration + 300) for _ in procs]
@@ -340,7 +352,7 @@ def _report(name, f):
                                                    for role, v in f['by_role'].items() if v['n']))
 
 
-def bench(urls, leads, levels, duration, workdir, sample_seed):
+def bench(urls, leads, levels, duration, workdir, sample_seed, quiet_wait=0):
     """Run every level on every backend, interleaved (level 1 on each, then level 2 ...), so that
     the backends share whatever else the machine is doing; return {name: (results, best, leads)}."""
     runs = {}
@@ -357,7 +369,7 @@ def bench(urls, leads, levels, duration, workdir, sample_seed):
             _warm_up(run['stack'].base, run['accounts'])
         for clients in levels:
             for name, run in runs.items():
-                figures = run_level(run['stack'].base, clients, duration, run['accounts'])
+                figures = run_level(run['stack'].base, clients, duration, run['accounts'], quiet_wait)
                 run['results'].append(figures)
                 _report(name, figures)
     finally:
@@ -388,6 +400,9 @@ def main(argv=None):
     parser.add_argument('--data-dir', default=str(Path(tempfile.gettempdir()) / 'ltc-load'),
                         help='where the SQLite database is kept for reuse (default: %(default)s)')
     parser.add_argument('--quick', action='store_true', help='20,000 leads, 5 s per level, 1/2/4 clients')
+    parser.add_argument('--quiet-wait', type=float, default=0,
+                        help='before each level wait up to this many seconds for other jobs to leave the cores '
+                             'idle (a shared machine; default 0: do not wait)')
     parser.add_argument('--seed', type=int, default=int(time.time()) % 100_000,
                         help='which users and records the clients sample (default: a new sample each run, so '
                              'the edits meet leads no earlier run has saved; give the printed seed to repeat it)')
@@ -411,7 +426,7 @@ def main(argv=None):
                 recreate_database(args.pg_url)
         else:
             parser.error(f'unknown backend {name!r}; use sqlite and/or postgres')
-    summary = bench(urls, args.leads, levels, args.duration, workdir, args.seed)
+    summary = bench(urls, args.leads, levels, args.duration, workdir, args.seed, args.quiet_wait)
     print('\n| backend | leads | clients | req/s | p50 ms | p95 ms | p99 ms | errors | version conflicts '
           '| load average | other jobs (cores busy before/after) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|')
     for name, (results, best, total) in summary.items():
