@@ -44,6 +44,9 @@ ADMIN, PASSWORD = 'bench', 'bench-password-1'   # the demo users get the same pa
 MIX = [('list', 25), ('filter', 15), ('search', 15), ('details', 15), ('edit', 10), ('customer 360', 20)]
 ROLES = [('sales', 50), ('manager', 30), ('admin', 20)]   # who makes each request
 LEADS_PER_USER, CUSTOMERS_PER_USER = 40, 20
+# Leads set aside per user for edits, each edited once while they last: the first save of a lead
+# is the one that looks for its duplicates (real leads mostly have none, so theirs is every save).
+EDITS_PER_USER = 200
 P95_TARGET_MS = 200
 
 
@@ -172,9 +175,10 @@ def _account(user, rng):
                                 Lead.industry, Lead.status, Lead.grade, Lead.region_province)
                     .where(Lead.id.in_(ids), visible)):
             leads[row.id] = row
-        if len(leads) >= LEADS_PER_USER:
+        if len(leads) >= LEADS_PER_USER + EDITS_PER_USER:
             break
-    leads = rng.sample(sorted(leads.values(), key=lambda r: r.id), min(LEADS_PER_USER, len(leads)))
+    leads = rng.sample(sorted(leads.values(), key=lambda r: r.id), len(leads))
+    leads, edits = leads[:LEADS_PER_USER], [r.id for r in leads[LEADS_PER_USER:LEADS_PER_USER + EDITS_PER_USER]]
     with_deals = Customer.id.in_(Contract.select(Contract.customer)) | Customer.id.in_(
         Opportunity.select(Opportunity.customer))
     customers = [c.id for c in Customer.select(Customer.id).where(scope.condition(Customer, user), with_deals)]
@@ -191,7 +195,7 @@ def _account(user, rng):
     return {'username': user.username, 'role': scope.role_of(user), 'filters': filters,
             'leads': [(r.id, [t for t in (r.code, r.phone_norm, r.email_norm, r.company_norm) if t])
                       for r in leads],
-            'customers': customers[:CUSTOMERS_PER_USER]}
+            'edits': edits, 'customers': customers[:CUSTOMERS_PER_USER]}
 
 
 def _filter_arg(field):
@@ -217,6 +221,8 @@ def _request(session, base, op, rng, account):
     elif op == 'customer 360':
         r = session.get(f"{base}/admin/customer/360/?id={rng.choice(account['customers'])}", timeout=60)
     else:
+        if account['edits']:   # this client's copy: a lead it has not saved yet
+            lead_id = account['edits'].pop(rng.randrange(len(account['edits'])))
         form = session.get(f'{base}/admin/lead/edit/?id={lead_id}', timeout=60)
         if form.status_code != 200:
             return False, form

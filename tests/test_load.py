@@ -21,10 +21,14 @@ def test_accounts_sample_what_each_demo_user_may_see(db):
             ids = [lead_id for lead_id, _terms in account['leads']]
             visible = Lead.select().where(Lead.id.in_(ids), scope.condition(Lead, user))
             assert len(ids) == load.LEADS_PER_USER and visible.count() == len(ids), account['username']
+            edits = account['edits']   # what is left after the 40 (a small demo: few or none)
+            assert not set(edits) & set(ids), account['username']
+            assert Lead.select().where(Lead.id.in_(edits), scope.condition(Lead, user)).count() == len(edits)
             customers = account['customers']
             assert customers and Customer.select().where(
                 Customer.id.in_(customers), scope.condition(Customer, user)).count() == len(customers)
             assert all((c,) in deals for c in customers)
             assert {arg for arg, _value in account['filters']} <= {'flt0_0', 'flt0_1', 'flt0_3', 'flt0_4', 'flt0_5'}
+    assert all(len(a['edits']) == load.EDITS_PER_USER for a in accounts['admin'] + accounts['manager'])
     assert users.authenticate(accounts['sales'][0]['username'], load.PASSWORD)   # the run's password
     assert load._filter_arg('industry') == 'flt0_0' and load._filter_arg('owner') == 'flt0_5'
