@@ -46,7 +46,7 @@ ROLES = [('sales', 50), ('manager', 30), ('admin', 20)]   # who makes each reque
 LEADS_PER_USER, CUSTOMERS_PER_USER = 40, 20
 # Leads set aside per user for edits, each edited once while they last: the first save of a lead
 # is the one that looks for its duplicates (real leads mostly have none, so theirs is every save).
-EDITS_PER_USER = 200
+EDITS_PER_USER, EDIT_CHUNK = 500, 60   # EDIT_CHUNK per level, split among the clients sharing the user
 P95_TARGET_MS = 200
 
 
@@ -314,13 +314,31 @@ def wait_for_quiet(budget, busy=0.3):
     return seen
 
 
+def _hand_out(accounts, clients):
+    """Return each client's accounts. The clients sharing a user split the next EDIT_CHUNK of its
+    unsaved leads, which leave ACCOUNTS for good: no lead is saved twice in a run."""
+    picks = [[(role, accounts[role][i % len(accounts[role])]) for role, _w in ROLES] for i in range(clients)]
+    users = {}   # id(account) -> the clients using it
+    for i, pick in enumerate(picks):
+        for _role, account in pick:
+            users.setdefault(id(account), []).append(i)
+    shares = {}
+    for pick in picks:
+        for _role, account in pick:
+            if id(account) not in shares:
+                chunk, account['edits'][:EDIT_CHUNK] = account['edits'][:EDIT_CHUNK], []
+                group = users[id(account)]
+                shares[id(account)] = {c: chunk[k::len(group)] for k, c in enumerate(group)}
+    return [{role: dict(account, edits=shares[id(account)][i]) for role, account in pick}
+            for i, pick in enumerate(picks)]
+
+
 def run_level(base, clients, duration, accounts, quiet_wait=0):
     """Run CLIENTS concurrent clients for DURATION seconds; return the level's figures."""
     ctx = multiprocessing.get_context('fork')
     barrier, results = ctx.Barrier(clients), ctx.Queue()
     procs = []
-    for i in range(clients):
-        mine = {role: accounts[role][i % len(accounts[role])] for role, _w in ROLES}
+    for i, mine in enumerate(_hand_out(accounts, clients)):
         procs.append(ctx.Process(target=_client, args=(base, mine, duration, barrier, results, i)))
     others = wait_for_quiet(quiet_wait)
     load_before = os.getloadavg()[0]
