@@ -1,7 +1,8 @@
 """Load test: gunicorn (2 workers, LTC_ENV=production) on the demo company grown to N leads, SQLite and PostgreSQL.
 
 Usage: python bench/load.py [--leads 1000000] [--backends sqlite,postgres] [--pg-url URL]
-                            [--duration 20] [--levels 1,2,4,6,8] [--data-dir DIR] [--quick]
+                            [--duration 20] [--levels 1,2,4,6,8] [--data-dir DIR] [--seed N]
+                            [--quiet-wait SECONDS] [--quick]
 
 The database is the demo company (`flask ltc demo --scale N`: customers, contacts, opportunities,
 contracts, payment plans, users in a department tree) grown to N leads, built once and reused
@@ -13,7 +14,8 @@ and works on records that user may see: the lead list, a filtered list, searches
 e-mail, company), lead details, lead edits (form + save with CSRF token and version) and the
 customer 360° page of customers with contracts or opportunities. The backends take turns level
 by level (level 1 on SQLite, then on PostgreSQL, then level 2 ...), so both share whatever else
-the machine is doing; before and after each level the cores busy with other jobs are sampled.
+the machine is doing; before and after each level the cores busy with other jobs are sampled
+(--quiet-wait: a level first waits, up to that long, for them to go idle).
 It prints requests/s, p50/p95/p99 and errors per level and names the highest throughput with
 p95 ≤ 200 ms and no errors. Everything runs on 127.0.0.1; the driver shares the machine's cores.
 """
@@ -37,11 +39,14 @@ from ltc.services.demo import MARKER, build_demo  # noqa: E402
 from ltc.services.reference import ensure_reference_data  # noqa: E402
 from tests.production import Stack, login, recreate_database  # noqa: E402
 
-SEED = 42
+SEED = 42   # the demo company's seed
 ADMIN, PASSWORD = 'bench', 'bench-password-1'   # the demo users get the same password for the run
 MIX = [('list', 25), ('filter', 15), ('search', 15), ('details', 15), ('edit', 10), ('customer 360', 20)]
 ROLES = [('sales', 50), ('manager', 30), ('admin', 20)]   # who makes each request
 LEADS_PER_USER, CUSTOMERS_PER_USER = 40, 20
+# Leads set aside per user for edits, each edited once while they last: the first save of a lead
+# is the one that looks for its duplicates (real leads mostly have none, so theirs is every save).
+EDITS_PER_USER, EDIT_CHUNK = 500, 60   # EDIT_CHUNK per level, split among the clients sharing the user
 P95_TARGET_MS = 200
 
 
@@ -85,7 +90,7 @@ class FormValues(html.parser.HTMLParser):
 
 
 # -- the database: the demo company, built once ---------------------------------------------------
-def prepare(url, leads, clients):
+def prepare(url, leads, clients, sample_seed):
     """Build (or reuse) the demo company with LEADS leads in URL; return the accounts the clients use."""
     database = db_module.bind(url)
     with database.connection_context():
@@ -94,7 +99,7 @@ def prepare(url, leads, clients):
         if Setting.by_code(MARKER) is None and (Lead.select().exists() or Customer.select().exists()):
             database.close()
             _reset(url)
-            return prepare(url, leads, clients)
+            return prepare(url, leads, clients, sample_seed)
         before = Lead.select().count()
         start = time.perf_counter()
         with audit.acting_as('bench', 'cli'):
@@ -106,7 +111,7 @@ def prepare(url, leads, clients):
             print(f'  demo company built: {total:,} leads in {time.perf_counter() - start:.0f} s')
         else:
             print(f'  demo company reused: {total:,} leads')
-        accounts = _accounts(clients, random.Random(SEED))
+        accounts = _accounts(clients, random.Random(sample_seed))
     database.close()
     return accounts, total
 
@@ -170,9 +175,10 @@ def _account(user, rng):
                                 Lead.industry, Lead.status, Lead.grade, Lead.region_province)
                     .where(Lead.id.in_(ids), visible)):
             leads[row.id] = row
-        if len(leads) >= LEADS_PER_USER:
+        if len(leads) >= LEADS_PER_USER + EDITS_PER_USER:
             break
-    leads = rng.sample(sorted(leads.values(), key=lambda r: r.id), min(LEADS_PER_USER, len(leads)))
+    leads = rng.sample(sorted(leads.values(), key=lambda r: r.id), len(leads))
+    leads, edits = leads[:LEADS_PER_USER], [r.id for r in leads[LEADS_PER_USER:LEADS_PER_USER + EDITS_PER_USER]]
     with_deals = Customer.id.in_(Contract.select(Contract.customer)) | Customer.id.in_(
         Opportunity.select(Opportunity.customer))
     customers = [c.id for c in Customer.select(Customer.id).where(scope.condition(Customer, user), with_deals)]
@@ -189,7 +195,7 @@ def _account(user, rng):
     return {'username': user.username, 'role': scope.role_of(user), 'filters': filters,
             'leads': [(r.id, [t for t in (r.code, r.phone_norm, r.email_norm, r.company_norm) if t])
                       for r in leads],
-            'customers': customers[:CUSTOMERS_PER_USER]}
+            'edits': edits, 'customers': customers[:CUSTOMERS_PER_USER]}
 
 
 def _filter_arg(field):
@@ -215,6 +221,8 @@ def _request(session, base, op, rng, account):
     elif op == 'customer 360':
         r = session.get(f"{base}/admin/customer/360/?id={rng.choice(account['customers'])}", timeout=60)
     else:
+        if account['edits']:   # this client's copy: a lead it has not saved yet
+            lead_id = account['edits'].pop(rng.randrange(len(account['edits'])))
         form = session.get(f'{base}/admin/lead/edit/?id={lead_id}', timeout=60)
         if form.status_code != 200:
             return False, form
@@ -297,15 +305,43 @@ def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def run_level(base, clients, duration, accounts):
+def wait_for_quiet(budget, busy=0.3):
+    """Wait up to BUDGET seconds until other jobs keep fewer than BUSY cores busy; return the cores last seen."""
+    deadline = time.monotonic() + budget
+    seen = host_busy()
+    while seen is not None and seen >= busy and time.monotonic() < deadline:
+        seen = host_busy(5)
+    return seen
+
+
+def _hand_out(accounts, clients):
+    """Return each client's accounts. The clients sharing a user split the next EDIT_CHUNK of its
+    unsaved leads, which leave ACCOUNTS for good: no lead is saved twice in a run."""
+    picks = [[(role, accounts[role][i % len(accounts[role])]) for role, _w in ROLES] for i in range(clients)]
+    users = {}   # id(account) -> the clients using it
+    for i, pick in enumerate(picks):
+        for _role, account in pick:
+            users.setdefault(id(account), []).append(i)
+    shares = {}
+    for pick in picks:
+        for _role, account in pick:
+            if id(account) not in shares:
+                chunk, account['edits'][:EDIT_CHUNK] = account['edits'][:EDIT_CHUNK], []
+                group = users[id(account)]
+                shares[id(account)] = {c: chunk[k::len(group)] for k, c in enumerate(group)}
+    return [{role: dict(account, edits=shares[id(account)][i]) for role, account in pick}
+            for i, pick in enumerate(picks)]
+
+
+def run_level(base, clients, duration, accounts, quiet_wait=0):
     """Run CLIENTS concurrent clients for DURATION seconds; return the level's figures."""
     ctx = multiprocessing.get_context('fork')
     barrier, results = ctx.Barrier(clients), ctx.Queue()
     procs = []
-    for i in range(clients):
-        mine = {role: accounts[role][i % len(accounts[role])] for role, _w in ROLES}
+    for i, mine in enumerate(_hand_out(accounts, clients)):
         procs.append(ctx.Process(target=_client, args=(base, mine, duration, barrier, results, i)))
-    load_before, others = os.getloadavg()[0], host_busy()
+    others = wait_for_quiet(quiet_wait)
+    load_before = os.getloadavg()[0]
     for p in procs:
         p.start()
     parts = [results.get(timeout=duration + 300) for _ in procs]
@@ -340,13 +376,13 @@ def _report(name, f):
                                                    for role, v in f['by_role'].items() if v['n']))
 
 
-def bench(urls, leads, levels, duration, workdir):
+def bench(urls, leads, levels, duration, workdir, sample_seed, quiet_wait=0):
     """Run every level on every backend, interleaved (level 1 on each, then level 2 ...), so that
     the backends share whatever else the machine is doing; return {name: (results, best, leads)}."""
     runs = {}
     for name, url in urls.items():
         print(f'{name}: {url.split("@")[-1]}')
-        accounts, total = prepare(url, leads, max(levels))
+        accounts, total = prepare(url, leads, max(levels), sample_seed)
         print('  logged-in users: ' + '; '.join(f"{role} {', '.join(a['username'] for a in accounts[role])}"
                                                 for role, _w in ROLES))
         stack = Stack(url, f'sqlite:///{workdir}/{name}-queue.db', workdir / name, workers=2)
@@ -357,7 +393,7 @@ def bench(urls, leads, levels, duration, workdir):
             _warm_up(run['stack'].base, run['accounts'])
         for clients in levels:
             for name, run in runs.items():
-                figures = run_level(run['stack'].base, clients, duration, run['accounts'])
+                figures = run_level(run['stack'].base, clients, duration, run['accounts'], quiet_wait)
                 run['results'].append(figures)
                 _report(name, figures)
     finally:
@@ -388,6 +424,12 @@ def main(argv=None):
     parser.add_argument('--data-dir', default=str(Path(tempfile.gettempdir()) / 'ltc-load'),
                         help='where the SQLite database is kept for reuse (default: %(default)s)')
     parser.add_argument('--quick', action='store_true', help='20,000 leads, 5 s per level, 1/2/4 clients')
+    parser.add_argument('--quiet-wait', type=float, default=0,
+                        help='before each level wait up to this many seconds for other jobs to leave the cores '
+                             'idle (a shared machine; default 0: do not wait)')
+    parser.add_argument('--seed', type=int, default=int(time.time()) % 100_000,
+                        help='which users and records the clients sample (default: a new sample each run, so '
+                             'the edits meet leads no earlier run has saved; give the printed seed to repeat it)')
     args = parser.parse_args(argv)
     if args.quick:
         args.leads, args.duration = min(args.leads, 20_000), min(args.duration, 5)
@@ -397,7 +439,7 @@ def main(argv=None):
     levels = [int(x) for x in args.levels.split(',')]
     print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}; demo company with {args.leads:,} leads, "
-          f"{args.duration:g} s per level")
+          f"{args.duration:g} s per level, sample seed {args.seed}")
     urls = {}
     for name in args.backends.split(','):
         if name == 'sqlite':
@@ -408,7 +450,7 @@ def main(argv=None):
                 recreate_database(args.pg_url)
         else:
             parser.error(f'unknown backend {name!r}; use sqlite and/or postgres')
-    summary = bench(urls, args.leads, levels, args.duration, workdir)
+    summary = bench(urls, args.leads, levels, args.duration, workdir, args.seed, args.quiet_wait)
     print('\n| backend | leads | clients | req/s | p50 ms | p95 ms | p99 ms | errors | version conflicts '
           '| load average | other jobs (cores busy before/after) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|')
     for name, (results, best, total) in summary.items():
