@@ -168,9 +168,10 @@ def _account(user, rng):
     """Sample the leads and customers USER may see (random ids, filtered by the user's scope)."""
     visible = scope.condition(Lead, user)
     top = Lead.select(Lead.id).order_by(Lead.id.desc()).scalar()
+    bottom = Lead.select(Lead.id).order_by(Lead.id).scalar()   # ids need not start at 1 (PostgreSQL sequences)
     leads = {}
     for _attempt in range(50):
-        ids = [rng.randint(1, top) for _ in range(2000)]
+        ids = [rng.randint(bottom, top) for _ in range(2000)]
         for row in (Lead.select(Lead.id, Lead.code, Lead.phone_norm, Lead.email_norm, Lead.company_norm,
                                 Lead.industry, Lead.status, Lead.grade, Lead.region_province)
                     .where(Lead.id.in_(ids), visible)):
