@@ -14,8 +14,9 @@ and works on records that user may see: the lead list, a filtered list, searches
 e-mail, company), lead details, lead edits (form + save with CSRF token and version) and the
 customer 360° page of customers with contracts or opportunities. The backends take turns level
 by level (level 1 on SQLite, then on PostgreSQL, then level 2 ...), so both share whatever else
-the machine is doing; before and after each level the cores busy with other jobs are sampled
-(--quiet-wait: a level first waits, up to that long, for them to go idle).
+the machine is doing, and the cores other jobs used during each level are measured (the host's
+busy CPU time minus the bench's own); with --quiet-wait a level first waits, up to that long,
+for an idle host and runs again (twice at most) when other jobs took more than a third of a core.
 It prints requests/s, p50/p95/p99 and errors per level and names the highest throughput with
 p95 ≤ 200 ms and no errors. Everything runs on 127.0.0.1; the driver shares the machine's cores.
 """
