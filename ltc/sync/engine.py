@@ -22,7 +22,7 @@ from ..errors import ConflictError, LTCError
 from ..models.sync import SyncConflict, SyncTarget
 from ..services import audit
 from ..services.messages import text as message_text
-from . import hooks, state
+from . import state
 from .codecs import Context, escape
 from .errors import CellError, SyncError
 from .importer import create_rows, finish_run, parse_row, start_run, write_update

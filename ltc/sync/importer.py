@@ -76,14 +76,13 @@ KEY, VALUE, READONLY = 'key', 'value', 'readonly'
 
 def _parse_plan(mapping, sheet):
     """Return, once per sheet, what parse_row does per column (imports parse millions of cells)."""
-    plan = sheet.__dict__.get('_parse_plan')
-    if plan is None or plan[0] is not mapping:
+    if sheet.parse_steps is None or sheet.parse_steps[0] is not mapping:
         steps = [(position, column.codec.clean, column,
                   KEY if column is mapping.key else READONLY if column.readonly else VALUE,
                   column.attr, column.required)
                  for position, column in sheet.columns.items()]
-        plan = sheet.__dict__['_parse_plan'] = (mapping, steps)
-    return plan[1]
+        sheet.parse_steps = (mapping, steps)
+    return sheet.parse_steps[1]
 
 
 def _default(model, attr):

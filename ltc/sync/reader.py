@@ -20,6 +20,7 @@ class Sheet:
     rows: list = field(default_factory=list)   # [(1-based sheet row, [cells])], blank rows skipped
     unknown: list = field(default_factory=list)
     last_row: int = 0
+    parse_steps: tuple = field(default=None, repr=False)   # (mapping, steps) cached by importer.parse_row
 
     @property
     def width(self):

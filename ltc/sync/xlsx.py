@@ -3,6 +3,7 @@
 Every file is checked before any parser sees it: size, container type (zip or OLE),
 encryption, zip-bomb ratios, XML entity declarations, and the declared row count.
 """
+import itertools
 import os
 import re
 import tempfile
@@ -162,25 +163,22 @@ def shared_rows(rows):
     values. Columns whose first SAMPLE_ROWS rows hold at most REPEATED distinct values per
     row share them; other columns (names, phones) are kept as read, so the memo stays small.
     """
-    grid, memos = [], None
-    for row in rows:
-        if memos is not None:
-            for position in memos:
-                if position < len(row):
-                    cell = row[position]
-                    if cell.__class__ is str:
-                        row[position] = memos[position].setdefault(cell, cell)
-        elif len(grid) == SAMPLE_ROWS:
-            memos = _repeating_columns(grid)
-            for earlier in grid:
-                for position, memo in memos.items():
-                    if position < len(earlier) and earlier[position].__class__ is str:
-                        earlier[position] = memo.setdefault(earlier[position], earlier[position])
-            if memos is not None:
-                for position, memo in memos.items():
-                    if position < len(row) and row[position].__class__ is str:
-                        row[position] = memo.setdefault(row[position], row[position])
-        grid.append(row)
+    rows = iter(rows)
+    grid = list(itertools.islice(rows, SAMPLE_ROWS))
+    memos = _repeating_columns(grid)
+    if not memos:
+        grid.extend(rows)
+        return grid
+
+    def share(row):
+        for position, memo in memos.items():
+            if position < len(row) and row[position].__class__ is str:
+                row[position] = memo.setdefault(row[position], row[position])
+        return row
+
+    for row in grid:
+        share(row)
+    grid.extend(share(row) for row in rows)
     return grid
 
 

@@ -124,6 +124,12 @@ def patch(path, sheet_name, cells, appends):
         widest = max(width, column_index_from_string((m.group(2) or m.group(1)).decode()))
         return f'<dimension ref="A1:{get_column_letter(widest)}{max(last_row, 1)}"/>'.encode()
 
+    if added and first_row is None:   # a sheet without rows: the appended rows are its data
+        if b'</sheetData>' in xml:
+            xml = xml.replace(b'</sheetData>', added + b'</sheetData>', 1)
+        else:
+            xml = xml.replace(b'<sheetData/>', b'<sheetData>' + added + b'</sheetData>', 1)
+
     def pieces():
         """Yield the new sheet XML in pieces: nothing the size of the whole sheet is built twice."""
         head_end = first_row if first_row is not None else len(xml)
@@ -138,11 +144,6 @@ def patch(path, sheet_name, cells, appends):
             tail = tail.replace(b'</sheetData>', added + b'</sheetData>', 1)
         yield tail
 
-    if added and first_row is None:   # a sheet without rows: the appended rows are its data
-        if b'</sheetData>' in xml:
-            xml = xml.replace(b'</sheetData>', added + b'</sheetData>', 1)
-        else:
-            xml = xml.replace(b'<sheetData/>', b'<sheetData>' + added + b'</sheetData>', 1)
     handle, temp = tempfile.mkstemp(suffix='.xlsx', dir=os.path.dirname(os.path.abspath(path)))
     os.close(handle)
     try:

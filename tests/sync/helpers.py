@@ -25,3 +25,23 @@ def read_xlsx(path, sheet=None):
     book = openpyxl.load_workbook(path)
     ws = book[sheet] if sheet else book.worksheets[0]
     return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def lead_target(tmp_path, count, phones=True):
+    """Return a sync target 'team' over an export of COUNT new leads (not synced yet)."""
+    from ltc.sync.export import export_entity
+    from ltc.sync.targets import add_target
+    from tests.factories import make_lead
+    for i in range(count):
+        make_lead(company=f'公司{i}', **({'phone': f'1380000000{i}'} if phones else {}))
+    path = tmp_path / 'leads.xlsx'
+    export_entity('leads', path)
+    return add_target('team', 'leads', path)
+
+
+def edit_sheet(target, fn, title='线索'):
+    """Open the target's workbook, call FN(worksheet TITLE), save it."""
+    path = target.options['path']
+    book = openpyxl.load_workbook(path)
+    fn(book[title])
+    book.save(path)

@@ -11,25 +11,14 @@ from ltc.sync.revert import revert_run
 from ltc.sync.targets import add_target
 from tests.factories import make_lead
 
-from .helpers import read_xlsx
+from .helpers import edit_sheet as edit, lead_target, read_xlsx
 
 
 @pytest.fixture
 def target(db, tmp_path):
-    for i in range(10):
-        make_lead(company=f'公司{i}', phone=f'1380000000{i}')
-    path = tmp_path / 'leads.xlsx'
-    export_entity('leads', path)
-    target = add_target('team', 'leads', path)
+    target = lead_target(tmp_path, 10)
     assert engine.run_sync(target).totals()['unchanged'] == 10
     return target
-
-
-def edit(target, fn):
-    path = target.options['path']
-    book = openpyxl.load_workbook(path)
-    fn(book['线索'])
-    book.save(path)
 
 
 def rows(target):

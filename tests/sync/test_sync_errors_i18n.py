@@ -4,7 +4,6 @@ import re
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 import ltc
@@ -26,9 +25,8 @@ from ltc.sync.tables import WriteBatch, kind_for_path, open_path, open_table
 from ltc.sync.targets import add_target, get_target
 from ltc.sync.xlsx import XlsxTable
 from tests.conftest_sheets import gsheets_client, make_client, sheets_emulator  # noqa: F401
-from tests.factories import make_lead
 
-from .helpers import DATA, write_xlsx
+from .helpers import DATA, edit_sheet as edit, lead_target, write_xlsx
 
 CJK = re.compile(r'[\u4e00-\u9fff]')
 # What must survive translation: commands, file names, numbers (rows, sizes, percentages, times).
@@ -148,20 +146,9 @@ def test_chinese_refusal_reads_naturally(tmp_path):
 
 @pytest.fixture
 def target(db, tmp_path):
-    for i in range(10):
-        make_lead(company=f'公司{i}', phone=f'1380000000{i}')
-    path = tmp_path / 'leads.xlsx'
-    export_entity('leads', path)
-    target = add_target('team', 'leads', path)
+    target = lead_target(tmp_path, 10)
     assert engine.run_sync(target).totals()['unchanged'] == 10
     return target
-
-
-def edit(target, fn):
-    path = target.options['path']
-    book = openpyxl.load_workbook(path)
-    fn(book['线索'])
-    book.save(path)
 
 
 def test_sync_run_refusals_are_bilingual(target):
