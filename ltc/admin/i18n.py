@@ -49,7 +49,11 @@ def name_of(obj):
 
 @bp.get('/lang/<code>')
 def switch(code):
-    """Switch the interface language, remember it, and go back where the user was."""
+    """Switch the interface language, remember it, and go back where the user was.
+
+    CODE is zh_Hans_CN or en; any zh... code (zh, zh-CN, zh_Hans) means Simplified Chinese.
+    """
+    code = LANGUAGES[0] if code.lower().replace('-', '_').startswith('zh') else code
     if code not in LANGUAGES:
         code = 'en'
     session['lang'] = code

@@ -186,6 +186,13 @@ LABELS = {
     'wechat': _l('WeChat'),
     'weighted_amount': _l('Weighted amount'),
     'yearly_category_spend': _l('Yearly category spend'),
+    'counts': _l('Counts'),
+    'email_domain': _l('E-mail domain'),
+    'finished_at': _l('Finished at'),
+    'header_hash': _l('Header fingerprint'),
+    'id': _l('Internal ID'),
+    'started_at': _l('Started at'),
+    'target': _l('Sync target'),   # sync runs, rows and conflicts (sales targets are a model, not a field)
     'new_password': _l('New password'),
     # inline lines, by their backref
     'payment_plans': _l('Payment plans'),

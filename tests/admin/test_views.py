@@ -109,6 +109,12 @@ def test_chinese_labels_and_language_switch(app, as_role, db):
     client.get('/lang/en', headers={'Referer': '/admin/lead/'})
     html = client.get('/admin/lead/').get_data(as_text=True)
     assert 'Company' in html and 'High-value' in html
+    for code in ('zh', 'zh-CN', 'zh_Hans'):   # short forms a user may type mean Simplified Chinese
+        client.get(f'/lang/{code}', headers={'Referer': '/admin/lead/'})
+        assert '公司名称' in client.get('/admin/lead/').get_data(as_text=True)
+        client.get('/lang/en', headers={'Referer': '/admin/lead/'})
+    client.get('/lang/xx', headers={'Referer': '/admin/lead/'})   # unknown: English
+    assert 'Company' in client.get('/admin/lead/').get_data(as_text=True)
     browser = app.test_client()
     page = browser.get('/login', headers={'Accept-Language': 'zh-CN,zh;q=0.9'}).get_data(as_text=True)
     assert '登录' in page
