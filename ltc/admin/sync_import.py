@@ -36,8 +36,8 @@ _CACHE = {}   # token -> (options, plan) of the last preview
 
 
 def entities():
-    """Return [(entity, title in the user's language)] for the entity selects."""
-    return [(name, MAPPINGS[name].title(lang())) for name in sorted(MAPPINGS)]
+    """Return [(entity, title in the user's language)] for the entity selects, in Lead-to-Cash order."""
+    return [(name, MAPPINGS[name].title(lang())) for name in MAPPINGS]
 
 
 def _table(token, info):

@@ -111,7 +111,7 @@ def _totals(view, context, model, name):
 
 
 SYNC_LABELS = {
-    'backend': _l('Backend'), 'settings': _l('Settings'), 'conflict_policy': _l('On conflict'),
+    'backend': _l('Backend'), 'settings': _l('File or sheet'), 'conflict_policy': _l('On conflict'),
     'delete_policy': _l('When a row disappears'), 'last_run_at': _l('Last run'), 'lang': _l('Language of the sheet'),
     'max_vanish_percent': _l('Stop when more than this percentage of rows vanish'),
     'header_signature': _l('Header'), 'lock_owner': _l('Locked by'), 'locked_at': _l('Locked at'),

@@ -350,3 +350,13 @@ def test_conflict_edited_from_its_details_page(as_role, db, tmp_path):
     assert 'id="resolve-edit"' not in page   # settled: no more buttons
     response = _post(client, f'/admin/syncconflict/resolve/{conflict.id}', details, choice='db')
     assert 'already settled' in client.get(response.headers['Location']).get_data(as_text=True)
+
+
+def test_entity_choices_follow_lead_to_cash_order(as_role, db):
+    """Leads come first (what sales teams import most), then the rest in process order."""
+    for url in ('/admin/import/', '/admin/synctarget/new/'):
+        page = as_role('admin').get(url).get_data(as_text=True)
+        options = re.findall(r'<option value="(leads|customers|contacts|opportunities|products|contracts|'
+                             r'payment_plans|payments)"', page)
+        assert options == ['leads', 'customers', 'contacts', 'opportunities', 'products', 'contracts',
+                           'payment_plans', 'payments'], url
