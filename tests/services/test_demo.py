@@ -218,3 +218,14 @@ def test_cli_setup_loads_the_demo_and_prints_both_passwords(runner, db):
     assert Customer.select().count() == 300 and Lead.select().count() == 2000
     again = runner.invoke(args=['ltc', 'setup'])
     assert again.exit_code == 0 and 'password' not in again.output
+
+
+def test_nothing_is_created_after_today(demo):
+    """Records are created and leads assigned no later than the demo's today, and never before they exist."""
+    end = datetime.datetime.combine(TODAY, datetime.time.max)
+    for model in (Lead, Customer, Opportunity, Contract, Quote, FollowUp, Payment):
+        latest = model.select(model.created_at).order_by(model.created_at.desc()).scalar()
+        assert latest is None or latest <= end, (model.__name__, latest)
+    late = Lead.select().where(Lead.assigned_at.is_null(False), Lead.assigned_at < Lead.created_at)
+    assert not [lead.code for lead in late]
+    assert Lead.select().where(Lead.created_at > end).count() == 0

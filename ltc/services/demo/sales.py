@@ -162,6 +162,7 @@ def build_leads(demo, factory):
         rows.append(factory.row(None, i, status=statuses[i] if i < len(statuses) else None,
                                 source=C.SOURCES.values[i] if i < len(C.SOURCES.values) else None))
     originals = rows[-regular:] if regular else rows
+    end_of_today = datetime.datetime.combine(demo.today, datetime.time(23, 59))
     while len(rows) < total:
         original = demo.pick(originals)
         dup = factory.row(None, len(rows), status='disqualified', source=original['source'])
@@ -169,9 +170,15 @@ def build_leads(demo, factory):
                     'contact_name',
                     'region_province', 'region_city', 'industry'):
             dup[key] = original[key]
-        dup.update(duplicate_of=original, disqualify_reason='重复线索 / Duplicate lead',
-                   created_at=original['created_at'] + datetime.timedelta(days=rng.randint(1, 30)))
-        dup['updated_at'] = dup['created_at']
+        # The duplicate arrives 1-30 days after its original, but not after today (a recent
+        # original's duplicate comes in halfway between it and the end of today).
+        created = original['created_at'] + datetime.timedelta(days=rng.randint(1, 30))
+        if created > end_of_today:
+            created = original['created_at'] + (end_of_today - original['created_at']) / 2
+        dup.update(duplicate_of=original, disqualify_reason='重复线索 / Duplicate lead', created_at=created)
+        if dup.get('assigned_at'):   # assigned after it arrived, like every other lead
+            dup['assigned_at'] = created + datetime.timedelta(hours=1)
+        dup['updated_at'] = dup['assigned_at'] or created
         factory.rescore(dup)
         rows.append(dup)
     rows.sort(key=lambda r: r['created_at'])
