@@ -10,6 +10,10 @@ from .errors import LTCError
 from .services import audit
 
 
+# Commands that work on a database whose schema is missing or behind: they set it up or copy it.
+NO_SCHEMA_NEEDED = {'db', 'setup', 'restore', 'backup', 'sheets'}
+
+
 class LTCGroup(AppGroup):
     """A command group that opens the database around each command and reports domain errors."""
 
@@ -19,6 +23,28 @@ class LTCGroup(AppGroup):
                 return super().invoke(ctx)
         except LTCError as exc:
             raise click.ClickException(str(exc)) from None
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        if name not in NO_SCHEMA_NEEDED and not {'--help', '-h'} & set(rest):
+            _refuse_without_schema(ctx)
+        return name, command, rest
+
+
+def _refuse_without_schema(ctx):
+    """Exit 2 with one sentence when the database has never been set up or has migrations pending."""
+    pending = migrate.pending_migrations()
+    if not pending:
+        return
+    if len(pending) == len(migrate.status()):
+        click.echo('The database is not set up yet; run `flask ltc setup` (or `flask ltc db upgrade` '
+                   'without the demo company) first. / 数据库尚未初始化；请先运行 `flask ltc setup`'
+                   '（或不加载演示数据的 `flask ltc db upgrade`）。', err=True)
+    else:
+        click.echo(f'The database is behind this version of LTC ({len(pending)} migrations pending: '
+                   f'{", ".join(pending)}); run `flask ltc db upgrade` first. / 数据库结构落后于当前版本'
+                   f'（{len(pending)} 个迁移待执行）；请先运行 `flask ltc db upgrade`。', err=True)
+    ctx.exit(2)
 
 
 ltc = LTCGroup('ltc', help='Lead-to-Cash commands.')

@@ -32,3 +32,30 @@ def test_db_status_exits_one_when_pending(app, tmp_path, monkeypatch):
 def test_upgrade_is_idempotent(db):
     assert migrate.upgrade() == []
     assert migrate.pending_migrations() == []
+
+
+def test_commands_refuse_a_database_that_is_not_set_up(app, tmp_path):
+    """Any command but db/setup/restore/backup on an empty or older database: one sentence, exit 2."""
+    from ltc import create_app
+    fresh = create_app({'DATABASE_URL': f'sqlite:///{tmp_path}/empty.db',
+                        'INSTANCE_PATH': str(tmp_path / 'i'), 'LTC_ENV': 'testing'})
+    cli = fresh.test_cli_runner()
+    for args in (['export', 'leads', str(tmp_path / 'out.xlsx')], ['sync', 'status'], ['lead', '--help']):
+        result = cli.invoke(args=['ltc', *args])
+        if '--help' in args:
+            assert result.exit_code == 0 and 'Usage' in result.output   # help needs no database
+            continue
+        assert result.exit_code == 2, result.output
+        assert 'not set up yet' in result.output and 'flask ltc setup' in result.output, result.output
+        assert '数据库尚未初始化' in result.output and 'Traceback' not in result.output
+    assert not (tmp_path / 'out.xlsx').exists()
+    # Older schema: the newest migration not applied yet.
+    assert cli.invoke(args=['ltc', 'db', 'upgrade']).exit_code == 0
+    with fresh.app_context():
+        from ltc.db import database
+        newest = migrate.status()[-1][0]
+        with database.connection_context():
+            database.execute_sql('DELETE FROM schema_migration WHERE name = ?', (newest,))
+    result = cli.invoke(args=['ltc', 'sync', 'status'])
+    assert result.exit_code == 2 and newest in result.output and 'flask ltc db upgrade' in result.output, result.output
+    assert cli.invoke(args=['ltc', 'db', 'status']).exit_code == 1   # db commands still answer
