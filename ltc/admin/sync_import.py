@@ -249,14 +249,21 @@ class ImportView(BaseView):
             flash(_('The file was refused: %(error)s', error=refusal(exc, token, info)), 'error')
             return redirect(url_for('.mapping', token=token))
         uploads.update(token, preview=fingerprint(plan))
-        only = request.args.get('only') if request.args.get('only') in OUTCOMES else None
-        rows = [r for r in plan.rows if only is None or r.outcome == only]
+        only = request.args.get('only') if request.args.get('only') in OUTCOMES + ('all',) else None
+        totals = plan.result.totals()
+        hidden = 0
+        if only is None and totals['unchanged'] and totals['unchanged'] < len(plan.rows):
+            # Re-imported exports are mostly unchanged rows: show what will change or fails first.
+            rows = [r for r in plan.rows if r.outcome != 'unchanged']
+            hidden = totals['unchanged']
+        else:
+            rows = [r for r in plan.rows if only in (None, 'all') or r.outcome == only]
         page = max(request.args.get('page', 1, type=int), 1)
         pages = max((len(rows) + PAGE - 1) // PAGE, 1)
         shown = rows[(page - 1) * PAGE:page * PAGE]
-        totals = plan.result.totals()
         return self.render('ltc_admin/import_preview.html', info=info, token=token, plan=plan, totals=totals,
                            rows=[(r, describe(plan, r)) for r in shown], page=page, pages=pages, only=only,
+                           hidden=hidden,
                            label=lambda o: outcome_label(o, lang()), language=lang(),
                            writes=totals['created'] + totals['updated'])
 

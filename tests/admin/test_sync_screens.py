@@ -89,8 +89,13 @@ def test_upload_mapping_preview_confirm_and_reimport(app, as_role, db):
     client.post(f'/admin/import/{token}/mapping',
                 data={**MAPPING, 'on_existing': 'update', 'sheet': '', 'csrf_token': csrf_from(page)})
     html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
-    assert preview_rows(html) == {'2': 'unchanged', '3': 'unchanged', '4': 'error'}
+    # Unchanged rows are left out of the first view, and one click away.
+    assert preview_rows(html) == {'4': 'error'}
+    assert '2 unchanged rows are not listed.' in html and 'only=all' in html
     assert 'id="confirm-import" disabled' in html
+    every = client.get(f'/admin/import/{token}/preview?only=all').get_data(as_text=True)
+    assert preview_rows(every) == {'2': 'unchanged', '3': 'unchanged', '4': 'error'}
+    assert 'preview-hidden' not in every
 
 
 def test_confirm_refuses_when_data_changed_since_preview(as_role, db):
