@@ -114,9 +114,36 @@ class AssignmentRuleView(SettingsView):
     form_ajax_refs = {'assignee': USER_REF}
 
 
+# What each audit action means, for people reading the log; an action not listed shows as stored.
+AUDIT_ACTIONS = {
+    'create': _l('Created'), 'update': _l('Changed'), 'delete': _l('Deleted'), 'bulk_create': _l('Created in bulk'),
+    'login': _l('Logged in'), 'password': _l('Password changed'), 'assign': _l('Assigned'),
+    'grade': _l('Graded'), 'dedupe': _l('Duplicate check'), 'merge': _l('Merged'), 'convert': _l('Converted'),
+    'claim': _l('Claimed'), 'release': _l('Released'), 'reclaim': _l('Reclaimed'), 'group': _l('Group set'),
+    'lock': _l('Locked'), 'unlock': _l('Unlocked'), 'diagnose': _l('Diagnosed'), 'stage': _l('Stage changed'),
+    'won': _l('Won'), 'lost': _l('Lost'), 'send': _l('Sent'), 'accept': _l('Accepted'), 'reject': _l('Rejected'),
+    'expire': _l('Expired'), 'void': _l('Voided'), 'renew': _l('Renewed'), 'payment': _l('Payment recorded'),
+    'overdue': _l('Became overdue'), 'milestone-due': _l('Milestone due'), 'complete': _l('Completed'),
+    'cancel': _l('Cancelled'), 'read': _l('Read'),
+}
+
+
+def _audit_entity(view, context, model, name):
+    """The record kind as the menu names it, in the user's language (the stored model name otherwise)."""
+    for other in view.admin._views:
+        if getattr(other, 'model', None) is not None and other.model.__name__ == model.entity:
+            return other.name
+    return model.entity
+
+
+def _audit_action(view, context, model, name):
+    return AUDIT_ACTIONS.get(model.action, model.action)
+
+
 class AuditLogView(SettingsView):
     allow_create = allow_edit = allow_delete = False
     column_list = ('at', 'actor', 'source', 'entity', 'entity_code', 'action', 'changes')
+    column_formatters = {'entity': _audit_entity, 'action': _audit_action}
     column_sortable_list = ('at', 'actor', 'source')
     column_default_sort = ('id', True)
     column_filters = F.auto(AuditLog.actor, AuditLog.source, AuditLog.entity_code, AuditLog.at)

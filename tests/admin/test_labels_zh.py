@@ -24,3 +24,13 @@ def test_every_admin_label_has_chinese(app, db):
                 if not CJK.search(str(flt.name)):
                     missing.append(f'{view.endpoint} filter: {flt.name!r}')
     assert not missing, '\n'.join(sorted(set(missing)))
+
+
+def test_audit_log_names_record_kinds_and_actions_in_the_users_language(as_role, db):
+    from ..factories import make_lead
+    make_lead()
+    zh = as_role('admin', lang='zh_Hans_CN').get('/admin/auditlog/').get_data(as_text=True)
+    assert re.search(r'col-entity">\s*线索', zh)
+    assert re.search(r'col-action">\s*新建', zh)
+    en = as_role('admin').get('/admin/auditlog/').get_data(as_text=True)
+    assert re.search(r'col-entity">\s*Leads', en) and re.search(r'col-action">\s*Created', en)

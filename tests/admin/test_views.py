@@ -140,6 +140,9 @@ def test_translations_are_compiled(tmp_path):
     mo = read_mo(open(folder / 'messages.mo', 'rb'))
     assert {m.id: m.string for m in po if m.id} == {m.id: m.string for m in mo if m.id}
     assert all(m.string for m in po if m.id)
+    # A msgid written twice keeps only one of its translations, silently: never allow it.
+    ids = re.findall(r'^msgid "(.+)"$', (folder / 'messages.po').read_text(encoding='utf-8'), re.M)
+    assert not {i for i in ids if ids.count(i) > 1}
 
 
 def test_finance_sees_customers_with_contracts_only_and_cannot_edit_them(as_role, db):
