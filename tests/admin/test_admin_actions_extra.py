@@ -11,7 +11,7 @@ from ltc.services.followups import record_followup
 from ..factories import (make_contract, make_contract_line, make_customer, make_department, make_opportunity,
                          make_product, make_user)
 from .conftest import csrf_from
-from .wiring import bulk, form_page
+from .wiring import bulk, form_page, version_of
 
 TODAY = datetime.date.today()
 
@@ -154,7 +154,8 @@ def test_extending_an_accepted_quote_or_before_the_quote_date_is_refused(as_role
     url = f'/admin/quote/act/extend_validity/?id={quote.id}'
     with unchanged(Quote):
         page = form_page(client, url, {'valid_until': '2000-01-01'}).get_data(as_text=True)
-        assert f'must be a date on or after {quote.quoted_on.isoformat()}' in page
+        assert (f'Nothing was saved: Quote {quote.code} would be valid until 2000-01-01, before its quote date '
+                f'{quote.quoted_on.isoformat()}') in page
         page = form_page(client, url, {'valid_until': 'soon'}).get_data(as_text=True)
         assert 'field-error' in page and 'Not a valid date value.' in page
     quotes.accept_quote(Quote.get_by_id(quote.id))
@@ -166,6 +167,36 @@ def test_extending_an_accepted_quote_or_before_the_quote_date_is_refused(as_role
         assert 'Rule status-flow: quote' in page and 'is accepted; changing its validity needs' in page
         page = form_page(chinese, url, {'valid_until': later}).get_data(as_text=True)
         assert '才能修改有效期' in page
+
+
+def test_quote_form_refuses_a_validity_before_the_quote_date(as_role, users, db):
+    quote = sent_quote(users['sales'])
+    client, chinese = as_role('sales'), as_role('sales', 'zh_Hans_CN')
+    url = f'/admin/quote/edit/?id={quote.id}'
+    quoted_on, early = quote.quoted_on.isoformat(), (quote.quoted_on - datetime.timedelta(days=1)).isoformat()
+    fields = {'title': 'ERP', 'customer': quote.customer_id, 'quoted_on': quoted_on, 'currency': 'CNY',
+              'owner': users['sales'].id}
+    product = make_product()
+    with unchanged(Quote):
+        html = client.get(url).get_data(as_text=True)
+        page = client.post(url, follow_redirects=True, data={
+            **fields, 'valid_until': early, 'version': version_of(html),
+            'csrf_token': csrf_from(html)}).get_data(as_text=True)
+        assert (f'Nothing was saved: Quote {quote.code} would be valid until {early}, before its quote date '
+                f'{quoted_on}; choose a validity date on or after {quoted_on}.') in page
+        html = chinese.get(url).get_data(as_text=True)
+        page = chinese.post(url, follow_redirects=True, data={
+            **fields, 'valid_until': early, 'version': version_of(html),
+            'csrf_token': csrf_from(html)}).get_data(as_text=True)
+        assert f'报价单 {quote.code} 的有效期 {early} 早于报价日期 {quoted_on}' in page
+        page = form_page(client, '/admin/quote/new/', {**fields, 'title': 'Backdated', 'valid_until': early,
+                                                       'lines-0-product': product.id,
+                                                       'lines-0-quantity': '1'}).get_data(as_text=True)
+        assert f'The quote would be valid until {early}, before its quote date {quoted_on}' in page
+    html = client.get(url).get_data(as_text=True)
+    client.post(url, data={**fields, 'valid_until': quoted_on, 'version': version_of(html),
+                           'csrf_token': csrf_from(html)})
+    assert Quote.get_by_id(quote.id).valid_until == quote.quoted_on   # the quote date itself is fine
 
 
 def test_extend_outside_scope_is_404_and_without_csrf_is_refused(as_role, users, db):
