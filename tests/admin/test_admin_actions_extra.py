@@ -97,6 +97,24 @@ def test_renewing_a_draft_is_refused_with_the_rule_in_the_users_language(as_role
         assert '规则 status-flow' in page and '才能续签' in page and '续签' in page
 
 
+def test_renewing_a_renewed_contract_is_refused_naming_the_renewal(as_role, users, db):
+    contract = live_contract(users['sales'])
+    client, chinese = as_role('sales'), as_role('sales', 'zh_Hans_CN')
+    url = f'/admin/contract/act/renew/?id={contract.id}'
+    stale = client.get(url).get_data(as_text=True)   # a second tab, opened before the first renewal
+    form_page(client, url, {'end_on': '2027-12-31'})
+    renewal = Contract.get(Contract.renewal_of == contract.id)
+    details = client.get(f'/admin/contract/details/?id={contract.id}').get_data(as_text=True)
+    assert 'data-act="renew"' not in details and f'Renewed by {renewal.code}' in details
+    with unchanged(Contract, ContractLine):
+        page = client.post(url, data={'csrf_token': csrf_from(stale), 'end_on': '2028-12-31'},
+                           follow_redirects=True).get_data(as_text=True)
+        assert (f'Nothing was saved: Rule contract-renewed: contract {contract.code} was already renewed by '
+                f'{renewal.code} (draft)') in page
+        page = form_page(chinese, url, {'end_on': '2028-12-31'}).get_data(as_text=True)
+        assert f'规则 contract-renewed：合同 {contract.code} 已续签为 {renewal.code}（草稿）' in page
+
+
 def test_renew_outside_scope_is_404_and_without_csrf_is_refused(as_role, users, db):
     contract = live_contract(users['sales'])
     url = f'/admin/contract/act/renew/?id={contract.id}'
