@@ -4,12 +4,13 @@ import datetime
 import json
 from decimal import Decimal
 
+from ltc.db import utcnow
 from ltc.models import AuditLog, CareTask, Contract, ContractLine, Customer, Quote, User
 from ltc.services import audit, care, opportunities, quotes
 from ltc.services.followups import record_followup
 
 from ..factories import (make_contract, make_contract_line, make_customer, make_department, make_opportunity,
-                         make_product, make_user)
+                         make_product, make_stage_moves, make_user)
 from .conftest import csrf_from
 from .wiring import bulk, form_page, version_of
 
@@ -404,6 +405,27 @@ def test_team_feed_is_scoped_to_what_the_user_may_see(as_role, users, db):
     assert as_role('finance').get('/admin/feed/').status_code == 403
     anonymous = admin.application.test_client().get('/admin/feed/')
     assert anonymous.status_code == 302 and '/login' in anonymous.headers['Location']
+
+
+def test_team_feed_shows_a_sales_user_as_many_items_as_asked(as_role, users, db):
+    east = make_department(name='华东')
+    sales = User.get_by_id(users['sales'].id)
+    sales.department = east
+    audit.save(sales)
+    colleague = make_user(department=east)
+    mine, theirs = make_opportunity(owner=sales, name='我的项目'), make_opportunity(owner=colleague)
+    now, minute = utcnow() - datetime.timedelta(minutes=1), datetime.timedelta(minutes=1)
+    # 150 moves of the team a minute apart; every 7th is the sales user's own (21, only 14 of them
+    # among the newest 100), the others a colleague's.
+    make_stage_moves([(mine, sales, now - i * minute) if i % 7 == 6 else (theirs, colleague, now - i * minute)
+                      for i in range(150)])
+    page = as_role('sales').get(f'/admin/feed/?department={east.id}&days=7&limit=20').get_data(as_text=True)
+    assert page.count(f'data-code="{mine.code}"') == 20 and theirs.code not in page
+    assert f'/admin/opportunity/details/?id={mine.id}' in page
+    page = as_role('sales').get(f'/admin/feed/?department={east.id}&days=7&limit=50').get_data(as_text=True)
+    assert page.count(f'data-code="{mine.code}"') == 21   # all there are
+    page = as_role('admin').get(f'/admin/feed/?department={east.id}&days=7&limit=20').get_data(as_text=True)
+    assert page.count('<tr data-kind=') == 20 and page.count(f'data-code="{theirs.code}"') == 18
 
 
 def test_team_feed_filters_translations_and_bad_input(as_role, users, db):
