@@ -4,7 +4,7 @@ import itertools
 from decimal import Decimal
 
 from ltc.models import (Contact, Contract, ContractLine, Customer, Department, Lead,
-                        Opportunity, PaymentPlan, Product, ProductCategory, Role, Stage, User)
+                        Opportunity, PaymentPlan, Product, ProductCategory, Role, Stage, StageHistory, User)
 from ltc.services import audit
 
 _n = itertools.count(1)
@@ -67,3 +67,16 @@ def make_payment_plan(**kw):
     contract = kw.pop('contract', None) or make_contract()
     return _save(PaymentPlan, {'contract': contract, 'amount': contract.amount,
                                'due_on': datetime.date(2026, 3, 1)}, kw)
+
+
+def make_stage_moves(moves):
+    """Insert Validate → Analyse moves, each (opportunity, user, changed_at), in one statement.
+
+    A busy team's history for the feed tests: hundreds of rows at chosen times, without the
+    audit rows move_stage would write for each.
+    """
+    validate, analyse = (Stage.get(Stage.code == code).id for code in ('ST-VALIDATE', 'ST-ANALYSE'))
+    StageHistory.insert_many([
+        {'code': f'SH-T{next(_n):06d}', 'opportunity': opportunity.id, 'from_stage': validate, 'to_stage': analyse,
+         'changed_at': at, 'changed_by': user.id, 'created_at': at, 'updated_at': at, 'version': 1}
+        for opportunity, user, at in moves]).execute()

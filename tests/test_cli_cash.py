@@ -64,6 +64,19 @@ def test_terminate_needs_reason_and_renew(runner, db):
     assert missing.exit_code == 1 and 'no contract with code HT-NOPE' in missing.output
 
 
+def test_renew_twice_exits_1_naming_the_renewal(runner, db):
+    from tests.services.cashkit import live_contract
+    contract = live_contract(end_on=D(2026, 12, 31))
+    out = _ok(runner, 'contract', 'renew', contract.code, '--end', '2027-12-31')
+    renewal = Contract.get(Contract.renewal_of == contract.id)
+    assert f'renewal {renewal.code} of {contract.code} created as draft' in out
+    again = runner.invoke(args=['ltc', 'contract', 'renew', contract.code, '--end', '2028-12-31'])
+    assert again.exit_code == 1 and 'Traceback' not in again.output
+    assert (f'Rule contract-renewed: contract {contract.code} was already renewed by {renewal.code} (draft)'
+            in again.output)
+    assert Contract.select().where(Contract.renewal_of == contract.id).count() == 1
+
+
 def test_reminders_generate_list_and_mark_read(runner, db):
     from tests.services.cashkit import live_contract
     from ltc.services import receivables

@@ -174,7 +174,8 @@ CONTRACT_ACTIONS = (
                  when=lambda r: r.status == 'executing'),
     RecordAction('terminate', _l('Terminate'), _terminate, inputs=('reason',),
                  when=lambda r: r.status in ('draft', 'pending_approval', 'effective', 'executing')),
-    RecordAction('renew', _l('Renew'), _renew, form=RenewForm, when=lambda r: r.status in contracts.RENEWABLE),
+    RecordAction('renew', _l('Renew'), _renew, form=RenewForm,
+                 when=lambda r: r.status in contracts.RENEWABLE and contracts.current_renewal(r) is None),
 )
 
 

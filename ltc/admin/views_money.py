@@ -42,6 +42,9 @@ class QuoteView(RecordActionsMixin, OwnedView):
         if not is_created:
             require_status(Quote.get_by_id(model.id), quotes.EDITABLE, 'editing it')
 
+    def persist(self, form, model, is_created):
+        quotes.save_quote(model)   # the validity may not end before the quote date
+
     def after_inline(self, form, model, is_created):
         quotes.refresh_totals(model)
 

@@ -11,18 +11,17 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..errors import ConflictError, LTCError
-from ..models.sync import SyncRun, SyncTarget
+from ..models.sync import SyncRun
 from ..services import audit, scope
 from ..services.messages import text
 from ..sync.conflicts import resolve_conflict
 from ..sync.engine import run_sync
 from ..sync.errors import SyncError
 from ..sync.export import export_entity
-from ..sync.gsheets_ops import extract_key
-from ..sync.mappings import MAPPINGS, get
+from ..sync.mappings import MAPPINGS
 from ..sync.results import outcome_label
 from ..sync.revert import revert_run
-from ..sync.targets import DEFAULT_EVERY, add_target, check_every, set_schedule
+from ..sync.targets import DEFAULT_EVERY, add_gsheet_target, add_target, set_schedule
 from . import uploads
 from .base import SecureModelView
 from .i18n import lang
@@ -31,21 +30,6 @@ from .sync_import import entities
 
 SYNC_ROLES = ('admin', 'ops')
 EXPORT_ROLES = ('admin', 'ops', 'manager', 'sales', 'finance')
-
-
-def add_gsheet_target(name, entity, key_or_url, worksheet, lang='zh', conflict_policy='db',
-                      delete_policy='keep', max_vanish_percent=20, every_minutes=DEFAULT_EVERY):
-    """Register a Google Sheets worksheet as a two-way sync target of ENTITY."""
-    mapping = get(entity)
-    if SyncTarget.select().where(SyncTarget.name == name).exists():
-        raise SyncError(f'A sync target named {name} exists already; choose another name.',
-                        zh=f'已有名为 {name} 的同步目标；请换一个名称。')
-    settings = {'key': extract_key(key_or_url), 'worksheet': worksheet or mapping.title(lang)}
-    target = SyncTarget(name=name, entity=mapping.entity, backend='gsheet', lang=lang,
-                        settings=json.dumps(settings, ensure_ascii=False), conflict_policy=conflict_policy,
-                        delete_policy=delete_policy, max_vanish_percent=max_vanish_percent,
-                        every_minutes=check_every(every_minutes))
-    return audit.save(target)
 
 
 class ExportView(BaseView):
@@ -146,15 +130,19 @@ class SyncTargetView(SyncView):
         form = request.form
         if request.method == 'POST':
             try:
-                target = self._add(form)
+                target, created = self._add(form)
             except LTCError as exc:
                 flash(_('The target was not added: %(error)s', error=text(exc, lang())), 'error')
             else:
                 flash(_('Sync target %(name)s was added.', name=target.name), 'success')
+                if created:
+                    flash(_('The worksheet %(title)s was created in the Google Sheet: header, frozen header row, '
+                            'protected code column and dropdowns.', title=target.options['worksheet']), 'info')
                 return redirect(url_for('.details_view', id=target.id))
         return self.render('ltc_admin/sync_target_new.html', entities=entities(), form=form)
 
     def _add(self, form):
+        """Add the target FORM describes; return it and whether a Google worksheet was created for it."""
         name = (form.get('name') or '').strip()
         if not name:
             raise SyncError('Give the target a name.', zh='请为同步目标填写名称。')
@@ -165,13 +153,14 @@ class SyncTargetView(SyncView):
                        every_minutes=form.get('every_minutes') or DEFAULT_EVERY)
         with audit.acting_as(current_user, 'admin'):
             if form.get('backend') == 'gsheet':
+                # As `flask ltc sync add --gsheet`: opens the spreadsheet, creates the worksheet when missing.
                 return add_gsheet_target(name, form.get('entity'), form.get('key') or '',
-                                         (form.get('worksheet') or '').strip() or None, **options)
+                                         worksheet=(form.get('worksheet') or '').strip() or None, **options)
             path = (form.get('path') or '').strip()
             if not path:
                 raise SyncError('Give the path of the file on the server.', zh='请填写文件在服务器上的路径。')
             return add_target(name, form.get('entity'), path, sheet=(form.get('sheet') or '').strip() or None,
-                              **options)
+                              **options), False
 
     @expose('/schedule/<int:id>', methods=('POST',))
     def schedule_view(self, id):

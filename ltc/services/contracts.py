@@ -4,11 +4,11 @@ from decimal import Decimal
 
 from peewee import fn
 
-from ..db import database, utcnow
+from ..db import database, is_sqlite, utcnow
 from ..models import (Contract, ContractApproval, ContractLine, DeliveryMilestone, PaymentPlan)
 from ..models.choices import ROLES
 from . import audit
-from .cash_common import as_date, get_user, money, require_status, setting_int, today_or
+from .cash_common import as_date, get_user, money, require_status, setting_int, status_zh, today_or
 from .messages import invalid, refusal
 
 LIVE = ('effective', 'executing')
@@ -174,11 +174,33 @@ def expiring(today=None, days=None):
             .order_by(Contract.end_on))
 
 
+def current_renewal(contract):
+    """Return the renewal of CONTRACT that still stands (any status but terminated), or None."""
+    return (Contract.select().where(Contract.renewal_of == contract.id, Contract.status != 'terminated')
+            .order_by(Contract.id).first())
+
+
+def _lock(contract):
+    # Two renewals at once: on PostgreSQL the second waits here and then sees the first one's
+    # renewal; SQLite write transactions are serialised already (BEGIN IMMEDIATE).
+    if not is_sqlite():
+        Contract.select(Contract.id).where(Contract.id == contract.id).for_update().execute()
+
+
 def renew(contract, by=None, start_on=None, end_on=None, title=None):
-    """Create a draft renewal of CONTRACT with the same lines, linked by renewal_of."""
+    """Create a draft renewal of CONTRACT with the same lines, linked by renewal_of; once only."""
     by = get_user(by)
     with database.atomic():
         require_status(contract, RENEWABLE, 'renew')
+        _lock(contract)
+        existing = current_renewal(contract)
+        if existing is not None:
+            raise refusal('Rule {rule}: contract {code} was already renewed by {renewal} ({status}); '
+                          'continue with {renewal}, or terminate it before renewing {code} again.',
+                          '规则 {rule}：合同 {code} 已续签为 {renewal}（{status_zh}）；请继续处理 {renewal}，'
+                          '或先终止它再重新续签 {code}。',
+                          rule='contract-renewed', code=contract.code, renewal=existing.code,
+                          status=existing.status, status_zh=status_zh('contract', existing.status))
         start_on = as_date(start_on, 'start', '开始日期') or (contract.end_on + datetime.timedelta(days=1)
                                                   if contract.end_on else None)
         end_on = as_date(end_on, 'end', '结束日期')

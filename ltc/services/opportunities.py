@@ -2,11 +2,13 @@
 import datetime
 from decimal import Decimal
 
+from peewee import Value
+
 from ..db import database, utcnow
 from ..models import (Contract, Customer, DecisionRole, Department, FollowUp, Opportunity,
                       OpportunityContact, Quote, Stage, StageHistory, User)
 from ..models import choices as C
-from . import audit
+from . import audit, scope
 from .messages import invalid, refusal
 
 CENT = Decimal('0.01')
@@ -143,8 +145,20 @@ def decision_chain_warnings(opportunity):
     return warnings
 
 
-def department_feed(department, since=None, limit=50, include_children=True):
-    """Return the latest stage moves, wins, losses and major follow-ups of a department's people."""
+def _seen_by(model, user):
+    """Return the conditions limiting MODEL to USER's scope: none without a user or for an all-rows scope."""
+    if user is None:
+        return []
+    cond = scope.condition(model, user)
+    return [] if isinstance(cond, Value) and cond.value is True else [cond]
+
+
+def department_feed(department, since=None, limit=50, include_children=True, user=None):
+    """Return the latest stage moves, wins, losses and major follow-ups of a department's people.
+
+    With USER, only the opportunities and follow-ups USER may see, filtered in the query, so the
+    feed still holds LIMIT items when there are that many.
+    """
     dept_ids = department.subtree_ids() if include_children else [department.id]
     users = User.select(User.id).where(User.department.in_(dept_ids))
     in_team = Opportunity.department.in_(dept_ids) | Opportunity.owner.in_(users)
@@ -152,23 +166,25 @@ def department_feed(department, since=None, limit=50, include_children=True):
     items = []
     moves = (StageHistory.select(StageHistory, Opportunity)
              .join(Opportunity).where(in_team, StageHistory.changed_at >= since,
-                                      StageHistory.from_stage.is_null(False))
-             .order_by(StageHistory.changed_at.desc()).limit(limit))
+                                      StageHistory.from_stage.is_null(False), *_seen_by(Opportunity, user))
+             .order_by(StageHistory.changed_at.desc(), StageHistory.id.desc()).limit(limit))
     stages = {s.id: s for s in Stage.select()}
     names = {u.id: u.display_name for u in User.select(User.id, User.display_name)}
     for move in moves:
         to = stages[move.to_stage_id]
         kind = 'won' if to.is_won else 'lost' if to.is_lost else 'stage'
         opp = move.opportunity
-        items.append({'at': move.changed_at, 'kind': kind, 'code': opp.code, 'user': names.get(move.changed_by_id),
+        items.append({'at': move.changed_at, 'kind': kind, 'code': opp.code, 'id': opp.id,
+                      'user': names.get(move.changed_by_id),
                       'text': f'{opp.name}: {stages[move.from_stage_id].name} → {to.name}'
                               + (f' ({opp.amount:,.2f})' if kind == 'won' else '')
                               + (f' — {opp.lost_reason}' if kind == 'lost' and opp.lost_reason else '')})
     followups = (FollowUp.select().where(FollowUp.is_major, FollowUp.happened_at >= since,
-                                         FollowUp.owner.in_(users))
-                 .order_by(FollowUp.happened_at.desc()).limit(limit))
+                                         FollowUp.owner.in_(users), *_seen_by(FollowUp, user))
+                 .order_by(FollowUp.happened_at.desc(), FollowUp.id.desc()).limit(limit))
     for f in followups:
-        items.append({'at': f.happened_at, 'kind': 'followup', 'code': f.code, 'user': names.get(f.owner_id),
+        items.append({'at': f.happened_at, 'kind': 'followup', 'code': f.code, 'id': f.id,
+                      'user': names.get(f.owner_id),
                       'text': f'{C.FOLLOWUP_KINDS.label(f.kind, "zh")}: {f.summary[:120]}'})
     items.sort(key=lambda i: i['at'], reverse=True)
     return items[:limit]

@@ -48,11 +48,7 @@ def create_quote(customer, title, quoted_on=None, valid_until=None, opportunity=
     """Create a draft quote with LINES (dicts of product, quantity, unit_price, discount_pct)."""
     quoted_on = today_or(quoted_on)
     valid_until = as_date(valid_until, 'valid until', '有效期')
-    if valid_until is not None and valid_until < quoted_on:
-        raise invalid('The quote is valid until {valid_until}, before it was quoted ({quoted_on}); '
-                      'choose a later validity date.',
-                      '报价有效期至 {valid_until}，早于报价日期（{quoted_on}）；请选择更晚的有效期。',
-                      valid_until=valid_until, quoted_on=quoted_on)
+    check_validity(quoted_on, valid_until)
     with database.atomic():
         quote = audit.save(Quote(customer=customer, title=title, quoted_on=quoted_on,
                                  valid_until=valid_until, opportunity=opportunity,
@@ -61,6 +57,24 @@ def create_quote(customer, title, quoted_on=None, valid_until=None, opportunity=
         for line in lines:
             _add_line(quote, **line)
         return recalculate(quote)
+
+
+def check_validity(quoted_on, valid_until, code=None):
+    """Refuse a validity date VALID_UNTIL before the quote date QUOTED_ON (no validity date is allowed)."""
+    if valid_until is None or quoted_on is None or valid_until >= quoted_on:
+        return
+    raise invalid('{quote} would be valid until {valid_until}, before its quote date {quoted_on}; '
+                  'choose a validity date on or after {quoted_on}.',
+                  '{quote_zh}的有效期 {valid_until} 早于报价日期 {quoted_on}；请选择不早于 {quoted_on} 的有效期。',
+                  quote=f'Quote {code}' if code else 'The quote', quote_zh=f'报价单 {code} ' if code else '报价单',
+                  valid_until=valid_until, quoted_on=quoted_on)
+
+
+def save_quote(quote):
+    """Save QUOTE as typed in a form: its validity may not end before its quote date."""
+    check_validity(as_date(quote.quoted_on, 'quote date', '报价日期'),
+                   as_date(quote.valid_until, 'valid until', '有效期'), quote.code)
+    return audit.save(quote)
 
 
 def _add_line(quote, product, quantity=1, unit_price=None, discount_pct=0, description=None):
@@ -124,11 +138,11 @@ def extend_validity(quote, valid_until):
     valid_until = as_date(valid_until, 'valid until', '有效期')
     with database.atomic():
         require_status(quote, EDITABLE, 'changing its validity')
-        if valid_until is None or valid_until < quote.quoted_on:
-            raise invalid('The validity of quote {code} must be a date on or after {quoted_on}, '
-                          'the day it was quoted.',
-                          '报价单 {code} 的有效期必须不早于报价日期 {quoted_on}。',
+        if valid_until is None:
+            raise invalid('Extending quote {code} needs the new validity date, on or after {quoted_on}.',
+                          '延长报价单 {code} 的有效期需要填写新的有效期，且不早于 {quoted_on}。',
                           code=quote.code, quoted_on=quote.quoted_on)
+        check_validity(quote.quoted_on, valid_until, quote.code)
         quote.valid_until = valid_until
         return audit.save(quote)
 

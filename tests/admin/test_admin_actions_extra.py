@@ -4,14 +4,15 @@ import datetime
 import json
 from decimal import Decimal
 
+from ltc.db import utcnow
 from ltc.models import AuditLog, CareTask, Contract, ContractLine, Customer, Quote, User
 from ltc.services import audit, care, opportunities, quotes
 from ltc.services.followups import record_followup
 
 from ..factories import (make_contract, make_contract_line, make_customer, make_department, make_opportunity,
-                         make_product, make_user)
+                         make_product, make_stage_moves, make_user)
 from .conftest import csrf_from
-from .wiring import bulk, form_page
+from .wiring import bulk, form_page, version_of
 
 TODAY = datetime.date.today()
 
@@ -97,6 +98,24 @@ def test_renewing_a_draft_is_refused_with_the_rule_in_the_users_language(as_role
         assert '规则 status-flow' in page and '才能续签' in page and '续签' in page
 
 
+def test_renewing_a_renewed_contract_is_refused_naming_the_renewal(as_role, users, db):
+    contract = live_contract(users['sales'])
+    client, chinese = as_role('sales'), as_role('sales', 'zh_Hans_CN')
+    url = f'/admin/contract/act/renew/?id={contract.id}'
+    stale = client.get(url).get_data(as_text=True)   # a second tab, opened before the first renewal
+    form_page(client, url, {'end_on': '2027-12-31'})
+    renewal = Contract.get(Contract.renewal_of == contract.id)
+    details = client.get(f'/admin/contract/details/?id={contract.id}').get_data(as_text=True)
+    assert 'data-act="renew"' not in details and f'Renewed by {renewal.code}' in details
+    with unchanged(Contract, ContractLine):
+        page = client.post(url, data={'csrf_token': csrf_from(stale), 'end_on': '2028-12-31'},
+                           follow_redirects=True).get_data(as_text=True)
+        assert (f'Nothing was saved: Rule contract-renewed: contract {contract.code} was already renewed by '
+                f'{renewal.code} (draft)') in page
+        page = form_page(chinese, url, {'end_on': '2028-12-31'}).get_data(as_text=True)
+        assert f'规则 contract-renewed：合同 {contract.code} 已续签为 {renewal.code}（草稿）' in page
+
+
 def test_renew_outside_scope_is_404_and_without_csrf_is_refused(as_role, users, db):
     contract = live_contract(users['sales'])
     url = f'/admin/contract/act/renew/?id={contract.id}'
@@ -154,7 +173,8 @@ def test_extending_an_accepted_quote_or_before_the_quote_date_is_refused(as_role
     url = f'/admin/quote/act/extend_validity/?id={quote.id}'
     with unchanged(Quote):
         page = form_page(client, url, {'valid_until': '2000-01-01'}).get_data(as_text=True)
-        assert f'must be a date on or after {quote.quoted_on.isoformat()}' in page
+        assert (f'Nothing was saved: Quote {quote.code} would be valid until 2000-01-01, before its quote date '
+                f'{quote.quoted_on.isoformat()}') in page
         page = form_page(client, url, {'valid_until': 'soon'}).get_data(as_text=True)
         assert 'field-error' in page and 'Not a valid date value.' in page
     quotes.accept_quote(Quote.get_by_id(quote.id))
@@ -166,6 +186,36 @@ def test_extending_an_accepted_quote_or_before_the_quote_date_is_refused(as_role
         assert 'Rule status-flow: quote' in page and 'is accepted; changing its validity needs' in page
         page = form_page(chinese, url, {'valid_until': later}).get_data(as_text=True)
         assert '才能修改有效期' in page
+
+
+def test_quote_form_refuses_a_validity_before_the_quote_date(as_role, users, db):
+    quote = sent_quote(users['sales'])
+    client, chinese = as_role('sales'), as_role('sales', 'zh_Hans_CN')
+    url = f'/admin/quote/edit/?id={quote.id}'
+    quoted_on, early = quote.quoted_on.isoformat(), (quote.quoted_on - datetime.timedelta(days=1)).isoformat()
+    fields = {'title': 'ERP', 'customer': quote.customer_id, 'quoted_on': quoted_on, 'currency': 'CNY',
+              'owner': users['sales'].id}
+    product = make_product()
+    with unchanged(Quote):
+        html = client.get(url).get_data(as_text=True)
+        page = client.post(url, follow_redirects=True, data={
+            **fields, 'valid_until': early, 'version': version_of(html),
+            'csrf_token': csrf_from(html)}).get_data(as_text=True)
+        assert (f'Nothing was saved: Quote {quote.code} would be valid until {early}, before its quote date '
+                f'{quoted_on}; choose a validity date on or after {quoted_on}.') in page
+        html = chinese.get(url).get_data(as_text=True)
+        page = chinese.post(url, follow_redirects=True, data={
+            **fields, 'valid_until': early, 'version': version_of(html),
+            'csrf_token': csrf_from(html)}).get_data(as_text=True)
+        assert f'报价单 {quote.code} 的有效期 {early} 早于报价日期 {quoted_on}' in page
+        page = form_page(client, '/admin/quote/new/', {**fields, 'title': 'Backdated', 'valid_until': early,
+                                                       'lines-0-product': product.id,
+                                                       'lines-0-quantity': '1'}).get_data(as_text=True)
+        assert f'The quote would be valid until {early}, before its quote date {quoted_on}' in page
+    html = client.get(url).get_data(as_text=True)
+    client.post(url, data={**fields, 'valid_until': quoted_on, 'version': version_of(html),
+                           'csrf_token': csrf_from(html)})
+    assert Quote.get_by_id(quote.id).valid_until == quote.quoted_on   # the quote date itself is fine
 
 
 def test_extend_outside_scope_is_404_and_without_csrf_is_refused(as_role, users, db):
@@ -355,6 +405,27 @@ def test_team_feed_is_scoped_to_what_the_user_may_see(as_role, users, db):
     assert as_role('finance').get('/admin/feed/').status_code == 403
     anonymous = admin.application.test_client().get('/admin/feed/')
     assert anonymous.status_code == 302 and '/login' in anonymous.headers['Location']
+
+
+def test_team_feed_shows_a_sales_user_as_many_items_as_asked(as_role, users, db):
+    east = make_department(name='华东')
+    sales = User.get_by_id(users['sales'].id)
+    sales.department = east
+    audit.save(sales)
+    colleague = make_user(department=east)
+    mine, theirs = make_opportunity(owner=sales, name='我的项目'), make_opportunity(owner=colleague)
+    now, minute = utcnow() - datetime.timedelta(minutes=1), datetime.timedelta(minutes=1)
+    # 150 moves of the team a minute apart; every 7th is the sales user's own (21, only 14 of them
+    # among the newest 100), the others a colleague's.
+    make_stage_moves([(mine, sales, now - i * minute) if i % 7 == 6 else (theirs, colleague, now - i * minute)
+                      for i in range(150)])
+    page = as_role('sales').get(f'/admin/feed/?department={east.id}&days=7&limit=20').get_data(as_text=True)
+    assert page.count(f'data-code="{mine.code}"') == 20 and theirs.code not in page
+    assert f'/admin/opportunity/details/?id={mine.id}' in page
+    page = as_role('sales').get(f'/admin/feed/?department={east.id}&days=7&limit=50').get_data(as_text=True)
+    assert page.count(f'data-code="{mine.code}"') == 21   # all there are
+    page = as_role('admin').get(f'/admin/feed/?department={east.id}&days=7&limit=20').get_data(as_text=True)
+    assert page.count('<tr data-kind=') == 20 and page.count(f'data-code="{theirs.code}"') == 18
 
 
 def test_team_feed_filters_translations_and_bad_input(as_role, users, db):

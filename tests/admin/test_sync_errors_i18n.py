@@ -1,10 +1,12 @@
 """The spreadsheet screens show the sync's refusals in the user's language (file named as uploaded)."""
 import io
+import json
 from pathlib import Path
 
 import pytest
 
 from ltc.models.sync import SyncConflict, SyncRun, SyncTarget
+from ltc.services import audit
 from ltc.sync import engine, state
 from ltc.sync.errors import SyncError
 from ltc.sync.export import export_entity
@@ -108,11 +110,17 @@ def test_sync_screens_refuse_in_english(as_role, target):
     assert '同步' not in page.split('The sync was refused')[1][:300]
 
 
-def test_google_sheets_run_refusal_in_chinese(as_role, db):
+def test_google_sheets_refusals_in_chinese(as_role, db):
     client = as_role('ops', lang='zh_Hans_CN')
-    post(client, '/admin/synctarget/new/', '/admin/synctarget/new/', name='g', entity='customers',
-         backend='gsheet', key='1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEF', worksheet='客户')
-    target = SyncTarget.get(SyncTarget.name == 'g')
+    assert '若该名称的工作表尚不存在，将自动创建' in client.get('/admin/synctarget/new/').get_data(as_text=True)
+    key = '1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEF'
+    page = post(client, '/admin/synctarget/new/', '/admin/synctarget/new/', name='g', entity='customers',
+                backend='gsheet', key=key, worksheet='客户')
+    assert '未添加同步目标：未设置 LTC_GOOGLE_CREDENTIALS' in page   # the sheet is opened when it is added
+    assert not SyncTarget.select().exists()
+    # A target added where the credentials were set (the CLI on another machine) cannot run here.
+    target = audit.save(SyncTarget(name='g', entity='customers', backend='gsheet',
+                                   settings=json.dumps({'key': key, 'worksheet': '客户'})))
     page = post(client, f'/admin/synctarget/run/{target.id}', f'/admin/synctarget/details/?id={target.id}',
                 dry_run='1')
     assert '同步被拒绝，未写入任何数据：未设置 LTC_GOOGLE_CREDENTIALS' in page

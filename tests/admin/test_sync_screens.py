@@ -11,7 +11,8 @@ from ltc.models.sync import SyncConflict, SyncRun, SyncTarget
 from ltc.models.sync_admin import ImportMapping
 from ltc.services import audit
 from ltc.sync.export import export_entity
-from tests.factories import make_lead
+from tests.conftest_sheets import sheets_emulator  # noqa: F401
+from tests.factories import make_customer, make_lead
 
 from .conftest import csrf_from
 
@@ -235,18 +236,40 @@ def test_sync_target_add_run_conflict_resolve_and_revert(as_role, db, tmp_path):
     assert SyncRun.get_by_id(run.id).status == 'reverted'
 
 
-def test_gsheet_target_key_extracted_and_run_shows_clear_error(as_role, db):
+def test_gsheet_target_added_in_the_admin_gets_its_worksheet_like_the_cli(app, as_role, db, sheets_emulator):
+    app.config['GOOGLE_API_BASE'] = sheets_emulator.base_url
+    key = '1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEF'
+    sheets_emulator.create_spreadsheet(key, 'Team customers')
+    customer = make_customer(name='甲有限公司')
     client = as_role('ops')
-    url = 'https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEF/edit#gid=0'
-    _post(client, '/admin/synctarget/new/', '/admin/synctarget/new/', name='g', entity='customers',
-          backend='gsheet', key=url, worksheet='客户')
+    url = f'https://docs.google.com/spreadsheets/d/{key}/edit#gid=0'
+    response = _post(client, '/admin/synctarget/new/', '/admin/synctarget/new/', name='g', entity='customers',
+                     backend='gsheet', key=url, worksheet='', lang='en')
     target = SyncTarget.get(SyncTarget.name == 'g')
-    assert target.backend == 'gsheet'
-    assert target.options == {'key': '1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEF', 'worksheet': '客户'}
-    details = f'/admin/synctarget/details/?id={target.id}'
-    response = _post(client, f'/admin/synctarget/run/{target.id}', details, dry_run='1')
+    assert target.backend == 'gsheet' and target.options == {'key': key, 'worksheet': 'Customers'}
     page = client.get(response.headers['Location']).get_data(as_text=True)
-    assert 'nothing was written' in page
+    assert 'Sync target g was added.' in page
+    assert 'The worksheet Customers was created in the Google Sheet' in page
+    header = sheets_emulator.rendered(key, 'Customers')[0]
+    assert header[:2] == ['Customer code', 'Customer name'] and header[-1] == 'Sync status'
+    sheet = sheets_emulator.sheet(key, 'Customers')
+    assert sheet.frozen_rows == 1 and sheet.protected[0]['range']['endColumnIndex'] == 1
+    # A second target on the same worksheet uses it as it is.
+    response = _post(client, '/admin/synctarget/new/', '/admin/synctarget/new/', name='g2', entity='customers',
+                     backend='gsheet', key=key, worksheet='Customers', lang='en')
+    page = client.get(response.headers['Location']).get_data(as_text=True)
+    assert 'Sync target g2 was added.' in page and 'was created' not in page
+    assert len(sheets_emulator.spreadsheet(key).sheets) == 2   # the default sheet and Customers
+    response = _post(client, f'/admin/synctarget/run/{target.id}', f'/admin/synctarget/details/?id={target.id}')
+    assert 'syncrun' in response.headers['Location']
+    assert sheets_emulator.rendered(key, 'Customers')[1][:2] == [customer.code, '甲有限公司']
+    for refused, error in ((dict(name='g', key=key), 'A sync target named g exists already'),
+                           (dict(name='x', key='not a key!'), 'neither a Google Sheets address'),
+                           (dict(name='y', key='1MissingSheetKey'), 'does not exist')):
+        page = _post(client, '/admin/synctarget/new/', '/admin/synctarget/new/', entity='customers',
+                     backend='gsheet', lang='en', **refused).get_data(as_text=True)
+        assert 'The target was not added' in page and error in page
+    assert SyncTarget.select().count() == 2
     page = _post(client, '/admin/synctarget/new/', '/admin/synctarget/new/', name='bad', entity='leads',
                  backend='file', path='/nonexistent/x.xlsx').get_data(as_text=True)
     assert 'The target was not added' in page and 'does not exist' in page

@@ -1,5 +1,7 @@
 """Contracts: approval flow with approver and time, amount against lines, expiry, renewals, milestones."""
 import datetime
+import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -7,6 +9,7 @@ import pytest
 from ltc.errors import RuleViolation, ValidationError
 from ltc.models import (CareTask, Contract, ContractApproval, ContractLine, DeliveryMilestone, PaymentPlan,
                         Setting)
+from ltc.db import database
 from ltc.services import audit, contracts, receivables
 from tests.factories import make_contract, make_contract_line, make_product, make_user
 from tests.services.cashkit import approver, live_contract, unchanged
@@ -145,3 +148,58 @@ def test_renew_refused_for_drafts(db):
     live = live_contract(end_on=D(2026, 12, 31))
     with unchanged(Contract, ContractLine), pytest.raises(ValidationError, match='ends'):
         contracts.renew(live, start_on=D(2027, 1, 1), end_on=D(2026, 6, 1))
+
+
+def test_a_contract_is_renewed_once(db):
+    contract = live_contract(end_on=D(2026, 12, 31))
+    renewal = contracts.renew(contract, end_on=D(2027, 12, 31))
+    assert contracts.current_renewal(contract).code == renewal.code
+    with unchanged(Contract, ContractLine), pytest.raises(RuleViolation) as refused:
+        contracts.renew(Contract.get_by_id(contract.id), end_on=D(2028, 12, 31))
+    assert str(refused.value) == (f'Rule contract-renewed: contract {contract.code} was already renewed by '
+                                  f'{renewal.code} (draft); continue with {renewal.code}, or terminate it before '
+                                  f'renewing {contract.code} again.')
+    assert refused.value.details['zh'] == (f'规则 contract-renewed：合同 {contract.code} 已续签为 {renewal.code}'
+                                           f'（草稿）；请继续处理 {renewal.code}，或先终止它再重新续签 {contract.code}。')
+    contracts.submit(renewal)
+    contracts.approve(renewal, approver())
+    with unchanged(Contract, ContractLine), pytest.raises(RuleViolation, match=r'\(effective\)'):
+        contracts.renew(Contract.get_by_id(contract.id), end_on=D(2028, 12, 31))
+    # the renewal is renewed in turn (a chain); a terminated renewal frees the contract again
+    assert contracts.renew(renewal, end_on=D(2028, 12, 31)).renewal_of_id == renewal.id
+    contracts.terminate(Contract.get_by_id(renewal.id), reason='signed with the wrong dates')
+    again = contracts.renew(Contract.get_by_id(contract.id), end_on=D(2027, 12, 31))
+    assert contracts.current_renewal(contract).code == again.code
+
+
+def test_two_renewals_at_once_make_one(db):
+    contract = live_contract(end_on=D(2026, 12, 31))
+    first_done, release, outcome = threading.Event(), threading.Event(), {}
+
+    def first():
+        with database.connection_context(), database.atomic():
+            outcome['first'] = contracts.renew(contract, end_on=D(2027, 12, 31)).code
+            first_done.set()
+            release.wait(10)   # the first renewal is not committed yet
+
+    def second():
+        first_done.wait(10)
+        with database.connection_context():
+            try:
+                contracts.renew(contract, end_on=D(2027, 6, 30))
+                outcome['second'] = 'renewed'
+            except RuleViolation as exc:
+                outcome['second'] = str(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_done.wait(10)
+    time.sleep(0.5)   # the second renewal is waiting for the first transaction
+    assert 'second' not in outcome
+    release.set()
+    for thread in threads:
+        thread.join(20)
+    assert outcome['second'].startswith(f'Rule contract-renewed: contract {contract.code} was already renewed by '
+                                        f"{outcome['first']}")
+    assert [c.code for c in Contract.select().where(Contract.renewal_of == contract.id)] == [outcome['first']]

@@ -11,7 +11,8 @@ from ltc.models import (Customer, DecisionRole, Opportunity, OpportunityContact,
 from ltc.services import audit, opportunities as opps
 from ltc.services.followups import record_followup
 
-from ..factories import make_contact, make_contract, make_customer, make_department, make_opportunity, make_user
+from ..factories import (make_contact, make_contract, make_customer, make_department, make_opportunity,
+                         make_stage_moves, make_user)
 from .unchanged import unchanged
 
 
@@ -107,6 +108,41 @@ def test_decision_chain_and_warnings(db):
         opps.add_decision_contact(opp, stranger, tech)
     with unchanged(tables=[OpportunityContact]), pytest.raises(ValidationError, match='Attitude must be one of'):
         opps.add_decision_contact(opp, engineer, tech, attitude='hostile')
+
+
+def busy_team():
+    """A sales rep whose colleagues' moves and major follow-ups outnumber and interleave the rep's own."""
+    east, west = make_department(), make_department()
+    rep, colleague, outsider = make_user(department=east), make_user(department=east), make_user(department=west)
+    mine, theirs = make_opportunity(owner=rep), make_opportunity(owner=colleague)
+    far = make_opportunity(owner=outsider)
+    now = utcnow() - datetime.timedelta(minutes=1)
+    minutes = datetime.timedelta(minutes=1)
+    # 60 moves a minute apart; every 6th is the rep's own (10), the rest a colleague's (50).
+    make_stage_moves([(mine, rep, now - i * minutes) if i % 6 == 5 else (theirs, colleague, now - i * minutes)
+                      for i in range(60)] + [(far, outsider, now)])
+    # 20 major follow-ups between them; every 5th is the rep's (4).
+    for j in range(20):
+        by, opp = (rep, mine) if j % 5 == 4 else (colleague, theirs)
+        record_followup(opportunity=opp, by=by, kind='visit', summary=f'visit {j}', is_major=True,
+                        happened_at=now - (3 * j + 0.5) * minutes)
+    return east, rep, colleague
+
+
+def test_department_feed_keeps_to_the_users_scope_in_the_query(db):
+    east, rep, colleague = busy_team()
+    everything = opps.department_feed(east, limit=100)
+    assert len(everything) == 80
+    own = [i for i in everything if i['user'] == rep.display_name]
+    assert len(own) == 14
+    feed = opps.department_feed(east, limit=10, user=rep)
+    assert feed == own[:10]   # the newest ten the rep may see, not what is left of the newest ten
+    assert {i['kind'] for i in feed} == {'stage', 'followup'}
+    assert len(opps.department_feed(east, limit=50, user=rep)) == 14   # all there are
+    manager = make_user(role='manager', department=east)
+    assert opps.department_feed(east, limit=10, user=manager) == everything[:10]
+    assert opps.department_feed(east, limit=10, user=make_user(role='admin')) == everything[:10]
+    assert opps.department_feed(east, limit=10, user=make_user(department=east)) == []
 
 
 def test_department_feed(db):

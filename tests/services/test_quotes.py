@@ -45,7 +45,7 @@ def test_bad_lines_and_validity_are_refused(db):
         quotes.add_line(quote, product, discount_pct=120)
     with unchanged(Quote, QuoteLine), pytest.raises(ValidationError, match='above zero'):
         quotes.add_line(quote, product, quantity=0)
-    with pytest.raises(ValidationError, match='before it was quoted'):
+    with pytest.raises(ValidationError, match='before its quote date'):
         quotes.create_quote(make_customer(), 'x', quoted_on=D(2026, 3, 1), valid_until=D(2026, 2, 1))
 
 
@@ -94,6 +94,44 @@ def test_extend_validity_and_expire(db):
     assert quotes.expire_quotes(D(2026, 3, 21)) == 1
     assert Quote.get_by_id(quote.id).status == 'expired'
     assert quotes.expire_quotes(D(2026, 3, 21)) == 0
+
+
+def test_validity_before_the_quote_date_is_refused_naming_both_dates(db):
+    customer = make_customer()
+    with unchanged(Quote), pytest.raises(ValidationError) as refused:
+        quotes.create_quote(customer, 'x', quoted_on=D(2026, 3, 1), valid_until=D(2026, 2, 1))
+    assert str(refused.value) == ('The quote would be valid until 2026-02-01, before its quote date 2026-03-01; '
+                                  'choose a validity date on or after 2026-03-01.')
+    assert refused.value.details['zh'] == ('报价单的有效期 2026-02-01 早于报价日期 2026-03-01；'
+                                           '请选择不早于 2026-03-01 的有效期。')
+    quote = _quote(valid_until=D(2026, 3, 10))
+    with unchanged(Quote), pytest.raises(ValidationError) as refused:
+        quotes.extend_validity(quote, '2026-02-28')
+    assert str(refused.value).startswith(f'Quote {quote.code} would be valid until 2026-02-28, before its '
+                                         'quote date 2026-03-01;')
+    assert f'报价单 {quote.code} 的有效期 2026-02-28 早于报价日期 2026-03-01' in refused.value.details['zh']
+    with unchanged(Quote), pytest.raises(ValidationError, match='needs the new validity date'):
+        quotes.extend_validity(quote, None)
+
+
+def test_a_form_save_keeps_the_validity_on_or_after_the_quote_date(db):
+    quote = _quote(valid_until=D(2026, 3, 10))
+    quote.quoted_on = D(2026, 3, 20)   # the quote date moved past the validity
+    with unchanged(Quote), pytest.raises(ValidationError) as refused:
+        quotes.save_quote(quote)
+    assert f'Quote {quote.code} would be valid until 2026-03-10, before its quote date 2026-03-20' in str(refused.value)
+    quote = Quote.get_by_id(quote.id)
+    quote.valid_until = D(2026, 2, 1)
+    with unchanged(Quote), pytest.raises(ValidationError, match='2026-02-01, before its quote date 2026-03-01'):
+        quotes.save_quote(quote)
+    customer = make_customer()
+    new = Quote(customer=customer, title='new', quoted_on=D(2026, 3, 1), valid_until=D(2026, 2, 1))
+    with unchanged(Quote), pytest.raises(ValidationError, match='The quote would be valid until 2026-02-01'):
+        quotes.save_quote(new)
+    quote.valid_until = D(2026, 3, 1)   # the same day is fine, and so is no validity date
+    assert Quote.get_by_id(quotes.save_quote(quote).id).valid_until == D(2026, 3, 1)
+    quote.valid_until = None
+    assert Quote.get_by_id(quotes.save_quote(quote).id).valid_until is None
 
 
 def test_send_and_reject_refusals_change_nothing(db):
