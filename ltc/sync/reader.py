@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 
 from .codecs import plain_text
 from .errors import SyncError
-from .mappings import is_status_header
+from .mappings import MAPPINGS, is_status_header
 
 SCAN_ROWS = 30   # header search depth: title blocks and instructions sit above the table
 
@@ -40,6 +40,32 @@ def best_score(grid, mapping):
     return max((_score(row, mapping) for row in grid[:SCAN_ROWS]), default=0)
 
 
+def other_entity(grid, mapping):
+    """Return the mapping whose key column GRID's header names and which it matches better than
+    MAPPING, or None: a file of leads uploaded as contacts is named for what it is."""
+    own = best_score(grid, mapping)
+    best = None
+    for other in MAPPINGS.values():
+        if other is mapping:
+            continue
+        score = best_score(grid, other)
+        has_key = any(other.key in other.match([plain_text(c).strip() for c in row]).values()
+                      for row in grid[:SCAN_ROWS])
+        if has_key and score > own and (best is None or score > best[0]):
+            best = (score, other)
+    return best and best[1]
+
+
+def _hint(grid, mapping):
+    """Return (English, Chinese) sentences to add to a refusal when the file is of another entity."""
+    other = other_entity(grid, mapping)
+    if other is None:
+        return '', ''
+    return (f' The header looks like {other.title_en.lower()} (it names {other.key.zh} / {other.key.en}): '
+            f'import it as `{other.entity}` instead.',
+            f'该表头看起来是{other.title_zh}（含有「{other.key.zh}」列）：请改为按{other.title_zh}（`{other.entity}`）导入。')
+
+
 def locate(grid, mapping, label='', overrides=None):
     """Return a Sheet: the header row is the row among the first 30 naming most mapped columns.
 
@@ -58,12 +84,13 @@ def locate(grid, mapping, label='', overrides=None):
         key_only = False
     if best_at is None or key_only:
         expected = ', '.join(f'{c.zh} ({c.en})' for c in mapping.columns[:4])
+        hint_en, hint_zh = _hint(grid, mapping)
         raise SyncError(f'{label or "The sheet"} has no header row for {mapping.title_en.lower()}: none of the '
                         f'first {SCAN_ROWS} rows names columns such as {expected}. Add a header row or '
-                        f'export a template with `flask ltc export {mapping.entity} --template`.',
+                        f'export a template with `flask ltc export {mapping.entity} --template`.' + hint_en,
                         zh=f'{label or "该表"} 中找不到{mapping.title_zh}的表头行：前 {SCAN_ROWS} 行中没有一行含有 '
                            f'{expected} 等列名。请添加表头行，或用 '
-                           f'`flask ltc export {mapping.entity} --template` 导出模板。')
+                           f'`flask ltc export {mapping.entity} --template` 导出模板。' + hint_zh)
     if best_at > 0 and _score(grid[best_at - 1], mapping) * 2 >= best:
         best_at -= 1   # the English keys row sits under the titles: the titles are the header
     headers = [plain_text(c).strip() for c in grid[best_at]]
@@ -95,9 +122,10 @@ def locate(grid, mapping, label='', overrides=None):
         missing = [c for c in mapping.columns if c.required and c not in columns.values()]
         if missing:
             names = ', '.join(f'{c.zh} ({c.en})' for c in missing)
+            hint_en, hint_zh = _hint(grid, mapping)
             raise SyncError(f'{label or "The sheet"} lacks the required column {names}; add it to the header '
-                            f'row (row {best_at + 1}).',
-                            zh=f'{label or "该表"} 缺少必填列 {names}；请把它加到表头（第 {best_at + 1} 行）。')
+                            f'row (row {best_at + 1}).' + hint_en,
+                            zh=f'{label or "该表"} 缺少必填列 {names}；请把它加到表头（第 {best_at + 1} 行）。' + hint_zh)
     sheet = Sheet(label, best_at + 1, headers, columns, key_pos, status_pos,
                   unknown=[h for i, h in enumerate(headers) if h and i not in columns and i != status_pos])
     positions = list(columns)

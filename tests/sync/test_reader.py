@@ -37,3 +37,21 @@ def test_missing_header_and_missing_required_column_are_refused():
 def test_user_mapping_applies_even_when_no_header_matches():
     sheet = locate([['名字', '号码'], ['华为', '138']], LEADS, overrides={0: 'company', 1: 'phone'})
     assert sheet.header_row == 1 and [c.attr for c in sheet.columns.values()] == ['company', 'phone']
+
+
+def test_a_file_of_another_entity_is_named_in_the_refusal():
+    """Leads uploaded as contacts (or the other way round): the refusal says what the file holds."""
+    from ltc.sync.mappings import CONTACTS
+    leads = [['线索编号', '公司名称', '联系人', '电话', '邮箱', '来源'], ['L1', '华为', '张三', '138', '', '官网']]
+    with pytest.raises(SyncError) as refused:
+        locate(leads, CONTACTS, 'leads.xlsx')
+    assert 'looks like leads' in str(refused.value) and 'import it as `leads`' in str(refused.value)
+    assert '请改为按线索（`leads`）导入' in refused.value.details['zh']
+    contacts = [['联系人编号', '姓名', '客户', '手机'], ['CT1', '张三', 'C1', '138']]
+    with pytest.raises(SyncError) as refused:
+        locate(contacts, LEADS, 'contacts.xlsx')
+    assert 'looks like contacts' in str(refused.value)
+    # A file of no known kind gets no such hint.
+    with pytest.raises(SyncError) as refused:
+        locate([['联系人', '电话'], ['张三', '1']], LEADS, 'x.xlsx')
+    assert 'looks like' not in str(refused.value) and '看起来是' not in refused.value.details['zh']
