@@ -122,7 +122,8 @@ def _contacts(demo, customer):
         title, title_en, dept, is_dm = TITLES[rng.randrange(4)] if i == 0 else demo.pick(TITLES)
         birthday = (datetime.date(rng.randint(1965, 1995), rng.randint(1, 12), rng.randint(1, 28))
                     if rng.random() < 0.6 else None)
-        out.append({'customer': customer, 'name': zh, 'name_en': en, 'title': f'{title} {title_en}',
+        out.append({'customer': customer, 'name': zh, 'name_en': en,
+                    'title': title if title == title_en else f'{title} {title_en}',   # not "CIO CIO"
                     'department_name': dept, 'gender': gender, 'phone': f"{customer['phone']}-{rng.randint(100, 899)}",
                     'mobile': demo.mobile(), 'email': f'{given}.{sur}@{customer["_domain"]}',
                     'wechat': f'wx_{sur}{given}{rng.randrange(1000)}', 'is_key_decision_maker': is_dm,
