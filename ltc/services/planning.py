@@ -137,7 +137,8 @@ def target_progress(period, user=None):
                                Decimal(0))
                 who = ('department', target.department.name)
             pct = round(float(achieved / target.amount * 100), 1) if target.amount else None
-            rows.append({'kind': kind, 'period': period, 'level': who[0], 'name': who[1],
+            rows.append({'kind': kind, 'label': TARGET_KINDS.label(kind, 'en'),
+                         'label_zh': TARGET_KINDS.label(kind, 'zh'), 'period': period, 'level': who[0], 'name': who[1],
                          'target': float(target.amount), 'achieved': float(achieved), 'progress_pct': pct})
         for level in ('user', 'department'):
             ranked = sorted((r for r in rows if r['level'] == level), key=lambda r: -(r['progress_pct'] or 0))

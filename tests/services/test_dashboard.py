@@ -67,6 +67,8 @@ def test_dashboard_series_for_an_admin(db):
     assert reclaim['items'][0]['owner'] == ann.username and '2026-04-18' in reclaim['items'][0]['reason']
     assert data['product_plan_coverage'][0]['flag'] == 'shortfall'
     assert data['target_progress'][0]['progress_pct'] == 0.0
+    kinds = {(r['kind'], r['label'], r['label_zh']) for r in data['target_progress']}   # charts name the kind
+    assert kinds <= {('sales', 'Contracted amount', '签约目标'), ('collection', 'Collection', '回款目标')} and kinds
 
 
 def test_dashboard_is_scoped_to_the_user(db):

@@ -53,13 +53,15 @@
     ds(L.ours, pick(D.share_of_wallet_gaps, 'ours'), 1), ds(L.gap, pick(D.share_of_wallet_gaps, 'gap'), 3)],
     Object.assign({scales: {x: {stacked: true}, y: {stacked: true}}}, horizontal));
   var rec = D.about_to_reclaim.items;
-  draw('reclaim', 'bar', rec.map(function (c) { return c.code + ' ' + c.name + ' (' + c.owner + ')'; }),
-    [ds(L.days_left, pick(rec, 'days_left'), 3)], horizontal);
+  // Customers due now (0 days left: the next reclaim run takes them) still get a visible bar and say so.
+  draw('reclaim', 'bar', rec.map(function (c) {
+    return c.code + ' ' + c.name + ' (' + c.owner + ')' + (c.days_left ? '' : ' · ' + L.due_now);
+  }), [ds(L.days_left, pick(rec, 'days_left'), 3, {minBarLength: 6})], horizontal);
   var cov = D.product_plan_coverage;
   draw('coverage', 'bar', cov.map(function (p) { return p.product + ' ' + p.name; }), [
     ds(L.planned, pick(cov, 'planned'), 0), ds(L.pipeline, pick(cov, 'pipeline'), 2),
     ds(L.contracted, pick(cov, 'contracted'), 1)]);
   var tp = D.target_progress;
-  draw('targets', 'bar', tp.map(function (t) { return t.name + ' · ' + t.kind; }),
+  draw('targets', 'bar', tp.map(function (t) { return t.name + ' · ' + (zh ? t.label_zh : t.label); }),
     [ds(L.progress, pick(tp, 'progress_pct'), 4)], horizontal);
 }());
