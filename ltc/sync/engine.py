@@ -19,7 +19,7 @@ from peewee import SqliteDatabase
 
 from ..db import database, utcnow
 from ..errors import ConflictError, LTCError
-from ..models.sync import SyncConflict, SyncTarget
+from ..models.sync import DELETION, SyncConflict, SyncTarget
 from ..services import audit
 from ..services.messages import text as message_text
 from . import state
@@ -42,6 +42,12 @@ CHANGED_MEANWHILE = ('changed in the database while this sync ran; its sheet cha
                      '同步期间此记录在数据库中被修改；表格中的修改未写入，下次同步将重新合并')
 DELETED_MEANWHILE = ('deleted in the database while this sync ran; nothing was written',
                      '同步期间此记录已在数据库中删除；未写入任何修改')
+DELETE_KEPT = ('removed from the sheet, but {what}; the record was kept: choose delete or keep under '
+               'Sync conflicts (`flask ltc sync conflicts`)',
+               '已从表格删除，但{what}；记录已保留：请在“同步冲突”中选择删除或保留（`flask ltc sync conflicts`）')
+EDITED_SINCE_BASE = ('changed in the database since the last sync ({fields})',
+                     '自上次同步后已在数据库中修改（{fields}）')
+EDITED_MEANWHILE = ('changed in the database while this sync ran', '同步期间已在数据库中修改')
 
 
 def _single_writer():
@@ -53,7 +59,7 @@ class SyncPlan:
     result: Result
     creates: list = field(default_factory=list)      # RowResult (with .fingerprint) to insert
     updates: list = field(default_factory=list)      # RowResult with changes/values/record_id/version
-    deletes: list = field(default_factory=list)      # (code, record_id)
+    deletes: list = field(default_factory=list)      # RowResult (outcome deleted) with record_id/version
     cells: dict = field(default_factory=dict)        # {(row, col): value} sheet writes by position
     appends: list = field(default_factory=list)      # [(code, [cells])]
     new_base: dict = field(default_factory=dict)     # {code: {attr: canon}}
@@ -228,9 +234,15 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             plan.vanished.add(code)
         elif code in base.rows and code not in pending:
             plan.vanishing += 1
-            if delete_policy == 'delete':
-                plan.deletes.append((code, record['id']))
-                result.rows.append(RowResult(code=code, outcome='deleted'))
+            edited = delete_policy == 'delete' and _edited(editable, record, base.rows[code], ctx)
+            if edited:
+                row = RowResult(code=code, record_id=record['id'], version=record['version'])
+                result.rows.append(row)
+                _keep_edited(plan, row, edited, editable, _edited_note(editable, edited))
+            elif delete_policy == 'delete':
+                row = RowResult(code=code, outcome='deleted', record_id=record['id'], version=record['version'])
+                plan.deletes.append(row)
+                result.rows.append(row)
             else:
                 plan.vanished.add(code)
                 result.rows.append(RowResult(code=code, outcome='skipped', notes=[
@@ -245,6 +257,41 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             result.rows.append(RowResult(code=code, outcome='updated', notes=[
                 ('added to the sheet', '已添加到表格')]))
     return plan
+
+
+def _edited(columns, record, old, ctx):
+    """Return {attr: [base, db]} for the fields of RECORD that differ from its base row OLD."""
+    edited = {}
+    for column in columns:
+        if column.attr in old:
+            now = column.codec.canon(record.get(column.attr), ctx)
+            if now != old[column.attr]:
+                edited[column.attr] = [old[column.attr], now]
+    return edited
+
+
+def _edited_note(columns, edited):
+    en = ', '.join(c.en for c in columns if c.attr in edited)
+    zh = '、'.join(c.zh for c in columns if c.attr in edited)
+    return EDITED_SINCE_BASE[0].format(fields=en), EDITED_SINCE_BASE[1].format(fields=zh)
+
+
+def _keep_edited(plan, row, edited, columns, what):
+    """Keep a record removed from the sheet but edited in the database; list the deletion as a conflict.
+
+    The code is tombstoned like a removal under the keep policy, so later runs neither delete
+    nor re-append it; the conflict inbox deletes it or keeps it (and puts it back in the sheet).
+    """
+    row.outcome = 'conflict'
+    row.changes = edited
+    row.notes.append((DELETE_KEPT[0].format(what=what[0]), DELETE_KEPT[1].format(what=what[1])))
+    plan.vanished.add(row.code)
+    plan.conflicts.append((row.code, DELETION, _values(columns, edited, 0), None, _values(columns, edited, 1)))
+
+
+def _values(columns, edited, side):
+    """Return the base (SIDE 0) or database (SIDE 1) values of EDITED fields as JSON, in column order."""
+    return json.dumps({c.attr: edited[c.attr][side] for c in columns if c.attr in edited}, ensure_ascii=False)
 
 
 def _canon_cell(column, cell, ctx):
@@ -390,16 +437,8 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
                 progress(len(plan.creates) + start, len(todo))
             if _single_writer() and index < len(plan.updates):
                 time.sleep(WRITER_PAUSE)
-        for code, record_id in plan.deletes:
-            record = mapping.model.get_or_none(mapping.model.id == record_id)
-            if record is None:
-                continue   # deleted in the database while this run went on: nothing left to do
-            try:
-                audit.delete(record)
-            except LTCError as exc:
-                plan.vanished.add(code)
-                plan.result.rows.append(RowResult(code=code, outcome='error',
-                                                  notes=[(str(exc), message_text(exc, 'zh'))]))
+        for row in plan.deletes:
+            _delete(mapping, plan, row, ctx)
         # A conflict settled by taking the sheet value was not settled if that write was refused;
         # the next run finds it again with the database value of then.
         plan.conflicts = [c for c in plan.conflicts if (c[0], c[1]) not in refused]
@@ -408,6 +447,27 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
                      for c, a, b, s, d in plan.conflicts]
         for start in range(0, len(conflicts), BATCH):
             SyncConflict.insert_many(conflicts[start:start + BATCH]).execute()
+
+
+def _delete(mapping, plan, row, ctx):
+    """Delete the record of a row removed from the sheet, unless it changed since the plan was made."""
+    model = mapping.model
+    with database.atomic():
+        # Locks the record at the version the plan saw (a no-op update): an admin save after
+        # this waits for the deletion; one before it makes the version differ.
+        if not model.update(version=model.version).where(model.id == row.record_id,
+                                                        model.version == row.version).execute():
+            record = model.select().where(model.id == row.record_id).dicts().get_or_none()
+            if record is not None:   # else deleted in the database meanwhile: nothing left to do
+                edited = _edited(plan.columns, record, plan.base.rows.get(row.code, {}), ctx)
+                _keep_edited(plan, row, edited, plan.columns, EDITED_MEANWHILE)
+            return
+        try:
+            audit.delete(model.get_by_id(row.record_id))
+        except LTCError as exc:
+            plan.vanished.add(row.code)
+            row.outcome = 'error'
+            row.notes.append((str(exc), message_text(exc, 'zh')))
 
 
 def _refused(plan, row, exc, ctx):
