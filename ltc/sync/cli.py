@@ -276,8 +276,8 @@ def register(group):
         for c in query:
             count += 1
             if c.is_deletion:
-                changed = ', '.join(f'{a} {b!r} -> {d!r}' for (a, b), d in
-                                    zip(json.loads(c.base_value or '{}').items(), json.loads(c.db_value or '{}').values()))
+                base, now = json.loads(c.base_value or '{}'), json.loads(c.db_value or '{}')
+                changed = ', '.join(f'{a} {base.get(a)!r} -> {d!r}' for a, d in now.items())
                 click.echo(f'#{c.id} {c.target.name} {c.code}: removed from the sheet, changed in the database'
                            f'{": " + changed if changed else ""}; --take delete|keep')
                 continue

@@ -25,7 +25,8 @@ from ..services.messages import text as message_text
 from . import state
 from .codecs import Context, escape
 from .errors import CellError, SyncError
-from .importer import create_rows, finish_run, parse_row, start_run, write_update
+from .importer import (create_rows, fetch_ids, finish_run, parse_row, ready_rows, resolve_in_file_refs,
+                       start_run, write_update)
 from .mappings import STATUS_TITLE, get
 from .reader import read_sheet
 from .results import Result, RowResult
@@ -134,8 +135,10 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
     database changed -> sheet; both changed differently (or no base to tell) -> conflict,
     settled by CONFLICT_POLICY ('db' keeps the database value and marks the cell, 'sheet'
     takes the sheet value). Rows without a code are new records; codes gone from the sheet
-    are kept and marked ('keep') or deleted ('delete').
+    are kept and marked ('keep') or deleted ('delete'). A row may name a record another row
+    of the sheet creates (rows parsed with deferred references): it is written after it.
     """
+    _link_new_rows(mapping, rows, records, base)
     result = Result(mapping.entity, source=sheet.label, headers=sheet.headers)
     columns = [c for c in sheet.columns.values() if c is not mapping.key]
     editable = [c for c in columns if not c.readonly]
@@ -198,11 +201,14 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             s = column.codec.canon(row.values.get(column.attr), ctx) if not column.readonly else None
             d = column.codec.canon(record.get(column.attr), ctx)
             b = old.get(column.attr) if old else None
-            if column.readonly or s == d:
+            new = column.attr in row.refs and not column.readonly   # names a record a new row creates
+            if new:
+                s = row.refs[column.attr][0].value
+            if not new and (column.readonly or s == d):
                 if column.readonly and _canon_cell(column, _cell(row, position[column.attr]), ctx) != d:
                     to_sheet(row, column, record.get(column.attr))
                 final[column.attr] = d
-            elif b is not None and s == b:
+            elif not new and b is not None and s == b:
                 to_sheet(row, column, record.get(column.attr))
                 final[column.attr] = d
                 row.changes[column.attr] = [s, d]
@@ -219,6 +225,8 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
                 else:
                     to_sheet(row, column, record.get(column.attr))
                     final[column.attr] = d
+        if row.refs:   # a reference the database side won is not written: nothing to wait for
+            row.refs = {a: ref for a, ref in row.refs.items() if a in to_db}
         if to_db:
             row.values = to_db
             plan.updates.append(row)
@@ -257,6 +265,27 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             result.rows.append(RowResult(code=code, outcome='updated', notes=[
                 ('added to the sheet', '已添加到表格')]))
     return plan
+
+
+def _link_new_rows(mapping, rows, records, base):
+    """Point references to records that other rows of the sheet create at those rows, or fail the row.
+
+    The import's `resolve_in_file_refs` does the work; new rows are those the merge creates: no
+    code, or a code neither the database nor the base knows.
+    """
+    if not any(r.refs for r in rows):
+        return
+    linking = [r for r in rows if r.outcome != 'error']
+    for row in rows:
+        if row.code in records:
+            row.record_id = records[row.code]['id']
+    for row in linking:
+        row.outcome = 'created' if not row.code or (row.code not in records and row.code not in base.rows) \
+            else 'updated'
+    resolve_in_file_refs(mapping, rows)
+    for row in linking:
+        if row.outcome != 'error':
+            row.outcome = 'unchanged'   # until the merge decides
 
 
 def _edited(columns, record, old, ctx):
@@ -346,7 +375,7 @@ def plan_target(target, progress=None, table=None):
                            f'未写入任何数据。请恢复表头，或运行 '
                            f'`flask ltc sync run {target.name} --accept-header`。')
     ctx = Context(lang=target.lang, date1904=getattr(table, 'date1904', False))
-    rows = [parse_row(mapping, sheet, n, cells, ctx) for n, cells in sheet.rows]
+    rows = [parse_row(mapping, sheet, n, cells, ctx, defer_refs=True) for n, cells in sheet.rows]
     records = load_records(mapping)
     base = state.load_base(target)
     plan = merge(mapping, sheet, rows, records, base, ctx, target.conflict_policy, target.delete_policy)
@@ -399,44 +428,32 @@ def apply_plan(target, mapping, table, sheet, plan, ctx, base, run, progress=Non
 
 
 def write_database(target, mapping, plan, ctx, run, progress=None):
-    columns = plan.columns
+    """Write the plan's creates, updates and deletes (batches, audited, versioned) and list its conflicts."""
+    creating = {id(r) for r in plan.creates}
+    waiting = [r for r in plan.creates + plan.updates if r.refs]
+    creates = [r for r in plan.creates if not r.refs]
+    updates = [r for r in plan.updates if not r.refs]
+    done, total, refused, linked = 0, len(plan.creates) + len(plan.updates), set(), False
     with audit.acting_as(audit.current()[0], 'sync', batch=run.code):
-        todo = plan.creates + plan.updates
-        for start in range(0, len(plan.creates), BATCH):
-            batch = plan.creates[start:start + BATCH]
-            with database.atomic():
-                created = create_rows(mapping, batch, ctx)
-                state.save_pending(target, [(r.fingerprint, r.code,
-                                             _canon_values(columns, r.values, ctx)) for r in created])
-            for row in batch:
-                if row.outcome == 'error':
-                    row.code = None   # nothing was created: the sheet row stays without a code
-                    plan.status[row.row] = row.message(ctx.lang)
-            batch = created
-            for row in batch:
-                plan.cells[(row.row, plan.key_col)] = row.code
-                plan.new_base[row.code] = _canon_values(columns, row.values, ctx)
-            if progress:
-                progress(start + len(batch), len(todo))
-        index, refused = 0, set()
-        while index < len(plan.updates):
-            start, began = index, time.monotonic()
-            with database.atomic():
-                for row in plan.updates[start:start + BATCH]:
-                    # At least one row per transaction; the rest waits for the next one.
-                    if index > start and _single_writer() and time.monotonic() - began > WRITE_SLICE:
-                        break
-                    index += 1
-                    try:
-                        with database.atomic():
-                            write_update(mapping, row, ctx, names=list(row.values))
-                    except (LTCError, mapping.model.DoesNotExist) as exc:
-                        _refused(plan, row, exc, ctx)
-                        refused.update((row.code, attr) for attr in row.values)
-            if progress:
-                progress(len(plan.creates) + start, len(todo))
-            if _single_writer() and index < len(plan.updates):
-                time.sleep(WRITER_PAUSE)
+        # Rows naming a record another row of the sheet creates are written after it, in as many
+        # rounds as the longest chain (group > member > member's member), as the import does.
+        while creates or updates:
+            _write_creates(target, mapping, plan, creates, ctx, bool(waiting), progress, done, total)
+            done += len(creates)
+            _write_updates(mapping, plan, updates, ctx, refused, progress, done, total, linked)
+            done += len(updates)
+            linked = True
+            ready, still = ready_rows(waiting)
+            failed = [r for r in waiting if r.outcome == 'error']
+            waiting = still
+            creates = [r for r in ready if id(r) in creating]
+            updates = [r for r in ready if id(r) not in creating]
+            for row in failed:
+                _not_written(plan, row, id(row) in creating, refused, ctx)
+        for row in waiting:   # it names a row the merge matched to an earlier creation after all
+            row.outcome = 'error'
+            row.notes.append((f'Row {row.row}: the rows it refers to were not written', f'第{row.row}行：它引用的行未写入'))
+            _not_written(plan, row, id(row) in creating, refused, ctx)
         for row in plan.deletes:
             _delete(mapping, plan, row, ctx)
         # A conflict settled by taking the sheet value was not settled if that write was refused;
@@ -447,6 +464,68 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
                      for c, a, b, s, d in plan.conflicts]
         for start in range(0, len(conflicts), BATCH):
             SyncConflict.insert_many(conflicts[start:start + BATCH]).execute()
+
+
+def _write_creates(target, mapping, plan, rows, ctx, need_ids, progress, done, total):
+    """Insert new ROWS in batches, remembering each with its fingerprint; NEED_IDS: note their ids."""
+    columns = plan.columns
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start:start + BATCH]
+        with database.atomic():
+            created = create_rows(mapping, batch, ctx)
+            state.save_pending(target, [(r.fingerprint, r.code,
+                                         _canon_values(columns, r.values, ctx)) for r in created])
+        if need_ids:   # rows naming these are written with their ids
+            fetch_ids(mapping, created)
+        for row in batch:
+            if row.outcome == 'error':
+                row.code = None   # nothing was created: the sheet row stays without a code
+                plan.status[row.row] = row.message(ctx.lang)
+        for row in created:
+            plan.cells[(row.row, plan.key_col)] = row.code
+            plan.new_base[row.code] = _canon_values(columns, row.values, ctx)
+        if progress:
+            progress(done + start + len(batch), total)
+
+
+def _write_updates(mapping, plan, rows, ctx, refused, progress, done, total, linked=False):
+    """Save updated ROWS, versioned; a refused row is reported and its (code, attr) added to REFUSED.
+
+    LINKED: the rows named records this run created; their base takes the written references.
+    """
+    index = 0
+    while index < len(rows):
+        start, began = index, time.monotonic()
+        with database.atomic():
+            for row in rows[start:start + BATCH]:
+                # At least one row per transaction; the rest waits for the next one.
+                if index > start and _single_writer() and time.monotonic() - began > WRITE_SLICE:
+                    break
+                index += 1
+                try:
+                    with database.atomic():
+                        write_update(mapping, row, ctx, names=list(row.values))
+                except (LTCError, mapping.model.DoesNotExist) as exc:
+                    _refused(plan, row, exc, ctx)
+                    refused.update((row.code, attr) for attr in row.values)
+                else:
+                    if linked:
+                        plan.new_base[row.code].update(
+                            (c.attr, c.codec.canon(row.values[c.attr], ctx)) for c in plan.columns
+                            if c.attr in row.values)
+        if progress:
+            progress(done + start, total)
+        if _single_writer() and index < len(rows):
+            time.sleep(WRITER_PAUSE)
+
+
+def _not_written(plan, row, created, refused, ctx):
+    """Report a row left unwritten because a row of the sheet it names could not be written."""
+    plan.status[row.row] = row.message(ctx.lang)
+    if created:
+        return   # nothing was created: a codeless row stays without a code
+    refused.update((row.code, attr) for attr in row.values)
+    _keep_old_base(plan, row)
 
 
 def _delete(mapping, plan, row, ctx):
@@ -486,9 +565,14 @@ def _refused(plan, row, exc, ctx):
     else:
         row.outcome = 'conflict'
         row.notes.append(DELETED_MEANWHILE)
+    plan.status[row.row] = row.message(ctx.lang)
+    _keep_old_base(plan, row)
+
+
+def _keep_old_base(plan, row):
+    """Leave the row's unwritten fields at their old base, so the next run merges them again."""
     for attr in row.values:
         row.changes.pop(attr, None)
-    plan.status[row.row] = row.message(ctx.lang)
     old = plan.base.merging(row.code) or {}
     kept = {a: v for a, v in plan.new_base[row.code].items() if a not in row.values}
     kept.update((a, old[a]) for a in row.values if a in old)
