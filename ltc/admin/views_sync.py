@@ -225,11 +225,29 @@ class SyncRunView(SyncView):
         return redirect(url_for('.details_view', id=undo.id))
 
 
+def _conflict_field(view, context, model, name):
+    return _('Row removed from the sheet') if model.is_deletion else model.field
+
+
+def _conflict_values(view, context, model, name):
+    """Show a deletion conflict's changed fields as "header: value" in the user's language."""
+    value = getattr(model, name)
+    if not model.is_deletion or not value:
+        return value
+    columns = get(model.target.entity).by_attr
+    return '; '.join(f'{columns[a].header(lang()) if a in columns else a}: {v}' for a, v in json.loads(value).items())
+
+
 class SyncConflictView(SyncView):
-    """The conflict inbox: keep the database value or take the sheet value (select, then act)."""
+    """The conflict inbox: keep the database value or take the sheet value (select, then act).
+
+    A row removed from the sheet whose record was changed in the database is one conflict too:
+    the database value is the record (keep), the sheet value its removal (delete).
+    """
     allow_create = allow_edit = allow_delete = False
     column_list = ('target', 'run', 'code', 'field', 'base_value', 'sheet_value', 'db_value', 'status',
                    'created_at')
+    column_formatters = {'field': _conflict_field, 'base_value': _conflict_values, 'db_value': _conflict_values}
     column_sortable_list = ()
     column_default_sort = ('id', True)
     search_fields = ()
@@ -256,16 +274,21 @@ class SyncConflictView(SyncView):
     def resolve_view(self, id):
         conflict = self.get_one(id)
         choice = request.form.get('choice')
-        if choice not in ('db', 'sheet', 'edit'):
+        if choice not in ('db', 'sheet', 'edit', 'keep', 'delete'):
             abort(400)
         try:
             with audit.acting_as(current_user, 'admin'):
-                resolve_conflict(conflict.id, choice, request.form.get('value', ''), by=current_user)
+                conflict = resolve_conflict(conflict.id, choice, request.form.get('value', ''), by=current_user)
         except LTCError as exc:
             flash(_('Conflict %(id)s: %(error)s', id=conflict.id, error=text(exc, lang())), 'error')
             return redirect(url_for('.details_view', id=id))
-        flash(_('%(count)s conflicts were settled; the next sync run carries the values to the sheet.',
-                count=1), 'success')
+        if conflict.status == 'deleted_record':
+            flash(_('%(code)s was deleted.', code=conflict.code), 'success')
+        elif conflict.status == 'kept_record':
+            flash(_('%(code)s was kept; the next sync run puts it back in the sheet.', code=conflict.code), 'success')
+        else:
+            flash(_('%(count)s conflicts were settled; the next sync run carries the values to the sheet.',
+                    count=1), 'success')
         return redirect(url_for('.index_view'))
 
     @action('keep_db', _l('Keep the database value'))

@@ -21,7 +21,11 @@ RUN_STATUSES = Choices(('running', 'Running', '进行中'), ('done', 'Done', '�
                        ('dry_run', 'Dry run', '预演'), ('reverted', 'Reverted', '已撤销'),
                        ('interrupted', 'Interrupted', '已中断'))
 CONFLICT_STATUSES = Choices(('open', 'Open', '待处理'), ('kept_db', 'Kept database value', '已保留数据库值'),
-                            ('took_sheet', 'Took sheet value', '已采用表格值'), ('edited', 'Edited', '已手工修改'))
+                            ('took_sheet', 'Took sheet value', '已采用表格值'), ('edited', 'Edited', '已手工修改'),
+                            ('kept_record', 'Kept the record', '已保留记录'),
+                            ('deleted_record', 'Deleted the record', '已删除记录'))
+# SyncConflict.field of a record removed from the sheet but changed in the database: delete or keep it
+DELETION = '(deleted row)'
 
 
 class SyncTarget(BaseModel):
@@ -71,7 +75,7 @@ class SyncState(Model):
     code = CharField(max_length=64)
     values = TextField(default='{}')       # {attr: canonical text}
     pending_key = CharField(max_length=64, null=True, index=True)   # created, code not yet in the sheet
-    vanished = BooleanField(default=False)   # removed from the sheet, record kept (delete policy keep)
+    vanished = BooleanField(default=False)   # removed from the sheet, record kept (policy keep, or a deletion conflict)
 
     class Meta:
         database = database
@@ -80,7 +84,11 @@ class SyncState(Model):
 
 
 class SyncConflict(Model):
-    """A field changed differently in the sheet and the database since the last sync."""
+    """A field changed differently in the sheet and the database since the last sync.
+
+    Or (field DELETION) a record removed from the sheet that was changed in the database: it is
+    kept until the conflict is settled; base_value and db_value hold the changed fields as JSON.
+    """
     run = ForeignKeyField(SyncRun, backref='conflicts', on_delete='CASCADE')
     target = ForeignKeyField(SyncTarget, backref='conflicts', on_delete='CASCADE')
     code = CharField(max_length=64)
@@ -96,3 +104,7 @@ class SyncConflict(Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+    @property
+    def is_deletion(self):
+        return self.field == DELETION

@@ -275,6 +275,12 @@ def register(group):
         count = 0
         for c in query:
             count += 1
+            if c.is_deletion:
+                base, now = json.loads(c.base_value or '{}'), json.loads(c.db_value or '{}')
+                changed = ', '.join(f'{a} {base.get(a)!r} -> {d!r}' for a, d in now.items())
+                click.echo(f'#{c.id} {c.target.name} {c.code}: removed from the sheet, changed in the database'
+                           f'{": " + changed if changed else ""}; --take delete|keep')
+                continue
             click.echo(f'#{c.id} {c.target.name} {c.code} {c.field}: base {c.base_value!r}, sheet {c.sheet_value!r}, '
                        f'database {c.db_value!r}')
         click.echo(f'{count} open conflicts')
@@ -282,19 +288,26 @@ def register(group):
 
     @sync.command('resolve')
     @click.argument('conflict_id', type=int)
-    @click.option('--take', type=click.Choice(['db', 'sheet']), help='Keep the database value or take the sheet value.')
+    @click.option('--take', type=click.Choice(['db', 'sheet', 'delete', 'keep']),
+                  help='Keep the database value or take the sheet value; for a row removed from the sheet, '
+                       'delete or keep the record.')
     @click.option('--value', help='Set this value instead (as you would type it in the sheet).')
     def sync_resolve(conflict_id, take, value):
         """Settle a conflict listed by `sync conflicts`."""
         from .conflicts import resolve_conflict
         if bool(take) == (value is not None):
-            _refuse('pass either --take db|sheet or --value TEXT.')
+            _refuse('pass either --take db|sheet (delete|keep for a removed row) or --value TEXT.')
         try:
             conflict = resolve_conflict(conflict_id, take or 'edit', value)
         except LTCError as exc:
             _refuse(exc)
-        click.echo(f'conflict {conflict.id} on {conflict.code} {conflict.field}: {conflict.status}; '
-                   f'the next `sync run` carries it to the sheet')
+        if conflict.status == 'deleted_record':
+            click.echo(f'conflict {conflict.id}: {conflict.code} deleted')
+        elif conflict.status == 'kept_record':
+            click.echo(f'conflict {conflict.id}: {conflict.code} kept; the next `sync run` puts it back in the sheet')
+        else:
+            click.echo(f'conflict {conflict.id} on {conflict.code} {conflict.field}: {conflict.status}; '
+                       f'the next `sync run` carries it to the sheet')
 
     @sync.command('revert')
     @click.argument('run_code')

@@ -19,13 +19,14 @@ from peewee import SqliteDatabase
 
 from ..db import database, utcnow
 from ..errors import ConflictError, LTCError
-from ..models.sync import SyncConflict, SyncTarget
+from ..models.sync import DELETION, SyncConflict, SyncTarget
 from ..services import audit
 from ..services.messages import text as message_text
 from . import state
 from .codecs import Context, escape
 from .errors import CellError, SyncError
-from .importer import create_rows, finish_run, parse_row, start_run, write_update
+from .importer import (create_rows, fetch_ids, finish_run, parse_row, ready_rows, resolve_in_file_refs,
+                       start_run, write_update)
 from .mappings import STATUS_TITLE, get
 from .reader import read_sheet
 from .results import Result, RowResult
@@ -42,6 +43,12 @@ CHANGED_MEANWHILE = ('changed in the database while this sync ran; its sheet cha
                      '同步期间此记录在数据库中被修改；表格中的修改未写入，下次同步将重新合并')
 DELETED_MEANWHILE = ('deleted in the database while this sync ran; nothing was written',
                      '同步期间此记录已在数据库中删除；未写入任何修改')
+DELETE_KEPT = ('removed from the sheet, but {what}; the record was kept: choose delete or keep under '
+               'Sync conflicts (`flask ltc sync conflicts`)',
+               '已从表格删除，但{what}；记录已保留：请在“同步冲突”中选择删除或保留（`flask ltc sync conflicts`）')
+EDITED_SINCE_BASE = ('changed in the database since the last sync ({fields})',
+                     '自上次同步后已在数据库中修改（{fields}）')
+EDITED_MEANWHILE = ('changed in the database while this sync ran', '同步期间已在数据库中修改')
 
 
 def _single_writer():
@@ -53,7 +60,7 @@ class SyncPlan:
     result: Result
     creates: list = field(default_factory=list)      # RowResult (with .fingerprint) to insert
     updates: list = field(default_factory=list)      # RowResult with changes/values/record_id/version
-    deletes: list = field(default_factory=list)      # (code, record_id)
+    deletes: list = field(default_factory=list)      # RowResult (outcome deleted) with record_id/version
     cells: dict = field(default_factory=dict)        # {(row, col): value} sheet writes by position
     appends: list = field(default_factory=list)      # [(code, [cells])]
     new_base: dict = field(default_factory=dict)     # {code: {attr: canon}}
@@ -128,8 +135,10 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
     database changed -> sheet; both changed differently (or no base to tell) -> conflict,
     settled by CONFLICT_POLICY ('db' keeps the database value and marks the cell, 'sheet'
     takes the sheet value). Rows without a code are new records; codes gone from the sheet
-    are kept and marked ('keep') or deleted ('delete').
+    are kept and marked ('keep') or deleted ('delete'). A row may name a record another row
+    of the sheet creates (rows parsed with deferred references): it is written after it.
     """
+    _link_new_rows(mapping, rows, records, base)
     result = Result(mapping.entity, source=sheet.label, headers=sheet.headers)
     columns = [c for c in sheet.columns.values() if c is not mapping.key]
     editable = [c for c in columns if not c.readonly]
@@ -192,11 +201,14 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             s = column.codec.canon(row.values.get(column.attr), ctx) if not column.readonly else None
             d = column.codec.canon(record.get(column.attr), ctx)
             b = old.get(column.attr) if old else None
-            if column.readonly or s == d:
+            new = column.attr in row.refs and not column.readonly   # names a record a new row creates
+            if new:
+                s = row.refs[column.attr][0].value
+            if not new and (column.readonly or s == d):
                 if column.readonly and _canon_cell(column, _cell(row, position[column.attr]), ctx) != d:
                     to_sheet(row, column, record.get(column.attr))
                 final[column.attr] = d
-            elif b is not None and s == b:
+            elif not new and b is not None and s == b:
                 to_sheet(row, column, record.get(column.attr))
                 final[column.attr] = d
                 row.changes[column.attr] = [s, d]
@@ -213,6 +225,8 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
                 else:
                     to_sheet(row, column, record.get(column.attr))
                     final[column.attr] = d
+        if row.refs:   # a reference the database side won is not written: nothing to wait for
+            row.refs = {a: ref for a, ref in row.refs.items() if a in to_db}
         if to_db:
             row.values = to_db
             plan.updates.append(row)
@@ -228,9 +242,15 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             plan.vanished.add(code)
         elif code in base.rows and code not in pending:
             plan.vanishing += 1
-            if delete_policy == 'delete':
-                plan.deletes.append((code, record['id']))
-                result.rows.append(RowResult(code=code, outcome='deleted'))
+            edited = delete_policy == 'delete' and _edited(editable, record, base.rows[code], ctx)
+            if edited:
+                row = RowResult(code=code, record_id=record['id'], version=record['version'])
+                result.rows.append(row)
+                _keep_edited(plan, row, edited, editable, _edited_note(editable, edited))
+            elif delete_policy == 'delete':
+                row = RowResult(code=code, outcome='deleted', record_id=record['id'], version=record['version'])
+                plan.deletes.append(row)
+                result.rows.append(row)
             else:
                 plan.vanished.add(code)
                 result.rows.append(RowResult(code=code, outcome='skipped', notes=[
@@ -245,6 +265,62 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             result.rows.append(RowResult(code=code, outcome='updated', notes=[
                 ('added to the sheet', '已添加到表格')]))
     return plan
+
+
+def _link_new_rows(mapping, rows, records, base):
+    """Point references to records that other rows of the sheet create at those rows, or fail the row.
+
+    The import's `resolve_in_file_refs` does the work; new rows are those the merge creates: no
+    code, or a code neither the database nor the base knows.
+    """
+    if not any(r.refs for r in rows):
+        return
+    linking = [r for r in rows if r.outcome != 'error']
+    for row in rows:
+        if row.code in records:
+            row.record_id = records[row.code]['id']
+    for row in linking:
+        row.outcome = 'created' if not row.code or (row.code not in records and row.code not in base.rows) \
+            else 'updated'
+    resolve_in_file_refs(mapping, rows)
+    for row in linking:
+        if row.outcome != 'error':
+            row.outcome = 'unchanged'   # until the merge decides
+
+
+def _edited(columns, record, old, ctx):
+    """Return {attr: [base, db]} for the fields of RECORD that differ from its base row OLD."""
+    edited = {}
+    for column in columns:
+        if column.attr in old:
+            now = column.codec.canon(record.get(column.attr), ctx)
+            if now != old[column.attr]:
+                edited[column.attr] = [old[column.attr], now]
+    return edited
+
+
+def _edited_note(columns, edited):
+    en = ', '.join(c.en for c in columns if c.attr in edited)
+    zh = '、'.join(c.zh for c in columns if c.attr in edited)
+    return EDITED_SINCE_BASE[0].format(fields=en), EDITED_SINCE_BASE[1].format(fields=zh)
+
+
+def _keep_edited(plan, row, edited, columns, what):
+    """Keep a record removed from the sheet but edited in the database; list the deletion as a conflict.
+
+    The code is tombstoned like a removal under the keep policy, so later runs neither delete
+    nor re-append it; the conflict inbox deletes it or keeps it (and puts it back in the sheet).
+    """
+    row.outcome = 'conflict'
+    row.changes = edited
+    row.notes.append((DELETE_KEPT[0].format(what=what[0]), DELETE_KEPT[1].format(what=what[1])))
+    plan.vanished.add(row.code)
+    plan.conflicts.append((row.code, DELETION, _values(columns, edited, 0), None, _values(columns, edited, 1)))
+
+
+def _values(columns, edited, side):
+    """Return the base (SIDE 0) or database (SIDE 1) values of EDITED fields as JSON, in column order."""
+    return json.dumps({c.attr: edited[c.attr][side] for c in columns if c.attr in edited}, ensure_ascii=False)
 
 
 def _canon_cell(column, cell, ctx):
@@ -299,7 +375,7 @@ def plan_target(target, progress=None, table=None):
                            f'未写入任何数据。请恢复表头，或运行 '
                            f'`flask ltc sync run {target.name} --accept-header`。')
     ctx = Context(lang=target.lang, date1904=getattr(table, 'date1904', False))
-    rows = [parse_row(mapping, sheet, n, cells, ctx) for n, cells in sheet.rows]
+    rows = [parse_row(mapping, sheet, n, cells, ctx, defer_refs=True) for n, cells in sheet.rows]
     records = load_records(mapping)
     base = state.load_base(target)
     plan = merge(mapping, sheet, rows, records, base, ctx, target.conflict_policy, target.delete_policy)
@@ -352,54 +428,34 @@ def apply_plan(target, mapping, table, sheet, plan, ctx, base, run, progress=Non
 
 
 def write_database(target, mapping, plan, ctx, run, progress=None):
-    columns = plan.columns
+    """Write the plan's creates, updates and deletes (batches, audited, versioned) and list its conflicts."""
+    creating = {id(r) for r in plan.creates}
+    waiting = [r for r in plan.creates + plan.updates if r.refs]
+    creates = [r for r in plan.creates if not r.refs]
+    updates = [r for r in plan.updates if not r.refs]
+    done, total, refused, linked = 0, len(plan.creates) + len(plan.updates), set(), False
     with audit.acting_as(audit.current()[0], 'sync', batch=run.code):
-        todo = plan.creates + plan.updates
-        for start in range(0, len(plan.creates), BATCH):
-            batch = plan.creates[start:start + BATCH]
-            with database.atomic():
-                created = create_rows(mapping, batch, ctx)
-                state.save_pending(target, [(r.fingerprint, r.code,
-                                             _canon_values(columns, r.values, ctx)) for r in created])
-            for row in batch:
-                if row.outcome == 'error':
-                    row.code = None   # nothing was created: the sheet row stays without a code
-                    plan.status[row.row] = row.message(ctx.lang)
-            batch = created
-            for row in batch:
-                plan.cells[(row.row, plan.key_col)] = row.code
-                plan.new_base[row.code] = _canon_values(columns, row.values, ctx)
-            if progress:
-                progress(start + len(batch), len(todo))
-        index, refused = 0, set()
-        while index < len(plan.updates):
-            start, began = index, time.monotonic()
-            with database.atomic():
-                for row in plan.updates[start:start + BATCH]:
-                    # At least one row per transaction; the rest waits for the next one.
-                    if index > start and _single_writer() and time.monotonic() - began > WRITE_SLICE:
-                        break
-                    index += 1
-                    try:
-                        with database.atomic():
-                            write_update(mapping, row, ctx, names=list(row.values))
-                    except (LTCError, mapping.model.DoesNotExist) as exc:
-                        _refused(plan, row, exc, ctx)
-                        refused.update((row.code, attr) for attr in row.values)
-            if progress:
-                progress(len(plan.creates) + start, len(todo))
-            if _single_writer() and index < len(plan.updates):
-                time.sleep(WRITER_PAUSE)
-        for code, record_id in plan.deletes:
-            record = mapping.model.get_or_none(mapping.model.id == record_id)
-            if record is None:
-                continue   # deleted in the database while this run went on: nothing left to do
-            try:
-                audit.delete(record)
-            except LTCError as exc:
-                plan.vanished.add(code)
-                plan.result.rows.append(RowResult(code=code, outcome='error',
-                                                  notes=[(str(exc), message_text(exc, 'zh'))]))
+        # Rows naming a record another row of the sheet creates are written after it, in as many
+        # rounds as the longest chain (group > member > member's member), as the import does.
+        while creates or updates:
+            _write_creates(target, mapping, plan, creates, ctx, bool(waiting), progress, done, total)
+            done += len(creates)
+            _write_updates(mapping, plan, updates, ctx, refused, progress, done, total, linked)
+            done += len(updates)
+            linked = True
+            ready, still = ready_rows(waiting)
+            failed = [r for r in waiting if r.outcome == 'error']
+            waiting = still
+            creates = [r for r in ready if id(r) in creating]
+            updates = [r for r in ready if id(r) not in creating]
+            for row in failed:
+                _not_written(plan, row, id(row) in creating, refused, ctx)
+        for row in waiting:   # it names a row the merge matched to an earlier creation after all
+            row.outcome = 'error'
+            row.notes.append((f'Row {row.row}: the rows it refers to were not written', f'第{row.row}行：它引用的行未写入'))
+            _not_written(plan, row, id(row) in creating, refused, ctx)
+        for row in plan.deletes:
+            _delete(mapping, plan, row, ctx)
         # A conflict settled by taking the sheet value was not settled if that write was refused;
         # the next run finds it again with the database value of then.
         plan.conflicts = [c for c in plan.conflicts if (c[0], c[1]) not in refused]
@@ -408,6 +464,89 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
                      for c, a, b, s, d in plan.conflicts]
         for start in range(0, len(conflicts), BATCH):
             SyncConflict.insert_many(conflicts[start:start + BATCH]).execute()
+
+
+def _write_creates(target, mapping, plan, rows, ctx, need_ids, progress, done, total):
+    """Insert new ROWS in batches, remembering each with its fingerprint; NEED_IDS: note their ids."""
+    columns = plan.columns
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start:start + BATCH]
+        with database.atomic():
+            created = create_rows(mapping, batch, ctx)
+            state.save_pending(target, [(r.fingerprint, r.code,
+                                         _canon_values(columns, r.values, ctx)) for r in created])
+        if need_ids:   # rows naming these are written with their ids
+            fetch_ids(mapping, created)
+        for row in batch:
+            if row.outcome == 'error':
+                row.code = None   # nothing was created: the sheet row stays without a code
+                plan.status[row.row] = row.message(ctx.lang)
+        for row in created:
+            plan.cells[(row.row, plan.key_col)] = row.code
+            plan.new_base[row.code] = _canon_values(columns, row.values, ctx)
+        if progress:
+            progress(done + start + len(batch), total)
+
+
+def _write_updates(mapping, plan, rows, ctx, refused, progress, done, total, linked=False):
+    """Save updated ROWS, versioned; a refused row is reported and its (code, attr) added to REFUSED.
+
+    LINKED: the rows named records this run created; their base takes the written references.
+    """
+    index = 0
+    while index < len(rows):
+        start, began = index, time.monotonic()
+        with database.atomic():
+            for row in rows[start:start + BATCH]:
+                # At least one row per transaction; the rest waits for the next one.
+                if index > start and _single_writer() and time.monotonic() - began > WRITE_SLICE:
+                    break
+                index += 1
+                try:
+                    with database.atomic():
+                        write_update(mapping, row, ctx, names=list(row.values))
+                except (LTCError, mapping.model.DoesNotExist) as exc:
+                    _refused(plan, row, exc, ctx)
+                    refused.update((row.code, attr) for attr in row.values)
+                else:
+                    if linked:
+                        plan.new_base[row.code].update(
+                            (c.attr, c.codec.canon(row.values[c.attr], ctx)) for c in plan.columns
+                            if c.attr in row.values)
+        if progress:
+            progress(done + start, total)
+        if _single_writer() and index < len(rows):
+            time.sleep(WRITER_PAUSE)
+
+
+def _not_written(plan, row, created, refused, ctx):
+    """Report a row left unwritten because a row of the sheet it names could not be written."""
+    plan.status[row.row] = row.message(ctx.lang)
+    if created:
+        return   # nothing was created: a codeless row stays without a code
+    refused.update((row.code, attr) for attr in row.values)
+    _keep_old_base(plan, row)
+
+
+def _delete(mapping, plan, row, ctx):
+    """Delete the record of a row removed from the sheet, unless it changed since the plan was made."""
+    model = mapping.model
+    with database.atomic():
+        # Locks the record at the version the plan saw (a no-op update): an admin save after
+        # this waits for the deletion; one before it makes the version differ.
+        if not model.update(version=model.version).where(model.id == row.record_id,
+                                                        model.version == row.version).execute():
+            record = model.select().where(model.id == row.record_id).dicts().get_or_none()
+            if record is not None:   # else deleted in the database meanwhile: nothing left to do
+                edited = _edited(plan.columns, record, plan.base.rows.get(row.code, {}), ctx)
+                _keep_edited(plan, row, edited, plan.columns, EDITED_MEANWHILE)
+            return
+        try:
+            audit.delete(model.get_by_id(row.record_id))
+        except LTCError as exc:
+            plan.vanished.add(row.code)
+            row.outcome = 'error'
+            row.notes.append((str(exc), message_text(exc, 'zh')))
 
 
 def _refused(plan, row, exc, ctx):
@@ -426,9 +565,14 @@ def _refused(plan, row, exc, ctx):
     else:
         row.outcome = 'conflict'
         row.notes.append(DELETED_MEANWHILE)
+    plan.status[row.row] = row.message(ctx.lang)
+    _keep_old_base(plan, row)
+
+
+def _keep_old_base(plan, row):
+    """Leave the row's unwritten fields at their old base, so the next run merges them again."""
     for attr in row.values:
         row.changes.pop(attr, None)
-    plan.status[row.row] = row.message(ctx.lang)
     old = plan.base.merging(row.code) or {}
     kept = {a: v for a, v in plan.new_base[row.code].items() if a not in row.values}
     kept.update((a, old[a]) for a in row.values if a in old)

@@ -189,25 +189,26 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
             row.outcome = 'unchanged'
         else:
             row.outcome = 'skipped' if on_existing == 'skip' else 'updated'
-    resolve_in_file_refs(plan)
+    resolve_in_file_refs(mapping, plan.rows)
     if progress:
         progress(total, total * 2)
     return plan
 
 
-def resolve_in_file_refs(plan):
-    """Point each deferred reference at the one new row of this file it names, or fail the row.
+def resolve_in_file_refs(mapping, rows):
+    """Point each deferred reference of ROWS at the one new row of this file it names, or fail the row.
 
     Rows that name a new row of the same sheet wait until that row is written (`apply_import`
-    writes them after it); the preview already shows them as they will end: a name no new row
-    carries, a name two new rows carry, a circle, or a named row with errors fails the row.
+    and a sync run write them after it, see `ready_rows`); the preview already shows them as
+    they will end: a name no new row carries, a name two new rows carry, a circle, or a named
+    row with errors fails the row. New rows are those whose outcome is 'created'.
     """
-    waiting = [r for r in plan.rows if r.refs and r.outcome in ('created', 'updated', 'error')]
+    waiting = [r for r in rows if r.refs and r.outcome in ('created', 'updated', 'conflict', 'error')]
     if not waiting:
         return
-    names = ('code',) + row_names(plan.mapping)
+    names = ('code',) + row_names(mapping)
     by_key = {}
-    for row in plan.rows:
+    for row in rows:
         if row.outcome == 'created' or (row.outcome == 'error' and not row.record_id):
             for attr in names:
                 text = row.code if attr == 'code' else row.values.get(attr)
@@ -381,7 +382,7 @@ def apply_import(plan, *, progress=None, run=None):
         while todo:
             _write_batches(plan, todo, progress, done, total, need_ids=bool(waiting))
             done += len(todo)
-            todo, waiting = _ready(waiting)
+            todo, waiting = ready_rows(waiting)
     for row in waiting:   # cannot happen after resolve_in_file_refs; never leave a row unwritten silently
         row.outcome = 'error'
         row.notes.append((f'Row {row.row}: the rows it refers to were not written', f'第{row.row}行：它引用的行未写入'))
@@ -389,7 +390,7 @@ def apply_import(plan, *, progress=None, run=None):
     return result
 
 
-def _ready(waiting):
+def ready_rows(waiting):
     """Split WAITING rows into those whose referenced rows are now written (values filled in) and the rest.
 
     A row whose referenced row failed to be written fails too.
@@ -400,8 +401,8 @@ def _ready(waiting):
         if any(t.outcome == 'error' for t in targets):
             failed = next(t for t in targets if t.outcome == 'error')
             row.outcome = 'error'
-            row.notes.append((f'Row {row.row}: row {failed.row}, which it refers to, was not imported; fix that row '
-                              f'and import again', f'第{row.row}行：它引用的第{failed.row}行未能导入；请修正该行后重新导入'))
+            row.notes.append((f'Row {row.row}: row {failed.row}, which it refers to, was not written; fix that row '
+                              f'and run again', f'第{row.row}行：它引用的第{failed.row}行未能写入；请修正该行后重新运行'))
         elif all(t.outcome == 'created' and t.record_id for t in targets):
             for attr, (_exc, target) in row.refs.items():
                 row.values[attr] = target.record_id
@@ -422,7 +423,7 @@ def _write_batches(plan, todo, progress, done_before, total, need_ids):
             if creates:
                 creates = create_rows(mapping, creates, ctx)
                 if need_ids:   # rows waiting for these are written with their ids
-                    _fetch_ids(mapping, creates)
+                    fetch_ids(mapping, creates)
             for row in batch:
                 if row.outcome != 'updated':
                     continue
@@ -439,7 +440,8 @@ def _write_batches(plan, todo, progress, done_before, total, need_ids):
             progress(len(plan.rows) + done, len(plan.rows) * 2)
 
 
-def _fetch_ids(mapping, rows):
+def fetch_ids(mapping, rows):
+    """Set the record id of created ROWS (rows naming them are written with it)."""
     model = mapping.model
     ids = {r['code']: r['id'] for r in select_in(model, model.code, [r.code for r in rows], [model.code, model.id])}
     for row in rows:

@@ -388,3 +388,38 @@ def test_entity_choices_follow_lead_to_cash_order(as_role, db):
                              r'payment_plans|payments)"', page)
         assert options == ['leads', 'customers', 'contacts', 'opportunities', 'products', 'contracts',
                            'payment_plans', 'payments'], url
+
+
+def test_deletion_conflict_deleted_or_kept_from_its_details_page(as_role, db, tmp_path):
+    from ltc.sync.engine import run_sync
+    from ltc.sync.targets import add_target
+    for i in range(6):
+        make_lead(company=f'Co {i}', region_city='Old')
+    path = tmp_path / 'del.xlsx'
+    export_entity('leads', path)
+    target = add_target('del', 'leads', path, delete_policy='delete')
+    run_sync(target)
+    book = openpyxl.load_workbook(path)
+    book.worksheets[0].delete_rows(2, 2)   # L000001 and L000002 removed from the sheet ...
+    book.save(path)
+    for code in ('L000001', 'L000002'):   # ... after an admin edited them
+        lead = Lead.get(Lead.code == code)
+        lead.region_city = 'Edited'
+        audit.save(lead)
+    assert run_sync(target).totals()['conflict'] == 2
+    first, second = SyncConflict.select().order_by(SyncConflict.id)
+    client = as_role('ops')
+    listing = client.get('/admin/syncconflict/').get_data(as_text=True)
+    assert 'Row removed from the sheet' in listing and 'City: Edited' in listing and 'City: Old' in listing
+    details = f'/admin/syncconflict/details/?id={first.id}'
+    page = client.get(details).get_data(as_text=True)
+    assert 'id="resolve-delete"' in page and 'id="resolve-keep"' in page and 'id="resolve-edit"' not in page
+    response = _post(client, f'/admin/syncconflict/resolve/{first.id}', details, choice='delete')
+    assert 'L000001 was deleted.' in client.get(response.headers['Location']).get_data(as_text=True)
+    assert not Lead.select().where(Lead.code == 'L000001').exists()
+    details = f'/admin/syncconflict/details/?id={second.id}'
+    response = _post(client, f'/admin/syncconflict/resolve/{second.id}', details, choice='keep')
+    assert 'puts it back in the sheet' in client.get(response.headers['Location']).get_data(as_text=True)
+    assert SyncConflict.get_by_id(second.id).status == 'kept_record'
+    assert run_sync(target).exit_code == 0
+    assert 'L000002' in [r[0] for r in openpyxl.load_workbook(path).worksheets[0].iter_rows(values_only=True)]

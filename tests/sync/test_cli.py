@@ -81,6 +81,34 @@ def test_sync_commands(runner, db, tmp_path):
     assert runner.invoke(args=['ltc', 'sync', 'revert', 'RUN999']).exit_code == 2
 
 
+def test_deletion_conflict_listed_and_settled_from_cli(runner, db, tmp_path):
+    for name in ('A', 'B'):
+        make_lead(company=name)
+    path = tmp_path / 'leads.xlsx'
+    assert runner.invoke(args=['ltc', 'export', 'leads', str(path)]).exit_code == 0
+    args = ['ltc', 'sync', 'add', 'team', '--entity', 'leads', '--file', str(path), '--on-delete', 'delete',
+            '--lang', 'en']
+    assert runner.invoke(args=args).exit_code == 0
+    assert runner.invoke(args=['ltc', 'sync', 'run', 'team']).exit_code == 0
+    book = openpyxl.load_workbook(path)
+    book['线索'].delete_rows(2)   # L000001 removed from the sheet ...
+    book.save(path)
+    Lead.update(company='A edited', version=Lead.version + 1).where(Lead.code == 'L000001').execute()
+    result = runner.invoke(args=['ltc', 'sync', 'run', 'team'])   # ... after an edit in the database
+    assert result.exit_code == 1 and 'removed from the sheet, but changed in the database' in result.output
+    result = runner.invoke(args=['ltc', 'sync', 'conflicts'])
+    assert result.exit_code == 1, result.output
+    assert "L000001: removed from the sheet, changed in the database: company 'A' -> 'A edited'" in result.output
+    conflict_id = result.output.split('#')[1].split(' ')[0]
+    result = runner.invoke(args=['ltc', 'sync', 'resolve', conflict_id, '--value', 'x'])
+    assert result.exit_code == 2 and 'choose delete or keep' in result.output
+    result = runner.invoke(args=['ltc', 'sync', 'resolve', conflict_id, '--take', 'delete'])
+    assert result.exit_code == 0 and 'L000001 deleted' in result.output
+    assert not Lead.select().where(Lead.code == 'L000001').exists()
+    assert runner.invoke(args=['ltc', 'sync', 'conflicts']).exit_code == 0
+    assert runner.invoke(args=['ltc', 'sync', 'run', 'team']).exit_code == 0
+
+
 def test_import_then_revert_from_cli(runner, db, tmp_path):
     path = write_xlsx(tmp_path / 'l.xlsx', [['公司名称'], ['华为']])
     result = runner.invoke(args=['ltc', 'import', 'leads', str(path)])

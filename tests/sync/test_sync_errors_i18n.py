@@ -9,7 +9,7 @@ import pytest
 import ltc
 from ltc.errors import ConfigError, LTCError
 from ltc.models import Lead
-from ltc.models.sync import SyncConflict, SyncRun, SyncTarget
+from ltc.models.sync import DELETION, SyncConflict, SyncRun, SyncTarget
 from ltc.services import audit
 from ltc.services.messages import text
 from ltc.sync import engine, gsheets_ops as ops, state
@@ -184,7 +184,14 @@ def test_conflict_refusals_are_bilingual(target):
     audit.save(lead)
     engine.run_sync(target)
     conflict = SyncConflict.get(SyncConflict.status == 'open')
-    refused(lambda: resolve_conflict(conflict.id, 'maybe'), "Choose db, sheet or edit, not 'maybe'")
+    refused(lambda: resolve_conflict(conflict.id, 'maybe'),
+            r"Choose db, sheet or edit \(keep or delete for a deleted row\), not 'maybe'")
+    refused(lambda: resolve_conflict(conflict.id, 'delete'), 'is about the field company: choose db, sheet or edit')
+    deletion = SyncConflict.create(run=conflict.run, target=target, code='L000003', field=DELETION)
+    refused(lambda: resolve_conflict(deletion.id, 'edit', 'x'), "L000003 was removed from the sheet: choose delete "
+                                                                 "or keep, not 'edit'")
+    ghost = SyncConflict.create(run=conflict.run, target=target, code='L999998', field=DELETION)
+    refused(lambda: resolve_conflict(ghost.id, 'keep'), 'L999998 no longer exists; nothing to keep')
     refused(lambda: resolve_conflict(99999, 'db'), 'There is no conflict 99999')
     bad = SyncConflict.create(run=conflict.run, target=target, code='L000004', field='budget', sheet_value='x')
     chinese = refused(lambda: resolve_conflict(bad.id, 'edit', 'lots'), 'budget cannot be "lots"')
