@@ -18,7 +18,7 @@ from ..sync.conflicts import resolve_conflict
 from ..sync.engine import run_sync
 from ..sync.errors import SyncError
 from ..sync.export import export_entity
-from ..sync.mappings import MAPPINGS
+from ..sync.mappings import MAPPINGS, get
 from ..sync.results import outcome_label
 from ..sync.revert import revert_run
 from ..sync.targets import DEFAULT_EVERY, add_gsheet_target, add_target, set_schedule
