@@ -28,6 +28,9 @@ BADGE_FIELDS = ('status', 'grade', 'decision')
 
 def choices_for(field):
     """Return the Choices object behind a ChoiceField, or None."""
+    own = getattr(field, 'ltc_choices', None)
+    if own is not None:
+        return own
     pairs = getattr(field, 'choices', None)
     if not pairs:
         return None

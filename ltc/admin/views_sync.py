@@ -82,7 +82,8 @@ def _results(view, context, model, name):
     body = Markup('').join(
         Markup('<tr data-outcome="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>').format(
             r.get('outcome'), r.get('row') or '', r.get('code') or '', outcome_label(r.get('outcome'), lang()),
-            '; '.join(f'{k}: {v[0]} → {v[1]}' for k, v in (r.get('changes') or {}).items()), r.get('message') or '')
+            '; '.join(f'{_header(model.entity, k)}: {v[0]} → {v[1]}' for k, v in (r.get('changes') or {}).items()),
+            (r.get('message_zh') if lang() == 'zh' else None) or r.get('message') or '')
         for r in rows[:500])
     head = Markup('<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>').format(
         _('Row'), _('Code'), _('Result'), _('Changes'), _('Message'))
@@ -92,6 +93,33 @@ def _results(view, context, model, name):
 def _totals(view, context, model, name):
     totals = json.loads(model.totals or '{}')
     return ', '.join(f'{outcome_label(k, lang())} {v}' for k, v in totals.items() if v)
+
+
+def _header(entity, attr):
+    """Return the column header of ATTR in the user's language (ATTR itself when unknown)."""
+    column = MAPPINGS[entity].by_attr.get(attr) if entity in MAPPINGS else None
+    return column.header(lang()) if column is not None else attr
+
+
+def _entity(view, context, model, name):
+    """The entity as its spreadsheets are titled (线索 / Leads), not its key."""
+    return MAPPINGS[model.entity].title(lang()) if model.entity in MAPPINGS else model.entity
+
+
+def _sheet_lang(view, context, model, name):
+    return {'zh': '中文', 'en': 'English'}.get(model.lang, model.lang)
+
+
+def _signature(view, context, model, name):
+    """The header the target last saw, as column names in the user's language."""
+    return ', '.join(_header(model.entity, attr) for attr in (model.header_signature or '').split(',') if attr)
+
+
+def _location(view, context, model, name):
+    options = model.options
+    if model.backend == 'gsheet':
+        return f"{options.get('key', '')} › {options.get('worksheet') or ''}".strip(' ›')
+    return ' › '.join(p for p in (options.get('path'), options.get('sheet')) if p)
 
 
 SYNC_LABELS = {
@@ -120,6 +148,8 @@ class SyncTargetView(SyncView):
     allow_edit = allow_delete = False
     column_list = ('code', 'name', 'entity', 'backend', 'settings', 'conflict_policy', 'delete_policy',
                    'every_minutes', 'last_run_at', 'active')
+    column_formatters = {'entity': _entity, 'lang': _sheet_lang, 'header_signature': _signature,
+                         'settings': _location}
     search_fields = (('code', 'code'), ('name', 'plain'))
     details_template = 'ltc_admin/sync_target_details.html'
 
@@ -208,7 +238,7 @@ class SyncRunView(SyncView):
     column_details_list = column_list + ('results',)
     column_sortable_list = ('code', 'created_at')
     details_template = 'ltc_admin/sync_run_details.html'
-    column_formatters = {'results': _results, 'totals': _totals}
+    column_formatters = {'results': _results, 'totals': _totals, 'entity': _entity}
 
     @expose('/revert/<int:id>', methods=('POST',))
     def revert_view(self, id):
@@ -226,7 +256,7 @@ class SyncRunView(SyncView):
 
 
 def _conflict_field(view, context, model, name):
-    return _('Row removed from the sheet') if model.is_deletion else model.field
+    return _('Row removed from the sheet') if model.is_deletion else _header(model.target.entity, model.field)
 
 
 def _conflict_values(view, context, model, name):
@@ -312,6 +342,7 @@ class ImportMappingView(SyncView):
     """Column mappings remembered by the import screen, per entity and header set."""
     allow_create = allow_edit = allow_delete = False
     column_list = ('entity', 'headers', 'columns', 'updated_at', 'updated_by')
+    column_formatters = {'entity': _entity}
     column_sortable_list = ()
     column_default_sort = ('id', True)
     search_fields = ()

@@ -50,8 +50,11 @@ class RowResult:
         return '；'.join(parts) if zh else '; '.join(parts)
 
     def as_dict(self, lang='en'):
-        return {'row': self.row, 'code': self.code, 'outcome': self.outcome, 'changes': self.changes,
-                'message': self.message(lang), 'conflicts': [list(c) for c in self.conflicts]}
+        out = {'row': self.row, 'code': self.code, 'outcome': self.outcome, 'changes': self.changes,
+               'message': self.message(lang), 'conflicts': [list(c) for c in self.conflicts]}
+        if out['message'] and not lang.startswith('zh'):
+            out['message_zh'] = self.message('zh')   # screens show the reader's language
+        return out
 
 
 @dataclass

@@ -423,3 +423,44 @@ def test_deletion_conflict_deleted_or_kept_from_its_details_page(as_role, db, tm
     assert SyncConflict.get_by_id(second.id).status == 'kept_record'
     assert run_sync(target).exit_code == 0
     assert 'L000002' in [r[0] for r in openpyxl.load_workbook(path).worksheets[0].iter_rows(values_only=True)]
+
+
+def test_sync_screens_read_in_the_users_language(as_role, db, tmp_path):
+    """Targets, runs and conflicts show labels, not stored keys: entity, backend, policies, kinds,
+    statuses, column names and row messages in Chinese for a Chinese user, English otherwise."""
+    from ltc.sync.engine import run_sync
+    from ltc.sync.targets import add_target
+    for i in range(3):
+        make_lead(company=f'Co {i}', contact_name='Old')
+    path = tmp_path / 'team.xlsx'
+    export_entity('leads', path)
+    target = add_target('team', 'leads', path)
+    run_sync(target)
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    sheet.cell(2, headers.index('联系人') + 1).value = 'Sheet name'
+    sheet.cell(3, headers.index('电话') + 1).value = '13800000000'
+    book.save(path)
+    lead = Lead.get(Lead.code == 'L000001')
+    lead.contact_name = 'Database name'
+    audit.save(lead)
+    result = run_sync(target)
+    assert result.totals()['conflict'] == 1 and result.totals()['updated'] == 1
+    run = SyncRun.get(SyncRun.code == result.run_code)
+    conflict = SyncConflict.get()
+    zh = as_role('ops', lang='zh_Hans_CN')
+    page = zh.get(f'/admin/synctarget/details/?id={target.id}').get_data(as_text=True)
+    for text in ('线索', 'Excel 文件', '保留数据库的值', '不删除，仅标记', '中文', '线索编号, 公司名称', str(path)):
+        assert text in page, text
+    assert '>leads<' not in page and '>keep<' not in page and 'code,company' not in page
+    page = zh.get(f'/admin/syncrun/details/?id={run.id}').get_data(as_text=True)
+    assert '同步' in page and '完成（有错误或冲突）' in page
+    assert '「联系人」冲突' in page and '电话: ' in page   # row message and changes in Chinese
+    page = zh.get(f'/admin/syncconflict/details/?id={conflict.id}').get_data(as_text=True)
+    assert re.search(r'<td>\s*联系人\s*</td>', page) and '待处理' in page
+    en = as_role('ops')
+    page = en.get(f'/admin/syncrun/details/?id={run.id}').get_data(as_text=True)
+    assert 'Leads' in page and 'conflict on 联系人' in page and 'Phone: ' in page
+    page = en.get(f'/admin/synctarget/details/?id={target.id}').get_data(as_text=True)
+    assert 'Excel file' in page and 'Keep the database value' in page and 'Lead code, Company' in page
