@@ -44,6 +44,8 @@ def name_of(obj):
         english = getattr(obj, 'name_en', None) or getattr(obj, 'display_name_en', None)
         if english:
             return english
+    elif getattr(obj, 'name_zh', None):   # roles: `name` is the key (sales), name_zh the label (销售)
+        return obj.name_zh
     return getattr(obj, 'name', None) or getattr(obj, 'display_name', None) or str(obj)
 
 

@@ -128,6 +128,14 @@ AUDIT_ACTIONS = {
 }
 
 
+AUDIT_SOURCES = {'admin': _l('Admin screens'), 'cli': _l('Command line'), 'import': _l('Import'),
+                 'sync': _l('Sync'), 'job': _l('Periodic job'), 'system': _l('System')}
+
+
+def _audit_source(view, context, model, name):
+    return AUDIT_SOURCES.get(model.source, model.source)
+
+
 def _audit_entity(view, context, model, name):
     """The record kind as the menu names it, in the user's language (the stored model name otherwise)."""
     for other in view.admin._views:
@@ -143,7 +151,7 @@ def _audit_action(view, context, model, name):
 class AuditLogView(SettingsView):
     allow_create = allow_edit = allow_delete = False
     column_list = ('at', 'actor', 'source', 'entity', 'entity_code', 'action', 'changes')
-    column_formatters = {'entity': _audit_entity, 'action': _audit_action}
+    column_formatters = {'entity': _audit_entity, 'action': _audit_action, 'source': _audit_source}
     column_sortable_list = ('at', 'actor', 'source')
     column_default_sort = ('id', True)
     column_filters = F.auto(AuditLog.actor, AuditLog.source, AuditLog.entity_code, AuditLog.at)
