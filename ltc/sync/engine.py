@@ -25,11 +25,12 @@ from ..services.messages import text as message_text
 from . import state
 from .codecs import Context, escape
 from .errors import CellError, SyncError
-from .importer import create_rows, finish_run, parse_row, start_run, write_update
+from .importer import create_rows, finish_run, parse_row, start_run
 from .mappings import STATUS_TITLE, get
 from .reader import read_sheet
 from .results import Result, RowResult
 from .tables import WriteBatch, open_table
+from .updates import write_updates
 
 BATCH = 500
 # SQLite has one writer at a time and its busy handler retries about every 100 ms: a long sync
@@ -37,6 +38,9 @@ BATCH = 500
 # an update transaction therefore stops after WRITE_SLICE seconds and the lock is left free for
 # WRITER_PAUSE seconds, enough for every waiting save to get its turn.
 WRITE_SLICE, WRITER_PAUSE = 0.25, 0.12
+# Updates are written a batch per transaction (`updates.write_updates`); on SQLite the first
+# transaction assumes the row-by-row rate, each next one is sized by the rate measured.
+SLICE_START_RATE, SLICE_ROWS = 200, 5000
 CHANGED_MEANWHILE = ('changed in the database while this sync ran; its sheet changes were not written '
                      'and the next run merges them again',
                      '同步期间此记录在数据库中被修改；表格中的修改未写入，下次同步将重新合并')
@@ -372,24 +376,22 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
             if progress:
                 progress(start + len(batch), len(todo))
         index, refused = 0, set()
+        size = max(1, int(SLICE_START_RATE * WRITE_SLICE)) if _single_writer() else BATCH
         while index < len(plan.updates):
-            start, began = index, time.monotonic()
+            batch, began = plan.updates[index:index + size], time.monotonic()
             with database.atomic():
-                for row in plan.updates[start:start + BATCH]:
-                    # At least one row per transaction; the rest waits for the next one.
-                    if index > start and _single_writer() and time.monotonic() - began > WRITE_SLICE:
-                        break
-                    index += 1
-                    try:
-                        with database.atomic():
-                            write_update(mapping, row, ctx, names=list(row.values))
-                    except (LTCError, mapping.model.DoesNotExist) as exc:
-                        _refused(plan, row, exc, ctx)
-                        refused.update((row.code, attr) for attr in row.values)
+                for row, exc in write_updates(mapping, batch, ctx):
+                    _refused(plan, row, exc, ctx)
+                    refused.update((row.code, attr) for attr in row.values)
+            index += len(batch)
             if progress:
-                progress(len(plan.creates) + start, len(todo))
-            if _single_writer() and index < len(plan.updates):
-                time.sleep(WRITER_PAUSE)
+                progress(len(plan.creates) + index, len(todo))
+            if _single_writer():
+                # The next transaction writes as many rows as this one's rate fits in WRITE_SLICE.
+                rate = len(batch) / max(time.monotonic() - began, 1e-6)
+                size = max(1, min(SLICE_ROWS, int(rate * WRITE_SLICE)))
+                if index < len(plan.updates):
+                    time.sleep(WRITER_PAUSE)
         for code, record_id in plan.deletes:
             record = mapping.model.get_or_none(mapping.model.id == record_id)
             if record is None:
