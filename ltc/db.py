@@ -296,14 +296,18 @@ class BaseModel(Model):
 def _integrity_message(model, exc):
     text = str(exc).lower()
     if 'unique' in text or 'duplicate' in text:
+        detail = exc.args[0] if exc.args else exc
         return DuplicateCodeError(
-            f'This {describe(model)} duplicates an existing one ({exc.args[0] if exc.args else exc}); '
-            f'change the value that must be unique.')
+            f'This {describe(model)} duplicates an existing one ({detail}); '
+            f'change the value that must be unique.',
+            zh=f'此记录与已有记录在必须唯一的字段上重复（{detail}）；请修改该值。')
     if 'foreign key' in text:
         return DeleteRefused(
             f'This {describe(model)} refers to a record that does not exist or is still referred to; '
-            f'check the linked records.')
+            f'check the linked records.',
+            zh='此记录引用的记录不存在，或它仍被其他记录引用；请检查关联的记录。')
     if 'not null' in text or 'null value' in text:
         return ValidationError(
-            f'A required field of the {describe(model)} is empty ({exc}); fill it in.')
-    return ValidationError(f'The {describe(model)} could not be saved: {exc}.')
+            f'A required field of the {describe(model)} is empty ({exc}); fill it in.',
+            zh=f'必填字段为空（{exc}）；请填写。')
+    return ValidationError(f'The {describe(model)} could not be saved: {exc}.', zh=f'无法保存此记录：{exc}。')
