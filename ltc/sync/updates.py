@@ -8,20 +8,23 @@ version changed meanwhile is refused exactly as the single path refuses it; a st
 database refuses (a unique rule, a missing reference) is written again row by row through the
 single path, so the row breaking the rule gets that path's error and the others are written.
 """
+import sqlite3
+
 from peewee import DatabaseError
 
-from ..db import BaseModel, database, select_in, update_versioned, utcnow
+from ..db import BaseModel, database, is_sqlite, select_in, update_versioned, utcnow
 from ..errors import ConflictError, LTCError
 from ..services import audit
 from . import hooks
 from .importer import write_update
 
 STATEMENT_ROWS = 500   # rows per UPDATE: SQLite binds at most 32,766 values per statement
+SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 35)   # UPDATE ... FROM (3.33) with RETURNING (3.35)
 
 
 def batchable(model):
-    """Return whether MODEL's updates may bypass its save(): only BaseModel.save's own behaviour is redone."""
-    return model.save is BaseModel.save
+    """Return whether MODEL's updates may be batched: the database can, and save() is BaseModel's own."""
+    return model.save is BaseModel.save and (SQLITE_UPDATE_FROM or not is_sqlite())
 
 
 def write_updates(mapping, rows, ctx):

@@ -229,3 +229,18 @@ def test_update_versioned_writes_each_type_and_skips_stale_rows(db):
     assert abs((got.updated_at - now).total_seconds()) < 1e-3
     assert Opportunity.get_by_id(second.id).expected_close_on is None
     assert Opportunity.get_by_id(stale.id).version == stale.version and Opportunity.get_by_id(stale.id).amount == stale.amount
+
+
+def test_old_sqlite_writes_row_by_row(db, tmp_path, monkeypatch):
+    _leads(3)
+    target = _export(tmp_path, 'team')
+    codes = [c for (c,) in Lead.select(Lead.code).order_by(Lead.id).tuples()]
+    for code in codes:
+        sheet_set(target, code, region_city='新城')
+    calls, real = [], updates.update_versioned
+    monkeypatch.setattr(updates, 'update_versioned', lambda *args: calls.append(args) or real(*args))
+    if db_module.is_sqlite():
+        monkeypatch.setattr(updates, 'SQLITE_UPDATE_FROM', False)   # before 3.35: no RETURNING
+    result = engine.run_sync(target)
+    assert result.totals()['updated'] == 3 and [lead(c).region_city for c in codes] == ['新城'] * 3
+    assert calls == [] if db_module.is_sqlite() else len(calls) == 1
