@@ -17,11 +17,15 @@ HEADER = ['线索编号', '*公司名称', '联系人', '职务', '手机号', '
           '企业规模', '预算', '币种', '需求', '负责人']
 
 
-def open_app(directory):
-    """Return (app, database) for a migrated SQLite database in DIRECTORY with reference data and users."""
+def open_app(directory, database_url=None):
+    """Return (app, database) for a migrated database with reference data and users.
+
+    The database is a SQLite file in DIRECTORY unless DATABASE_URL names another one.
+    """
     from ltc import create_app, db as db_module, migrate
     from ltc.services.reference import ensure_reference_data
-    app = create_app({'DATABASE_URL': f'sqlite:///{directory}/bench.db', 'INSTANCE_PATH': str(directory),
+    url = database_url or f'sqlite:///{directory}/bench.db'
+    app = create_app({'DATABASE_URL': url, 'INSTANCE_PATH': str(directory),
                       'LTC_ENV': 'testing', 'SECRET_KEY': 'bench-' + 'x' * 40, 'IMPORT_MAX_ROWS': 2_000_000})
     database = db_module.database
     database.connect(reuse_if_open=True)

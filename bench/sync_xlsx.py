@@ -1,6 +1,13 @@
 """Two-way sync of an .xlsx target: N rows, C changed in the sheet, C in the database, K conflicting.
 
     python bench/sync_xlsx.py [--rows 10000] [--changed 1000] [--conflicts 100] [--dir DIR]
+                              [--database-url URL] [--compare]
+
+The database is a SQLite file in DIR unless --database-url names a PostgreSQL database, which is
+a throwaway one: it is dropped and created again. --compare runs the sync twice on freshly
+prepared copies of the same data, first writing the sheet's changes row by row (one versioned
+save and one audit row per record, the path before batching) and then in batches; the figures of
+the database writes (rows written from the sheet, seconds, rows/s) are printed per way.
 """
 import argparse
 import sys
@@ -11,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, measure, open_app, workdir, write_leads_xlsx  # noqa: E402
 
 
-def prepare(directory, rows, changed, conflicts):
+def prepare(directory, rows, changed, conflicts, database_url=None):
     """Seed, export, register and sync once; then edit the sheet and the database."""
     import openpyxl
     from ltc.models import Lead
@@ -21,7 +28,10 @@ def prepare(directory, rows, changed, conflicts):
     from ltc.sync.importer import run_import
     from ltc.sync.tables import open_path
     from ltc.sync.targets import add_target
-    app, database = open_app(directory)
+    if database_url:
+        from tests.production import recreate_database
+        recreate_database(database_url)
+    app, database = open_app(directory, database_url)
     with audit.acting_as('bench', 'cli'):
         run_import('leads', open_path(write_leads_xlsx(directory / 'seed.xlsx', rows)))
         path = directory / 'target.xlsx'
@@ -41,11 +51,22 @@ def prepare(directory, rows, changed, conflicts):
     return str(path)
 
 
-def sync(directory):
+def sync(directory, database_url=None, row_by_row=False):
     from ltc.models.sync import SyncTarget
     from ltc.services import audit
+    from ltc.sync import engine, updates
     from ltc.sync.engine import run_sync
-    app, database = open_app(directory)
+    app, database = open_app(directory, database_url)
+    if row_by_row:   # every row through importer.write_update, as before batching
+        updates.batchable = lambda model: False
+    writes, write_database = {}, engine.write_database
+
+    def timed(target, mapping, plan, *args, **kwargs):
+        began = time.perf_counter()
+        write_database(target, mapping, plan, *args, **kwargs)
+        writes.setdefault('seconds', time.perf_counter() - began)
+        writes.setdefault('rows', len(plan.updates))
+    engine.write_database = timed
     target = SyncTarget.get(SyncTarget.name == 'bench')
     start = time.perf_counter()
     with audit.acting_as('bench', 'cli'):
@@ -55,7 +76,22 @@ def sync(directory):
     with audit.acting_as('bench', 'cli'):
         second = run_sync(target)
     return {'seconds': round(seconds, 2), 'totals': result.totals(), 'second_run_seconds':
-            round(time.perf_counter() - again, 2), 'second_run': {k: v for k, v in second.totals().items() if v}}
+            round(time.perf_counter() - again, 2), 'second_run': {k: v for k, v in second.totals().items() if v},
+            'db_rows': writes['rows'], 'db_seconds': writes['seconds']}
+
+
+def run(directory, args, row_by_row):
+    directory.mkdir(parents=True, exist_ok=True)
+    measure(prepare, directory, args.rows, args.changed, args.conflicts, args.database_url)
+    _, peak, value = measure(sync, directory, args.database_url, row_by_row)
+    way = 'row by row' if row_by_row else 'batched'
+    print(f'sync {args.rows:,} rows, {args.changed:,} changed per side, {args.conflicts} conflicting, '
+          f'{way}: {value["seconds"]:.2f} s (plan + apply), peak {peak:.0f} MB')
+    print(f'  database writes: {value["db_rows"]:,} rows from the sheet in {value["db_seconds"]:.2f} s '
+          f'= {value["db_rows"] / value["db_seconds"]:,.0f} rows/s')
+    print(f'  totals {value["totals"]}')
+    print(f'  next run {value["second_run_seconds"]:.2f} s: {value["second_run"]}')
+    return value
 
 
 def main(argv=None):
@@ -64,16 +100,19 @@ def main(argv=None):
     parser.add_argument('--changed', type=int, default=1_000)
     parser.add_argument('--conflicts', type=int, default=100)
     parser.add_argument('--dir', help='keep the files in this directory')
+    parser.add_argument('--database-url', help='a throwaway PostgreSQL database (dropped and created again)')
+    parser.add_argument('--compare', action='store_true',
+                        help='run row by row (the path before batching), then batched, on the same data')
     args = parser.parse_args(argv)
     directory = workdir(args.dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    measure(prepare, directory, args.rows, args.changed, args.conflicts)
-    _, peak, value = measure(sync, directory)
-    print(f'machine: {machine()}')
-    print(f'sync {args.rows:,} rows, {args.changed:,} changed per side, {args.conflicts} conflicting: '
-          f'{value["seconds"]:.2f} s (plan + apply), peak {peak:.0f} MB')
-    print(f'  totals {value["totals"]}')
-    print(f'  next run {value["second_run_seconds"]:.2f} s: {value["second_run"]}')
+    print(f'machine: {machine()}; database: {"PostgreSQL" if args.database_url else "SQLite"}')
+    if not args.compare:
+        run(directory, args, row_by_row=False)
+        return
+    single = run(directory / 'row-by-row', args, row_by_row=True)
+    batched = run(directory / 'batched', args, row_by_row=False)
+    print(f'database writes batched / row by row: '
+          f'{single["db_seconds"] / batched["db_seconds"]:.1f}x faster')
 
 
 if __name__ == '__main__':

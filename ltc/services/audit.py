@@ -5,7 +5,9 @@ import datetime
 import decimal
 import json
 
-from ..db import database, utcnow
+from psycopg2.extras import execute_values
+
+from ..db import database, is_sqlite, utcnow
 from ..models.audit import AuditLog
 from ..models.choices import AUDIT_SOURCES
 
@@ -74,9 +76,13 @@ def record_many(rows):
     # One prepared statement for all rows: peewee's insert_many builds SQL per value (slow in bulk).
     db = database.obj
     sql = (f'INSERT INTO "{AuditLog._meta.table_name}" (at, actor, source, entity, entity_code, action, '
-           f'changes, batch) VALUES ({", ".join([db.param] * 8)})')
+           f'changes, batch) VALUES ')
+    values = [(AuditLog.at.db_value(p[0]),) + p[1:] for p in payload]
     with database.atomic():
-        db.cursor().executemany(sql, [(AuditLog.at.db_value(p[0]),) + p[1:] for p in payload])
+        if is_sqlite():
+            db.cursor().executemany(sql + f'({", ".join([db.param] * 8)})', values)
+        else:   # psycopg2's executemany is one round trip per row; this sends 1,000 rows per INSERT
+            execute_values(db.cursor(), sql + '%s', values, page_size=1000)
 
 
 def save(instance, action=None, note=None):

@@ -26,11 +26,12 @@ from . import state
 from .codecs import Context, escape
 from .errors import CellError, SyncError
 from .importer import (create_rows, fetch_ids, finish_run, parse_row, ready_rows, resolve_in_file_refs,
-                       start_run, write_update)
+                       start_run)
 from .mappings import STATUS_TITLE, get
 from .reader import read_sheet
 from .results import Result, RowResult
 from .tables import WriteBatch, open_table
+from .updates import write_updates
 
 BATCH = 500
 # SQLite has one writer at a time and its busy handler retries about every 100 ms: a long sync
@@ -38,6 +39,9 @@ BATCH = 500
 # an update transaction therefore stops after WRITE_SLICE seconds and the lock is left free for
 # WRITER_PAUSE seconds, enough for every waiting save to get its turn.
 WRITE_SLICE, WRITER_PAUSE = 0.25, 0.12
+# Updates are written a batch per transaction (`updates.write_updates`); on SQLite the first
+# transaction assumes the row-by-row rate, each next one is sized by the rate measured.
+SLICE_START_RATE, SLICE_ROWS = 200, 5000
 CHANGED_MEANWHILE = ('changed in the database while this sync ran; its sheet changes were not written '
                      'and the next run merges them again',
                      '同步期间此记录在数据库中被修改；表格中的修改未写入，下次同步将重新合并')
@@ -489,34 +493,37 @@ def _write_creates(target, mapping, plan, rows, ctx, need_ids, progress, done, t
 
 
 def _write_updates(mapping, plan, rows, ctx, refused, progress, done, total, linked=False):
-    """Save updated ROWS, versioned; a refused row is reported and its (code, attr) added to REFUSED.
+    """Save updated ROWS in batches (one versioned statement per set of changed fields); a refused
+    row is reported and its (code, attr) added to REFUSED.
 
-    LINKED: the rows named records this run created; their base takes the written references.
+    On SQLite each transaction writes as many rows as the last one's rate fits in WRITE_SLICE,
+    then pauses, so web edits get the lock in between. LINKED: the rows named records this run
+    created; their base takes the written references.
     """
     index = 0
+    size = max(1, int(SLICE_START_RATE * WRITE_SLICE)) if _single_writer() else BATCH
     while index < len(rows):
-        start, began = index, time.monotonic()
+        batch, began, failed = rows[index:index + size], time.monotonic(), set()
         with database.atomic():
-            for row in rows[start:start + BATCH]:
-                # At least one row per transaction; the rest waits for the next one.
-                if index > start and _single_writer() and time.monotonic() - began > WRITE_SLICE:
-                    break
-                index += 1
-                try:
-                    with database.atomic():
-                        write_update(mapping, row, ctx, names=list(row.values))
-                except (LTCError, mapping.model.DoesNotExist) as exc:
-                    _refused(plan, row, exc, ctx)
-                    refused.update((row.code, attr) for attr in row.values)
-                else:
-                    if linked:
-                        plan.new_base[row.code].update(
-                            (c.attr, c.codec.canon(row.values[c.attr], ctx)) for c in plan.columns
-                            if c.attr in row.values)
+            for row, exc in write_updates(mapping, batch, ctx):
+                _refused(plan, row, exc, ctx)
+                refused.update((row.code, attr) for attr in row.values)
+                failed.add(id(row))
+        if linked:
+            for row in batch:
+                if id(row) not in failed:
+                    plan.new_base[row.code].update(
+                        (c.attr, c.codec.canon(row.values[c.attr], ctx)) for c in plan.columns
+                        if c.attr in row.values)
+        index += len(batch)
         if progress:
-            progress(done + start, total)
-        if _single_writer() and index < len(rows):
-            time.sleep(WRITER_PAUSE)
+            progress(done + index, total)
+        if _single_writer():
+            # The next transaction writes as many rows as this one's rate fits in WRITE_SLICE.
+            rate = len(batch) / max(time.monotonic() - began, 1e-6)
+            size = max(1, min(SLICE_ROWS, int(rate * WRITE_SLICE)))
+            if index < len(rows):
+                time.sleep(WRITER_PAUSE)
 
 
 def _not_written(plan, row, created, refused, ctx):
