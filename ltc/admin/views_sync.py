@@ -11,7 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..errors import ConflictError, LTCError
-from ..models.sync import SyncRun
+from ..models.sync import DELETION, SyncConflict, SyncRun
 from ..services import audit, scope
 from ..services.messages import text
 from ..sync.conflicts import resolve_conflict
@@ -325,9 +325,17 @@ class SyncConflictView(SyncView):
     def action_keep_db(self, ids):
         self._resolve(ids, 'db')
 
-    @action('take_sheet', _l('Take the sheet value'))
+    @action('take_sheet', _l('Take the sheet value'),
+            _l('Take the sheet value for the selected conflicts? Rows removed from the sheet are not deleted '
+               'this way; delete those one by one from their page.'))
     def action_take_sheet(self, ids):
-        self._resolve(ids, 'sheet')
+        # For a removed row the sheet's "value" is its deletion: never delete records in bulk.
+        removed = {str(c.id) for c in SyncConflict.select(SyncConflict.id).where(
+            SyncConflict.id.in_([int(i) for i in ids]), SyncConflict.field == DELETION)}
+        if removed:
+            flash(_('%(count)s rows removed from the sheet were left open: open each one and choose '
+                    '"Delete the record" or "Keep the record".', count=len(removed)), 'warning')
+        self._resolve([i for i in ids if str(i) not in removed], 'sheet')
 
 
 class SyncStateView(SyncView):

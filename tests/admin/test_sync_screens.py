@@ -464,3 +464,36 @@ def test_sync_screens_read_in_the_users_language(as_role, db, tmp_path):
     assert 'Leads' in page and 'conflict on 联系人' in page and 'Phone: ' in page
     page = en.get(f'/admin/synctarget/details/?id={target.id}').get_data(as_text=True)
     assert 'Excel file' in page and 'Keep the database value' in page and 'Lead code, Company' in page
+
+
+def test_bulk_take_sheet_never_deletes_records(as_role, db, tmp_path):
+    """Selecting many conflicts and taking the sheet's values settles field conflicts only; rows
+    removed from the sheet stay open until someone deletes or keeps each one on its page."""
+    from ltc.sync.engine import run_sync
+    from ltc.sync.targets import add_target
+    for i in range(6):
+        make_lead(company=f'Co {i}', region_city='Old', contact_name='Old')
+    path = tmp_path / 'bulk.xlsx'
+    export_entity('leads', path)
+    target = add_target('bulk', 'leads', path, delete_policy='delete')
+    run_sync(target)
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    sheet.cell(4, headers.index('联系人') + 1).value = 'Sheet'   # L000003: a field conflict
+    sheet.delete_rows(2, 1)                                       # L000001: removed from the sheet
+    book.save(path)
+    for code, field in (('L000001', 'region_city'), ('L000003', 'contact_name')):
+        lead = Lead.get(Lead.code == code)
+        setattr(lead, field, 'Edited')
+        audit.save(lead)
+    assert run_sync(target).totals()['conflict'] == 2
+    ids = [str(c.id) for c in SyncConflict.select()]
+    client = as_role('ops')
+    response = _post(client, '/admin/syncconflict/action/', '/admin/syncconflict/', action='take_sheet',
+                     rowid=ids)
+    page = client.get(response.headers['Location']).get_data(as_text=True)
+    assert '1 rows removed from the sheet were left open' in page
+    assert Lead.select().where(Lead.code == 'L000001').exists()   # not deleted in bulk
+    statuses = {c.code: c.status for c in SyncConflict.select()}
+    assert statuses == {'L000001': 'open', 'L000003': 'took_sheet'}
