@@ -132,13 +132,16 @@ def target_progress(period, user=None):
         for target in (t for t in targets if t.kind == kind):
             if target.user_id:
                 achieved, who = by_owner.get(target.user_id, Decimal(0)), ('user', target.user.username)
+                shown = (target.user.display_name, target.user.display_name_en or target.user.username)
             else:
                 achieved = sum((by_dept.get(d, Decimal(0)) for d in _subtree(target.department_id, children)),
                                Decimal(0))
                 who = ('department', target.department.name)
+                shown = (target.department.name, target.department.name_en or target.department.name)
             pct = round(float(achieved / target.amount * 100), 1) if target.amount else None
             rows.append({'kind': kind, 'label': TARGET_KINDS.label(kind, 'en'),
-                         'label_zh': TARGET_KINDS.label(kind, 'zh'), 'period': period, 'level': who[0], 'name': who[1],
+                         'label_zh': TARGET_KINDS.label(kind, 'zh'), 'shown': shown[0], 'shown_en': shown[1],
+                         'period': period, 'level': who[0], 'name': who[1],
                          'target': float(target.amount), 'achieved': float(achieved), 'progress_pct': pct})
         for level in ('user', 'department'):
             ranked = sorted((r for r in rows if r['level'] == level), key=lambda r: -(r['progress_pct'] or 0))

@@ -69,6 +69,7 @@ def test_dashboard_series_for_an_admin(db):
     assert data['target_progress'][0]['progress_pct'] == 0.0
     kinds = {(r['kind'], r['label'], r['label_zh']) for r in data['target_progress']}   # charts name the kind
     assert kinds <= {('sales', 'Contracted amount', '签约目标'), ('collection', 'Collection', '回款目标')} and kinds
+    assert all(r['shown'] and r['shown_en'] for r in data['target_progress'])   # people by name, not login
 
 
 def test_dashboard_is_scoped_to_the_user(db):

@@ -23,6 +23,9 @@
       canvas.parentNode.textContent = L.empty;
       return;
     }
+    if ((options || {}).indexAxis === 'y') {   // one readable row per bar, however many there are
+      canvas.parentNode.style.height = Math.max(260, 60 + labels.length * 18) + 'px';
+    }
     new window.Chart(canvas, {type: type, data: {labels: labels, datasets: datasets},
       options: Object.assign({responsive: true, maintainAspectRatio: false, animation: false}, options || {})});
   }
@@ -55,13 +58,15 @@
   var rec = D.about_to_reclaim.items;
   // Customers due now (0 days left: the next reclaim run takes them) still get a visible bar and say so.
   draw('reclaim', 'bar', rec.map(function (c) {
-    return c.code + ' ' + c.name + ' (' + c.owner + ')' + (c.days_left ? '' : ' · ' + L.due_now);
+    return c.name + ' (' + c.owner + ')' + (c.days_left ? '' : ' · ' + L.due_now);
   }), [ds(L.days_left, pick(rec, 'days_left'), 3, {minBarLength: 6})], horizontal);
   var cov = D.product_plan_coverage;
   draw('coverage', 'bar', cov.map(function (p) { return p.product + ' ' + p.name; }), [
     ds(L.planned, pick(cov, 'planned'), 0), ds(L.pipeline, pick(cov, 'pipeline'), 2),
     ds(L.contracted, pick(cov, 'contracted'), 1)]);
   var tp = D.target_progress;
-  draw('targets', 'bar', tp.map(function (t) { return t.name + ' · ' + (zh ? t.label_zh : t.label); }),
+  draw('targets', 'bar', tp.map(function (t) {
+    return (zh ? t.shown : t.shown_en) + ' · ' + (zh ? t.label_zh : t.label);
+  }),
     [ds(L.progress, pick(tp, 'progress_pct'), 4)], horizontal);
 }());
