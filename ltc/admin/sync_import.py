@@ -82,6 +82,8 @@ def make_plan(token, info):
     columns = {int(k): v for k, v in info['columns'].items()} if info.get('columns') else None
     plan = plan_import(info['entity'], _table(token, info), on_existing=info['on_existing'],
                        lang=lang(), columns=columns)
+    # The run's source names the file as the user uploaded it, not as it is stored.
+    plan.sheet.label = plan.sheet.label.replace(uploads.path_of(token, info['ext']).name, info['filename'])
     return restrict(plan, current_user)
 
 

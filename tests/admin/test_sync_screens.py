@@ -67,6 +67,7 @@ def test_upload_mapping_preview_confirm_and_reimport(app, as_role, db):
     uploads.THREADS[token].join(30)
     status = client.get(f'/admin/import/{token}/status').get_json()
     assert status['state'] == 'done' and status['percent'] == 100
+    assert SyncRun.select().order_by(SyncRun.id.desc()).get().source == 'leads.csv'   # as uploaded
     result = client.get(f'/admin/import/{token}/result').get_data(as_text=True)
     assert 'data-total="created"' in result and 'data-total="error"' in result
     run = SyncRun.get(SyncRun.code == status['run'])
