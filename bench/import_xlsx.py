@@ -166,7 +166,8 @@ def main(argv=None):
     parser.add_argument('--dir', help='keep the files in this directory')
     parser.add_argument('--reimport', action='store_true', help='re-import an edited export (see above)')
     parser.add_argument('--changed', type=int, default=10_000, help='rows changed for --reimport')
-    parser.add_argument('--database-url', help='--reimport: a throwaway PostgreSQL database (dropped and created again)')
+    parser.add_argument('--database-url',
+                        help='--reimport: a throwaway PostgreSQL database (dropped and created again)')
     parser.add_argument('--compare', action='store_true',
                         help='--reimport row by row (the path before batching), then batched, on the same data')
     args = parser.parse_args(argv)

@@ -11,7 +11,7 @@ import json
 from peewee import DateField, DateTimeField, DecimalField, IntegrityError
 
 from ..db import database, reserve_codes, select_in, utcnow
-from ..errors import ConflictError, LTCError
+from ..errors import ConflictError
 from ..models.sync import SyncRun
 from ..services import audit
 from ..services.messages import text as message_text
