@@ -2,6 +2,16 @@
 with SQLite's own floor for the rows the import writes.
 
     python bench/import_xlsx.py [--rows 100000] [--dir DIR]
+    python bench/import_xlsx.py --reimport [--rows 20000] [--changed 10000] [--compare]
+                                [--database-url URL] [--dir DIR]
+
+--reimport: import N leads, export them, change C rows of the export (three sets of columns in
+turn: city; requirement; company and budget) and import it again; the figure is that second
+import and its write phase (`importer.apply_import`). The database is a SQLite file in DIR unless
+--database-url names a PostgreSQL database, a throwaway one: it is dropped and created again.
+--compare prepares the same data twice and re-imports it first row by row (every updated row
+through `importer.write_update` in a savepoint of its own, the path before batching), then in
+batches (`updates.write_updates`).
 
 Baselines measured in the same run, each in a fresh process:
 - calamine read only, openpyxl read-only read only: reading the file, nothing else;
@@ -82,12 +92,97 @@ def import_all(path, directory):
             'leads': Lead.select().count(), 'audit_rows': AuditLog.select().count()}
 
 
+EDITS = (('region_city', lambda i: f'新城{i % 50}'), ('requirement', lambda i: f'修改后的需求{i}'),
+         ('company', lambda i: f'改名科技有限公司{i:06d}'), ('budget', lambda i: (i % 90 + 10) * 1000))
+
+
+def prepare_reimport(directory, rows, changed, database_url=None):
+    """Import ROWS leads, export them and change CHANGED rows of the export; return its path."""
+    import openpyxl
+    from ltc.services import audit
+    from ltc.sync.export import export_entity
+    from ltc.sync.importer import run_import
+    from ltc.sync.mappings import get
+    from ltc.sync.tables import open_path
+    if database_url:
+        from tests.production import recreate_database
+        recreate_database(database_url)
+    open_app(directory, database_url)
+    with audit.acting_as('bench', 'cli'):
+        run_import('leads', open_path(write_leads_xlsx(directory / 'seed.xlsx', rows)))
+    path = directory / 'edited.xlsx'
+    export_entity('leads', path)
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    mapping = get('leads')
+    column = {(mapping.column_for(c.value) or mapping.key).attr: c.column for c in sheet[1] if c.value}
+    for i in range(changed):   # city; requirement; company and budget: three statements per batch
+        edits = EDITS[i % 3:i % 3 + 1] if i % 3 < 2 else EDITS[2:]
+        for attr, value in edits:
+            sheet.cell(2 + i, column[attr]).value = value(i)
+    book.save(path)
+    return str(path)
+
+
+def reimport(directory, path, database_url=None, row_by_row=False):
+    """Import the edited export PATH; return its totals, seconds and the write phase's seconds."""
+    import time
+    from ltc.services import audit
+    from ltc.sync import importer, updates
+    from ltc.sync.tables import open_path
+    open_app(directory, database_url)
+    if row_by_row:   # every updated row through importer.write_update, as before batching
+        updates.batchable = lambda model: False
+    writes, apply_import = {}, importer.apply_import
+
+    def timed(plan, **kwargs):
+        began = time.perf_counter()
+        result = apply_import(plan, **kwargs)
+        writes['seconds'] = time.perf_counter() - began
+        return result
+    importer.apply_import = timed
+    start = time.perf_counter()
+    with audit.acting_as('bench', 'cli'):
+        result = importer.run_import('leads', open_path(path))
+    return {'seconds': time.perf_counter() - start, 'write_seconds': writes['seconds'],
+            'totals': {k: v for k, v in result.totals().items() if v}}
+
+
+def run_reimport(directory, args, row_by_row):
+    directory.mkdir(parents=True, exist_ok=True)
+    _, _, path = measure(prepare_reimport, directory, args.rows, args.changed, args.database_url)
+    _, peak, value = measure(reimport, directory, path, args.database_url, row_by_row)
+    way = 'row by row' if row_by_row else 'batched'
+    updated = value['totals'].get('updated', 0)
+    print(f're-import of {args.rows:,} leads, {args.changed:,} changed, {way}: {value["seconds"]:.2f} s '
+          f'(plan + write), peak {peak:.0f} MB; write phase {value["write_seconds"]:.2f} s = '
+          f'{updated / value["write_seconds"]:,.0f} updated rows/s; totals {value["totals"]}')
+    return value
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--rows', type=int, default=100_000)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--rows', type=int, default=None, help='100,000; 20,000 with --reimport')
     parser.add_argument('--dir', help='keep the files in this directory')
+    parser.add_argument('--reimport', action='store_true', help='re-import an edited export (see above)')
+    parser.add_argument('--changed', type=int, default=10_000, help='rows changed for --reimport')
+    parser.add_argument('--database-url',
+                        help='--reimport: a throwaway PostgreSQL database (dropped and created again)')
+    parser.add_argument('--compare', action='store_true',
+                        help='--reimport row by row (the path before batching), then batched, on the same data')
     args = parser.parse_args(argv)
     directory = workdir(args.dir)
+    if args.reimport:
+        args.rows = args.rows or 20_000
+        print(f'machine: {machine()}; database: {"PostgreSQL" if args.database_url else "SQLite"}')
+        if not args.compare:
+            run_reimport(directory, args, row_by_row=False)
+            return
+        single = run_reimport(directory / 'row-by-row', args, row_by_row=True)
+        batched = run_reimport(directory / 'batched', args, row_by_row=False)
+        print(f'write phase batched / row by row: {single["write_seconds"] / batched["write_seconds"]:.1f}x faster')
+        return
+    args.rows = args.rows or 100_000
     directory.mkdir(parents=True, exist_ok=True)
     path = write_leads_xlsx(directory / 'leads.xlsx', args.rows)
     print(f'machine: {machine()}; file: {path.stat().st_size / 1048576:.1f} MB, {args.rows:,} rows')

@@ -11,7 +11,7 @@ import json
 from peewee import DateField, DateTimeField, DecimalField, IntegrityError
 
 from ..db import database, reserve_codes, select_in, utcnow
-from ..errors import ConflictError, LTCError
+from ..errors import ConflictError
 from ..models.sync import SyncRun
 from ..services import audit
 from ..services.messages import text as message_text
@@ -414,7 +414,12 @@ def ready_rows(waiting):
 
 
 def _write_batches(plan, todo, progress, done_before, total, need_ids):
-    """Write TODO rows in batches of BATCH, one transaction each; NEED_IDS: note created rows' ids."""
+    """Write TODO rows in batches of BATCH, one transaction each; NEED_IDS: note created rows' ids.
+
+    A batch inserts its new rows with one statement and updates its existing records with one
+    versioned statement per set of changed fields (`updates.write_updates`).
+    """
+    from .updates import write_updates   # it builds on write_update below
     mapping, ctx = plan.mapping, plan.ctx
     for start in range(0, len(todo), BATCH):
         batch = todo[start:start + BATCH]
@@ -424,20 +429,27 @@ def _write_batches(plan, todo, progress, done_before, total, need_ids):
                 creates = create_rows(mapping, creates, ctx)
                 if need_ids:   # rows waiting for these are written with their ids
                     fetch_ids(mapping, creates)
-            for row in batch:
-                if row.outcome != 'updated':
-                    continue
-                try:
-                    with database.atomic():
-                        write_update(mapping, row, ctx)
-                except (ConflictError, LTCError) as exc:
-                    row.outcome = 'conflict' if isinstance(exc, ConflictError) else 'error'
-                    row.notes.append((str(exc), message_text(exc, 'zh')))
+            updates = [r for r in batch if r.outcome == 'updated']
+            for row in updates:   # write the changed fields only, as write_update does
+                row.values = {attr: row.values[attr] for attr in row.changes}
+            for row, exc in write_updates(mapping, updates, ctx) if updates else ():
+                _refused(mapping, row, exc)
         for row in batch:
             row.values = {}   # written: the result keeps outcome and changes, not the values
         if progress:   # planning reported the first half of the work
             done = len(plan.rows) * (done_before + start + len(batch)) // max(total, 1)
             progress(len(plan.rows) + done, len(plan.rows) * 2)
+
+
+def _refused(mapping, row, exc):
+    """Report a row whose update was refused: changed or deleted since the preview, or a rule broken."""
+    if isinstance(exc, mapping.model.DoesNotExist):
+        row.outcome = 'conflict'
+        row.notes.append((f'{row.code} was deleted in the database since the preview; nothing was written.',
+                          f'{row.code} 在预览之后已在数据库中被删除；未写入任何修改。'))
+    else:
+        row.outcome = 'conflict' if isinstance(exc, ConflictError) else 'error'
+        row.notes.append((str(exc), message_text(exc, 'zh')))
 
 
 def fetch_ids(mapping, rows):
