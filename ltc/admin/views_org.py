@@ -1,8 +1,12 @@
 """Settings screens (admins only) and the activity screens (follow-ups, care, documents, reminders)."""
+import json
+
+from flask import request
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.security import generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional
@@ -16,6 +20,8 @@ from . import filters as F
 from .actions import RecordActionsMixin
 from .base import SecureModelView, role
 from .deal_actions import CARE_ACTIONS, REMINDER_ACTIONS
+from .formatters import choices_for
+from .i18n import lang
 from .labels import LABELS
 from .views_sales import CONTACT_REF, CUSTOMER_REF, USER_REF, OwnedView
 
@@ -136,6 +142,42 @@ def _audit_source(view, context, model, name):
     return AUDIT_SOURCES.get(model.source, model.source)
 
 
+def _audit_model(view, entity):
+    for other in view.admin._views:
+        if getattr(other, 'model', None) is not None and other.model.__name__ == entity:
+            return other.model
+    return None
+
+
+def _audit_changes(view, context, model, name):
+    """Each changed field as "label: old → new" in the user's language (choices by their labels);
+    the list shows the first few, the details page all of them; anything else as stored."""
+    try:
+        changes = json.loads(model.changes or '{}')
+    except ValueError:
+        return model.changes
+    if not isinstance(changes, dict) or not all(isinstance(v, list) and len(v) == 2 for v in changes.values()):
+        return model.changes
+    record_model = _audit_model(view, model.entity)
+    limit = None if (request.endpoint or '').endswith('details_view') else 6
+
+    def shown(field, value):
+        if value is None or value == '':
+            return '—'
+        choices = choices_for(record_model._meta.fields.get(field)) if record_model is not None else None
+        text = choices.label(value, lang()) if choices is not None else str(value)
+        return text if len(text) <= 120 else text[:119] + '…'
+
+    items = list(changes.items())
+    lines = [Markup('<div><b>{}</b>: {} → {}</div>').format(LABELS.get(field, field), shown(field, old),
+                                                           shown(field, new))
+             for field, (old, new) in items[:limit]]
+    if limit is not None and len(items) > limit:
+        lines.append(Markup('<div class="text-muted">{}</div>').format(
+            _('… and %(count)s more fields', count=len(items) - limit)))
+    return Markup('').join(lines)
+
+
 def _audit_entity(view, context, model, name):
     """The record kind as the menu names it, in the user's language (the stored model name otherwise)."""
     for other in view.admin._views:
@@ -151,7 +193,8 @@ def _audit_action(view, context, model, name):
 class AuditLogView(SettingsView):
     allow_create = allow_edit = allow_delete = False
     column_list = ('at', 'actor', 'source', 'entity', 'entity_code', 'action', 'changes')
-    column_formatters = {'entity': _audit_entity, 'action': _audit_action, 'source': _audit_source}
+    column_formatters = {'entity': _audit_entity, 'action': _audit_action, 'source': _audit_source,
+                         'changes': _audit_changes}
     column_sortable_list = ('at', 'actor', 'source')
     column_default_sort = ('id', True)
     column_filters = F.auto(AuditLog.actor, AuditLog.source, AuditLog.entity_code, AuditLog.at)

@@ -36,3 +36,19 @@ def test_audit_log_names_record_kinds_and_actions_in_the_users_language(as_role,
     assert re.search(r'col-role">\s*销售', users) and not re.search(r'col-role">\s*sales\s*<', users)
     en = as_role('admin').get('/admin/auditlog/').get_data(as_text=True)
     assert re.search(r'col-entity">\s*Leads', en) and re.search(r'col-action">\s*Created', en)
+
+
+def test_audit_log_shows_changes_as_labelled_fields(as_role, db):
+    """Changes read "label: old → new" with choices by their labels; the list shows six fields."""
+    from ltc.models import AuditLog
+    from ..factories import make_lead
+    lead = make_lead(company='华为技术', status='new')
+    entry = AuditLog.select().where(AuditLog.entity_code == lead.code).get()
+    zh = as_role('admin', lang='zh_Hans_CN')
+    listing = zh.get('/admin/auditlog/').get_data(as_text=True)
+    assert '个字段' in listing   # a created lead changes more than six fields
+    details = zh.get(f'/admin/auditlog/details/?id={entry.id}').get_data(as_text=True)
+    assert '<b>公司名称</b>: — → 华为技术' in details and '<b>状态</b>: — → 新建' in details
+    assert '"company"' not in details   # not the stored JSON
+    en = as_role('admin').get(f'/admin/auditlog/details/?id={entry.id}').get_data(as_text=True)
+    assert '<b>Company</b>: — → 华为技术' in en and '<b>Status</b>: — → New' in en
