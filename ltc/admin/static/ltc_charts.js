@@ -25,6 +25,12 @@
     }
     if ((options || {}).indexAxis === 'y') {   // one readable row per bar, however many there are
       canvas.parentNode.style.height = Math.max(260, 60 + labels.length * 18) + 'px';
+      // Long names are cut on the axis (the tooltip shows them whole).
+      options = Object.assign({}, options, {scales: Object.assign({}, options.scales, {
+        y: Object.assign({}, (options.scales || {}).y, {ticks: {autoSkip: false, callback: function (value) {
+          var text = String(this.getLabelForValue(value));
+          return text.length > 30 ? text.slice(0, 29) + '…' : text;
+        }}})})});
     }
     new window.Chart(canvas, {type: type, data: {labels: labels, datasets: datasets},
       options: Object.assign({responsive: true, maintainAspectRatio: false, animation: false}, options || {})});
