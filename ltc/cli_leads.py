@@ -298,13 +298,14 @@ def opp_chain(code):
 @opp_group.command('feed')
 @click.argument('department')
 @click.option('--limit', default=30, show_default=True)
-def opp_feed(department, limit):
+@click.option('--user', help='Show only what this user may see (username), as the admin feed does.')
+def opp_feed(department, limit, user):
     """Show the team feed of a department: stage moves, wins, losses, major follow-ups."""
     from .services.opportunities import department_feed
     dept = Department.get_or_none((Department.code == department) | (Department.name == department))
     if dept is None:
         raise NotFound(f'There is no department {department!r}; give its code or name.')
-    for item in department_feed(dept, limit=limit):
+    for item in department_feed(dept, limit=limit, user=_user(user)):
         click.echo(f"{item['at']:%Y-%m-%d %H:%M}  {item['kind']:<8} {item['user'] or '-'}  {item['text']}")
 
 

@@ -109,6 +109,10 @@ def test_opp_move_diagnose_chain_feed_and_followup(runner, db):
                                '--summary', '见了CIO', '--major', '--user', rep.username)
     out = _ok(runner, 'opp', 'feed', '华南')
     assert '见了CIO' in out and '验证机会 → 方案报价' in out
+    colleague = make_user(department=team)   # a sales colleague sees only their own deals
+    assert '见了CIO' not in _ok(runner, 'opp', 'feed', '华南', '--user', colleague.username)
+    assert '见了CIO' in _ok(runner, 'opp', 'feed', '华南', '--user', rep.username)
+    assert "There is no user 'ghost'" in _fails(runner, 'opp', 'feed', '华南', '--user', 'ghost')
     assert Opportunity.get_by_id(opp.id).followup_count == 1
 
 
