@@ -24,7 +24,7 @@ class Lead(BaseModel):
     industry = ChoiceField(C.INDUSTRIES, null=True)
     region_province = CharField(max_length=40, null=True, index=True)
     region_city = CharField(max_length=40, null=True)
-    company_size = ChoiceField(C.COMPANY_SIZES, null=True)
+    company_size = ChoiceField(C.COMPANY_SIZES, null=True, index=False)   # filtered by nothing
     budget = MoneyField()
     currency = CurrencyField()
     requirement = TextField(null=True)
