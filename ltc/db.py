@@ -2,7 +2,7 @@
 import datetime
 from urllib.parse import urlparse
 
-from peewee import (CharField, DatabaseProxy, DateTimeField, DecimalField, IntegerField,
+from peewee import (CharField, DatabaseProxy, DataError, DateTimeField, DecimalField, IntegerField,
                     IntegrityError, Model, SqliteDatabase, fn)
 from playhouse.db_url import parse as parse_url
 from playhouse.pool import PooledPostgresqlDatabase
@@ -86,10 +86,14 @@ _pg_types = {}
 
 
 def _pg_type(table, column):
-    """Return the PostgreSQL type of TABLE.COLUMN as DDL spells it, e.g. 'character varying(200)'."""
+    """Return the PostgreSQL type of TABLE.COLUMN without its length or precision, e.g. 'character varying'.
+
+    Without the length: an explicit cast to varchar(120) would cut a longer value silently, while
+    the assignment to the column refuses it (as a single save does); a widened column stays right too.
+    """
     if (table, column) not in _pg_types:
         cursor = database.execute_sql(
-            'SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute '
+            'SELECT attname, format_type(atttypid, NULL) FROM pg_attribute '
             'WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped', (f'"{table}"',))
         _pg_types.update(((table, name), kind) for name, kind in cursor.fetchall())
     return _pg_types[(table, column)]
@@ -224,7 +228,7 @@ class BaseModel(Model):
                 self.version = 1
                 try:
                     return super().save(force_insert=force_insert, only=only)
-                except IntegrityError as exc:
+                except (IntegrityError, DataError) as exc:
                     raise _integrity_message(model, exc) from None
             expected = self.version
             fields = only or self.dirty_fields or list(self._meta.sorted_fields)
@@ -236,7 +240,7 @@ class BaseModel(Model):
                 rows = (model.update(values)
                         .where((model.id == self.id) & (model.version == expected))
                         .execute())
-            except IntegrityError as exc:
+            except (IntegrityError, DataError) as exc:
                 raise _integrity_message(model, exc) from None
             if rows != 1:
                 current = model.get_or_none(model.id == self.id)
@@ -306,6 +310,10 @@ def _integrity_message(model, exc):
             f'This {describe(model)} refers to a record that does not exist or is still referred to; '
             f'check the linked records.',
             zh='此记录引用的记录不存在，或它仍被其他记录引用；请检查关联的记录。')
+    if 'too long' in text:   # PostgreSQL: a text longer than its column (SQLite does not limit)
+        return ValidationError(
+            f'A value is longer than the {describe(model)} can store ({exc}); shorten it.',
+            zh=f'某个值超出了该字段允许的长度（{exc}）；请缩短。')
     if 'not null' in text or 'null value' in text:
         return ValidationError(
             f'A required field of the {describe(model)} is empty ({exc}); fill it in.',

@@ -108,3 +108,26 @@ def test_unsupported_urls_are_refused_clearly(url):
 def test_contract_code_can_be_the_customers_own_number(db):
     contract = make_contract(code='2026-SH-0042')
     assert contract.code == '2026-SH-0042'
+
+
+def test_a_value_longer_than_its_column_is_refused_never_cut(db):
+    """PostgreSQL limits text columns: the single save refuses in both languages, and the batched
+    update refuses too (no cast that cuts the text to the column's length). SQLite keeps it whole."""
+    from peewee import DataError
+    from ltc.errors import ValidationError
+    lead = make_lead(company='Long')
+    long_domain = 'x' * 150   # email_domain holds 120
+    if not db_module.is_sqlite():
+        lead.email_domain = long_domain
+        with pytest.raises(ValidationError) as refused:
+            lead.save()
+        assert 'longer than' in str(refused.value) and '长度' in refused.value.details['zh']
+        with pytest.raises(DataError):
+            with db_module.database.atomic():
+                db_module.update_versioned(Lead, [Lead.email_domain], [(lead.id, 1, [long_domain])],
+                                           db_module.utcnow())
+        assert Lead.get_by_id(lead.id).email_domain != long_domain[:120]   # nothing cut and stored
+    else:
+        assert db_module.update_versioned(Lead, [Lead.email_domain], [(lead.id, 1, [long_domain])],
+                                          db_module.utcnow()) == {lead.id}
+        assert Lead.get_by_id(lead.id).email_domain == long_domain

@@ -19,7 +19,8 @@ from peewee import SqliteDatabase
 
 from ..db import database, utcnow
 from ..errors import ConflictError, LTCError
-from ..models.sync import DELETION, SyncConflict, SyncTarget
+from ..models import AuditLog
+from ..models.sync import DELETION, SyncConflict, SyncRun, SyncTarget
 from ..services import audit
 from ..services.messages import text as message_text
 from . import state
@@ -53,6 +54,8 @@ DELETE_KEPT = ('removed from the sheet, but {what}; the record was kept: choose 
 EDITED_SINCE_BASE = ('changed in the database since the last sync ({fields})',
                      '自上次同步后已在数据库中修改（{fields}）')
 EDITED_MEANWHILE = ('changed in the database while this sync ran', '同步期间已在数据库中修改')
+EDITED_ELSEWHERE = ('changed in the database since the last sync (fields not in the sheet)',
+                    '自上次同步后已在数据库中修改（表格中没有的字段）')
 
 
 def _single_writer():
@@ -132,7 +135,8 @@ def _canon_values(columns, values, ctx):
     return {c.attr: c.codec.canon(values.get(c.attr), ctx) for c in columns}
 
 
-def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete_policy='keep'):
+def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete_policy='keep',
+          edited_elsewhere=None):
     """Return the SyncPlan for parsed sheet ROWS, database RECORDS {code: dict} and the BASE.
 
     Per row and field: sheet == db -> nothing; only the sheet changed -> database; only the
@@ -141,6 +145,8 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
     takes the sheet value). Rows without a code are new records; codes gone from the sheet
     are kept and marked ('keep') or deleted ('delete'). A row may name a record another row
     of the sheet creates (rows parsed with deferred references): it is written after it.
+    EDITED_ELSEWHERE(codes) returns those of CODES changed in the database since the last sync
+    in ways the sheet's columns do not show (a removed row's record among them is not deleted).
     """
     _link_new_rows(mapping, rows, records, base)
     result = Result(mapping.entity, source=sheet.label, headers=sheet.headers)
@@ -239,6 +245,10 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
         if row.conflicts:
             plan.status[row.row] = row.message(ctx.lang)
     pending = set(base.pending.values())
+    touched = set()
+    if delete_policy == 'delete' and edited_elsewhere is not None:
+        touched = edited_elsewhere([c for c in records if c not in seen and c not in base.vanished
+                                    and c in base.rows and c not in pending])
     for code, record in records.items():
         if code in seen:
             continue
@@ -247,10 +257,11 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
         elif code in base.rows and code not in pending:
             plan.vanishing += 1
             edited = delete_policy == 'delete' and _edited(editable, record, base.rows[code], ctx)
-            if edited:
+            if edited or code in touched:
                 row = RowResult(code=code, record_id=record['id'], version=record['version'])
                 result.rows.append(row)
-                _keep_edited(plan, row, edited, editable, _edited_note(editable, edited))
+                _keep_edited(plan, row, edited or {}, editable,
+                             _edited_note(editable, edited) if edited else EDITED_ELSEWHERE)
             elif delete_policy == 'delete':
                 row = RowResult(code=code, outcome='deleted', record_id=record['id'], version=record['version'])
                 plan.deletes.append(row)
@@ -361,6 +372,24 @@ def load_records(mapping):
     return {r['code']: r for r in mapping.model.select().dicts().iterator()}
 
 
+def _changed_since_last_run(target, mapping, codes):
+    """Return those of CODES whose record has an audit row since the target's last finished run
+    began, other than that run's own writes: edited by someone since the sheet last saw it."""
+    last = (SyncRun.select(SyncRun.code, SyncRun.started_at)
+            .where(SyncRun.target == target.id, SyncRun.kind == 'sync', SyncRun.dry_run == False,  # noqa: E712
+                   SyncRun.status.in_(('done', 'attention')))
+            .order_by(SyncRun.id.desc()).first())
+    if last is None or not codes:
+        return set()
+    changed = set()
+    for start in range(0, len(codes), BATCH):
+        query = (AuditLog.select(AuditLog.entity_code)
+                 .where(AuditLog.entity == mapping.model.__name__, AuditLog.entity_code.in_(codes[start:start + BATCH]),
+                        AuditLog.at >= last.started_at, AuditLog.batch.is_null() | (AuditLog.batch != last.code)))
+        changed.update(code for (code,) in query.tuples())
+    return changed
+
+
 def plan_target(target, progress=None, table=None):
     """Read the target's sheet, the database and the base; return (table, sheet, plan, ctx, base)."""
     mapping = get(target.entity)
@@ -382,7 +411,8 @@ def plan_target(target, progress=None, table=None):
     rows = [parse_row(mapping, sheet, n, cells, ctx, defer_refs=True) for n, cells in sheet.rows]
     records = load_records(mapping)
     base = state.load_base(target)
-    plan = merge(mapping, sheet, rows, records, base, ctx, target.conflict_policy, target.delete_policy)
+    plan = merge(mapping, sheet, rows, records, base, ctx, target.conflict_policy, target.delete_policy,
+                 edited_elsewhere=lambda codes: _changed_since_last_run(target, mapping, codes))
     live = len([c for c in base.rows if c not in base.vanished])
     if plan.vanishing > max(2, live * target.max_vanish_percent / 100):
         raise SyncError(f'{plan.vanishing} of {live} rows disappeared from {sheet.label} (more than '

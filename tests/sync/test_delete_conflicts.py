@@ -230,3 +230,37 @@ def test_deleting_a_record_others_refer_to_is_refused_and_the_conflict_stays_ope
         resolve_conflict(conflict.id, 'delete')
     assert text(refused.value, 'zh').startswith(f'{customer.code} 无法删除')
     assert SyncConflict.get_by_id(conflict.id).status == 'open' and Customer.get_or_none(Customer.id == customer.id)
+
+
+def test_an_edit_of_a_field_the_sheet_does_not_show_keeps_the_record(target):
+    """An admin changed the lead since the last sync, but only where the sheet cannot show it (a
+    disqualify reason; the grade is read-only in the sheet): the removal still becomes a conflict."""
+    lead = Lead.get(Lead.code == 'L000002')
+    lead.disqualify_reason = '客户已失联'
+    audit.save(lead)
+    remove_rows(target, 'L000002', 'L000003')   # L000003 untouched: deleted as before
+    result = engine.run_sync(target)
+    assert exists('L000002') and not exists('L000003')
+    row = next(r for r in result.rows if r.code == 'L000002')
+    assert row.outcome == 'conflict' and result.exit_code == 1
+    assert 'fields not in the sheet' in row.message('en') and '表格中没有的字段' in row.message('zh')
+    conflict = SyncConflict.get(SyncConflict.code == 'L000002')
+    assert conflict.field == DELETION and conflict.status == 'open'
+    assert engine.run_sync(target).exit_code == 0 and exists('L000002')   # tombstoned until settled
+    resolve_conflict(conflict.id, 'delete')
+    assert not exists('L000002')
+
+
+def test_the_runs_own_writes_do_not_count_as_edits(target):
+    """A record the last run wrote (a sheet edit flowed to it) is deleted when its row goes next."""
+    path = target.options['path']
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    at = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == 'L000004')
+    sheet.cell(at, headers.index('城市') + 1).value = '新城'
+    book.save(path)
+    assert engine.run_sync(target).totals()['updated'] == 1
+    remove_rows(target, 'L000004')
+    result = engine.run_sync(target)
+    assert not exists('L000004') and result.exit_code == 0
