@@ -61,7 +61,21 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return list(query.order_by(self.model.id).offset(offset or 0).limit(min(limit, 50)))
 
 
-class SecureModelView(ModelView):
+class RoleGate:
+    """Access for admin views: logged-in users whose role is in ROLES; anonymous visitors go to the
+    login page, other roles get 403."""
+    roles = ()
+
+    def is_accessible(self):
+        return current_user.is_authenticated and role() in self.roles
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for('ltc_auth.login', next=request.full_path))
+        abort(403)
+
+
+class SecureModelView(RoleGate, ModelView):
     """Base of every LTC screen; row-level scope lives in `scoped()` and nowhere else."""
 
     form_base_class = AdminForm
@@ -103,15 +117,6 @@ class SecureModelView(ModelView):
     def search_placeholder(self):
         names = ', '.join(str(self.get_column_name(name)) for name, _kind in self.search_fields)
         return _('%(fields)s (starts with)', fields=names) if names else None
-
-    # -- access -------------------------------------------------------------------------
-    def is_accessible(self):
-        return current_user.is_authenticated and role() in self.roles
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for('ltc_auth.login', next=request.full_path))
-        abort(403)
 
     @property
     def can_create(self):

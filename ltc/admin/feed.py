@@ -1,7 +1,7 @@
 """The team feed page: a department's stage moves, wins, losses and major follow-ups, scoped to the user."""
 import datetime
 
-from flask import abort, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.form import BaseForm
 from flask_babel import lazy_gettext as _l
@@ -14,6 +14,7 @@ from ..models import Department
 from ..services import scope
 from ..services.opportunities import department_feed
 from . import formatters
+from .base import RoleGate
 from .i18n import name_of
 
 FEED_ROLES = ('admin', 'manager', 'sales', 'ops')
@@ -50,16 +51,10 @@ def linked(items):
     return out
 
 
-class FeedView(BaseView):
+class FeedView(RoleGate, BaseView):
     """Read-only page over opportunities.department_feed, which keeps to the records the user may see."""
 
-    def is_accessible(self):
-        return current_user.is_authenticated and scope.role_of(current_user) in FEED_ROLES
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for('ltc_auth.login', next=request.full_path))
-        abort(403)
+    roles = FEED_ROLES
 
     @expose('/')
     def index(self):

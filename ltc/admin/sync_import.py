@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import LTCError
-from ..services import audit, scope
+from ..services import audit
 from ..services.messages import text
 from ..sync.codecs import Choice
 from ..sync.errors import CellError
@@ -26,6 +26,7 @@ from ..sync.reader import read_sheet
 from ..sync.results import OUTCOMES, outcome_label
 from ..sync.tables import open_path
 from . import uploads
+from .base import RoleGate
 from .i18n import lang
 from .listing import in_scope
 
@@ -121,16 +122,10 @@ def describe(plan, row):
     return []
 
 
-class ImportView(BaseView):
+class ImportView(RoleGate, BaseView):
     """Upload a spreadsheet, map its columns, preview each row, confirm, follow the progress."""
 
-    def is_accessible(self):
-        return current_user.is_authenticated and scope.role_of(current_user) in IMPORT_ROLES
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for('ltc_auth.login', next=request.full_path))
-        abort(403)
+    roles = IMPORT_ROLES
 
     def _entry(self, token):
         info = uploads.entry(token)

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from ..errors import ConflictError, LTCError
 from ..models.sync import DELETION, SyncConflict, SyncRun
-from ..services import audit, scope
+from ..services import audit
 from ..services.messages import text
 from ..sync.conflicts import resolve_conflict
 from ..sync.engine import run_sync
@@ -23,7 +23,7 @@ from ..sync.results import outcome_label
 from ..sync.revert import revert_run
 from ..sync.targets import DEFAULT_EVERY, add_gsheet_target, add_target, set_schedule
 from . import uploads
-from .base import SecureModelView
+from .base import RoleGate, SecureModelView
 from .i18n import lang
 from .listing import in_scope
 from .sync_import import entities
@@ -32,16 +32,10 @@ SYNC_ROLES = ('admin', 'ops')
 EXPORT_ROLES = ('admin', 'ops', 'manager', 'sales', 'finance')
 
 
-class ExportView(BaseView):
+class ExportView(RoleGate, BaseView):
     """Download each entity as XLSX/CSV (within the user's scope) or a blank import template."""
 
-    def is_accessible(self):
-        return current_user.is_authenticated and scope.role_of(current_user) in EXPORT_ROLES
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for('ltc_auth.login', next=request.full_path))
-        abort(403)
+    roles = EXPORT_ROLES
 
     @expose('/')
     def index(self):
