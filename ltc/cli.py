@@ -26,7 +26,8 @@ class LTCGroup(AppGroup):
 
     def resolve_command(self, ctx, args):
         name, command, rest = super().resolve_command(ctx, args)
-        if name not in NO_SCHEMA_NEEDED and not {'--help', '-h'} & set(rest):
+        asks_help = {'--help', '-h'} & set(rest) or (isinstance(command, click.Group) and not rest)
+        if name not in NO_SCHEMA_NEEDED and not asks_help:   # help and a bare group need no database
             _refuse_without_schema(ctx)
         return name, command, rest
 
