@@ -142,11 +142,10 @@ def _audit_source(view, context, model, name):
     return AUDIT_SOURCES.get(model.source, model.source)
 
 
-def _audit_model(view, entity):
-    for other in view.admin._views:
-        if getattr(other, 'model', None) is not None and other.model.__name__ == entity:
-            return other.model
-    return None
+def _audit_view(view, entity):
+    """Return the admin view of the model named ENTITY (its menu name, its model), or None."""
+    return next((other for other in view.admin._views
+                 if getattr(other, 'model', None) is not None and other.model.__name__ == entity), None)
 
 
 def _audit_changes(view, context, model, name):
@@ -158,7 +157,8 @@ def _audit_changes(view, context, model, name):
         return model.changes
     if not isinstance(changes, dict) or not all(isinstance(v, list) and len(v) == 2 for v in changes.values()):
         return model.changes
-    record_model = _audit_model(view, model.entity)
+    record_view = _audit_view(view, model.entity)
+    record_model = record_view.model if record_view is not None else None
     limit = None if (request.endpoint or '').endswith('details_view') else 6
 
     def shown(field, value):
@@ -180,10 +180,8 @@ def _audit_changes(view, context, model, name):
 
 def _audit_entity(view, context, model, name):
     """The record kind as the menu names it, in the user's language (the stored model name otherwise)."""
-    for other in view.admin._views:
-        if getattr(other, 'model', None) is not None and other.model.__name__ == model.entity:
-            return other.name
-    return model.entity
+    record_view = _audit_view(view, model.entity)
+    return record_view.name if record_view is not None else model.entity
 
 
 def _audit_action(view, context, model, name):

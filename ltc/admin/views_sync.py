@@ -18,7 +18,7 @@ from ..sync.conflicts import resolve_conflict
 from ..sync.engine import run_sync
 from ..sync.errors import SyncError
 from ..sync.export import export_entity
-from ..sync.mappings import MAPPINGS, get
+from ..sync.mappings import MAPPINGS
 from ..sync.results import outcome_label
 from ..sync.revert import revert_run
 from ..sync.targets import DEFAULT_EVERY, add_gsheet_target, add_target, set_schedule
@@ -258,8 +258,7 @@ def _conflict_values(view, context, model, name):
     value = getattr(model, name)
     if not model.is_deletion or not value:
         return value
-    columns = get(model.target.entity).by_attr
-    return '; '.join(f'{columns[a].header(lang()) if a in columns else a}: {v}' for a, v in json.loads(value).items())
+    return '; '.join(f'{_header(model.target.entity, a)}: {v}' for a, v in json.loads(value).items())
 
 
 class SyncConflictView(SyncView):

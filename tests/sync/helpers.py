@@ -45,3 +45,16 @@ def edit_sheet(target, fn, title='线索'):
     book = openpyxl.load_workbook(path)
     fn(book[title])
     book.save(path)
+
+
+def kill_before_sheet_write(target, monkeypatch):
+    """Run a sync of TARGET that dies (KeyboardInterrupt) after the database write, before the sheet write."""
+    import pytest
+    from ltc.sync import engine
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt('killed')
+    monkeypatch.setattr(engine, 'write_sheet', killed)
+    with pytest.raises(KeyboardInterrupt):
+        engine.run_sync(target)
+    monkeypatch.undo()

@@ -11,7 +11,7 @@ from ltc.sync.revert import revert_run
 from ltc.sync.targets import add_target
 from tests.factories import make_lead
 
-from .helpers import edit_sheet as edit, lead_target, read_xlsx
+from .helpers import edit_sheet as edit, kill_before_sheet_write, lead_target, read_xlsx
 
 
 @pytest.fixture
@@ -127,13 +127,7 @@ def test_dry_run_writes_nothing(target):
 def test_killed_after_database_before_sheet_converges(target, monkeypatch):
     edit(target, lambda s: (s.cell(2, 2, 'sheet edit'), s.append([None, 'new from sheet'])))
     db_edit('L000002', company='db edit')
-
-    def killed(*args, **kwargs):
-        raise KeyboardInterrupt('killed')
-    monkeypatch.setattr(engine, 'write_sheet', killed)
-    with pytest.raises(KeyboardInterrupt):
-        engine.run_sync(target)
-    monkeypatch.undo()
+    kill_before_sheet_write(target, monkeypatch)
     assert Lead.select().where(Lead.company == 'new from sheet').count() == 1
     result = engine.run_sync(target)
     assert result.exit_code == 0, [r.message('en') for r in result.problems()]

@@ -4,7 +4,7 @@ import pytest
 from ltc.models import Lead
 from ltc.sync import engine
 
-from .helpers import edit_sheet as edit, lead_target, read_xlsx
+from .helpers import edit_sheet as edit, kill_before_sheet_write, lead_target, read_xlsx
 
 
 @pytest.fixture
@@ -20,15 +20,6 @@ def header(target):
 
 def sheet_rows(target):
     return read_xlsx(target.options['path'])[1:]
-
-
-def kill_before_sheet_write(target, monkeypatch):
-    def killed(*args, **kwargs):
-        raise KeyboardInterrupt('killed')
-    monkeypatch.setattr(engine, 'write_sheet', killed)
-    with pytest.raises(KeyboardInterrupt):
-        engine.run_sync(target)
-    monkeypatch.undo()
 
 
 def new_row(target, **values):

@@ -14,7 +14,7 @@ from ltc.sync.export import export_entity
 from ltc.sync.targets import add_target
 from tests.factories import make_customer
 
-from .helpers import read_xlsx
+from .helpers import kill_before_sheet_write, read_xlsx
 
 
 @pytest.fixture
@@ -138,13 +138,7 @@ def test_a_conflict_on_the_parent_keeps_the_database_value(target):
 
 def test_a_run_killed_before_the_sheet_write_converges_without_doubles(target, monkeypatch):
     add_rows(target, {'客户名称': '成员', '上级客户': '新集团'}, {'客户名称': '新集团'})
-
-    def killed(*args, **kwargs):
-        raise KeyboardInterrupt('killed')
-    monkeypatch.setattr(engine, 'write_sheet', killed)
-    with pytest.raises(KeyboardInterrupt):
-        engine.run_sync(target)
-    monkeypatch.undo()
+    kill_before_sheet_write(target, monkeypatch)
     assert parent('成员') == '新集团'
     result = engine.run_sync(target)
     assert result.exit_code == 0 and result.totals()['created'] == 0, [r.message('en') for r in result.problems()]
