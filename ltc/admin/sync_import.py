@@ -19,7 +19,6 @@ from ..errors import LTCError
 from ..services import audit
 from ..services.messages import text
 from ..sync.codecs import Choice
-from ..sync.errors import CellError
 from ..sync.importer import apply_import, canon, plan_import
 from ..sync.mappings import MAPPINGS, get
 from ..sync.reader import read_sheet
@@ -28,7 +27,6 @@ from ..sync.tables import open_path
 from . import uploads
 from .base import RoleGate
 from .i18n import lang
-from .listing import in_scope
 
 EXTENSIONS = ('.xlsx', '.xls', '.csv')
 PAGE = 100
@@ -63,29 +61,16 @@ def sheet_names(token, info):
         book.close()
 
 
-def restrict(plan, user):
-    """Fail the rows that would change a record outside USER's scope (nothing else changes)."""
-    model = plan.mapping.model
-    ids = [r.record_id for r in plan.rows if r.record_id and r.outcome != 'error']
-    visible = set()
-    for start in range(0, len(ids), 500):
-        query = in_scope(model.select(model.id).where(model.id.in_(ids[start:start + 500])), model, user)
-        visible.update(pk for (pk,) in query.tuples())
-    for row in plan.rows:
-        if row.record_id and row.outcome != 'error' and row.record_id not in visible:
-            row.fail(CellError(f'{row.code} belongs to another owner; ask them or an administrator to change it',
-                               f'{row.code} 属于其他负责人；请联系负责人或管理员修改', row.code, row.row))
-    return plan
-
-
 def make_plan(token, info):
     """Plan the upload with the chosen sheet, mapping and option; writes nothing."""
     columns = {int(k): v for k, v in info['columns'].items()} if info.get('columns') else None
+    # The import acts as the logged-in user: their role, scope and the business rules decide each row,
+    # and a refused row shows nothing of the record it named.
     plan = plan_import(info['entity'], _table(token, info), on_existing=info['on_existing'],
-                       lang=lang(), columns=columns)
+                       lang=lang(), columns=columns, actor=current_user.record)
     # The run's source names the file as the user uploaded it, not as it is stored.
     plan.sheet.label = plan.sheet.label.replace(uploads.path_of(token, info['ext']).name, info['filename'])
-    return restrict(plan, current_user)
+    return plan
 
 
 def cached_plan(token, info, fresh):
@@ -281,13 +266,13 @@ class ImportView(RoleGate, BaseView):
         _CACHE.pop(token, None)
         total = len(plan.rows)
         uploads.write_status(token, state='running', done=total, total=total * 2)
-        username, language, upload = current_user.username, lang(), uploads.path_of(token, info['ext'])
+        user, language, upload = current_user.record, lang(), uploads.path_of(token, info['ext'])
 
         def work():
             def progress(done, whole):
                 uploads.write_status(token, state='running', done=done, total=whole)
             try:
-                with audit.acting_as(username, 'admin'):
+                with audit.acting_as(user, 'admin'):
                     result = apply_import(plan, progress=progress)
                 for ext in ('.xlsx', '.csv'):
                     result.write_report(uploads.folder() / f'{token}-report{ext}', language)

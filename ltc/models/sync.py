@@ -7,6 +7,7 @@ from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, Int
 from ..db import BaseModel, database, utcnow
 from .choices import Choices
 from .fields import ChoiceField
+from .org import User
 
 BACKENDS = Choices(('xlsx', 'Excel file', 'Excel 文件'), ('csv', 'CSV file', 'CSV 文件'),
                    ('gsheet', 'Google Sheet', '谷歌表格'))
@@ -46,6 +47,7 @@ class SyncTarget(BaseModel):
     last_run_at = DateTimeField(null=True)
     active = BooleanField(default=True)
     every_minutes = IntegerField(default=5)   # the periodic job runs the target when this much time has passed
+    run_as = ForeignKeyField(User, null=True, backref='+', on_delete='SET NULL')   # whose role and scope apply
 
     @property
     def options(self):

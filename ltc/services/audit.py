@@ -12,6 +12,7 @@ from ..models.audit import AuditLog
 from ..models.choices import AUDIT_SOURCES
 
 _context = contextvars.ContextVar('ltc_actor', default=('system', 'system', None))
+_actor = contextvars.ContextVar('ltc_actor_object', default=None)   # the User (or gate.Actor) acting
 IGNORED = frozenset({'updated_at', 'version', 'created_at'})
 SECRET = frozenset({'password_hash'})
 # json.dumps(x, ensure_ascii=False) builds a new encoder per call; bulk writes reuse this one
@@ -24,17 +25,26 @@ def acting_as(actor, source, batch=None):
     """Attribute every write inside the block to ACTOR (a User or a name) from SOURCE."""
     if source not in AUDIT_SOURCES:
         raise ValueError(f'unknown audit source {source!r}')
-    name = getattr(actor, 'username', None) or str(actor)
+    name = getattr(actor, 'name', None) if type(actor).__name__ == 'Actor' else None
+    name = name or getattr(actor, 'username', None) or str(actor)
     token = _context.set((name, source, batch))
+    # A name alone (a job, a CLI run without --as) acts as the system actor of that name.
+    held = _actor.set(None if isinstance(actor, str) else actor)
     try:
         yield
     finally:
+        _actor.reset(held)
         _context.reset(token)
 
 
 def current():
     """Return (actor name, source, batch) of the running operation."""
     return _context.get()
+
+
+def current_actor():
+    """Return the user (or gate Actor) the running operation acts as; None for a named system actor."""
+    return _actor.get()
 
 
 def _plain(value):

@@ -41,6 +41,30 @@ def set_parent(customer, parent, by=None):
     return customer
 
 
+def assign_owner(customer, to, by=None):
+    """Hand CUSTOMER to TO (a manager's or admin's decision; a pool customer is claimed instead)."""
+    from . import gate
+    act = gate.as_actor(by)
+    customer = Customer.get_by_id(customer.id)
+    if not act.is_system and act.role not in ('admin', 'ops', 'manager'):
+        raise refusal('Refused: only a manager or an admin hands customer {code} to another owner; release it '
+                      'to the pool or ask your manager.',
+                      '已拒绝：只有经理或管理员可以把客户 {code} 交给其他负责人；请释放到公海或联系经理。',
+                      error_class=gate.PermissionDenied, code=customer.code)
+    if to is None or to.id not in gate.may_own(act, [to.id]):
+        raise gate.owner_refusal(to)
+    if customer.owner_id == to.id:
+        return customer
+    with database.atomic():
+        if customer.owner_id:
+            customer.previous_owner = customer.owner_id
+        customer.owner = to
+        customer.owner_since = datetime.date.today()
+        customer.department = to.department_id or customer.department_id
+        audit.save(customer, action='assign', note=f'assigned to {to.username} by {act.name}')
+    return customer
+
+
 def group_ids(customer):
     """Return the ids of CUSTOMER and every subsidiary below it."""
     rows = list(Customer.select(Customer.id, Customer.parent).where(Customer.parent.is_null(False)).tuples())

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..errors import LTCError
+from ..services import gate
 from .mappings import MAPPINGS
 
 ENTITIES = click.Choice(sorted(MAPPINGS))
@@ -50,6 +51,25 @@ def _report(result, lang, limit=50):
     click.echo(result.summary(lang) + (f'  [run {result.run_code}]' if result.run_code else ''))
 
 
+def _as_option(func):
+    return click.option('--as', 'as_user', metavar='USERNAME',
+                        help="Act as this user: their role, data scope and the business rules decide each row "
+                             "(default: the system actor, audited as cli).")(func)
+
+
+def _acting(as_user):
+    """Return a context acting as the user AS_USER (refused when there is none), or a no-op."""
+    import contextlib
+    from ..models import User
+    from ..services import audit
+    if not as_user:
+        return contextlib.nullcontext()
+    user = User.get_or_none(User.username == as_user.strip())
+    if user is None or not user.active:
+        _refuse(f'there is no active user {as_user!r}; give an existing username to --as.')
+    return audit.acting_as(user, 'cli')
+
+
 def _where(target):
     options = target.options
     if target.backend == 'gsheet':
@@ -72,15 +92,17 @@ def register(group):
     @click.option('--lang', type=LANGS, default='zh', help='Language of messages and the report.')
     @click.option('--date-order', type=click.Choice(['dmy', 'mdy']), default='dmy',
                   help='How to read dates like 5-1-2026.')
-    def import_command(entity, file, dry_run, report, sheet, on_existing, lang, date_order):
+    @_as_option
+    def import_command(entity, file, dry_run, report, sheet, on_existing, lang, date_order, as_user):
         """Import a spreadsheet into ENTITY; codes decide create or update."""
         from .importer import run_import
         from .tables import open_path
         progress = _Progress('importing')
         try:
             table = open_path(file, sheet=sheet, max_rows=current_app.config.get('IMPORT_MAX_ROWS'))
-            result = run_import(entity, table, dry_run=dry_run, on_existing=on_existing, lang=lang,
-                                date_order=date_order, progress=progress)
+            with _acting(as_user):
+                result = run_import(entity, table, dry_run=dry_run, on_existing=on_existing, lang=lang,
+                                    date_order=date_order, progress=progress)
         except LTCError as exc:
             progress.close()
             _refuse(exc)
@@ -134,8 +156,11 @@ def register(group):
                   help='Stop when more than this percent of rows vanish.')
     @click.option('--every', 'every_minutes', default='5', metavar='MINUTES',
                   help='How often the periodic sync job runs it (5 to 10080 minutes; default 5).')
+    @click.option('--as', 'as_user', metavar='USERNAME',
+                  help='The user the target runs as: their role and scope bound what the sheet reads and '
+                       'changes (default: the first active admin).')
     def sync_add(name, entity, path, sheet, gsheet, worksheet, lang, on_conflict, on_delete, max_vanish,
-                 every_minutes):
+                 every_minutes, as_user):
         """Register a spreadsheet file or Google Sheet as a sync target for ENTITY."""
         from .targets import add_gsheet_target, add_target
         if bool(path) == bool(gsheet):
@@ -146,20 +171,23 @@ def register(group):
             try:
                 target, created = add_gsheet_target(
                     name, entity, gsheet, worksheet=worksheet, lang=lang, conflict_policy=on_conflict,
-                    delete_policy=on_delete, max_vanish_percent=max_vanish, every_minutes=every_minutes)
+                    delete_policy=on_delete, max_vanish_percent=max_vanish, every_minutes=every_minutes,
+                    run_as=as_user)
             except LTCError as exc:
                 _refuse(exc)
             options = target.options
             click.echo(f'added sync target {target.name} ({target.entity}, gsheet: {options["key"]} › '
-                       f'{options["worksheet"]}{", worksheet created" if created else ""})')
+                       f'{options["worksheet"]}{", worksheet created" if created else ""}, '
+                       f'runs as {target.run_as.username if target.run_as_id else "system"})')
             return
         try:
             target = add_target(name, entity, path, sheet=sheet, lang=lang, conflict_policy=on_conflict,
                                 delete_policy=on_delete, max_vanish_percent=max_vanish,
-                                every_minutes=every_minutes)
+                                every_minutes=every_minutes, run_as=as_user)
         except LTCError as exc:
             _refuse(exc)
-        click.echo(f'added sync target {target.name} ({target.entity}, {target.backend}: {path})')
+        click.echo(f'added sync target {target.name} ({target.entity}, {target.backend}: {path}, '
+                   f'runs as {target.run_as.username if target.run_as_id else "system"})')
 
     @sync.command('set')
     @click.argument('name')
@@ -185,7 +213,9 @@ def register(group):
     @click.option('--all', 'run_all', is_flag=True, help='Run every active target.')
     @click.option('--dry-run', is_flag=True, help='Show the plan; write nothing.')
     @click.option('--accept-header', is_flag=True, help='Accept a changed header row.')
-    def sync_run(name, run_all, dry_run, accept_header):
+    @click.option('--as', 'as_user', metavar='USERNAME',
+                  help="Run as this user instead of the target's run-as user (their role and scope apply).")
+    def sync_run(name, run_all, dry_run, accept_header, as_user):
         """Sync one target (or --all): sheet and database changes flow both ways."""
         from ..models.sync import SyncTarget
         from .engine import run_sync
@@ -201,7 +231,9 @@ def register(group):
         for target in targets:
             progress = _Progress(f'syncing {target.name}')
             try:
-                result = run_sync(target, dry_run=dry_run, accept_header=accept_header, progress=progress)
+                with _acting(as_user):
+                    result = run_sync(target, dry_run=dry_run, accept_header=accept_header, progress=progress,
+                                      actor=gate.actor() if as_user else None)
             except LTCError as exc:
                 progress.close()
                 click.echo(f'{target.name}: refused: {exc}', err=True)
@@ -225,8 +257,9 @@ def register(group):
         for target in SyncTarget.select().order_by(SyncTarget.name):
             last = target.runs.order_by(SyncRun.id.desc()).first()
             schedule = f'every {target.every_minutes} min' if target.active else 'paused'
+            runs_as = target.run_as.username if target.run_as_id else 'system'
             click.echo(f'{target.name:20} {target.entity:14} {target.backend:5} {_where(target)}  {schedule}  '
-                       f'last: {last.code + " " + last.status if last else "never"}')
+                       f'as {runs_as}  last: {last.code + " " + last.status if last else "never"}')
 
     @sync.command('status')
     @click.argument('name', required=False)

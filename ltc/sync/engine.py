@@ -19,11 +19,11 @@ from peewee import SqliteDatabase
 
 from ..db import database, utcnow
 from ..errors import ConflictError, LTCError
-from ..models import AuditLog
+from ..models import AuditLog, User
 from ..models.sync import DELETION, SyncConflict, SyncRun, SyncTarget
-from ..services import audit
+from ..services import audit, gate, scope
 from ..services.messages import text as message_text
-from . import state
+from . import requests, state
 from .codecs import Context, escape
 from .errors import CellError, SyncError
 from .importer import (create_rows, fetch_ids, finish_run, parse_row, ready_rows, resolve_in_file_refs,
@@ -78,6 +78,7 @@ class SyncPlan:
     columns: list = field(default_factory=list)      # editable columns present in the sheet
     base: state.Base = None                          # the base this plan was made against
     key_col: int = None                              # 1-based key column
+    actor: object = None                             # gate.Actor the run acts as (the target's run-as user)
 
 
 def fingerprint(values):
@@ -368,8 +369,44 @@ def _status_cells(plan, sheet, lang):
     return cells, col
 
 
-def load_records(mapping):
-    return {r['code']: r for r in mapping.model.select().dicts().iterator()}
+def load_records(mapping, actor=None):
+    """Return {code: record dict} of MAPPING's records that ACTOR may see (all for the system actor)."""
+    model = mapping.model
+    query = model.select()
+    act = gate.as_actor(actor)
+    if not act.is_system:
+        query = query.where(scope.condition(model, act.user))
+    return {r['code']: r for r in query.dicts().iterator()}
+
+
+def target_actor(target):
+    """Return who TARGET's runs act as: its run-as user, else the running operation's actor."""
+    if target.run_as_id:
+        user = User.get_or_none(User.id == target.run_as_id)
+        if user is None or not user.active:
+            raise SyncError(f'Sync target {target.name} runs as a user who is no longer active; choose another '
+                            f'run-as user for it.',
+                            zh=f'同步目标 {target.name} 的执行用户已停用；请为其选择其他执行用户。')
+        return gate.Actor(user)
+    return gate.actor()
+
+
+def review(act, mapping, plan, ctx):
+    """Refuse the sheet rows ACT may not write (requests.review); they stay in the sheet with the reason."""
+    rows = plan.creates + plan.updates
+    attrs = {id(r): list(r.values) for r in rows}
+    updating = {id(r) for r in plan.updates}
+    requests.review(act, mapping, rows, ctx)
+    for row in rows:
+        if row.outcome != 'error':
+            continue
+        plan.status[row.row] = row.message(ctx.lang)
+        if row.code in plan.new_base and id(row) in updating:
+            row.values = dict.fromkeys(attrs[id(row)])
+            _keep_old_base(plan, row)
+            row.values = {}
+    plan.creates = [r for r in plan.creates if r.outcome != 'error']
+    plan.updates = [r for r in plan.updates if r.outcome != 'error']
 
 
 def _changed_since_last_run(target, mapping, codes):
@@ -390,7 +427,7 @@ def _changed_since_last_run(target, mapping, codes):
     return changed
 
 
-def plan_target(target, progress=None, table=None):
+def plan_target(target, progress=None, table=None, actor=None):
     """Read the target's sheet, the database and the base; return (table, sheet, plan, ctx, base)."""
     mapping = get(target.entity)
     table = table or open_table(target.backend, target.options)
@@ -408,11 +445,14 @@ def plan_target(target, progress=None, table=None):
                            f'未写入任何数据。请恢复表头，或运行 '
                            f'`flask ltc sync run {target.name} --accept-header`。')
     ctx = Context(lang=target.lang, date1904=getattr(table, 'date1904', False))
+    act = gate.as_actor(actor) if actor is not None else target_actor(target)
     rows = [parse_row(mapping, sheet, n, cells, ctx, defer_refs=True) for n, cells in sheet.rows]
-    records = load_records(mapping)
+    records = load_records(mapping, act)
     base = state.load_base(target)
     plan = merge(mapping, sheet, rows, records, base, ctx, target.conflict_policy, target.delete_policy,
                  edited_elsewhere=lambda codes: _changed_since_last_run(target, mapping, codes))
+    plan.actor = act
+    review(act, mapping, plan, ctx)
     live = len([c for c in base.rows if c not in base.vanished])
     if plan.vanishing > max(2, live * target.max_vanish_percent / 100):
         raise SyncError(f'{plan.vanishing} of {live} rows disappeared from {sheet.label} (more than '
@@ -424,17 +464,18 @@ def plan_target(target, progress=None, table=None):
     return table, sheet, plan, ctx, base
 
 
-def run_sync(target, dry_run=False, accept_header=False, progress=None, table=None):
+def run_sync(target, dry_run=False, accept_header=False, progress=None, table=None, actor=None):
     """Run one sync of TARGET under its lock; return the Result (run code set).
 
     :param table: the Table to use instead of opening the target's backend (tests, callers
         holding an open connection)
+    :param actor: who the run acts as instead of the target's run-as user (`sync run --as`)
     """
     state.acquire(target)
     try:
         if accept_header:
             target.header_signature = None
-        table, sheet, plan, ctx, base = plan_target(target, progress, table)
+        table, sheet, plan, ctx, base = plan_target(target, progress, table, actor)
         run = start_run('sync', target.entity, sheet.label, dry_run=dry_run, target=target)
         plan.result.run_code, plan.result.dry_run = run.code, dry_run
         if dry_run:
@@ -468,14 +509,19 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
     creates = [r for r in plan.creates if not r.refs]
     updates = [r for r in plan.updates if not r.refs]
     done, total, refused, linked = 0, len(plan.creates) + len(plan.updates), set(), False
-    with audit.acting_as(audit.current()[0], 'sync', batch=run.code):
+    act = getattr(plan, 'actor', None) or target_actor(target)
+    with audit.acting_as(act, 'sync', batch=run.code):
         # Rows naming a record another row of the sheet creates are written after it, in as many
         # rounds as the longest chain (group > member > member's member), as the import does.
         while creates or updates:
-            _write_creates(target, mapping, plan, creates, ctx, bool(waiting), progress, done, total)
+            _write_creates(target, mapping, plan, creates, ctx, bool(waiting) or any(r.commands for r in creates),
+                           progress, done, total)
             done += len(creates)
-            _write_updates(mapping, plan, updates, ctx, refused, progress, done, total, linked)
+            _write_updates(mapping, plan, [r for r in updates if r.values], ctx, refused, progress, done, total,
+                           linked)
             done += len(updates)
+            requests.run_commands(act, mapping, [r for r in creates + updates if r.outcome != 'error'],
+                                  lambda row, exc: _refused(plan, row, exc, ctx))
             linked = True
             ready, still = ready_rows(waiting)
             failed = [r for r in waiting if r.outcome == 'error']
@@ -608,11 +654,12 @@ def _refused(plan, row, exc, ctx):
 
 def _keep_old_base(plan, row):
     """Leave the row's unwritten fields at their old base, so the next run merges them again."""
-    for attr in row.values:
+    unwritten = list(row.values) + [a for a in row.commands if a not in row.values]
+    for attr in unwritten:
         row.changes.pop(attr, None)
     old = plan.base.merging(row.code) or {}
-    kept = {a: v for a, v in plan.new_base[row.code].items() if a not in row.values}
-    kept.update((a, old[a]) for a in row.values if a in old)
+    kept = {a: v for a, v in plan.new_base[row.code].items() if a not in unwritten}
+    kept.update((a, old[a]) for a in unwritten if a in old)
     plan.new_base[row.code] = kept
 
 

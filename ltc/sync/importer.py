@@ -15,7 +15,8 @@ from ..errors import ConflictError
 from ..models.sync import SyncRun
 from ..services import audit
 from ..services.messages import text as message_text
-from . import hooks
+from ..services import gate
+from . import hooks, requests
 from .bulk import insert_rows
 from .codecs import Context, Reference
 from .errors import CellError, SyncError, UnknownReference
@@ -31,6 +32,7 @@ class Plan:
 
     def __init__(self, mapping, sheet, ctx, on_existing):
         self.mapping, self.sheet, self.ctx, self.on_existing = mapping, sheet, ctx, on_existing
+        self.actor = None
         self.result = Result(mapping.entity, source=sheet.label, headers=sheet.headers)
 
     @property
@@ -126,7 +128,7 @@ def load_existing(mapping, rows, ctx):
 
 
 def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='dmy', progress=None,
-                columns=None):
+                columns=None, actor=None):
     """Read TABLE and return the Plan of what importing it into ENTITY would do; writes nothing.
 
     :param entity: mapping name ('leads', 'customers', ...)
@@ -137,6 +139,8 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
     :param progress: callable(done, total)
     :param columns: {0-based position: attr or None} overriding the automatic header matching
         (the import screen's adjusted mapping); `plan.sheet.columns` shows the matching used
+    :param actor: who imports (a User or gate.Actor; default: the running operation's actor);
+        their role, scope and the business rules decide each row (`requests.review`)
     """
     if on_existing not in ('update', 'skip'):
         raise SyncError(f'--on-existing must be update or skip, not {on_existing!r}.',
@@ -190,6 +194,8 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
         else:
             row.outcome = 'skipped' if on_existing == 'skip' else 'updated'
     resolve_in_file_refs(mapping, plan.rows)
+    plan.actor = gate.as_actor(actor)
+    requests.review(plan.actor, mapping, plan.rows, ctx)
     if progress:
         progress(total, total * 2)
     return plan
@@ -296,6 +302,8 @@ def create_rows(mapping, rows, ctx):
     Return the rows created. Codes are reserved before the savepoint, so a rolled-back
     attempt never hands the same codes out twice.
     """
+    if requests.by_command(mapping):   # payments are recorded through the receivables rules
+        return requests.create_by_command(gate.actor(), mapping, rows)
     fresh = iter(reserve_codes(mapping.model.code_prefix, sum(1 for r in rows if not r.code)))
     for row in rows:
         row.code = row.code or next(fresh)
@@ -376,7 +384,7 @@ def apply_import(plan, *, progress=None, run=None):
     waiting = [r for r in todo if r.refs]
     todo = [r for r in todo if not r.refs]
     total, done = len(todo) + len(waiting), 0
-    with audit.acting_as(audit.current()[0], 'import', batch=run.code):
+    with audit.acting_as(plan.actor or audit.current_actor() or audit.current()[0], 'import', batch=run.code):
         # Rows naming a new row of this file are written after it, in as many rounds as the
         # longest chain (group > member > member's member).
         while todo:
@@ -427,13 +435,16 @@ def _write_batches(plan, todo, progress, done_before, total, need_ids):
             creates = [r for r in batch if r.outcome == 'created']
             if creates:
                 creates = create_rows(mapping, creates, ctx)
-                if need_ids:   # rows waiting for these are written with their ids
+                if need_ids or any(r.commands for r in creates):   # rows waiting for these, or their requests
                     fetch_ids(mapping, creates)
             updates = [r for r in batch if r.outcome == 'updated']
             for row in updates:   # write the changed fields only, as write_update does
-                row.values = {attr: row.values[attr] for attr in row.changes}
-            for row, exc in write_updates(mapping, updates, ctx) if updates else ():
+                row.values = {attr: row.values[attr] for attr in row.changes if attr in row.values}
+            plain = [r for r in updates if r.values]
+            for row, exc in write_updates(mapping, plain, ctx) if plain else ():
                 _refused(mapping, row, exc)
+            requests.run_commands(plan.actor, mapping, creates + updates,
+                                  lambda row, exc: _refused(mapping, row, exc))
         for row in batch:
             row.values = {}   # written: the result keeps outcome and changes, not the values
         if progress:   # planning reported the first half of the work

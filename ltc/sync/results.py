@@ -34,6 +34,8 @@ class RowResult:
     fingerprint: str = None          # sync: identity of a codeless row until its code is written back
     refs: dict = field(default_factory=dict, repr=False)   # import: {attr: (UnknownReference, RowResult
                                                            # of this file it names, or None)}
+    commands: dict = field(default_factory=dict, repr=False)   # {attr: value} cells that request a
+                                                               # command (stage, status, owner), see requests.py
 
     def fail(self, error):
         self.outcome = 'error'

@@ -43,10 +43,32 @@ def is_due(target, now):
     return now - target.last_run_at >= datetime.timedelta(minutes=target.every_minutes - 1)
 
 
+def run_as_user(run_as=None):
+    """Return the user a new target acts as: RUN_AS (a User or username), else the user adding it, else the
+    first active admin (the one who owns the instance), else None (the system actor)."""
+    from ..models import Role, User
+    from ..services import gate
+    if isinstance(run_as, str):
+        found = User.get_or_none(User.username == run_as.strip())
+        if found is None or not found.active:
+            raise SyncError(f'There is no active user {run_as!r} to run the target as; give an existing username.',
+                            zh=f'没有名为 {run_as!r} 的在职用户可作为执行用户；请填写已有的用户名。')
+        return found
+    if run_as is not None:
+        return getattr(run_as, 'record', run_as)
+    act = gate.actor()
+    if not act.is_system:
+        return act.user
+    # No admin yet (a fresh instance set up from the CLI): the target runs as the system actor.
+    return (User.select().join(Role, on=(User.role == Role.id)).where(Role.name == 'admin', User.active)
+            .order_by(User.id).first())
+
+
 def add_target(name, entity, path, sheet=None, lang='zh', conflict_policy='db', delete_policy='keep',
-               max_vanish_percent=20, every_minutes=DEFAULT_EVERY):
-    """Register the file PATH as a two-way sync target of ENTITY."""
+               max_vanish_percent=20, every_minutes=DEFAULT_EVERY, run_as=None):
+    """Register the file PATH as a two-way sync target of ENTITY, run as RUN_AS (see run_as_user)."""
     mapping = get(entity)
+    user = run_as_user(run_as)
     if SyncTarget.select().where(SyncTarget.name == name).exists():
         raise SyncError(f'A sync target named {name} exists already; choose another name.',
                         zh=f'已有名为 {name} 的同步目标；请换一个名称。')
@@ -63,12 +85,13 @@ def add_target(name, entity, path, sheet=None, lang='zh', conflict_policy='db', 
     target = SyncTarget(name=name, entity=mapping.entity, backend=kind, lang=lang,
                         settings=json.dumps(settings, ensure_ascii=False), conflict_policy=conflict_policy,
                         delete_policy=delete_policy, max_vanish_percent=max_vanish_percent,
-                        every_minutes=check_every(every_minutes))
+                        every_minutes=check_every(every_minutes), run_as=user)
     return audit.save(target)
 
 
 def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_policy='db',
-                      delete_policy='keep', max_vanish_percent=20, client=None, every_minutes=DEFAULT_EVERY):
+                      delete_policy='keep', max_vanish_percent=20, client=None, every_minutes=DEFAULT_EVERY,
+                      run_as=None):
     """Register a Google Sheet (URL or key) as a sync target, creating the worksheet if missing.
 
     A new worksheet gets the header (plus the status column), a frozen header row, a
@@ -79,6 +102,7 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
     from .gsheets import app_client
     from .mappings import STATUS_TITLE
     mapping = get(entity)
+    user = run_as_user(run_as)
     if SyncTarget.select().where(SyncTarget.name == name).exists():
         raise SyncError(f'A sync target named {name} exists already; choose another name.',
                         zh=f'已有名为 {name} 的同步目标；请换一个名称。')
@@ -93,7 +117,7 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
     target = SyncTarget(name=name, entity=mapping.entity, backend='gsheet', lang=lang,
                         settings=json.dumps({'key': key, 'worksheet': title}, ensure_ascii=False),
                         conflict_policy=conflict_policy, delete_policy=delete_policy,
-                        max_vanish_percent=max_vanish_percent, every_minutes=every_minutes)
+                        max_vanish_percent=max_vanish_percent, every_minutes=every_minutes, run_as=user)
     return audit.save(target), created
 
 

@@ -1,0 +1,304 @@
+"""The gate: who may change what. Every door asks here before it writes a business row.
+
+One rule table (role x entity x action, with the fields no door writes and the fields that are
+requests for a command) and one check, in this order: the role may do this to this entity and
+these fields; the record and every record it references are inside the actor's data scope; the
+business rules allow it (the services' commands, reached through `commands.py` for cells).
+
+An actor is a user, or the system actor (jobs, CLI runs without `--as`), which passes the role
+and scope checks but never the business rules.
+"""
+import dataclasses
+
+from ..models import (Campaign, CareTask, Contact, Contract, ContractLine, Customer, DeliveryMilestone,
+                      Department, FollowUp, Lead, Opportunity, OpportunityContact, OpportunityProduct,
+                      Payment, PaymentPlan, Product, ProductCategory, ProductPlan, Quote, QuoteLine, User)
+from ..errors import LTCError, NotFound
+from ..models import Role
+from ..models.choices import ROLES
+from . import audit, scope
+from .messages import refusal
+
+SALES_SIDE = ('admin', 'ops', 'manager', 'sales')
+MONEY = SALES_SIDE + ('finance',)
+CATALOG = ('admin', 'ops')
+MANAGERS = ('admin', 'manager')
+DELETERS = ('admin', 'ops', 'manager')
+SYSTEM = 'system'
+# Roles that may own leads, customers, opportunities, quotes and contracts.
+OWNER_ROLES = ('admin', 'manager', 'sales', 'ops')
+
+
+class Refused(Exception):
+    """Marker mixin: refusals of the gate (role, field or scope)."""
+
+
+class PermissionDenied(LTCError, Refused):
+    """The actor's role may not do this."""
+
+
+class NotYours(NotFound, Refused):
+    """The record does not exist or is outside the actor's scope (the same answer for both)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """What each role may do to one entity."""
+    create: tuple
+    update: tuple
+    delete: tuple
+    derived: tuple = ()     # set by the rules; no door writes them
+    commands: tuple = ()    # a change is a request for a command (see ltc/services/commands.py)
+    note: str = ''
+
+    def roles_for(self, action):
+        return {'create': self.create, 'update': self.update, 'delete': self.delete}[action]
+
+
+COMMON_DERIVED = ('code', 'created_at', 'updated_at', 'version', 'created_by')
+RULES = {
+    Lead: Rule(SALES_SIDE, SALES_SIDE, DELETERS,
+               derived=('grade', 'score', 'score_reasons', 'phone_norm', 'email_norm', 'company_norm',
+                        'email_domain', 'duplicate_of', 'converted_customer', 'converted_contact',
+                        'converted_at', 'assigned_at', 'followup_count', 'last_followup_at'),
+               commands=('status', 'owner'),
+               note='status through the lead flow; owner through assignment (eligible, in scope, under the cap)'),
+    Customer: Rule(SALES_SIDE, SALES_SIDE, DELETERS,
+                   derived=('last_followup_at', 'last_won_on', 'previous_owner', 'released_at', 'owner_since',
+                            'locked', 'pool'),
+                   commands=('owner', 'parent'),
+                   note='owner through claim (pool), release and assignment; parent refuses cycles; lock by action'),
+    Contact: Rule(SALES_SIDE, SALES_SIDE, DELETERS, note='its customer must be in scope'),
+    Opportunity: Rule(SALES_SIDE, SALES_SIDE, DELETERS,
+                      derived=('weighted_amount', 'stage_changed_at', 'closed_on', 'first_close_on',
+                               'health_score', 'health_reasons', 'followup_count', 'last_followup_at'),
+                      commands=('stage',),
+                      note='stage through the stage rules (history, probability, Won needs a contract or quote)'),
+    OpportunityContact: Rule(SALES_SIDE, SALES_SIDE, SALES_SIDE),
+    OpportunityProduct: Rule(SALES_SIDE, SALES_SIDE, SALES_SIDE),
+    Quote: Rule(SALES_SIDE, SALES_SIDE, DELETERS, derived=('status', 'total', 'subtotal', 'discount_amount'),
+                note='status by the quote actions'),
+    QuoteLine: Rule(SALES_SIDE, SALES_SIDE, SALES_SIDE, derived=('amount',)),
+    Contract: Rule(MONEY, MONEY, DELETERS,
+                   derived=('approved_by', 'approved_at', 'renewal_of'),
+                   commands=('status',),
+                   note='status through the contract flow: submit (owner side), approve/reject (manager, '
+                        'admin), activate, complete; never effective without an approval'),
+    ContractLine: Rule(MONEY, MONEY, MONEY),
+    DeliveryMilestone: Rule(MONEY, MONEY, DELETERS, derived=('accepted_on', 'status'),
+                            note='accepted by "Accept delivery"'),
+    PaymentPlan: Rule(MONEY, MONEY, DELETERS, derived=('status', 'paid_amount'),
+                      note='status and paid amount follow the payments'),
+    Payment: Rule(('admin', 'ops', 'finance'), (), ('admin',),
+                  derived=('recorded_by',),
+                  note='recorded through the receivables rules (plan, over-payment, currency); never edited'),
+    FollowUp: Rule(SALES_SIDE, SALES_SIDE, DELETERS),
+    CareTask: Rule(SALES_SIDE, SALES_SIDE, DELETERS, derived=('status', 'done_at')),
+    Campaign: Rule(SALES_SIDE, SALES_SIDE, DELETERS),
+    Product: Rule(CATALOG, CATALOG, CATALOG),
+    ProductCategory: Rule(CATALOG, CATALOG, CATALOG),
+    ProductPlan: Rule(CATALOG, CATALOG, CATALOG),
+}
+# Settings, users and everything else not in RULES: admin only.
+ADMIN_ONLY = Rule(('admin',), ('admin',), ('admin',))
+
+
+def rule_for(model):
+    return RULES.get(model, ADMIN_ONLY)
+
+
+class Actor:
+    """Who acts: a user (their role and scope apply) or the system actor named NAME."""
+
+    def __init__(self, user=None, name=None):
+        self.user = getattr(user, 'record', user)   # the admin's SessionUser wraps the row
+        self.name = self.user.username if self.user is not None else (name or 'system')
+
+    @property
+    def is_system(self):
+        return self.user is None
+
+    @property
+    def role(self):
+        return SYSTEM if self.user is None else self.user.role.name
+
+    def __repr__(self):
+        return f'Actor({self.name}, {self.role})'
+
+
+def actor():
+    """Return the actor of the running operation (set by `audit.acting_as`)."""
+    value = audit.current_actor()
+    if isinstance(value, Actor):
+        return value
+    if isinstance(value, User) or hasattr(value, 'record'):
+        return Actor(value)
+    return Actor(name=audit.current()[0])
+
+
+def as_actor(value):
+    if isinstance(value, Actor):
+        return value
+    if value is None:
+        return actor()
+    if isinstance(value, str):
+        return Actor(name=value)
+    return Actor(value)
+
+
+# -- messages -------------------------------------------------------------------------
+def _label(model):
+    return getattr(model, 'label', model.__name__.lower())
+
+
+def role_refusal(act, model, action):
+    role = act.role
+    return refusal('Refused: a {role} user may not {action} {entity} records; ask an administrator.',
+                   '已拒绝：「{role_zh}」角色不能{action_zh}{entity}；请联系管理员。',
+                   error_class=PermissionDenied, role=role, action=action, entity=_label(model),
+                   role_zh=ROLES.label(role, 'zh') if role in ROLES else role,
+                   action_zh={'create': '新建', 'update': '修改', 'delete': '删除'}.get(action, action))
+
+
+def derived_refusal(model, fields):
+    return refusal('Refused: {fields} of a {entity} are set by the rules and cannot be written; leave them as '
+                   'they are.', '已拒绝：{entity}的{fields}由业务规则计算，不能直接填写；请保持原值。',
+                   error_class=PermissionDenied, fields=', '.join(sorted(fields)), entity=_label(model))
+
+
+def not_found(model, code):
+    """The one refusal for a record that does not exist and one outside the actor's scope."""
+    return refusal('{entity} {code} was not found among the records you may change.',
+                   '在您可修改的记录中找不到{entity} {code}。', error_class=NotYours,
+                   entity=_label(model), code=code or '')
+
+
+def owner_refusal(user):
+    name = getattr(user, 'username', user)
+    return refusal('Refused: {user} cannot own this record (not an active sales-side user within your team); '
+                   'choose another owner.',
+                   '已拒绝：{user} 不能作为负责人（不是您团队内在职的销售侧用户）；请选择其他负责人。',
+                   error_class=PermissionDenied, user=name)
+
+
+# -- checks ---------------------------------------------------------------------------
+def may(act, model, action):
+    """Return whether ACT's role may ACTION (create, update, delete) records of MODEL."""
+    act = as_actor(act)
+    return act.is_system or act.role in rule_for(model).roles_for(action)
+
+
+def check_role(act, model, action, fields=()):
+    """Refuse unless ACT's role may ACTION records of MODEL, writing FIELDS (no derived field)."""
+    act = as_actor(act)
+    rule = rule_for(model)
+    if not act.is_system and act.role not in rule.roles_for(action):
+        raise role_refusal(act, model, action)
+    bad = [f for f in fields if f in rule.derived]
+    if bad:
+        raise derived_refusal(model, bad)
+
+
+def visible(act, model, ids):
+    """Return the subset of IDS of MODEL that ACT may see (one query per 500 ids)."""
+    act = as_actor(act)
+    ids = [i for i in {int(i) for i in ids if i is not None}]
+    if act.is_system or not ids:
+        return set(ids)
+    seen = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        query = model.select(model.id).where(model.id.in_(chunk), scope.condition(model, act.user))
+        seen.update(pk for (pk,) in query.tuples())
+    return seen
+
+
+def may_own(act, user_ids):
+    """Return the subset of USER_IDS that ACT may make owners: active sales-side users in ACT's scope."""
+    act = as_actor(act)
+    ids = {int(i) for i in user_ids if i is not None}
+    if not ids:
+        return set()
+    query = (User.select(User.id).join(Role, on=(User.role == Role.id))
+             .where(User.id.in_(list(ids)), User.active, Role.name.in_(OWNER_ROLES)))
+    eligible = {pk for (pk,) in query.tuples()}
+    if act.is_system:
+        return eligible
+    allowed = scope.visible_user_ids(act.user)
+    return eligible if allowed is None else eligible & set(allowed)
+
+
+def references(model, values):
+    """Return [(field name, target model, id)] of the records VALUES point at (users and departments apart)."""
+    out = []
+    for name, value in values.items():
+        field = model._meta.fields.get(name)
+        rel = getattr(field, 'rel_model', None)
+        if rel is None or value in (None, ''):
+            continue
+        out.append((name, rel, getattr(value, 'id', value)))
+    return out
+
+
+SCOPED_REFS = (Customer, Contact, Lead, Opportunity, Quote, Contract, PaymentPlan, DeliveryMilestone)
+OWNER_FIELDS = ('owner',)
+
+
+def check_refs(act, model, values, code=None):
+    """Refuse when a record VALUES refer to is outside ACT's scope, or an owner ACT may not give."""
+    act = as_actor(act)
+    if act.is_system:
+        for name, rel, pk in references(model, values):
+            if rel is User and name in OWNER_FIELDS and pk not in may_own(act, [pk]):
+                raise owner_refusal(User.get_or_none(User.id == pk) or pk)
+        return
+    for name, rel, pk in references(model, values):
+        if rel is User:
+            if name in OWNER_FIELDS and pk not in may_own(act, [pk]):
+                raise owner_refusal(User.get_or_none(User.id == pk) or pk)
+        elif rel is Department:
+            allowed = scope._department_ids(act.user)
+            if act.role not in ('admin', 'ops') and pk not in (allowed or []) and pk != act.user.department_id:
+                raise not_found(Department, _code_of(rel, pk))
+        elif rel in SCOPED_REFS and pk not in visible(act, rel, [pk]):
+            raise not_found(rel, _code_of(rel, pk))
+
+
+def _code_of(model, pk):
+    row = model.select(model.code).where(model.id == pk).tuples().first()
+    return row[0] if row else ''
+
+
+def check_write(act, instance, action, fields=None, values=None):
+    """Refuse unless ACT may ACTION (create, update, delete) INSTANCE changing FIELDS to VALUES.
+
+    Role and fields first, then the record's own scope (as stored: a record outside the actor's
+    scope reads as not found), then the records the new values refer to.
+    """
+    act = as_actor(act)
+    model = type(instance)
+    fields = list(fields or ())
+    check_role(act, model, action, fields)
+    if action != 'create' and instance.id is not None and not act.is_system:
+        if instance.id not in visible(act, model, [instance.id]):
+            raise not_found(model, instance.code)
+    if values is None:
+        values = {f: instance.__data__.get(f) for f in fields} if action != 'delete' else {}
+    check_refs(act, model, values, instance.code)
+
+
+def rules_table(lang='en'):
+    """Return the rule table as Markdown rows (role x entity x action, derived and command fields)."""
+    roles = [r for r in ROLES]
+    head = '| entity | ' + ' | '.join(roles) + ' | set by the rules (read-only) | requests a command |'
+    lines = [head, '|' + '---|' * (len(roles) + 3)]
+    for model, rule in list(RULES.items()) + [(None, ADMIN_ONLY)]:
+        cells = []
+        for role in roles:
+            letters = ''.join(letter for letter, action in (('C', 'create'), ('U', 'update'), ('D', 'delete'))
+                              if role in rule.roles_for(action))
+            cells.append(letters or '–')
+        name = model.__name__ if model else 'settings, users, everything else'
+        lines.append(f'| {name} | ' + ' | '.join(cells) + f' | {", ".join(rule.derived) or "–"} | '
+                     f'{", ".join(rule.commands) or "–"}{" — " + rule.note if rule.note else ""} |')
+    return '\n'.join(lines)
