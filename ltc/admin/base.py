@@ -18,7 +18,7 @@ from wtforms.widgets import HiddenInput
 
 from ..db import database
 from ..errors import ConflictError, LTCError
-from ..services import audit, scope
+from ..services import audit, gate, scope
 from ..services.messages import text
 from . import exports
 from .formatters import choices_for, formatters_for
@@ -229,10 +229,17 @@ class SecureModelView(RoleGate, ModelView):
     # -- writes: one transaction, audited, versioned ------------------------------------
     def _save(self, form, model, is_created):
         with audit.acting_as(current_user, 'admin'), database.atomic():
+            before = dict(type(model)().__data__ if is_created else model.__data__)   # defaults or stored
             form.populate_obj(model)
             if is_created:
                 model.version = 1
             self._on_model_change(form, model, is_created)
+            # The gate: this role may write these fields, and every record they name is in scope.
+            changed = {k: v for k, v in model.__data__.items()
+                       if k not in audit.IGNORED and k != 'id' and before.get(k) != v
+                       and not (is_created and v in (None, ''))}
+            gate.check_write(current_user, model, 'create' if is_created else 'update', fields=list(changed),
+                             values=changed)
             self.persist(form, model, is_created)
             save_inline(self, form, model)
             self.after_inline(form, model, is_created)
@@ -269,6 +276,7 @@ class SecureModelView(RoleGate, ModelView):
     def delete_model(self, model):
         try:
             with audit.acting_as(current_user, 'admin'):
+                gate.check_write(current_user, model, 'delete')
                 self.on_model_delete(model)
                 audit.delete(model)
         except LTCError as exc:
@@ -283,6 +291,7 @@ class SecureModelView(RoleGate, ModelView):
         try:
             with audit.acting_as(current_user, 'admin'), database.atomic():
                 for row in rows:
+                    gate.check_write(current_user, row, 'delete')
                     audit.delete(row)
         except LTCError as exc:
             flash(_('Nothing was deleted: %(error)s', error=text(exc, lang())), 'error')
@@ -350,11 +359,15 @@ def save_inline(view, form, model):
             pk = entry.get_pk()
             row = existing.get(pk)
             if row is not None and field.should_delete(entry):
+                gate.check_role(current_user, field.model, 'delete')
                 audit.delete(row)
                 continue
+            action = 'update' if row is not None else 'create'
             row = row or field.model()
             entry.populate_obj(row, None)
             setattr(row, field.prop, model.id)
+            gate.check_role(current_user, field.model, action)
+            gate.check_refs(current_user, field.model, {k: v for k, v in row.__data__.items() if k != field.prop})
             audit.save(row)
 
 

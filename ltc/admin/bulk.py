@@ -10,7 +10,7 @@ from wtforms import HiddenField, SelectField
 from ..db import database
 from ..errors import LTCError
 from ..models import User
-from ..services import audit, scope
+from ..services import audit, gate
 from ..services.messages import text
 from .base import AdminForm
 from .formatters import choices_for
@@ -42,15 +42,14 @@ class BulkMixin:
 
     def bulk_apply(self, row, name, value):
         """Set NAME to VALUE on ROW (views whose records have a service override this)."""
+        gate.check_write(current_user, row, 'update', fields=[name], values={name: value})
         setattr(row, name, value)
         audit.save(row, action='assign' if name == self.owner_field else 'status')
 
     def _bulk_choices(self, kind):
-        if kind == 'owner':
-            visible = scope.visible_user_ids(current_user)
-            query = User.select().where(User.active).order_by(User.username)
-            if visible is not None:
-                query = query.where(User.id.in_(list(visible)))
+        if kind == 'owner':   # only users the gate lets this user make owners (active, sales side, in scope)
+            ids = gate.may_own(current_user, [pk for (pk,) in User.select(User.id).where(User.active).tuples()])
+            query = User.select().where(User.id.in_(list(ids) or [0])).order_by(User.username)
             return [(str(u.id), name_of(u)) for u in query]
         choices = choices_for(getattr(self.model, self.status_field))
         return choices.pairs(lang())

@@ -117,14 +117,22 @@ class CustomerView(RecordActionsMixin, OwnedView):
     details_template = 'ltc_admin/customer_details.html'
 
     def persist(self, form, model, is_created):
-        # The parent goes through customers.set_parent, which refuses cycles.
-        wanted = model.parent_id
-        stored = None if is_created else Customer.get_by_id(model.id).parent_id
-        model.parent = stored
+        # The parent goes through customers.set_parent, which refuses cycles; a new owner through
+        # customers.change_owner (claim from the pool, release, or a manager's assignment).
+        wanted, owner = model.parent_id, model.owner_id
+        stored = None if is_created else Customer.get_by_id(model.id)
+        model.parent = stored.parent_id if stored else None
+        if stored is not None:
+            model.owner = stored.owner_id
         audit.save(model)
-        if wanted != stored:
+        if wanted != model.parent_id:
             customers.set_parent(model, Customer.get_by_id(wanted) if wanted else None,
                                  by=current_user.record)
+        if stored is not None and owner != stored.owner_id:
+            customers.change_owner(model, owner, by=current_user.record)
+
+    def bulk_apply(self, row, name, value):
+        customers.change_owner(row, value, by=current_user.record)
 
     @action('claim', _l('Claim'))
     def action_claim(self, ids):

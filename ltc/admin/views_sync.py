@@ -127,6 +127,7 @@ SYNC_LABELS = {
     'resolved_by': _l('Resolved by'), 'values': _l('Values'), 'pending_key': _l('Pending row'),
     'vanished': _l('Gone from the sheet'), 'headers': _l('Headers'), 'columns': _l('Mapping'),
     'updated_by': _l('Updated by'), 'every_minutes': _l('Runs every (minutes)'), 'active': _l('Active'),
+    'run_as': _l('Runs as'),
 }
 
 
@@ -141,7 +142,7 @@ class SyncTargetView(SyncView):
     """Targets: add an Excel/CSV file or a Google Sheet, run now (dry run or real)."""
     allow_edit = allow_delete = False
     column_list = ('code', 'name', 'entity', 'backend', 'settings', 'conflict_policy', 'delete_policy',
-                   'every_minutes', 'last_run_at', 'active')
+                   'every_minutes', 'last_run_at', 'active', 'run_as')
     column_formatters = {'entity': _entity, 'lang': _sheet_lang, 'header_signature': _signature,
                          'settings': _location}
     search_fields = (('code', 'code'), ('name', 'plain'))

@@ -93,6 +93,9 @@ def assign_lead(lead, by=None, to=None):
             if not to.active:
                 raise refusal('Assignment refused: user {user} is inactive; choose an active user.',
                               '分配被拒绝：用户 {user} 已停用；请选择在职用户。', user=to.username)
+            from . import gate
+            if to.id not in gate.may_own(by, [to.id]):
+                raise gate.owner_refusal(to)
             if not has_room(to, lead):
                 raise refusal('Assignment refused: {user} already has {count} open leads, the cap of {cap}; '
                               'choose another user or raise the cap.',

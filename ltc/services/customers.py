@@ -52,7 +52,7 @@ def assign_owner(customer, to, by=None):
                       '已拒绝：只有经理或管理员可以把客户 {code} 交给其他负责人；请释放到公海或联系经理。',
                       error_class=gate.PermissionDenied, code=customer.code)
     if to is None or to.id not in gate.may_own(act, [to.id]):
-        raise gate.owner_refusal(to)
+        raise gate.owner_refusal(to or '?')
     if customer.owner_id == to.id:
         return customer
     with database.atomic():
@@ -63,6 +63,26 @@ def assign_owner(customer, to, by=None):
         customer.department = to.department_id or customer.department_id
         audit.save(customer, action='assign', note=f'assigned to {to.username} by {act.name}')
     return customer
+
+
+def change_owner(customer, owner_id, by=None):
+    """Give CUSTOMER the owner OWNER_ID the way the pool rules say: a pool customer taken by the actor
+    is a claim (daily limit, cap, cooldown), no owner is a release, anything else an assignment."""
+    from . import gate, pool
+    act = gate.as_actor(by)
+    customer = Customer.get_by_id(customer.id)
+    if owner_id == customer.owner_id:
+        return customer
+    if owner_id is None:
+        return pool.release(customer, act.user, reason=f'released by {act.name}')
+    if customer.owner_id is None and not act.is_system and owner_id == act.user.id:
+        return pool.claim(customer, act.user)
+    if customer.owner_id is None and not act.is_system and act.role not in ('admin', 'ops', 'manager'):
+        raise refusal('Refused: a pool customer is claimed by the user who takes it; claim {code} yourself.',
+                      '已拒绝：公海客户只能由领取人本人领取；请自己领取 {code}。',
+                      error_class=gate.PermissionDenied, code=customer.code)
+    from ..models import User
+    return assign_owner(customer, User.get_or_none(User.id == owner_id), by=act)
 
 
 def group_ids(customer):

@@ -167,6 +167,10 @@ def merge_leads(lead, into=None, by=None):
                       '合并被拒绝：线索 {code} 未被标记为重复；请指定要合并到的线索。', code=lead.code)
     if other.id == lead.id:
         raise refusal('Merge refused: a lead cannot be merged into itself.', '合并被拒绝：线索不能与自身合并。')
+    from . import gate
+    act = gate.as_actor(by)
+    if not act.is_system and other.id not in gate.visible(act, Lead, [other.id]):
+        raise gate.not_found(Lead, other.code)   # merging writes into the other lead: it must be the actor's too
     keep, drop = (other, lead) if _older(other, lead) else (lead, other)
     if drop.status == 'converted':
         raise refusal('Merge refused: lead {code} is already converted; merge only open leads into it.',

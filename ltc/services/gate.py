@@ -65,7 +65,7 @@ RULES = {
                note='status through the lead flow; owner through assignment (eligible, in scope, under the cap)'),
     Customer: Rule(SALES_SIDE, SALES_SIDE, DELETERS,
                    derived=('last_followup_at', 'last_won_on', 'previous_owner', 'released_at', 'owner_since',
-                            'locked', 'pool'),
+                            'locked'),
                    commands=('owner', 'parent'),
                    note='owner through claim (pool), release and assignment; parent refuses cycles; lock by action'),
     Contact: Rule(SALES_SIDE, SALES_SIDE, DELETERS, note='its customer must be in scope'),

@@ -6,7 +6,9 @@ from decimal import Decimal, InvalidOperation
 from ..db import database, utcnow
 from ..models import Campaign, Contact, Customer, GradingRule, Lead, Opportunity, Setting, Stage
 from ..models import choices as C
-from . import audit
+from peewee import SQL
+
+from . import audit, scope
 from .changes import update
 from .assignment import assign_lead, assign_leads, choose_owner, apply_owner, rerun_assignment  # noqa: F401
 from .dedupe import dedupe_leads, find_original, merge_leads, normalise, normalise_company  # noqa: F401
@@ -201,9 +203,13 @@ def qualify(lead, by=None):
     return set_status(lead, 'qualified', by=by)
 
 
-def find_customer_by_name(name):
-    """Return the customer whose name, normalised, equals NAME normalised, or None."""
-    exact = Customer.get_or_none(Customer.name == (name or '').strip())
+def find_customer_by_name(name, by=None):
+    """Return the customer whose name, normalised, equals NAME normalised, or None; with BY, only among the
+    customers BY may see (another owner's customer is neither matched nor revealed)."""
+    from . import gate
+    act = gate.as_actor(by) if by is not None else None
+    where = scope.condition(Customer, act.user) if act is not None and not act.is_system else SQL('1 = 1')
+    exact = Customer.select().where(Customer.name == (name or '').strip(), where).order_by(Customer.id).first()
     if exact is not None:
         return exact
     key = normalise_company(name)
@@ -211,7 +217,7 @@ def find_customer_by_name(name):
         return None
     # A short probe from the first word narrows the scan; the normalised comparison decides.
     probe = re.split(r'[\s,.;:·、，。\-_&\'"()（）]+', name.strip())[0][:4] or key[:4]
-    for customer in Customer.select().where(Customer.name.contains(probe)).order_by(Customer.id):
+    for customer in Customer.select().where(Customer.name.contains(probe), where).order_by(Customer.id):
         if normalise_company(customer.name) == key:
             return customer
     return None
@@ -251,9 +257,13 @@ def convert_lead(lead, by=None, customer=None, opportunity_name=None, amount=Non
                       '转化被拒绝：没有可用的商机阶段；请运行 `flask ltc db upgrade`。')
     owner_id = lead.owner_id or getattr(by, 'id', None)
     today = datetime.date.today()
+    if customer is not None and by is not None:
+        from . import gate
+        if customer.id not in gate.visible(by, Customer, [customer.id]):
+            raise gate.not_found(Customer, customer.code)
     with database.atomic():
         normalise(lead)
-        customer = customer or find_customer_by_name(lead.company)
+        customer = customer or find_customer_by_name(lead.company, by=by)
         if customer is None:
             customer = audit.save(Customer(
                 name=lead.company.strip(), industry=lead.industry, region_province=lead.region_province,

@@ -11,7 +11,7 @@ import re
 from ..db import database
 from ..errors import LTCError
 from ..models import Contract, Customer, Lead, Opportunity, Payment, PaymentPlan, Stage, User
-from ..services import assignment, contracts, gate, leads, opportunities, pool
+from ..services import assignment, contracts, gate, leads, opportunities
 from ..services import customers as customer_service
 from ..services.messages import refusal, text as message_text
 from .errors import CellError
@@ -160,9 +160,11 @@ def _creating(act, model, row, attr, value):
     elif model is Contract and attr == 'status' and value != 'draft':
         if value not in CONTRACT_FLOW:
             raise _no_status(value)
-        row.values['status'] = 'draft'   # created as a draft, then moved along the flow
-        row.commands['status'] = value
         _contract_path(act, 'draft', value)
+        # Submitting needs the contract's lines (amount = lines), which a new row cannot have yet.
+        raise refusal('Refused: a new contract starts as a draft; import it with status draft, add its lines, '
+                      'then submit it for approval.',
+                      '已拒绝：新合同必须以草稿开始；请以「草稿」状态导入，添加合同明细后再提交审批。')
     elif model is Lead and attr == 'status' and value not in NEW_LEAD_STATUSES:
         raise refusal('Refused: a new lead cannot start as {status}; import it as new and convert or disqualify '
                       'it with its action.', '已拒绝：新线索不能以「{status}」状态开始；请先以新建状态导入，再用相应操作转化或作废。',
@@ -218,18 +220,15 @@ def _precheck(act, model, row, attr, value):
 
 
 def _customer_owner_check(act, customer, value):
-    if customer.owner_id is None and value is not None:
-        if act.is_system or value != act.user.id:
-            if act.is_system or act.role in ('admin', 'ops', 'manager'):
-                return 'assign'
-            raise refusal('Refused: a pool customer is claimed by the user who takes it; claim {code} yourself.',
-                          '已拒绝：公海客户只能由领取人本人领取；请自己领取 {code}。',
-                          error_class=gate.PermissionDenied, code=customer.code)
-        return 'claim'
-    if value is None:
-        return 'release'
-    if act.is_system or act.role in ('admin', 'ops', 'manager'):
-        return 'assign'
+    """Refuse now what `customers.change_owner` would refuse for its role rules (claim rules run at apply)."""
+    if value is None or act.is_system or act.role in ('admin', 'ops', 'manager'):
+        return
+    if customer.owner_id is None and value == act.user.id:
+        return   # a claim
+    if customer.owner_id is None:
+        raise refusal('Refused: a pool customer is claimed by the user who takes it; claim {code} yourself.',
+                      '已拒绝：公海客户只能由领取人本人领取；请自己领取 {code}。',
+                      error_class=gate.PermissionDenied, code=customer.code)
     raise refusal('Refused: only a manager or an admin hands customer {code} to another owner; release it to the '
                   'pool or ask your manager.', '已拒绝：只有经理或管理员可以把客户 {code} 交给其他负责人；请释放到公海或联系经理。',
                   error_class=gate.PermissionDenied, code=customer.code)
@@ -331,13 +330,7 @@ def _command(act, model, record, attr, value, row):
         elif value != record.owner_id:
             assignment.assign_lead(record, by=user, to=User.get_by_id(value))
     elif model is Customer and attr == 'owner':
-        how = _customer_owner_check(act, record, value)
-        if how == 'claim':
-            pool.claim(record, by=user)
-        elif how == 'release':
-            pool.release(record, by=user, reason=f'released from a spreadsheet by {act.name}')
-        elif value != record.owner_id:
-            customer_service.assign_owner(record, User.get_by_id(value), by=user)
+        customer_service.change_owner(record, value, by=act)
     elif model is Customer and attr == 'parent':
         parent = Customer.get_by_id(value) if value else None
         customer_service.set_parent(record, parent, by=user)
