@@ -1,0 +1,86 @@
+"""The gate at the admin doors: form fields and references, owner changes, bulk choices, record actions."""
+from ltc.models import AuditLog, Customer, Lead
+from ltc.services import audit
+from tests.factories import make_customer, make_lead, make_user
+from tests.services.unchanged import unchanged
+
+from .conftest import csrf_from
+from .wiring import version_of
+
+
+def _edit(client, url, data):
+    html = client.get(url).get_data(as_text=True)
+    return client.post(url, data={'csrf_token': csrf_from(html), 'version': version_of(html), **data},
+                       follow_redirects=True).get_data(as_text=True)
+
+
+def test_customer_form_owner_on_a_pool_customer_is_a_claim(as_role, users, db):
+    pool = make_customer(name='公海甲')
+    client = as_role('sales')
+    page = _edit(client, f'/admin/customer/edit/?id={pool.id}',
+                 {'name': '公海甲', 'kind': 'enterprise', 'level': 'potential', 'currency': 'CNY',
+                  'owner': users['sales'].id})
+    assert 'Nothing was saved' not in page, page[:2000]
+    assert Customer.get_by_id(pool.id).owner_id == users['sales'].id
+    assert AuditLog.select().where(AuditLog.entity_code == pool.code, AuditLog.action == 'claim').count() == 1
+
+
+def test_customer_form_cannot_give_a_customer_away_as_sales(as_role, users, db):
+    mine = make_customer(name='我的客户', owner=users['sales'])
+    other = make_user('sales', username='colleague')
+    client = as_role('sales')
+    with unchanged(mine):
+        page = _edit(client, f'/admin/customer/edit/?id={mine.id}',
+                     {'name': '我的客户', 'kind': 'enterprise', 'level': 'potential', 'currency': 'CNY',
+                      'owner': other.id})
+        assert 'Nothing was saved' in page
+
+
+def test_lead_form_refuses_an_owner_outside_scope_and_a_finance_owner(as_role, users, db):
+    client = as_role('admin')
+    lead = make_lead(company='甲', owner=users['sales'])
+    with unchanged(lead):
+        page = _edit(client, f'/admin/lead/edit/?id={lead.id}', {'company': '甲', 'source': 'website',
+                                                                 'currency': 'CNY', 'owner': users['finance'].id})
+        assert 'cannot own this record' in page
+
+
+def test_assign_owner_offers_no_finance_user(as_role, users, db):
+    lead = make_lead(company='乙', owner=users['sales'])
+    client = as_role('admin')
+    page = client.get(f'/admin/lead/bulk/owner/?ids={lead.id}').get_data(as_text=True)
+    assert f'value="{users["sales"].id}"' in page and f'value="{users["finance"].id}"' not in page
+    html = page
+    response = client.post(f'/admin/lead/bulk/owner/?ids={lead.id}', data={
+        'csrf_token': csrf_from(html), 'ids': str(lead.id), 'value': str(users['finance'].id)})
+    assert Lead.get_by_id(lead.id).owner_id == users['sales'].id and response.status_code == 200
+
+
+def test_merge_into_another_owners_lead_is_refused(as_role, users, db):
+    other = make_user('sales', username='other')
+    theirs = make_lead(company='重复公司', owner=other, phone='13811112222')
+    mine = make_lead(company='重复公司', owner=users['sales'], phone='13811112222', duplicate_of=theirs)
+    client = as_role('sales')
+    html = client.get('/admin/lead/').get_data(as_text=True)
+    with unchanged(theirs, mine):
+        page = client.post('/admin/lead/action/', data={'action': 'merge', 'rowid': [str(mine.id)],
+                                                        'csrf_token': csrf_from(html)},
+                           follow_redirects=True).get_data(as_text=True)
+        assert 'was not found among the records you may change' in page
+
+
+def test_convert_never_attaches_to_another_owners_customer(as_role, users, db):
+    other = make_user('sales', username='other2')
+    theirs = make_customer(name='同名客户有限公司', owner=other)
+    lead = make_lead(company='同名客户有限公司', owner=users['sales'], contact_name='张三')
+    client = as_role('sales')
+    html = client.get('/admin/lead/').get_data(as_text=True)
+    page = client.post('/admin/lead/action/', data={'action': 'convert', 'rowid': [str(lead.id)],
+                                                    'csrf_token': csrf_from(html)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert theirs.code not in page
+    lead = Lead.get_by_id(lead.id)
+    assert lead.status == 'converted' and lead.converted_customer_id != theirs.id
+    assert Customer.get_by_id(lead.converted_customer_id).owner_id == users['sales'].id
+    with audit.acting_as('tester', 'cli'):
+        assert Customer.select().where(Customer.owner == other.id).count() == 1
