@@ -11,7 +11,7 @@ from .services import audit
 
 
 # Commands that work on a database whose schema is missing or behind: they set it up or copy it.
-NO_SCHEMA_NEEDED = {'db', 'setup', 'restore', 'backup', 'sheets'}
+NO_SCHEMA_NEEDED = {'db', 'setup', 'restore', 'backup', 'sheets', 'rules'}
 
 
 class LTCGroup(AppGroup):
@@ -195,6 +195,13 @@ def restore_command(path, yes):
         click.confirm(f'Replace every record in the database with {path}?', abort=True)
     restore(path, current_app.config['DATABASE_URL'])
     click.echo(f'restored from {path}')
+
+
+@ltc.command('rules')
+def rules_command():
+    """Print who may change what: role x entity x action, read-only fields, command fields."""
+    from .services.gate import rules_table
+    click.echo(rules_table())
 
 
 def _register_stage_commands():

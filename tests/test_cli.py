@@ -54,3 +54,12 @@ def test_user_passwd(runner, db):
     assert check_password_hash(User.get(User.username == 'zhao').password_hash, 'second-password')
     missing = runner.invoke(args=['ltc', 'user', 'passwd', 'nobody', '--password-stdin'], input='second-password\n')
     assert missing.exit_code == 1 and 'no user' in missing.output
+
+
+def test_rules_command_prints_the_table_the_readme_shows(runner):
+    from pathlib import Path
+    result = runner.invoke(args=['ltc', 'rules'])
+    assert result.exit_code == 0, result.output
+    readme = (Path(__file__).resolve().parents[1] / 'README.md').read_text(encoding='utf-8')
+    assert result.output.strip() in readme
+    assert '| Payment | CD | – | – | C | C |' in result.output
