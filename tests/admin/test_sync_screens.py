@@ -166,7 +166,8 @@ def test_import_respects_scope_for_sales(as_role, users, db):
     client.post(f'/admin/import/{token}/mapping',
                 data={**MAPPING, 'on_existing': 'update', 'sheet': '', 'csrf_token': csrf_from(page)})
     html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
-    assert preview_rows(html) == {'2': 'error'} and 'belongs to another owner' in html
+    assert preview_rows(html) == {'2': 'error'} and 'was not found among the records you may change' in html
+    assert 'Theirs' not in html   # the refused row shows nothing of the stored record
 
 
 def test_export_respects_scope_and_template_is_blank(app, as_role, users, db):
