@@ -164,7 +164,9 @@ class SyncTargetView(SyncView):
                     flash(_('The worksheet %(title)s was created in the Google Sheet: header, frozen header row, '
                             'protected code column and dropdowns.', title=target.options['worksheet']), 'info')
                 return redirect(url_for('.details_view', id=target.id))
-        return self.render('ltc_admin/sync_target_new.html', entities=entities(), form=form)
+        from ..models import User
+        users = User.select().where(User.active).order_by(User.username)
+        return self.render('ltc_admin/sync_target_new.html', entities=entities(), form=form, run_as_users=users)
 
     def _add(self, form):
         """Add the target FORM describes; return it and whether a Google worksheet was created for it."""
@@ -175,7 +177,8 @@ class SyncTargetView(SyncView):
                        conflict_policy='sheet' if form.get('conflict_policy') == 'sheet' else 'db',
                        delete_policy='delete' if form.get('delete_policy') == 'delete' else 'keep',
                        max_vanish_percent=min(max(int(form.get('max_vanish') or 20), 0), 100),
-                       every_minutes=form.get('every_minutes') or DEFAULT_EVERY)
+                       every_minutes=form.get('every_minutes') or DEFAULT_EVERY,
+                       run_as=(form.get('run_as') or '').strip() or None)
         with audit.acting_as(current_user, 'admin'):
             if form.get('backend') == 'gsheet':
                 # As `flask ltc sync add --gsheet`: opens the spreadsheet, creates the worksheet when missing.

@@ -61,8 +61,9 @@ def resolve_conflict(conflict_id, choice, value=None, by=None):
             if record is None:
                 raise SyncError(f'{conflict.code} no longer exists; nothing to change.',
                                 zh=f'{conflict.code} 已不存在；无需修改。')
-            setattr(record, conflict.field, cleaned)
-            audit.save(record, note=f'sync conflict {conflict.id}')
+            # The resolver's choice is a request like a sheet cell: their role, scope and the rules apply.
+            from .requests import write_cell
+            write_cell(by, record, conflict.field, cleaned, note=f'sync conflict {conflict.id}')
         return _settled(conflict, {'db': 'kept_db', 'sheet': 'took_sheet', 'edit': 'edited'}[choice], by)
 
 
@@ -75,6 +76,8 @@ def _settle_deletion(conflict, choice, by):
     record = model.get_or_none(model.code == conflict.code)
     if DELETION_CHOICES[choice] == 'delete':
         if record is not None:   # else already deleted in the database: what was asked for
+            from ..services import gate
+            gate.check_write(by, record, 'delete')
             try:
                 audit.delete(record, note=f'sync conflict {conflict.id}')
             except LTCError as exc:

@@ -305,6 +305,23 @@ def run_commands(act, mapping, rows, on_refused):
             on_refused(row, exc)
 
 
+def write_cell(act, record, attr, value, note=None):
+    """Write one cell's VALUE into RECORD as ACT would from a sheet row (a settled conflict, a typed value)."""
+    from ..services import audit
+    from .results import RowResult
+    act = gate.as_actor(act)
+    model = type(record)
+    gate.check_write(act, record, 'update', fields=[attr], values={attr: value})
+    if attr in gate.rule_for(model).commands:
+        row = RowResult(code=record.code, outcome='updated', record_id=record.id, values={attr: value},
+                        changes={attr: [None, value]})
+        _requests(act, model, gate.rule_for(model), row)
+        _command(act, model, record, attr, value, row)
+        return model.get_by_id(record.id)
+    setattr(record, attr, value)
+    return audit.save(record, note=note)
+
+
 def _command(act, model, record, attr, value, row):
     user = act.user
     if model is Opportunity and attr == 'stage':

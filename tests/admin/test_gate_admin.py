@@ -84,3 +84,17 @@ def test_convert_never_attaches_to_another_owners_customer(as_role, users, db):
     assert Customer.get_by_id(lead.converted_customer_id).owner_id == users['sales'].id
     with audit.acting_as('tester', 'cli'):
         assert Customer.select().where(Customer.owner == other.id).count() == 1
+
+
+def test_new_sync_target_runs_as_the_chosen_user(as_role, users, db, tmp_path):
+    from ltc.models.sync import SyncTarget
+    from ltc.sync.export import export_entity
+    path = tmp_path / 'leads.xlsx'
+    with audit.acting_as('tester', 'cli'):
+        export_entity('leads', path)
+    client = as_role('admin')
+    page = client.get('/admin/synctarget/new/').get_data(as_text=True)
+    assert 'name="run_as"' in page and f'value="{users["sales"].username}"' in page
+    client.post('/admin/synctarget/new/', data={'csrf_token': csrf_from(page), 'name': 'team-a', 'entity': 'leads',
+                                                'backend': 'file', 'path': str(path), 'run_as': 'sales1'})
+    assert SyncTarget.get(SyncTarget.name == 'team-a').run_as_id == users['sales'].id

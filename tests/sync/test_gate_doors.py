@@ -327,3 +327,25 @@ def test_sync_target_runs_as_its_user(world, tmp_path, runner):
     assert result.exit_code == 1, result.output
     result = runner.invoke(args=['ltc', 'sync', 'list'])
     assert 'as sa' in result.output
+
+
+def test_settling_a_conflict_is_a_request_too(world, tmp_path):
+    """Taking the sheet's stage moves the stage through its rules; a value the resolver may not write is refused."""
+    from ltc.errors import LTCError
+    from ltc.models.sync import SyncConflict, SyncRun, SyncTarget
+    from ltc.sync.conflicts import resolve_conflict
+    target = SyncTarget.create(code='SY900001', name='opps', entity='opportunities', settings='{}',
+                               created_at=datetime.datetime.now(), updated_at=datetime.datetime.now())
+    run = SyncRun.create(code='RUN900001', entity='opportunities', target=target, source='t',
+                         created_at=datetime.datetime.now(), updated_at=datetime.datetime.now())
+    opp = world['opp_a']
+    stage = SyncConflict.create(run=run, target=target, code=opp.code, field='stage', sheet_value='方案报价')
+    won = SyncConflict.create(run=run, target=target, code=opp.code, field='stage', sheet_value='赢单')
+    resolve_conflict(stage.id, 'sheet', by=world['sales_a'])
+    history = StageHistory.select().where(StageHistory.opportunity == opp.id).order_by(StageHistory.id.desc())
+    assert history.first().to_stage.code == 'ST-PROPOSE' and history.first().changed_by_id == world['sales_a'].id
+    with unchanged(Opportunity.get_by_id(opp.id)):
+        with pytest.raises(LTCError, match='needs a contract or a sent'):
+            resolve_conflict(won.id, 'sheet', by=world['sales_a'])
+        with pytest.raises(LTCError, match='not found among the records you may change'):
+            resolve_conflict(won.id, 'sheet', by=world['sales_n'])
