@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ltc.models import (Contract, ContractApproval, Customer, Department, Lead, Opportunity, Payment,
-                        PaymentPlan, Product, Stage, StageHistory)
-from ltc.services import audit, contracts, gate
-from ltc.sync.importer import plan_import, run_import
+from ltc.models import (Contract, ContractApproval, Customer, Lead, Opportunity, Payment, PaymentPlan, Stage,
+                        StageHistory)
+from ltc.services import audit, contracts
+from ltc.sync.importer import run_import
 from ltc.sync.tables import open_path
 from tests.factories import (make_contract, make_contract_line, make_customer, make_department, make_lead, make_opportunity,
                              make_payment_plan, make_product, make_user)
