@@ -16,11 +16,16 @@ from .mappings import get
 CHUNK = 2000
 
 
+READONLY_NOTE = {'en': 'Set by the rules: shown for reference; edits in this column are not imported.',
+                 'zh': '由业务规则计算：仅供参考；此列的修改不会被导入。'}
+
+
 @contextlib.contextmanager
-def open_writer(path, header, title='Sheet1', styles=None, setup=None, finish=None):
+def open_writer(path, header, title='Sheet1', styles=None, setup=None, finish=None, notes=None):
     """Yield write(row) streaming rows into PATH (.xlsx write-only or .csv), replaced atomically.
 
-    FINISH(temp_path) runs on the written file before it replaces PATH.
+    FINISH(temp_path) runs on the written file before it replaces PATH. NOTES: {column index:
+    text} shown as the header cell's comment, the header greyed (columns set by the rules).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -44,11 +49,14 @@ def open_writer(path, header, title='Sheet1', styles=None, setup=None, finish=No
             sheet.freeze_panes = 'A2'
             if setup:
                 setup(book, sheet)
+            from openpyxl.comments import Comment
             head = []
-            for text in header:
+            for index, text in enumerate(header):
                 cell = WriteOnlyCell(sheet, text)
                 cell.font = Font(bold=True)
-                cell.fill = PatternFill('solid', start_color='DDEBF7')
+                cell.fill = PatternFill('solid', start_color='D9D9D9' if index in (notes or {}) else 'DDEBF7')
+                if index in (notes or {}):
+                    cell.comment = Comment(notes[index], 'LTC')
                 head.append(cell)
             sheet.append(head)
             if styles:
@@ -171,8 +179,9 @@ def export_entity(entity, path, template=False, lang='zh', progress=None, query=
     if xlsx and not template:
         from .sheetxml import stream_rows
         finish = lambda temp: stream_rows(temp, 1, records(), len(columns), total)  # noqa: E731
+    notes = {i: READONLY_NOTE['zh' if lang.startswith('zh') else 'en'] for i, c in enumerate(columns) if c.readonly}
     with open_writer(path, header, title=mapping.title(lang), styles=styles, setup=setup,
-                     finish=finish) as write:
+                     finish=finish, notes=notes) as write:
         if xlsx and not template:
             write([0] * len(columns))   # marker row: carries each column's style into the XML
         elif not template:

@@ -193,12 +193,38 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
             row.outcome = 'unchanged'
         else:
             row.outcome = 'skipped' if on_existing == 'skip' else 'updated'
+    _note_readonly(mapping, sheet, plan.rows, by_code, ctx)
     resolve_in_file_refs(mapping, plan.rows)
     plan.actor = gate.as_actor(actor)
     requests.review(plan.actor, mapping, plan.rows, ctx)
     if progress:
         progress(total, total * 2)
     return plan
+
+
+def _note_readonly(mapping, sheet, rows, by_code, ctx):
+    """Say on each row whose read-only cells (set by the rules) differ from the record that they were not imported."""
+    readonly = [(p, c) for p, c in sheet.columns.items() if c.readonly]
+    if not readonly:
+        return
+    for row in rows:
+        if row.outcome == 'error':
+            continue
+        record = by_code.get(row.code) if row.code else None
+        names = []
+        for position, column in readonly:
+            cell = row.cells[position] if position < len(row.cells) else None
+            if cell in (None, ''):
+                continue
+            try:
+                typed = column.codec.canon(column.codec.clean(cell, ctx), ctx)
+            except CellError:
+                typed = str(cell)
+            if record is None or typed != column.codec.canon(record.get(column.attr), ctx):
+                names.append(sheet.headers[position] or column.header(ctx.lang))
+        if names:
+            shown = ', '.join(names)
+            row.notes.append((f'{shown}: set by the rules, not imported', f'{shown}：由业务规则计算，未导入'))
 
 
 def resolve_in_file_refs(mapping, rows):

@@ -349,3 +349,19 @@ def test_settling_a_conflict_is_a_request_too(world, tmp_path):
             resolve_conflict(won.id, 'sheet', by=world['sales_a'])
         with pytest.raises(LTCError, match='not found among the records you may change'):
             resolve_conflict(won.id, 'sheet', by=world['sales_n'])
+
+
+def test_fields_set_by_the_rules_are_read_only_in_sheets_and_say_so(world, tmp_path):
+    import openpyxl
+    from ltc.sync.export import export_entity
+    path = tmp_path / 'leads.xlsx'
+    export_entity('leads', path, lang='en')
+    head = openpyxl.load_workbook(path).worksheets[0][1]
+    grade = next(c for c in head if c.value == 'Grade')
+    assert 'not imported' in grade.comment.text
+    lead = world['lead_a']
+    result = imported(tmp_path, 'leads', [['Lead code', 'Grade', 'Score'], [lead.code, 'high', '99']],
+                      world['sales_a'])
+    assert result.rows[0].outcome == 'unchanged'
+    assert 'Grade, Score: set by the rules, not imported' in result.rows[0].message('en')
+    assert Lead.get_by_id(lead.id).score == lead.score
