@@ -88,6 +88,9 @@ def apply_owner(lead, user):
 def assign_lead(lead, by=None, to=None):
     """Give LEAD to TO, or to whoever the assignment rules pick (None: the managers' queue)."""
     _check_open(lead)
+    if lead.id is not None:
+        from . import gate
+        gate.require(by, lead)
     with database.atomic():
         if to is not None:
             if not to.active:

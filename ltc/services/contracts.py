@@ -63,6 +63,8 @@ def _transition(contract, allowed, status, action, note=None, **fields):
 def submit(contract, by=None):
     """Send a draft contract for approval; its amount must equal its lines."""
     by = get_user(by)
+    from . import gate
+    gate.require(by, contract)
     with database.atomic():
         require_status(contract, ('draft',), 'submit')
         check_amount(contract)
@@ -89,6 +91,8 @@ def _decide(contract, by, decision, comment):
                       rule='contract-approver', user=by.username, role=by.role.name,
                       role_zh=ROLES.label(by.role.name, 'zh'))
     action = {'approved': 'approve', 'rejected': 'reject'}[decision]
+    from . import gate
+    gate.require(by, contract)   # a manager decides only on contracts of their department tree
     require_status(contract, ('pending_approval',), action)
     approval = _pending_approval(contract)
     approval.approver, approval.decision = by, decision

@@ -287,6 +287,18 @@ def check_write(act, instance, action, fields=None, values=None):
     check_refs(act, model, values, instance.code)
 
 
+def require(by, record, action='update'):
+    """Refuse unless BY (a user or Actor; None: the running operation's actor) may ACTION RECORD: its role
+    may, and RECORD is inside its scope. Service commands call this before they write."""
+    act = as_actor(by)
+    if act.is_system:
+        return act
+    check_role(act, type(record), action)
+    if record.id is not None and record.id not in visible(act, type(record), [record.id]):
+        raise not_found(type(record), record.code)
+    return act
+
+
 def rules_table(lang='en'):
     """Return the rule table as Markdown rows (role x entity x action, derived and command fields)."""
     roles = [r for r in ROLES]

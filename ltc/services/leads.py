@@ -178,6 +178,8 @@ def set_status(lead, status, by=None, reason=None):
                       old_zh=C.LEAD_STATUSES.label(lead.status, 'zh'),
                       new_zh=C.LEAD_STATUSES.label(status, 'zh'),
                       allowed=', '.join(sorted(TRANSITIONS[lead.status])) or 'none')
+    from . import gate
+    gate.require(by, lead)
     reason = (reason or '').strip()
     if status == 'disqualified' and not reason:
         raise refusal('Disqualification refused: give a reason (e.g. no budget, not reachable).',

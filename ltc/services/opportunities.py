@@ -80,6 +80,8 @@ def move_stage(opportunity, stage, by=None, reason=None):
                           '不存在阶段 {stage!r}；请使用阶段编码，如 ST-PROPOSE。', stage=stage)
         stage = found
     opportunity = Opportunity.get_by_id(opportunity.id)
+    from . import gate
+    gate.require(by, opportunity)
     _check_move(opportunity, stage, reason)
     now = utcnow()
     with database.atomic():

@@ -152,6 +152,9 @@ def release(customer, by, reason):
     if customer.owner_id is None:
         raise refusal('Release refused: customer {code} is already in the public pool.',
                       '释放被拒绝：客户 {code} 已在公海中。', code=customer.code)
+    from . import gate
+    if by is not None:
+        gate.require(by, customer)   # a manager releases only customers of their department tree
     if by is not None and by.id != customer.owner_id and by.role.name not in ('admin', 'manager'):
         raise refusal('Release refused: only the owner of {code}, a manager or an admin may release it.',
                       '释放被拒绝：只有客户 {code} 的负责人、经理或管理员可以释放。', code=customer.code)

@@ -138,6 +138,10 @@ def record_payment(contract, amount, plan=None, received_on=None, method='bank_t
     if amount <= 0:
         raise invalid('A payment must be above zero, got {amount}.', '回款金额必须大于零，当前为 {amount}。',
                       amount=amount)
+    from . import gate
+    if by is not None:   # finance, ops or an admin, on a contract inside their scope
+        gate.check_role(by, Payment, 'create')
+        gate.require(by, contract)
     with database.atomic():
         if contract.status not in PAYABLE:
             raise refusal('Rule {rule}: contract {code} is {status}; payments are recorded only on effective, '

@@ -203,3 +203,18 @@ def test_two_renewals_at_once_make_one(db):
     assert outcome['second'].startswith(f'Rule contract-renewed: contract {contract.code} was already renewed by '
                                         f"{outcome['first']}")
     assert [c.code for c in Contract.select().where(Contract.renewal_of == contract.id)] == [outcome['first']]
+
+
+def test_a_manager_approves_only_contracts_of_their_department_tree(db):
+    from tests.factories import make_department
+    from ltc.errors import NotFound
+    east, north = make_department(name='华东'), make_department(name='华北')
+    owner = make_user(role='sales', department=east)
+    contract = make_contract(amount=Decimal('1000'), owner=owner, department=east)
+    make_contract_line(contract=contract)
+    contracts.submit(contract, by=owner)
+    stranger = make_user(role='manager', department=north)
+    with unchanged(Contract, ContractApproval), pytest.raises(NotFound, match='not found among the records'):
+        contracts.approve(contract, stranger)
+    contracts.approve(contract, make_user(role='manager', department=east))
+    assert Contract.get_by_id(contract.id).status == 'effective'

@@ -33,7 +33,7 @@ def test_save_opportunity_weights_and_records_first_stage(db):
 
 def test_move_stage_records_history_and_days(db):
     rep = make_user()
-    opp = make_opportunity(amount=Decimal('200000'))
+    opp = make_opportunity(amount=Decimal('200000'), owner=rep)
     Opportunity.update(stage_changed_at=utcnow() - datetime.timedelta(days=12)).where(
         Opportunity.id == opp.id).execute()
     opps.move_stage(opp, 'ST-ANALYSE', by=rep)

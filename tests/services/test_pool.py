@@ -4,13 +4,13 @@ import datetime
 import pytest
 
 from ltc.db import utcnow
-from ltc.errors import RuleViolation
+from ltc.errors import NotFound, RuleViolation
 from ltc.models import AuditLog, Customer, PublicPool, Reminder
 from ltc.services import audit, pool
 from ltc.services.customers import set_locked, timeline
 from ltc.services.followups import record_followup
 
-from ..factories import make_customer, make_user
+from ..factories import make_customer, make_department, make_user
 from .unchanged import unchanged
 
 TODAY = datetime.date(2026, 3, 1)
@@ -143,13 +143,14 @@ def test_claim_refused_when_owned(db):
 
 
 def test_release_needs_owner_reason_and_unlocked(db):
-    rep, stranger = make_user(), make_user()
-    boss = make_user('manager')
+    team = make_department()
+    rep, stranger = make_user(department=team), make_user(department=team)
+    boss = make_user('manager', department=team)
     customer = make_customer(owner=rep)
     with unchanged(customer), pytest.raises(RuleViolation, match='give a reason'):
         pool.release(customer, rep, ' ')
-    with unchanged(customer), pytest.raises(RuleViolation, match='only the owner'):
-        pool.release(customer, stranger, 'x')
+    with unchanged(customer), pytest.raises(NotFound, match='not found among the records you may change'):
+        pool.release(customer, stranger, 'x')   # another owner's customer is not theirs to see
     set_locked(customer, True)
     with unchanged(customer), pytest.raises(RuleViolation, match='is locked'):
         pool.release(customer, rep, 'x')
