@@ -37,8 +37,8 @@ def _fail(row, exc):
 
 def wanted(row):
     """Return the attrs ROW asks to write: every value of a new row, the changed values of an update."""
-    if row.outcome == 'created':
-        return [a for a, v in row.values.items() if v not in (None, '')] + list(row.refs)
+    if row.outcome == 'created':   # (not `v in (None, '')`: comparing a Decimal to '' is slow)
+        return [a for a, v in row.values.items() if v is not None and (v.__class__ is not str or v)] + list(row.refs)
     return [a for a in row.changes if a in row.values or a in row.refs]
 
 
@@ -48,7 +48,11 @@ def _system_code(model, code):
 
 
 def review(act, mapping, rows, ctx):
-    """Refuse the rows ACT may not write and turn command cells into requests; writes nothing."""
+    """Refuse the rows ACT may not write and turn command cells into requests; writes nothing.
+
+    Per row it costs a few set operations: the role check is made once per action, references
+    are looked up in batches, and only rows touching a command field reach `_requests`.
+    """
     act = gate.as_actor(act)
     model = mapping.model
     rule = gate.rule_for(model)
@@ -57,23 +61,26 @@ def review(act, mapping, rows, ctx):
         return
     existing = [r for r in live if r.record_id]
     seen = gate.visible(act, model, [r.record_id for r in existing])
+    check_codes = not act.is_system and getattr(model, 'code_prefix', None)
     for row in live:
         if row.record_id and row.record_id not in seen:
             _fail(row, gate.not_found(model, row.code))
-        elif (row.outcome == 'created' and row.code and not act.is_system
-              and _system_code(model, row.code)):
+        elif check_codes and row.outcome == 'created' and row.code and _system_code(model, row.code):
             # A code of ours that is not one of the actor's records: the same answer whether it exists.
             _fail(row, gate.not_found(model, row.code))
     live = [r for r in live if r.outcome != 'error']
     _default_owner(act, model, live)
-    _check_rows(act, model, rule, live)
+    asks = {id(r): set(wanted(r)) for r in live}
+    _check_rows(act, model, rule, live, asks)
     live = [r for r in live if r.outcome != 'error']
-    _check_refs(act, model, live)
+    _check_refs(act, model, live, asks)
+    commands = set(rule.commands)
+    special = model in (Payment, PaymentPlan)
     for row in live:
-        if row.outcome == 'error':
+        if row.outcome == 'error' or not (special or commands & asks[id(row)]):
             continue
         try:
-            _requests(act, model, rule, row)
+            _requests(act, model, rule, row, asks[id(row)])
         except LTCError as exc:
             _fail(row, exc)
 
@@ -87,40 +94,53 @@ def _default_owner(act, model, rows):
             row.values['owner'] = act.user.id
 
 
-def _check_rows(act, model, rule, rows):
+def _check_rows(act, model, rule, rows, asks):
+    may = {action: gate.may(act, model, action) for action in ('create', 'update')}
+    derived = set(rule.derived)
     for row in rows:
         action = 'create' if row.outcome == 'created' else 'update'
-        fields = wanted(row)
+        fields = asks[id(row)]
         if model is Payment and action == 'update' and fields:
             _fail(row, refusal('Refused: payment {code} is recorded and cannot be edited; record a correction '
                                'or ask finance to reverse it.',
                                '已拒绝：回款 {code} 已登记，不能修改；请登记更正或请财务冲销。',
                                error_class=gate.PermissionDenied, code=row.code))
+        elif action == 'update' and not fields:
             continue
-        if action == 'update' and not fields:
-            continue
-        try:
-            gate.check_role(act, model, action, fields)
-        except LTCError as exc:
-            _fail(row, exc)
+        elif not may[action]:
+            _fail(row, gate.role_refusal(act, model, action))
+        elif derived & fields:
+            _fail(row, gate.derived_refusal(model, derived & fields))
 
 
-def _check_refs(act, model, rows):
+def _check_refs(act, model, rows, asks):
     """Refuse rows naming a record outside ACT's scope, or an owner ACT may not give (batched)."""
-    wanted_ids = {}   # rel model -> ids
-    owners = set()
+    links = {name: field.rel_model for name, field in model._meta.fields.items()
+             if getattr(field, 'rel_model', None) is not None}
+    wanted_ids, owners, named = {}, set(), []
     for row in rows:
-        for name, rel, pk in gate.references(model, {a: row.values.get(a) for a in wanted(row)}):
+        refs = []
+        for name in links.keys() & asks[id(row)]:
+            value = row.values.get(name)
+            if value in (None, ''):
+                continue
+            rel, pk = links[name], getattr(value, 'id', value)
             if rel is User:
                 if name in gate.OWNER_FIELDS:
                     owners.add(pk)
-            elif rel in gate.SCOPED_REFS:
+                    refs.append((name, rel, pk))
+            elif rel in gate.SCOPED_REFS and not act.is_system:
                 wanted_ids.setdefault(rel, set()).add(pk)
+                refs.append((name, rel, pk))
+        if refs:
+            named.append((row, refs))
+    if not named:
+        return
     seen = {rel: gate.visible(act, rel, ids) for rel, ids in wanted_ids.items()}
     may_own = gate.may_own(act, owners)
-    for row in rows:
-        for name, rel, pk in gate.references(model, {a: row.values.get(a) for a in wanted(row)}):
-            if rel is User and name in gate.OWNER_FIELDS and pk not in may_own:
+    for row, refs in named:
+        for name, rel, pk in refs:
+            if rel is User and pk not in may_own:
                 _fail(row, gate.owner_refusal(User.get_or_none(User.id == pk) or pk))
                 break
             if rel in seen and pk not in seen[rel]:
@@ -129,8 +149,9 @@ def _check_refs(act, model, rows):
 
 
 # -- requests -------------------------------------------------------------------------
-def _requests(act, model, rule, row):
+def _requests(act, model, rule, row, asks=None):
     """Move ROW's command cells into row.commands, checking now what can be checked without writing."""
+    asks = set(wanted(row)) if asks is None else asks
     if model is Payment and row.outcome == 'created':
         _check_payment(act, row)
         row.commands['record_payment'] = True
@@ -138,7 +159,7 @@ def _requests(act, model, rule, row):
     if model is PaymentPlan and row.outcome == 'created':
         _plan_currency(row)
     for attr in rule.commands:
-        if attr not in wanted(row) or attr in row.refs:   # a reference to a new row of the file stays a field
+        if attr not in asks or attr in row.refs:   # a reference to a new row of the file stays a field
             continue
         value = row.values.get(attr)
         if row.outcome == 'created':
