@@ -7,6 +7,7 @@ from peewee import (CharField, DatabaseProxy, DataError, DateTimeField, DecimalF
 from playhouse.db_url import parse as parse_url
 from playhouse.pool import PooledPostgresqlDatabase
 
+from . import searchkeys
 from .errors import ConfigError, ConflictError, DeleteRefused, DuplicateCodeError, ValidationError
 
 database = DatabaseProxy()
@@ -195,6 +196,12 @@ class BaseModel(Model):
         return f'{self.code} {name}' if name else str(self.code)
 
     @classmethod
+    def insert_many(cls, rows, fields=None):
+        """Insert many rows (dicts, or tuples ordered like FIELDS), with their search keys."""
+        rows, fields = searchkeys.with_keys(cls, rows, fields)
+        return super().insert_many(rows, fields=fields)
+
+    @classmethod
     def by_code(cls, code):
         return cls.get_or_none(cls.code == code)
 
@@ -223,6 +230,7 @@ class BaseModel(Model):
                 self._check_code()   # a clear message instead of the database's unique error
             now = utcnow()
             if self.id is None or force_insert:
+                searchkeys.refresh(self)
                 self.created_at = self.created_at or now
                 self.updated_at = now
                 self.version = 1
@@ -232,6 +240,8 @@ class BaseModel(Model):
                     raise _integrity_message(model, exc) from None
             expected = self.version
             fields = only or self.dirty_fields or list(self._meta.sorted_fields)
+            if searchkeys.refresh(self, fields):
+                fields = list(fields) + [model.search_keys]
             values = {f: self.__data__.get(f.name) for f in fields
                       if not f.primary_key and f.name not in ('version', 'created_at')}
             values[model.updated_at] = now

@@ -30,6 +30,9 @@ class Product(BaseModel):
     profile_industries = CharField(max_length=255, default='')
     profile_sizes = CharField(max_length=120, default='')
     description = TextField(null=True)
+    # Pinyin and doubled Chinese characters of the names, for contains-search (ltc/searchkeys.py).
+    search_sources = ('name',)
+    search_keys = TextField(null=True)
 
 
 class ProductPlan(BaseModel):

@@ -35,6 +35,9 @@ class Contract(BaseModel):
     approved_by = ForeignKeyField(User, null=True, backref='+')
     approved_at = DateTimeField(null=True)
     notes = TextField(null=True)
+    # Pinyin and doubled Chinese characters of the names, for contains-search (ltc/searchkeys.py).
+    search_sources = ('title',)
+    search_keys = TextField(null=True)
 
 
 class ContractLine(BaseModel):

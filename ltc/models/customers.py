@@ -56,6 +56,9 @@ class Customer(BaseModel):
     target_share = DecimalField(max_digits=5, decimal_places=2, default=0)  # percent
     currency = CurrencyField()
     notes = TextField(null=True)
+    # Pinyin and doubled Chinese characters of the names, for contains-search (ltc/searchkeys.py).
+    search_sources = ('name',)
+    search_keys = TextField(null=True)
 
     @classmethod
     def in_pool(cls):
@@ -78,6 +81,9 @@ class Contact(BaseModel):
     is_key_decision_maker = BooleanField(default=False)
     birthday = DateField(null=True)
     notes = TextField(null=True)
+    # Pinyin and doubled Chinese characters of the names, for contains-search (ltc/searchkeys.py).
+    search_sources = ('name',)
+    search_keys = TextField(null=True)
 
 
 class Campaign(BaseModel):

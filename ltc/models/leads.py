@@ -48,6 +48,9 @@ class Lead(BaseModel):
     converted_customer = ForeignKeyField(Customer, null=True, backref='leads')
     converted_contact = ForeignKeyField(Contact, null=True, backref='leads')
     converted_at = DateTimeField(null=True)
+    # Pinyin and doubled Chinese characters of the names, for contains-search (ltc/searchkeys.py).
+    search_sources = ('company', 'contact_name')
+    search_keys = TextField(null=True)
 
     class Meta:
         indexes = tuple(((key, 'created_at'), False) for key in DUPLICATE_KEYS)

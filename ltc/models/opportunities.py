@@ -51,6 +51,9 @@ class Opportunity(BaseModel):
     last_followup_at = DateTimeField(null=True)
     health_score = IntegerField(null=True, index=True)
     health_reasons = TextField(default='')
+    # Pinyin and doubled Chinese characters of the names, for contains-search (ltc/searchkeys.py).
+    search_sources = ('name',)
+    search_keys = TextField(null=True)
 
 
 class StageHistory(BaseModel):

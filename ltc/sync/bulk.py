@@ -2,6 +2,7 @@
 import peewee
 from peewee import CharField, TextField
 
+from .. import searchkeys
 from ..db import database
 
 
@@ -10,6 +11,7 @@ def insert_rows(model, names, rows):
     if not rows:
         return
     db = database.obj
+    rows, names = searchkeys.with_keys(model, rows, names)
     fields = [model._meta.fields[n] for n in names]
     columns = ', '.join(f'"{f.column_name}"' for f in fields)
     marks = ', '.join([db.param] * len(fields))

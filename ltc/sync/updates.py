@@ -12,6 +12,7 @@ import sqlite3
 
 from peewee import DatabaseError
 
+from .. import searchkeys
 from ..db import BaseModel, database, is_sqlite, select_in, update_versioned, utcnow
 from ..errors import ConflictError, LTCError
 from ..services import audit
@@ -59,6 +60,8 @@ def write_updates(mapping, rows, ctx):
             refused.append((order, row, exc))
             continue
         names += [n for n in derived if n not in names]
+        if searchkeys.refresh(record, names):   # a renamed record is found by its new pinyin
+            names.append('search_keys')
         if 'code' in names:   # BaseModel.save checks a changed code first: leave that to it
             refused.extend((order, r, e) for r, e in _one_by_one(mapping, [row], ctx))
             continue

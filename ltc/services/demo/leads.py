@@ -5,6 +5,7 @@ import random
 
 from ...db import SQLITE_PRAGMAS, database, is_sqlite, reserve_codes
 from ...models import Campaign, Department, GradingRule, Lead, User
+from ...searchkeys import keys
 from .. import audit
 from ..dedupe import company_domain
 from .names import (BRANDS, BUSINESSES, CITIES, DEPARTMENTS, DISQUALIFY_REASONS, FORMS, GIVEN,
@@ -17,7 +18,7 @@ FIELDS = (Lead.code, Lead.company, Lead.contact_name, Lead.contact_title, Lead.p
           Lead.company_size, Lead.budget, Lead.currency, Lead.requirement, Lead.department, Lead.owner,
           Lead.assigned_at, Lead.status, Lead.disqualify_reason, Lead.grade, Lead.score,
           Lead.score_reasons, Lead.phone_norm, Lead.email_norm, Lead.email_domain, Lead.company_norm,
-          Lead.followup_count,
+          Lead.followup_count, Lead.search_keys,
           Lead.created_at, Lead.updated_at, Lead.created_by, Lead.version)
 NAMES = tuple(f.name for f in FIELDS)
 TRANSACTION = 100_000   # leads per transaction (one audit row each)
@@ -149,7 +150,7 @@ class LeadFactory:
                 industry, province, city, size, budget, 'CNY', REQUIREMENTS[r(len(REQUIREMENTS))],
                 dept, owner, assigned, status, reason, grade, points, reasons, phone,
                 email.lower() if email else None, company_domain(email.lower()) if email else None,
-                company_norm(company), 0, created,
+                company_norm(company), 0, keys(company, sur + given), created,
                 assigned or created, self.actor, 1)
 
 

@@ -3,6 +3,7 @@ import datetime
 
 from peewee import ForeignKeyField, fn
 
+from ... import searchkeys
 from ...db import database, is_sqlite, reserve_codes
 from .. import audit
 
@@ -26,6 +27,7 @@ class Writer:
         for row, code in zip(missing, reserve_codes(model.code_prefix, len(missing))):
             row['code'] = code
         actor = audit.current()[0]
+        searchkeys.fill(model, rows)
         names = {}
         for row in rows:
             row['created_by'] = actor

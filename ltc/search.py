@@ -1,0 +1,143 @@
+"""Contains-search served by trigram indexes: SQLite FTS5 (trigram tokenizer) and PostgreSQL pg_trgm.
+
+Each searchable table has one search document per row: its code, names as written, phone
+digits, e-mail and `search_keys` (pinyin, initials and doubled Chinese characters, from
+ltc/searchkeys.py), lower-cased and separated by spaces. The database builds the document from
+the columns, so no write path can forget it:
+
+- SQLite: a contentless FTS5 table `<table>_search` (tokenize=trigram) kept by AFTER INSERT /
+  UPDATE / DELETE triggers on the table;
+- PostgreSQL: a GIN `gin_trgm_ops` index on the document expression itself.
+
+A term of three or more characters is a substring look-up on that index; a two-character Chinese
+term is looked up doubled (新测 -> 新新测测, see ltc/searchkeys.py); other one- and two-character
+terms cannot use a trigram index and are left to the caller (the admin falls back to its
+index-range "starts with" match). Terms are ANDed.
+"""
+import re
+from dataclasses import dataclass
+
+from peewee import SQL, NodeList
+
+from .db import database, is_sqlite
+from .searchkeys import HAN
+
+PHONE_LIKE = re.compile(r'^[\d\s\-+().]+$')
+HAN_PAIR = re.compile(r'^(?:' + HAN.pattern + r')$')
+
+
+@dataclass(frozen=True)
+class Document:
+    text: tuple             # columns indexed as written
+    digits: tuple = ()      # phone columns, indexed as their digits only
+
+
+DOCUMENTS = {
+    'lead': Document(('code', 'company', 'contact_name', 'email_norm', 'search_keys'), ('phone_norm',)),
+    'customer': Document(('code', 'name', 'name_en', 'email', 'credit_code', 'search_keys'), ('phone',)),
+    'contact': Document(('code', 'name', 'name_en', 'email', 'search_keys'), ('phone', 'mobile')),
+    'opportunity': Document(('code', 'name', 'search_keys')),
+    'contract': Document(('code', 'title', 'search_keys')),
+    'product': Document(('code', 'name', 'name_en', 'search_keys')),
+}
+# SQLite has no regexp_replace: the separators people type in phone numbers are removed one by one.
+PHONE_SEPARATORS = (' ', '-', '(', ')', '+', '.', '/', '\u3000')
+
+
+def document(model):
+    """Return MODEL's Document, or None when it has no search index."""
+    return DOCUMENTS.get(model._meta.table_name)
+
+
+def _sqlite_expr(doc, prefix):
+    parts = [f"coalesce({prefix}\"{c}\", '')" for c in doc.text]
+    for c in doc.digits:
+        expr = f"coalesce({prefix}\"{c}\", '')"
+        for sep in PHONE_SEPARATORS:
+            expr = f"replace({expr}, '{sep}', '')"
+        parts.append(expr)
+    return "lower(" + " || ' ' || ".join(parts) + ")"
+
+
+def pg_expr(doc):
+    """Return the PostgreSQL document expression (the same text in the index and in queries)."""
+    parts = [f"coalesce(\"{c}\"::text, '')" for c in doc.text]
+    parts += [f"regexp_replace(coalesce(\"{c}\"::text, ''), '[^0-9]', '', 'g')" for c in doc.digits]
+    return "lower(" + " || ' ' || ".join(parts) + ")"
+
+
+def install(table):
+    """Create TABLE's search index (and on SQLite the triggers that keep it) and fill it."""
+    doc = DOCUMENTS[table]
+    if is_sqlite():
+        fts = f'{table}_search'
+        columns = ', '.join(f'"{c}"' for c in doc.text + doc.digits)
+        statements = [
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS \"{fts}\" USING fts5(doc, content='', tokenize='trigram')",
+            f'CREATE TRIGGER IF NOT EXISTS "{fts}_ai" AFTER INSERT ON "{table}" BEGIN '
+            f'INSERT INTO "{fts}"(rowid, doc) VALUES (new.id, {_sqlite_expr(doc, "new.")}); END',
+            f'CREATE TRIGGER IF NOT EXISTS "{fts}_ad" AFTER DELETE ON "{table}" BEGIN '
+            f'INSERT INTO "{fts}"("{fts}", rowid, doc) VALUES (\'delete\', old.id, {_sqlite_expr(doc, "old.")}); END',
+            f'CREATE TRIGGER IF NOT EXISTS "{fts}_au" AFTER UPDATE OF {columns} ON "{table}" BEGIN '
+            f'INSERT INTO "{fts}"("{fts}", rowid, doc) VALUES (\'delete\', old.id, {_sqlite_expr(doc, "old.")}); '
+            f'INSERT INTO "{fts}"(rowid, doc) VALUES (new.id, {_sqlite_expr(doc, "new.")}); END',
+            f'INSERT INTO "{fts}"(rowid, doc) SELECT id, {_sqlite_expr(doc, "")} FROM "{table}"',
+        ]
+    else:
+        statements = ['CREATE EXTENSION IF NOT EXISTS pg_trgm',
+                      f'CREATE INDEX IF NOT EXISTS "{table}_search_trgm" ON "{table}" '
+                      f'USING gin (({pg_expr(doc)}) gin_trgm_ops)']
+    for sql in statements:
+        database.execute_sql(sql)
+
+
+def uninstall(table):
+    """Drop TABLE's search index (and triggers)."""
+    if is_sqlite():
+        fts = f'{table}_search'
+        for suffix in ('ai', 'ad', 'au'):
+            database.execute_sql(f'DROP TRIGGER IF EXISTS "{fts}_{suffix}"')
+        database.execute_sql(f'DROP TABLE IF EXISTS "{fts}"')
+    else:
+        database.execute_sql(f'DROP INDEX IF EXISTS "{table}_search_trgm"')
+
+
+def terms(search):
+    """Split SEARCH into lower-cased terms; a phone as typed (`138 0571 2233`) is one term of its digits."""
+    search = (search or '').strip()
+    if not search:
+        return []
+    if PHONE_LIKE.match(search):
+        digits = re.sub(r'\D', '', search)
+        if len(digits) >= 3:
+            return [digits]
+    return [t.lower() for t in search.split()]
+
+
+def indexed(term):
+    """Return TERM as looked up in the trigram index, or None when it is too short for it."""
+    if len(term) >= 3:
+        return term
+    if len(term) == 2 and HAN_PAIR.match(term):
+        return ''.join(ch + ch for ch in term)
+    return None
+
+
+def condition(model, looked_up):
+    """Return `id IN (rows whose document contains every term of LOOKED_UP)` for MODEL.
+
+    LOOKED_UP are terms already passed through `indexed`.
+    """
+    table = model._meta.table_name
+    if is_sqlite():
+        match = ' AND '.join('"' + t.replace('"', '""') + '"' for t in looked_up)
+        sub = SQL(f'SELECT rowid FROM "{table}_search" WHERE "{table}_search" MATCH ?', [match])
+    else:
+        expr = pg_expr(DOCUMENTS[table])
+        likes = ' AND '.join([f'{expr} LIKE %s'] * len(looked_up))
+        sub = SQL(f'SELECT id FROM "{table}" WHERE {likes}', [_like(t) for t in looked_up])
+    return model.id.in_(NodeList((sub,), parens=True))
+
+
+def _like(term):
+    return '%' + term.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
