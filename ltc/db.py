@@ -259,7 +259,7 @@ class BaseModel(Model):
                         f'{describe(model)} {self.code} was deleted by someone else; reload the list.')
                 changed = {f.name: (current.__data__.get(f.name), self.__data__.get(f.name))
                            for f in fields if not f.primary_key
-                           and f.name not in ('version', 'updated_at', 'created_at')
+                           and f.name not in ('version', 'updated_at', 'created_at', 'search_keys')
                            and current.__data__.get(f.name) != self.__data__.get(f.name)}
                 raise ConflictError(
                     f'{describe(model)} {self.code} changed since you opened it '

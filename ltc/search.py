@@ -103,7 +103,7 @@ def uninstall(table):
 
 
 def terms(search):
-    """Split SEARCH into lower-cased terms; a phone as typed (`138 0571 2233`) is one term of its digits."""
+    """Split SEARCH into terms; a phone as typed (`138 0571 2233`) is one term of its digits."""
     search = (search or '').strip()
     if not search:
         return []
@@ -111,11 +111,12 @@ def terms(search):
         digits = re.sub(r'\D', '', search)
         if len(digits) >= 3:
             return [digits]
-    return [t.lower() for t in search.split()]
+    return search.split()
 
 
 def indexed(term):
     """Return TERM as looked up in the trigram index, or None when it is too short for it."""
+    term = term.lower()
     if len(term) >= 3:
         return term
     if len(term) == 2 and HAN_PAIR.match(term):

@@ -17,6 +17,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from ..db import database
+from .. import search as search_index
 from ..errors import ConflictError, LTCError
 from ..services import audit, gate, scope
 from ..services.messages import text
@@ -24,7 +25,7 @@ from . import exports
 from .formatters import choices_for, formatters_for
 from .i18n import lang
 from .labels import LABELS
-from .listing import capped_count, in_scope, normalise, prefix, preload
+from .listing import capped_count, in_scope, preload, search_conditions
 
 class AdminForm(BaseForm):
     """Every admin form carries Flask-WTF's CSRF token (the one CSRFProtect checks)."""
@@ -53,11 +54,11 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         query = self._scoped()
         term = (term or '').strip()
         if term:
-            cond = None
-            for field in self._cached_fields:
-                part = prefix(field, term.upper() if field.name == 'code' else term)
-                cond = part if cond is None else cond | part
-            query = query.where(cond)
+            conds = search_conditions(self.model, term, [(f, 'code' if f.name == 'code' else 'plain')
+                                                         for f in self._cached_fields])
+            if conds is None:
+                return []
+            query = query.where(*conds)
         return list(query.order_by(self.model.id).offset(offset or 0).limit(min(limit, 50)))
 
 
@@ -90,7 +91,8 @@ class SecureModelView(RoleGate, ModelView):
     page_size_options = (20, 50, 100)
     column_default_sort = ('id', True)
     column_sortable_list = ('code', 'created_at')   # views list their other indexed columns
-    # (field name, how to normalise the term) searched with an index-friendly prefix match.
+    # (field name, how to normalise the term): named in the search box; a table with a search
+    # index (ltc/search.py) matches anywhere, and these match one- or two-letter terms by prefix.
     search_fields = ()
     owner_field = None           # enables the "assign owner" bulk action
     status_field = None          # enables the "change status" bulk action
@@ -103,6 +105,8 @@ class SecureModelView(RoleGate, ModelView):
         self.column_labels = {**LABELS, **(self.column_labels or {})}
         if self.search_fields:
             self.column_searchable_list = [name for name, _n in self.search_fields]
+        if 'search_keys' in model._meta.fields:   # derived for the search index, not for reading
+            self.column_details_exclude_list = tuple(self.column_details_exclude_list or ()) + ('search_keys',)
         extra = dict(self.form_extra_fields or {})
         if 'version' in model._meta.fields:
             extra['version'] = IntegerField(widget=HiddenInput(), validators=[Optional()])
@@ -116,7 +120,11 @@ class SecureModelView(RoleGate, ModelView):
 
     def search_placeholder(self):
         names = ', '.join(str(self.get_column_name(name)) for name, _kind in self.search_fields)
-        return _('%(fields)s (starts with)', fields=names) if names else None
+        if not names:
+            return None
+        if search_index.document(self.model) is not None:
+            return _('%(fields)s, pinyin (contains)', fields=names)
+        return _('%(fields)s (starts with)', fields=names)
 
     @property
     def can_create(self):
@@ -168,20 +176,11 @@ class SecureModelView(RoleGate, ModelView):
 
     # -- list ---------------------------------------------------------------------------
     def _search(self, query, search):
-        # Each term becomes "id IN (prefix hits on index 1 UNION ALL index 2 ...)": the planner
-        # then reads only the matching index ranges, never the whole table.
-        model = self.model
-        for term in search.split():
-            parts = [model.select(model.id).where(prefix(getattr(model, name), value))
-                     for name, value in ((n, normalise(term, kind)) for n, kind in self.search_fields)
-                     if value is not None]
-            if not parts:
-                return query.where(SQL('0 = 1'))
-            union = parts[0]
-            for part in parts[1:]:
-                union = union + part
-            query = query.where(model.id.in_(union))
-        return query
+        # Contains-search through the table's trigram index; short terms by index ranges
+        # (listing.search_conditions): the planner never reads the whole table.
+        conds = search_conditions(self.model, search, [(getattr(self.model, name), kind)
+                                                        for name, kind in self.search_fields])
+        return query.where(SQL('0 = 1')) if conds is None else query.where(*conds) if conds else query
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         query = self.get_query()

@@ -1,8 +1,9 @@
-"""Fast lists on big tables: index-friendly prefix search, capped counts, scope, batched references."""
+"""Fast lists on big tables: indexed contains-search, capped counts, scope, batched references."""
 import re
 
 from peewee import SQL, ForeignKeyField, Value, fn
 
+from .. import search as search_index
 from ..services import scope
 
 # A list page counts at most this many rows; beyond it the pager becomes "next/previous". A
@@ -40,6 +41,44 @@ def normalise(term, kind):
     if kind == 'lower':
         return term.lower()
     return term
+
+
+def search_conditions(model, search, fields):
+    """Return the conditions that find SEARCH in MODEL rows: one per term, all to be met.
+
+    Tables with a search index (ltc/search.py) match each term anywhere in the code, names,
+    pinyin, phone digits and e-mail through the trigram index; a term too short for it (one
+    character, or two that are not Chinese) falls back to "starts with" on FIELDS [(field,
+    kind)] by index ranges. Small tables without a search index (users) match anywhere in
+    FIELDS. Return None when the search cannot match anything.
+    """
+    indexed_model = search_index.document(model) is not None
+    conds, looked_up = [], []
+    for term in search_index.terms(search) if indexed_model else search.split():
+        key = search_index.indexed(term) if indexed_model else None
+        if key is not None:
+            looked_up.append(key)
+            continue
+        if getattr(model, 'search_scan', False):
+            parts = [fn.LOWER(field).contains(term.lower()) for field, _kind in fields]
+        else:
+            parts = [model.select(model.id).where(prefix(field, value))
+                     for field, value in ((f, normalise(term, kind)) for f, kind in fields)
+                     if value is not None]
+            if parts:
+                union = parts[0]
+                for part in parts[1:]:
+                    union = union + part
+                parts = [model.id.in_(union)]
+        if not parts:
+            return None
+        cond = parts[0]
+        for part in parts[1:]:
+            cond = cond | part
+        conds.append(cond)
+    if looked_up:
+        conds.insert(0, search_index.condition(model, looked_up))
+    return conds
 
 
 def capped_count(query):

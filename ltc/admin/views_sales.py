@@ -21,7 +21,7 @@ from .bulk import BulkMixin
 from .deal_actions import OPPORTUNITY_ACTIONS, opportunity_panels
 from .lead_actions import CUSTOMER_ACTIONS, LEAD_ACTIONS, lead_panels
 
-USER_REF = {'fields': ['username'], 'page_size': 10}
+USER_REF = {'fields': ['username', 'display_name', 'display_name_en'], 'page_size': 10}
 CUSTOMER_REF = {'fields': ['code', 'name'], 'page_size': 10}
 CONTACT_REF = {'fields': ['code', 'name'], 'page_size': 10}
 PRODUCT_REF = {'fields': ['code', 'name'], 'page_size': 10}

@@ -50,6 +50,7 @@ class Role(BaseModel):
 class User(BaseModel):
     code_prefix = 'U'
     label = 'user'
+    search_scan = True   # few rows: look-ups match anywhere in the name without a search index
     username = CharField(max_length=80, unique=True)
     display_name = CharField(max_length=120)
     display_name_en = CharField(max_length=120, null=True)
