@@ -213,3 +213,17 @@ def test_renew_a_contract_in_the_browser(page, users, db):
     page.wait_for_selector('[data-act=submit]')
     assert f'Renews {contract.code}' in page.inner_text('[data-panel="1"]')
     assert AuditLog.get(AuditLog.entity_code == renewal.code, AuditLog.action == 'renew').actor == 'sales1'
+
+
+def test_typing_in_the_list_search_box_finds_a_name_by_its_middle(page, users, db):
+    make_lead(company='杭州新测智能装备有限公司', owner=users['sales'])
+    make_lead(company='宁波港口物流有限公司', owner=users['sales'])
+    log_in(page, 'sales1')
+    page.goto(page.base + '/admin/lead/')
+    box = page.locator('input[name=search]')
+    assert 'pinyin (contains)' in box.get_attribute('placeholder')
+    box.fill('智能装备')
+    box.press('Enter')
+    page.wait_for_url('**search=*')
+    listed = page.inner_text('table.model-list')
+    assert '杭州新测智能装备有限公司' in listed and '宁波港口物流' not in listed

@@ -1,0 +1,74 @@
+"""Contains-search in the admin: the list search box and the ajax look-ups, on leads written by the
+form, an import and an import update, within the user's scope."""
+import json
+
+from ltc.models import Lead
+from ltc.services import audit
+from ltc.sync.importer import run_import
+from ltc.sync.tables import open_path
+
+from ..factories import make_contact, make_customer, make_lead
+from .conftest import csrf_from
+from .test_views import LEAD_FORM
+
+FORM_LEAD = '杭州新测智能装备有限公司'
+
+
+def _found(client, search, view='lead'):
+    response = client.get(f'/admin/{view}/', query_string={'search': search})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _lookup(client, name, query, view='opportunity'):
+    response = client.get(f'/admin/{view}/ajax/lookup/', query_string={'name': name, 'query': query})
+    assert response.status_code == 200
+    return ' '.join(label for _id, label in json.loads(response.get_data(as_text=True)))
+
+
+def test_leads_from_the_form_an_import_and_an_import_update_are_found_anywhere_in_scope(
+        as_role, users, db, tmp_path):
+    sales = as_role('sales')
+    token = csrf_from(sales.get('/admin/lead/new/').get_data(as_text=True))
+    response = sales.post('/admin/lead/new/', data={**LEAD_FORM, 'company': FORM_LEAD,
+                                                    'phone': '13805712233', 'csrf_token': token})
+    assert response.status_code == 302
+    renamed = make_lead(company='旧名称贸易有限公司', owner=users['sales'])
+    make_lead(company='杭州新测物流有限公司', owner=users['manager'])   # outside the sales user's scope
+    path = tmp_path / 'leads.csv'
+    path.write_text('线索编号,公司名称,电话,负责人\n'
+                    ',Ningbo Shengshi Trading Co.,0574-8888 1234,sales1\n'
+                    f'{renamed.code},温州瑞达电气有限公司,,sales1\n', encoding='utf-8')
+    with audit.acting_as('tester', 'cli'):
+        result = run_import('leads', open_path(path), lang='en')
+    assert (result.totals()['created'], result.totals()['updated']) == (1, 1)
+
+    for term in ('新测', '智能装备', 'hzxc', 'hangzhou', 'HangZhou XinCe', '138 0571 2233', '0571-2233'):
+        page = _found(sales, term)
+        assert FORM_LEAD in page and '杭州新测物流' not in page, term   # scope applies to the search
+    assert '杭州新测物流' in _found(as_role('admin'), '新测')
+    for term in ('Shengshi', 'ningbo shengshi', '8888 1234'):
+        assert 'Ningbo Shengshi Trading' in _found(sales, term), term
+    for term in ('瑞达', 'ruida', 'wzrd'):
+        assert '温州瑞达电气' in _found(sales, term), term
+    assert '温州瑞达电气' not in _found(sales, '旧名称')   # the old name left the index with the update
+    assert FORM_LEAD not in _found(sales, 'hzxcx') and FORM_LEAD not in _found(sales, '新测 物流')
+    assert 'Shengshi' in _found(sales, 'N') and FORM_LEAD in _found(sales, '杭')   # one letter: starts with
+    assert 'pinyin (contains)' in _found(sales, '')
+
+
+def test_customer_contact_and_user_look_ups_match_anywhere_in_scope(as_role, users, db):
+    mine = make_customer(name=FORM_LEAD, name_en='Hangzhou Xince Intelligent Equipment',
+                         phone='0571-8765 4321', owner=users['sales'])
+    make_customer(name='宁波新测贸易有限公司', owner=users['manager'])
+    make_contact(customer=mine, name='欧阳明', mobile='139 1111 2222')
+    sales = as_role('sales')
+    for term in ('新测', 'Intelligent', 'hzxc', '87654321'):
+        found = _lookup(sales, 'customer', term)
+        assert FORM_LEAD in found and '宁波新测' not in found, term
+    assert FORM_LEAD in _found(sales, 'xince intelligent', 'customer')
+    assert '宁波新测' in _lookup(as_role('admin'), 'customer', '新测')
+    for term in ('阳明', 'oym', 'ouyang', '13911112222'):
+        assert '欧阳明' in _lookup(sales, 'contact', term), term
+    assert 'sales1' in _lookup(sales, 'owner', 'les1') and 'sales1' in _lookup(sales, 'owner', 'ALE')
+    assert _lookup(sales, 'customer', 'nothing like this') == ''
