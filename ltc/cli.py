@@ -208,9 +208,10 @@ def _register_stage_commands():
     """Add each stage's command module to the `ltc` group (once, at import)."""
     from .cli_cash import register as register_cash
     from .cli_leads import register as register_leads
+    from .cli_search import register as register_search
     from .sync.cli import register as register_sync
     from .sync.gsheets_cli import register as register_sheets
-    for register in (register_leads, register_cash, register_sync, register_sheets):
+    for register in (register_leads, register_cash, register_sync, register_sheets, register_search):
         register(ltc)
 
 

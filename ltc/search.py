@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from peewee import SQL, NodeList
 
 from .db import database, is_sqlite
-from .searchkeys import HAN
+from .searchkeys import HAN, keys
 
 PHONE_LIKE = re.compile(r'^[\d\s\-+().]+$')
 HAN_PAIR = re.compile(r'^(?:' + HAN.pattern + r')$')
@@ -142,3 +142,27 @@ def condition(model, looked_up):
 
 def _like(term):
     return '%' + term.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
+
+
+def refresh_keys(model, batch=2000):
+    """Recompute MODEL's `search_keys` from its names where they differ; return how many changed.
+
+    A repair for rows written around the application (plain SQL, another tool): the keys are
+    derived data, so the rows keep their version and no audit row is written.
+    """
+    names = model.search_sources
+    table, param = model._meta.table_name, database.obj.param
+    columns = ', '.join(f'"{model._meta.fields[n].column_name}"' for n in names)
+    changed, last = 0, 0
+    while True:
+        rows = database.execute_sql(f'SELECT id, search_keys, {columns} FROM "{table}" WHERE id > {param} '
+                                    f'ORDER BY id LIMIT {batch}', (last,)).fetchall()
+        if not rows:
+            return changed
+        last = rows[-1][0]
+        stale = [(fresh, row[0]) for row in rows if (fresh := keys(*row[2:])) != row[1]]
+        if stale:
+            with database.atomic():
+                database.cursor().executemany(
+                    f'UPDATE "{table}" SET search_keys = {param} WHERE id = {param}', stale)
+            changed += len(stale)

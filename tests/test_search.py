@@ -50,3 +50,13 @@ def test_bulk_inserts_raw_updates_and_deletes_keep_the_index(db):
     assert _ids(Customer, 'qhyh') == {customer.id} and _ids(Customer, 'weizhong') == set()
     lead = make_lead(company='Plain English Ltd', contact_name='张伟')
     assert _ids(Lead, '张伟') == _ids(Lead, 'zhangwei') == {lead.id}
+
+
+def test_refresh_fills_keys_of_rows_written_around_ltc(runner, db):
+    customer = make_customer(name='广州天河软件园有限公司')
+    Customer.update(search_keys=None).where(Customer.id == customer.id).execute()   # e.g. a plain SQL load
+    assert _ids(Customer, 'gzth') == set() and _ids(Customer, '天河软件') == {customer.id}
+    result = runner.invoke(args=['ltc', 'search', 'refresh', '--reindex'])
+    assert result.exit_code == 0, result.output
+    assert 'customer: 1 search keys updated, index rebuilt' in result.output
+    assert _ids(Customer, 'gzth') == _ids(Customer, 'tianhe') == {customer.id}
