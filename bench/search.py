@@ -152,6 +152,8 @@ def main(argv=None):
         clients[role] = app.test_client()
         response = clients[role].post('/login', data={'username': user.username, 'password': PASSWORD})
         assert response.status_code == 302, role
+    baseline = [median_ms(clients[role], '/admin/lead/', args.runs) for role in people]
+    print(f'{"list: no search (baseline, same run)":44} ' + ' '.join(f'{c:9.1f}' for c in baseline))
     for index in range(len(terms['admin'])):
         cells = []
         for role in people:

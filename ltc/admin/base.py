@@ -25,7 +25,7 @@ from . import exports
 from .formatters import choices_for, formatters_for
 from .i18n import lang
 from .labels import LABELS
-from .listing import capped_count, in_scope, preload, search_conditions
+from .listing import COUNT_CAP, capped_ids, in_scope, preload, search_conditions
 
 class AdminForm(BaseForm):
     """Every admin form carries Flask-WTF's CSRF token (the one CSRFProtect checks)."""
@@ -192,7 +192,13 @@ class SecureModelView(RoleGate, ModelView):
                 f = self._filters[flt]
                 query = self._handle_join(query, f.column, joins)
                 query = f.apply(query, f.clean(value))
-        count = capped_count(query)
+        ids = capped_ids(query)
+        count = len(ids) if len(ids) <= COUNT_CAP else None
+        if count is not None:
+            # Few rows: read the page by primary key. With the filters and the scope still in
+            # the query, the planner may walk a whole ordered index for a LIMIT 20 it expects to
+            # fill early (a manager's province filter outside their region, bench/search.py).
+            query, joins = self.model.select().where(self.model.id.in_(ids) if ids else SQL('0 = 1')), set()
         if sort_column is not None:
             query, joins = self._order_by(query, joins, [(self._sortable_columns[sort_column], sort_desc)])
         else:

@@ -81,6 +81,11 @@ def search_conditions(model, search, fields):
     return conds
 
 
+def capped_ids(query):
+    """Return the ids of at most COUNT_CAP + 1 rows of QUERY, in no order (the planner's cheapest way)."""
+    return [pk for (pk,) in query.clone().order_by().limit(COUNT_CAP + 1).select(query.model.id).tuples()]
+
+
 def capped_count(query):
     """Count up to COUNT_CAP rows; return None (simple pager) when there are more."""
     inner = query.clone().order_by().limit(COUNT_CAP + 1).select(query.model.id)
