@@ -95,7 +95,8 @@ def _admin(save=None, delete=None, model=Lead):
 
 def _record(model, code):
     values = model.get(model.code == code).field_values()
-    return {k: v for k, v in values.items() if k not in ('id', 'code', 'created_at', 'updated_at')}
+    # search_keys: the pinyin of the name, which the two halves' names differ in
+    return {k: v for k, v in values.items() if k not in ('id', 'code', 'created_at', 'updated_at', 'search_keys')}
 
 
 def _audits(code, run_code):
