@@ -364,15 +364,19 @@ def save_inline(view, form, model):
             pk = entry.get_pk()
             row = existing.get(pk)
             if row is not None and field.should_delete(entry):
-                gate.check_role(current_user, field.model, 'delete')
+                gate.check_write(current_user, row, 'delete')
                 audit.delete(row)
                 continue
             action = 'update' if row is not None else 'create'
             row = row or field.model()
+            before = dict(row.__data__)
             entry.populate_obj(row, None)
             setattr(row, field.prop, model.id)
-            gate.check_role(current_user, field.model, action)
-            gate.check_refs(current_user, field.model, {k: v for k, v in row.__data__.items() if k != field.prop})
+            changed = {k: v for k, v in row.__data__.items()
+                       if k not in audit.IGNORED and k != 'id' and before.get(k) != v}
+            if changed:   # an unchanged line of the form is no request
+                gate.check_write(current_user, row, action, fields=[k for k in changed if k != field.prop],
+                                 values=changed)
             audit.save(row)
 
 

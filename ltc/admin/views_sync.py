@@ -166,6 +166,8 @@ class SyncTargetView(SyncView):
                 return redirect(url_for('.details_view', id=target.id))
         from ..models import User
         users = User.select().where(User.active).order_by(User.username)
+        if current_user.role.name != 'admin':   # acting as another user lends their rights: admins only
+            users = users.where(User.id == current_user.id)
         return self.render('ltc_admin/sync_target_new.html', entities=entities(), form=form, run_as_users=users)
 
     def _add(self, form):

@@ -12,7 +12,8 @@ import dataclasses
 
 from ..models import (Campaign, CareTask, Contact, Contract, ContractLine, Customer, DeliveryMilestone,
                       Department, FollowUp, Lead, Opportunity, OpportunityContact, OpportunityProduct,
-                      Payment, PaymentPlan, Product, ProductCategory, ProductPlan, Quote, QuoteLine, User)
+                      Payment, PaymentPlan, Product, ProductCategory, ProductPlan, Quote, QuoteLine, Target,
+                      User)
 from ..errors import LTCError, NotFound
 from ..models import Role
 from ..models.choices import ROLES
@@ -48,14 +49,16 @@ class Rule:
     update: tuple
     delete: tuple
     derived: tuple = ()     # set by the rules; no door writes them
-    commands: tuple = ()    # a change is a request for a command (see ltc/services/commands.py)
+    commands: tuple = ()    # a change is a request for a command (see ltc/sync/requests.py)
     note: str = ''
+    restricted: tuple = ()  # ((field, roles), ...): only these roles write the field
 
     def roles_for(self, action):
         return {'create': self.create, 'update': self.update, 'delete': self.delete}[action]
 
 
-COMMON_DERIVED = ('code', 'created_at', 'updated_at', 'version', 'created_by')
+# A record's identity: given when it is created (a contract number), never changed after.
+FIXED = ('code', 'created_at', 'created_by')
 RULES = {
     Lead: Rule(SALES_SIDE, SALES_SIDE, DELETERS,
                derived=('grade', 'score', 'score_reasons', 'phone_norm', 'email_norm', 'company_norm',
@@ -66,8 +69,9 @@ RULES = {
     Customer: Rule(SALES_SIDE, SALES_SIDE, DELETERS,
                    derived=('last_followup_at', 'last_won_on', 'previous_owner', 'released_at', 'owner_since',
                             'locked'),
-                   commands=('owner', 'parent'),
-                   note='owner through claim (pool), release and assignment; parent refuses cycles; lock by action'),
+                   commands=('owner', 'parent'), restricted=(('pool', ('admin', 'ops', 'manager')),),
+                   note='owner through claim (pool), release and assignment; parent refuses cycles; lock by action; '
+                        'pool set by managers'),
     Contact: Rule(SALES_SIDE, SALES_SIDE, DELETERS, note='its customer must be in scope'),
     Opportunity: Rule(SALES_SIDE, SALES_SIDE, DELETERS,
                       derived=('weighted_amount', 'stage_changed_at', 'closed_on', 'first_close_on',
@@ -89,12 +93,13 @@ RULES = {
                             note='accepted by "Accept delivery"'),
     PaymentPlan: Rule(MONEY, MONEY, DELETERS, derived=('status', 'paid_amount'),
                       note='status and paid amount follow the payments'),
-    Payment: Rule(('admin', 'ops', 'finance'), (), ('admin',),
+    Payment: Rule(('admin', 'ops', 'finance'), (), (),
                   derived=('recorded_by',),
                   note='recorded through the receivables rules (plan, over-payment, currency); never edited'),
     FollowUp: Rule(SALES_SIDE, SALES_SIDE, DELETERS),
     CareTask: Rule(SALES_SIDE, SALES_SIDE, DELETERS, derived=('status', 'done_at')),
     Campaign: Rule(SALES_SIDE, SALES_SIDE, DELETERS),
+    Target: Rule(MANAGERS, MANAGERS, MANAGERS, note="a manager's targets are for users and departments of their tree"),
     Product: Rule(CATALOG, CATALOG, CATALOG),
     ProductCategory: Rule(CATALOG, CATALOG, CATALOG),
     ProductPlan: Rule(CATALOG, CATALOG, CATALOG),
@@ -194,9 +199,15 @@ def check_role(act, model, action, fields=()):
     rule = rule_for(model)
     if not act.is_system and act.role not in rule.roles_for(action):
         raise role_refusal(act, model, action)
-    bad = [f for f in fields if f in rule.derived]
+    bad = [f for f in fields if f in rule.derived or (action != 'create' and f in FIXED)]
     if bad:
         raise derived_refusal(model, bad)
+    for field, roles in rule.restricted:
+        if field in fields and not act.is_system and act.role not in roles:
+            raise refusal('Refused: a {role} user may not set {field} of a {entity}; ask a manager.',
+                          '已拒绝：「{role_zh}」角色不能设置{entity}的 {field}；请联系经理。',
+                          error_class=PermissionDenied, role=act.role, field=field, entity=_label(model),
+                          role_zh=ROLES.label(act.role, 'zh') if act.role in ROLES else act.role)
 
 
 def visible(act, model, ids):
@@ -269,6 +280,57 @@ def _code_of(model, pk):
     return row[0] if row else ''
 
 
+CONTRACT_TERMS_OPEN = ('draft',)
+CONTRACT_FREE = ('notes', 'owner', 'department', 'status')
+
+
+def check_state(model, stored, fields, values=None, action='update'):
+    """Refuse field changes the record's state does not allow (STORED: its stored values as a dict).
+
+    A contract's terms change only while it is a draft (after approval: renew or terminate it); a
+    payment plan never moves to another contract and never drops below what was paid; recorded
+    payments are never edited or deleted. Applies to every actor, the system one included.
+    """
+    values = values or {}
+    if model is ContractLine:
+        contract = Contract.get_or_none(Contract.id == (values.get('contract') or stored.get('contract')))
+        if contract is not None and contract.status not in CONTRACT_TERMS_OPEN:
+            raise refusal('Refused: contract {code} is {status}; its lines change only while it is a draft.',
+                          '已拒绝：合同 {code} 当前为「{status}」；合同明细只能在草稿状态修改。',
+                          code=contract.code, status=contract.status)
+        return
+    if action == 'create':
+        return
+    if model is Contract and action == 'delete' and stored.get('status') not in CONTRACT_TERMS_OPEN:
+        raise refusal('Refused: contract {code} is {status}; terminate it instead of deleting it.',
+                      '已拒绝：合同 {code} 当前为「{status}」；请终止合同，而不是删除。',
+                      code=stored.get('code'), status=stored.get('status'))
+    if model is PaymentPlan and action == 'delete' and (stored.get('paid_amount') or 0) > 0:
+        raise refusal('Refused: payment plan {code} has payments; it cannot be deleted.',
+                      '已拒绝：回款计划 {code} 已有回款，不能删除。', code=stored.get('code'))
+    if model is Payment:
+        raise refusal('Refused: payment {code} is recorded and cannot be edited or deleted; record a correction '
+                      'or ask finance to reverse it.', '已拒绝：回款 {code} 已登记，不能修改或删除；请登记更正或请财务冲销。',
+                      error_class=PermissionDenied, code=stored.get('code'))
+    if model is Contract and stored.get('status') not in CONTRACT_TERMS_OPEN:
+        locked = sorted(set(fields) - set(CONTRACT_FREE))
+        if locked:
+            raise refusal('Refused: contract {code} is {status}; its terms ({fields}) change only while it is a '
+                          'draft. Renew it or terminate it instead.',
+                          '已拒绝：合同 {code} 当前为「{status}」；条款（{fields}）只能在草稿状态修改。请续签或终止合同。',
+                          code=stored.get('code'), status=stored.get('status'), fields=', '.join(locked))
+    if model is PaymentPlan:
+        if 'contract' in fields and values.get('contract') != stored.get('contract'):
+            raise refusal('Refused: payment plan {code} belongs to its contract; add a plan to the other contract '
+                          'instead.', '已拒绝：回款计划 {code} 属于其合同，不能改到其他合同；请在另一合同下新增回款计划。',
+                          code=stored.get('code'))
+        paid = stored.get('paid_amount') or 0
+        if 'amount' in fields and values.get('amount') is not None and values['amount'] < paid:
+            raise refusal('Refused: payment plan {code} has {paid} paid; its amount cannot be less.',
+                          '已拒绝：回款计划 {code} 已回款 {paid}；计划金额不能低于此数。', code=stored.get('code'),
+                          paid=f'{paid:.2f}')
+
+
 def check_write(act, instance, action, fields=None, values=None):
     """Refuse unless ACT may ACTION (create, update, delete) INSTANCE changing FIELDS to VALUES.
 
@@ -284,6 +346,11 @@ def check_write(act, instance, action, fields=None, values=None):
             raise not_found(model, instance.code)
     if values is None:
         values = {f: instance.__data__.get(f) for f in fields} if action != 'delete' else {}
+    stored = {}
+    if action != 'create' and instance.id is not None:
+        stored = model.select().where(model.id == instance.id).dicts().get_or_none() or {}
+    if action != 'update' or fields:
+        check_state(model, stored, fields, values if action != 'delete' else {}, action)
     check_refs(act, model, values, instance.code)
 
 

@@ -148,6 +148,19 @@ def save_lead(lead, by=None, assign=True):
     if not (lead.company or '').strip():
         raise invalid('A lead needs a company name; fill in the company.', '线索必须填写公司名称。')
     is_new = lead.id is None
+    wanted = lead.owner_id
+    stored = None if is_new else Lead.get_by_id(lead.id).owner_id
+    if not is_new and wanted != stored:
+        lead.owner = stored   # a new owner is an assignment (open lead, eligible, under the cap), below
+    elif is_new and wanted is not None:
+        from .assignment import has_room
+        from ..models import User
+        owner = User.get_by_id(wanted)
+        if not has_room(owner):
+            raise refusal('Assignment refused: {user} already has {count} open leads, the cap of {cap}; '
+                          'choose another user or raise the cap.',
+                          '分配被拒绝：{user} 已有 {count} 条未关闭线索，达到上限 {cap}；请选择其他人员或提高上限。',
+                          user=owner.username, count=assignment_count(owner), cap=owner.open_lead_cap)
     with database.atomic():
         normalise(lead)
         _apply_grade(lead)
@@ -159,7 +172,15 @@ def save_lead(lead, by=None, assign=True):
         elif is_new and lead.owner_id and lead.status == 'new':
             apply_owner(lead, lead.owner)
         audit.save(lead)
+        if not is_new and wanted != stored:
+            from ..models import User
+            assign_lead(lead, by=by, to=User.get_by_id(wanted) if wanted else None)
     return lead
+
+
+def assignment_count(user):
+    from .assignment import open_lead_count
+    return open_lead_count(user)
 
 
 def set_status(lead, status, by=None, reason=None):

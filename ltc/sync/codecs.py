@@ -27,8 +27,9 @@ MONTHS = {m: i for i, names in enumerate(
 class Context:
     """What codecs need besides the cell: language, date order, date system, reference lookups."""
 
-    def __init__(self, lang='en', date_order='dmy', date1904=False):
+    def __init__(self, lang='en', date_order='dmy', date1904=False, actor=None):
         self.lang, self.date_order, self.date1904 = lang, date_order, date1904
+        self.actor = actor   # a gate.Actor: references resolve only among the records it may see
         self._refs = {}
 
     def references(self, codec):
@@ -37,7 +38,12 @@ class Context:
         if key not in self._refs:
             by_key, shown = {}, {}
             fields = [codec.model.id, codec.model.code] + [getattr(codec.model, n) for n in codec.names]
-            for row in codec.model.select(*fields).tuples().iterator():
+            query = codec.model.select(*fields)
+            if self.actor is not None and not self.actor.is_system:
+                from ..services import gate, scope
+                if codec.model in gate.SCOPED_REFS:   # another owner's record is unknown, not revealed
+                    query = query.where(scope.condition(codec.model, self.actor.user))
+            for row in query.tuples().iterator():
                 rid, code, names = row[0], row[1], row[2:]
                 shown[rid] = names[0] if codec.show_name else code
                 for text in (code,) + names:

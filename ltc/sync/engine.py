@@ -444,8 +444,8 @@ def plan_target(target, progress=None, table=None, actor=None):
                         zh=f'{sheet.label} 的表头自上次同步后已改变（现在的列：{sheet.signature()}），'
                            f'未写入任何数据。请恢复表头，或运行 '
                            f'`flask ltc sync run {target.name} --accept-header`。')
-    ctx = Context(lang=target.lang, date1904=getattr(table, 'date1904', False))
     act = gate.as_actor(actor) if actor is not None else target_actor(target)
+    ctx = Context(lang=target.lang, date1904=getattr(table, 'date1904', False), actor=act)
     rows = [parse_row(mapping, sheet, n, cells, ctx, defer_refs=True) for n, cells in sheet.rows]
     records = load_records(mapping, act)
     base = state.load_base(target)
@@ -625,7 +625,9 @@ def _delete(mapping, plan, row, ctx):
                 _keep_edited(plan, row, edited, plan.columns, EDITED_MEANWHILE)
             return
         try:
-            audit.delete(model.get_by_id(row.record_id))
+            record = model.get_by_id(row.record_id)
+            gate.check_write(plan.actor, record, 'delete')   # the run-as user may delete it, in scope
+            audit.delete(record)
         except LTCError as exc:
             plan.vanished.add(row.code)
             row.outcome = 'error'

@@ -147,7 +147,8 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
                         zh=f'--on-existing 只能是 update 或 skip，不能是 {on_existing!r}。')
     mapping = get(entity)
     sheet = read_sheet(table, mapping, columns)
-    ctx = Context(lang=lang, date_order=date_order, date1904=getattr(table, 'date1904', False))
+    act = gate.as_actor(actor)
+    ctx = Context(lang=lang, date_order=date_order, date1904=getattr(table, 'date1904', False), actor=act)
     plan = Plan(mapping, sheet, ctx, on_existing)
     seen_codes, seen_natural = {}, {}
     total = len(sheet.rows)
@@ -171,6 +172,9 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
         if progress and done % 5000 == 0:
             progress(done, total * 2)
     by_code, by_natural = load_existing(mapping, plan.rows, ctx)
+    if not act.is_system and by_natural:   # a row without code never matches (nor shows) another owner's record
+        mine = gate.visible(act, mapping.model, [r['id'] for found in by_natural.values() for r in found])
+        by_natural = {k: [r for r in found if r['id'] in mine] for k, found in by_natural.items()}
     for row in plan.rows:
         if row.outcome == 'error':
             continue
@@ -195,7 +199,7 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
             row.outcome = 'skipped' if on_existing == 'skip' else 'updated'
     _note_readonly(mapping, sheet, plan.rows, by_code, ctx)
     resolve_in_file_refs(mapping, plan.rows)
-    plan.actor = gate.as_actor(actor)
+    plan.actor = act
     requests.review(plan.actor, mapping, plan.rows, ctx)
     if progress:
         progress(total, total * 2)

@@ -96,7 +96,7 @@ def _default_owner(act, model, rows):
 
 def _check_rows(act, model, rule, rows, asks):
     may = {action: gate.may(act, model, action) for action in ('create', 'update')}
-    derived = set(rule.derived)
+    derived = set(rule.derived) | set(gate.FIXED)
     for row in rows:
         action = 'create' if row.outcome == 'created' else 'update'
         fields = asks[id(row)]
@@ -109,8 +109,26 @@ def _check_rows(act, model, rule, rows, asks):
             continue
         elif not may[action]:
             _fail(row, gate.role_refusal(act, model, action))
-        elif derived & fields:
+        elif derived & fields and (action == 'update' or derived & fields - {'code'}):
             _fail(row, gate.derived_refusal(model, derived & fields))
+    if model in (Contract, PaymentPlan):
+        _check_states(model, [r for r in rows if r.outcome != 'error'], asks)
+
+
+def _check_states(model, rows, asks):
+    """Refuse updates the stored record's state does not allow (gate.check_state), batched."""
+    from ..db import select_in
+    updates = [r for r in rows if r.outcome != 'created' and r.record_id and asks[id(r)]]
+    stored = {}
+    for start in range(0, len(updates), 500):
+        for record in select_in(model, model.id, [r.record_id for r in updates[start:start + 500]]):
+            stored[record['id']] = record
+    for row in updates:
+        try:
+            gate.check_state(model, stored.get(row.record_id, {}), asks[id(row)],
+                             {a: row.values.get(a) for a in asks[id(row)]})
+        except LTCError as exc:
+            _fail(row, exc)
 
 
 def _check_refs(act, model, rows, asks):
@@ -138,6 +156,7 @@ def _check_refs(act, model, rows, asks):
         return
     seen = {rel: gate.visible(act, rel, ids) for rel, ids in wanted_ids.items()}
     may_own = gate.may_own(act, owners)
+    room = _lead_room(owners) if model is Lead else {}
     for row, refs in named:
         for name, rel, pk in refs:
             if rel is User and pk not in may_own:
@@ -146,6 +165,24 @@ def _check_refs(act, model, rows, asks):
             if rel in seen and pk not in seen[rel]:
                 _fail(row, gate.not_found(rel, gate._code_of(rel, pk)))
                 break
+            if rel is User and pk in room:   # the owner's open-lead cap counts this file's leads too
+                if room[pk][1] <= 0:
+                    user = room[pk][0]
+                    _fail(row, refusal('Assignment refused: {user} has reached the cap of {cap} open leads; choose '
+                                       'another owner or raise the cap.',
+                                       '分配被拒绝：{user} 的未关闭线索已达上限 {cap}；请选择其他负责人或提高上限。',
+                                       user=user.username, cap=user.open_lead_cap))
+                    break
+                room[pk][1] -= 1
+
+
+def _lead_room(owners):
+    """Return {user id: [user, open leads they may still take]} for OWNERS with a cap."""
+    from ..services.assignment import open_lead_count
+    room = {}
+    for user in User.select().where(User.id.in_(list(owners) or [0]), User.open_lead_cap.is_null(False)):
+        room[user.id] = [user, user.open_lead_cap - open_lead_count(user)]
+    return room
 
 
 # -- requests -------------------------------------------------------------------------

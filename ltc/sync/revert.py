@@ -26,6 +26,27 @@ def _restore(model, values):
     return out
 
 
+# A revert puts field values back; what a run did through the business rules (an approval, a stage
+# move, a claim, a payment applied to its plan) is undone by those rules' own actions, not by a revert.
+PLAIN_ACTIONS = ('create', 'update', 'delete')
+RULE_ENTITIES = ('Payment', 'ContractApproval')
+
+
+def _check_may_revert(code, rows):
+    from ..services import gate
+    act = gate.actor()
+    if not act.is_system and act.role != 'admin':
+        raise gate.role_refusal(act, SyncRun, 'update')
+    flows = sorted({f'{e.entity} {e.entity_code} ({e.action})' for e in rows
+                    if e.action not in PLAIN_ACTIONS or e.entity in RULE_ENTITIES})
+    if flows:
+        shown = ', '.join(flows[:5]) + (' …' if len(flows) > 5 else '')
+        raise SyncError(f'Run {code} changed records through the business rules ({shown}); a revert cannot '
+                        f'undo those. Undo them with their own actions (reject, move stage, release, reverse).',
+                        zh=f'运行 {code} 通过业务规则修改了记录（{shown}）；撤销无法还原这些修改。'
+                           f'请用相应操作（驳回、推进阶段、释放、冲销）处理。')
+
+
 def revert_run(code, progress=None):
     """Undo every change run CODE made, newest first; changes edited since are left and reported."""
     run = SyncRun.get_or_none(SyncRun.code == code)
@@ -38,10 +59,12 @@ def revert_run(code, progress=None):
         raise SyncError(f'Run {code} was a dry run and changed nothing.',
                         zh=f'运行 {code} 是预演，没有做任何更改。')
     rows = list(AuditLog.select().where(AuditLog.batch == code).order_by(AuditLog.id.desc()))
+    _check_may_revert(code, rows)
     result = Result(run.entity)
     undo = start_run('revert', run.entity, code, target=run.target_id)
     result.run_code = undo.code
-    with audit.acting_as(audit.current()[0], 'sync' if run.kind == 'sync' else 'import', batch=undo.code):
+    with audit.acting_as(audit.current_actor() or audit.current()[0], 'sync' if run.kind == 'sync' else 'import',
+                         batch=undo.code):
         for done, entry in enumerate(rows, 1):
             model = MODELS_BY_NAME.get(entry.entity)
             changes = json.loads(entry.changes or '{}')

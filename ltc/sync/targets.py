@@ -48,15 +48,20 @@ def run_as_user(run_as=None):
     first active admin (the one who owns the instance), else None (the system actor)."""
     from ..models import Role, User
     from ..services import gate
+    act = gate.actor()
     if isinstance(run_as, str):
         found = User.get_or_none(User.username == run_as.strip())
         if found is None or not found.active:
             raise SyncError(f'There is no active user {run_as!r} to run the target as; give an existing username.',
                             zh=f'没有名为 {run_as!r} 的在职用户可作为执行用户；请填写已有的用户名。')
-        return found
+        run_as = found
     if run_as is not None:
-        return getattr(run_as, 'record', run_as)
-    act = gate.actor()
+        run_as = getattr(run_as, 'record', run_as)
+        # Acting as another user lends their rights: only an admin (or the CLI operator) may choose one.
+        if not act.is_system and act.role != 'admin' and run_as.id != act.user.id:
+            raise SyncError('Only an admin may add a target that runs as another user; it runs as you.',
+                            zh='只有管理员可以让同步目标以其他用户身份运行；请以您自己的身份运行。')
+        return run_as
     if not act.is_system:
         return act.user
     # No admin yet (a fresh instance set up from the CLI): the target runs as the system actor.

@@ -98,3 +98,23 @@ def test_new_sync_target_runs_as_the_chosen_user(as_role, users, db, tmp_path):
     client.post('/admin/synctarget/new/', data={'csrf_token': csrf_from(page), 'name': 'team-a', 'entity': 'leads',
                                                 'backend': 'file', 'path': str(path), 'run_as': 'sales1'})
     assert SyncTarget.get(SyncTarget.name == 'team-a').run_as_id == users['sales'].id
+
+
+def test_form_changes_that_are_requests_or_identity(as_role, users, db):
+    """A converted lead's owner is not reassigned by its form; a contract's number never changes after creation."""
+    from ltc.models import Contract
+    from tests.factories import make_contract
+    client = as_role('admin')
+    lead = make_lead(company='丙', owner=users['manager'], status='converted')
+    with unchanged(lead):
+        page = _edit(client, f'/admin/lead/edit/?id={lead.id}', {'company': '丙', 'source': 'website',
+                                                                 'currency': 'CNY', 'owner': users['sales'].id})
+        assert 'only open leads can be assigned' in page
+    contract = make_contract(owner=users['sales'])
+    client = as_role('sales')
+    with unchanged(contract):
+        page = _edit(client, f'/admin/contract/edit/?id={contract.id}', {
+            'code': 'HT999999', 'title': contract.title, 'customer': contract.customer_id, 'amount': '100000',
+            'currency': 'CNY', 'owner': users['sales'].id})
+        assert 'Nothing was saved' in page and 'code' in page
+    assert Contract.get_by_id(contract.id).code == contract.code

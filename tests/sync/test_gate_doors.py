@@ -78,8 +78,13 @@ CASES = {
                                   'updated', None),
     'finance may not touch leads': ('leads', [['Company'], ['新公司']], 'finance', 'error',
                                     'a finance user may not create lead records'),
+    # Another owner's customer reads exactly as one that does not exist (by code or by name).
     'contact under another owner customer': ('contacts', [['Customer', 'Name'], ['{cust_b}', '王五']], 'sales_a',
-                                             'error', 'was not found among the records you may change'),
+                                             'error', 'no customer has the code or name'),
+    'contact under another owner customer by name': ('contacts', [['Customer', 'Name'], ['乙客户', '王五']],
+                                                     'sales_a', 'error', 'no customer has the code or name "乙客户"'),
+    'contact under a customer that does not exist': ('contacts', [['Customer', 'Name'], ['C999999', '王五']],
+                                                     'sales_a', 'error', 'no customer has the code or name'),
     'contact under own customer': ('contacts', [['Customer', 'Name'], ['{cust_a}', '王五']], 'sales_a',
                                    'created', None),
     'sales may not change product prices': ('products', [['Product code', 'List price'], ['{product}', '1']],
@@ -365,3 +370,65 @@ def test_fields_set_by_the_rules_are_read_only_in_sheets_and_say_so(world, tmp_p
     assert result.rows[0].outcome == 'unchanged'
     assert 'Grade, Score: set by the rules, not imported' in result.rows[0].message('en')
     assert Lead.get_by_id(lead.id).score == lead.score
+
+
+def test_probe_holes_stay_closed(world, tmp_path, runner):
+    """Ways around the gate found by a hostile review: each is refused and changes nothing."""
+    from ltc.errors import LTCError
+    from ltc.sync.engine import run_sync
+    from ltc.sync.export import export_entity
+    from ltc.sync.revert import revert_run
+    from ltc.sync.targets import add_target
+    from .helpers import edit_sheet, read_xlsx
+    # Only an admin (or the CLI operator) lends another user's rights to a target.
+    path = tmp_path / 'c.xlsx'
+    export_entity('contracts', path)
+    with audit.acting_as(world['ops'], 'admin'), pytest.raises(LTCError, match='Only an admin may add a target'):
+        add_target('as-admin', 'contracts', path, run_as=world['admin'])
+    # A sheet deletion is a delete request: a sales user may not delete leads.
+    leads = tmp_path / 'l.xlsx'
+    with audit.acting_as(world['sales_a'], 'cli'):
+        export_entity('leads', leads, query=Lead.select().where(Lead.owner == world['sales_a'].id))
+    target = add_target('mine', 'leads', leads, delete_policy='delete', run_as=world['sales_a'])
+    run_sync(target)
+    edit_sheet(target, lambda ws: ws.delete_rows(2))
+    result = run_sync(target)
+    assert [r.outcome for r in result.rows if r.code == world['lead_a'].code] == ['error']
+    assert Lead.get_or_none(Lead.id == world['lead_a'].id) is not None
+    # An approved contract's terms are frozen; a paid plan keeps its contract and at least its paid amount.
+    contract = world['contract_b']
+    make_contract_line(contract=contract)
+    contracts.submit(contract)
+    contracts.approve(Contract.get_by_id(contract.id), by=world['manager_e'])
+    result = imported(tmp_path, 'contracts', [['Contract number', 'Amount'], [contract.code, '999999']],
+                      world['sales_b'])
+    assert 'its terms (amount) change only while it is a draft' in result.rows[0].message('en')
+    from ltc.services import receivables
+    receivables.record_payment(Contract.get_by_id(contract.id), '300', plan=world['plan_b'])
+    other = make_contract(customer=world['cust_b'], owner=world['sales_b'])
+    for rows, text in (([world['plan_b'].code, other.code, '1000'], 'belongs to its contract'),
+                       ([world['plan_b'].code, contract.code, '100'], 'has 300.00 paid')):
+        result = imported(tmp_path, 'payment_plans', [['Plan code', 'Contract', 'Amount'], rows], world['sales_b'])
+        assert text in result.rows[0].message('en'), result.rows[0].message('en')
+    assert PaymentPlan.get_by_id(world['plan_b'].id).amount == Decimal('1000.00')
+    # A run that went through the rules (an approval) is not reverted, and ops may not revert at all.
+    draft = make_contract(customer=world['cust_a'], owner=world['sales_a'], amount=Decimal('1000'))
+    make_contract_line(contract=draft)
+    result = imported(tmp_path, 'contracts', [['Contract number', 'Status'], [draft.code, 'effective']],
+                      world['manager_e'])
+    with pytest.raises(LTCError, match='through the business rules'):
+        revert_run(result.run_code)
+    with audit.acting_as(world['ops'], 'admin'), pytest.raises(LTCError, match='may not update'):
+        revert_run(result.run_code)
+    assert Contract.get_by_id(draft.id).status == 'effective'
+    # The pool a customer belongs to is a manager's decision; an owner cap counts a file's new leads.
+    from ltc.services import gate
+    from ltc.models import PublicPool
+    with pytest.raises(LTCError, match='may not set pool'):
+        gate.check_write(world['sales_a'], world['cust_a'], 'update', fields=['pool'],
+                         values={'pool': PublicPool.select().first().id})
+    world['sales_b'].open_lead_cap = 1
+    audit.save(world['sales_b'])
+    result = imported(tmp_path, 'leads', [['Company', 'Owner'], ['新一', 'sb'], ['新二', 'sb']], world['manager_e'])
+    assert [r.outcome for r in result.rows] == ['error', 'error']   # sb already has lead_b: no room at all
+    assert 'cap of 1 open leads' in result.rows[0].message('en')
