@@ -62,4 +62,4 @@ def test_rules_command_prints_the_table_the_readme_shows(runner):
     assert result.exit_code == 0, result.output
     readme = (Path(__file__).resolve().parents[1] / 'README.md').read_text(encoding='utf-8')
     assert result.output.strip() in readme
-    assert '| Payment | CD | – | – | C | C |' in result.output
+    assert '| Payment | C | – | – | C | C |' in result.output
