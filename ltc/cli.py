@@ -125,6 +125,15 @@ def user_passwd(username, password_stdin, generate):
         click.echo(f'password: {password}  (shown once; store it now)')
 
 
+@user_group.command('unlock')
+@click.argument('username')
+def user_unlock(username):
+    """Lift a login lock on USERNAME after failed logins (its password stays the same)."""
+    from .services.logins import forget
+    forget(username)
+    click.echo(f'failed logins of {username} cleared; it may log in again')
+
+
 @ltc.command('demo')
 @click.option('--scale', default=0, type=int, help='Grow the leads to this many rows (e.g. 1000000).')
 @click.option('--seed', default=42, type=int, help='Random seed; the same seed gives the same data.')
