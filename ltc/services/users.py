@@ -1,5 +1,6 @@
 """Users: create them, set their passwords (stored only as hashes), check logins and end sessions."""
 import functools
+import re
 import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -28,9 +29,11 @@ def check_password(password, *hints):
     if len(password or '') < MIN_PASSWORD:
         raise invalid('The password is too short; use at least {count} characters.', '密码太短；请至少使用 {count} 个字符。',
                       count=MIN_PASSWORD)
-    inputs = [part for hint in hints if hint for part in {str(hint), *str(hint).replace('@', '.').split('.')}
+    # Each hint whole and in its parts: 'wei.zhang@example.com' also gives 'wei', 'zhang', 'example'.
+    inputs = [part for hint in hints if hint for part in {str(hint), *re.split(r'[\W_]+', str(hint))}
               if len(part) > 2]
-    if zxcvbn(password[:STRENGTH_CHARS], user_inputs=inputs)['score'] < MIN_STRENGTH:
+    contains_hint = any(part.lower() in password.lower() for part in inputs if len(part) >= 4)
+    if contains_hint or zxcvbn(password[:STRENGTH_CHARS], user_inputs=inputs)['score'] < MIN_STRENGTH:
         raise invalid('The password is too easy to guess: it is a common password, a pattern such as '
                       'repeated or sequential characters, or it contains the username, name or e-mail. '
                       'Use three or four unrelated words or a generated password (`--generate`).',
