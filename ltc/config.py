@@ -67,7 +67,7 @@ def load(overrides=None):
         'LOGIN_ADDRESS_LIMIT': env.get('LTC_LOGIN_ADDRESS_LIMIT', '20'),
         'LOGIN_LOCK_SECONDS': env.get('LTC_LOGIN_LOCK_SECONDS', '30'),
         'LOGIN_MAX_LOCK_SECONDS': env.get('LTC_LOGIN_MAX_LOCK_SECONDS', '900'),
-        'LOGIN_FORGET_MINUTES': env.get('LTC_LOGIN_FORGET_MINUTES', '60'),
+        'LOGIN_WINDOW_MINUTES': env.get('LTC_LOGIN_WINDOW_MINUTES', '60'),
         'PROXY_HOPS': env.get('LTC_PROXY_HOPS', '0'),
     }
     config.update(overrides)
@@ -76,7 +76,7 @@ def load(overrides=None):
             f"LTC_ENV must be one of {', '.join(ENVIRONMENTS)}; got {config['LTC_ENV']!r}.")
     for key in ('DB_POOL_SIZE', 'SESSION_HOURS', 'EXPORT_MAX_ROWS', 'IMPORT_MAX_ROWS', 'IMPORT_MAX_UPLOAD_MB',
                 'LOGIN_USER_LIMIT', 'LOGIN_ADDRESS_LIMIT', 'LOGIN_LOCK_SECONDS', 'LOGIN_MAX_LOCK_SECONDS',
-                'LOGIN_FORGET_MINUTES', 'PROXY_HOPS'):
+                'LOGIN_WINDOW_MINUTES', 'PROXY_HOPS'):
         config[key] = _int('LTC_' + key, config[key])
     for key in ('LOGIN_USER_LIMIT', 'LOGIN_ADDRESS_LIMIT'):
         if config[key] < 1:

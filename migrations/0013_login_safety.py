@@ -10,6 +10,7 @@ def up(migrator, db):
         kind = CharField(max_length=24, choices=[('user', 'Username'), ('ip', 'Address')])
         key = CharField(max_length=120)
         failures = IntegerField(default=0)
+        first_failure_at = DateTimeField()
         last_failure_at = DateTimeField(index=True)
         locked_until = DateTimeField(null=True)
         class Meta:

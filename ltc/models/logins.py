@@ -12,7 +12,8 @@ class LoginThrottle(Model):
     id = AutoField()
     kind = ChoiceField(C.THROTTLE_KINDS, index=False)
     key = CharField(max_length=120)   # the username as typed (lower case) or the client address
-    failures = IntegerField(default=0)
+    failures = IntegerField(default=0)   # since first_failure_at
+    first_failure_at = DateTimeField(default=utcnow)
     last_failure_at = DateTimeField(default=utcnow, index=True)
     locked_until = DateTimeField(null=True)
 

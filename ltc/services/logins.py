@@ -1,10 +1,11 @@
 """Login throttling: failed logins are counted per username (as typed, existing or not) and per
 client address in the database, so every web worker and process sees the same counts.
 
-From the LIMIT-th failure on, each failure locks the username (or address) for a time that doubles:
-LOCK, 2 x LOCK, 4 x LOCK ... up to MAX_LOCK. While locked, logins are refused without checking the
-password. A successful login clears its username's count; counts are forgotten after FORGET quiet
-minutes."""
+Failures are counted in a window of WINDOW minutes from the first one; a failure after the window
+starts a new count. From the LIMIT-th failure in a window on, each failure locks the username (or
+address) for a time that doubles: LOCK, 2 x LOCK, 4 x LOCK ... up to MAX_LOCK. While locked, logins
+are refused without checking the password (and are not counted). A successful login clears its
+username's count, not its address's."""
 import dataclasses
 import datetime
 import math
@@ -24,13 +25,13 @@ class Limits:
     per_address: int = 20
     lock_seconds: int = 30
     max_lock_seconds: int = 900
-    forget_minutes: int = 60
+    window_minutes: int = 60
 
     @classmethod
     def from_config(cls, config):
         return cls(per_user=config['LOGIN_USER_LIMIT'], per_address=config['LOGIN_ADDRESS_LIMIT'],
                    lock_seconds=config['LOGIN_LOCK_SECONDS'], max_lock_seconds=config['LOGIN_MAX_LOCK_SECONDS'],
-                   forget_minutes=config['LOGIN_FORGET_MINUTES'])
+                   window_minutes=config['LOGIN_WINDOW_MINUTES'])
 
     def lock_for(self, failures, limit):
         """Seconds of lock after FAILURES failures against LIMIT (0 below it), doubling each time."""
@@ -38,9 +39,9 @@ class Limits:
             return 0
         return min(self.lock_seconds * 2 ** min(failures - limit, 30), self.max_lock_seconds)
 
-    def forget_before(self, now):
-        """Failures last seen before this moment are forgotten (never while a lock could last)."""
-        return now - datetime.timedelta(seconds=max(self.forget_minutes * 60, self.max_lock_seconds))
+    def window_start(self, now):
+        """A count whose first failure is older than this is over: the next failure starts a new one."""
+        return now - datetime.timedelta(minutes=self.window_minutes)
 
 
 def _keys(username, address):
@@ -68,10 +69,11 @@ def wait_seconds(username, address, now=None):
 
 def _count(kind, key, now, limits):
     """Add one failure to (KIND, KEY) in one statement (safe with concurrent logins); return the count."""
-    stale = LoginThrottle.last_failure_at < limits.forget_before(now)
-    (LoginThrottle.insert(kind=kind, key=key, failures=1, last_failure_at=now)
+    over = LoginThrottle.first_failure_at < limits.window_start(now)
+    (LoginThrottle.insert(kind=kind, key=key, failures=1, first_failure_at=now, last_failure_at=now)
      .on_conflict(conflict_target=[LoginThrottle.kind, LoginThrottle.key],
-                  update={LoginThrottle.failures: Case(None, [(stale, 1)], LoginThrottle.failures + 1),
+                  update={LoginThrottle.failures: Case(None, [(over, 1)], LoginThrottle.failures + 1),
+                          LoginThrottle.first_failure_at: Case(None, [(over, now)], LoginThrottle.first_failure_at),
                           LoginThrottle.last_failure_at: now})
      .execute())
     return LoginThrottle.get((LoginThrottle.kind == kind) & (LoginThrottle.key == key)).failures

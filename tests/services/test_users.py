@@ -50,13 +50,19 @@ def test_end_sessions_leaves_the_record_version_alone(db):
     assert User.get_by_id(user.id).session_version == user.session_version
 
 
-def test_counts_are_forgotten_after_quiet_time(db):
-    limits = logins.Limits(per_user=2, per_address=10, lock_seconds=30, max_lock_seconds=120, forget_minutes=10)
+def test_failures_count_within_a_window_from_the_first(db):
+    limits = logins.Limits(per_user=3, per_address=10, lock_seconds=30, max_lock_seconds=120, window_minutes=10)
     now = datetime.datetime(2026, 3, 1, 9, 0)
+    minutes = lambda n: now + datetime.timedelta(minutes=n)  # noqa: E731
     assert logins.record_failure('sun', '10.0.0.5', limits, now=now) == 0
-    later = now + datetime.timedelta(minutes=11)
-    assert logins.record_failure('sun', '10.0.0.5', limits, now=later) == 0   # the first one is forgotten
+    assert logins.record_failure('sun', '10.0.0.5', limits, now=minutes(8)) == 0
+    # 11 minutes after the first failure a new window starts, even though the last one was recent:
+    # a busy office behind one address does not add up typos all day.
+    later = minutes(11)
+    assert logins.record_failure('sun', '10.0.0.5', limits, now=later) == 0
+    assert logins.record_failure('sun', '10.0.0.5', limits, now=later) == 0
     assert logins.record_failure('sun', '10.0.0.5', limits, now=later) == 30
+    assert LoginThrottle.get(LoginThrottle.kind == 'ip').failures == 3
     assert logins.wait_seconds('SUN ', None, now=later) == 30   # usernames are compared as typed, any case
     assert logins.wait_seconds('sun', None, now=later + datetime.timedelta(seconds=31)) == 0
     assert [limits.lock_for(n, 2) for n in (1, 2, 3, 4, 5)] == [0, 30, 60, 120, 120]
