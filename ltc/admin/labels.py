@@ -196,6 +196,7 @@ LABELS = {
     'new_password': _l('New password'),
     'key': _l('Username or address'),   # login throttling
     'failures': _l('Failed logins'),
+    'first_failure_at': _l('First failed login'),
     'last_failure_at': _l('Last failed login'),
     'locked_until': _l('Locked until'),
     'session_version': _l('Session version'),

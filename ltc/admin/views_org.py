@@ -217,7 +217,7 @@ class JobRunView(SettingsView):
 class LoginThrottleView(SettingsView):
     """Usernames and addresses with recent failed logins, and until when their logins are refused."""
     allow_create = allow_edit = allow_delete = False
-    column_list = ('kind', 'key', 'failures', 'last_failure_at', 'locked_until')
+    column_list = ('kind', 'key', 'failures', 'first_failure_at', 'last_failure_at', 'locked_until')
     column_sortable_list = ('last_failure_at',)
     column_default_sort = ('last_failure_at', True)
     column_filters = F.auto(LoginThrottle.kind, LoginThrottle.last_failure_at)
