@@ -131,8 +131,9 @@ def authenticate(username, password):
 
     Exactly one password hash is checked whether or not the user exists or is active, so the
     answer takes the same time and does not tell which usernames exist."""
+    dummy = _dummy_hash()   # made on the first login of the process, whoever logs in
     user = User.get_or_none(User.username == (username or '').strip())
-    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
+    stored = user.password_hash if user is not None and user.password_hash else dummy
     matches = check_password_hash(stored, password or '')
     if matches and user is not None and user.active and user.password_hash:
         return user

@@ -3,6 +3,7 @@ throttled per username and per address; unknown users cost one hash check like k
 import datetime
 
 import pytest
+from flask import request
 
 from ltc.db import utcnow
 from ltc.models import AuditLog, LoginThrottle, Role, User
@@ -161,16 +162,17 @@ def test_one_address_trying_many_usernames_is_locked(strict, users):
     assert AuditLog.get(AuditLog.action == 'login-locked').entity_code == '10.9.9.9'
 
 
-def test_behind_a_proxy_the_forwarded_address_is_throttled(db_url, tmp_path, db):
+def test_behind_a_proxy_the_client_address_is_the_forwarded_one(tmp_path):
     from ltc import create_app
-    proxied = create_app({'DATABASE_URL': db_url, 'INSTANCE_PATH': str(tmp_path / 'p'), 'LTC_ENV': 'testing',
-                          'SECRET_KEY': 'x' * 40, 'PROXY_HOPS': 1, 'LOGIN_ADDRESS_LIMIT': 50})
-    client = proxied.test_client()
-    page = client.get('/login').get_data(as_text=True)
-    client.post('/login', data={'username': 'someone', 'password': 'wrong-password-1',
-                                'csrf_token': csrf_from(page)},
-                headers={'X-Forwarded-For': '203.0.113.7'}, environ_base={'REMOTE_ADDR': '127.0.0.1'})
-    assert LoginThrottle.get(LoginThrottle.kind == 'ip').key == '203.0.113.7'
+    settings = {'DATABASE_URL': f'sqlite:///{tmp_path}/p.db', 'INSTANCE_PATH': str(tmp_path / 'p'),
+                'LTC_ENV': 'testing', 'SECRET_KEY': 'x' * 40}
+    seen = {}
+    for hops in (0, 1):
+        app = create_app({**settings, 'PROXY_HOPS': hops})
+        app.add_url_rule('/address', 'address', lambda: request.remote_addr)
+        seen[hops] = app.test_client().get('/address', headers={'X-Forwarded-For': '203.0.113.7'},
+                                           environ_base={'REMOTE_ADDR': '127.0.0.1'}).get_data(as_text=True)
+    assert seen == {0: '127.0.0.1', 1: '203.0.113.7'}   # what login throttling counts per address
 
 
 def test_unknown_disabled_and_known_users_cost_one_hash_check(users, monkeypatch):
