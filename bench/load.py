@@ -41,7 +41,7 @@ from ltc.services.reference import ensure_reference_data  # noqa: E402
 from tests.production import Stack, login, recreate_database  # noqa: E402
 
 SEED = 42   # the demo company's seed
-ADMIN, PASSWORD = 'bench', 'bench-password-1'   # the demo users get the same password for the run
+ADMIN, PASSWORD = 'bench', 'quartz-lantern-meadow-1'   # the demo users get the same password for the run
 MIX = [('list', 25), ('filter', 15), ('search', 15), ('details', 15), ('edit', 10), ('customer 360', 20)]
 ROLES = [('sales', 50), ('manager', 30), ('admin', 20)]   # who makes each request
 LEADS_PER_USER, CUSTOMERS_PER_USER = 40, 20

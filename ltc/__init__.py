@@ -15,6 +15,12 @@ def create_app(config=None):
     # friendlier check at IMPORT_MAX_UPLOAD_MB, so the hard cap leaves room for the form around it.
     if app.config.get('MAX_CONTENT_LENGTH') is None:
         app.config['MAX_CONTENT_LENGTH'] = (settings['IMPORT_MAX_UPLOAD_MB'] + 1) * 1024 * 1024
+    if settings['PROXY_HOPS']:
+        # Behind N reverse proxies the client address comes from X-Forwarded-For (login throttling
+        # counts failures per address); without this every request would seem to come from the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = settings['PROXY_HOPS']
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     db_module.bind(settings['DATABASE_URL'], settings['DB_POOL_SIZE'])
     _register_connection_hooks(app)
 

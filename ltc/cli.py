@@ -1,4 +1,5 @@
 """`flask ltc ...`: thin commands that call the services."""
+import contextlib
 import sys
 
 import click
@@ -92,6 +93,17 @@ def _read_password(password_stdin, generate, prompt):
     return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
 
 
+@contextlib.contextmanager
+def _password_refusal_in_both_languages():
+    """Show a refused password's advice in English and Chinese (the person typing it may read either)."""
+    from .errors import ValidationError
+    try:
+        yield
+    except ValidationError as exc:
+        zh = (exc.details or {}).get('zh')
+        raise click.ClickException(f'{exc} / {zh}' if zh else str(exc)) from None
+
+
 @user_group.command('create')
 @click.argument('username')
 @click.option('--role', required=True, type=click.Choice(['admin', 'manager', 'sales', 'ops', 'finance']))
@@ -104,8 +116,9 @@ def user_create(username, role, department, display_name, email, password_stdin,
     """Create a user; the password comes from a prompt, stdin or is generated."""
     from .services.users import create_user
     password = _read_password(password_stdin, generate, 'Password')
-    user = create_user(username, role, password, department=department,
-                       display_name=display_name, email=email)
+    with _password_refusal_in_both_languages():
+        user = create_user(username, role, password, department=department,
+                           display_name=display_name, email=email)
     click.echo(f'created user {user.username} ({role})')
     if generate:
         click.echo(f'password: {password}  (shown once; store it now)')
@@ -119,10 +132,20 @@ def user_passwd(username, password_stdin, generate):
     """Reset a user's password."""
     from .services.users import set_password
     password = _read_password(password_stdin, generate, 'New password')
-    set_password(username, password)
+    with _password_refusal_in_both_languages():
+        set_password(username, password)
     click.echo(f'password changed for {username}')
     if generate:
         click.echo(f'password: {password}  (shown once; store it now)')
+
+
+@user_group.command('unlock')
+@click.argument('username')
+def user_unlock(username):
+    """Lift a login lock on USERNAME after failed logins (its password stays the same)."""
+    from .services.logins import forget
+    forget(username)
+    click.echo(f'failed logins of {username} cleared; it may log in again')
 
 
 @ltc.command('demo')

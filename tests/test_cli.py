@@ -63,3 +63,28 @@ def test_rules_command_prints_the_table_the_readme_shows(runner):
     readme = (Path(__file__).resolve().parents[1] / 'README.md').read_text(encoding='utf-8')
     assert result.output.strip() in readme
     assert '| Payment | C | – | – | C | C |' in result.output
+
+
+def test_user_create_and_passwd_refuse_guessable_passwords_in_both_languages(runner, db):
+    for password in ('aaaaaaaaaa', 'password123', 'sun.wukong.1'):
+        result = runner.invoke(args=['ltc', 'user', 'create', 'sun.wukong', '--role', 'sales', '--password-stdin'],
+                               input=password + '\n')
+        assert result.exit_code == 1 and 'too easy to guess' in result.output, result.output
+        assert '密码太容易被猜到' in result.output and '--generate' in result.output
+    assert not User.select().where(User.username == 'sun.wukong').exists()
+    runner.invoke(args=['ltc', 'user', 'create', 'sun', '--role', 'sales', '--password-stdin'],
+                  input='violet-tundra-kettle\n')
+    weak = runner.invoke(args=['ltc', 'user', 'passwd', 'sun', '--password-stdin'], input='password123\n')
+    assert weak.exit_code == 1 and '密码太容易被猜到' in weak.output
+    assert check_password_hash(User.get(User.username == 'sun').password_hash, 'violet-tundra-kettle')
+
+
+def test_user_unlock_lifts_a_login_lock(runner, db):
+    from ltc.services import logins
+    limits = logins.Limits(per_user=1)
+    logins.record_failure('qian', '10.0.0.8', limits)
+    assert logins.wait_seconds('qian', None) > 0
+    result = runner.invoke(args=['ltc', 'user', 'unlock', 'qian'])
+    assert result.exit_code == 0, result.output
+    assert logins.wait_seconds('qian', None) == 0
+    assert logins.wait_seconds('someone', '10.0.0.8') == 0   # the address was not over its limit

@@ -48,3 +48,14 @@ def test_production_cookies_are_secure(tmp_path):
     assert app.config['SESSION_COOKIE_SECURE'] is True
     assert app.config['SESSION_COOKIE_HTTPONLY'] is True
     assert app.config['SESSION_COOKIE_SAMESITE'] == 'Lax'
+
+
+def test_login_throttling_settings(tmp_path, monkeypatch):
+    defaults = config.load({'INSTANCE_PATH': str(tmp_path)})
+    assert (defaults['LOGIN_USER_LIMIT'], defaults['LOGIN_ADDRESS_LIMIT'], defaults['LOGIN_LOCK_SECONDS'],
+            defaults['LOGIN_MAX_LOCK_SECONDS'], defaults['PROXY_HOPS']) == (5, 20, 30, 900, 0)
+    monkeypatch.setenv('LTC_LOGIN_USER_LIMIT', '8')
+    assert config.load({'INSTANCE_PATH': str(tmp_path)})['LOGIN_USER_LIMIT'] == 8
+    monkeypatch.setenv('LTC_LOGIN_USER_LIMIT', '0')
+    with pytest.raises(ConfigError, match='LTC_LOGIN_USER_LIMIT must be at least 1'):
+        config.load({'INSTANCE_PATH': str(tmp_path)})

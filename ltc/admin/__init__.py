@@ -11,7 +11,8 @@ from .feed import FeedView
 from .views_money import (ContractApprovalView, ContractLineView, ContractView, MilestoneView,
                           PaymentPlanView, PaymentView, QuoteLineView, QuoteView)
 from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, DecisionRoleView,
-                        DepartmentView, DocumentView, FollowUpView, GradingRuleView, JobRunView, PoolView,
+                        DepartmentView, DocumentView, FollowUpView, GradingRuleView, JobRunView, LoginThrottleView,
+                        PoolView,
                         ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
 from .sync_import import ImportView
 from .views_sync import (ExportView, ImportMappingView, SyncConflictView, SyncRunView, SyncStateView,
@@ -61,6 +62,7 @@ SCREENS = [
     (SettingView, M.Setting, _l('System settings'), SETTINGS),
     (AuditLogView, M.AuditLog, _l('Audit log'), SETTINGS),
     (JobRunView, M.JobRun, _l('Job runs'), SETTINGS),
+    (LoginThrottleView, M.LoginThrottle, _l('Failed logins'), SETTINGS),
     (SyncTargetView, M.SyncTarget, _l('Sync targets'), SYNC),
     (SyncRunView, M.SyncRun, _l('Sync runs'), SYNC),
     (SyncConflictView, M.SyncConflict, _l('Sync conflicts'), SYNC),

@@ -1,5 +1,9 @@
-"""Login and logout with Flask-Login; sessions expire after SESSION_HOURS."""
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+"""Login and logout with Flask-Login; sessions expire after SESSION_HOURS and end early when the
+user logs out, gets a new password, role or is disabled (the session carries the user's session
+version); failed logins are throttled per username and per address (ltc.services.logins)."""
+import math
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
@@ -10,8 +14,8 @@ from wtforms.validators import DataRequired
 from ..db import utcnow
 from ..errors import ConflictError
 from ..models import User
-from ..services import audit
-from ..services.users import authenticate
+from ..services import audit, logins
+from ..services.users import authenticate, log_out
 from .safety import local_target
 
 bp = Blueprint('ltc_auth', __name__, template_folder='templates', static_folder='static',
@@ -39,15 +43,17 @@ class SessionUser(UserMixin):
         return bool(self.record.active)
 
     def get_id(self):
-        return str(self.record.id)
+        """The id kept in the session: user id and session version, so raising the version ends it."""
+        return f'{self.record.id}:{self.record.session_version}'
 
 
 @login_manager.user_loader
-def load_user(user_id):
+def load_user(session_id):
     try:
-        record = User.get_or_none((User.id == int(user_id)) & User.active)
-    except (TypeError, ValueError):
-        return None
+        user_id, version = (int(part) for part in session_id.split(':'))
+    except (AttributeError, TypeError, ValueError):
+        return None   # also a session from before session versions: log in again
+    record = User.get_or_none((User.id == user_id) & User.active & (User.session_version == version))
     return SessionUser(record) if record else None
 
 
@@ -68,10 +74,19 @@ def login():
     """Show the login form; on success go to NEXT when it is a local URL."""
     form = LoginForm(next=request.args.get('next', ''))
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
-        if user is None:
-            flash(_('Wrong username or password, or the account is disabled.'), 'error')
+        limits = logins.Limits.from_config(current_app.config)
+        wait = logins.wait_seconds(form.username.data, request.remote_addr)
+        user = None if wait else authenticate(form.username.data, form.password.data)
+        if wait:
+            _flash_locked(wait)
+        elif user is None:
+            lock = logins.record_failure(form.username.data, request.remote_addr, limits)
+            if lock:
+                _flash_locked(lock)
+            else:
+                flash(_('Wrong username or password, or the account is disabled.'), 'error')
         else:
+            logins.forget(user.username)
             session.clear()
             session.permanent = True   # expires after PERMANENT_SESSION_LIFETIME
             login_user(SessionUser(user))
@@ -80,9 +95,21 @@ def login():
     return render_template('ltc_admin/login.html', form=form)
 
 
+def _flash_locked(seconds):
+    if seconds < 120:
+        wait = _('%(seconds)s seconds', seconds=seconds)
+    else:
+        wait = _('%(minutes)s minutes', minutes=math.ceil(seconds / 60))
+    flash(_('Too many failed logins for this username or from this address. Try again in %(wait)s; '
+            'an administrator can lift the lock on a username by setting a new password.', wait=wait), 'error')
+
+
 @bp.post('/logout')
 def logout():
-    """End the session (POST with the CSRF token, so no other site can log a user out)."""
+    """End every session of the user (POST with the CSRF token, so no other site can log a user out)."""
+    if current_user.is_authenticated:
+        with audit.acting_as(current_user.record, 'admin'):
+            log_out(current_user.record)
     logout_user()
     lang = session.get('lang')
     session.clear()

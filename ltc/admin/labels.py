@@ -194,6 +194,12 @@ LABELS = {
     'started_at': _l('Started at'),
     'target': _l('Sync target'),   # sync runs, rows and conflicts (sales targets are a model, not a field)
     'new_password': _l('New password'),
+    'key': _l('Username or address'),   # login throttling
+    'failures': _l('Failed logins'),
+    'first_failure_at': _l('First failed login'),
+    'last_failure_at': _l('Last failed login'),
+    'locked_until': _l('Locked until'),
+    'session_version': _l('Session version'),
     # inline lines, by their backref
     'payment_plans': _l('Payment plans'),
     'lines': _l('Lines'),

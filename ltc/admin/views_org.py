@@ -5,17 +5,16 @@ from flask import request
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user
 from markupsafe import Markup
-from werkzeug.security import generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from ..errors import ValidationError
-from ..models import (AssignmentRule, AuditLog, JobRun, CareTask, FollowUp, GradingRule, Reminder, Target,
-                      User)
+from ..models import (AssignmentRule, AuditLog, JobRun, CareTask, FollowUp, GradingRule, LoginThrottle, Reminder,
+                      Target, User)
 from ..services import audit, followups
-from ..services.users import MIN_PASSWORD
+from ..services.users import MIN_PASSWORD, save_user
 from . import filters as F
 from .actions import RecordActionsMixin
 from .base import SecureModelView, role
@@ -51,8 +50,8 @@ class UserView(SettingsView):
     column_sortable_list = ('code', 'username', 'email', 'active')
     column_filters = F.auto(User.role, User.department, User.active)
     search_fields = (('username', 'plain'), ('email', 'plain'), ('code', 'code'))
-    column_details_exclude_list = ('password_hash',)
-    column_export_exclude_list = ('password_hash',)
+    column_details_exclude_list = ('password_hash', 'session_version')
+    column_export_exclude_list = ('password_hash', 'session_version')
     form_columns = ('username', 'display_name', 'display_name_en', 'email', 'phone', 'role',
                     'department', 'manager', 'active', 'language', 'open_lead_cap')
     form_extra_fields = {'new_password': PasswordField(LABELS['new_password'],
@@ -60,14 +59,20 @@ class UserView(SettingsView):
     form_ajax_refs = {'manager': USER_REF}
 
     def on_model_change(self, form, model, is_created):
-        password = form.new_password.data
-        if is_created and not password:
+        if is_created and not form.new_password.data:
             raise ValidationError(_('Give the new user a password of at least %(n)s characters.',
                                     n=MIN_PASSWORD))
-        if password:
-            model.password_hash = generate_password_hash(password)
         if model.id == current_user.id and (not model.active or model.role.name != 'admin'):
             raise ValidationError(_('You cannot disable yourself or remove your own admin role.'))
+
+    def persist(self, form, model, is_created):
+        # A new password, role or enabled state ends every session of the user (users.save_user).
+        save_user(model, password=form.new_password.data or None)
+
+    def after_model_change(self, form, model, is_created):
+        if model.id == current_user.id and model.session_version != current_user.session_version:
+            from .auth import SessionUser
+            login_user(SessionUser(model))   # the admin's own password change keeps this session only
 
 
 class TargetView(SettingsView):
@@ -130,7 +135,8 @@ AUDIT_ACTIONS = {
     'won': _l('Won'), 'lost': _l('Lost'), 'send': _l('Sent'), 'accept': _l('Accepted'), 'reject': _l('Rejected'),
     'expire': _l('Expired'), 'void': _l('Voided'), 'renew': _l('Renewed'), 'payment': _l('Payment recorded'),
     'overdue': _l('Became overdue'), 'milestone-due': _l('Milestone due'), 'complete': _l('Completed'),
-    'cancel': _l('Cancelled'), 'read': _l('Read'),
+    'cancel': _l('Cancelled'), 'read': _l('Read'), 'logout': _l('Logged out'),
+    'login-failed': _l('Login failed'), 'login-locked': _l('Login locked'),
 }
 
 
@@ -206,6 +212,16 @@ class JobRunView(SettingsView):
     column_default_sort = ('id', True)
     column_filters = F.auto(JobRun.name, JobRun.started_at)
     search_fields = (('name', 'plain'),)
+
+
+class LoginThrottleView(SettingsView):
+    """Usernames and addresses with recent failed logins, and until when their logins are refused."""
+    allow_create = allow_edit = allow_delete = False
+    column_list = ('kind', 'key', 'failures', 'first_failure_at', 'last_failure_at', 'locked_until')
+    column_sortable_list = ('last_failure_at',)
+    column_default_sort = ('last_failure_at', True)
+    column_filters = F.auto(LoginThrottle.kind, LoginThrottle.last_failure_at)
+    search_fields = (('key', 'plain'),)
 
 
 class FollowUpView(OwnedView):

@@ -9,6 +9,7 @@ from .contracts import Contract, ContractApproval, ContractLine, DeliveryMilesto
 from .customers import Campaign, Contact, Customer, PublicPool
 from .jobs import JobRun
 from .leads import AssignmentRule, GradingRule, Lead
+from .logins import LoginThrottle
 from .opportunities import (DecisionRole, Opportunity, OpportunityContact, OpportunityProduct,
                             Stage, StageHistory)
 from .org import Department, Role, Setting, Target, User
@@ -19,7 +20,7 @@ from .sync_admin import ImportMapping
 
 ALL_MODELS = sort_models([
     CodeSequence, AuditLog,
-    Department, Role, User, Target, Setting,
+    Department, Role, User, Target, Setting, LoginThrottle,
     ProductCategory, Product, ProductPlan,
     PublicPool, Customer, Contact, Campaign,
     Lead, GradingRule, AssignmentRule,
@@ -32,7 +33,7 @@ ALL_MODELS = sort_models([
     SyncTarget, SyncRun, SyncState, SyncConflict,
     ImportMapping,
 ])
-BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog, JobRun)]
+BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog, JobRun, LoginThrottle)]
 MODELS_BY_NAME = {m.__name__: m for m in ALL_MODELS}
 
 __all__ = ['ALL_MODELS', 'BUSINESS_MODELS', 'MODELS_BY_NAME'] + list(MODELS_BY_NAME)

@@ -224,6 +224,7 @@ AUDIT_SOURCES = Choices(
     ('job', 'Job', '定时任务'),
     ('system', 'System', '系统'),
 )
+THROTTLE_KINDS = Choices(('user', 'Username', '用户名'), ('ip', 'Address', '访问地址'))
 GENDERS = Choices(('male', 'Male', '男'), ('female', 'Female', '女'), ('unknown', 'Unknown', '-'))
 CURRENCIES = Choices(('CNY', 'Renminbi', '人民币'), ('USD', 'US dollar', '美元'),
                      ('EUR', 'Euro', '欧元'), ('HKD', 'Hong Kong dollar', '港币'))

@@ -64,6 +64,8 @@ class User(BaseModel):
     language = ChoiceField(C.LANGUAGES, default='zh_Hans_CN', index=False)
     open_lead_cap = IntegerField(null=True)
     last_login_at = DateTimeField(null=True)
+    # Part of every session cookie; raising it (ltc.services.users.end_sessions) ends them all.
+    session_version = IntegerField(default=1)
 
     def __str__(self):
         return f'{self.display_name} ({self.username})'
