@@ -36,10 +36,23 @@ def totals(customer, user, today=None):
                    .join(Contract).where(Contract.customer == customer.id, visible,
                                          PaymentPlan.due_on < today,
                                          PaymentPlan.status.in_(OPEN_PLAN)))
-    wallet = customers.share_of_wallet(customer, today)
+    wallet = customers.share_of_wallet(customer, today, user=user)
     return {'contracted': Decimal(contracted), 'collected': Decimal(collected),
             'overdue': Decimal(overdue), 'last_12_months': wallet['contracted_12m'],
             'share': wallet['share_pct'], 'target_share': wallet['target_share_pct'], 'gap': wallet['gap']}
+
+
+def group(customer, user):
+    """Return the parent (None when out of USER's scope), whether one is hidden, visible subsidiaries and the rest's count."""
+    parent = hidden_parent = None
+    if customer.parent_id:
+        parent = in_scope(Customer.select(), Customer, user).where(Customer.id == customer.parent_id).first()
+        hidden_parent = parent is None
+    members = Customer.select().where(Customer.parent == customer.id)
+    subsidiaries = list(in_scope(members, Customer, user).order_by(Customer.code).limit(LIMIT))
+    hidden = members.count() - in_scope(members, Customer, user).count()
+    return {'parent': parent, 'hidden_parent': bool(hidden_parent), 'subsidiaries': subsidiaries,
+            'hidden_subsidiaries': hidden}
 
 
 def context(customer):
@@ -53,8 +66,7 @@ def context(customer):
     contract_ids = [c.id for c in contracts]
     return {
         'customer': customer,
-        'parent': customer.parent if customer.parent_id else None,
-        'subsidiaries': list(Customer.select().where(Customer.parent == cid).order_by(Customer.code).limit(LIMIT)),
+        **group(customer, current_user),   # names of other owners' group members stay hidden
         'contacts': list(_visible(Contact, Contact.select().where(Contact.customer == cid))
                          .order_by(Contact.is_key_decision_maker.desc(), Contact.id).limit(LIMIT)),
         'followups': list(_visible(FollowUp, FollowUp.select().where(FollowUp.customer == cid))

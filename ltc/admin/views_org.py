@@ -1,7 +1,7 @@
 """Settings screens (admins only) and the activity screens (follow-ups, care, documents, reminders)."""
 import json
 
-from flask import request
+from flask import g, request
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,11 +13,11 @@ from wtforms.validators import Length, Optional
 from ..errors import ValidationError
 from ..models import (AssignmentRule, AuditLog, JobRun, CareTask, FollowUp, GradingRule, LoginThrottle, Reminder,
                       Target, User)
-from ..services import audit, followups
+from ..services import audit, followups, planning, scope
 from ..services.users import MIN_PASSWORD, save_user
 from . import filters as F
 from .actions import RecordActionsMixin
-from .base import SecureModelView, role
+from .base import ScopedAjaxLoader, SecureModelView, role
 from .deal_actions import CARE_ACTIONS, REMINDER_ACTIONS
 from .formatters import choices_for
 from .i18n import lang
@@ -75,12 +75,28 @@ class UserView(SettingsView):
             login_user(SessionUser(model))   # the admin's own password change keeps this session only
 
 
+class PlanningLoader(ScopedAjaxLoader):
+    """The people (or departments) the user may set targets for: a manager's department tree."""
+
+    def _scoped(self):
+        if self.model is User:
+            return User.select().where(scope.users_in_scope(current_user))
+        return self.model.select().where(scope.departments_in_scope(current_user))
+
+
 class TargetView(SettingsView):
     roles = ('admin', 'manager')
     column_list = ('code', 'kind', 'period', 'user', 'department', 'amount')
     column_filters = F.auto(Target.kind, Target.period)
     form_columns = ('kind', 'period', 'user', 'department', 'amount', 'currency')
-    form_ajax_refs = {'user': USER_REF}
+    form_ajax_refs = {'user': USER_REF, 'department': {'fields': ['code', 'name'], 'page_size': 10}}
+
+    def _create_ajax_loader(self, name, options):
+        return PlanningLoader(name, getattr(self.model, name).rel_model, **options)
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        planning.check_target_scope(current_user, model.user_id, model.department_id)
 
 
 class SettingView(SettingsView):
@@ -280,15 +296,33 @@ class DocumentView(SecureModelView):
     form_columns = ('title',)
 
 
+def _recipients():
+    """The recipient filter's options: every active user for an admin, else only oneself."""
+    if role() == 'admin':
+        return User.select().where(User.active).order_by(User.username).limit(500)
+    return [current_user._get_current_object()]
+
+
 class ReminderView(RecordActionsMixin, SecureModelView):
-    """The user's reminders inbox (scope: own reminders only)."""
+    """The user's reminders inbox: one's own reminders; an admin may filter by recipient."""
     roles = ('admin', 'manager', 'sales', 'ops', 'finance')
     allow_create = allow_edit = False
     record_actions = REMINDER_ACTIONS
-    column_list = ('kind', 'entity', 'entity_code', 'message', 'due_on', 'read_at')
+    column_list = ('kind', 'entity', 'entity_code', 'user', 'message', 'due_on', 'read_at')
     column_sortable_list = ('due_on', 'kind')
-    column_filters = F.auto(Reminder.kind, Reminder.due_on, Reminder.read_at)
+    column_filters = [F.FilterEqual(Reminder.user, _l('Recipient'), options=F.LiveOptions(_recipients))] + \
+        F.auto(Reminder.kind, Reminder.due_on, Reminder.read_at)
     form_columns = ('read_at',)
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, *args, **kwargs):
+        # Only an admin who picked a recipient sees other people's reminders (list, count, export).
+        g.ltc_any_recipient = role() == 'admin' and any(
+            self._filters[index].column is Reminder.user for index, _name, _value in filters or ())
+        return super().get_list(page, sort_column, sort_desc, search, filters, *args, **kwargs)
+
+    def get_query(self):
+        query = self.scoped()
+        return query if g.get('ltc_any_recipient') else query.where(Reminder.user == current_user.id)
 
     @property
     def can_act(self):

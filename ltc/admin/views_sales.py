@@ -155,6 +155,9 @@ class CustomerView(RecordActionsMixin, OwnedView):
 
 
 class ContactView(SecureModelView):
+    # Finance reads (never edits) the contacts that sign its contracts (scope.signing_contacts).
+    roles = ('admin', 'manager', 'sales', 'ops', 'finance')
+    write_roles = ('admin', 'manager', 'sales', 'ops')
     column_list = ('code', 'name', 'customer', 'title', 'phone', 'mobile', 'email',
                    'is_key_decision_maker')
     column_sortable_list = ('code', 'name', 'phone', 'mobile', 'email', 'created_at')

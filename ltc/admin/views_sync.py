@@ -17,7 +17,7 @@ from ..services.messages import text
 from ..sync.conflicts import resolve_conflict
 from ..sync.engine import run_sync
 from ..sync.errors import SyncError
-from ..sync.export import export_entity
+from ..sync.export import export_entity, exportable, may_export, scoped_query
 from ..sync.mappings import MAPPINGS
 from ..sync.results import outcome_label
 from ..sync.revert import revert_run
@@ -25,7 +25,6 @@ from ..sync.targets import DEFAULT_EVERY, add_gsheet_target, add_target, set_sch
 from . import uploads
 from .base import RoleGate, SecureModelView
 from .i18n import lang
-from .listing import in_scope
 from .sync_import import entities
 
 SYNC_ROLES = ('admin', 'ops')
@@ -39,17 +38,19 @@ class ExportView(RoleGate, BaseView):
 
     @expose('/')
     def index(self):
-        return self.render('ltc_admin/exports.html', entities=entities())
+        allowed = set(exportable(current_user))
+        return self.render('ltc_admin/exports.html',
+                           entities=[(name, title) for name, title in entities() if name in allowed])
 
     @expose('/<entity>.<fmt>')
     def export(self, entity, fmt):
         return self._send(entity, fmt, template=request.args.get('template') == '1')
 
     def _send(self, entity, fmt, template):
-        if entity not in MAPPINGS or fmt not in ('xlsx', 'csv'):
-            abort(404)
+        if entity not in MAPPINGS or fmt not in ('xlsx', 'csv') or not may_export(entity, current_user):
+            abort(404)   # an entity the role may not read is not offered (and reads as unknown)
         model = MAPPINGS[entity].model
-        query = in_scope(model.select(), model, current_user)
+        query = scoped_query(entity, current_user)
         # Like the list exports: at most EXPORT_MAX_ROWS records, the oldest first.
         last = (query.select(model.id).order_by(model.id)
                 .offset(current_app.config['EXPORT_MAX_ROWS'] - 1).limit(1).scalar())

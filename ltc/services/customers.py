@@ -112,9 +112,13 @@ def _window(today):
     return today - datetime.timedelta(days=365), today
 
 
-def contracted_amount(ids, today=None, last_12_months=True):
+def contracted_amount(ids, today=None, last_12_months=True, user=None):
+    """Return the amount contracted with customers IDS; with USER, only from the contracts USER may see."""
     query = Contract.select(fn.COALESCE(fn.SUM(Contract.amount), 0)).where(
         Contract.customer.in_(ids), Contract.status.in_(CONTRACTED))
+    if user is not None:
+        from .scope import condition
+        query = query.where(condition(Contract, user))
     if last_12_months:
         start, end = _window(today or datetime.date.today())
         query = query.where(Contract.signed_on > start, Contract.signed_on <= end)
@@ -130,9 +134,14 @@ def _wallet(spend, ours, target_share):
             'gap': max(Decimal('0.00'), target_amount - ours)}
 
 
-def share_of_wallet(customer, today=None):
-    """Return our last-12-months contracted amount against the customer's yearly spend and target share."""
-    return _wallet(customer.yearly_category_spend, contracted_amount([customer.id], today), customer.target_share)
+def share_of_wallet(customer, today=None, user=None):
+    """Return our last-12-months contracted amount against the customer's yearly spend and target share.
+
+    With USER, "ours" counts only the contracts USER may see, so the figure never reveals the
+    amounts of other owners' contracts with the same customer.
+    """
+    return _wallet(customer.yearly_category_spend, contracted_amount([customer.id], today, user=user),
+                   customer.target_share)
 
 
 def group_share_of_wallet(customer, today=None):

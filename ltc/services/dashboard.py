@@ -120,7 +120,9 @@ def share_of_wallet_gaps(user, today, limit=10):
     """Customers with the largest gap between their target share of wallet and what we sold them in 12 months."""
     since = today - datetime.timedelta(days=365)
     sold = (Contract.select(Contract.customer, fn.SUM(Contract.amount).alias('total'))
-            .where(Contract.status.in_(SIGNED), Contract.signed_on >= since).group_by(Contract.customer)
+            .where(Contract.status.in_(SIGNED), Contract.signed_on >= since,
+                   scope.condition(Contract, user))   # "ours": only contracts the reader may see
+            .group_by(Contract.customer)
             .alias('sold'))
     ours = fn.COALESCE(sold.c.total, 0)
     gap = Customer.yearly_category_spend * Customer.target_share / 100 - ours

@@ -10,7 +10,7 @@ from ..models import (Contract, ContractLine, Department, Opportunity, Opportuni
 from ..models.choices import TARGET_KINDS
 from . import audit, scope
 from .cash_common import money, setting_int
-from .messages import invalid
+from .messages import invalid, refusal
 
 SIGNED = ('effective', 'executing', 'completed', 'expired')
 SHORTFALL_SETTING = 'planning.shortfall_pct'
@@ -43,8 +43,29 @@ def set_product_plan(product, period, quantity):
         return audit.save(plan)
 
 
-def set_target(kind, period, amount, user=None, department=None):
-    """Set a sales or collection target for a user or a department in a month."""
+def check_target_scope(by, user=None, department=None):
+    """Refuse a target BY may not set: for a user or a department outside BY's scope.
+
+    Admin and ops plan for everyone; a manager for the people and departments of their
+    department tree; nobody else sets targets. The refusal reads the same whether or not the
+    user or department exists.
+    """
+    if by is None:
+        return
+    role = scope.role_of(by)
+    users = scope.visible_user_ids(by)
+    allowed = role in ('admin', 'ops') or (role == 'manager' and (
+        (user is None or getattr(user, 'id', user) in users)
+        and (department is None or getattr(department, 'id', department)
+             in (Department.get_by_id(by.department_id).subtree_ids() if by.department_id else []))))
+    if not allowed:
+        raise refusal('Rule {rule}: {user} may set targets only for people and departments in their own '
+                      'department tree.', '规则 {rule}：{user} 只能为本部门及下级部门的人员和部门设置目标。',
+                      rule='target-scope', user=by.username)
+
+
+def set_target(kind, period, amount, user=None, department=None, by=None):
+    """Set a sales or collection target for a user or a department in a month (BY: inside BY's scope)."""
     if kind not in TARGET_KINDS:
         raise invalid('Unknown target kind {kind!r}; use one of {choices}.', '未知的目标类型 {kind!r}；请使用以下之一：{choices}。',
                       kind=kind, choices=', '.join(TARGET_KINDS))
@@ -52,6 +73,7 @@ def set_target(kind, period, amount, user=None, department=None):
         raise invalid('A target is for either a user or a department; give exactly one.',
                       '目标只能属于一个用户或一个部门；请只指定其中之一。')
     month_range(period)
+    check_target_scope(by, user, department)
     with database.atomic():
         target = Target.get_or_none(Target.kind == kind, Target.period == period,
                                     Target.user == getattr(user, 'id', None) if user else Target.user.is_null(),
@@ -101,14 +123,20 @@ def coverage(period, user=None):
     return out
 
 
-def _actuals(kind, start, end, column):
-    """Return {owner or department id: achieved amount} for KIND in [start, end) grouped by COLUMN."""
+def _actuals(kind, start, end, column, user=None):
+    """Return {owner or department id: achieved amount} for KIND in [start, end) grouped by COLUMN.
+
+    With USER, only the contracts (and their payments) USER may see count, so nobody reads the
+    achievement of people outside their scope through a target.
+    """
     if kind == 'sales':
         query = (Contract.select(column.alias('key'), fn.SUM(Contract.amount).alias('total'))
                  .where(Contract.status.in_(SIGNED), Contract.signed_on >= start, Contract.signed_on < end))
     else:
         query = (Payment.select(column.alias('key'), fn.SUM(Payment.amount).alias('total')).join(Contract)
                  .where(Payment.received_on >= start, Payment.received_on < end))
+    if user is not None:
+        query = query.where(scope.condition(Contract, user))
     return {r['key']: money(r['total'] or 0) for r in query.group_by(column).dicts()}
 
 
@@ -123,8 +151,8 @@ def target_progress(period, user=None):
     targets = list(query)
     out = []
     for kind in TARGET_KINDS:
-        by_owner = _actuals(kind, start, end, Contract.owner)
-        by_dept = _actuals(kind, start, end, Contract.department)
+        by_owner = _actuals(kind, start, end, Contract.owner, user)
+        by_dept = _actuals(kind, start, end, Contract.department, user)
         children = {}
         for dept_id, parent_id in Department.select(Department.id, Department.parent).tuples():
             children.setdefault(parent_id, []).append(dept_id)

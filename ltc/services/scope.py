@@ -63,6 +63,8 @@ def condition(model, user):
             return Value(True)
         if model is Customer:
             return Customer.id.in_(Contract.select(Contract.customer))
+        if model is Contact:
+            return Contact.id.in_(signing_contacts())
         if model in OWNED:
             return Value(False)
     if model in THROUGH_PARENT:
@@ -78,6 +80,30 @@ def condition(model, user):
             expr = expr | model.department.in_(departments)
         return expr
     return _own_only(model, user)
+
+
+def signing_contacts():
+    """Return a query of the contacts that sign a contract (its customer's contact named as customer signer).
+
+    The customer signer is the only link from a contract to a person, so it is all of the contacts
+    finance may read: the rest of a customer's contacts (mobiles, e-mails, WeChat) are sales data.
+    """
+    return (Contact.select(Contact.id)
+            .join(Contract, on=((Contract.customer == Contact.customer) & (Contract.customer_signer == Contact.name))))
+
+
+def users_in_scope(user):
+    """Return a condition on User selecting the people USER may plan for and read figures of."""
+    ids = visible_user_ids(user)
+    return Value(True) if ids is None else User.id.in_(list(ids))
+
+
+def departments_in_scope(user):
+    """Return a condition on Department: all for admin and ops, a manager's tree, else none."""
+    from ..models import Department
+    if role_of(user) in ('admin', 'ops'):
+        return Value(True)
+    return Department.id.in_(_department_ids(user) or [0])
 
 
 def _own_only(model, user):

@@ -123,12 +123,16 @@ def register(group):
     @click.argument('out', type=click.Path(dir_okay=False))
     @click.option('--template', is_flag=True, help='Headers, dropdowns and formats only.')
     @click.option('--lang', type=LANGS, default='zh', help='Language of headers and labels.')
-    def export_command(entity, out, template, lang):
+    @click.option('--as', 'as_user', metavar='USERNAME',
+                  help="Export only what this user may read (the role's entities, the user's rows).")
+    def export_command(entity, out, template, lang, as_user):
         """Export ENTITY to OUT.xlsx or OUT.csv (or an empty import template)."""
-        from .export import export_entity
+        from ..services.cash_common import get_user
+        from .export import export_entity, scoped_query
         progress = _Progress('exporting')
         try:
-            count = export_entity(entity, out, template=template, lang=lang, progress=progress)
+            query = scoped_query(entity, get_user(as_user)) if as_user else None
+            count = export_entity(entity, out, template=template, lang=lang, progress=progress, query=query)
         except LTCError as exc:
             progress.close()
             _refuse(exc)

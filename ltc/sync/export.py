@@ -11,9 +11,56 @@ from openpyxl.utils import get_column_letter
 
 from .codecs import Choice, Context, escape, plain_text
 from .errors import SyncError
-from .mappings import get
+from .mappings import MAPPINGS, get
 
 CHUNK = 2000
+SALES_SIDE = ('admin', 'ops', 'manager', 'sales')
+EVERY_ROLE = SALES_SIDE + ('finance',)
+# Who may export each entity: the roles whose admin screens read it. Finance reads contracts,
+# receivables, the customers that have a contract and the contacts that sign them (the row
+# scope narrows each export further to the reader's own rows).
+EXPORT_ROLES = {
+    'leads': SALES_SIDE,
+    'customers': EVERY_ROLE,
+    'contacts': EVERY_ROLE,
+    'opportunities': SALES_SIDE,
+    'products': SALES_SIDE,
+    'contracts': EVERY_ROLE,
+    'payment_plans': EVERY_ROLE,
+    'payments': EVERY_ROLE,
+}
+assert set(EXPORT_ROLES) == set(MAPPINGS), 'every entity needs its export roles'
+
+
+def may_export(entity, user):
+    """Return True when USER's role may export ENTITY (plural or singular name)."""
+    from ..services.scope import role_of
+    name = get(entity).entity
+    return user is not None and user.active and role_of(user) in EXPORT_ROLES[name]
+
+
+def exportable(user):
+    """Return the entity names USER may export, in Lead-to-Cash order."""
+    return [name for name in MAPPINGS if may_export(name, user)]
+
+
+def scoped_query(entity, user):
+    """Return the query of ENTITY's rows USER may export; refused when the role may not read ENTITY.
+
+    The refusal reads the same whatever the table holds.
+    """
+    from ..models.choices import ROLES
+    from ..services.messages import refusal
+    from ..services.scope import condition, role_of
+    mapping = get(entity)
+    if not may_export(mapping.entity, user):
+        role = role_of(user) or '-'
+        raise refusal('Rule {rule}: the role {role} may not export {entity}; ask a user whose role reads them.',
+                      '规则 {rule}：角色「{role_zh}」不能导出{entity_zh}；请让有权查看的用户导出。', rule='export-role',
+                      role=role, role_zh=ROLES.label(role, 'zh') or role,
+                      entity=mapping.title('en').lower(), entity_zh=mapping.title('zh'))
+    query, cond = mapping.model.select(), condition(mapping.model, user)
+    return query if getattr(cond, 'value', None) is True else query.where(cond)   # all rows: no WHERE
 
 
 READONLY_NOTE = {'en': 'Set by the rules: shown for reference; edits in this column are not imported.',
