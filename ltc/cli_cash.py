@@ -56,7 +56,9 @@ def _contract_action(name, help_text, needs_reason=False):
         with acting:
             func = getattr(contracts, name)
             if name in ('approve', 'reject'):
-                func(contract, by, comment)
+                done = func(contract, by, comment)
+                if getattr(done, 'opportunity_note', None) is not None:
+                    click.echo(f'note: the opportunity stays where it is: {done.opportunity_note}')
             elif name == 'terminate':
                 func(contract, by, reason=comment)
             else:

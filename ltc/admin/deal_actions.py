@@ -1,5 +1,5 @@
 """Opportunity, quote, contract, milestone, care-task and reminder operations offered in the admin."""
-from flask import url_for
+from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -9,6 +9,7 @@ from wtforms import validators as V
 from ..models import Contract, Stage
 from ..models.choices import CONTRACT_STATUSES
 from ..services import care, contracts, diagnosis, opportunities, quotes, reminders
+from ..services.messages import text
 from .actions import InputForm, RecordAction
 from .i18n import lang, name_of
 from .labels import LABELS
@@ -112,7 +113,10 @@ def _step(fn, done):
 
 def _approve(view, rows, form, by):
     for contract in rows:
-        contracts.approve(contract, by, comment=form.reason.data if form else None)
+        approved = contracts.approve(contract, by, comment=form.reason.data if form else None)
+        if approved.opportunity_note is not None:
+            flash(_('Contract %(code)s is approved, but its opportunity stays where it is: %(error)s',
+                    code=approved.code, error=text(approved.opportunity_note, lang())), 'warning')
     return _('%(count)s contracts were approved.', count=len(rows))
 
 

@@ -152,7 +152,7 @@ AUDIT_ACTIONS = {
     'expire': _l('Expired'), 'void': _l('Voided'), 'renew': _l('Renewed'), 'payment': _l('Payment recorded'),
     'overdue': _l('Became overdue'), 'milestone-due': _l('Milestone due'), 'complete': _l('Completed'),
     'cancel': _l('Cancelled'), 'read': _l('Read'), 'logout': _l('Logged out'),
-    'login-failed': _l('Login failed'), 'login-locked': _l('Login locked'),
+    'login-failed': _l('Login failed'), 'login-locked': _l('Login locked'), 'note': _l('Note'),
 }
 
 

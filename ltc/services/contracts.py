@@ -5,11 +5,13 @@ from decimal import Decimal
 from peewee import fn
 
 from ..db import database, is_sqlite, utcnow
-from ..models import (Contract, ContractApproval, ContractLine, DeliveryMilestone, PaymentPlan)
+from ..errors import LTCError
+from ..models import (Contract, ContractApproval, ContractLine, DeliveryMilestone, Opportunity, PaymentPlan,
+                      Stage)
 from ..models.choices import ROLES
 from . import audit
 from .cash_common import as_date, get_user, money, require_status, setting_int, status_zh, today_or
-from .messages import invalid, refusal
+from .messages import invalid, refusal, text
 
 LIVE = ('effective', 'executing')
 RENEWABLE = LIVE + ('completed', 'expired')
@@ -102,13 +104,41 @@ def _decide(contract, by, decision, comment):
 
 
 def approve(contract, by, comment=None):
-    """Approve a contract pending approval: it becomes effective, with approver and time."""
+    """Approve a contract pending approval: it becomes effective, with approver and time.
+
+    Its opportunity (if any, and not won yet) moves to Won through the stage rules; a move the
+    rules refuse does not stop the approval: the refusal is noted on the opportunity's audit
+    trail and returned as `contract.opportunity_note` (None when the opportunity moved or had
+    nothing to do).
+    """
     with database.atomic():
         by, approval = _decide(contract, by, 'approved', comment)
         check_amount(contract)
-        return _transition(contract, ('pending_approval',), 'effective', 'approve',
-                           approved_by=by, approved_at=approval.decided_at,
-                           signed_on=contract.signed_on or approval.decided_at.date())
+        contract = _transition(contract, ('pending_approval',), 'effective', 'approve',
+                               approved_by=by, approved_at=approval.decided_at,
+                               signed_on=contract.signed_on or approval.decided_at.date())
+        contract.opportunity_note = win_opportunity(contract, by)
+        return contract
+
+
+def win_opportunity(contract, by=None):
+    """Move CONTRACT's opportunity to Won by the stage rules; return the refusal (an LTCError) or None."""
+    from .opportunities import move_stage
+    if not contract.opportunity_id:
+        return None
+    opportunity = Opportunity.get_by_id(contract.opportunity_id)
+    won = Stage.select().where(Stage.is_won).order_by(Stage.sequence).first()
+    if won is None or Stage.get_by_id(opportunity.stage_id).is_won:
+        return None
+    try:
+        with database.atomic():   # a savepoint: a refused move leaves the approval standing
+            move_stage(opportunity, won, by=by)
+    except LTCError as exc:
+        audit.record('Opportunity', opportunity.code, 'note', {},
+                     note=f'not moved to Won on approval of contract {contract.code}: {exc} / '
+                          f'合同 {contract.code} 审批通过，但商机未能转为赢单：{text(exc, "zh")}'[:255])
+        return exc
+    return None
 
 
 def reject(contract, by, comment=None):
