@@ -64,6 +64,13 @@ def regrade_leads(today=None):
     return _optional('leads', 'regrade_open_leads')()
 
 
+@job('diagnose_opportunities', 'daily 02:30', 'Re-diagnose open opportunities (recency and stage age grow daily)',
+     minute='30', hour='2')
+def diagnose_opportunities(today=None):
+    from .services import diagnosis
+    return {'rediagnosed': diagnosis.diagnose_open(today)}
+
+
 @job('care_tasks', 'daily 06:00', 'Create birthday and holiday care tasks', minute='0', hour='6')
 def care_tasks(today=None):
     from .services import care

@@ -99,10 +99,15 @@ def _amount(opportunity, customer):
     return []
 
 
-def health(opportunity, today=None):
+def day_end(today):
+    """Return the last minute of TODAY: a fixed moment to diagnose as of (the demo's, a test's)."""
+    return datetime.datetime.combine(today, datetime.time(23, 59))
+
+
+def health(opportunity, today=None, now=None):
     """Return (score 0-100, [reason, ...]) for OPPORTUNITY without saving anything."""
-    today = today or datetime.date.today()
-    now = datetime.datetime.combine(today, utcnow().time())
+    today = today or (now.date() if now else datetime.date.today())
+    now = now or datetime.datetime.combine(today, utcnow().time())
     stage = Stage.get_by_id(opportunity.stage_id)
     if stage.is_won:
         return 100, ['+100 won / 已赢单']
@@ -119,23 +124,27 @@ def health(opportunity, today=None):
     return score, reasons
 
 
-def diagnose(opportunity, by=None, today=None):
+def diagnose(opportunity, by=None, today=None, now=None):
     """Compute and store the health score and reasons of OPPORTUNITY."""
     with database.atomic():
         opportunity = Opportunity.get_by_id(opportunity.id)
-        score, reasons = health(opportunity, today)
+        score, reasons = health(opportunity, today, now)
         if update(opportunity, health_score=score, health_reasons='\n'.join(reasons)):
             audit.save(opportunity, action='diagnose')
     return opportunity
 
 
-def diagnose_open(today=None):
-    """Diagnose every open opportunity; return how many scores or reasons changed."""
+def diagnose_open(today=None, now=None):
+    """Diagnose every open opportunity; return how many scores or reasons changed.
+
+    Recency and stage age grow with every day, so the nightly job runs this to keep the scores
+    current (ltc/jobs.py `diagnose_opportunities`).
+    """
     open_stages = Stage.select(Stage.id).where(~Stage.is_won, ~Stage.is_lost)
     changed = 0
     with database.atomic():
         for opportunity in Opportunity.select().where(Opportunity.stage.in_(open_stages)).order_by(Opportunity.id):
             before = (opportunity.health_score, opportunity.health_reasons)
-            after = diagnose(opportunity, today=today)
+            after = diagnose(opportunity, today=today, now=now)
             changed += before != (after.health_score, after.health_reasons)
     return changed

@@ -99,10 +99,19 @@ def compute_grade(lead, rules=None, limits=None):
         if hit is None:
             continue
         score += rule.points
-        sign = '+' if rule.points >= 0 else MINUS
-        reasons.append(f'{sign}{abs(rule.points)} {rule.name}' + (f' {hit}' if hit else ''))
-    grade = 'high' if score >= limits['high'] else 'general' if score >= limits['general'] else 'worthless'
-    return grade, score, '\n'.join(reasons)
+        reasons.append(reason_line(rule.name, rule.points, hit))
+    return grade_of(score, limits), score, '\n'.join(reasons)
+
+
+def reason_line(name, points, hit=''):
+    """Return one line of a lead's score reasons, e.g. '+20 target industry 制造业'."""
+    sign = '+' if points >= 0 else MINUS
+    return f'{sign}{abs(points)} {name}' + (f' {hit}' if hit else '')
+
+
+def grade_of(score, limits):
+    """Return the grade of SCORE under LIMITS {'high': n, 'general': m}."""
+    return 'high' if score >= limits['high'] else 'general' if score >= limits['general'] else 'worthless'
 
 
 def _apply_grade(lead, rules=None, limits=None):

@@ -77,7 +77,8 @@ def run_reclaim(today=None):
 
 
 def _warn(customer, on, reason_en, reason_zh):
-    key = f'pool_warning:{customer.code}:{customer.owner_id}:{on.isoformat()}'
+    from .reminders import dedupe_key
+    key = dedupe_key('pool_warning', customer.code, on, customer.owner_id)
     if Reminder.select().where(Reminder.dedupe_key == key).exists():
         return 0
     audit.save(Reminder(

@@ -24,6 +24,16 @@ SETTINGS = {'lead_wait_days': ('reminders.lead_wait_days', 3),
             'care_days': ('reminders.care_days', 3)}
 
 
+def dedupe_key(kind, entity_code, due_on, user_id):
+    """Return the one key of a reminder, whoever creates it (the generator, pool warnings, the demo).
+
+    The same KIND about the same record, due on the same day, for the same person is one
+    reminder: a second creator finds the key taken and adds nothing.
+    """
+    due = due_on.isoformat() if hasattr(due_on, 'isoformat') else due_on
+    return f'{kind}:{entity_code}:{due}:{getattr(user_id, "id", user_id)}'
+
+
 def _candidates(today):
     """Yield (kind, user id, entity, code, due date, message fields) for everything due on TODAY."""
     days = {k: setting_int(code, default) for k, (code, default) in SETTINGS.items()}
@@ -73,7 +83,7 @@ def generate(today=None):
     with database.atomic():
         rows = {}
         for kind, user_id, entity, code, due_on, fields in _candidates(today):
-            key = f'{kind}:{code}:{due_on}:{user_id}'
+            key = dedupe_key(kind, code, due_on, user_id)
             rows[key] = (kind, user_id, entity, code, due_on, fields)
         keys = list(rows)
         existing = set()

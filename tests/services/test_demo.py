@@ -65,9 +65,10 @@ def test_converted_leads_link_customer_contact_and_opportunity(demo):
         assert opp.customer_id == lead.converted_customer_id
     for lead in Lead.select().where(Lead.status == 'disqualified'):
         assert lead.disqualify_reason
-    for lead in Lead.select().where(Lead.grade != 'ungraded'):
+    for lead in Lead.select():
         assert lead.grade == ('high' if lead.score >= 55 else 'general' if lead.score >= 25 else 'worthless')
-        assert lead.score == sum(int(reason.rsplit(' ', 1)[1]) for reason in lead.score_reasons.split('; ') if reason)
+        points = [int(line.split(' ', 1)[0].replace('\u2212', '-')) for line in lead.score_reasons.split('\n') if line]
+        assert lead.score == sum(points)
     duplicates = list(Lead.select().where(Lead.duplicate_of.is_null(False)))
     assert duplicates and all(d.company == d.duplicate_of.company for d in duplicates)
 
@@ -84,7 +85,8 @@ def test_pool_customers_have_no_owner(demo):
 def test_every_stage_source_grade_and_status_is_represented(demo):
     assert _values(Opportunity, Opportunity.stage) == {s.id for s in Stage.select()}
     assert _values(Lead, Lead.source) == set(C.SOURCES.values)
-    assert _values(Lead, Lead.grade) == set(C.LEAD_GRADES.values)
+    # The demo's grading rules are active from the start, so no lead is left ungraded.
+    assert _values(Lead, Lead.grade) == set(C.LEAD_GRADES.values) - {'ungraded'}
     assert _values(Lead, Lead.status) == set(C.LEAD_STATUSES.values)
     assert _values(Contract, Contract.status) == set(C.CONTRACT_STATUSES.values)
     assert _values(PaymentPlan, PaymentPlan.status) == set(C.PLAN_STATUSES.values)
@@ -229,3 +231,13 @@ def test_nothing_is_created_after_today(demo):
     late = Lead.select().where(Lead.assigned_at.is_null(False), Lead.assigned_at < Lead.created_at)
     assert not [lead.code for lead in late]
     assert Lead.select().where(Lead.created_at > end).count() == 0
+
+
+def test_first_regrade_and_rediagnosis_change_nothing(demo):
+    """The demo stores the thresholds it grades with and loads its opportunities diagnosed."""
+    from ltc.services import diagnosis, leads
+    assert leads.thresholds() == {'high': 55, 'general': 25}
+    assert leads.regrade_open_leads() == 0
+    open_opps = Opportunity.select().join(Stage).where(~Stage.is_won, ~Stage.is_lost)
+    assert open_opps.count() and all(o.health_reasons for o in open_opps)
+    assert diagnosis.diagnose_open(today=TODAY, now=diagnosis.day_end(TODAY)) == 0

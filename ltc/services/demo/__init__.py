@@ -16,7 +16,7 @@ from ...models import (ALL_MODELS, CareTask, Contact, Contract, ContractApproval
                        OpportunityProduct, Payment, PaymentPlan, PublicPool, Quote, QuoteLine, Role,
                        Setting, Stage, StageHistory)
 from ...models.choices import ROLES
-from .. import audit
+from .. import audit, diagnosis
 from ..messages import invalid, refusal
 from ..users import generate_password
 from . import activities, delivery, org, sales
@@ -118,6 +118,8 @@ def _build_company(seed, today, customers, password_hash, say):
     add(FollowUp, demo.followups)
     add(CareTask, demo.care_tasks)
     activities.build_reminders(demo)
+    # Diagnosed as of the end of the anchor day (a fixed moment: same seed, same scores).
+    diagnosis.diagnose_open(today, now=diagnosis.day_end(today))
     add(Setting, [{'code': MARKER, 'description': 'Demo company loaded by `flask ltc demo` (seed, anchor day)',
                    'value': json.dumps({'seed': seed, 'today': today.isoformat(), 'customers': customers})}])
     return demo

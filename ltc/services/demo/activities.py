@@ -2,6 +2,7 @@
 import datetime
 
 from ...models import Reminder
+from ..reminders import dedupe_key
 from .names import FOLLOWUP_TEXT
 
 DAY = datetime.timedelta(days=1)
@@ -111,7 +112,7 @@ def build_reminders(demo):
 
     def add(user, kind, entity, code, message, due, read=False):
         uid = user['id'] if isinstance(user, dict) else user
-        key = f'{kind}:{entity}:{code}:{uid}'
+        key = dedupe_key(kind, code, due, uid)   # the key reminders.generate gives the same reminder
         rows.setdefault(key, {'user': uid, 'kind': kind, 'entity': entity, 'entity_code': code,
                               'message': message, 'due_on': due, 'dedupe_key': key,
                               'read_at': demo.time_ago(0) if read else None})
@@ -150,7 +151,7 @@ def build_reminders(demo):
     for row in demo.followups:
         due = row.get('next_contact_on')
         if due and due <= today + 2 * DAY and row['customer'] and row['customer']['owner']:
-            add(row['owner'], 'followup_due', 'Customer', row['customer']['code'],
+            add(row['owner'], 'followup_due', 'FollowUp', row['code'],
                 f"待跟进：{row['customer']['name']}（{due}）/ Follow up {row['customer']['name_en']} ({due})",
                 due, read=due < today - 7 * DAY)
     waiting = {}

@@ -7,10 +7,11 @@ from ...db import SQLITE_PRAGMAS, database, is_sqlite, reserve_codes
 from ...models import Campaign, Department, GradingRule, Lead, User
 from ...searchkeys import keys
 from .. import audit
+from ...models import choices as C
 from ..dedupe import company_domain
+from ..leads import grade_of, reason_line, thresholds
 from .names import (BRANDS, BUSINESSES, CITIES, DEPARTMENTS, DISQUALIFY_REASONS, FORMS, GIVEN,
                     REQUIREMENTS, SURNAMES)
-from .org import GENERAL, HIGH
 from .writer import insert_sql
 
 FIELDS = (Lead.code, Lead.company, Lead.contact_name, Lead.contact_title, Lead.phone, Lead.email,
@@ -67,18 +68,27 @@ class LeadFactory:
         fallback = next(iter(self.sales), None)
         self.branch_of = {city_en: by_name.get(branch_names[branch], fallback)
                           for _prov, _city, city_en, branch in CITIES}
+        names = {c.code: c.name for c in Campaign.select(Campaign.code, Campaign.name)}
+        # The labels leads.rule_hit names for a matched value, so reasons read as a re-grade writes them.
+        labels = {'industry': lambda v: C.INDUSTRIES.label(v, 'zh'), 'source': lambda v: C.SOURCES.label(v, 'zh'),
+                  'company_size': lambda v: C.COMPANY_SIZES.label(v, 'zh'), 'region': lambda v: v,
+                  'campaign': names.get}
         self.rules = []
-        for rule in GradingRule.select().where(GradingRule.active).order_by(GradingRule.sequence):
+        for rule in GradingRule.select().where(GradingRule.active).order_by(GradingRule.sequence, GradingRule.id):
             values = frozenset(v.strip() for v in rule.value.split(',') if v.strip())
             threshold = int(rule.value) if rule.field == 'budget' and rule.value.strip().isdigit() else None
-            self.rules.append((rule.field, values, threshold, rule.points, f'{rule.name} {rule.points:+d}'))
+            label = labels.get(rule.field)
+            lines = ({v: reason_line(rule.name, rule.points, label(v) or '') for v in values} if label
+                     else reason_line(rule.name, rule.points))
+            self.rules.append((rule.field, values, threshold, rule.points, lines))
+        self.limits = thresholds()   # the demo stores the thresholds it grades with (org._rules)
 
     def score(self, industry, province, source, campaign_code, budget, size, reachable):
-        """Return (points, reasons) by the demo's grading rules."""
+        """Return (points, reasons) by the demo's grading rules, as leads.compute_grade gives them."""
         points, reasons = 0, []
         facts = {'industry': industry, 'region': province, 'source': source, 'campaign': campaign_code,
                  'company_size': size}
-        for field, values, threshold, rule_points, label in self.rules:
+        for field, values, threshold, rule_points, lines in self.rules:
             if field == 'budget':
                 hit = threshold is not None and budget >= threshold
             elif field == 'has_contact':
@@ -89,11 +99,11 @@ class LeadFactory:
                 hit = facts.get(field) in values
             if hit:
                 points += rule_points
-                reasons.append(label)
-        return points, '; '.join(reasons)
+                reasons.append(lines[facts[field]] if isinstance(lines, dict) else lines)
+        return points, '\n'.join(reasons)
 
     def grade(self, points):
-        return 'high' if points >= HIGH else 'general' if points >= GENERAL else 'worthless'
+        return grade_of(points, self.limits)
 
     def rescore(self, row):
         """Recompute a lead dict's score, reasons and grade after its fields were changed."""
@@ -101,8 +111,7 @@ class LeadFactory:
         row['score'], row['score_reasons'] = self.score(
             row['industry'], row['region_province'], row['source'], codes.get(row['campaign']),
             row['budget'], row['company_size'], bool(row['phone'] or row['email']))
-        if row['grade'] != 'ungraded':
-            row['grade'] = self.grade(row['score'])
+        row['grade'] = self.grade(row['score'])
         return row
 
     def row(self, code, i, status=None, source=None):
@@ -135,7 +144,7 @@ class LeadFactory:
         points, reasons = self.score(industry, province, source, campaign_code, budget, size,
                                      bool(phone or email))
         status = status or STATUSES[r(len(STATUSES))]
-        grade = 'ungraded' if status == 'new' and r(2) else self.grade(points)
+        grade = self.grade(points)   # the demo's rules are active from the start: every lead is graded
         age = r(730)
         created = datetime.datetime.combine(self.today - datetime.timedelta(days=age),
                                             datetime.time(8 + r(11), r(60), r(60)))

@@ -3,7 +3,8 @@ import datetime
 from decimal import Decimal
 
 from ...models import (AssignmentRule, Campaign, Department, GradingRule, Product, ProductCategory,
-                       ProductPlan, PublicPool, Role, Target, User)
+                       ProductPlan, PublicPool, Role, Setting, Target, User)
+from .. import audit
 from .names import BRANCHES, CAMPAIGNS, CATEGORIES, CITIES, DEPARTMENTS, PRODUCTS, REGIONS
 
 MAIL_DOMAIN = 'yunfan-tech.cn'
@@ -11,8 +12,9 @@ MAIL_DOMAIN = 'yunfan-tech.cn'
 STAFF = ([('HQ', 'manager', 1)] + [(r, 'manager', 1) for r in REGIONS]
          + [(b, 'sales', 4 if b == 'SH' else 3) for b in BRANCHES]
          + [('MKT', 'ops', 1), ('OPS', 'ops', 2), ('FIN', 'finance', 2), ('DLV', 'ops', 1)])
-# Lead grading: points per rule and the grade thresholds the demo's scores follow.
-HIGH, GENERAL = 55, 25
+# Lead grading: the grade thresholds the demo's scores follow, stored as the grading settings so a
+# re-grade (the nightly job, a rule edit) grades by the same line.
+THRESHOLDS = {'grading.threshold.high': 55, 'grading.threshold.general': 25}
 
 
 def build_org(demo, password_hash):
@@ -139,6 +141,15 @@ def _rules(demo):
     demo.grading = [{'name': name, 'field': field, 'value': value, 'points': points, 'sequence': 10 * (i + 1)}
                     for i, (name, field, value, points) in enumerate(rules)]
     demo.writer.add(GradingRule, demo.grading)
+    new = []
+    for code, value in THRESHOLDS.items():
+        row = Setting.by_code(code)
+        if row is None:
+            new.append({'code': code, 'value': str(value), 'description': 'Lead grade threshold (demo)'})
+        elif row.value != str(value):
+            row.value = str(value)
+            audit.save(row)
+    demo.writer.add(Setting, new)
     rows = [{'name': '政府客户 → 指定专人 Government leads to one owner', 'priority': 10,
              'industry': 'government', 'method': 'user', 'assignee': demo.sales_in('BJ')[0]},
             {'name': '官网线索 → 上海分部负载最低 Website leads, least loaded in Shanghai', 'priority': 20,
