@@ -1,8 +1,18 @@
-"""Duplicate leads: normalised phone, e-mail and company keys, flagging and merging."""
+"""Duplicate leads: normalised phone, e-mail and company keys, flagging and merging.
+
+A shared company e-mail domain alone does not make two leads one company: brands, groups and
+unrelated firms share domains (成都华信网络科技 and 重庆华信重工 both mail from huaxin.com.cn).
+A domain match counts only when the company names are alike too, compared without city or
+province prefixes and legal forms (`similar_companies`). Members of one group (the same name in
+different places, or a group and its member) are linked as duplicates but never merged.
+"""
 import re
 
+from peewee import fn
+from rapidfuzz import fuzz
+
 from ..db import database
-from ..models import FollowUp, Lead
+from ..models import Customer, FollowUp, Lead
 from . import audit
 from .changes import update
 from .messages import refusal
@@ -23,6 +33,32 @@ COMPANY_SUFFIXES = sorted([
     'limited', 'ltd.', 'ltd', 'inc.', 'inc', 'corp.', 'corp', 'llc', 'gmbh', 'plc', 'co.', 'group',
 ], key=len, reverse=True)
 OPEN_STATUSES = ('new', 'assigned', 'contacted', 'qualified')
+# Place names that prefix a company name (上海华信…, 广东省深圳市华信…), longest first.
+PROVINCES = ('北京', '天津', '上海', '重庆', '河北', '山西', '辽宁', '吉林', '黑龙江', '江苏', '浙江', '安徽',
+             '福建', '江西', '山东', '河南', '湖北', '湖南', '广东', '海南', '四川', '贵州', '云南', '陕西',
+             '甘肃', '青海', '台湾', '内蒙古', '广西', '西藏', '宁夏', '新疆', '香港', '澳门')
+CITIES = ('石家庄', '唐山', '秦皇岛', '邯郸', '保定', '张家口', '承德', '沧州', '廊坊', '衡水', '邢台', '太原',
+          '大同', '阳泉', '长治', '晋城', '晋中', '运城', '临汾', '呼和浩特', '包头', '鄂尔多斯', '赤峰',
+          '沈阳', '大连', '鞍山', '抚顺', '本溪', '丹东', '锦州', '营口', '盘锦', '铁岭', '长春', '吉林', '四平',
+          '哈尔滨', '齐齐哈尔', '大庆', '牡丹江', '佳木斯', '南京', '无锡', '徐州', '常州', '苏州', '南通',
+          '连云港', '淮安', '盐城', '扬州', '镇江', '泰州', '宿迁', '昆山', '江阴', '张家港', '常熟', '杭州',
+          '宁波', '温州', '嘉兴', '湖州', '绍兴', '金华', '衢州', '舟山', '台州', '丽水', '义乌', '合肥',
+          '芜湖', '蚌埠', '淮南', '马鞍山', '安庆', '滁州', '阜阳', '福州', '厦门', '莆田', '三明', '泉州',
+          '漳州', '南平', '龙岩', '宁德', '南昌', '景德镇', '萍乡', '九江', '赣州', '上饶', '济南', '青岛',
+          '淄博', '枣庄', '东营', '烟台', '潍坊', '济宁', '泰安', '威海', '日照', '临沂', '德州', '聊城',
+          '滨州', '菏泽', '郑州', '开封', '洛阳', '平顶山', '安阳', '新乡', '焦作', '许昌', '南阳', '商丘',
+          '信阳', '武汉', '黄石', '十堰', '宜昌', '襄阳', '荆州', '孝感', '黄冈', '长沙', '株洲', '湘潭',
+          '衡阳', '岳阳', '常德', '郴州', '广州', '深圳', '珠海', '汕头', '佛山', '韶关', '湛江', '肇庆',
+          '江门', '茂名', '惠州', '梅州', '汕尾', '河源', '阳江', '清远', '东莞', '中山', '潮州', '揭阳',
+          '南宁', '柳州', '桂林', '北海', '海口', '三亚', '成都', '自贡', '攀枝花', '泸州', '德阳', '绵阳',
+          '宜宾', '南充', '乐山', '贵阳', '遵义', '昆明', '曲靖', '玉溪', '大理', '拉萨', '西安', '宝鸡',
+          '咸阳', '渭南', '延安', '榆林', '兰州', '天水', '西宁', '银川', '乌鲁木齐', '克拉玛依')
+PLACE_SUFFIXES = ('特别行政区', '维吾尔自治区', '壮族自治区', '回族自治区', '自治区', '省', '市', '区', '县')
+PLACES = tuple(sorted(set(PROVINCES + CITIES), key=len, reverse=True))
+GROUP_WORDS = ('集团', 'group')
+# Names at least this alike (rapidfuzz ratio, 0-100) after dropping places and legal forms are
+# one company: one character typed differently in a six-character name still matches.
+SIMILAR = 80
 
 
 _NON_DIGITS = re.compile(r'\D')
@@ -71,6 +107,77 @@ def normalise_company(name):
     return text or None
 
 
+def _strip_place(text):
+    """Return TEXT without its leading place names (广东省深圳市华信 -> 华信) and the place, or None."""
+    place = None
+    while True:
+        for name in PLACES:
+            if text.startswith(name) and len(text) > len(name):
+                rest = text[len(name):]
+                for suffix in PLACE_SUFFIXES:
+                    if rest.startswith(suffix) and len(rest) > len(suffix):
+                        rest = rest[len(suffix):]
+                        break
+                place, text = name, rest
+                break
+        else:
+            return text, place
+
+
+def company_core(name):
+    """Return the company's own name: normalised, without place prefixes and legal forms.
+
+    成都华信网络科技有限公司 -> 华信网络科技; 中联重工(苏州)有限公司 -> 中联重工.
+    """
+    norm = normalise_company(name)
+    return _strip_place(norm)[0] if norm else None
+
+
+def company_place(name):
+    """Return where NAME says the company is (a prefix city or a bracketed place), or None."""
+    text = (name or '').strip().lower().replace('（', '(').replace('）', ')')
+    bracket = re.search(r'\(([^)]*)\)', text)
+    if bracket:
+        place = _strip_place(bracket.group(1))[1] or bracket.group(1).strip()
+        if place and place not in GROUP_WORDS:
+            return place
+    return _strip_place(text)[1]
+
+
+def similar_companies(a, b):
+    """Return True when company names A and B name one company (or one group), by their cores."""
+    core_a, core_b = company_core(a), company_core(b)
+    if not core_a or not core_b:
+        return False
+    return core_a == core_b or fuzz.ratio(core_a, core_b) >= SIMILAR
+
+
+def _similar_cores(core_a, core_b):
+    return bool(core_a and core_b) and (core_a == core_b or fuzz.ratio(core_a, core_b) >= SIMILAR)
+
+
+def group_members(a, b):
+    """Return True when company names A and B are different members of one group.
+
+    Alike names in different places (成都华信网络科技 / 上海华信网络科技), or a group and a member
+    (中联重工集团 / 中联重工(苏州)), or two customers of one group tree: linked, never merged.
+    """
+    if not a or not b or a.strip() == b.strip() or not similar_companies(a, b):
+        return False
+    place_a, place_b = company_place(a), company_place(b)
+    if place_a and place_b and place_a != place_b:
+        return True
+    group_a = any(w in a.lower() for w in GROUP_WORDS)
+    group_b = any(w in b.lower() for w in GROUP_WORDS)
+    if group_a != group_b:
+        return True
+    customers = list(Customer.select(Customer.id, Customer.parent).where(Customer.name.in_([a.strip(), b.strip()])))
+    if len(customers) == 2:
+        from .customers import group_root
+        return group_root(customers[0]).id == group_root(customers[1]).id
+    return False
+
+
 def company_domain(email_norm):
     """Return the e-mail's domain when it names a company (not a public mail service), else None."""
     domain = email_domain(email_norm)
@@ -85,18 +192,32 @@ def normalise(lead):
 
 
 def _match_conditions(lead):
-    """Return one condition per key LEAD carries: phone, e-mail, company e-mail domain, company."""
+    """Return one condition per exact key LEAD carries: phone, e-mail, company (the domain is below)."""
     conditions = []
     if lead.phone_norm:
         conditions.append(Lead.phone_norm == lead.phone_norm)
     if lead.email_norm:
         conditions.append(Lead.email_norm == lead.email_norm)
-        domain = company_domain(lead.email_norm)
-        if domain:
-            conditions.append(Lead.email_domain == domain)
     if lead.company_norm:
         conditions.append(Lead.company_norm == lead.company_norm)
+    domain = company_domain(lead.email_norm) if lead.email_norm else None
+    if domain:
+        norms = _alike_on_domain(lead, domain)
+        if norms:
+            conditions.append((Lead.email_domain == domain) & Lead.company_norm.in_(norms))
     return conditions
+
+
+def _alike_on_domain(lead, domain):
+    """Return the company keys on DOMAIN whose names are like LEAD's (one grouped read of the domain)."""
+    core = _strip_place(lead.company_norm)[0] if lead.company_norm else None
+    if not core:
+        return []
+    query = Lead.select(Lead.company_norm).where(Lead.email_domain == domain, Lead.company_norm.is_null(False))
+    if lead.id is not None:
+        query = query.where(Lead.id != lead.id)
+    norms = [n for (n,) in query.group_by(Lead.company_norm).tuples()]
+    return [n for n in norms if n != lead.company_norm and _similar_cores(core, _strip_place(n)[0])]
 
 
 def find_original(lead):
@@ -134,7 +255,8 @@ def match_reasons(lead, other):
         reasons.append('e-mail')
     elif (lead.email_norm and other.email_norm
           and email_domain(lead.email_norm) == email_domain(other.email_norm)
-          and email_domain(lead.email_norm) not in PUBLIC_MAIL_DOMAINS):
+          and email_domain(lead.email_norm) not in PUBLIC_MAIL_DOMAINS
+          and similar_companies(lead.company, other.company)):
         reasons.append('e-mail domain')
     if lead.company_norm and lead.company_norm == other.company_norm:
         reasons.append('company')
@@ -175,6 +297,11 @@ def merge_leads(lead, into=None, by=None):
     if drop.status == 'converted':
         raise refusal('Merge refused: lead {code} is already converted; merge only open leads into it.',
                       '合并被拒绝：线索 {code} 已转化；只能合并未转化的线索。', code=drop.code)
+    if group_members(keep.company, drop.company):
+        raise refusal('Merge refused: {company} and {other} are different members of one group; their leads stay '
+                      'linked as related, not merged.',
+                      '合并被拒绝：{company} 与 {other} 是同一集团的不同成员；两条线索保持关联，不合并。',
+                      company=drop.company, other=keep.company)
     with database.atomic():
         keep = Lead.get_by_id(keep.id)
         for name in FILLABLE:

@@ -31,9 +31,34 @@ def test_duplicates_by_phone_email_and_company(db):
     first = _new(company='上海精工机械有限公司', phone='13800138000', email='li@jinggong.cn')
     by_phone = _new(company='别的公司', phone='+86 138 0013 8000')
     by_company = _new(company='上海精工机械股份有限公司')
-    by_domain = _new(company='又一家', email='wang@jinggong.cn')
+    by_domain = _new(company='精工机械（上海）', email='wang@jinggong.cn')   # same domain, alike name
+    other_firm = _new(company='又一家', email='zhao@jinggong.cn')             # same domain, another name
     assert {by_phone.duplicate_of_id, by_company.duplicate_of_id, by_domain.duplicate_of_id} == {first.id}
-    assert first.duplicate_of_id is None
+    assert first.duplicate_of_id is None and other_firm.duplicate_of_id is None
+
+
+def test_a_shared_domain_needs_alike_company_names(db):
+    """成都华信网络科技 and 重庆华信重工 share huaxin.com.cn but are two companies; another contact of one company is a duplicate."""
+    chengdu = _new(company='成都华信网络科技有限公司', contact_name='李明', email='li.ming@huaxin.com.cn')
+    chongqing = _new(company='重庆华信重工有限公司', contact_name='王强', email='wang.qiang@huaxin.com.cn')
+    colleague = _new(company='成都华信网络科技', contact_name='赵丽', email='zhao.li@huaxin.com.cn', phone='13900001111')
+    assert chongqing.duplicate_of_id is None
+    assert colleague.duplicate_of_id == chengdu.id
+    assert dedupe_leads() == 1 and Lead.get_by_id(chongqing.id).duplicate_of_id is None
+    with pytest.raises(RuleViolation, match='not flagged as a duplicate'):
+        merge_leads(Lead.get_by_id(chongqing.id))
+    assert merge_leads(Lead.get_by_id(colleague.id)).id == chengdu.id
+
+
+def test_group_members_sharing_a_domain_are_linked_not_merged(db):
+    parent = _new(company='中联重工集团有限公司', email='a@zoomlion.cn')
+    member = _new(company='中联重工(苏州)有限公司', email='b@zoomlion.cn')
+    shanghai = _new(company='上海华信网络科技有限公司', email='c@huaxin.com.cn')
+    chengdu = _new(company='成都华信网络科技有限公司', email='d@huaxin.com.cn')
+    assert member.duplicate_of_id == parent.id and chengdu.duplicate_of_id == shanghai.id   # linked
+    for lead in (member, chengdu):
+        with unchanged(lead), pytest.raises(RuleViolation, match='members of one group'):
+            merge_leads(Lead.get_by_id(lead.id))
 
 
 def test_public_mail_domains_do_not_match(db):
@@ -45,17 +70,17 @@ def test_public_mail_domains_do_not_match(db):
 
 def test_duplicate_links_point_at_the_oldest(db):
     first = _new(company='A', phone='111')
-    second = _new(company='B', phone='111', email='x@b-corp.cn')
-    third = _new(company='C', email='y@b-corp.cn')
+    second = _new(company='B Corp', phone='111', email='x@b-corp.cn')
+    third = _new(company='B Corp Ltd', email='y@b-corp.cn')
     assert second.duplicate_of_id == first.id and third.duplicate_of_id == first.id
 
 
 def test_the_oldest_match_by_creation_time_wins_across_keys(db):
     # Saved in this order, but the e-mail-domain match was created first (imported with its date).
     by_phone = _new(company='甲公司', phone='13700000000', created_at=datetime.datetime(2026, 3, 1, 9))
-    by_domain = _new(company='乙公司', email='a@yunfan.cn', created_at=datetime.datetime(2026, 1, 1, 9))
-    _new(company='丙公司', email='c@yunfan.cn', created_at=datetime.datetime(2026, 2, 1, 9))
-    lead = _new(company='丁公司', phone='137 0000 0000', email='b@yunfan.cn')
+    by_domain = _new(company='云帆智能科技', email='a@yunfan.cn', created_at=datetime.datetime(2026, 1, 1, 9))
+    _new(company='云帆智能科技股份', email='c@yunfan.cn', created_at=datetime.datetime(2026, 2, 1, 9))
+    lead = _new(company='上海云帆智能科技有限公司', phone='137 0000 0000', email='b@yunfan.cn')
     assert lead.duplicate_of_id == by_domain.id
     # An existing lead is only ever the duplicate of an older one.
     assert find_original(Lead.get_by_id(by_domain.id)) is None
@@ -66,9 +91,12 @@ def test_finding_the_original_reads_one_index_entry_per_key(db):
     """Each key is asked for its oldest lead from the (key, created_at) index: no scan, no sort."""
     if not db.obj.__class__.__name__.startswith('Sqlite'):
         pytest.skip('the query plan is checked on SQLite; PostgreSQL picks plans by table size')
-    for i in range(30):   # a company e-mail domain shared by many leads
-        _new(company=f'分公司{i}', email=f'u{i}@bigcorp.cn', phone=f'1380000{i:04d}')
-    lead = Lead.get(Lead.company == '分公司17')
+    for i in range(30):   # a company e-mail domain shared by many leads, some of them one company
+        _new(company=f'大集团{i % 3}号{i}' if i % 2 else '巨鲸数据', email=f'u{i}@bigcorp.cn', phone=f'1380000{i:04d}')
+    lead = Lead.get(Lead.company == '巨鲸数据', Lead.phone == '13800000016')
+    Lead.update(company_norm='上海巨鲸数据').where(Lead.id == lead.id).execute()   # alike, not equal
+    lead = Lead.get_by_id(lead.id)
+    oldest = Lead.get(Lead.phone == '13800000000')
     statements = []
     execute = db.obj.execute_sql
 
@@ -78,14 +106,17 @@ def test_finding_the_original_reads_one_index_entry_per_key(db):
 
     db.obj.execute_sql = spy
     try:
-        assert find_original(lead).company == '分公司0'
+        assert find_original(lead).code == oldest.code
     finally:
         del db.obj.execute_sql
-    plans = [' '.join(row[3] for row in execute('EXPLAIN QUERY PLAN ' + sql, params).fetchall())
+    plans = [(sql, ' '.join(row[3] for row in execute('EXPLAIN QUERY PLAN ' + sql, params).fetchall()))
              for sql, params in statements if 'FROM "lead"' in sql]
-    assert len(plans) == 4, plans   # phone, e-mail, e-mail domain, company
-    for plan in plans:
-        assert 'created_at' in plan and 'TEMP B-TREE' not in plan and 'MULTI-INDEX OR' not in plan, plan
+    assert len(plans) == 5, plans   # phone, e-mail, company, the domain's company keys, the domain's alike ones
+    for sql, plan in plans:
+        if 'GROUP BY' in sql:   # the company keys on one domain: read from the domain's index range
+            assert 'email_domain' in plan and 'SCAN' not in plan.replace('SCAN CONSTANT', ''), plan
+        else:
+            assert 'created_at' in plan and 'TEMP B-TREE' not in plan and 'MULTI-INDEX OR' not in plan, plan
 
 
 def test_dedupe_leads_refreshes_existing_rows(db):

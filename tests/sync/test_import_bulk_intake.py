@@ -26,24 +26,26 @@ def _count_root_lookups(monkeypatch):
 
 def test_rows_sharing_a_company_domain_across_batches_all_point_at_the_first(db, tmp_path, monkeypatch):
     monkeypatch.setattr(importer, 'BATCH', 50)
-    rows = [['公司名称', '邮箱']] + [[f'公司{i:03d}', f'buyer{i}@acme.cn'] for i in range(160)]
+    cities = ['上海', '北京', '杭州', '深圳']   # one company (alike names) in several cities
+    rows = [['公司名称', '邮箱']] + [[f'{cities[i % 4]}艾克美科技有限公司', f'buyer{i}@acme.cn'] for i in range(160)]
     lookups = _count_root_lookups(monkeypatch)
     with audit.acting_as('tester', 'cli'):
         result = run_import('leads', open_path(write_xlsx(tmp_path / 'l.xlsx', rows)))
     assert result.totals()['created'] == 160, result.totals()
-    first = Lead.get(Lead.company == '公司000')
+    first = Lead.select().order_by(Lead.id).first()
     assert first.duplicate_of_id is None
     others = Lead.select().where(Lead.id != first.id)
     assert {lead.duplicate_of_id for lead in others} == {first.id}   # the root, never a chain
-    # 4 batches: the first finds no root in the database, the second finds the first row's
-    # lead; later batches reuse it instead of re-reading every earlier duplicate.
-    assert [p for p in lookups if 'acme.cn' in p] == [['acme.cn'], ['acme.cn']]
+    # 4 batches: the first reads the domain (no root in the database yet); later batches use the
+    # roots earlier batches inserted instead of re-reading the domain's companies.
+    assert [p for p in lookups if 'acme.cn' in p] == [['acme.cn']]
 
 
 def test_an_older_root_in_the_database_is_found_once_and_used_for_every_batch(db, tmp_path, monkeypatch):
     monkeypatch.setattr(importer, 'BATCH', 40)
     older = save_lead(Lead(company='Acme Holdings', email='boss@acme.cn', source='website'))
-    rows = [['公司名称', '邮箱']] + [[f'Acme {i}', f'b{i}@acme.cn'] for i in range(100)]
+    rows = [['公司名称', '邮箱']] + [[f'Acme Holdings {"Ltd" if i % 2 else "Co., Ltd."}', f'b{i}@acme.cn']
+                                  for i in range(100)]
     lookups = _count_root_lookups(monkeypatch)
     with audit.acting_as('tester', 'cli'):
         result = run_import('leads', open_path(write_xlsx(tmp_path / 'l.xlsx', rows)))
