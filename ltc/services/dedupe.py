@@ -156,6 +156,18 @@ def _similar_cores(core_a, core_b):
     return bool(core_a and core_b) and (core_a == core_b or fuzz.ratio(core_a, core_b) >= SIMILAR)
 
 
+def alike_on_domain(norm_a, norm_b):
+    """Return True when two company keys sharing an e-mail domain name one company.
+
+    The names must be alike without their place prefixes, and must not name two different
+    places: 成都华信网络科技 and 上海华信网络科技 are two registered companies even on one domain.
+    """
+    (core_a, place_a), (core_b, place_b) = _strip_place(norm_a), _strip_place(norm_b)
+    if place_a and place_b and place_a != place_b:
+        return False
+    return _similar_cores(core_a, core_b)
+
+
 def group_members(a, b):
     """Return True when company names A and B are different members of one group.
 
@@ -210,14 +222,13 @@ def _match_conditions(lead):
 
 def _alike_on_domain(lead, domain):
     """Return the company keys on DOMAIN whose names are like LEAD's (one grouped read of the domain)."""
-    core = _strip_place(lead.company_norm)[0] if lead.company_norm else None
-    if not core:
+    if not lead.company_norm:
         return []
     query = Lead.select(Lead.company_norm).where(Lead.email_domain == domain, Lead.company_norm.is_null(False))
     if lead.id is not None:
         query = query.where(Lead.id != lead.id)
     norms = [n for (n,) in query.group_by(Lead.company_norm).tuples()]
-    return [n for n in norms if n != lead.company_norm and _similar_cores(core, _strip_place(n)[0])]
+    return [n for n in norms if n != lead.company_norm and alike_on_domain(lead.company_norm, n)]
 
 
 def find_original(lead):
@@ -256,7 +267,7 @@ def match_reasons(lead, other):
     elif (lead.email_norm and other.email_norm
           and email_domain(lead.email_norm) == email_domain(other.email_norm)
           and email_domain(lead.email_norm) not in PUBLIC_MAIL_DOMAINS
-          and similar_companies(lead.company, other.company)):
+          and alike_on_domain(lead.company_norm or '', other.company_norm or '')):
         reasons.append('e-mail domain')
     if lead.company_norm and lead.company_norm == other.company_norm:
         reasons.append('company')

@@ -10,7 +10,7 @@ from ..db import database, in_marks, select_in, utcnow
 from ..models import AssignmentRule, GradingRule, Lead, User
 from . import audit
 from .assignment import OPEN_STATUSES, rule_matches
-from .dedupe import _similar_cores, _strip_place, normalise
+from .dedupe import alike_on_domain, normalise
 from .leads import _apply_grade, thresholds
 
 KEYS = ('phone_norm', 'email_norm', 'company_norm')   # exact keys; a shared domain also needs alike names
@@ -41,8 +41,8 @@ class Intake:
         self.loads = {}
         self.staff = {}
         self.roots = {}   # {(key, value): root lead id} found so far this run
-        self.domains = {}  # {e-mail domain: [(company key, its core, root lead id)]} read so far
-        self.new_roots = []  # (domain, company key, core, code) of earlier batches' roots, ids not read yet
+        self.domains = {}  # {e-mail domain: [(company key, root lead id)]} read so far
+        self.new_roots = []  # (domain, company key, code) of earlier batches' roots, ids not read yet
         self.users = {}   # {id: User} owners named by the rows
 
     def prepare(self, rows):
@@ -60,23 +60,24 @@ class Intake:
         first_in_batch, pairs, batch_domains = {}, [], {}
         for row, lead in zip(rows, leads):   # the lead's field values are the row dict itself
             keys = [(k, row[k]) for k in KEYS if row.get(k)]
-            domain, core = row.get('email_domain'), _strip_place(row['company_norm'])[0] if row.get('company_norm') else None
+            domain, norm = row.get('email_domain'), row.get('company_norm')
             root = next((originals[pair] for pair in keys if pair in originals), None)
             if root is None and domain:
-                root = min((r for norm, c, r in self.domains.get(domain, ()) if _similar_cores(core, c)), default=None)
+                root = min((r for other, r in self.domains.get(domain, ()) if alike_on_domain(norm, other)), default=None)
             earlier = None
             if root is None:
                 earlier = next((first_in_batch[pair] for pair in keys if pair in first_in_batch), None)
                 if earlier is None and domain:
-                    earlier = next((code for c, code in batch_domains.get(domain, ()) if _similar_cores(core, c)), None)
+                    earlier = next((code for other, code in batch_domains.get(domain, ())
+                                    if alike_on_domain(norm, other)), None)
                 if earlier is not None:
                     pairs.append((row['code'], earlier))
             for pair in keys:   # a later row with this key links to the same root, never to a duplicate
                 first_in_batch.setdefault(pair, earlier or row['code'])
-            if domain and core and root is None and earlier is None:
+            if domain and norm and root is None and earlier is None:
                 # Only roots are matched against (alike names are not transitive: no chains).
-                batch_domains.setdefault(domain, []).append((core, row['code']))
-                self.new_roots.append((domain, row['company_norm'], core, row['code']))
+                batch_domains.setdefault(domain, []).append((norm, row['code']))
+                self.new_roots.append((domain, norm, row['code']))
             row['duplicate_of'] = root
             if row.get('status') == 'new':
                 owner = row.get('owner')
@@ -117,9 +118,9 @@ class Intake:
         if self.new_roots:   # the roots earlier batches of this run inserted count for the later ones
             ids = {r['code']: r['id'] for r in select_in(Lead, Lead.code, {c for *_x, c in self.new_roots},
                                                            [Lead.code, Lead.id])}
-            for domain, norm, core, code in self.new_roots:
+            for domain, norm, code in self.new_roots:
                 if domain in self.domains and code in ids:
-                    self.domains[domain].append((norm, core, ids[code]))
+                    self.domains[domain].append((norm, ids[code]))
             self.new_roots = []
         wanted = [d for d in {row['email_domain'] for row in rows if row.get('email_domain')} if d not in self.domains]
         for domain in wanted:
@@ -131,7 +132,7 @@ class Intake:
                 f'AND duplicate_of_id IS NULL AND company_norm IS NOT NULL GROUP BY "email_domain", "company_norm"',
                 chunk)
             for domain, norm, root in cursor.fetchall():
-                self.domains[domain].append((norm, _strip_place(norm)[0], root))
+                self.domains[domain].append((norm, root))
 
     def _load(self, user_id):
         if user_id not in self.loads:

@@ -52,13 +52,16 @@ def test_a_shared_domain_needs_alike_company_names(db):
 
 def test_group_members_sharing_a_domain_are_linked_not_merged(db):
     parent = _new(company='中联重工集团有限公司', email='a@zoomlion.cn')
-    member = _new(company='中联重工(苏州)有限公司', email='b@zoomlion.cn')
-    shanghai = _new(company='上海华信网络科技有限公司', email='c@huaxin.com.cn')
-    chengdu = _new(company='成都华信网络科技有限公司', email='d@huaxin.com.cn')
-    assert member.duplicate_of_id == parent.id and chengdu.duplicate_of_id == shanghai.id   # linked
-    for lead in (member, chengdu):
+    member = _new(company='苏州中联重工有限公司', email='b@zoomlion.cn')
+    branch = _new(company='中联重工(长沙)有限公司', email='c@zoomlion.cn')
+    assert member.duplicate_of_id == parent.id and branch.duplicate_of_id == parent.id   # linked
+    for lead in (member, branch):
         with unchanged(lead), pytest.raises(RuleViolation, match='members of one group'):
             merge_leads(Lead.get_by_id(lead.id))
+    # The same name registered in two cities is two companies, even on one domain.
+    shanghai = _new(company='上海华信网络科技有限公司', email='c@huaxin.com.cn')
+    chengdu = _new(company='成都华信网络科技有限公司', email='d@huaxin.com.cn')
+    assert shanghai.duplicate_of_id is None and chengdu.duplicate_of_id is None
 
 
 def test_public_mail_domains_do_not_match(db):
