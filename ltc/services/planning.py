@@ -44,12 +44,15 @@ def set_product_plan(product, period, quantity):
 
 
 def check_target_scope(by, user=None, department=None):
-    """Refuse a target BY may not set: for a user or a department outside BY's scope.
+    """Refuse a target that is not for exactly one user or department, or that BY may not set.
 
     Admin and ops plan for everyone; a manager for the people and departments of their
     department tree; nobody else sets targets. The refusal reads the same whether or not the
     user or department exists.
     """
+    if (user is None) == (department is None):
+        raise invalid('A target is for either a user or a department; give exactly one.',
+                      '目标只能属于一个用户或一个部门；请只指定其中之一。')
     if by is None:
         return
     role = scope.role_of(by)
@@ -69,9 +72,6 @@ def set_target(kind, period, amount, user=None, department=None, by=None):
     if kind not in TARGET_KINDS:
         raise invalid('Unknown target kind {kind!r}; use one of {choices}.', '未知的目标类型 {kind!r}；请使用以下之一：{choices}。',
                       kind=kind, choices=', '.join(TARGET_KINDS))
-    if (user is None) == (department is None):
-        raise invalid('A target is for either a user or a department; give exactly one.',
-                      '目标只能属于一个用户或一个部门；请只指定其中之一。')
     month_range(period)
     check_target_scope(by, user, department)
     with database.atomic():
