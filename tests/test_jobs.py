@@ -8,7 +8,7 @@ import pytest
 
 from ltc import jobs
 from ltc.errors import ConfigError, NotFound, RuleViolation
-from ltc.models import AuditLog, Customer, JobRun, Lead, PaymentPlan, Setting
+from ltc.models import AuditLog, Customer, JobRun, Lead, Opportunity, PaymentPlan, Setting
 from ltc.services import audit, receivables
 from tests.factories import make_customer, make_user
 from tests.services.cashkit import live_contract
@@ -42,7 +42,7 @@ def test_queue_is_sqlite_by_default_and_redis_by_url(app, tmp_path):
 
 def test_every_job_is_a_periodic_task_on_its_schedule(huey):
     assert set(jobs.JOBS) == {'pool_reclaim', 'mark_overdue', 'expire_contracts', 'regrade_leads',
-                              'care_tasks', 'generate_reminders', 'sync_targets'}
+                              'diagnose_opportunities', 'care_tasks', 'generate_reminders', 'sync_targets'}
     due = {t.name for t in huey.read_periodic(datetime.datetime(2026, 5, 1, 1, 10))}
     assert due == {'ltc.mark_overdue', 'ltc.sync_targets'}
     due = {t.name for t in huey.read_periodic(datetime.datetime(2026, 5, 1, 9, 5))}
@@ -165,6 +165,18 @@ def test_regrade_job(huey):
     jobs.run_job('regrade_leads', huey)
     assert AuditLog.select().count() == audits
     assert JobRun.select().where(JobRun.status == 'ok').count() == 2
+
+
+def test_diagnosis_job_scores_opportunities_that_went_stale(huey):
+    from tests.services.test_diagnosis import _healthy
+    from ltc.services import diagnosis
+    opp, _customer, _product = _healthy()
+    assert diagnosis.diagnose(opp).health_score == 100
+    later = datetime.date.today() + datetime.timedelta(days=45)   # no follow-up since, still in its stage
+    assert jobs.run_job('diagnose_opportunities', huey, today=later) == {'rediagnosed': 1}
+    stale = Opportunity.get_by_id(opp.id)
+    assert stale.health_score < 100 and '天未跟进' in stale.health_reasons
+    assert jobs.run_job('diagnose_opportunities', huey, today=later) == {'rediagnosed': 0}
 
 
 def test_missing_service_gives_a_clear_error(huey, monkeypatch):

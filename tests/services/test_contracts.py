@@ -218,3 +218,47 @@ def test_a_manager_approves_only_contracts_of_their_department_tree(db):
         contracts.approve(contract, stranger)
     contracts.approve(contract, make_user(role='manager', department=east))
     assert Contract.get_by_id(contract.id).status == 'effective'
+
+
+def test_approval_moves_the_opportunity_to_won_with_history(db):
+    from ltc.models import AuditLog, Opportunity, Stage, StageHistory
+    from tests.factories import make_opportunity
+    owner, boss = make_user(), approver()
+    opportunity = make_opportunity(stage=Stage.get(Stage.code == 'ST-ANALYSE'), owner=owner)
+    contract = make_contract(amount=Decimal('5000'), owner=owner, customer=opportunity.customer,
+                             opportunity=opportunity)
+    contracts.add_line(contract, make_product(), quantity=1, unit_price='5000')
+    contracts.submit(contract, by=owner)
+    assert contracts.approve(contract, boss).opportunity_note is None
+    won = Opportunity.get_by_id(opportunity.id)
+    assert won.stage.is_won and won.closed_on is not None and won.weighted_amount == won.amount
+    last = StageHistory.select().where(StageHistory.opportunity == won.id).order_by(StageHistory.id.desc()).get()
+    assert last.to_stage.is_won and last.from_stage.code == 'ST-ANALYSE' and last.changed_by_id == boss.id
+    # A renewal approved later finds the opportunity won already: nothing to move, nothing noted.
+    renewal = contracts.renew(Contract.get_by_id(contract.id), by=owner)
+    contracts.submit(renewal, by=owner)
+    assert contracts.approve(renewal, boss).opportunity_note is None
+    assert StageHistory.select().where(StageHistory.opportunity == won.id).count() == 1
+
+
+def test_a_refused_move_to_won_is_noted_and_the_approval_stands(db, monkeypatch):
+    from ltc.models import AuditLog, Opportunity, Stage
+    from ltc.services import opportunities
+    from ltc.services.messages import refusal
+    from tests.factories import make_opportunity
+    owner = make_user()
+    opportunity = make_opportunity(stage=Stage.get(Stage.code == 'ST-PROPOSE'))
+    contract = make_contract(amount=Decimal('5000'), owner=owner, customer=opportunity.customer,
+                             opportunity=opportunity)
+    contracts.add_line(contract, make_product(), quantity=1, unit_price='5000')
+    contracts.submit(contract, by=owner)
+
+    def refuse(opportunity, stage, reason):
+        raise refusal('Stage move refused: test rule.', '阶段变更被拒绝：测试规则。')
+    monkeypatch.setattr(opportunities, '_check_move', refuse)
+    approved = contracts.approve(contract, approver())
+    assert 'test rule' in str(approved.opportunity_note)
+    assert Contract.get_by_id(contract.id).status == 'effective'
+    assert Opportunity.get_by_id(opportunity.id).stage.code == 'ST-PROPOSE'
+    note = AuditLog.get(AuditLog.entity == 'Opportunity', AuditLog.action == 'note')
+    assert note.entity_code == opportunity.code and contract.code in note.note

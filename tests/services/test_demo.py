@@ -241,3 +241,10 @@ def test_first_regrade_and_rediagnosis_change_nothing(demo):
     open_opps = Opportunity.select().join(Stage).where(~Stage.is_won, ~Stage.is_lost)
     assert open_opps.count() and all(o.health_reasons for o in open_opps)
     assert diagnosis.diagnose_open(today=TODAY, now=diagnosis.day_end(TODAY)) == 0
+    # The demo's reminders carry the generator's keys: generating adds no second reminder of anything.
+    from ltc.services import reminders
+    reminders.generate(TODAY)
+    rows = Reminder.select(Reminder.kind, Reminder.entity_code, Reminder.user, Reminder.due_on).tuples()
+    assert len(set(rows)) == len(rows)
+    overdue = {(r.entity_code, r.user_id) for r in Reminder.select().where(Reminder.kind == 'payment_overdue')}
+    assert len(overdue) == Reminder.select().where(Reminder.kind == 'payment_overdue').count()

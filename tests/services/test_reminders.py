@@ -68,3 +68,17 @@ def test_inactive_users_get_no_reminders(db):
     owner = make_user(active=False)
     _world(owner)
     assert sum(reminders.generate(D(2026, 5, 10)).values()) == 0
+
+
+def test_one_key_whoever_creates_the_reminder(db):
+    """A reminder another creator (the demo, a pool warning) made is the one the generator would make."""
+    owner = make_user(language='en')
+    contract = live_contract(amount='1000', owner=owner)
+    receivables.set_plans(contract, [{'amount': 1000, 'due_on': D(2026, 5, 1)}])
+    plan = contract.payment_plans.get()
+    with audit.acting_as('demo', 'cli'):
+        audit.save(Reminder(user=owner, kind='payment_overdue', entity='PaymentPlan', entity_code=plan.code,
+                            message='made elsewhere', due_on=plan.due_on,
+                            dedupe_key=reminders.dedupe_key('payment_overdue', plan.code, plan.due_on, owner.id)))
+    assert reminders.generate(D(2026, 5, 10))['payment_overdue'] == 0
+    assert Reminder.select().where(Reminder.entity_code == plan.code).count() == 1
