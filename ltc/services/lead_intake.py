@@ -68,16 +68,20 @@ class Intake:
             if root is None:
                 earlier = next((first_in_batch[pair] for pair in keys if pair in first_in_batch), None)
                 if earlier is None and domain:
-                    earlier = next((code for other, code in batch_domains.get(domain, ())
-                                    if alike_on_domain(norm, other)), None)
+                    # An alike name met earlier in the batch: link to what that row links to.
+                    match = next((entry for entry in batch_domains.get(domain, ()) if alike_on_domain(norm, entry[0])),
+                                 None)
+                    if match is not None:
+                        root, earlier = match[1], match[2]
                 if earlier is not None:
                     pairs.append((row['code'], earlier))
             for pair in keys:   # a later row with this key links to the same root, never to a duplicate
                 first_in_batch.setdefault(pair, earlier or row['code'])
-            if domain and norm and root is None and earlier is None:
-                # Only roots are matched against (alike names are not transitive: no chains).
-                batch_domains.setdefault(domain, []).append((norm, row['code']))
-                self.new_roots.append((domain, norm, row['code']))
+            if domain and norm:
+                # (company key, root id in the database, or code of the batch's root row): never a duplicate.
+                batch_domains.setdefault(domain, []).append((norm, root, None if root else earlier or row['code']))
+                if root is None and earlier is None:
+                    self.new_roots.append((domain, norm, row['code']))
             row['duplicate_of'] = root
             if row.get('status') == 'new':
                 owner = row.get('owner')

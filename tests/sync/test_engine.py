@@ -226,19 +226,21 @@ def test_imported_leads_are_graded_assigned_and_deduplicated_like_form_leads(db,
     rows = [['公司名称', '电话', '行业', '邮箱'],
             ['华为技术', '13800000001', '制造业', 'a@acme.cn'],
             ['Acme', '13800000002', '金融', 'b@acme.cn'],
-            ['Other', '02155550101', '金融', 'x@qq.com']]
+            ['Other', '02155550101', '金融', 'x@qq.com'],
+            ['上海华为技术', '13800000003', '金融', 'c@acme.cn']]
     result = run_import('leads', open_path(write_xlsx(tmp_path / 'l.xlsx', rows)))
-    assert result.totals()['created'] == 3, result.totals()
-    huawei, acme, other = (Lead.get(Lead.company == name) for name in ('华为技术', 'Acme', 'Other'))
+    assert result.totals()['created'] == 4, result.totals()
+    huawei, acme, other, branch = (Lead.get(Lead.company == name) for name in ('华为技术', 'Acme', 'Other', '上海华为技术'))
     assert huawei.grade == 'high' and huawei.score == 70 and 'target industry' in huawei.score_reasons
     assert huawei.owner_id == rep.id and huawei.status == 'assigned'
     assert acme.owner_id is None and acme.status == 'new' and acme.grade == 'worthless'
     assert huawei.duplicate_of_id == older.id        # same company, older record
     assert other.duplicate_of_id == older.id         # same phone
-    assert acme.duplicate_of_id == huawei.id         # same company e-mail domain, same file
+    assert acme.duplicate_of_id is None              # same e-mail domain, another company
+    assert branch.duplicate_of_id == older.id        # same domain and an alike name: huawei's root
     creates = AuditLog.select().where(AuditLog.entity == 'Lead', AuditLog.action == 'create',
                                       AuditLog.batch == result.run_code)
-    assert creates.count() == 3 and 'assigned' in creates.where(AuditLog.entity_code == huawei.code).get().changes
+    assert creates.count() == 4 and 'assigned' in creates.where(AuditLog.entity_code == huawei.code).get().changes
     edit = [['线索编号', '公司名称', '电话', '行业'], [acme.code, 'Acme', '13800000002', '制造业']]
     result = run_import('leads', open_path(write_xlsx(tmp_path / 'e.xlsx', edit)))
     assert result.totals()['updated'] == 1, result.totals()
