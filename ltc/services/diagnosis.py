@@ -104,11 +104,14 @@ def day_end(today):
     return datetime.datetime.combine(today, datetime.time(23, 59))
 
 
-def health(opportunity, today=None, now=None):
-    """Return (score 0-100, [reason, ...]) for OPPORTUNITY without saving anything."""
+def health(opportunity, today=None, now=None, stages=None):
+    """Return (score 0-100, [reason, ...]) for OPPORTUNITY without saving anything.
+
+    STAGES: {id: Stage} already read (a bulk run reads them once).
+    """
     today = today or (now.date() if now else datetime.date.today())
     now = now or datetime.datetime.combine(today, utcnow().time())
-    stage = Stage.get_by_id(opportunity.stage_id)
+    stage = stages[opportunity.stage_id] if stages else Stage.get_by_id(opportunity.stage_id)
     if stage.is_won:
         return 100, ['+100 won / 已赢单']
     if stage.is_lost:
@@ -140,11 +143,13 @@ def diagnose_open(today=None, now=None):
     Recency and stage age grow with every day, so the nightly job runs this to keep the scores
     current (ltc/jobs.py `diagnose_opportunities`).
     """
-    open_stages = Stage.select(Stage.id).where(~Stage.is_won, ~Stage.is_lost)
+    stages = {s.id: s for s in Stage.select()}
+    open_ids = [i for i, s in stages.items() if not s.is_won and not s.is_lost]
     changed = 0
     with database.atomic():
-        for opportunity in Opportunity.select().where(Opportunity.stage.in_(open_stages)).order_by(Opportunity.id):
-            before = (opportunity.health_score, opportunity.health_reasons)
-            after = diagnose(opportunity, today=today, now=now)
-            changed += before != (after.health_score, after.health_reasons)
+        for opportunity in Opportunity.select().where(Opportunity.stage.in_(open_ids)).order_by(Opportunity.id):
+            score, reasons = health(opportunity, today, now, stages)
+            if update(opportunity, health_score=score, health_reasons='\n'.join(reasons)):
+                audit.save(opportunity, action='diagnose')
+                changed += 1
     return changed
