@@ -9,6 +9,26 @@ from ltc import migrate
 from ltc.models import ALL_MODELS
 from ltc.services.reference import ensure_reference_data
 
+def _worker_services():
+    """Under pytest-xdist (`make test` runs two workers), give each worker its own PostgreSQL database
+    (created beside the configured one) and Redis database, so workers never reset each other's data."""
+    worker = os.environ.get('PYTEST_XDIST_WORKER')
+    if not worker:
+        return
+    number = int(''.join(c for c in worker if c.isdigit()) or 0)
+    url = os.environ.get('LTC_TEST_DATABASE_URL')
+    if url and not os.environ.get('LTC_TEST_WORKER_DB'):
+        from tests.production import recreate_database, sibling_database
+        mine = sibling_database(url, f'_{worker}')
+        recreate_database(mine)
+        os.environ['LTC_TEST_DATABASE_URL'] = os.environ['LTC_TEST_WORKER_DB'] = mine
+    redis = os.environ.get('LTC_TEST_REDIS_URL')
+    if redis and redis.rsplit('/', 1)[-1].isdigit():
+        base, db = redis.rsplit('/', 1)
+        os.environ['LTC_TEST_REDIS_URL'] = f'{base}/{max(int(db) - number, 0)}'
+
+
+_worker_services()
 PG_URL = os.environ.get('LTC_TEST_DATABASE_URL')
 if PG_URL:
     # Tests need no durability: skipping the WAL flush per commit makes them several times faster.
