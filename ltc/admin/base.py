@@ -2,9 +2,11 @@
 import dataclasses
 
 from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_admin.model.ajax import AjaxModelLoader
 from flask_admin.form import BaseForm
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -59,7 +61,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
             if conds is None:
                 return []
             query = query.where(*conds)
-        return list(query.order_by(self.model.id).offset(offset or 0).limit(min(limit, 50)))
+        offset, limit = max(offset or 0, 0), min(max(limit or 10, 1), 50)   # from the query string
+        return list(query.order_by(self.model.id).offset(offset).limit(limit))
 
 
 class RoleGate:
@@ -174,6 +177,14 @@ class SecureModelView(RoleGate, ModelView):
         remote = getattr(self.model, name).rel_model
         return ScopedAjaxLoader(name, remote, **options)
 
+    @expose('/ajax/lookup/')
+    def ajax_lookup(self):
+        # Flask-Admin's peewee inline forms register their options dicts under "model.field"
+        # names, not loaders: a look-up by such a name, or by an unknown one, is not found.
+        if not isinstance(self._form_ajax_refs.get(request.args.get('name')), AjaxModelLoader):
+            abort(404)
+        return super().ajax_lookup()
+
     # -- list ---------------------------------------------------------------------------
     def _search(self, query, search):
         # Contains-search through the table's trigram index; short terms by index ranges
@@ -199,7 +210,8 @@ class SecureModelView(RoleGate, ModelView):
             # the query, the planner may walk a whole ordered index for a LIMIT 20 it expects to
             # fill early (a manager's province filter outside their region, bench/search.py).
             query, joins = self.model.select().where(self.model.id.in_(ids) if ids else SQL('0 = 1')), set()
-        if sort_column is not None:
+        if sort_column is not None and sort_column in self._sortable_columns:
+            # `?sort=N` names a list column by position; one that is not sortable is ignored.
             query, joins = self._order_by(query, joins, [(self._sortable_columns[sort_column], sort_desc)])
         else:
             query, joins = self._order_by(query, joins, self._get_default_order() or [])
