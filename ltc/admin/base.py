@@ -14,8 +14,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from peewee import SQL
-from wtforms import IntegerField
-from wtforms.validators import Optional
+from wtforms import FieldList, FormField, IntegerField, StringField
+from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from ..db import database
@@ -23,20 +23,47 @@ from .. import search as search_index
 from ..errors import ConflictError, LTCError
 from ..services import audit, gate, scope
 from ..services.messages import text
+from ..sync.codecs import CONTROL
 from . import exports
 from .formatters import choices_for, formatters_for
 from .i18n import lang
 from .labels import LABELS
 from .listing import COUNT_CAP, capped_ids, in_scope, preload, search_conditions
 
+def no_control_characters(form, field):
+    """Refuse text holding control characters, as the import refuses such a cell (tab and line breaks are text)."""
+    bad = CONTROL.search(field.data) if isinstance(field.data, str) else None
+    if bad:
+        raise ValidationError(_('Contains the control character U+%(code)s; delete it.',
+                                code=f'{ord(bad.group()):04X}'))
+
+
+def text_fields(form):
+    """Yield every text field of FORM, those of its inline and nested forms included."""
+    for field in form:
+        if isinstance(field, StringField):
+            yield field
+        elif isinstance(field, FormField):
+            yield from text_fields(field.form)
+        elif isinstance(field, FieldList):
+            yield from text_fields(field.entries)
+
+
 class AdminForm(BaseForm):
-    """Every admin form carries Flask-WTF's CSRF token (the one CSRFProtect checks)."""
+    """Every admin form carries Flask-WTF's CSRF token (the one CSRFProtect checks) and refuses
+    control characters in every text field, inline rows included."""
 
     class Meta(FlaskForm.Meta):
         _translations = BaseForm.Meta._translations
 
         def get_translations(self, form):
             return self._translations
+
+    def validate(self, extra_validators=None):
+        for field in text_fields(self):
+            if no_control_characters not in field.validators:
+                field.validators = [*field.validators, no_control_characters]
+        return super().validate(extra_validators)
 
 
 def role():

@@ -10,8 +10,9 @@ stops at the first cell over them.
 """
 import re
 import zipfile
-from xml.etree import ElementTree
 from xml.parsers import expat
+
+from defusedxml import ElementTree
 
 CHUNK = 1 << 20
 DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="(?:[A-Z]+\d+:)?([A-Z]{1,3})(\d{1,7})"')
@@ -46,11 +47,11 @@ def _greater(number):
 
 
 def sheet_members(archive):
-    """Return {sheet name: zip member} from the workbook and its relationships."""
+    """Return {sheet name: zip member}, in the workbook's order, from the workbook and its relationships."""
     try:
         book = ElementTree.fromstring(archive.read('xl/workbook.xml'))
         rels = ElementTree.fromstring(archive.read('xl/_rels/workbook.xml.rels'))
-    except (KeyError, ElementTree.ParseError):
+    except KeyError:
         return {}
     targets = {r.get('Id'): r.get('Target', '') for r in rels.iter(f'{{{RELS}}}Relationship')}
     members = {}
