@@ -62,6 +62,8 @@ def load(overrides=None):
         'EXPORT_MAX_ROWS': env.get('LTC_EXPORT_MAX_ROWS', '50000'),
         'IMPORT_MAX_ROWS': env.get('LTC_IMPORT_MAX_ROWS', '1000000'),
         'IMPORT_MAX_UPLOAD_MB': env.get('LTC_IMPORT_MAX_UPLOAD_MB', '50'),
+        'IMPORT_MAX_COLUMNS': env.get('LTC_IMPORT_MAX_COLUMNS', '500'),
+        'IMPORT_MAX_CELLS': env.get('LTC_IMPORT_MAX_CELLS', '3000000'),
         'COOKIE_SECURE': env.get('LTC_COOKIE_SECURE', ''),
         'LOGIN_USER_LIMIT': env.get('LTC_LOGIN_USER_LIMIT', '5'),
         'LOGIN_ADDRESS_LIMIT': env.get('LTC_LOGIN_ADDRESS_LIMIT', '20'),
@@ -75,12 +77,16 @@ def load(overrides=None):
         raise ConfigError(
             f"LTC_ENV must be one of {', '.join(ENVIRONMENTS)}; got {config['LTC_ENV']!r}.")
     for key in ('DB_POOL_SIZE', 'SESSION_HOURS', 'EXPORT_MAX_ROWS', 'IMPORT_MAX_ROWS', 'IMPORT_MAX_UPLOAD_MB',
+                'IMPORT_MAX_COLUMNS', 'IMPORT_MAX_CELLS',
                 'LOGIN_USER_LIMIT', 'LOGIN_ADDRESS_LIMIT', 'LOGIN_LOCK_SECONDS', 'LOGIN_MAX_LOCK_SECONDS',
                 'LOGIN_WINDOW_MINUTES', 'PROXY_HOPS'):
         config[key] = _int('LTC_' + key, config[key])
     for key in ('LOGIN_USER_LIMIT', 'LOGIN_ADDRESS_LIMIT'):
         if config[key] < 1:
             raise ConfigError(f'LTC_{key} must be at least 1 (failed logins before a lock), got {config[key]}.')
+    for key in ('IMPORT_MAX_ROWS', 'IMPORT_MAX_UPLOAD_MB', 'IMPORT_MAX_COLUMNS', 'IMPORT_MAX_CELLS'):
+        if config[key] < 1:
+            raise ConfigError(f'LTC_{key} must be at least 1, got {config[key]}.')
     production = config['LTC_ENV'] == 'production'
     instance = _instance_dir(config)
     config['INSTANCE_PATH'] = str(instance)

@@ -1,8 +1,33 @@
-"""Plain pages outside the admin."""
-from flask import current_app, redirect
+"""Plain pages outside the admin, and the request class every page reads its body through."""
+from flask import Request, current_app, redirect
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import BadRequest
+
+
+class MalformedForm(BadRequest):
+    description = ('The form was sent with a part that has no name; nothing was changed. Reload the page '
+                   'and send it again.\n'
+                   '提交的表单中有一部分没有名称，未做任何更改。请刷新页面后重新提交。\n')
+
+
+class FormRequest(Request):
+    """A request whose form body is refused (400) when a part has no name.
+
+    Werkzeug keeps such a part under the key None, which every reader of `request.form`
+    (CSRF check, WTForms) then trips over.
+    """
+
+    def _load_form_data(self):
+        super()._load_form_data()
+        if None in self.form or None in self.files:
+            # Later readers (error pages, logs) see an empty form rather than the broken one.
+            self.__dict__['form'], self.__dict__['files'] = ImmutableMultiDict(), ImmutableMultiDict()
+            raise MalformedForm()
 
 
 def init_app(app):
+    app.request_class = FormRequest
+
     @app.get('/')
     def home():
         return redirect('/admin/')
@@ -15,3 +40,7 @@ def init_app(app):
                 f'Split the file into smaller files.\n'
                 f'请求超过 {size}，已被拒绝，未做任何更改。请把文件拆分成较小的文件。\n')
         return text, 413, {'Content-Type': 'text/plain; charset=utf-8'}
+
+    @app.errorhandler(MalformedForm)
+    def malformed(error):
+        return error.description, 400, {'Content-Type': 'text/plain; charset=utf-8'}

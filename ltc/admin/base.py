@@ -2,9 +2,11 @@
 import dataclasses
 
 from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_admin.model.ajax import AjaxModelLoader
 from flask_admin.form import BaseForm
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,8 +14,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from peewee import SQL
-from wtforms import IntegerField
-from wtforms.validators import Optional
+from wtforms import FieldList, FormField, IntegerField, StringField
+from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from ..db import database
@@ -21,20 +23,47 @@ from .. import search as search_index
 from ..errors import ConflictError, LTCError
 from ..services import audit, gate, scope
 from ..services.messages import text
+from ..sync.codecs import CONTROL
 from . import exports
 from .formatters import choices_for, formatters_for
 from .i18n import lang
 from .labels import LABELS
 from .listing import COUNT_CAP, capped_ids, in_scope, preload, search_conditions
 
+def no_control_characters(form, field):
+    """Refuse text holding control characters, as the import refuses such a cell (tab and line breaks are text)."""
+    bad = CONTROL.search(field.data) if isinstance(field.data, str) else None
+    if bad:
+        raise ValidationError(_('Contains the control character U+%(code)s; delete it.',
+                                code=f'{ord(bad.group()):04X}'))
+
+
+def text_fields(form):
+    """Yield every text field of FORM, those of its inline and nested forms included."""
+    for field in form:
+        if isinstance(field, StringField):
+            yield field
+        elif isinstance(field, FormField):
+            yield from text_fields(field.form)
+        elif isinstance(field, FieldList):
+            yield from text_fields(field.entries)
+
+
 class AdminForm(BaseForm):
-    """Every admin form carries Flask-WTF's CSRF token (the one CSRFProtect checks)."""
+    """Every admin form carries Flask-WTF's CSRF token (the one CSRFProtect checks) and refuses
+    control characters in every text field, inline rows included."""
 
     class Meta(FlaskForm.Meta):
         _translations = BaseForm.Meta._translations
 
         def get_translations(self, form):
             return self._translations
+
+    def validate(self, extra_validators=None):
+        for field in text_fields(self):
+            if no_control_characters not in field.validators:
+                field.validators = [*field.validators, no_control_characters]
+        return super().validate(extra_validators)
 
 
 def role():
@@ -59,7 +88,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
             if conds is None:
                 return []
             query = query.where(*conds)
-        return list(query.order_by(self.model.id).offset(offset or 0).limit(min(limit, 50)))
+        offset, limit = max(offset or 0, 0), min(max(limit or 10, 1), 50)   # from the query string
+        return list(query.order_by(self.model.id).offset(offset).limit(limit))
 
 
 class RoleGate:
@@ -174,6 +204,14 @@ class SecureModelView(RoleGate, ModelView):
         remote = getattr(self.model, name).rel_model
         return ScopedAjaxLoader(name, remote, **options)
 
+    @expose('/ajax/lookup/')
+    def ajax_lookup(self):
+        # Flask-Admin's peewee inline forms register their options dicts under "model.field"
+        # names, not loaders: a look-up by such a name, or by an unknown one, is not found.
+        if not isinstance(self._form_ajax_refs.get(request.args.get('name')), AjaxModelLoader):
+            abort(404)
+        return super().ajax_lookup()
+
     # -- list ---------------------------------------------------------------------------
     def _search(self, query, search):
         # Contains-search through the table's trigram index; short terms by index ranges
@@ -199,7 +237,8 @@ class SecureModelView(RoleGate, ModelView):
             # the query, the planner may walk a whole ordered index for a LIMIT 20 it expects to
             # fill early (a manager's province filter outside their region, bench/search.py).
             query, joins = self.model.select().where(self.model.id.in_(ids) if ids else SQL('0 = 1')), set()
-        if sort_column is not None:
+        if sort_column is not None and sort_column in self._sortable_columns:
+            # `?sort=N` names a list column by position; one that is not sortable is ignored.
             query, joins = self._order_by(query, joins, [(self._sortable_columns[sort_column], sort_desc)])
         else:
             query, joins = self._order_by(query, joins, self._get_default_order() or [])

@@ -6,18 +6,9 @@ import io
 
 from flask import Response
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from ..sync.codecs import escape
 from .formatters import export_value
-
-FORMULA_START = ('=', '+', '-', '@', '\t', '\r', '\0')
-
-
-def safe_text(value):
-    """Prefix formula-like text with ' so spreadsheets never evaluate it."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _cell(value):
@@ -25,7 +16,7 @@ def _cell(value):
         return ''
     if isinstance(value, (bool, int, decimal.Decimal, datetime.date)):
         return value
-    return safe_text(str(value))
+    return escape(str(value))   # control characters out, then formula-like text escaped
 
 
 def rows_of(view, rows):
@@ -55,7 +46,7 @@ def xlsx_response(view, rows):
     book = Workbook(write_only=True)
     sheet = book.create_sheet(view.model.__name__)
     for values in rows_of(view, rows):
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub('', v) if isinstance(v, str) else v for v in values])
+        sheet.append(values)
     out = io.BytesIO()
     book.save(out)
     return Response(out.getvalue(),

@@ -272,15 +272,25 @@ class ImportView(RoleGate, BaseView):
             def progress(done, whole):
                 uploads.write_status(token, state='running', done=done, total=whole)
             try:
-                with audit.acting_as(user, 'admin'):
-                    result = apply_import(plan, progress=progress)
-                for ext in ('.xlsx', '.csv'):
-                    result.write_report(uploads.folder() / f'{token}-report{ext}', language)
+                try:
+                    with audit.acting_as(user, 'admin'):
+                        result = apply_import(plan, progress=progress)
+                except Exception as exc:   # noqa: BLE001 - the screen must learn that the apply failed
+                    current_app.logger.error('import %s failed: %s', token, traceback.format_exc())
+                    uploads.write_status(token, state='failed', done=0, total=total * 2,
+                                         error=text(exc, language))
+                    return
+                # The run is written: from here on the screen says so, whatever happens to the reports.
+                reports = []
+                for ext in ('xlsx', 'csv'):
+                    try:
+                        result.write_report(uploads.folder() / f'{token}-report.{ext}', language)
+                        reports.append(ext)
+                    except Exception:   # noqa: BLE001 - a report is a convenience; the run stands
+                        current_app.logger.error('import %s: the %s report failed: %s', token, ext,
+                                                 traceback.format_exc())
                 uploads.write_status(token, state='done', done=total * 2, total=total * 2,
-                                     run=result.run_code, totals=result.totals())
-            except Exception as exc:   # noqa: BLE001 - the screen must learn that the apply failed
-                current_app.logger.error('import %s failed: %s', token, traceback.format_exc())
-                uploads.write_status(token, state='failed', done=0, total=total * 2, error=text(exc, language))
+                                     run=result.run_code, totals=result.totals(), reports=reports)
             finally:
                 upload.unlink(missing_ok=True)
 

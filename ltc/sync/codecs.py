@@ -14,7 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from .errors import CellError, ErrorValue, UnknownReference
 
 FORMULA_START = ('=', '+', '-', '@', '\t', '\r')
-CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
+CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')   # refused in cells and forms; tab and line breaks are text
+UNWRITABLE = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]')   # ... and what XML cannot hold
 EXCEL_EPOCH = {False: datetime.date(1899, 12, 30), True: datetime.date(1904, 1, 1)}
 MAX_SERIAL = {False: 2958465, True: 2957003}   # 9999-12-31 in the 1900 and the 1904 system
 MAX_DIGITS = 18        # MoneyField's precision: no stored number has more digits
@@ -94,9 +95,17 @@ def unescape(text):
 
 
 def escape(text):
-    """Prefix formula-like text with an apostrophe so no spreadsheet evaluates it."""
-    if isinstance(text, str) and _formula_like(text):
-        return "'" + text
+    """Return TEXT as a spreadsheet cell: control characters dropped, then formula-like text
+    prefixed with an apostrophe so no spreadsheet evaluates it.
+
+    The one function every export, report and sheet write-back passes text through. The
+    order matters: "\x01=HYPERLINK(...)" only starts with "=" once the control character is gone.
+    """
+    if isinstance(text, str):
+        if not text.isprintable():
+            text = UNWRITABLE.sub('', text)
+        if _formula_like(text):
+            return "'" + text
     return text
 
 

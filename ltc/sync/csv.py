@@ -1,16 +1,24 @@
-"""CSV backend: UTF-8 with or without BOM, GB18030/GBK, UTF-16; comma, semicolon, tab or pipe."""
+"""CSV backend: UTF-8 with or without BOM, GB18030/GBK, UTF-16; comma, semicolon, tab or pipe.
+
+Rows are decoded and parsed one line at a time; a line is measured before the parser splits it,
+so a file of one endless row stops at that row, not after building it.
+"""
 import codecs as _codecs
 import csv as _csv
 import datetime
 import io
 import os
+import re
 import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 from .codecs import plain_text
 from .errors import SyncError
+from .limits import Limits, too_many_cells, too_many_columns
 from .xlsx import MAX_FILE_BYTES, too_many_rows
+
+QUOTED = re.compile(r'"[^"]*(?:"|$)')
 
 
 def detect_encoding(data):
@@ -24,19 +32,32 @@ def detect_encoding(data):
         return 'utf-16-le'
     if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4:
         return 'utf-16-be'
+    for encoding in ('utf-8', 'gb18030'):
+        if _decodes(data, encoding):
+            return encoding
+    raise SyncError('The CSV file is neither UTF-8, GBK/GB18030 nor UTF-16; save it again as '
+                    '"CSV UTF-8".',
+                    zh='该 CSV 文件的编码不是 UTF-8、GBK/GB18030 或 UTF-16；请重新另存为'
+                       '「CSV UTF-8（逗号分隔）」。')
+
+
+def _decodes(data, encoding, step=1 << 20):
+    """Return whether DATA is valid ENCODING, decoding a slice at a time (no copy of the whole text)."""
+    decoder = _codecs.getincrementaldecoder(encoding)()
     try:
-        data.decode('utf-8')
-        return 'utf-8'
+        for start in range(0, len(data), step):
+            decoder.decode(data[start:start + step])
+        decoder.decode(b'', final=True)
     except UnicodeDecodeError:
-        pass
-    try:
-        data.decode('gb18030')
-        return 'gb18030'
-    except UnicodeDecodeError:
-        raise SyncError('The CSV file is neither UTF-8, GBK/GB18030 nor UTF-16; save it again as '
-                        '"CSV UTF-8".',
-                        zh='该 CSV 文件的编码不是 UTF-8、GBK/GB18030 或 UTF-16；请重新另存为'
-                           '「CSV UTF-8（逗号分隔）」。') from None
+        return False
+    return True
+
+
+def columns_of(line, delimiter, inside=False):
+    """Return how many fields LINE holds outside quotes (INSIDE: it starts within a quoted field)."""
+    if not inside and '"' not in line:
+        return line.count(delimiter) + 1
+    return QUOTED.sub('', '"' + line if inside else line).count(delimiter) + 1
 
 
 def sniff_delimiter(text):
@@ -54,8 +75,9 @@ class CsvTable:
     """A CSV file: every cell is text; the file is rewritten whole (by rename) on write."""
     kind = 'csv'
 
-    def __init__(self, path, max_rows=None, prefer=None):
+    def __init__(self, path, max_rows=None, prefer=None, limits=None):
         self.path, self.max_rows = Path(path), max_rows
+        self.limits = limits or Limits.current()
         self.label = self.path.name
         self.encoding, self.delimiter = None, ','
 
@@ -74,18 +96,35 @@ class CsvTable:
             raise SyncError(f'{self.path.name} is an Excel workbook, not CSV; rename it to .xlsx or .xls.',
                             zh=f'{self.path.name} 是 Excel 工作簿，不是 CSV；请将扩展名改为 .xlsx 或 .xls。')
         self.encoding = detect_encoding(data)
-        text = data.decode(self.encoding)
-        self.delimiter = sniff_delimiter(text)
-        return text
+        self.delimiter = sniff_delimiter(data[:65536].decode(self.encoding, 'ignore'))
+        return data
+
+    def _lines(self, data, rows):
+        """Yield the decoded lines of DATA, refusing one with more fields than the column limit."""
+        limit, inside = self.limits.columns, False
+        for line in io.TextIOWrapper(io.BytesIO(data), encoding=self.encoding, newline=''):
+            if line.count(self.delimiter) >= limit:   # cheap test first; quotes only for the suspects
+                columns = columns_of(line, self.delimiter, inside)
+                if columns > limit:
+                    raise too_many_columns(self.path, columns, limit, row=len(rows) + 1)
+            if line.count('"') % 2:
+                inside = not inside
+            yield line
 
     def read(self):
-        text = self._load()
-        rows = []
+        data = self._load()
+        rows, widest = [], 0
         try:
-            for row in _csv.reader(io.StringIO(text, newline=''), delimiter=self.delimiter):
+            for row in _csv.reader(self._lines(data, rows), delimiter=self.delimiter):
                 rows.append(row)
+                if len(row) > widest:
+                    widest = len(row)
+                    if widest > self.limits.columns:   # a quoted field spanning lines
+                        raise too_many_columns(self.path, widest, self.limits.columns, row=len(rows))
+                if len(rows) * widest > self.limits.cells:
+                    raise too_many_cells(self.path, len(rows), widest, self.limits.cells)
                 if self.max_rows and len(rows) > self.max_rows + 100:
-                    raise too_many_rows(self.path, text.count('\n'), self.max_rows)
+                    raise too_many_rows(self.path, data.count(b'\n'), self.max_rows)
         except _csv.Error as exc:
             raise SyncError(f'{self.path.name} is not valid CSV near line {len(rows) + 1} ({exc}); '
                             f'fix that line or save the file again.',

@@ -362,7 +362,7 @@ def _status_cells(plan, sheet, lang):
     for row in plan.result.rows:
         if row.row is None:
             continue
-        text = plan.status.get(row.row, '')
+        text = escape(plan.status.get(row.row, ''))   # messages quote cells: no control characters
         current = _cell(row, col - 1) or ''
         if text != current:
             cells[(row.row, col)] = text or None

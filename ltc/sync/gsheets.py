@@ -22,6 +22,7 @@ from flask import current_app, has_app_context
 from . import gsheets_ops as ops
 from .codecs import plain_text
 from .gsheets_http import open_client
+from .limits import Limits
 
 CLIENT_KEY = 'ltc_gsheets_client'
 
@@ -108,9 +109,10 @@ class GSheetTable:
     kind = 'gsheet'
     date1904 = False
 
-    def __init__(self, key, worksheet, client=None, max_rows=None, max_payload=ops.MAX_PAYLOAD):
+    def __init__(self, key, worksheet, client=None, max_rows=None, max_payload=ops.MAX_PAYLOAD, limits=None):
         self.key, self.title = ops.extract_key(key), worksheet
         self.client, self.max_rows, self.max_payload = client, max_rows, max_payload
+        self.limits = limits or Limits.current()
         self.label = f'Google Sheet {self.key} › {worksheet}'
         self.worksheet = None
         self.grid = None           # as read by read()
@@ -131,6 +133,8 @@ class GSheetTable:
         if self.max_rows and len(self.grid) > self.max_rows + 100:
             from .xlsx import too_many_rows
             raise too_many_rows(self.label, len(self.grid), self.max_rows)
+        # Google caps a spreadsheet at 10 million cells, so the values are measured once fetched.
+        self.limits.check(self.label, len(self.grid), max(map(len, self.grid), default=0))
         self.remap, self.last_row = None, len(self.grid)
         return self.grid
 

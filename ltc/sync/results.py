@@ -102,11 +102,13 @@ class Result:
         from .codecs import escape
         from .export import open_writer
         zh = lang.startswith('zh')
-        header = list(self.headers) + (['结果', '错误原因'] if zh else ['Outcome', 'Error'])
+        # Every text cell, the file's own headers and the messages quoting its cells included, is
+        # written through `escape`: a control character in a refused cell must not break the report.
+        header = [escape(h) for h in self.headers] + (['结果', '错误原因'] if zh else ['Outcome', 'Error'])
         with open_writer(path, header, title='导入报告' if zh else 'Report') as write:
             for row in self.rows:
                 if row.row is None:
                     continue
-                cells = [escape(c) if isinstance(c, str) else c for c in row.cells[:len(self.headers)]]
+                cells = [escape(c) for c in row.cells[:len(self.headers)]]
                 cells += [None] * (len(self.headers) - len(cells))
-                write(cells + [outcome_label(row.outcome, lang), row.message(lang)])
+                write(cells + [outcome_label(row.outcome, lang), escape(row.message(lang))])

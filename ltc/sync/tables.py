@@ -27,8 +27,14 @@ Writes
       each list starting at column 1;
     - `batch.status_col` names the 1-based status column (the engine already put its cells in
       `batch.cells`; backends may use it to style or size that column).
-    Text values that look like formulas arrive already escaped with a leading apostrophe;
-    backends write every value as a literal (Sheets: valueInputOption RAW).
+    Text values arrive as cells from `codecs.escape`: control characters dropped, then text
+    that looks like a formula escaped with a leading apostrophe; backends write every value
+    as a literal (Sheets: valueInputOption RAW).
+
+Limits
+    A backend refuses (SyncError) a sheet wider than `limits.Limits.columns` or reaching more
+    than `Limits.cells` cells from A1, before it allocates the grid where the format allows
+    (xlsx: measured from the sheet XML; csv: line by line; Google Sheets: once fetched).
 
 Re-reading keys before a write
     Between the engine's `read()` and its `write()` a person may insert, delete or sort rows

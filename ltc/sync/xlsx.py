@@ -1,7 +1,10 @@
 """Excel backend: python-calamine reads (openpyxl where error cells need it), openpyxl writes.
 
 Every file is checked before any parser sees it: size, container type (zip or OLE),
-encryption, zip-bomb ratios, XML entity declarations, and the declared row count.
+encryption, zip-bomb ratios, XML entity declarations, and the declared row count; every
+worksheet read is measured from its XML (`extent.py`) against the column and cell limits
+before calamine builds it. Old .xls sheets (at most 65,536 x 256 cells by their format) are
+measured once built.
 """
 import itertools
 import os
@@ -16,6 +19,7 @@ import python_calamine as calamine
 
 from .codecs import plain_text
 from .errors import ErrorValue, SyncError
+from .limits import Limits
 
 MAX_FILE_BYTES = 100 * 1024 * 1024         # compressed size of the upload
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024    # sum of all members once inflated
@@ -209,8 +213,9 @@ class XlsxTable:
     kind = 'xlsx'
     date1904 = False
 
-    def __init__(self, path, sheet=None, max_rows=None, prefer=None):
+    def __init__(self, path, sheet=None, max_rows=None, prefer=None, limits=None):
         self.path, self.sheet, self.max_rows, self.prefer = Path(path), sheet, max_rows, prefer
+        self.limits = limits or Limits.current()
         self.label = self.path.name
 
     def _open(self):
@@ -250,11 +255,13 @@ class XlsxTable:
                                     zh=f'{self.path.name} 中没有名为「{self.sheet}」的工作表；现有工作表：'
                                        f'{"、".join(book.sheet_names)}。')
                 name = self.sheet
+                self._measure(fmt, [name])
                 grid = self._grid(book, name, fmt)
             else:
                 names = self.candidates(book)
                 if not names:
                     raise _refuse(self.path, 'has no visible worksheet with data.', '没有可见的数据工作表。')
+                self._measure(fmt, names)
                 grids = [(n, self._grid(book, n, fmt)) for n in names]
                 best = max(grids, key=lambda g: (self.prefer(g[1]) if self.prefer else 0, -names.index(g[0])))
                 name, grid = best
@@ -264,11 +271,23 @@ class XlsxTable:
         finally:
             book.close()
 
+    def _measure(self, fmt, names):
+        """Refuse sheets NAMES reaching past the column or cell limits, before calamine builds them."""
+        self.counted = 0
+        if fmt == 'xlsx':
+            from .extent import measure_file
+            measure_file(self.path, names, self.limits, self.path.name)
+
     def _grid(self, book, name, fmt):
         try:
             sheet = book.get_sheet_by_name(name)
             if self.max_rows and sheet.height > self.max_rows + 100:
                 raise too_many_rows(self.path, sheet.height, self.max_rows)
+            # The built range, padded to A1 as the rows are read (.xls sheets are measured only here).
+            start = sheet.start or (0, 0)
+            rows, columns = start[0] + sheet.height, start[1] + sheet.width
+            self.limits.check(self.path.name, rows, columns, self.counted)
+            self.counted += rows * columns
             if fmt == 'xlsx' and _has_error_cells(self.path, book.sheet_names.index(name)):
                 return self._grid_openpyxl(name)
             return shared_rows(_padded_rows(sheet))
@@ -287,7 +306,11 @@ class XlsxTable:
         book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         try:
             rows = []
-            for row in book[name].iter_rows():
+            sheet = book[name]
+            if (sheet.max_column or 0) > self.limits.columns or \
+                    (sheet.max_row or 0) * (sheet.max_column or 0) > self.limits.cells:
+                sheet.reset_dimensions()   # a declared range the cells do not fill: rows are not padded to it
+            for row in sheet.iter_rows():
                 rows.append([ErrorValue(c.value) if c.data_type == 'e' else c.value for c in row])
             return rows
         finally:

@@ -15,6 +15,7 @@ import zipfile
 from defusedxml import ElementTree
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from .extent import sheet_members
 from .sheetxml import _cell
 
 ROW = re.compile(rb'<row\b([^>]*?)(?:/>|>(.*?)</row>)', re.S)
@@ -33,17 +34,8 @@ def sheet_member(archive, name):
     book = ElementTree.fromstring(archive.read('xl/workbook.xml'))
     if book.find('m:workbookPr', NS) is not None and book.find('m:workbookPr', NS).get('date1904') in ('1', 'true'):
         return None
-    sheets = book.findall('m:sheets/m:sheet', NS)
-    chosen = next((s for s in sheets if name is None or s.get('name') == name), None)
-    if chosen is None:
-        return None
-    rid = chosen.get(f'{{{NS["r"]}}}id')
-    rels = ElementTree.fromstring(archive.read('xl/_rels/workbook.xml.rels'))
-    for rel in rels.findall('p:Relationship', NS):
-        if rel.get('Id') == rid:
-            target = rel.get('Target')
-            return target.lstrip('/') if target.startswith('/') else 'xl/' + target
-    return None
+    members = sheet_members(archive)
+    return members.get(name if name is not None else next(iter(members), None))
 
 
 def _patch_row(attrs, body, row, changes):

@@ -35,6 +35,13 @@ def test_formula_like_text_is_stored_as_text_and_escaped_on_export():
     assert escape('plain') == 'plain'
 
 
+def test_control_characters_are_dropped_before_the_formula_check():
+    assert escape('\x01=HYPERLINK("http://evil.example","x")') == '\'=HYPERLINK("http://evil.example","x")'
+    assert escape('\x00\x1f@SUM(A1)\x7f') == "'@SUM(A1)"
+    assert escape('\ufffe多行\n备注\t') == '多行\n备注\t'   # line breaks and tabs inside stay
+    assert escape('\t=1') == "'\t=1" and escape(12) == 12 and escape(None) is None
+
+
 @pytest.mark.parametrize('cell,expected', [
     ('1,234.50', '1234.50'), ('¥1,234', '1234.00'), ('￥ 1,234.5', '1234.50'), ('13%', '0.13'),
     ('(1,234)', '-1234.00'), (1234.5, '1234.50'), (7, '7.00'), ('１２３', '123.00'), ('1234.505', '1234.51'),

@@ -70,6 +70,32 @@ def test_csv_export_escapes_formula_text(db, tmp_path):
     assert run_import('leads', open_path(path)).totals()['unchanged'] == 1
 
 
+def test_a_control_character_never_hides_a_formula_in_an_export_or_a_write_back(db, tmp_path):
+    from ltc.sync import engine
+    from ltc.sync.targets import add_target
+    evil = '\x01=HYPERLINK("http://evil.example","x")'
+    lead = make_lead(company=evil)   # stored before forms refused control characters
+    escaped = "'" + evil[1:]
+    export_entity('leads', tmp_path / 'leads.xlsx')
+    cell = openpyxl.load_workbook(tmp_path / 'leads.xlsx')['线索']['B2']
+    assert cell.value == escaped and cell.data_type == 's'
+    export_entity('leads', tmp_path / 'leads.csv')
+    text = (tmp_path / 'leads.csv').read_text(encoding='utf-8-sig')
+    assert escaped.replace('"', '""') in text and '\x01' not in text
+    # Sync write-back: a record changed in the database reaches the sheet escaped, xlsx and csv alike.
+    Lead.update(company='Acme').execute()
+    targets = []
+    for name in ('sync.xlsx', 'sync.csv'):
+        export_entity('leads', tmp_path / name)
+        targets.append(add_target(name, 'leads', tmp_path / name))
+        assert engine.run_sync(targets[-1]).totals()['unchanged'] == 1
+    Lead.update(company='\x02+cmd|calc', version=Lead.version + 1).where(Lead.id == lead.id).execute()
+    for target in targets:
+        assert engine.run_sync(target).totals()['updated'] == 1
+    assert openpyxl.load_workbook(tmp_path / 'sync.xlsx')['线索']['B2'].value == "'+cmd|calc"
+    assert "'+cmd|calc" in (tmp_path / 'sync.csv').read_text(encoding='utf-8-sig')
+
+
 def test_streamed_rows_keep_special_text_dates_and_new_rows_editable(db, tmp_path):
     make_lead(company='<A & B> "co"', requirement='第一行\n第二行')
     make_contract(title='合同 & 附件', signed_on=datetime.date(2026, 1, 5))
