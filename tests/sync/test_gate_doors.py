@@ -282,7 +282,7 @@ def test_admin_import_preview_leaks_nothing(world, app, tmp_path):
                                            '100', ''])),
                 min_size=1, max_size=6))
 def test_any_sales_import_leaves_other_records_unchanged(world, tmp_path, edits):
-    """Whatever a sales user's file asks, every record outside their scope stays byte for byte."""
+    """Whatever a sales user's file or synced sheet asks, every record outside their scope stays byte for byte."""
     others = list(Lead.select().where(Lead.owner != world['sales_a'].id)) + \
         list(Customer.select().where(Customer.owner != world['sales_a'].id)) + \
         [world['contract_b'], world['plan_b']]
@@ -296,6 +296,17 @@ def test_any_sales_import_leaves_other_records_unchanged(world, tmp_path, edits)
         row[index[field]] = value
         rows.append(row)
     imported(tmp_path, 'leads', rows, world['sales_a'])
+    # The same rows as a synced sheet of a target that runs as the sales user, twice (the second run
+    # merges against the base the first one stored).
+    from ltc.models.sync import SyncTarget
+    from ltc.sync.engine import run_sync
+    from ltc.sync.targets import add_target
+    from .helpers import write_xlsx
+    name = f'h{SyncTarget.select().count()}'
+    path = write_xlsx(tmp_path / f'{name}.xlsx', rows)
+    target = add_target(name, 'leads', path, run_as=world['sales_a'])
+    for _ in range(2):
+        run_sync(target)
     after = [type(r).select().where(type(r).id == r.id).dicts().get() for r in others]
     assert after == before
 
