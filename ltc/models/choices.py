@@ -1,13 +1,36 @@
-"""Every fixed list of choices, with its English and Chinese labels, in one place."""
+"""Every fixed list of choices, with its English and Chinese labels, in one place.
+
+A list may also carry synonyms: how other CRMs, ERPs and templates spell the same value
+(`Open` lead status, 有效 contract, 金融业 industry, VIP客户 level). Imports read them; forms
+and exports only ever show the labels.
+"""
+import re
+import unicodedata
+
+_SPACES = re.compile(r'[\s_\-–—/]+')
+
+
+def choice_key(text):
+    """Return how a typed value is compared: NFKC, case folded, spaces, `_ - /` as one space."""
+    return _SPACES.sub(' ', unicodedata.normalize('NFKC', str(text))).strip().lower()
 
 
 class Choices:
-    """An ordered set of (value, English label, Chinese label)."""
+    """An ordered set of (value, English label, Chinese label), with optional synonyms {value: (words)}."""
 
-    def __init__(self, *items):
+    def __init__(self, *items, synonyms=None):
         self.items = items
         self.values = tuple(v for v, _, _ in items)
         self._labels = {v: (en, zh) for v, en, zh in items}
+        self.synonyms = synonyms or {}
+        self._index = {}
+        for value, en, zh in items:
+            for text in (value, en, zh):
+                self._index.setdefault(choice_key(text), value)
+        for value, words in self.synonyms.items():
+            assert value in self._labels, value
+            for text in words:
+                self._index.setdefault(choice_key(text), value)
 
     def __iter__(self):
         return iter(self.values)
@@ -26,14 +49,10 @@ class Choices:
         return [(v, self.label(v, lang)) for v in self.values]
 
     def lookup(self, text):
-        """Return the value whose code or label (either language) is TEXT, or None."""
+        """Return the value whose code, label (either language) or synonym is TEXT, or None."""
         if text is None:
             return None
-        key = str(text).strip().lower()
-        for value, en, zh in self.items:
-            if key in (value.lower(), en.lower(), zh.lower()):
-                return value
-        return None
+        return self._index.get(choice_key(text))
 
     @property
     def max_length(self):
@@ -67,6 +86,26 @@ INDUSTRIES = Choices(
     ('retail', 'Retail', '零售'),
     ('internet', 'Internet', '互联网'),
     ('other', 'Other', '其他'),
+    synonyms={
+        'manufacturing': ('制造', '生产制造', '工业', '机械', '汽车', '电子', '化工', 'industrial', 'machinery',
+                          'automotive', 'electronics'),
+        'finance': ('金融业', '金融服务', '银行', '保险', '证券', '基金', 'banking', 'insurance',
+                    'financial services', 'finance & insurance'),
+        'energy': ('能源行业', '电力', '石油', '石化', '新能源', 'power', 'utilities', 'oil & gas', 'oil and gas'),
+        'telecom': ('电信', '通信', '运营商', '通讯', 'telecommunications', 'telecommunication'),
+        'government': ('政府机关', '政务', '事业单位', '公共事业', 'public sector', 'public administration'),
+        'education': ('教育培训', '学校', '高校', '培训', 'education & training'),
+        'healthcare': ('医疗健康', '医药', '医院', '卫生', '生物医药', 'health care', 'medical', 'pharmaceutical',
+                       'pharmaceuticals', 'hospital'),
+        'transport': ('交通运输', '物流', '运输', '航空', 'logistics', 'transportation', 'shipping'),
+        'retail': ('零售业', '商贸', '批发', '批发零售', '快消', '电商', 'wholesale', 'consumer goods',
+                   'e-commerce', 'ecommerce'),
+        'internet': ('互联网行业', 'it', 'it服务', '软件', '信息技术', '科技', '计算机', 'software', 'technology',
+                     'information technology', 'it services'),
+        'other': ('其它', '文化传媒', '传媒', '媒体', '广告', '房地产', '建筑', '农业', '餐饮', '酒店', '咨询',
+                  '服务业', 'media', 'entertainment', 'real estate', 'construction', 'agriculture',
+                  'consulting', 'hospitality', 'not for profit', 'others'),
+    },
 )
 COMPANY_SIZES = Choices(
     ('micro', 'Under 20 staff', '20人以下'),
@@ -84,6 +123,13 @@ CUSTOMER_LEVELS = Choices(
     ('key', 'Key', '重点客户'),
     ('general', 'General', '普通客户'),
     ('potential', 'Potential', '潜在客户'),
+    synonyms={
+        'strategic': ('战略', '战略级', '核心客户', 'strategic account', 'tier 1'),
+        'key': ('重点', 'vip', 'vip客户', '大客户', '重要客户', 'a', 'a类', 'a级', 'a类客户', 'key account', 'important'),
+        'general': ('普通', '一般', '一般客户', '常规客户', 'b', 'b类', 'b级', 'b类客户', 'c', 'c类', 'c级', 'c类客户',
+                    'normal', 'regular', 'standard'),
+        'potential': ('潜在', '意向客户', '潜客', 'd', 'd类', 'd级', 'prospect', 'potential customer'),
+    },
 )
 SOURCES = Choices(
     ('exhibition', 'Exhibition', '展会'),
@@ -95,6 +141,17 @@ SOURCES = Choices(
     ('import', 'Import', '导入'),
     ('sheet', 'Shared sheet', '共享表格'),
     ('other', 'Other', '其他'),
+    synonyms={
+        'exhibition': ('展览', '展会活动', 'trade show', 'tradeshow', 'expo', 'event', 'conference'),
+        'seminar': ('会议', '研讨', '沙龙', 'webinar', 'workshop'),
+        'website': ('网站', '官方网站', '网络', '线上', '搜索引擎', 'web', 'web site', 'organic search', 'seo',
+                    'inbound'),
+        'online': ('在线咨询', '客服', 'chat', 'chatbot', 'live chat', 'online chat'),
+        'referral': ('推荐', '介绍', '客户介绍', '朋友介绍', '老客户介绍', '合作伙伴', 'reference',
+                     'partner', 'partner referral', 'word of mouth', 'existing customer'),
+        'cold_call': ('电话营销', '电销', '陌拜', '陌生电话', 'cold calling', 'telemarketing', 'outbound'),
+        'other': ('其它', 'others'),
+    },
 )
 LEAD_STATUSES = Choices(
     ('new', 'New', '新建'),
@@ -103,6 +160,18 @@ LEAD_STATUSES = Choices(
     ('qualified', 'Qualified', '已验证'),
     ('converted', 'Converted', '已转化'),
     ('disqualified', 'Disqualified', '已作废'),
+    synonyms={
+        'new': ('lead', 'open', 'new lead', 'open - not contacted', 'not contacted', 'unqualified', '新线索',
+                '未处理', '待处理', '未跟进', '待跟进', '新增'),
+        'assigned': ('已指派', '已分派', '分配'),
+        'contacted': ('working', 'working - contacted', 'replied', 'attempted to contact', 'in progress',
+                      '跟进中', '联系中', '已跟进', '沟通中'),
+        'qualified': ('interested', 'opportunity', 'quotation', 'nurturing', 'sales qualified', '有效', '有意向',
+                      '已确认'),
+        'converted': ('closed - converted', 'closed won', '已转客户', '已转商机', '已成交', '转化'),
+        'disqualified': ('closed - not converted', 'do not contact', 'lost quotation', 'junk', 'closed lost',
+                         'lost', '无效', '作废', '已关闭', '无意向'),
+    },
 )
 LEAD_GRADES = Choices(
     ('ungraded', 'Ungraded', '未评级'),
@@ -175,6 +244,15 @@ CONTRACT_STATUSES = Choices(
     ('completed', 'Completed', '已完成'),
     ('terminated', 'Terminated', '已终止'),
     ('expired', 'Expired', '已过期'),
+    synonyms={
+        'draft': ('草拟', '起草', '新建', '未提交'),
+        'pending_approval': ('待审批', '审核中', '待审核', '审批', 'pending', 'in approval', 'submitted'),
+        'effective': ('生效', '已签订', '已签署', '已签约', 'signed', 'approved'),
+        'executing': ('有效', '执行', '履行中', '进行中', 'active', 'in progress', 'in force', 'ongoing'),
+        'completed': ('已完结', '已结束', '履行完毕', '完成', '已履行', 'closed', 'done', 'fulfilled'),
+        'terminated': ('终止', '已解除', '作废', '已作废', '已取消', 'cancelled', 'canceled', 'void'),
+        'expired': ('过期', '已到期', '到期'),
+    },
 )
 APPROVAL_DECISIONS = Choices(
     ('pending', 'Pending', '待审批'),

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from .errors import CellError, ErrorValue, UnknownReference
+from .errors import CellError, ErrorValue, UnknownReference, UnknownValue
 
 FORMULA_START = ('=', '+', '-', '@', '\t', '\r')
 CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')   # refused in cells and forms; tab and line breaks are text
@@ -219,12 +219,41 @@ class Number(Codec):
         return '' if value is None else str(self.render(value, ctx))
 
 
+DAY_MONTH = re.compile(r'(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})')
+ORDER_NAMES = {'dmy': ('day first (day-month-year)', '日-月-年'),
+               'mdy': ('month first (month-day-year)', '月-日-年')}
+
+
+def infer_date_order(cells):
+    """Return (order, ambiguous) for a column's cells: 'dmy' when a value like 13/2/2024 proves it,
+    'mdy' when one like 2/13/2024 does, None when no value or both; AMBIGUOUS: some value such as
+    2/1/2013 reads both ways and nothing proved the order."""
+    first = second = ambiguous = False
+    for cell in cells:
+        if cell.__class__ is not str:
+            continue
+        match = DAY_MONTH.match(cell.strip())
+        if match is None:
+            continue
+        a, b = int(match.group(1)), int(match.group(2))
+        if a > 12 >= b:
+            first = True
+        elif b > 12 >= a:
+            second = True
+        elif a != b:
+            ambiguous = True
+    if first != second:
+        return ('dmy' if first else 'mdy'), False
+    return None, ambiguous and not (first or second)
+
+
 class Date(Codec):
     """Dates: real date cells, Excel serials (1900 and 1904 systems), ISO, 2026/1/5, 5-1-2026, text."""
     kind = 'date'
     number_format = 'yyyy-mm-dd'
 
-    def clean(self, cell, ctx):
+    def clean(self, cell, ctx, order=None):
+        """ORDER ('dmy' or 'mdy') is the column's day/month order when inferred; else ctx.date_order."""
         _error_cell(cell)
         if _blank(cell):
             return None
@@ -239,7 +268,7 @@ class Date(Codec):
         text = unicodedata.normalize('NFKC', str(cell)).strip()
         if re.fullmatch(r'\d{1,5}(\.\d+)?', text):
             return self._serial(float(text), ctx)
-        return self._text(text, cell, ctx)
+        return self._text(text, cell, order or ctx.date_order)
 
     def _serial(self, number, ctx):
         if not (0 if ctx.date1904 else 1) <= number <= MAX_SERIAL[bool(ctx.date1904)]:   # 1904: 0 is 1904-01-01
@@ -248,7 +277,7 @@ class Date(Codec):
                             f'{plain_text(number)} 超出了表格能表示的日期范围；请按 YYYY-MM-DD 填写日期', number)
         return EXCEL_EPOCH[bool(ctx.date1904)] + datetime.timedelta(days=int(number))
 
-    def _text(self, text, cell, ctx):
+    def _text(self, text, cell, order):
         text = re.sub(r'[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}:?\d{2})?$', '', text).strip()
         match = re.fullmatch(r'(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?', text)
         if match:
@@ -256,11 +285,20 @@ class Date(Codec):
         match = re.fullmatch(r'(\d{4})(\d{2})(\d{2})', text)
         if match:
             return self._make(*map(int, match.groups()), cell=cell)
-        match = re.fullmatch(r'(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})', text)
+        match = DAY_MONTH.fullmatch(text)
         if match:
             a, b, year = map(int, match.groups())
-            day, month = (a, b) if ctx.date_order == 'dmy' else (b, a)
-            return self._make(year, month, day, cell=cell)
+            day, month = (a, b) if order == 'dmy' else (b, a)
+            try:
+                return datetime.date(year, month, day)
+            except ValueError:
+                other = 'mdy' if order == 'dmy' else 'dmy'
+                raise CellError(f'"{text}" is not a date when read {ORDER_NAMES[order][0]} (--date-order {order}); '
+                                f'if the column is {ORDER_NAMES[other][0]}, import with --date-order {other}, '
+                                f'or type it as YYYY-MM-DD',
+                                f'“{text}”按{ORDER_NAMES[order][1]}（--date-order {order}）读不是日期；若该列是'
+                                f'{ORDER_NAMES[other][1]}，请用 --date-order {other} 导入，或按 YYYY-MM-DD 填写',
+                                cell) from None
         words = re.findall(r'[a-z]+|\d+', text.lower())
         months = [MONTHS[w] for w in words if w in MONTHS]
         numbers = [int(w) for w in words if w.isdigit()]
@@ -330,8 +368,8 @@ class Choice(Codec):
         if value is None:
             en = ', '.join(self.choices.label(v, 'en') for v in self.choices)
             zh = '、'.join(self.choices.label(v, 'zh') for v in self.choices)
-            raise CellError(f'"{text}" is not one of the allowed values; pick one of: {en}',
-                            f'"{text}" 不在可选值中；请从以下选择：{zh}', text)
+            raise UnknownValue(f'"{text}" is not one of the allowed values; pick one of: {en}',
+                               f'"{text}" 不在可选值中；请从以下选择：{zh}', text)
         if cell.__class__ is str and len(self._seen) < 1000:
             self._seen[cell] = value
         return value
@@ -350,15 +388,19 @@ class Reference(Codec):
     """Another record by its code or a unique name (users by username or display name)."""
     kind = 'reference'
 
-    def __init__(self, model, names=('name',), show_name=False):
+    def __init__(self, model, names=('name',), show_name=False, synonyms=None):
         self.model, self.names, self.show_name = model, tuple(names), show_name
+        self.synonyms = {k.lower(): v.lower() for k, v in (synonyms or {}).items()}   # other systems' names
 
     def clean(self, cell, ctx):
         _error_cell(cell)
         if _blank(cell):
             return None
         text = ' '.join(plain_text(cell).split())
-        ids = ctx.references(self)[0].get(text.lower(), set())
+        lookup = ctx.references(self)[0]
+        ids = lookup.get(text.lower(), set())
+        if not ids and text.lower() in self.synonyms:
+            ids = lookup.get(self.synonyms[text.lower()], set())
         label = getattr(self.model, 'label', None) or self.model.__name__.lower()
         if not ids:
             raise UnknownReference(f'no {label} has the code or name "{text}"; create it first or fix the spelling',

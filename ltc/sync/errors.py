@@ -46,6 +46,11 @@ class UnknownReference(CellError):
         self.codec = codec
 
 
+class UnknownValue(CellError):
+    """A choice cell naming none of the allowed values: an error in a required column, a warning
+    (the field left empty, the text kept in the row's notes) in an optional one."""
+
+
 class ErrorValue:
     """A spreadsheet error cell (#N/A, #REF! ...) as read from the file."""
     __slots__ = ('code',)

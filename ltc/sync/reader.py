@@ -1,11 +1,23 @@
-"""Find the table inside a sheet: the header row (not always row 1), its columns and the data rows."""
+"""Find the table inside a sheet: the header row (not always row 1), its columns, the description
+rows under it (types, help text, a second key row) and the data rows."""
+import re
 from dataclasses import dataclass, field
 
-from .codecs import plain_text
-from .errors import SyncError
-from .mappings import MAPPINGS, is_status_header
+from .codecs import Bool, Choice, Context, Date, Number, plain_text
+from .errors import CellError, SyncError
+from .mappings import MAPPINGS, HeaderMatch, is_status_header, norm
 
 SCAN_ROWS = 30   # header search depth: title blocks and instructions sit above the table
+DESCRIPTION_DEPTH = 8   # description rows sit directly under the header: look no further
+# Words of help rows in templates and of ERP type/mandatory rows, in Chinese and English.
+HELP_WORDS = re.compile(r'必填|选填|非必填|可选|可不填|请填写|请输入|请选择|下拉|格式|例如|如[:：]|示例|说明|不能为空|留空|'
+                        r'不填|\brequired\b|\boptional\b|\bmandatory\b|e\.g\.|for example|\bformat\b|\bplease\b|'
+                        r'leave (it )?blank|yyyy|\bone of\b|\bvalid\b', re.I)
+TYPE_WORDS = {'data', 'select', 'link', 'date', 'datetime', 'int', 'integer', 'float', 'currency', 'check', 'text',
+              'string', 'number', 'boolean', 'small text', 'long text', 'text editor', 'percent', 'decimal', 'char',
+              'varchar', 'phone', 'email', 'dynamic link', 'table', 'attach', 'read only',
+              '文本', '字符', '字符串', '数字', '数值', '整数', '小数', '日期', '时间', '日期时间', '金额', '货币',
+              '布尔', '单选', '多选', '枚举', '下拉框', '下拉列表'}
 
 
 @dataclass
@@ -19,6 +31,9 @@ class Sheet:
     status_pos: int = None
     rows: list = field(default_factory=list)   # [(1-based sheet row, [cells])], blank rows skipped
     unknown: list = field(default_factory=list)
+    matches: list = field(default_factory=list)      # HeaderMatch per non-blank header (the plan's mapping)
+    description_rows: list = field(default_factory=list)   # 1-based rows under the header that are not data
+    missing: list = field(default_factory=list)      # required Columns the file lacks (it has a code column)
     last_row: int = 0
     parse_steps: tuple = field(default=None, repr=False)   # (mapping, steps) cached by importer.parse_row
 
@@ -33,6 +48,40 @@ class Sheet:
 
 def _score(row, mapping):
     return len(mapping.match([plain_text(c).strip() for c in row]))
+
+
+def is_description(row, columns, mapping, first):
+    """Return whether ROW, under the header, describes the columns instead of holding data.
+
+    It does when its first filled cell is a label ending in a colon (`Mandatory:`, `Type:`,
+    `Info:`, `说明：`), when its cells name the mapping's fields (a second key row), when most
+    of its cells are help or type words (必填, 格式：…, e.g., Data, Select, 文本 …), or — for the
+    FIRST row under the header only — when every typed cell (number, date, choice, yes/no) of
+    at least two fails to read, whatever the language.
+    """
+    texts = [plain_text(c).strip() for c in row]
+    filled = [t for t in texts if t]
+    if not filled:
+        return False
+    if len(filled[0]) <= 30 and filled[0][-1] in ':：':
+        return True
+    if len(mapping.match(texts)) >= max(2, (len(columns) + 1) // 2):
+        return True
+    words = sum(1 for t in filled if t.lower() in TYPE_WORDS or HELP_WORDS.search(t))
+    if (words >= 2 and words * 5 >= len(filled) * 3) or (words == 1 and len(filled) == 1):
+        return True
+    if not first:
+        return False
+    typed = failed = 0
+    ctx = Context()
+    for position, column in columns.items():
+        if position < len(row) and texts[position] and isinstance(column.codec, (Number, Date, Bool, Choice)):
+            typed += 1
+            try:
+                column.codec.clean(row[position], ctx)
+            except CellError:
+                failed += 1
+    return typed >= 2 and failed == typed
 
 
 def best_score(grid, mapping):
@@ -94,7 +143,8 @@ def locate(grid, mapping, label='', overrides=None):
     if best_at > 0 and _score(grid[best_at - 1], mapping) * 2 >= best:
         best_at -= 1   # the English keys row sits under the titles: the titles are the header
     headers = [plain_text(c).strip() for c in grid[best_at]]
-    columns = mapping.match(headers)
+    matches = [m for m in mapping.resolve(headers) if m.header]
+    columns = {m.position: m.column for m in matches if m.column is not None}
     start = best_at + 1
     # A second header row (English keys under Chinese titles) fills gaps and is not data.
     if start < len(grid):
@@ -103,8 +153,9 @@ def locate(grid, mapping, label='', overrides=None):
             for position, column in below.items():
                 if position not in columns and column.attr not in {c.attr for c in columns.values()}:
                     columns[position] = column
+                    _set(matches, position, headers, column, 'exact')
             start += 1
-    for position, attr in (overrides or {}).items():
+    for position, attr in _positions(overrides, headers, mapping).items():
         columns.pop(position, None)
         if attr:
             column = mapping.by_attr.get(attr)
@@ -115,26 +166,75 @@ def locate(grid, mapping, label='', overrides=None):
                                    f'{", ".join(mapping.by_attr)}。')
             for other in [p for p, c in columns.items() if c is column]:
                 del columns[other]
+                _set(matches, other, headers, None, 'unknown')
             columns[position] = column
+        _set(matches, position, headers, mapping.by_attr.get(attr) if attr else None, 'override')
     status_pos = next((i for i, h in enumerate(headers) if h and is_status_header(h)), None)
     key_pos = next((i for i, c in columns.items() if c is mapping.key), None)
-    if key_pos is None:
-        missing = [c for c in mapping.columns if c.required and c not in columns.values()]
-        if missing:
-            names = ', '.join(f'{c.zh} ({c.en})' for c in missing)
-            hint_en, hint_zh = _hint(grid, mapping)
-            raise SyncError(f'{label or "The sheet"} lacks the required column {names}; add it to the header '
-                            f'row (row {best_at + 1}).' + hint_en,
-                            zh=f'{label or "该表"} 缺少必填列 {names}；请把它加到表头（第 {best_at + 1} 行）。' + hint_zh)
+    missing = [c for c in mapping.columns if c.required and c not in columns.values()]
+    if key_pos is None and not missing:   # 姓名 as the company, unless the file is another entity's
+        guessed = [m.column for m in matches if m.how == 'context' and m.column.required]
+        if guessed and other_entity(grid, mapping) is not None:
+            missing = guessed
+    if key_pos is None and missing:
+        names = ', '.join(f'{c.zh} ({c.en})' for c in missing)
+        hint_en, hint_zh = _hint(grid, mapping)
+        raise SyncError(f'{label or "The sheet"} lacks the required column {names}; add it to the header '
+                        f'row (row {best_at + 1}).' + hint_en,
+                        zh=f'{label or "该表"} 缺少必填列 {names}；请把它加到表头（第 {best_at + 1} 行）。' + hint_zh)
     sheet = Sheet(label, best_at + 1, headers, columns, key_pos, status_pos,
-                  unknown=[h for i, h in enumerate(headers) if h and i not in columns and i != status_pos])
+                  unknown=[h for i, h in enumerate(headers) if h and i not in columns and i != status_pos],
+                  matches=[m for m in matches if m.position != status_pos], missing=missing)
     positions = list(columns)
+    index = start
+    while index < min(start + DESCRIPTION_DEPTH, len(grid)):   # description rows directly under the header
+        row = grid[index]
+        if not any(plain_text(c).strip() for c in row):
+            index += 1
+            continue
+        if not is_description(row, columns, mapping, first=not sheet.description_rows and index == start):
+            break
+        sheet.description_rows.append(index + 1)
+        index += 1
+    skipped = set(sheet.description_rows)
     for index in range(start, len(grid)):
         row = grid[index]
-        if any(p < len(row) and plain_text(row[p]).strip() for p in positions):
+        if index + 1 not in skipped and any(p < len(row) and plain_text(row[p]).strip() for p in positions):
             sheet.rows.append((index + 1, row))
     sheet.last_row = len(grid)
     return sheet
+
+
+def _set(matches, position, headers, column, how):
+    """Record in MATCHES that the header at POSITION now goes to COLUMN (None: not imported)."""
+    match = next((m for m in matches if m.position == position), None)
+    if match is None:
+        match = HeaderMatch(position, headers[position] if position < len(headers) else '')
+        matches.append(match)
+        matches.sort(key=lambda m: m.position)
+    match.column, match.how, match.confidence = column, how, 1.0 if column is not None else 0.0
+    if how == 'override':
+        match.candidates = ()
+
+
+def _positions(overrides, headers, mapping):
+    """Return OVERRIDES as {position: attr or None}; a key may be a position or a header as written,
+    a value a field name or a field's header (`--map "Email Id=email"`, `--map "备注=-"`)."""
+    out = {}
+    for key, attr in (overrides or {}).items():
+        if isinstance(key, str):
+            found = [i for i, h in enumerate(headers) if h and (h == key or norm(h) == norm(key))]
+            if not found:
+                shown = ', '.join(h for h in headers if h)
+                raise SyncError(f'--map names the column "{key}", which the header does not have; '
+                                f'the columns are: {shown}.',
+                                zh=f'--map 指定的列“{key}”不在表头中；表头的列为：{shown}。')
+            key = found[0]
+        if attr and attr not in mapping.by_attr:
+            column = mapping.column_for(attr)
+            attr = column.attr if column is not None else attr
+        out[key] = attr or None
+    return out
 
 
 def read_sheet(table, mapping, overrides=None):
