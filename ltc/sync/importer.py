@@ -19,9 +19,9 @@ from ..services import gate
 from . import hooks, requests
 from .bulk import insert_rows
 from .codecs import Context, Reference
-from .errors import CellError, SyncError, UnknownReference
+from .errors import CellError, SyncError, UnknownReference, UnknownValue
 from .mappings import get
-from .reader import read_sheet
+from .reader import missing_columns_error, read_sheet, settle
 from .results import Result, RowResult
 
 BATCH = 500
@@ -40,12 +40,14 @@ class Plan:
         return self.result.rows
 
 
-def parse_row(mapping, sheet, number, cells, ctx, defer_refs=False):
+def parse_row(mapping, sheet, number, cells, ctx, defer_refs=False, lenient=False):
     """Return a RowResult with cleaned values, or with every bad cell as an error.
 
     DEFER_REFS: a reference to a record of the same entity that does not exist yet is kept
     in `refs` instead of failing the row: the import looks for it among its own new rows
     (a group customer and its members in one sheet) before reporting it.
+    LENIENT: an unknown value in an optional choice column leaves the field empty and is
+    noted on the row (and counted in `sheet.unknown_values`) instead of failing it.
     """
     result = RowResult(row=number, cells=cells)
     values, width = result.values, len(cells)
@@ -58,6 +60,13 @@ def parse_row(mapping, sheet, number, cells, ctx, defer_refs=False):
             if defer_refs and isinstance(exc, UnknownReference) and exc.codec.model is mapping.model:
                 result.refs[attr] = (exc, None)
                 values[attr] = None
+                continue
+            if lenient and not required and isinstance(exc, UnknownValue):
+                values[attr] = _default(mapping.model, attr)
+                result.notes.append((f'column "{exc.column}": "{exc.value}" is not an allowed value; left empty',
+                                     f'「{exc.column}」列：“{exc.value}”不在可选值中；已留空'))
+                key = (position, exc.value)
+                sheet.unknown_values[key] = sheet.unknown_values.get(key, 0) + 1
                 continue
             result.fail(exc)
             continue
@@ -79,7 +88,7 @@ KEY, VALUE, READONLY = 'key', 'value', 'readonly'
 def _parse_plan(mapping, sheet):
     """Return, once per sheet, what parse_row does per column (imports parse millions of cells)."""
     if sheet.parse_steps is None or sheet.parse_steps[0] is not mapping:
-        steps = [(position, column.codec.clean, column,
+        steps = [(position, sheet.cleaner(position, column), column,
                   KEY if column is mapping.key else READONLY if column.readonly else VALUE,
                   column.attr, column.required)
                  for position, column in sheet.columns.items()]
@@ -127,33 +136,37 @@ def load_existing(mapping, rows, ctx):
     return by_code, by_natural
 
 
-def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='dmy', progress=None,
-                columns=None, actor=None):
+def plan_import(entity, table, *, on_existing='update', lang='zh', date_order=None, progress=None,
+                columns=None, actor=None, values=None):
     """Read TABLE and return the Plan of what importing it into ENTITY would do; writes nothing.
 
     :param entity: mapping name ('leads', 'customers', ...)
     :param table: a `tables.Table` (xlsx, csv or any backend)
     :param on_existing: 'update' rows whose code exists, or 'skip' them
     :param lang: language of messages and rendered values ('zh' or 'en')
-    :param date_order: 'dmy' or 'mdy' for dates like 5-1-2026
+    :param date_order: 'dmy' or 'mdy' for dates like 5-1-2026; None: inferred per column from
+        its values (a value like 13/2/2024 or 2/13/2024 proves the order), else day first
     :param progress: callable(done, total)
-    :param columns: {0-based position: attr or None} overriding the automatic header matching
-        (the import screen's adjusted mapping); `plan.sheet.columns` shows the matching used
+    :param columns: {0-based position or header text: attr or None} overriding the automatic
+        header matching (the import screen's adjusted mapping, `--map`); `plan.sheet.matches`
+        shows the matching used
     :param actor: who imports (a User or gate.Actor; default: the running operation's actor);
         their role, scope and the business rules decide each row (`requests.review`)
+    :param values: {column header or field: {cell text: choice code}} (`--map-value`)
     """
     if on_existing not in ('update', 'skip'):
         raise SyncError(f'--on-existing must be update or skip, not {on_existing!r}.',
                         zh=f'--on-existing 只能是 update 或 skip，不能是 {on_existing!r}。')
     mapping = get(entity)
     sheet = read_sheet(table, mapping, columns)
+    settle(sheet, mapping, date_order, values)
     act = gate.as_actor(actor)
-    ctx = Context(lang=lang, date_order=date_order, date1904=getattr(table, 'date1904', False), actor=act)
+    ctx = Context(lang=lang, date_order=date_order or 'dmy', date1904=getattr(table, 'date1904', False), actor=act)
     plan = Plan(mapping, sheet, ctx, on_existing)
     seen_codes, seen_natural = {}, {}
     total = len(sheet.rows)
     for done, (number, cells) in enumerate(sheet.rows, 1):
-        row = parse_row(mapping, sheet, number, cells, ctx, defer_refs=True)
+        row = parse_row(mapping, sheet, number, cells, ctx, defer_refs=True, lenient=True)
         plan.rows.append(row)
         if row.code:
             if row.code in seen_codes:
@@ -186,6 +199,8 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
                 row.code = record['code']
         if record is None:
             row.outcome = 'created'
+            if sheet.missing:   # a new record needs the columns the file lacks (the apply would refuse it)
+                row.fail(missing_columns_error(sheet, number))
             continue
         row.record_id, row.version = record['id'], record['version']
         row.changes = {a: [canon(mapping, a, record.get(a), ctx), canon(mapping, a, v, ctx)]
@@ -201,6 +216,7 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order='d
     resolve_in_file_refs(mapping, plan.rows)
     plan.actor = act
     requests.review(plan.actor, mapping, plan.rows, ctx)
+    plan.result.notes = sheet.notes()
     if progress:
         progress(total, total * 2)
     return plan
@@ -352,6 +368,10 @@ def create_rows(mapping, rows, ctx):
         except IntegrityError as exc:
             detail = str(exc).splitlines()[0]
             row.outcome = 'error'
+            if 'null' in detail.lower():   # the plan checks required fields; never say "unique" for this
+                row.notes.append((f'Row {row.row}: a required value is missing ({detail}); fill it in',
+                                  f'第{row.row}行：缺少必填值（{detail}）；请填写'))
+                continue
             row.notes.append((f'Row {row.row}: repeats a value another record already has where it must be '
                               f'unique ({detail}); change that value',
                               f'第{row.row}行：与已有记录在必须唯一的字段上重复（{detail}）；请修改该值'))
@@ -514,12 +534,12 @@ def no_gc():
             gc.enable()
 
 
-def run_import(entity, table, *, dry_run=False, on_existing='update', lang='zh', date_order='dmy',
-               progress=None, columns=None):
+def run_import(entity, table, *, dry_run=False, on_existing='update', lang='zh', date_order=None,
+               progress=None, columns=None, values=None):
     """Plan the import of TABLE into ENTITY and apply it unless DRY_RUN; return the Result."""
     with no_gc():
         plan = plan_import(entity, table, on_existing=on_existing, lang=lang, date_order=date_order,
-                           progress=progress, columns=columns)
+                           progress=progress, columns=columns, values=values)
         if dry_run:
             plan.result.dry_run = True
             return plan.result

@@ -3,7 +3,8 @@ rows under it (types, help text, a second key row) and the data rows."""
 import re
 from dataclasses import dataclass, field
 
-from .codecs import Bool, Choice, Context, Date, Number, plain_text
+from ..models.choices import choice_key
+from .codecs import Choice, Date, infer_date_order, plain_text
 from .errors import CellError, SyncError
 from .mappings import MAPPINGS, HeaderMatch, is_status_header, norm
 
@@ -36,10 +37,65 @@ class Sheet:
     missing: list = field(default_factory=list)      # required Columns the file lacks (it has a code column)
     last_row: int = 0
     parse_steps: tuple = field(default=None, repr=False)   # (mapping, steps) cached by importer.parse_row
+    date_orders: dict = field(default_factory=dict)      # {position: 'dmy'|'mdy'} inferred from the values
+    ambiguous_dates: list = field(default_factory=list)  # positions of date columns no value settles
+    value_map: dict = field(default_factory=dict)        # {position: {choice_key(text): code}} (--map-value)
+    unknown_values: dict = field(default_factory=dict)   # {(position, text): rows} left empty by a lenient parse
 
     @property
     def width(self):
         return len(self.headers)
+
+    def cleaner(self, position, column):
+        """Return clean(cell, ctx) for the column at POSITION: its codec with the column's inferred
+        date order and the user's value mapping (--map-value) applied first."""
+        clean = column.codec.clean
+        order = self.date_orders.get(position)
+        if order is not None:
+            def clean(cell, ctx, _clean=clean, _order=order):
+                return _clean(cell, ctx, _order)
+        mapped = self.value_map.get(position)
+        if mapped:
+            def clean(cell, ctx, _clean=clean, _mapped=mapped):
+                if cell.__class__ is str:
+                    code = _mapped.get(choice_key(cell))
+                    if code is not None:
+                        return code
+                return _clean(cell, ctx)
+        return clean
+
+    def notes(self):
+        """Return [(English, Chinese)] sentences about the whole file: skipped description rows,
+        date columns read by a guessed order, unknown values left empty, columns a new record lacks."""
+        out = []
+        if self.description_rows:
+            rows = ', '.join(map(str, self.description_rows))
+            count = len(self.description_rows)
+            out.append((f'Skipped {count} description row{"s" if count > 1 else ""} under the header '
+                        f'(row{"s" if count > 1 else ""} {rows}): column types, help text or a second header '
+                        f'row, not data.',
+                        f'已跳过表头下的 {count} 行说明行（第 {rows} 行）：列类型、填写说明或第二行表头，不是数据。'))
+        for position in self.ambiguous_dates:
+            header = self.headers[position]
+            out.append((f'Column "{header}": dates such as 2/1/2013 read either way and no value proves the '
+                        f'order; they were read day first (day-month-year). If they are month first, import '
+                        f'with --date-order mdy.',
+                        f'「{header}」列：如 2/1/2013 的日期两种读法都成立，且没有值能确定顺序；已按日-月-年读取。'
+                        f'若为月在前，请用 --date-order mdy 导入。'))
+        for (position, text), count in sorted(self.unknown_values.items(), key=lambda i: (i[0][0], str(i[0][1]))):
+            header, column = self.headers[position], self.columns[position]
+            codes = ', '.join(column.codec.choices.values)
+            out.append((f'Column "{header}": "{text}" ({count} row{"s" if count > 1 else ""}) is not an allowed '
+                        f'value; the field was left empty. Map it with --map-value "{header}:{text}=CODE" '
+                        f'(codes: {codes}).',
+                        f'「{header}」列：“{text}”（{count} 行）不在可选值中，已留空。可用 '
+                        f'--map-value "{header}:{text}=编码" 指定对应值（编码：{codes}）。'))
+        if self.missing:
+            names = ', '.join(f'{c.zh} ({c.en})' for c in self.missing)
+            out.append((f'The file has no column {names}: rows naming an existing record by its code update it; '
+                        f'rows that would create a record are errors.',
+                        f'文件中没有 {names} 列：以编码指向已有记录的行会更新该记录；需要新建记录的行会报错。'))
+        return out
 
     def signature(self):
         """Return what identifies the header for change detection: the mapped fields in order."""
@@ -50,14 +106,13 @@ def _score(row, mapping):
     return len(mapping.match([plain_text(c).strip() for c in row]))
 
 
-def is_description(row, columns, mapping, first):
+def is_description(row, columns, mapping):
     """Return whether ROW, under the header, describes the columns instead of holding data.
 
     It does when its first filled cell is a label ending in a colon (`Mandatory:`, `Type:`,
-    `Info:`, `说明：`), when its cells name the mapping's fields (a second key row), when most
-    of its cells are help or type words (必填, 格式：…, e.g., Data, Select, 文本 …), or — for the
-    FIRST row under the header only — when every typed cell (number, date, choice, yes/no) of
-    at least two fails to read, whatever the language.
+    `Info:`, `说明：`, in any language), when its cells name the mapping's fields (a second key
+    row), or when most of its cells are help or type words (必填, 格式：…, e.g., Data, Select,
+    文本 …). A row of bad values is data (its errors are reported), never a description.
     """
     texts = [plain_text(c).strip() for c in row]
     filled = [t for t in texts if t]
@@ -70,18 +125,7 @@ def is_description(row, columns, mapping, first):
     words = sum(1 for t in filled if t.lower() in TYPE_WORDS or HELP_WORDS.search(t))
     if (words >= 2 and words * 5 >= len(filled) * 3) or (words == 1 and len(filled) == 1):
         return True
-    if not first:
-        return False
-    typed = failed = 0
-    ctx = Context()
-    for position, column in columns.items():
-        if position < len(row) and texts[position] and isinstance(column.codec, (Number, Date, Bool, Choice)):
-            typed += 1
-            try:
-                column.codec.clean(row[position], ctx)
-            except CellError:
-                failed += 1
-    return typed >= 2 and failed == typed
+    return False
 
 
 def best_score(grid, mapping):
@@ -192,7 +236,7 @@ def locate(grid, mapping, label='', overrides=None):
         if not any(plain_text(c).strip() for c in row):
             index += 1
             continue
-        if not is_description(row, columns, mapping, first=not sheet.description_rows and index == start):
+        if not is_description(row, columns, mapping):
             break
         sheet.description_rows.append(index + 1)
         index += 1
@@ -235,6 +279,48 @@ def _positions(overrides, headers, mapping):
             attr = column.attr if column is not None else attr
         out[key] = attr or None
     return out
+
+
+def missing_columns_error(sheet, number):
+    """Return the error of a row that would create a record while the file lacks required columns."""
+    names = ', '.join(f'{c.zh} ({c.en})' for c in sheet.missing)
+    zh_names = '、'.join(c.zh for c in sheet.missing)
+    return CellError(f'would create a new record, which needs {names}; the file has no such column: add it, '
+                     f'or give the code of an existing record',
+                     f'将新建记录，但新建需要{zh_names}，文件中没有该列：请添加该列，或填写已有记录的编码', None, number)
+
+
+def settle(sheet, mapping, date_order=None, values=None):
+    """Settle how SHEET's columns are read: each date column's day/month order (from its values
+    unless DATE_ORDER is given) and the user's VALUES mapping {column: {text: code}}."""
+    if date_order is None:
+        for position, column in sheet.columns.items():
+            if isinstance(column.codec, Date):
+                order, ambiguous = infer_date_order(row[position] for _n, row in sheet.rows if position < len(row))
+                if order:
+                    sheet.date_orders[position] = order
+                elif ambiguous:
+                    sheet.ambiguous_dates.append(position)
+    for name, pairs in (values or {}).items():
+        position = next((p for p, c in sheet.columns.items()
+                         if name == c.attr or norm(name) in (norm(sheet.headers[p]), norm(c.header('en')),
+                                                             norm(c.header('zh')))), None)
+        column = sheet.columns.get(position)
+        if column is None or not isinstance(column.codec, Choice):
+            choices = ', '.join(sheet.headers[p] for p, c in sheet.columns.items() if isinstance(c.codec, Choice))
+            raise SyncError(f'--map-value names the column "{name}", which is not an imported choice column of '
+                            f'this file; choice columns: {choices or "none"}.',
+                            zh=f'--map-value 指定的列“{name}”不是本文件导入的选项列；选项列：{choices or "无"}。')
+        target = sheet.value_map.setdefault(position, {})
+        for text, code in pairs.items():
+            value = column.codec.choices.lookup(code)
+            if value is None:
+                allowed = ', '.join(column.codec.choices.values)
+                raise SyncError(f'--map-value "{name}:{text}={code}": {code!r} is not a value of '
+                                f'{column.en}; use one of: {allowed}.',
+                                zh=f'--map-value "{name}:{text}={code}"：{code!r} 不是「{column.zh}」的可选值；'
+                                   f'请使用以下之一：{allowed}。')
+            target[choice_key(text)] = value
 
 
 def read_sheet(table, mapping, overrides=None):

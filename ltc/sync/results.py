@@ -68,6 +68,7 @@ class Result:
     dry_run: bool = False
     source: str = ''
     headers: list = field(default_factory=list)
+    notes: list = field(default_factory=list)   # [(en, zh)] about the whole file, said once
 
     def totals(self):
         counts = Counter(r.outcome for r in self.rows)

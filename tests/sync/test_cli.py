@@ -18,11 +18,11 @@ def test_import_dry_run_then_apply_and_exit_codes(runner, db, tmp_path):
 
 
 def test_import_with_errors_exits_one_and_writes_report(runner, db, tmp_path):
-    path = write_xlsx(tmp_path / 'l.xlsx', [['公司名称', '来源'], ['华为', '火星']])
+    path = write_xlsx(tmp_path / 'l.xlsx', [['公司名称', '预算'], ['华为', '很多']])
     report = tmp_path / 'report.csv'
     result = runner.invoke(args=['ltc', 'import', 'leads', str(path), '--report', str(report)])
     assert result.exit_code == 1, result.output
-    assert '第2行「来源」列' in result.output
+    assert '第2行「预算」列' in result.output
     assert '错误原因' in report.read_text(encoding='utf-8-sig')
 
 

@@ -11,7 +11,7 @@ from tests.factories import make_customer
 
 from .helpers import write_xlsx
 
-HEADER = ['客户名称', '上级客户', '客户类型']
+HEADER = ['客户名称', '上级客户', '客户类型', '年品类支出']
 
 
 def _import(tmp_path, rows, name='c.xlsx', **kwargs):
@@ -64,7 +64,7 @@ def test_an_existing_customer_can_be_moved_under_a_new_group(db, tmp_path):
     ([['甲', '甲', None]], {2}, 'is this row itself'),
     ([['甲', '重名', None], ['重名', None, None], ['重名 ', None, None]], {2, 4}, 'rows 3, 4 of this file are all named'),
     ([['甲', '不存在', None]], {2}, 'no customer has the code or name "不存在"'),
-    ([['甲', '乙', None], ['乙', None, '不是类型']], {2, 3}, 'refers to row 3, which has errors'),
+    ([['甲', '乙', None], ['乙', None, None, '不是数字']], {2, 3}, 'refers to row 3, which has errors'),
 ])
 def test_references_that_cannot_be_written_fail_in_the_preview_and_change_nothing(db, tmp_path, rows, bad_rows,
                                                                                  message):

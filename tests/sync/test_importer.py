@@ -67,7 +67,7 @@ def test_bad_rows_are_reported_and_leave_the_database_unchanged(db, tmp_path):
     plan = plan_import('leads', open_path(path), lang='en')
     messages = {r.row: r.message('en') for r in plan.rows}
     assert 'code L1 is also on row 2' in messages[3]
-    assert '"火星" is not one of the allowed values' in messages[4]
+    assert 'column "来源": "火星" is not an allowed value; left empty' in messages[4]
     assert '"lots" is not a number' in messages[4] and 'no user has the code or name "nobody"' in messages[4]
     assert 'column "*公司名称": is required' in messages[5]
     assert 'shorten it to at most 200' in messages[6]
@@ -94,7 +94,8 @@ def test_report_has_original_rows_and_error_column(db, tmp_path):
     rows = read_xlsx(report)
     assert rows[0] == ['线索编号', '*公司名称', '来源', '结果', '错误原因']
     assert rows[1][:4] == [None, 'ok', None, '新增']
-    assert rows[2][3] == '错误' and '第3行「来源」列' in rows[2][4]
+    # an unknown optional value keeps the row; the report keeps what the file said
+    assert rows[2][3] == '新增' and '「来源」列：“火星”不在可选值中；已留空' in rows[2][4]
 
 
 def test_codeless_rows_match_by_natural_key(db, tmp_path):
