@@ -91,6 +91,28 @@ def fingerprint(plan):
     return hashlib.sha1(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def match_hint(match):
+    """Return (badge style, text) telling the user how sure the automatic mapping of a header is, or None."""
+    def field(column):
+        return column.header(lang())
+
+    def pct(value):
+        return f'{value * 100:.0f}%'
+    if match.how == 'fuzzy':
+        return 'warning', _('Similar name, %(pct)s sure: check it', pct=pct(match.confidence))
+    if match.how == 'weak':
+        column, score = match.candidates[0]
+        return 'secondary', _('Not imported; perhaps %(field)s (%(pct)s)', field=field(column), pct=pct(score))
+    if match.how == 'ambiguous':
+        both = ' / '.join(f'{field(c)} {pct(v)}' for c, v in match.candidates[:2])
+        return 'warning', _('Matches %(fields)s alike: choose one', fields=both)
+    if match.how == 'context':
+        return 'info', _('Read as %(field)s: the file has no other column for it', field=field(match.column))
+    if match.how == 'repeat':
+        return 'secondary', _('%(field)s is already read from another column', field=field(match.candidates[0][0]))
+    return None
+
+
 def describe(plan, row):
     """Return what a preview row shows: the field diff, or the values a created row brings."""
     mapping, ctx, language = plan.mapping, plan.ctx, lang()
@@ -195,9 +217,13 @@ class ImportView(RoleGate, BaseView):
         fields = [(c.attr, c.header(lang()) + (' *' if c.required else '')) for c in mapping.columns
                   if not c.readonly]
         headers = [(i, h) for i, h in enumerate(sheet.headers) if h and i != sheet.status_pos]
+        hints = {} if info.get('columns') or memory is not None else {
+            m.position: hint for m in sheet.matches if (hint := match_hint(m)) is not None}
+        notes = [zh if lang().startswith('zh') else en for en, zh in sheet.notes()]
         return self.render('ltc_admin/import_mapping.html', info=info, token=token, headers=headers,
                            chosen=chosen, fields=fields, sheets=names, remembered=memory is not None,
-                           header_row=sheet.header_row, rows=len(sheet.rows), title=mapping.title(lang()))
+                           header_row=sheet.header_row, rows=len(sheet.rows), title=mapping.title(lang()),
+                           hints=hints, notes=notes)
 
     def _save_mapping(self, token, info, mapping):
         on_existing = request.form.get('on_existing', 'update')

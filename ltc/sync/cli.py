@@ -5,6 +5,7 @@ file, wrong header, lock held, bad arguments) with one sentence and nothing chan
 """
 import json
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -12,15 +13,107 @@ from flask.cli import AppGroup
 
 from ..errors import LTCError
 from ..services import gate
+from ..services.messages import text
+from .errors import SyncError
 from .mappings import MAPPINGS
 
 ENTITIES = click.Choice(sorted(MAPPINGS))
 LANGS = click.Choice(['zh', 'en'])
 
 
-def _refuse(exc):
-    click.echo(f'Error: {exc}', err=True)
+def _refuse(exc, lang='en'):
+    if isinstance(exc, LTCError) and lang.startswith('zh') and exc.details.get('zh'):
+        click.echo(f'错误：{text(exc, lang)}', err=True)
+    else:
+        click.echo(f'Error: {exc}', err=True)
     sys.exit(2)
+
+
+def _pairs(option, values, lang):
+    """Parse repeated --map "HEADER=field" / --map-value "COLUMN:VALUE=CODE" options."""
+    out = {}
+    for raw in values:
+        left, sep, right = raw.rpartition('=')
+        if option == '--map-value':
+            column, colon, value = left.partition(':')
+            if not (sep and colon and column.strip() and value.strip() and right.strip()):
+                _refuse(SyncError(f'--map-value takes COLUMN:VALUE=CODE, e.g. --map-value "状态:有效=executing"; '
+                                  f'not {raw!r}.',
+                                  zh=f'--map-value 的格式为 列:值=编码，例如 --map-value "状态:有效=executing"；'
+                                     f'不能是 {raw!r}。'), lang)
+            out.setdefault(column.strip(), {})[value.strip()] = right.strip()
+        else:
+            if not (sep and left.strip()):
+                _refuse(SyncError(f'--map takes "HEADER=field" (field "-" to leave the column out), '
+                                  f'e.g. --map "Email Id=email"; not {raw!r}.',
+                                  zh=f'--map 的格式为 "表头=字段"（字段为 "-" 表示不导入该列），'
+                                     f'例如 --map "Email Id=email"；不能是 {raw!r}。'), lang)
+            out[left.strip()] = None if right.strip() in ('', '-') else right.strip()
+    return out
+
+
+def _pct(value):
+    return f'{value * 100:.0f}%'
+
+
+def column_lines(sheet, lang, everything=True):
+    """Return the plan's column -> field lines in LANG; EVERYTHING: also the plainly matched ones."""
+    zh = lang.startswith('zh')
+    lines = []
+    for match in sheet.matches:
+        header, column = match.header, match.column
+        if column is not None:
+            if match.how in ('exact', 'note') and not everything:
+                continue
+            target = column.label(lang)
+            extra = {
+                'fuzzy': (f'similar name, {_pct(match.confidence)} sure: check it; --map "{header}=FIELD" changes it',
+                          f'名称相近，置信度 {_pct(match.confidence)}：请核对；用 --map "{header}=字段" 修改'),
+                'context': ('the file has no other column for this field',
+                            '文件中没有该字段的其他列'),
+                'override': ('as given by --map', '按 --map 指定'),
+            }.get(match.how)
+            line = f'  {header} → {target}'
+            if extra:
+                line += f'  ({extra[1] if zh else extra[0]})'
+            lines.append(line)
+            continue
+        reason = ''
+        if match.how == 'weak':
+            other, score = match.candidates[0]
+            reason = (f'可能是 {other.label(lang)}（{_pct(score)}）；要导入请用 --map "{header}={other.attr}"' if zh else
+                      f'perhaps {other.label(lang)} ({_pct(score)}); to import it: --map "{header}={other.attr}"')
+        elif match.how == 'ambiguous':
+            both = ' / '.join(f'{c.attr} {_pct(v)}' for c, v in match.candidates[:2])
+            reason = (f'同时像 {both}；请用 --map "{header}=字段" 指定' if zh else
+                      f'matches {both} alike; choose with --map "{header}=FIELD"')
+        elif match.how == 'repeat':
+            other = match.candidates[0][0]
+            reason = f'{other.attr} 已由另一列导入' if zh else f'{other.attr} is already read from another column'
+        elif match.how == 'override':
+            reason = '按 --map 不导入' if zh else 'left out by --map'
+        line = f'  {header} → ' + ('不导入' if zh else 'not imported')
+        lines.append(line + (f'  ({reason})' if reason else ''))
+    return lines
+
+
+def _columns(sheet, lang, everything):
+    zh = lang.startswith('zh')
+    lines = column_lines(sheet, lang, everything)
+    if not lines:
+        return
+    if everything:
+        click.echo(f'{sheet.label}：表头在第 {sheet.header_row} 行，{len(sheet.rows)} 行数据。列 → 字段：' if zh else
+                   f'{sheet.label}: header on row {sheet.header_row}, {len(sheet.rows)} data rows. Column → field:')
+    else:
+        click.echo('未导入或需核对的列：' if zh else 'Columns not imported or to check:')
+    for line in lines:
+        click.echo(line)
+
+
+def _notes(notes, lang):
+    for en, zh in notes:
+        click.echo(zh if lang.startswith('zh') else en)
 
 
 class _Progress:
@@ -89,29 +182,51 @@ def register(group):
     @click.option('--sheet', help='Worksheet to read (default: the data sheet).')
     @click.option('--on-existing', type=click.Choice(['update', 'skip']), default='update',
                   help='What to do with rows whose code already exists.')
-    @click.option('--lang', type=LANGS, default='zh', help='Language of messages and the report.')
-    @click.option('--date-order', type=click.Choice(['dmy', 'mdy']), default='dmy',
-                  help='How to read dates like 5-1-2026.')
+    @click.option('--lang', type=LANGS, default='zh', help='Language of messages, refusals and the report.')
+    @click.option('--date-order', type=click.Choice(['dmy', 'mdy']), default=None,
+                  help='How to read dates like 5-1-2026 (default: from each column\'s values, else dmy).')
+    @click.option('--show-mapping', is_flag=True, help='Print which column goes to which field; import nothing.')
+    @click.option('--map', 'maps', multiple=True, metavar='"HEADER=field"',
+                  help='Read the column HEADER into field (field "-": leave it out). Repeatable.')
+    @click.option('--map-value', 'map_values', multiple=True, metavar='"COLUMN:VALUE=CODE"',
+                  help='Read VALUE in choice column COLUMN as CODE. Repeatable.')
     @_as_option
-    def import_command(entity, file, dry_run, report, sheet, on_existing, lang, date_order, as_user):
+    def import_command(entity, file, dry_run, report, sheet, on_existing, lang, date_order, show_mapping, maps,
+                       map_values, as_user):
         """Import a spreadsheet into ENTITY; codes decide create or update."""
         from .importer import run_import
+        from .reader import read_sheet, settle
         from .tables import open_path
+        overrides, values = _pairs('--map', maps, lang), _pairs('--map-value', map_values, lang)
+        if not Path(file).exists():   # named as typed: the user knows the path, not our base name
+            _refuse(SyncError(f'{file} does not exist; check the path.', zh=f'{file} 不存在；请检查路径。'), lang)
         progress = _Progress('importing')
         try:
             table = open_path(file, sheet=sheet, max_rows=current_app.config.get('IMPORT_MAX_ROWS'))
+            if show_mapping:
+                from .mappings import get
+                mapping = get(entity)
+                found = read_sheet(table, mapping, overrides or None)
+                settle(found, mapping, date_order, values)
+                _columns(found, lang, everything=True)
+                _notes(found.notes(), lang)
+                sys.exit(0)
             with _acting(as_user):
                 result = run_import(entity, table, dry_run=dry_run, on_existing=on_existing, lang=lang,
-                                    date_order=date_order, progress=progress)
+                                    date_order=date_order, progress=progress, columns=overrides or None,
+                                    values=values)
         except LTCError as exc:
             progress.close()
-            _refuse(exc)
+            _refuse(exc, lang)
         progress.close()
         if dry_run:
             for row in result.rows:
                 if row.outcome in ('created', 'updated'):
                     diff = ', '.join(f'{k}: {v[0]!r} → {v[1]!r}' for k, v in row.changes.items())
                     click.echo(f'  row {row.row}: {row.outcome} {row.code or ""} {diff}'.rstrip())
+        if result.sheet is not None:
+            _columns(result.sheet, lang, everything=False)
+        _notes(result.notes, lang)
         _report(result, lang)
         if report:
             result.write_report(report, lang)
@@ -135,7 +250,7 @@ def register(group):
             count = export_entity(entity, out, template=template, lang=lang, progress=progress, query=query)
         except LTCError as exc:
             progress.close()
-            _refuse(exc)
+            _refuse(exc, lang)
         progress.close()
         click.echo(f'wrote {"template" if template else f"{count} rows"} to {out}')
 

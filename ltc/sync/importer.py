@@ -216,7 +216,7 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order=No
     resolve_in_file_refs(mapping, plan.rows)
     plan.actor = act
     requests.review(plan.actor, mapping, plan.rows, ctx)
-    plan.result.notes = sheet.notes()
+    plan.result.notes, plan.result.sheet = sheet.notes(), sheet
     if progress:
         progress(total, total * 2)
     return plan

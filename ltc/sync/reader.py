@@ -198,7 +198,12 @@ def locate(grid, mapping, label='', overrides=None):
                 if position not in columns and column.attr not in {c.attr for c in columns.values()}:
                     columns[position] = column
                     _set(matches, position, headers, column, 'exact')
+            key_row = start + 1
             start += 1
+        else:
+            key_row = None
+    else:
+        key_row = None
     for position, attr in _positions(overrides, headers, mapping).items():
         columns.pop(position, None)
         if attr:
@@ -230,6 +235,8 @@ def locate(grid, mapping, label='', overrides=None):
                   unknown=[h for i, h in enumerate(headers) if h and i not in columns and i != status_pos],
                   matches=[m for m in matches if m.position != status_pos], missing=missing)
     positions = list(columns)
+    if key_row:
+        sheet.description_rows.append(key_row)
     index = start
     while index < min(start + DESCRIPTION_DEPTH, len(grid)):   # description rows directly under the header
         row = grid[index]

@@ -69,6 +69,7 @@ class Result:
     source: str = ''
     headers: list = field(default_factory=list)
     notes: list = field(default_factory=list)   # [(en, zh)] about the whole file, said once
+    sheet: object = field(default=None, repr=False)   # import: the located Sheet (its column matching)
 
     def totals(self):
         counts = Counter(r.outcome for r in self.rows)

@@ -39,7 +39,7 @@ def preview_rows(html):
 def leads_file(code):
     return (HEADER + f'{code},Acme Updated,Wang,13800000001,Website\n'
             ',NewCo,Li,13900000002,官网\n'
-            ',BadCo,Zhao,13700000003,火星\n').encode('utf-8')
+            ',BadCo,Zhao,13700000003 ext 1234 5678 9012 3456 7890 1234,火星\n').encode('utf-8')
 
 
 def test_upload_mapping_preview_confirm_and_reimport(app, as_role, db):
@@ -58,7 +58,9 @@ def test_upload_mapping_preview_confirm_and_reimport(app, as_role, db):
     html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
     assert preview_rows(html) == {'2': 'updated', '3': 'created', '4': 'error'}
     assert 'Acme Updated' in html and '<del>Acme</del>' in html
-    assert 'Row 4, column &#34;Source&#34;' in html and '火星' in html   # row, column, value and the fix
+    assert 'Row 4, column &#34;Phone&#34;' in html and 'shorten it' in html   # row, column, value and the fix
+    # an unknown source is no error: the field is left empty and the value named once
+    assert '&#34;火星&#34; is not an allowed value; left empty' in html and 'preview-note' in html
     assert (AuditLog.select().count(), Lead.select().count()) == (audits, leads)   # preview writes nothing
     assert 'rows to write: 2' in html and 'Website' in html
 
@@ -78,7 +80,7 @@ def test_upload_mapping_preview_confirm_and_reimport(app, as_role, db):
     assert Lead.select().count() == leads + 1
     report = client.get(f'/admin/import/{token}/report.xlsx')
     rows = list(openpyxl.load_workbook(io.BytesIO(report.data)).active.iter_rows(values_only=True))
-    assert rows[0][-1] == 'Error' and '火星' in rows[3][-1]
+    assert rows[0][-1] == 'Error' and 'shorten it' in rows[3][-1] and '火星' in rows[3][-1]
     assert not (Path(app.instance_path) / 'imports' / f'{token}.csv').exists()   # the upload is cleaned up
 
     # The same file again: remembered mapping, every valid row unchanged, nothing to import.
@@ -306,7 +308,7 @@ def _to_preview(client, content, mapping=None):
 
 def test_big_preview_is_paged_and_totals_always_shown(as_role, db):
     client = as_role('admin')
-    lines = ''.join(f',Co {i},P{i},,Website\n' for i in range(140)) + ',Bad,X,,火星\n'
+    lines = ''.join(f',Co {i},P{i},,Website\n' for i in range(140)) + f',Bad,X,{"9" * 41},Website\n'
     token = _to_preview(client, (HEADER + lines).encode())
     html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
     assert len(preview_rows(html)) == 100

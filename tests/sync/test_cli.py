@@ -29,9 +29,11 @@ def test_import_with_errors_exits_one_and_writes_report(runner, db, tmp_path):
 def test_refused_file_exits_two_with_one_sentence(runner, db, tmp_path):
     path = tmp_path / 'x.xlsx'
     path.write_text('not a workbook')
-    result = runner.invoke(args=['ltc', 'import', 'leads', str(path)])
+    result = runner.invoke(args=['ltc', 'import', 'leads', str(path), '--lang', 'en'])
     assert result.exit_code == 2
     assert 'is not an Excel workbook' in result.output and 'Traceback' not in result.output
+    result = runner.invoke(args=['ltc', 'import', 'leads', str(path)])   # --lang zh, the default
+    assert result.exit_code == 2 and '错误：x.xlsx 不是 Excel 工作簿' in result.output
 
 
 def test_row_cap_from_config(app, runner, db, tmp_path):
