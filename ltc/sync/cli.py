@@ -137,8 +137,12 @@ class _Progress:
 
 def _report(result, lang, limit=50):
     for row in result.problems()[:limit]:
+        message = row.message(lang)
+        if row.row and message.startswith((f'Row {row.row},', f'Row {row.row}:', f'第{row.row}行')):
+            click.echo(f'  {message}')   # the message names its row already
+            continue
         where = f'row {row.row}' if row.row else row.code
-        click.echo(f'  {where}: {row.message(lang)}')
+        click.echo(f'  {where}: {message}')
     if len(result.problems()) > limit:
         click.echo(f'  ... and {len(result.problems()) - limit} more (see --report)')
     click.echo(result.summary(lang) + (f'  [run {result.run_code}]' if result.run_code else ''))

@@ -200,7 +200,7 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order=No
         if record is None:
             row.outcome = 'created'
             if sheet.missing:   # a new record needs the columns the file lacks (the apply would refuse it)
-                row.fail(missing_columns_error(sheet, number))
+                row.fail(missing_columns_error(sheet, row.row))
             continue
         row.record_id, row.version = record['id'], record['version']
         row.changes = {a: [canon(mapping, a, record.get(a), ctx), canon(mapping, a, v, ctx)]
