@@ -501,3 +501,21 @@ def test_bulk_take_sheet_never_deletes_records(as_role, db, tmp_path):
     assert Lead.select().where(Lead.code == 'L000001').exists()   # not deleted in bulk
     statuses = {c.code: c.status for c in SyncConflict.select()}
     assert statuses == {'L000001': 'open', 'L000003': 'took_sheet'}
+
+
+def test_mapping_step_shows_how_sure_each_automatic_match_is(as_role, db):
+    client = as_role('admin')
+    content = ('Account,Adress,客户等级划分,签约人,Websit\n'
+               '必填,选填,下拉选择,选填,选填\n'
+               '星河科技,杭州,VIP客户,张三,x.cn\n').encode('utf-8')
+    token = token_of(upload(client, content, name='crm.csv', entity='customers'))
+    page = client.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
+    hints = dict(re.findall(r'class="badge badge-\w+ mapping-hint" data-position="(\d)">([^<]*)<', page))
+    assert hints['1'] == 'Similar name, 92% sure: check it'
+    assert hints['2'] == 'Not imported; perhaps Level (80%)'
+    assert '0' not in hints and 'id="mapping-check"' in page
+    adress = re.search(r'data-header="Adress">(.*?)</select>', page, re.S).group(1)
+    assert '<option value="address" selected>' in adress   # used, and marked for checking
+    level = re.search(r'data-header="客户等级划分">(.*?)</select>', page, re.S).group(1)
+    assert 'selected' not in level   # a weak match is asked about, never guessed
+    assert 'Skipped 1 description row under the header (row 2)' in page
