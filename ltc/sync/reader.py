@@ -11,7 +11,7 @@ from .mappings import MAPPINGS, HeaderMatch, is_status_header, norm
 SCAN_ROWS = 30   # header search depth: title blocks and instructions sit above the table
 DESCRIPTION_DEPTH = 8   # description rows sit directly under the header: look no further
 # Words of help rows in templates and of ERP type/mandatory rows, in Chinese and English.
-HELP_WORDS = re.compile(r'必填|选填|非必填|可选|可不填|请填写|请输入|请选择|下拉|格式|例如|如[:：]|示例|说明|不能为空|留空|'
+HELP_WORDS = re.compile(r'必填|选填|非必填|可选|可不填|请填写|请输入|请选择|下拉|格式[:：]|例如|如[:：]|示例[:：]|填写说明|说明[:：]|不能为空|留空|'
                         r'不填|\brequired\b|\boptional\b|\bmandatory\b|e\.g\.|for example|\bformat\b|\bplease\b|'
                         r'leave (it )?blank|yyyy|\bone of\b|\bvalid\b', re.I)
 TYPE_WORDS = {'data', 'select', 'link', 'date', 'datetime', 'int', 'integer', 'float', 'currency', 'check', 'text',
@@ -123,7 +123,7 @@ def is_description(row, columns, mapping):
     if len(mapping.match(texts)) >= max(2, (len(columns) + 1) // 2):
         return True
     words = sum(1 for t in filled if t.lower() in TYPE_WORDS or HELP_WORDS.search(t))
-    if (words >= 2 and words * 5 >= len(filled) * 3) or (words == 1 and len(filled) == 1):
+    if (words >= 2 and words * 5 >= len(filled) * 3) or (words == 1 and len(filled) == 1 and len(filled[0]) >= 8):
         return True
     return False
 

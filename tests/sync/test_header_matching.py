@@ -112,6 +112,8 @@ def test_chinese_help_row_and_english_key_row_under_the_titles():
 def test_a_row_of_bad_values_is_data_not_a_description():
     sheet = locate([['公司名称', '预算', '来源', '行业'], ['A', 'lots', '火星', '不存在']], LEADS)
     assert sheet.description_rows == [] and [n for n, _ in sheet.rows] == [2]
+    sheet = locate([['公司名称', '需求'], ['示例科技', '产品说明书'], ['带*为必填项，请勿修改表头', None]], LEADS)
+    assert sheet.description_rows == [] and [n for n, _ in sheet.rows] == [2, 3]   # help text below data is data
 
 
 def test_dry_run_checks_are_the_apply_checks():
