@@ -40,7 +40,7 @@ def test_erp_export_imports_as_it_is_and_says_what_it_skipped(runner, db, tmp_pa
     assert Lead.select().count() == 2
 
 
-def test_show_mapping_prints_every_column_and_writes_nothing(runner, db, tmp_path):
+def test_show_mapping_prints_every_column_and_map_overrides(runner, db, tmp_path):
     path = write_xlsx(tmp_path / 'c.xlsx', [['合同编码', '合同名称（支持要素提取）', '客户姓名', '合同总额', '签订时间',
                                              '签约人', '结束日期时间', 'Adress', '备用']])
     result = _cli(runner, 'contracts', path, '--show-mapping', '--lang', 'en')
@@ -57,22 +57,19 @@ def test_show_mapping_prints_every_column_and_writes_nothing(runner, db, tmp_pat
     zh = _cli(runner, 'contracts', path, '--show-mapping')
     assert zh.exit_code == 0 and '备用 → 不导入' in zh.output and '表头在第 1 行' in zh.output
     assert Contract.select().count() == 0
-
-
-def test_map_overrides_the_automatic_matching(runner, db, tmp_path):
     path = write_xlsx(tmp_path / 'l.xlsx', [['单位', '联系电话号码', '备用'], ['星河', '13800138000', 'x']])
     refused = _cli(runner, 'leads', path, '--lang', 'en')
     assert refused.exit_code == 2 and 'has no header row for leads' in refused.output
     result = _cli(runner, 'leads', path, '--map', '单位=company', '--map', '联系电话号码=phone', '--lang', 'en')
     assert result.exit_code == 0, result.output
-    assert (Lead.get().company, Lead.get().phone) == ('星河', '13800138000')
+    assert (Lead.get().company, Lead.get().phone) == ('星河', '13800138000')   # --map overrides
     shown = _cli(runner, 'leads', path, '--map', '单位=company', '--show-mapping', '--lang', 'en')
     assert '单位 → company (Company)  (as given by --map)' in shown.output
     bad = _cli(runner, 'leads', path, '--map', '单位', '--lang', 'en')
     assert bad.exit_code == 2 and '--map takes "HEADER=field"' in bad.output
 
 
-def test_unknown_optional_value_keeps_the_row_and_is_named_once(runner, db, tmp_path):
+def test_unknown_optional_value_kept_with_a_warning_and_map_value(runner, db, tmp_path):
     path = write_xlsx(tmp_path / 'l.xlsx', [['公司名称', '行业', '状态'], ['甲', '航天', '有效'], ['乙', '航天', None]])
     result = _cli(runner, 'leads', path, '--lang', 'en', '--dry-run')
     assert result.exit_code == 0, result.output
@@ -83,19 +80,18 @@ def test_unknown_optional_value_keeps_the_row_and_is_named_once(runner, db, tmp_
     assert Lead.get(Lead.company == '甲').industry is None and Lead.get(Lead.company == '甲').status == 'qualified'
     report = (tmp_path / 'r.csv').read_text(encoding='utf-8-sig')
     assert 'column ""行业"": ""航天"" is not an allowed value; left empty' in report   # the original value kept
-
-
-def test_map_value_reads_a_value_as_a_code(runner, db, tmp_path):
-    path = write_xlsx(tmp_path / 'l.xlsx', [['公司名称', '行业', '客户级别'], ['甲', '航天', 'VIP客户']])
+    # --map-value reads a value as a code
+    path = write_xlsx(tmp_path / 'm.xlsx', [['公司名称', '行业', '客户级别'], ['丙', '航天', 'VIP客户']])
     result = _cli(runner, 'leads', path, '--map-value', '行业:航天=manufacturing', '--lang', 'en')
     assert result.exit_code == 0, result.output
-    assert 'not an allowed value' not in result.output and Lead.get().industry == 'manufacturing'
+    assert 'not an allowed value' not in result.output
+    assert Lead.get(Lead.company == '丙').industry == 'manufacturing'
     bad = _cli(runner, 'leads', path, '--map-value', '行业:航天=space', '--lang', 'en')
     assert bad.exit_code == 2 and "'space' is not a value of Industry" in bad.output
-    customers = write_xlsx(tmp_path / 'c.xlsx', [['客户名称', '客户级别'], ['甲', 'VIP客户'], ['乙', '钻石']])
+    customers = write_xlsx(tmp_path / 'c.xlsx', [['客户名称', '客户级别'], ['丁', 'VIP客户'], ['丙', '钻石']])
     result = _cli(runner, 'customers', customers, '--map-value', '客户级别:钻石=strategic', '--lang', 'en')
     assert result.exit_code == 0, result.output
-    assert [c.level for c in Customer.select().order_by(Customer.name)] == ['strategic', 'key']   # 乙, 甲
+    assert {c.name: c.level for c in Customer.select()} == {'丙': 'strategic', '丁': 'key'}
 
 
 def test_unknown_value_in_a_required_column_is_an_error(db, tmp_path):
@@ -154,7 +150,7 @@ def test_dry_run_and_apply_agree_on_a_file_without_title_and_customer(runner, db
     assert Contract.get_by_id(existing.id).amount == 2000
 
 
-def test_a_missing_file_is_named_as_typed(runner, db):
+def test_a_missing_file_is_named_as_typed(runner):
     result = _cli(runner, 'leads', 'no/such/leads.xlsx', '--lang', 'en')
     assert result.exit_code == 2 and 'no/such/leads.xlsx does not exist' in result.output
     result = _cli(runner, 'leads', 'no/such/leads.xlsx')
