@@ -159,14 +159,14 @@ def test_csv_columns_count_outside_quotes_and_cells_are_capped(tmp_path):
 def test_cli_import_refuses_the_bomb_with_exit_two(runner, db, tmp_path):
     path = far_cell_bomb(tmp_path / 'bomb.xlsx')
     started = time.perf_counter()
-    result = runner.invoke(args=['ltc', 'import', 'leads', str(path)])
+    result = runner.invoke(args=['ltc', 'import', 'leads', str(path), '--lang', 'en'])   # --lang governs refusals
     assert result.exit_code == 2, result.output
     assert 'Error: bomb.xlsx has 16,384 columns' in result.output and 'Traceback' not in result.output
     assert time.perf_counter() - started < 2 and Lead.select().count() == 0
     csv_path = tmp_path / 'wide.csv'
     csv_path.write_text('公司名称' + ',' * 600 + '\n华为\n', encoding='utf-8')
     result = runner.invoke(args=['ltc', 'import', 'leads', str(csv_path)])
-    assert result.exit_code == 2 and 'wide.csv has 601 columns (row 1)' in result.output
+    assert result.exit_code == 2 and '错误：wide.csv 有 601 列' in result.output
 
 
 def test_cli_sync_run_refuses_a_target_grown_into_a_bomb(runner, db, tmp_path):
