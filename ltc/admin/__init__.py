@@ -7,11 +7,12 @@ from flask_babel import lazy_gettext as _l
 from .. import models as M
 from . import auth, dashboard, i18n, safety
 from .dashboard import DashboardView
+from .documents import DocumentView
 from .feed import FeedView
 from .views_money import (ContractApprovalView, ContractLineView, ContractView, MilestoneView,
                           PaymentPlanView, PaymentView, QuoteLineView, QuoteView)
 from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, DecisionRoleView,
-                        DepartmentView, DocumentView, FollowUpView, GradingRuleView, JobRunView, LoginThrottleView,
+                        DepartmentView, FollowUpView, GradingRuleView, JobRunView, LoginThrottleView,
                         PoolView,
                         ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
 from .sync_import import ImportView
