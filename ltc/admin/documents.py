@@ -147,6 +147,12 @@ class DocumentView(SecureModelView):
         response.headers['Cache-Control'] = 'private, no-store'
         return response
 
+    def persist(self, form, model, is_created):
+        # The title is the only field of the form; the service checks who may change it.
+        saved = documents.set_title(model.id, model.title, current_user.record, version=model.version)
+        model.__data__.update(saved.__data__)
+        model._dirty.clear()
+
     # -- deletes: through the service (the uploader, or admin/ops/manager; the file goes when unused)
     def delete_model(self, model):
         try:

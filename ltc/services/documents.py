@@ -267,6 +267,26 @@ def may_delete(document, user):
     return role is not None and (role in DELETE_ROLES or document.uploaded_by_id == user.id)
 
 
+def set_title(document_id, title, by, version=None):
+    """Change the title of a document for BY (its uploader, or admin/ops/manager); audited.
+
+    With VERSION (the one the form was opened on) a document changed meanwhile is a ConflictError.
+    """
+    document = get_document(document_id, by)
+    if not may_delete(document, by):
+        raise refusal('Editing refused: only the person who attached document {code} or an admin, '
+                      'ops or manager may change it.',
+                      '编辑被拒绝：只有上传文档 {code} 的人或管理员、运营、经理可以修改。', code=document.code)
+    title = (title or '').strip()
+    if not title or len(title) > 200:
+        raise invalid('The title of document {code} must be 1 to 200 characters.',
+                      '文档 {code} 的标题必须为 1 到 200 个字符。', code=document.code)
+    document.title = title
+    if version is not None:
+        document.version = version   # the versioned save refuses when it moved on
+    return audit.save(document)
+
+
 def delete_documents(document_ids, by, limits=None):
     """Delete the documents DOCUMENT_IDS for BY (their uploader, or admin/ops/manager), all or none; audited.
 

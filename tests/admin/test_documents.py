@@ -48,7 +48,7 @@ def test_upload_on_a_contract_then_download_as_in_and_out_of_scope_users(app, as
     assert doc.code not in other.get('/admin/document/').get_data(as_text=True)
 
 
-def test_upload_out_of_scope_is_404_and_refusals_are_shown(as_role, users, db):
+def test_upload_out_of_scope_is_404_refusals_are_shown_and_new_page_attaches_by_code(as_role, users, db):
     theirs = make_contract(owner=users['manager'])
     client = as_role('sales')
     mine = make_contract(owner=users['sales'])
@@ -59,15 +59,13 @@ def test_upload_out_of_scope_is_404_and_refusals_are_shown(as_role, users, db):
     assert response.status_code == 302
     html = client.get(page_url).get_data(as_text=True)
     assert 'Nothing was saved' in html and 'files of type .exe cannot be attached' in html
-    zh = as_role('sales', lang='zh_Hans_CN')
-    upload(zh, page_url, 'Contract', mine.id, b'<html><script>1</script></html>', 'page.txt')
-    assert '这是网页或脚本，不能作为附件上传' in zh.get(page_url).get_data(as_text=True)
+    client.set_cookie('ltc_lang', 'zh_Hans_CN')
+    upload(client, page_url, 'Contract', mine.id, b'<html><script>1</script></html>', 'page.txt')
+    assert '这是网页或脚本，不能作为附件上传' in client.get(page_url).get_data(as_text=True)
+    client.set_cookie('ltc_lang', 'en')
     assert not Document.select().exists()
-
-
-def test_new_document_page_attaches_by_record_code(as_role, users, db):
+    # The Documents screen's "Create" page attaches by record kind and code.
     opportunity = make_opportunity(owner=users['sales'])
-    client = as_role('sales')
     html = client.get('/admin/document/new/').get_data(as_text=True)
     assert 'id="document-new"' in html and 'value="Opportunity"' in html
     response = client.post('/admin/document/upload/', data={
@@ -103,3 +101,20 @@ def test_customer_page_and_360_list_documents_and_delete_goes_through_the_servic
     assert AuditLog.get(AuditLog.entity_code == mine.code, AuditLog.action == 'delete').actor == 'sales1'
     # Same content as the admin's document: the file stays for it.
     assert documents.path_of(documents.Limits(app.config['DOCUMENTS_DIR']), by_admin.storage_key).exists()
+    # Editing the title goes through the service too: the uploader or admin/ops/manager, versioned.
+    doc = by_admin
+    html = client.get(f'/admin/document/edit/?id={doc.id}').get_data(as_text=True)
+    response = client.post(f'/admin/document/edit/?id={doc.id}', data={
+        'title': 'Mine now', 'version': doc.version, 'csrf_token': csrf_from(html)}, follow_redirects=True)
+    assert 'may change it' in response.get_data(as_text=True)
+    assert Document.get_by_id(doc.id).title == 'profile'
+    ops = as_role('ops')
+    html = ops.get(f'/admin/document/edit/?id={doc.id}').get_data(as_text=True)
+    ops.post(f'/admin/document/edit/?id={doc.id}', data={
+        'title': 'Signed scan', 'version': doc.version, 'csrf_token': csrf_from(html)})
+    assert Document.get_by_id(doc.id).title == 'Signed scan'
+    assert AuditLog.get(AuditLog.entity_code == doc.code, AuditLog.action == 'update').actor == 'ops1'
+    stale = ops.post(f'/admin/document/edit/?id={doc.id}', data={   # opened on the old version
+        'title': 'Other', 'version': doc.version, 'csrf_token': csrf_from(html)}, follow_redirects=True)
+    assert 'changed since you opened it' in stale.get_data(as_text=True)
+    assert Document.get_by_id(doc.id).title == 'Signed scan'
