@@ -11,7 +11,7 @@ from wtforms import validators as V
 from ..db import database
 from ..errors import LTCError
 from ..models import Opportunity, Stage
-from ..services import audit, diagnosis, opportunities, pipeline, scope
+from ..services import audit, diagnosis, gate, opportunities, pipeline, scope
 from . import formatters
 from .actions import refusal
 from .base import RoleGate
@@ -45,8 +45,8 @@ class PipelineView(RoleGate, BaseView):
 
     @property
     def can_drag(self):
-        """Only roles that may edit opportunities move their stage."""
-        return self._opportunity_view().can_edit
+        """Only roles that may edit opportunities (the gate's rule table) move their stage."""
+        return gate.may(current_user.record, Opportunity, 'update')
 
     def _form(self, user):
         form = BoardForm(request.args)

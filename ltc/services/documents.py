@@ -16,7 +16,7 @@ from pathlib import Path
 from ..db import database
 from ..errors import NotFound
 from ..models import Document
-from . import audit, scope
+from . import audit, gate, scope
 from .messages import invalid, refusal
 
 CHUNK = 64 * 1024
@@ -204,6 +204,7 @@ def attach(record, stream, filename, by, title=None, limits=None):
     entity = type(record).__name__
     if entity not in scope.DOCUMENT_RECORDS or by is None or not scope.can_see(record, by):
         raise _not_found()
+    gate.check_role(by, Document, 'create')
     if not may_attach(entity, by):
         raise refusal('Attaching refused: your role may not attach files to a {record}.',
                       '上传被拒绝：您的角色不能给{record_zh}上传附件。',
@@ -273,6 +274,7 @@ def set_title(document_id, title, by, version=None):
     With VERSION (the one the form was opened on) a document changed meanwhile is a ConflictError.
     """
     document = get_document(document_id, by)
+    gate.check_role(by, Document, 'update', fields=['title'])
     if not may_delete(document, by):
         raise refusal('Editing refused: only the person who attached document {code} or an admin, '
                       'ops or manager may change it.',
@@ -294,6 +296,7 @@ def delete_documents(document_ids, by, limits=None):
     """
     limits = limits or Limits.from_app()
     rows = [get_document(pk, by) for pk in document_ids]
+    gate.check_role(by, Document, 'delete')
     for document in rows:
         if not may_delete(document, by):
             raise refusal('Deleting refused: only the person who attached document {code} or an admin, '
