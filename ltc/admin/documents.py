@@ -140,7 +140,8 @@ class DocumentView(SecureModelView):
             document, path = documents.open_document(request.args.get('id'), current_user.record)
         except NotFound:
             abort(404)
-        response = send_file(path, mimetype=document.content_type or 'application/octet-stream',
+        # The type comes from the server's table for the name's extension, never from the upload.
+        response = send_file(path, mimetype=documents.content_type(document.filename),
                              as_attachment=True, download_name=document.filename, conditional=True, max_age=0)
         response.headers['X-Content-Type-Options'] = 'nosniff'
         response.headers['Content-Security-Policy'] = "default-src 'none'; sandbox"

@@ -29,7 +29,7 @@ class BoardForm(BaseForm):
         V.Optional(), V.Regexp(r'^\d{4}-(0[1-9]|1[0-2])$', message=_l('Use the form 2026-03.'))])
 
 
-def column_numbers(column, currency=None):
+def column_numbers(column):
     """Return the totals of a column as shown in its header (formatted in the user's locale)."""
     return {'count': column['count'], 'amount': formatters.money(column['amount']),
             'weighted': formatters.money(column['weighted'])}

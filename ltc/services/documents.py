@@ -13,9 +13,11 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from peewee import JOIN
+
 from ..db import database
 from ..errors import NotFound
-from ..models import Document
+from ..models import Document, User
 from . import audit, gate, scope
 from .messages import invalid, refusal
 
@@ -103,6 +105,9 @@ def content_type(name):
 
 
 def path_of(limits, key):
+    """Return where the content with SHA-256 KEY is stored (a key that is not one names no file)."""
+    if not re.fullmatch(r'[0-9a-f]{64}', key or ''):
+        raise NotFound(f'Document content {key!r} is not a stored file.', zh=f'文档内容 {key!r} 不是已存储的文件。')
     return limits.directory / key[:2] / key
 
 
@@ -232,8 +237,8 @@ def documents_of(record, by):
     if by is None:
         return []
     entity = type(record).__name__
-    return list(Document.select().where(Document.entity == entity, Document.entity_id == record.id,
-                                        scope.condition(Document, by))
+    return list(Document.select(Document, User).join(User, JOIN.LEFT_OUTER, on=(Document.uploaded_by == User.id))
+                .where(Document.entity == entity, Document.entity_id == record.id, scope.condition(Document, by))
                 .order_by(Document.id.desc()))
 
 
