@@ -11,10 +11,11 @@ def create_app(config=None):
     app = Flask(__name__, instance_path=settings['INSTANCE_PATH'])
     app.config.update(settings)
     app.config['PERMANENT_SESSION_LIFETIME'] = settings['SESSION_HOURS'] * 3600
-    # Every request body is capped; the import upload (the only big one) gets its own
-    # friendlier check at IMPORT_MAX_UPLOAD_MB, so the hard cap leaves room for the form around it.
+    # Every request body is capped; the import and document uploads (the only big ones) get their
+    # own friendlier checks at their caps, so the hard cap leaves room for the form around them.
     if app.config.get('MAX_CONTENT_LENGTH') is None:
-        app.config['MAX_CONTENT_LENGTH'] = (settings['IMPORT_MAX_UPLOAD_MB'] + 1) * 1024 * 1024
+        biggest = max(settings['IMPORT_MAX_UPLOAD_MB'], settings['DOCUMENT_MAX_MB'])
+        app.config['MAX_CONTENT_LENGTH'] = (biggest + 1) * 1024 * 1024
     if settings['PROXY_HOPS']:
         # Behind N reverse proxies the client address comes from X-Forwarded-For (login throttling
         # counts failures per address); without this every request would seem to come from the proxy.

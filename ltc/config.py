@@ -7,6 +7,9 @@ from .errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ('development', 'production', 'testing')
+# File kinds a document may be (by extension): office files, PDF and OFD (e-invoices), images,
+# text and archives. HTML, SVG, scripts and executables are never accepted, whatever this says.
+DOCUMENT_TYPES = 'pdf,ofd,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,rtf,txt,csv,png,jpg,jpeg,gif,bmp,tif,tiff,webp,heic,zip,7z,rar,eml,msg'
 
 
 def _instance_dir(config):
@@ -40,6 +43,13 @@ def _bool(name, value):
     raise ConfigError(f'{name} must be 1 or 0 (true/false), got {value!r}.')
 
 
+def _extensions(value):
+    """Return the set of lower-case extensions (without dots) listed in VALUE, e.g. 'pdf, .PNG'."""
+    if isinstance(value, (set, frozenset, list, tuple)):
+        value = ','.join(value)
+    return frozenset(part.strip().lstrip('.').lower() for part in str(value).split(',') if part.strip())
+
+
 def load(overrides=None):
     """Build the settings: defaults, then LTC_* environment variables, then overrides."""
     overrides = dict(overrides or {})
@@ -71,6 +81,9 @@ def load(overrides=None):
         'LOGIN_MAX_LOCK_SECONDS': env.get('LTC_LOGIN_MAX_LOCK_SECONDS', '900'),
         'LOGIN_WINDOW_MINUTES': env.get('LTC_LOGIN_WINDOW_MINUTES', '60'),
         'PROXY_HOPS': env.get('LTC_PROXY_HOPS', '0'),
+        'DOCUMENTS_DIR': env.get('LTC_DOCUMENTS_DIR'),
+        'DOCUMENT_MAX_MB': env.get('LTC_DOCUMENT_MAX_MB', '20'),
+        'DOCUMENT_TYPES': env.get('LTC_DOCUMENT_TYPES', DOCUMENT_TYPES),
     }
     config.update(overrides)
     if config['LTC_ENV'] not in ENVIRONMENTS:
@@ -79,7 +92,7 @@ def load(overrides=None):
     for key in ('DB_POOL_SIZE', 'SESSION_HOURS', 'EXPORT_MAX_ROWS', 'IMPORT_MAX_ROWS', 'IMPORT_MAX_UPLOAD_MB',
                 'IMPORT_MAX_COLUMNS', 'IMPORT_MAX_CELLS',
                 'LOGIN_USER_LIMIT', 'LOGIN_ADDRESS_LIMIT', 'LOGIN_LOCK_SECONDS', 'LOGIN_MAX_LOCK_SECONDS',
-                'LOGIN_WINDOW_MINUTES', 'PROXY_HOPS'):
+                'LOGIN_WINDOW_MINUTES', 'PROXY_HOPS', 'DOCUMENT_MAX_MB'):
         config[key] = _int('LTC_' + key, config[key])
     for key in ('LOGIN_USER_LIMIT', 'LOGIN_ADDRESS_LIMIT'):
         if config[key] < 1:
@@ -100,6 +113,8 @@ def load(overrides=None):
         raise ConfigError('LTC_SECRET_KEY is too short for production; use at least 32 random characters.')
     if not config['DATABASE_URL']:
         config['DATABASE_URL'] = f"sqlite:///{instance / 'ltc.db'}"
+    config['DOCUMENTS_DIR'] = str(Path(config['DOCUMENTS_DIR'] or instance / 'documents'))
+    config['DOCUMENT_TYPES'] = _extensions(config['DOCUMENT_TYPES'])
     if not config['QUEUE_URL']:
         config['QUEUE_URL'] = f"sqlite:///{instance / 'queue.db'}"
     config['SESSION_COOKIE_HTTPONLY'] = True

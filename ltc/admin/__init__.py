@@ -7,11 +7,13 @@ from flask_babel import lazy_gettext as _l
 from .. import models as M
 from . import auth, dashboard, i18n, safety
 from .dashboard import DashboardView
+from .documents import DocumentView
 from .feed import FeedView
+from .pipeline import PipelineView
 from .views_money import (ContractApprovalView, ContractLineView, ContractView, MilestoneView,
                           PaymentPlanView, PaymentView, QuoteLineView, QuoteView)
 from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, DecisionRoleView,
-                        DepartmentView, DocumentView, FollowUpView, GradingRuleView, JobRunView, LoginThrottleView,
+                        DepartmentView, FollowUpView, GradingRuleView, JobRunView, LoginThrottleView,
                         PoolView,
                         ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
 from .sync_import import ImportView
@@ -83,6 +85,8 @@ def init_admin(app):
     for view_class, model, name, category in SCREENS:
         admin.add_view(view_class(model, name=name, category=category,
                                   endpoint=model.__name__.lower()))
+    admin.add_view(PipelineView(name=_l('Pipeline board'), category=DEALS, endpoint='pipeline',
+                                url='/admin/pipeline'))
     admin.add_view(FeedView(name=_l('Team feed'), category=DEALS, endpoint='team_feed', url='/admin/feed'))
     admin.add_view(ImportView(name=_l('Import'), category=SYNC, endpoint='sync_import', url='/admin/import'))
     admin.add_view(ExportView(name=_l('Exports and templates'), category=SYNC, endpoint='sync_export',

@@ -5,7 +5,7 @@ from decimal import Decimal
 from flask_login import current_user
 from peewee import fn
 
-from ..models import (CareTask, Contact, Contract, Customer, Document, FollowUp, Lead, Opportunity,
+from ..models import (CareTask, Contact, Contract, Customer, FollowUp, Lead, Opportunity,
                       Payment, PaymentPlan, Quote, Stage)
 from ..services import customers, scope
 from .listing import in_scope
@@ -83,8 +83,6 @@ def context(customer):
                          .order_by(Payment.received_on.desc()).limit(LIMIT)) if contract_ids else [],
         'care_tasks': list(_visible(CareTask, CareTask.select().where(CareTask.customer == cid))
                            .order_by(CareTask.due_on.desc()).limit(LIMIT)),
-        'documents': list(_visible(Document, Document.select().where(
-            Document.entity == 'Customer', Document.entity_code == customer.code)).limit(LIMIT)),
         'totals': totals(customer, current_user),
         'in_pool': customer.owner_id is None,
     }

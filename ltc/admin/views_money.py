@@ -11,6 +11,7 @@ from ..services.cash_common import require_status
 from . import filters as F
 from .actions import RecordActionsMixin
 from .base import SecureModelView
+from .documents import AttachmentsMixin
 from .deal_actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS, QUOTE_ACTIONS, contract_panels
 from .views_sales import CUSTOMER_REF, PRODUCT_REF, USER_REF, OwnedView, ReadOnlyLineView
 
@@ -53,7 +54,7 @@ class QuoteLineView(ReadOnlyLineView):
     column_list = ('code', 'quote', 'product', 'quantity', 'unit_price', 'discount_pct', 'amount')
 
 
-class ContractView(RecordActionsMixin, OwnedView):
+class ContractView(AttachmentsMixin, RecordActionsMixin, OwnedView):
     roles = FINANCE
     record_actions = CONTRACT_ACTIONS
     column_list = ('code', 'title', 'customer', 'status', 'signed_on', 'end_on', 'amount', 'owner')
@@ -100,7 +101,7 @@ class ContractApprovalView(ReadOnlyLineView):
     column_filters = F.auto(ContractApproval.decision)
 
 
-class MilestoneView(RecordActionsMixin, SecureModelView):
+class MilestoneView(AttachmentsMixin, RecordActionsMixin, SecureModelView):
     roles = FINANCE
     record_actions = MILESTONE_ACTIONS
     column_list = ('code', 'contract', 'sequence', 'name', 'planned_on', 'accepted_on', 'status')
@@ -132,7 +133,7 @@ class PaymentPlanView(SecureModelView):
                       'milestone': {'fields': ['code', 'name'], 'page_size': 10}}
 
 
-class PaymentView(SecureModelView):
+class PaymentView(AttachmentsMixin, RecordActionsMixin, SecureModelView):
     roles = FINANCE
     write_roles = ('admin', 'ops', 'finance')
     allow_edit = allow_delete = False   # payments move plan balances: recorded, never edited

@@ -287,15 +287,6 @@ class CareTaskView(RecordActionsMixin, SecureModelView):
         return self.bulk_run('cancel_care', ids)
 
 
-class DocumentView(SecureModelView):
-    """Documents attached to records: listed, described and linked by entity code."""
-    allow_create = False
-    column_list = ('code', 'title', 'entity', 'entity_code', 'filename', 'size', 'uploaded_by')
-    column_sortable_list = ('code', 'entity', 'entity_code', 'created_at')
-    search_fields = (('code', 'code'), ('entity_code', 'plain'))
-    form_columns = ('title',)
-
-
 def _recipients():
     """The recipient filter's options: every active user for an admin, else only oneself."""
     if role() == 'admin':

@@ -18,6 +18,7 @@ from . import filters as F
 from .actions import RecordActionsMixin
 from .base import SecureModelView
 from .bulk import BulkMixin
+from .documents import AttachmentsMixin
 from .deal_actions import OPPORTUNITY_ACTIONS, opportunity_panels
 from .lead_actions import CUSTOMER_ACTIONS, LEAD_ACTIONS, lead_panels
 
@@ -94,7 +95,7 @@ class LeadView(RecordActionsMixin, OwnedView):
         return self.bulk_run('regrade', ids)
 
 
-class CustomerView(RecordActionsMixin, OwnedView):
+class CustomerView(AttachmentsMixin, RecordActionsMixin, OwnedView):
     record_actions = CUSTOMER_ACTIONS
     roles = ('admin', 'manager', 'sales', 'ops', 'finance')   # finance: customers with contracts
     write_roles = ('admin', 'manager', 'sales', 'ops')
@@ -151,7 +152,7 @@ class CustomerView(RecordActionsMixin, OwnedView):
         """Show the customer 360° page (scoped like every other path)."""
         customer = self.get_one(request.args.get('id'))
         return self.render('ltc_admin/customer360.html', fmt=formatters, C=C, name_of=name_of,
-                           **customer360.context(customer))
+                           attachments=self.attachments(customer), **customer360.context(customer))
 
 
 class ContactView(SecureModelView):
@@ -191,7 +192,7 @@ class OpportunityProductInline(InlineFormAdmin):
     form_args = {'id': {'validators': [Optional()]}}
 
 
-class OpportunityView(RecordActionsMixin, OwnedView):
+class OpportunityView(AttachmentsMixin, RecordActionsMixin, OwnedView):
     record_actions = OPPORTUNITY_ACTIONS
     column_list = ('code', 'name', 'customer', 'stage', 'amount', 'weighted_amount',
                    'expected_close_on', 'priority', 'owner', 'health_score')

@@ -43,17 +43,25 @@ class CareTask(BaseModel):
 
 
 class Document(BaseModel):
-    """A file attached to any record, named by its table and code."""
+    """A file attached to a record: its table, its id and its code when the file was attached.
+
+    The content lives in the documents folder under its SHA-256 (`storage_key`), so the same
+    file attached twice is stored once; see ltc.services.documents.
+    """
     code_prefix = 'DOC'
     label = 'document'
     title = CharField(max_length=200)
     entity = CharField(max_length=60, index=True)
+    entity_id = IntegerField(null=True)   # the record; its code may be edited later
     entity_code = CharField(max_length=64, index=True)
     filename = CharField(max_length=255)
     content_type = CharField(max_length=120, default='application/octet-stream')
     size = IntegerField(default=0)
     storage_key = CharField(max_length=255)
     uploaded_by = ForeignKeyField(User, null=True, backref='documents')
+
+    class Meta:
+        indexes = ((('entity', 'entity_id'), False),)
 
 
 class Reminder(BaseModel):

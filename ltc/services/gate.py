@@ -11,9 +11,9 @@ and scope checks but never the business rules.
 import dataclasses
 
 from ..models import (Campaign, CareTask, Contact, Contract, ContractLine, Customer, DeliveryMilestone,
-                      Department, FollowUp, Lead, Opportunity, OpportunityContact, OpportunityProduct,
-                      Payment, PaymentPlan, Product, ProductCategory, ProductPlan, Quote, QuoteLine, Target,
-                      User)
+                      Department, Document, FollowUp, Lead, Opportunity, OpportunityContact,
+                      OpportunityProduct, Payment, PaymentPlan, Product, ProductCategory, ProductPlan, Quote,
+                      QuoteLine, Target, User)
 from ..errors import LTCError, NotFound
 from ..models import Role
 from ..models.choices import ROLES
@@ -100,6 +100,11 @@ RULES = {
     CareTask: Rule(SALES_SIDE, SALES_SIDE, DELETERS, derived=('status', 'done_at')),
     Campaign: Rule(SALES_SIDE, SALES_SIDE, DELETERS),
     Target: Rule(MANAGERS, MANAGERS, MANAGERS, note="a manager's targets are for users and departments of their tree"),
+    Document: Rule(MONEY, MONEY, MONEY,
+                   derived=('entity', 'entity_id', 'entity_code', 'filename', 'content_type', 'size', 'storage_key',
+                            'uploaded_by'),
+                   note='through ltc.services.documents, on a record in scope: attach by kind of record (finance: '
+                        'contracts, milestones, payments); title and delete by the uploader or admin, ops, manager'),
     Product: Rule(CATALOG, CATALOG, CATALOG),
     ProductCategory: Rule(CATALOG, CATALOG, CATALOG),
     ProductPlan: Rule(CATALOG, CATALOG, CATALOG),

@@ -23,6 +23,10 @@ THROUGH_PARENT = {
 # Models with their own owner (and department) columns.
 OWNED = {Customer, Lead, Opportunity, Quote, Contract, FollowUp}
 FINANCE_MODELS = {Contract, ContractLine, ContractApproval, DeliveryMilestone, PaymentPlan, Payment}
+# The records documents are attached to (Document.entity -> model): a document is visible to whoever
+# may see its record.
+DOCUMENT_RECORDS = {'Customer': Customer, 'Opportunity': Opportunity, 'Contract': Contract,
+                    'DeliveryMilestone': DeliveryMilestone, 'Payment': Payment}
 # Reference and settings tables everyone may read (writing them is a permission question, not scope).
 EVERYONE = 'everyone'
 
@@ -113,7 +117,11 @@ def _own_only(model, user):
         users = visible_user_ids(user)
         return Target.user.in_(users) | Target.department.in_(_department_ids(user) or [0])
     if model is Document:
-        return Document.uploaded_by == user.id
+        expr = Value(False)
+        for entity, parent in DOCUMENT_RECORDS.items():
+            expr = expr | ((Document.entity == entity)
+                           & Document.entity_id.in_(parent.select(parent.id).where(condition(parent, user))))
+        return expr
     return Value(True)
 
 

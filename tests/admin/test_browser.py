@@ -227,3 +227,59 @@ def test_typing_in_the_list_search_box_finds_a_name_by_its_middle(page, users, d
     page.wait_for_url('**search=*')
     listed = page.inner_text('table.model-list')
     assert '杭州新测智能装备有限公司' in listed and '宁波港口物流' not in listed
+
+
+def test_documents_and_pipeline_board_in_the_browser(page, users, db, tmp_path):
+    from ltc.models import Document, Opportunity, Stage
+    from ltc.services import opportunities
+    from ..factories import make_opportunity
+    contract = make_contract(owner=users['sales'], title='Scanned deal', amount=Decimal('1000'))
+    scan = tmp_path / '签约合同.pdf'
+    scan.write_bytes(b'%PDF-1.4\nsigned\n%%EOF\n')
+    errors = []
+    page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
+    log_in(page, 'sales1')
+    page.goto(f'{page.base}/admin/contract/details/?id={contract.id}')
+    page.fill('#document-title', 'Signed contract')
+    page.set_input_files('#document-file', str(scan))
+    page.click('#document-upload-button')
+    page.wait_for_selector('.alert-success')
+    document = Document.get(Document.entity_id == contract.id)
+    assert page.locator('#documents-table tr[data-document]').count() == 1
+    with page.expect_download() as info:
+        page.click(f'[data-download="{document.id}"]')
+    download = info.value
+    assert download.suggested_filename == '签约合同.pdf'
+    assert Path(download.path()).read_bytes() == scan.read_bytes()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / 'contract_with_documents.png'), full_page=True)
+
+    allowed = opportunities.save_opportunity(make_opportunity(owner=users['sales'], name='Drag me'))
+    refused = opportunities.save_opportunity(make_opportunity(owner=users['sales'], name='Not won yet'))
+    propose, won = (Stage.get(Stage.code == c) for c in ('ST-PROPOSE', 'ST-WON'))
+    page.goto(page.base + '/admin/pipeline/')
+    page.wait_for_selector('#pipeline-board')
+    page.drag_and_drop(f'.board-card[data-id="{allowed.id}"]', f'.board-cards[data-stage="{propose.id}"]')
+    page.wait_for_selector('#board-message[data-outcome="moved"]')
+    assert Opportunity.get_by_id(allowed.id).stage_id == propose.id
+    assert page.locator(f'.board-cards[data-stage="{propose.id}"] .board-card[data-id="{allowed.id}"]').count() == 1
+    assert page.inner_text(f'[data-stage-column="{propose.id}"] .board-count') == '1'
+    page.drag_and_drop(f'.board-card[data-id="{refused.id}"]', f'.board-cards[data-stage="{won.id}"]')
+    page.wait_for_selector('#board-message[data-outcome="refused"]')
+    assert 'to Won needs a contract or a sent' in page.inner_text('#board-message')
+    validate = Stage.get(Stage.code == 'ST-VALIDATE')   # snapped back to its column
+    assert page.locator(f'.board-cards[data-stage="{validate.id}"] .board-card[data-id="{refused.id}"].refused').count() == 1
+    assert page.locator(f'.board-cards[data-stage="{won.id}"] .board-card').count() == 0
+    assert Opportunity.get_by_id(refused.id).stage_id == validate.id
+    page.screenshot(path=str(ARTIFACTS / 'pipeline_board.png'), full_page=True)
+    lost = Stage.get(Stage.code == 'ST-LOST')    # Lost asks for the reason first
+    page.once('dialog', lambda dialog: dialog.accept('Budget cut'))
+    page.drag_and_drop(f'.board-card[data-id="{allowed.id}"]', f'.board-cards[data-stage="{lost.id}"]')
+    page.wait_for_selector(f'.board-cards[data-stage="{lost.id}"] .board-card[data-id="{allowed.id}"]:not(.moving)')
+    page.wait_for_selector('#board-message[data-outcome="moved"]')
+    assert Opportunity.get_by_id(allowed.id).lost_reason == 'Budget cut'
+    page.goto(page.base + '/lang/zh_Hans_CN')
+    page.goto(page.base + '/admin/pipeline/')
+    assert '商机看板' in page.content()
+    page.screenshot(path=str(ARTIFACTS / 'pipeline_board_zh.png'), full_page=True)
+    assert not [e for e in errors if 'Content Security Policy' in e], errors
