@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import DateField, IntegerField, SelectField, TextAreaField
+from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms import validators as V
 from wtforms.widgets import HiddenInput
 
@@ -15,6 +15,7 @@ from ..errors import LTCError
 from ..services import audit
 from ..services.messages import text
 from .base import AdminForm, role
+from .dates import DateField
 from .i18n import lang
 from .labels import LABELS
 

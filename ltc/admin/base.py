@@ -25,6 +25,7 @@ from ..services import audit, gate, scope
 from ..services.messages import text
 from ..sync.codecs import CONTROL
 from . import exports
+from .dates import ModelConverter
 from .formatters import choices_for, formatters_for
 from .i18n import lang
 from .labels import LABELS
@@ -110,6 +111,7 @@ class SecureModelView(RoleGate, ModelView):
     """Base of every LTC screen; row-level scope lives in `scoped()` and nowhere else."""
 
     form_base_class = AdminForm
+    model_form_converter = ModelConverter   # typed and pasted dates (ltc.admin.dates)
     roles = ('admin', 'manager', 'sales', 'ops')
     write_roles = None          # defaults to roles
     delete_roles = ('admin', 'ops', 'manager')

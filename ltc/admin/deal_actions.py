@@ -3,7 +3,7 @@ from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms import validators as V
 
 from ..models import Contract, Stage
@@ -11,6 +11,7 @@ from ..models.choices import CONTRACT_STATUSES
 from ..services import care, contracts, diagnosis, opportunities, quotes, reminders
 from ..services.messages import text
 from .actions import InputForm, RecordAction
+from .dates import DateField
 from .i18n import lang, name_of
 from .labels import LABELS
 
