@@ -297,6 +297,9 @@ class SecureModelView(RoleGate, ModelView):
     def after_inline(self, form, model, is_created):
         """Run the checks and totals that need the saved inline rows (same transaction)."""
 
+    def prepare_inline(self, row):
+        """Fill what an inline ROW left blank before it is saved (e.g. a line's list price)."""
+
     def create_model(self, form):
         model = self.model()
         try:
@@ -413,6 +416,7 @@ def save_inline(view, form, model):
             before = dict(row.__data__)
             entry.populate_obj(row, None)
             setattr(row, field.prop, model.id)
+            view.prepare_inline(row)
             changed = {k: v for k, v in row.__data__.items()
                        if k not in audit.IGNORED and k != 'id' and before.get(k) != v}
             if changed:   # an unchanged line of the form is no request
