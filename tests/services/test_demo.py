@@ -250,9 +250,11 @@ def test_first_regrade_and_rediagnosis_change_nothing(demo):
     assert len(overdue) == Reminder.select().where(Reminder.kind == 'payment_overdue').count()
 
 
-def test_a_demo_loaded_today_fits_today(db):
+def test_a_demo_loaded_today_fits_today(db, db_url):
     """Loaded on the current day: nothing happened later today, and no owned customer is overdue for
-    the pool (the reclaim job would already have taken it); a few fall due in the coming days."""
+    the pool (the reclaim job would already have taken it)."""
+    if not db_url.startswith('sqlite'):
+        pytest.skip('date logic only; the demo writes are tested on both databases above')
     from ltc.db import utcnow
     from ltc.services import pool
     today = utcnow().date()
