@@ -16,18 +16,11 @@ from .actions import RecordActionsMixin
 from .base import SecureModelView
 from .deal_actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS, QUOTE_ACTIONS, contract_panels
 from .i18n import lang
-from .views_sales import CUSTOMER_REF, PRODUCT_REF, USER_REF, OwnedView, ReadOnlyLineView
+from .views_sales import (BLANK_AMOUNT, BLANK_PRICE, CUSTOMER_REF, PRODUCT_REF, USER_REF, OwnedView,
+                          ReadOnlyLineView)
 
 FINANCE = ('admin', 'manager', 'sales', 'ops', 'finance')
 CONTRACT_REF = {'fields': ['code', 'title'], 'page_size': 10}
-
-
-# A line's price and amount start empty: an empty price is the product's list price, an empty
-# amount quantity × price (quotes.fill_line), never a silent 0.00.
-BLANK_PRICE = {'default': None, 'validators': [Optional()],
-               'description': _l("Leave empty for the product's list price.")}
-BLANK_AMOUNT = {'default': None, 'validators': [Optional()],
-                'description': _l('Leave empty for quantity × unit price.')}
 
 
 class LineInline(InlineFormAdmin):

@@ -189,15 +189,18 @@ class DecisionChainInline(InlineFormAdmin):
     form_args = {'id': {'validators': [Optional()]}}
 
 
+# A product line's price and amount start empty: an empty price is the product's list price, an
+# empty amount quantity × price (quotes.fill_line, through the views' prepare_inline), never 0.00.
+BLANK_PRICE = {'default': None, 'validators': [Optional()],
+               'description': _l("Leave empty for the product's list price.")}
+BLANK_AMOUNT = {'default': None, 'validators': [Optional()],
+                'description': _l('Leave empty for quantity × unit price.')}
+
+
 class OpportunityProductInline(InlineFormAdmin):
     form_columns = ('id', 'product', 'quantity', 'unit_price', 'amount')
     form_ajax_refs = {'product': PRODUCT_REF}
-    # Empty price: the product's list price; empty amount: quantity × price (quotes.fill_line).
-    form_args = {'id': {'validators': [Optional()]},
-                 'unit_price': {'default': None, 'validators': [Optional()],
-                                'description': _l("Leave empty for the product's list price.")},
-                 'amount': {'default': None, 'validators': [Optional()],
-                            'description': _l('Leave empty for quantity × unit price.')}}
+    form_args = {'id': {'validators': [Optional()]}, 'unit_price': BLANK_PRICE, 'amount': BLANK_AMOUNT}
 
 
 class OpportunityView(RecordActionsMixin, OwnedView):

@@ -6,7 +6,6 @@ import re
 from decimal import Decimal
 
 from ltc.models import Contract, Lead, Opportunity, OpportunityProduct, Quote, QuoteLine, Stage
-from ltc.services import quotes
 
 from ..factories import make_customer, make_department, make_opportunity, make_product
 from .wiring import act, form_page
