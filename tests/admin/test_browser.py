@@ -281,5 +281,5 @@ def test_typing_and_pasting_dates_in_both_languages(page, users, db):
     page.goto(f'{page.base}/admin/contract/edit/?id={contract.id}')
     _type_or_paste(page, '#end_on', '2027-13-45', 'type')
     page.click('input[type=submit]:not([name])')
-    page.wait_for_selector('text=不是日期')                    # a bilingual field error, value kept
+    page.wait_for_selector('.invalid-feedback:has-text("不是日期")', state='visible')   # shown, in Chinese
     assert page.locator('#end_on').input_value() == '2027-13-45'

@@ -75,6 +75,10 @@ document.addEventListener('click', function (event) {
     append.appendChild(button);
     append.appendChild(picker);
     group.appendChild(append);
+    // Field errors stay visible: Bootstrap shows .invalid-feedback only next to the invalid box.
+    while (group.nextElementSibling && group.nextElementSibling.classList.contains('invalid-feedback')) {
+      group.appendChild(group.nextElementSibling);
+    }
     button.addEventListener('click', function () {
       picker.value = forPicker(box.value, withTime);
       try { picker.showPicker(); } catch (e) { picker.focus(); }
