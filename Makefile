@@ -1,4 +1,4 @@
-# make run: set up and serve on http://127.0.0.1:5000 · make test: run the suite · make bench
+# make run: set up and serve on http://127.0.0.1:5000 with the job consumer · make test: run the suite · make bench
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -22,7 +22,7 @@ setup: $(VENV)/.runtime
 	$(FLASK) ltc setup
 
 run: setup
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) ltc run --host 127.0.0.1 --port 5000   # the web app and the job consumer; Ctrl-C stops both
 
 # Production-style: several gunicorn workers (set LTC_ENV, LTC_SECRET_KEY, LTC_DATABASE_URL first).
 WORKERS ?= 2

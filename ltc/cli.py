@@ -3,6 +3,7 @@ import contextlib
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from . import migrate
@@ -54,6 +55,15 @@ db_group = AppGroup('db', help='Database schema.')
 user_group = AppGroup('user', help='Users and passwords.')
 ltc.add_command(db_group)
 ltc.add_command(user_group)
+
+
+@ltc.command('run')
+@click.option('--host', default='127.0.0.1', show_default=True)
+@click.option('--port', default=5000, show_default=True, type=int)
+def run_command(host, port):
+    """Serve the app with the job consumer beside it (Ctrl-C stops both)."""
+    from . import runner
+    runner.run(current_app._get_current_object(), host, port, say=click.echo)
 
 
 @db_group.command('upgrade')

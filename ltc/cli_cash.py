@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .errors import ValidationError
+from .errors import RuleViolation, ValidationError
 from .models import Contract, DeliveryMilestone, Quote
 from .services.cash_common import get_by_code, get_user
 
@@ -148,9 +148,14 @@ def payment_record(contract, amount, plan, received_on, method, reference, split
     """Record a payment received against a contract's payment plan."""
     from .services.receivables import record_payment
     by, acting = _acting(user)
-    with acting:
-        payments = record_payment(contract, amount, plan=plan, received_on=_date(received_on), method=method,
-                                  reference=reference, by=by, split=split)
+    try:
+        with acting:
+            payments = record_payment(contract, amount, plan=plan, received_on=_date(received_on),
+                                      method=method, reference=reference, by=by, split=split)
+    except RuleViolation as exc:
+        if exc.details.get('params', {}).get('split'):   # the excess could go to the later plans
+            raise click.ClickException(f'{exc} Or add --split to apply the excess to the later plans.')
+        raise
     for p in payments:
         click.echo(f'{p.code}  {p.amount:>14,.2f}  -> {p.plan.code} ({p.plan.status})')
 

@@ -1,5 +1,7 @@
-"""Plain pages outside the admin, and the request class every page reads its body through."""
-from flask import Request, current_app, redirect
+"""Plain pages outside the admin, the request class every page reads its body through, and the
+403/404 pages drawn inside the admin layout."""
+from flask import Request, current_app, redirect, request
+from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 
@@ -44,3 +46,27 @@ def init_app(app):
     @app.errorhandler(MalformedForm)
     def malformed(error):
         return error.description, 400, {'Content-Type': 'text/plain; charset=utf-8'}
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return error_page(403, _('Not allowed'),
+                          _('Your role may not open this page or do this. Nothing was changed; ask an '
+                            'administrator if your work needs it.'))
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        # The same words for a missing record and one outside the user's scope (nothing leaks).
+        return error_page(404, _('Not found'),
+                          _('This page or record does not exist, or it is not yours to see. Check the '
+                            'address, or go back and open it from its list.'))
+
+
+def error_page(status, title, text):
+    """Render STATUS in the admin layout (menu, language, user) in the user's language."""
+    from .admin.safety import local_target
+    admin = current_app.extensions.get('ltc_admin')
+    if admin is None:
+        return f'{title}\n{text}\n', status, {'Content-Type': 'text/plain; charset=utf-8'}
+    back = local_target(request.referrer)
+    return admin.index_view.render('ltc_admin/error.html', status=status, title=title, text=text,
+                                   back=back), status

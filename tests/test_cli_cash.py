@@ -38,7 +38,7 @@ def test_quote_to_cash_chain(runner, db):
     plans = list(PaymentPlan.select().order_by(PaymentPlan.sequence))
     _ok(runner, 'payment', 'record', contract.code, '30000', '--plan', plans[0].code, '--date', '2026-03-30')
     over = runner.invoke(args=['ltc', 'payment', 'record', contract.code, '50000', '--date', '2026-04-20'])
-    assert over.exit_code == 1 and 'over-payment' in over.output
+    assert over.exit_code == 1 and 'over-payment' in over.output and 'add --split' in over.output
     # the second instalment is paid late
     out = runner.invoke(args=['ltc', 'receivables', 'overdue', '--today', '2026-05-10'])
     assert out.exit_code == 1 and plans[1].code in out.output and '1 newly marked overdue' in out.output

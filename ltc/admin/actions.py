@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import DateField, IntegerField, SelectField, TextAreaField
+from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms import validators as V
 from wtforms.widgets import HiddenInput
 
@@ -15,6 +15,7 @@ from ..errors import LTCError
 from ..services import audit
 from ..services.messages import text
 from .base import AdminForm, role
+from .dates import DateField
 from .i18n import lang
 from .labels import LABELS
 
@@ -36,7 +37,7 @@ class RecordAction:
     run: Callable
     inputs: tuple = ()                       # of 'reason', 'choice', 'on'
     form: Optional[type] = None              # an InputForm of its own instead of INPUTS
-    defaults: Callable = None                # (rows) -> {field: value} pre-filled in FORM
+    defaults: Callable = None                # (rows) -> {field: value} pre-filled in the form
     roles: Optional[tuple] = None            # None: everyone who may edit the screen
     when: Callable = lambda row: True        # show the details-page button only when true
     choices: Callable = None                 # (view, rows) -> [(value, label)] for 'choice'
@@ -120,6 +121,9 @@ class RecordActionsMixin:
                 form.reason.label.text = _('Reason')
             if 'on' in act.inputs:
                 form.on.label.text = _('Date')
+            if act.defaults and single and formdata is None:
+                for name, value in act.defaults(rows).items():
+                    form[name].data = value
         if formdata is None and single:
             form.version.data = getattr(rows[0], 'version', None)
         return form

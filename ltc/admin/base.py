@@ -25,6 +25,7 @@ from ..services import audit, gate, scope
 from ..services.messages import text
 from ..sync.codecs import CONTROL
 from . import exports
+from .dates import ModelConverter
 from .formatters import choices_for, formatters_for
 from .i18n import lang
 from .labels import LABELS
@@ -110,6 +111,7 @@ class SecureModelView(RoleGate, ModelView):
     """Base of every LTC screen; row-level scope lives in `scoped()` and nowhere else."""
 
     form_base_class = AdminForm
+    model_form_converter = ModelConverter   # typed and pasted dates (ltc.admin.dates)
     roles = ('admin', 'manager', 'sales', 'ops')
     write_roles = None          # defaults to roles
     delete_roles = ('admin', 'ops', 'manager')
@@ -295,6 +297,9 @@ class SecureModelView(RoleGate, ModelView):
     def after_inline(self, form, model, is_created):
         """Run the checks and totals that need the saved inline rows (same transaction)."""
 
+    def prepare_inline(self, row):
+        """Fill what an inline ROW left blank before it is saved (e.g. a line's list price)."""
+
     def create_model(self, form):
         model = self.model()
         try:
@@ -411,6 +416,7 @@ def save_inline(view, form, model):
             before = dict(row.__data__)
             entry.populate_obj(row, None)
             setattr(row, field.prop, model.id)
+            view.prepare_inline(row)
             changed = {k: v for k, v in row.__data__.items()
                        if k not in audit.IGNORED and k != 'id' and before.get(k) != v}
             if changed:   # an unchanged line of the form is no request

@@ -3,7 +3,7 @@ from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms import validators as V
 
 from ..models import Contract, Stage
@@ -11,6 +11,7 @@ from ..models.choices import CONTRACT_STATUSES
 from ..services import care, contracts, diagnosis, opportunities, quotes, reminders
 from ..services.messages import text
 from .actions import InputForm, RecordAction
+from .dates import DateField
 from .i18n import lang, name_of
 from .labels import LABELS
 
@@ -18,7 +19,21 @@ MANAGERS = ('admin', 'manager')
 
 
 def _stages(view, rows):
-    return [(str(s.id), f'{name_of(s)} ({s.probability}%)') for s in Stage.select().order_by(Stage.sequence)]
+    # A blank first entry: nothing is chosen unless the user (or the next-stage default) chose it.
+    return [('', _('— choose the new stage —'))] + [
+        (str(s.id), f'{name_of(s)} ({s.probability}%)') for s in Stage.select().order_by(Stage.sequence)]
+
+
+def next_stage(opportunity):
+    """Return the stage after OPPORTUNITY's (Lost is never "next"), or None at the end."""
+    current = Stage.get_by_id(opportunity.stage_id)
+    return (Stage.select().where(Stage.sequence > current.sequence, ~Stage.is_lost)
+            .order_by(Stage.sequence).first())
+
+
+def _next_stage_default(rows):
+    stage = next_stage(rows[0])
+    return {'choice': str(stage.id) if stage else ''}
 
 
 def _move(view, rows, form, by):
@@ -41,7 +56,7 @@ def _open(row):
 
 OPPORTUNITY_ACTIONS = (
     RecordAction('move_stage', _l('Move stage'), _move, inputs=('choice', 'reason'), choices=_stages,
-                 choice_label=_l('New stage')),
+                 choice_label=_l('New stage'), defaults=_next_stage_default),
     RecordAction('diagnose', _l('Diagnose'), _diagnose, bulk=True, when=_open),
 )
 

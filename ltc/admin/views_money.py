@@ -1,5 +1,7 @@
 """Screens for quotes, contracts (lines, payment plans inline), approvals, milestones and payments."""
+from flask import flash
 from flask_admin.model.form import InlineFormAdmin
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.validators import Optional
@@ -8,12 +10,15 @@ from ..models import (Contract, ContractApproval, ContractLine, DeliveryMileston
                       PaymentPlan, Quote, QuoteLine)
 from ..services import contracts, quotes, receivables
 from ..services.cash_common import require_status
+from ..services.messages import text
 from . import filters as F
 from .actions import RecordActionsMixin
 from .base import SecureModelView
 from .documents import AttachmentsMixin
 from .deal_actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS, QUOTE_ACTIONS, contract_panels
-from .views_sales import CUSTOMER_REF, PRODUCT_REF, USER_REF, OwnedView, ReadOnlyLineView
+from .i18n import lang
+from .views_sales import (BLANK_AMOUNT, BLANK_PRICE, CUSTOMER_REF, PRODUCT_REF, USER_REF, OwnedView,
+                          ReadOnlyLineView)
 
 FINANCE = ('admin', 'manager', 'sales', 'ops', 'finance')
 CONTRACT_REF = {'fields': ['code', 'title'], 'page_size': 10}
@@ -21,7 +26,7 @@ CONTRACT_REF = {'fields': ['code', 'title'], 'page_size': 10}
 
 class LineInline(InlineFormAdmin):
     form_ajax_refs = {'product': PRODUCT_REF}
-    form_args = {'id': {'validators': [Optional()]}}
+    form_args = {'id': {'validators': [Optional()]}, 'unit_price': BLANK_PRICE, 'amount': BLANK_AMOUNT}
 
 
 class QuoteView(RecordActionsMixin, OwnedView):
@@ -39,6 +44,8 @@ class QuoteView(RecordActionsMixin, OwnedView):
         'id', 'product', 'description', 'quantity', 'unit_price', 'discount_pct')),)
 
     def on_model_change(self, form, model, is_created):
+        if is_created:
+            quotes.default_owner(model)   # the opportunity's owner before "a sales user's own"
         super().on_model_change(form, model, is_created)
         if not is_created:
             require_status(Quote.get_by_id(model.id), quotes.EDITABLE, 'editing it')
@@ -46,8 +53,14 @@ class QuoteView(RecordActionsMixin, OwnedView):
     def persist(self, form, model, is_created):
         quotes.save_quote(model)   # the validity may not end before the quote date
 
+    def prepare_inline(self, row):
+        quotes.fill_line(row)
+
     def after_inline(self, form, model, is_created):
         quotes.refresh_totals(model)
+        warning = quotes.zero_total_warning(model)
+        if warning is not None:
+            flash(_('Saved, but: %(warning)s', warning=text(warning, lang())), 'warning')
 
 
 class QuoteLineView(ReadOnlyLineView):
@@ -82,6 +95,10 @@ class ContractView(AttachmentsMixin, RecordActionsMixin, OwnedView):
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         model.code = (model.code or '').strip() or None   # empty: the next HT number
+
+    def prepare_inline(self, row):
+        if isinstance(row, ContractLine):
+            quotes.fill_line(row)
 
     def after_inline(self, form, model, is_created):
         receivables.check_plan_sum(model)

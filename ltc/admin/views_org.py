@@ -10,6 +10,7 @@ from markupsafe import Markup
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
+from ..db import utcnow
 from ..errors import ValidationError
 from ..models import (AssignmentRule, AuditLog, JobRun, CareTask, FollowUp, GradingRule, LoginThrottle, Reminder,
                       Target, User)
@@ -252,6 +253,13 @@ class FollowUpView(OwnedView):
     form_ajax_refs = {'customer': CUSTOMER_REF, 'contact': CONTACT_REF, 'owner': USER_REF,
                       'lead': {'fields': ['code'], 'page_size': 10},
                       'opportunity': {'fields': ['code', 'name'], 'page_size': 10}}
+
+    def create_form(self, obj=None):
+        # A new follow-up opens with "happened at" = now; what the user types or pastes is kept.
+        form = super().create_form(obj)
+        if not form.happened_at.raw_data:
+            form.happened_at.data = utcnow().replace(second=0, microsecond=0)
+        return form
 
     def persist(self, form, model, is_created):
         if not is_created:

@@ -11,7 +11,7 @@ from wtforms.validators import Optional
 from ..models import (Campaign, Contact, Customer, Lead, Opportunity, OpportunityContact,
                       OpportunityProduct, Product, ProductPlan, Stage, StageHistory, User)
 from ..models import choices as C
-from ..services import assignment, audit, customers, diagnosis, leads, opportunities
+from ..services import assignment, audit, customers, diagnosis, leads, opportunities, quotes
 from . import customer360, formatters
 from .i18n import name_of
 from . import filters as F
@@ -35,6 +35,10 @@ class OwnedView(BulkMixin, SecureModelView):
     def on_model_change(self, form, model, is_created):
         if is_created and model.owner_id is None and getattr(current_user.role, 'name', '') == 'sales':
             model.owner = current_user.id
+        # A new record without a department is its owner's department's (leads, customers, deals).
+        if is_created and 'department' in type(model)._meta.fields and model.department_id is None \
+                and model.owner_id is not None:
+            model.department = User.get_by_id(model.owner_id).department_id
 
 
 class LeadView(RecordActionsMixin, OwnedView):
@@ -186,10 +190,18 @@ class DecisionChainInline(InlineFormAdmin):
     form_args = {'id': {'validators': [Optional()]}}
 
 
+# A product line's price and amount start empty: an empty price is the product's list price, an
+# empty amount quantity × price (quotes.fill_line, through the views' prepare_inline), never 0.00.
+BLANK_PRICE = {'default': None, 'validators': [Optional()],
+               'description': _l("Leave empty for the product's list price.")}
+BLANK_AMOUNT = {'default': None, 'validators': [Optional()],
+                'description': _l('Leave empty for quantity × unit price.')}
+
+
 class OpportunityProductInline(InlineFormAdmin):
     form_columns = ('id', 'product', 'quantity', 'unit_price', 'amount')
     form_ajax_refs = {'product': PRODUCT_REF}
-    form_args = {'id': {'validators': [Optional()]}}
+    form_args = {'id': {'validators': [Optional()]}, 'unit_price': BLANK_PRICE, 'amount': BLANK_AMOUNT}
 
 
 class OpportunityView(AttachmentsMixin, RecordActionsMixin, OwnedView):
@@ -223,6 +235,10 @@ class OpportunityView(AttachmentsMixin, RecordActionsMixin, OwnedView):
 
     def persist(self, form, model, is_created):
         opportunities.save_opportunity(model, by=current_user.record)
+
+    def prepare_inline(self, row):
+        if isinstance(row, OpportunityProduct):
+            quotes.fill_line(row)
 
     def after_inline(self, form, model, is_created):
         diagnosis.diagnose(model, by=current_user.record)

@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 from ..db import database, utcnow
-from ..models import Contract, ContractLine, Quote, QuoteLine
+from ..models import Contract, ContractLine, Opportunity, Product, Quote, QuoteLine
 from . import audit
 from .cash_common import as_date, get_by_code, get_user, money, require_status, today_or
 from .messages import invalid, refusal
@@ -59,6 +59,53 @@ def create_quote(customer, title, quoted_on=None, valid_until=None, opportunity=
         return recalculate(quote)
 
 
+def line_price(product, unit_price=None):
+    """Return UNIT_PRICE as money, or the list price of PRODUCT (a product or its id) when it is blank."""
+    if unit_price is not None and unit_price != '':
+        return money(unit_price)
+    if product is None:
+        return None
+    if not isinstance(product, Product):
+        product = Product.get_by_id(product)
+    return product.list_price
+
+
+def fill_line(line):
+    """Fill the blanks of a product line as typed in a form (quote, contract or opportunity line):
+    an empty unit price is the product's list price, an empty amount is quantity × price (less
+    the line's discount)."""
+    fields = type(line)._meta.fields
+    if line.product_id is None:
+        return line
+    if line.quantity is None or line.quantity == '':
+        line.quantity = Decimal('1')
+    line.unit_price = line_price(line.product_id, line.unit_price)
+    if 'amount' in fields and (line.amount is None or line.amount == ''):
+        discount_pct = getattr(line, 'discount_pct', None) or 0
+        gross, off = _line_amounts(line.quantity, line.unit_price, discount_pct)
+        line.amount = gross - off
+    if 'discount_pct' in fields and line.discount_pct is None:
+        line.discount_pct = Decimal('0')
+    return line
+
+
+def zero_total_warning(quote):
+    """Return the warning for QUOTE when it has lines but totals zero, else None."""
+    if quote.total or not QuoteLine.select().where(QuoteLine.quote == quote.id).exists():
+        return None
+    return invalid('Quote {code} totals 0.00: check the unit prices and discounts of its lines '
+                   '(an empty price takes the product\'s list price).',
+                   '报价单 {code} 的总额为 0.00：请检查各明细的单价和折扣（单价留空即取产品目录价）。',
+                   code=quote.code)
+
+
+def default_owner(quote):
+    """Give QUOTE its opportunity's owner when it has none; return the owner id."""
+    if quote.owner_id is None and quote.opportunity_id:
+        quote.owner = Opportunity.get_by_id(quote.opportunity_id).owner_id
+    return quote.owner_id
+
+
 def check_validity(quoted_on, valid_until, code=None):
     """Refuse a validity date VALID_UNTIL before the quote date QUOTED_ON (no validity date is allowed)."""
     if valid_until is None or quoted_on is None or valid_until >= quoted_on:
@@ -71,7 +118,9 @@ def check_validity(quoted_on, valid_until, code=None):
 
 
 def save_quote(quote):
-    """Save QUOTE as typed in a form: its validity may not end before its quote date."""
+    """Save QUOTE as typed in a form: its validity may not end before its quote date; without an
+    owner it is its opportunity's."""
+    default_owner(quote)
     check_validity(as_date(quote.quoted_on, 'quote date', '报价日期'),
                    as_date(quote.valid_until, 'valid until', '有效期'), quote.code)
     return audit.save(quote)
@@ -87,7 +136,7 @@ def _add_line(quote, product, quantity=1, unit_price=None, discount_pct=0, descr
         raise invalid('The discount on {product} must be between 0 and 100 percent, got {discount}.',
                       '{product} 的折扣必须在 0 到 100% 之间，当前为 {discount}。',
                       product=product.code, discount=discount_pct)
-    unit_price = product.list_price if unit_price is None else money(unit_price)
+    unit_price = line_price(product, unit_price)
     if unit_price < 0:
         raise invalid('The unit price of {product} cannot be negative.', '{product} 的单价不能为负数。',
                       product=product.code)
@@ -174,10 +223,17 @@ def accept_quote(quote, by=None, today=None):
         if not lines:
             raise _no_lines(quote)
         quote = recalculate(quote)
-        owner = quote.owner or by
+        # The deal's owner and department, not whoever clicked "Accept".
+        opportunity = Opportunity.get_by_id(quote.opportunity_id) if quote.opportunity_id else None
+        owner = quote.owner or (opportunity.owner if opportunity and opportunity.owner_id else None) or by
+        departments = [owner.department_id if owner else None,
+                       opportunity.department_id if opportunity else None]
+        if opportunity and owner and owner.id == opportunity.owner_id:
+            departments.reverse()   # the deal's own department first
+        department = next((d for d in departments if d), None)
         contract = audit.save(Contract(
             title=quote.title, customer=quote.customer_id, opportunity=quote.opportunity_id,
-            quote=quote, owner=owner, department=owner.department_id if owner else None,
+            quote=quote, owner=owner, department=department,
             amount=quote.total, currency=quote.currency,
             notes=f'From quote {quote.code} accepted {utcnow():%Y-%m-%d}'), action='create')
         for line in lines:

@@ -172,16 +172,17 @@ def record_payment(contract, amount, plan=None, received_on=None, method='bank_t
         first = open_plans[0]
         first_due = money(first.amount) - money(first.paid_amount)
         if amount > first_due and not split:
-            raise refusal('Rule {rule}: {amount} exceeds the {due} still due on plan {plan}; record at most {due}, '
-                          'or split the excess across the later plans (--split).',
-                          '规则 {rule}：{amount} 超过回款计划 {plan} 尚欠的 {due}；最多登记 {due}，'
-                          '或将超出部分分摊到后续各期（--split）。',
-                          rule='over-payment', amount=amount, due=first_due, plan=first.code)
+            # Neutral wording (the web form and the CLI both show it); the CLI adds its --split hint.
+            raise refusal('Rule {rule}: {amount:,} exceeds the {due:,} still due on plan {plan}; record at most '
+                          '{due:,} against it, and the rest as another payment against the next plan.',
+                          '规则 {rule}：{amount:,} 超过回款计划 {plan} 尚欠的 {due:,}；请对该期最多登记 {due:,}，'
+                          '其余金额另行登记到下一期。',
+                          rule='over-payment', amount=amount, due=first_due, plan=first.code, split=True)
         outstanding = sum((money(p.amount) - money(p.paid_amount) for p in open_plans), Decimal('0'))
         if amount > outstanding:
-            raise refusal('Rule {rule}: {amount} exceeds the {due} still due on plan {plan} and the later plans '
-                          'of contract {code}; record at most {due}.',
-                          '规则 {rule}：{amount} 超过合同 {code} 的回款计划 {plan} 及后续各期尚欠的 {due}；最多登记 {due}。',
+            raise refusal('Rule {rule}: {amount:,} exceeds the {due:,} still due on plan {plan} and the later plans '
+                          'of contract {code}; record at most {due:,}.',
+                          '规则 {rule}：{amount:,} 超过合同 {code} 的回款计划 {plan} 及后续各期尚欠的 {due:,}；最多登记 {due:,}。',
                           rule='over-payment', amount=amount, due=outstanding, plan=first.code, code=contract.code)
         payments, left = [], amount
         for target in open_plans:

@@ -80,7 +80,7 @@ def test_renew_bad_input_is_a_field_error_and_saves_nothing(as_role, users, db):
         page = form_page(client, url, {'end_on': ''}).get_data(as_text=True)
         assert 'field-error' in page and 'This field is required.' in page
         page = form_page(client, url, {'end_on': '2027-13-45'}).get_data(as_text=True)
-        assert 'field-error' in page and 'Not a valid date value.' in page
+        assert 'field-error' in page and 'is not a date; type it as 2027-01-31 or 2027/1/31.' in page
         page = form_page(client, url, {'start_on': '2027-06-01', 'end_on': '2027-01-31'}).get_data(as_text=True)
         assert 'Nothing was saved: The renewal ends (2027-01-31) before it starts (2027-06-01)' in page
         assert 'id="act-form"' in page   # the form is shown again
@@ -176,7 +176,7 @@ def test_extending_an_accepted_quote_or_before_the_quote_date_is_refused(as_role
         assert (f'Nothing was saved: Quote {quote.code} would be valid until 2000-01-01, before its quote date '
                 f'{quote.quoted_on.isoformat()}') in page
         page = form_page(client, url, {'valid_until': 'soon'}).get_data(as_text=True)
-        assert 'field-error' in page and 'Not a valid date value.' in page
+        assert 'field-error' in page and 'is not a date; type it as 2027-01-31 or 2027/1/31.' in page
     quotes.accept_quote(Quote.get_by_id(quote.id))
     assert 'data-act="extend_validity"' not in client.get(
         f'/admin/quote/details/?id={quote.id}').get_data(as_text=True)

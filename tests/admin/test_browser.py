@@ -283,3 +283,59 @@ def test_documents_and_pipeline_board_in_the_browser(page, users, db, tmp_path):
     assert '商机看板' in page.content()
     page.screenshot(path=str(ARTIFACTS / 'pipeline_board_zh.png'), full_page=True)
     assert not [e for e in errors if 'Content Security Policy' in e], errors
+
+
+def _type_or_paste(page, selector, value, how):
+    """Clear SELECTOR, then type VALUE key by key or paste it from the clipboard; leave the box."""
+    box = page.locator(selector)
+    box.fill('')
+    if how == 'type':
+        box.press_sequentially(value)
+    else:
+        page.evaluate('text => navigator.clipboard.writeText(text)', value)
+        box.focus()
+        page.keyboard.press('Control+V')
+    page.keyboard.press('Tab')                # blur: nothing may rewrite the box
+    assert box.input_value() == value
+
+
+# Typing and pasting dates in both languages: the boxes keep what was typed (no picker rewrites
+# it key by key or on blur), and the server reads every written form. One session, all cases.
+def test_typing_and_pasting_dates_in_both_languages(page, users, db):
+    import datetime
+    from ltc.models import Contract, FollowUp
+    page.context.grant_permissions(['clipboard-read', 'clipboard-write'])
+    customer = make_customer(name='Typing Co', owner=users['sales'])
+    contract = make_contract(customer=customer, owner=users['sales'], title='Typed dates',
+                             amount=Decimal('1000'), start_on=datetime.date(2026, 1, 1))
+    log_in(page, 'sales1')
+    # (language, how the date is entered, date, how the datetime is entered, datetime)
+    cases = [('en', 'type', '2027-01-31', 'paste', '2026/11/6 9:31'),
+             ('zh', 'paste', '2027/1/30', 'type', '2026-11-05 09:30')]
+    for lang, how, day, how_moment, moment in cases:
+        page.context.add_cookies([{'name': 'ltc_lang', 'value': 'zh_Hans_CN' if lang == 'zh' else 'en',
+                                   'url': page.base}])
+        page.goto(f'{page.base}/admin/contract/edit/?id={contract.id}')
+        assert page.locator('#end_on + .input-group-append .ltc-calendar').count() == 1
+        _type_or_paste(page, '#end_on', day, how)
+        page.click('input[type=submit]:not([name])')
+        page.wait_for_selector('.alert-success')
+        expected = datetime.date(*(int(p) for p in day.replace('/', '-').split('-')))
+        assert Contract.get_by_id(contract.id).end_on == expected, (lang, how, day)
+
+        page.goto(f'{page.base}/admin/followup/new/')
+        opened = page.locator('#happened_at').input_value()
+        assert opened[:10] == datetime.datetime.utcnow().strftime('%Y-%m-%d')   # defaults to now
+        page.evaluate('id => { document.getElementById("customer").value = id; }', str(customer.id))
+        page.fill('#summary', f'{lang} {how_moment}')
+        _type_or_paste(page, '#happened_at', moment, how_moment)
+        page.click('input[type=submit]:not([name])')
+        page.wait_for_selector('.alert-success')
+        saved = FollowUp.get(FollowUp.summary == f'{lang} {how_moment}').happened_at
+        assert saved.strftime('%Y-%m-%d %H:%M') == datetime.datetime.strptime(
+            moment.replace('/', '-'), '%Y-%m-%d %H:%M').strftime('%Y-%m-%d %H:%M'), (lang, how_moment, moment)
+    page.goto(f'{page.base}/admin/contract/edit/?id={contract.id}')
+    _type_or_paste(page, '#end_on', '2027-13-45', 'type')
+    page.click('input[type=submit]:not([name])')
+    page.wait_for_selector('.invalid-feedback:has-text("不是日期")', state='visible')   # shown, in Chinese
+    assert page.locator('#end_on').input_value() == '2027-13-45'

@@ -144,10 +144,11 @@ def test_invalid_date_or_amount_is_a_field_error(app, as_role, db):
     page = client.get(f'/admin/contract/edit/?id={contract.id}').get_data(as_text=True)
     base = {'code': contract.code, 'title': 'Changed', 'customer': contract.customer_id,
             'status': 'draft', 'currency': 'CNY', 'version': '1', 'csrf_token': csrf_from(page)}
-    for bad in ({'amount': 'abc', 'signed_on': '2026-01-05'}, {'amount': '10', 'signed_on': '2026-13-45'}):
+    for bad, error in (({'amount': 'abc', 'signed_on': '2026-01-05'}, 'Not a valid'),
+                       ({'amount': '10', 'signed_on': '2026-13-45'}, 'is not a date')):
         response = client.post(f'/admin/contract/edit/?id={contract.id}', data={**base, **bad})
         assert response.status_code == 200
-        assert 'Not a valid' in response.get_data(as_text=True)
+        assert error in response.get_data(as_text=True)
     assert Contract_title(contract) == 'Keep'
 
 

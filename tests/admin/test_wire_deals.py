@@ -217,10 +217,11 @@ def test_quote_to_cash_refusals_flash_in_the_users_language(as_role, users, db):
     page = form_page(finance, '/admin/payment/new/', {
         'contract': paid.id, 'plan': plan.id, 'received_on': TODAY.isoformat(), 'amount': '1500',
         'currency': 'CNY', 'method': 'bank_transfer'}).get_data(as_text=True)
-    assert f'规则 over-payment：1500.00 超过回款计划 {plan.code} 尚欠的 1000.00' in page
+    assert f'规则 over-payment：1,500.00 超过回款计划 {plan.code} 尚欠的 1,000.00' in page and '--split' not in page
     assert 'Rule over-payment' not in page and Payment.select().count() == 0 and audit_count() == before
     finance.get('/lang/en')
     page = form_page(finance, '/admin/payment/new/', {
         'contract': paid.id, 'plan': plan.id, 'received_on': TODAY.isoformat(), 'amount': '1500',
         'currency': 'CNY', 'method': 'bank_transfer'}).get_data(as_text=True)
-    assert 'Rule over-payment: 1500.00 exceeds the 1000.00' in page and '规则' not in page
+    assert 'Rule over-payment: 1,500.00 exceeds the 1,000.00' in page and '规则' not in page
+    assert 'another payment against the next plan' in page and '--split' not in page

@@ -69,9 +69,9 @@ def test_receivable_refusals_in_chinese(db):
     receivables.set_plans(contract, [{'amount': 400, 'due_on': D(2026, 3, 1)},
                                      {'amount': 600, 'due_on': D(2026, 6, 1)}])
     zh = chinese(lambda: receivables.record_payment(contract, 500, received_on=D(2026, 2, 1)), '500.00', '400.00')
-    assert zh.startswith('规则 over-payment：') and '--split' in zh
+    assert zh.startswith('规则 over-payment：') and '其余金额另行登记到下一期' in zh and '--split' not in zh
     zh = chinese(lambda: receivables.record_payment(contract, 1500, split=True, received_on=D(2026, 2, 1)),
-                 '1500.00', '1000.00', contract.code)
+                 '1,500.00', '1,000.00', contract.code)
     assert '后续各期' in zh
     draft = make_contract(amount=Decimal('10'))
     zh = chinese(lambda: receivables.record_payment(draft, 10), draft.code, 'payment-contract')

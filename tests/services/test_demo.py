@@ -248,3 +248,23 @@ def test_first_regrade_and_rediagnosis_change_nothing(demo):
     assert len(set(rows)) == len(rows)
     overdue = {(r.entity_code, r.user_id) for r in Reminder.select().where(Reminder.kind == 'payment_overdue')}
     assert len(overdue) == Reminder.select().where(Reminder.kind == 'payment_overdue').count()
+
+
+def test_a_demo_loaded_today_fits_today(db, db_url):
+    """Loaded on the current day: nothing happened later today, and no owned customer is overdue for
+    the pool (the reclaim job would already have taken it)."""
+    if not db_url.startswith('sqlite'):
+        pytest.skip('date logic only; the demo writes are tested on both databases above')
+    from ltc.db import utcnow
+    from ltc.services import pool
+    today = utcnow().date()
+    build_demo(seed=7, today=today, customers=10)
+    now = utcnow()
+    assert not FollowUp.select().where((FollowUp.happened_at > now) | (FollowUp.created_at > now)).exists()
+    assert not Lead.select().where((Lead.created_at > now) | (Lead.assigned_at > now)).exists()
+    assert not Customer.select().where(Customer.last_followup_at > now).exists()
+    overdue = [(c.code, due[0]) for c in Customer.select().where(Customer.owner.is_null(False))
+               for due in [pool.reclaim_due(c, pool.pool_of(c))] if due and due[0] < today]
+    assert not overdue
+    soon = pool.about_to_reclaim(within_days=7, today=today)
+    assert all(due >= today for _c, due, _reason in soon)

@@ -143,3 +143,27 @@ def test_send_and_reject_refusals_change_nothing(db):
         quotes.send_quote(quote)
     with unchanged(Quote), pytest.raises(RuleViolation, match='status-flow'):
         quotes.reject_quote(quote)
+
+
+def test_form_lines_fill_blanks_and_the_deal_owns_quote_and_contract(db):
+    from ltc.models import OpportunityProduct
+    from tests.factories import make_department
+    product = make_product(list_price=Decimal('120.00'))
+    line = quotes.fill_line(QuoteLine(product=product, quantity=Decimal('2'), unit_price=None,
+                                      discount_pct=Decimal('25'), amount=None))
+    assert (line.unit_price, line.amount) == (Decimal('120.00'), Decimal('180.00'))
+    typed = quotes.fill_line(OpportunityProduct(product=product, quantity=Decimal('2'), unit_price=Decimal('99'),
+                                                amount=None))
+    assert (typed.unit_price, typed.amount) == (Decimal('99.00'), Decimal('198.00'))   # a typed price is kept
+    east = make_department()
+    seller, clerk = make_user('sales', department=east), make_user('ops')
+    opportunity = make_opportunity(owner=seller, department=east)
+    quote = quotes.save_quote(Quote(customer=opportunity.customer, title='Deal', opportunity=opportunity,
+                                    quoted_on=D(2026, 3, 1)))
+    assert quote.owner_id == seller.id
+    assert quotes.zero_total_warning(quote) is None                 # no lines: nothing to warn about
+    quotes.add_line(quote, make_product(list_price=Decimal('0')))
+    warning = quotes.zero_total_warning(Quote.get_by_id(quote.id))
+    assert '0.00' in str(warning) and '总额为 0.00' in warning.details['zh']
+    contract = quotes.accept_quote(Quote.get_by_id(quote.id), by=clerk, today=D(2026, 3, 2))
+    assert (contract.owner_id, contract.department_id) == (seller.id, east.id)

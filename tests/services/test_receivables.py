@@ -59,7 +59,7 @@ def test_over_payment_refused_unless_split(db):
                                      {'amount': 600, 'due_on': D(2026, 6, 1)}])
     with unchanged(PaymentPlan, Payment), pytest.raises(RuleViolation) as err:
         receivables.record_payment(contract, 500, received_on=D(2026, 2, 1), today=D(2026, 2, 1))
-    assert 'over-payment' in str(err.value) and '400.00' in str(err.value) and '--split' in str(err.value)
+    assert 'over-payment' in str(err.value) and '400.00' in str(err.value) and '--split' not in str(err.value)
     with unchanged(PaymentPlan, Payment), pytest.raises(RuleViolation, match='over-payment'):
         receivables.record_payment(contract, 1000.01, split=True, received_on=D(2026, 2, 1))
     payments = receivables.record_payment(contract, 500, split=True, received_on=D(2026, 2, 1),

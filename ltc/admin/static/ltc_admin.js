@@ -35,3 +35,67 @@ document.addEventListener('click', function (event) {
   }
   poll();
 }());
+
+// Date and datetime boxes (ltc/admin/dates.py): what is typed or pasted stays as typed (the
+// server reads 2027-01-31, 2027/1/31, 2027-01-31 09:30 ...); a button beside each box opens the
+// browser's own calendar and writes the chosen day (and time) into the box.
+(function () {
+  var SELECTOR = 'input[data-role="ltc-date"],input[data-role="ltc-datetime"]';
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function forPicker(text, withTime) {
+    var m = /^\s*(\d{4})\s*[-\/.年]\s*(\d{1,2})\s*[-\/.月]\s*(\d{1,2})\s*日?(?:(?:\s+|\s*[Tt]\s*)(\d{1,2})\s*[:：]\s*(\d{1,2}))?/.exec(text || '');
+    if (!m) { return ''; }
+    var day = m[1] + '-' + pad(+m[2]) + '-' + pad(+m[3]);
+    return withTime ? day + 'T' + pad(+(m[4] || 0)) + ':' + pad(+(m[5] || 0)) : day;
+  }
+  function enhance(box) {
+    if (box.hasAttribute('data-ltc-calendar')) { return; }
+    box.setAttribute('data-ltc-calendar', '1');
+    var withTime = box.getAttribute('data-role') === 'ltc-datetime';
+    var group = document.createElement('div');
+    group.className = 'input-group ltc-date-group';
+    box.parentNode.insertBefore(group, box);
+    group.appendChild(box);
+    var append = document.createElement('div');
+    append.className = 'input-group-append';
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'btn btn-outline-secondary ltc-calendar';
+    button.title = box.getAttribute('data-calendar-label') || '';
+    button.setAttribute('aria-label', button.title);
+    button.innerHTML = '<svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" fill="none" ' +
+      'stroke="currentColor" stroke-width="1.4"><rect x="1.5" y="2.5" width="13" height="12" rx="1.5"/>' +
+      '<path d="M1.5 6h13M5 1v3M11 1v3"/></svg>';
+    var picker = document.createElement('input');
+    picker.type = withTime ? 'datetime-local' : 'date';
+    picker.className = 'ltc-calendar-picker';
+    picker.tabIndex = -1;
+    picker.setAttribute('aria-hidden', 'true');
+    picker.style.cssText = 'position:absolute;right:0;bottom:0;width:1px;height:1px;opacity:0;border:0;padding:0;';
+    append.appendChild(button);
+    append.appendChild(picker);
+    group.appendChild(append);
+    // Field errors stay visible: Bootstrap shows .invalid-feedback only next to the invalid box.
+    while (group.nextElementSibling && group.nextElementSibling.classList.contains('invalid-feedback')) {
+      group.appendChild(group.nextElementSibling);
+    }
+    button.addEventListener('click', function () {
+      picker.value = forPicker(box.value, withTime);
+      try { picker.showPicker(); } catch (e) { picker.focus(); }
+    });
+    picker.addEventListener('change', function () {
+      if (!picker.value) { return; }
+      box.value = picker.value.replace('T', ' ');
+      box.dispatchEvent(new Event('change', {bubbles: true}));
+    });
+  }
+  function enhanceAll(root) {
+    if (root.matches && root.matches(SELECTOR)) { enhance(root); }
+    if (root.querySelectorAll) { root.querySelectorAll(SELECTOR).forEach(enhance); }
+  }
+  enhanceAll(document);
+  // Inline rows added with "Add ..." are built from a template after the page loaded.
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) { change.addedNodes.forEach(enhanceAll); });
+  }).observe(document.body, {childList: true, subtree: true});
+}());

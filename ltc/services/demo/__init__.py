@@ -97,6 +97,7 @@ def _build_company(seed, today, customers, password_hash, say):
     sales.build_leads(demo, LeadFactory(demo.rng, today, audit.current()[0]))
     sales.build_opportunities(demo)
     delivery.build_contracts(demo)
+    sales.settle_ownership(demo)
     activities.build_followups(demo)
     activities.build_care(demo)
     add = demo.writer.add

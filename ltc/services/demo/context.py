@@ -36,7 +36,8 @@ class Demo:
     def time_ago(self, days):
         """Return a working-hours timestamp DAYS before today."""
         day = self.today - datetime.timedelta(days=days)
-        return datetime.datetime.combine(day, datetime.time(self.rng.randint(9, 17), self.rng.randrange(60)))
+        moment = datetime.datetime.combine(day, datetime.time(self.rng.randint(9, 17), self.rng.randrange(60)))
+        return min(moment, self.writer.latest)
 
     def pick(self, seq):
         return seq[self.rng.randrange(len(seq))]

@@ -12,7 +12,7 @@ from ..dedupe import company_domain
 from ..leads import grade_of, reason_line, thresholds
 from .names import (BRANDS, BUSINESSES, CITIES, DEPARTMENTS, DISQUALIFY_REASONS, FORMS, GIVEN,
                     REQUIREMENTS, SURNAMES)
-from .writer import insert_sql
+from .writer import insert_sql, latest_moment
 
 FIELDS = (Lead.code, Lead.company, Lead.contact_name, Lead.contact_title, Lead.phone, Lead.email,
           Lead.source, Lead.campaign, Lead.industry, Lead.region_province, Lead.region_city,
@@ -56,6 +56,7 @@ class LeadFactory:
 
     def __init__(self, rng, today, actor):
         self.rng, self.today, self.actor = rng, today, actor
+        self.latest = latest_moment(today)
         self.campaigns = {}
         for c in Campaign.select(Campaign.id, Campaign.code, Campaign.channel).order_by(Campaign.id):
             self.campaigns.setdefault(c.channel, []).append((c.id, c.code))
@@ -146,14 +147,14 @@ class LeadFactory:
         status = status or STATUSES[r(len(STATUSES))]
         grade = self.grade(points)   # the demo's rules are active from the start: every lead is graded
         age = r(730)
-        created = datetime.datetime.combine(self.today - datetime.timedelta(days=age),
-                                            datetime.time(8 + r(11), r(60), r(60)))
+        created = min(datetime.datetime.combine(self.today - datetime.timedelta(days=age),
+                                                datetime.time(8 + r(11), r(60), r(60))), self.latest)
         dept = owner = assigned = None
         if status != 'new':
             dept = self.branch_of[city_en]
             people = self.sales.get(dept)
             owner = people[r(len(people))] if people else None
-            assigned = created + datetime.timedelta(hours=1 + r(48))
+            assigned = min(created + datetime.timedelta(hours=1 + r(48)), self.latest)
         reason = DISQUALIFY_REASONS[r(len(DISQUALIFY_REASONS))] if status == 'disqualified' else None
         return (code, company, sur + given, TITLES[r(len(TITLES))], phone, email, source, campaign_id,
                 industry, province, city, size, budget, 'CNY', REQUIREMENTS[r(len(REQUIREMENTS))],

@@ -86,6 +86,8 @@ def _pools(demo):
     demo.pools = {'EAST': rows[0], 'SOUTH': rows[1], 'NORTH': default.id, 'WEST': default.id}
     demo.pool_rules = {'EAST': 30, 'SOUTH': 45, 'NORTH': default.reclaim_no_followup_days,
                        'WEST': default.reclaim_no_followup_days}
+    demo.pool_deal_days = {'EAST': 180, 'SOUTH': 240, 'NORTH': default.reclaim_no_deal_days,
+                           'WEST': default.reclaim_no_deal_days}
 
 
 def _campaigns(demo):

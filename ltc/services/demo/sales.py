@@ -1,5 +1,6 @@
 """Demo customers, contacts, leads, opportunities (stages, products, decision chains) and quotes."""
 import datetime
+import random
 from decimal import Decimal
 
 from ...models import DecisionRole, Stage
@@ -111,6 +112,22 @@ def _customer(demo, zh, en, industry, city, serial, kind='enterprise', size=None
         row['_last_days'] = (reclaim - rng.randint(1, 3) if rng.random() < 0.08
                              else rng.randrange(0, reclaim - 4))
     return row
+
+
+def settle_ownership(demo):
+    """Keep owned customers out of the "no won deal" reclaim rule unless meant: a customer that
+    the pool would have reclaimed before today (the job would have done it) is owned more recently;
+    one in twenty-five falls due within the coming days, so the pool warnings show."""
+    rng = random.Random(demo.seed * 7919 + 1)   # its own source: the rest of the demo is unchanged
+    for customer in demo.customers:
+        days = demo.pool_deal_days.get(customer['_region'])
+        if customer['owner'] is None or customer.get('locked') or customer.get('last_won_on') or not days:
+            continue
+        if customer['owner_since'] + datetime.timedelta(days=days) > demo.today + datetime.timedelta(days=7):
+            continue
+        left = rng.randint(1, 6) if rng.random() < 0.04 else rng.randint(8, max(9, days - 10))
+        customer['owner_since'] = max(demo.today - datetime.timedelta(days=days - left),
+                                      customer['created_at'].date())
 
 
 def _contacts(demo, customer):

@@ -4,10 +4,16 @@ import datetime
 from peewee import ForeignKeyField, fn
 
 from ... import searchkeys
-from ...db import database, is_sqlite, reserve_codes
+from ...db import database, is_sqlite, reserve_codes, utcnow
 from .. import audit
 
 BATCH = 400   # rows per INSERT; stays under SQLite's and PostgreSQL's bound-parameter limits
+
+
+def latest_moment(today):
+    """Return the latest time a demo record may carry: the end of TODAY, or now if that is earlier
+    (a demo loaded today has nothing dated later today)."""
+    return min(datetime.datetime.combine(today, datetime.time(23, 59, 59)), utcnow().replace(microsecond=0))
 
 
 class Writer:
@@ -18,6 +24,7 @@ class Writer:
 
     def __init__(self, today):
         self.default_time = datetime.datetime.combine(today, datetime.time(9)) - datetime.timedelta(days=540)
+        self.latest = latest_moment(today)
 
     def add(self, model, rows):
         """Give ROWS codes, insert them parents first, audit each, and return them with ids."""
@@ -33,6 +40,9 @@ class Writer:
             row['created_by'] = actor
             row.setdefault('created_at', self.default_time)
             row.setdefault('updated_at', row['created_at'])
+            for key, value in row.items():   # what happened (…_at) happened by now, never later today
+                if key.endswith('_at') and isinstance(value, datetime.datetime) and value > self.latest:
+                    row[key] = self.latest
             names.update(dict.fromkeys(k for k in row if not k.startswith('_')))
         fields = [model._meta.fields[name] for name in names if name != 'id']
         fks = [f.name for f in fields if isinstance(f, ForeignKeyField)]
