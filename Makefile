@@ -32,7 +32,7 @@ serve: $(VENV)/.runtime
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(BIND) --access-logfile - 'app:app'
 
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run_all.py
