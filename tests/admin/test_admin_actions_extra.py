@@ -30,7 +30,7 @@ def unchanged(*models):
 
 def audits(entity, code, action):
     return list(AuditLog.select().where(AuditLog.entity == entity, AuditLog.entity_code == code,
-                                        AuditLog.action == action))
+                                        AuditLog.action == action).order_by(AuditLog.id))
 
 
 def no_csrf_post(client, url, data):

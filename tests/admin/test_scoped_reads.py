@@ -40,8 +40,9 @@ def test_cli_export_as_a_user_is_scoped_and_role_checked(runner, users, db, tmp_
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding='utf-8-sig')
     assert '王签约' in text and '李采购' not in text
-    refused = runner.invoke(args=['ltc', 'export', 'leads', str(tmp_path / 'l.csv'), '--as', users['finance'].username])
-    assert refused.exit_code == 2 and 'may not export leads' in refused.output
+    refused = runner.invoke(args=['ltc', 'export', 'leads', str(tmp_path / 'l.csv'), '--as', users['finance'].username,
+                                  '--lang', 'en'])
+    assert refused.exit_code == 2 and 'may not export leads' in refused.output, refused.output
     assert not (tmp_path / 'l.csv').exists()
 
 

@@ -185,4 +185,6 @@ def test_dry_run_and_apply_agree_on_every_real_file(db):
             headers = {h for i, h in enumerate(real.sheet.headers) if h and i != real.sheet.status_pos}
             assert {m.header for m in real.sheet.matches} == headers, (entity, name)
             checked += 1
-    assert checked >= 12   # the files that are data were read as some entity, not only refused
+    # The files that are data were read as some entity, not only refused (9 of them ship in tests/data;
+    # the others are read where ../shared/realdata is beside the checkout).
+    assert checked >= (12 if REALDATA.exists() else 9)
