@@ -281,9 +281,9 @@ class SecureModelView(RoleGate, ModelView):
                 model.version = 1
             self._on_model_change(form, model, is_created)
             # The gate: this role may write these fields, and every record they name is in scope.
-            changed = {k: v for k, v in model.__data__.items()
-                       if k not in audit.IGNORED and k != 'id' and before.get(k) != v
-                       and not (is_created and v in (None, ''))}
+            changed = changed_fields(before, model)
+            if is_created:   # a new record's empty fields ask for nothing
+                changed = {k: v for k, v in changed.items() if v not in (None, '')}
             gate.check_write(current_user, model, 'create' if is_created else 'update', fields=list(changed),
                              values=changed)
             self.persist(form, model, is_created)
@@ -417,12 +417,16 @@ def save_inline(view, form, model):
             entry.populate_obj(row, None)
             setattr(row, field.prop, model.id)
             view.prepare_inline(row)
-            changed = {k: v for k, v in row.__data__.items()
-                       if k not in audit.IGNORED and k != 'id' and before.get(k) != v}
+            changed = changed_fields(before, row)
             if changed:   # an unchanged line of the form is no request
                 gate.check_write(current_user, row, action, fields=[k for k in changed if k != field.prop],
                                  values=changed)
             audit.save(row)
+
+
+def changed_fields(before, record):
+    """Return {field: new value} of RECORD's fields that differ from BEFORE (what audit.diff records)."""
+    return {name: record.__data__.get(name) for name in audit.diff(before, record.__data__)}
 
 
 def flash_conflict(view, exc):

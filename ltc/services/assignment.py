@@ -26,6 +26,15 @@ def has_room(user, lead=None):
     return user.open_lead_cap is None or open_lead_count(user, exclude=lead) < user.open_lead_cap
 
 
+def check_room(user, lead=None):
+    """Refuse giving USER another open lead (LEAD, when it is one already) over their open-lead cap."""
+    if not has_room(user, lead):
+        raise refusal('Assignment refused: {user} already has {count} open leads, the cap of {cap}; '
+                      'choose another user or raise the cap.',
+                      '分配被拒绝：{user} 已有 {count} 条未关闭线索，达到上限 {cap}；请选择其他人员或提高上限。',
+                      user=user.username, count=open_lead_count(user, exclude=lead), cap=user.open_lead_cap)
+
+
 def rule_matches(rule, lead):
     """Return True when every condition the rule sets holds for LEAD."""
     return ((rule.industry is None or rule.industry == lead.industry)
@@ -99,11 +108,7 @@ def assign_lead(lead, by=None, to=None):
             from . import gate
             if to.id not in gate.may_own(by, [to.id]):
                 raise gate.owner_refusal(to)
-            if not has_room(to, lead):
-                raise refusal('Assignment refused: {user} already has {count} open leads, the cap of {cap}; '
-                              'choose another user or raise the cap.',
-                              '分配被拒绝：{user} 已有 {count} 条未关闭线索，达到上限 {cap}；请选择其他人员或提高上限。',
-                              user=to.username, count=open_lead_count(to, exclude=lead), cap=to.open_lead_cap)
+            check_room(to, lead)
             user, note = to, f'assigned by {getattr(by, "username", "system")}'
         else:
             user, rule = choose_owner(lead)

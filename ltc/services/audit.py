@@ -25,8 +25,9 @@ def acting_as(actor, source, batch=None):
     """Attribute every write inside the block to ACTOR (a User or a name) from SOURCE."""
     if source not in AUDIT_SOURCES:
         raise ValueError(f'unknown audit source {source!r}')
-    name = getattr(actor, 'name', None) if type(actor).__name__ == 'Actor' else None
-    name = name or getattr(actor, 'username', None) or str(actor)
+    # A User (or the admin's session user) by username, a gate.Actor by name, a string as it is.
+    name = actor if isinstance(actor, str) else (
+        getattr(actor, 'username', None) or getattr(actor, 'name', None) or str(actor))
     token = _context.set((name, source, batch))
     # A name alone (a job, a CLI run without --as) acts as the system actor of that name.
     held = _actor.set(None if isinstance(actor, str) else actor)

@@ -41,16 +41,40 @@ def set_parent(customer, parent, by=None):
     return customer
 
 
+ASSIGNERS = ('admin', 'ops', 'manager')
+
+
+def check_owner_change(customer, owner_id, by=None):
+    """Refuse an owner change BY may not ask for: a pool customer is claimed only by its taker, and only
+    a manager, ops or an admin hands a customer to someone else (the claim and cap rules run later)."""
+    from . import gate
+    act = gate.as_actor(by)
+    if owner_id is None or owner_id == customer.owner_id or act.is_system or act.role in ASSIGNERS:
+        return
+    if customer.owner_id is None and owner_id == act.user.id:
+        return   # a claim
+    if customer.owner_id is None:
+        raise refusal('Refused: a pool customer is claimed by the user who takes it; claim {code} yourself.',
+                      '已拒绝：公海客户只能由领取人本人领取；请自己领取 {code}。',
+                      error_class=gate.PermissionDenied, code=customer.code)
+    raise _handover_refusal(customer)
+
+
+def _handover_refusal(customer):
+    from . import gate
+    return refusal('Refused: only a manager or an admin hands customer {code} to another owner; release it '
+                   'to the pool or ask your manager.',
+                   '已拒绝：只有经理或管理员可以把客户 {code} 交给其他负责人；请释放到公海或联系经理。',
+                   error_class=gate.PermissionDenied, code=customer.code)
+
+
 def assign_owner(customer, to, by=None):
     """Hand CUSTOMER to TO (a manager's or admin's decision; a pool customer is claimed instead)."""
     from . import gate
     act = gate.as_actor(by)
     customer = Customer.get_by_id(customer.id)
-    if not act.is_system and act.role not in ('admin', 'ops', 'manager'):
-        raise refusal('Refused: only a manager or an admin hands customer {code} to another owner; release it '
-                      'to the pool or ask your manager.',
-                      '已拒绝：只有经理或管理员可以把客户 {code} 交给其他负责人；请释放到公海或联系经理。',
-                      error_class=gate.PermissionDenied, code=customer.code)
+    if not act.is_system and act.role not in ASSIGNERS:
+        raise _handover_refusal(customer)
     if to is None or to.id not in gate.may_own(act, [to.id]):
         raise gate.owner_refusal(to or '?')
     if customer.owner_id == to.id:
@@ -73,14 +97,11 @@ def change_owner(customer, owner_id, by=None):
     customer = Customer.get_by_id(customer.id)
     if owner_id == customer.owner_id:
         return customer
+    check_owner_change(customer, owner_id, act)
     if owner_id is None:
         return pool.release(customer, act.user, reason=f'released by {act.name}')
     if customer.owner_id is None and not act.is_system and owner_id == act.user.id:
         return pool.claim(customer, act.user)
-    if customer.owner_id is None and not act.is_system and act.role not in ('admin', 'ops', 'manager'):
-        raise refusal('Refused: a pool customer is claimed by the user who takes it; claim {code} yourself.',
-                      '已拒绝：公海客户只能由领取人本人领取；请自己领取 {code}。',
-                      error_class=gate.PermissionDenied, code=customer.code)
     from ..models import User
     return assign_owner(customer, User.get_or_none(User.id == owner_id), by=act)
 

@@ -9,7 +9,6 @@ different places, or a group and its member) are linked as duplicates but never 
 import functools
 import re
 
-from peewee import fn
 from rapidfuzz import fuzz
 
 from ..db import database
@@ -108,15 +107,8 @@ def normalise_company(name):
     return text or None
 
 
-_PLACES_BY_FIRST = {}
-
-
-def _places_starting(char):
-    """Return the place names starting with CHAR, in PLACES order (an import asks this per lead)."""
-    found = _PLACES_BY_FIRST.get(char)
-    if found is None:
-        found = _PLACES_BY_FIRST[char] = tuple(n for n in PLACES if n[:1] == char)
-    return found
+# Place names by their first character, in PLACES order: an import strips places for every lead.
+_PLACES_BY_FIRST = {c: tuple(n for n in PLACES if n[:1] == c) for c in {n[:1] for n in PLACES}}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -124,7 +116,7 @@ def _strip_place(text):
     """Return TEXT without its leading place names (广东省深圳市华信 -> 华信) and the place, or None."""
     place = None
     while True:
-        for name in _places_starting(text[:1]):
+        for name in _PLACES_BY_FIRST.get(text[:1], ()):
             if text.startswith(name) and len(text) > len(name):
                 rest = text[len(name):]
                 for suffix in PLACE_SUFFIXES:
@@ -159,10 +151,7 @@ def company_place(name):
 
 def similar_companies(a, b):
     """Return True when company names A and B name one company (or one group), by their cores."""
-    core_a, core_b = company_core(a), company_core(b)
-    if not core_a or not core_b:
-        return False
-    return core_a == core_b or fuzz.ratio(core_a, core_b) >= SIMILAR
+    return _similar_cores(company_core(a), company_core(b))
 
 
 def _similar_cores(core_a, core_b):

@@ -263,24 +263,21 @@ OWNER_FIELDS = ('owner',)
 def check_refs(act, model, values, code=None):
     """Refuse when a record VALUES refer to is outside ACT's scope, or an owner ACT may not give."""
     act = as_actor(act)
-    if act.is_system:
-        for name, rel, pk in references(model, values):
-            if rel is User and name in OWNER_FIELDS and pk not in may_own(act, [pk]):
-                raise owner_refusal(User.get_or_none(User.id == pk) or pk)
-        return
     for name, rel, pk in references(model, values):
-        if rel is User:
+        if rel is User:   # owners are checked for the system actor too (active, sales side)
             if name in OWNER_FIELDS and pk not in may_own(act, [pk]):
                 raise owner_refusal(User.get_or_none(User.id == pk) or pk)
+        elif act.is_system:
+            continue
         elif rel is Department:
             allowed = scope._department_ids(act.user)
             if act.role not in ('admin', 'ops') and pk not in (allowed or []) and pk != act.user.department_id:
-                raise not_found(Department, _code_of(rel, pk))
+                raise not_found(Department, code_of(rel, pk))
         elif rel in SCOPED_REFS and pk not in visible(act, rel, [pk]):
-            raise not_found(rel, _code_of(rel, pk))
+            raise not_found(rel, code_of(rel, pk))
 
 
-def _code_of(model, pk):
+def code_of(model, pk):
     row = model.select(model.code).where(model.id == pk).tuples().first()
     return row[0] if row else ''
 
@@ -369,6 +366,14 @@ def require(by, record, action='update'):
     if record.id is not None and record.id not in visible(act, type(record), [record.id]):
         raise not_found(type(record), record.code)
     return act
+
+
+def update_fields(act, record, values, note=None):
+    """Write VALUES (plain fields, no command fields) into RECORD for ACT, after the gate's checks."""
+    check_write(act, record, 'update', fields=list(values), values=values)
+    for name, value in values.items():
+        setattr(record, name, value)
+    return audit.save(record, note=note)
 
 
 def rules_table(lang='en'):

@@ -162,14 +162,9 @@ def save_lead(lead, by=None, assign=True):
     if not is_new and wanted != stored:
         lead.owner = stored   # a new owner is an assignment (open lead, eligible, under the cap), below
     elif is_new and wanted is not None:
-        from .assignment import has_room
+        from .assignment import check_room
         from ..models import User
-        owner = User.get_by_id(wanted)
-        if not has_room(owner):
-            raise refusal('Assignment refused: {user} already has {count} open leads, the cap of {cap}; '
-                          'choose another user or raise the cap.',
-                          '分配被拒绝：{user} 已有 {count} 条未关闭线索，达到上限 {cap}；请选择其他人员或提高上限。',
-                          user=owner.username, count=assignment_count(owner), cap=owner.open_lead_cap)
+        check_room(User.get_by_id(wanted))
     with database.atomic():
         normalise(lead)
         _apply_grade(lead)
@@ -187,13 +182,8 @@ def save_lead(lead, by=None, assign=True):
     return lead
 
 
-def assignment_count(user):
-    from .assignment import open_lead_count
-    return open_lead_count(user)
-
-
-def set_status(lead, status, by=None, reason=None):
-    """Move LEAD to STATUS along the lead status flow; disqualifying needs a reason."""
+def check_status(lead, status):
+    """Refuse STATUS unless the lead status flow allows LEAD to go there (converted only by converting)."""
     if status not in C.LEAD_STATUSES:
         raise invalid('Unknown lead status {status!r}; use one of {choices}.',
                       '未知的线索状态 {status!r}；请使用 {choices} 之一。',
@@ -208,6 +198,11 @@ def set_status(lead, status, by=None, reason=None):
                       old_zh=C.LEAD_STATUSES.label(lead.status, 'zh'),
                       new_zh=C.LEAD_STATUSES.label(status, 'zh'),
                       allowed=', '.join(sorted(TRANSITIONS[lead.status])) or 'none')
+
+
+def set_status(lead, status, by=None, reason=None):
+    """Move LEAD to STATUS along the lead status flow; disqualifying needs a reason."""
+    check_status(lead, status)
     from . import gate
     gate.require(by, lead)
     reason = (reason or '').strip()

@@ -28,6 +28,33 @@ def record_initial_stage(opportunity, by=None):
                                    changed_by=getattr(by, 'id', None), days_in_previous=0))
 
 
+def prepare_new(datas, stages):
+    """Fill what save_opportunity derives on new opportunity rows (dicts, a bulk import) before the insert."""
+    now = utcnow()
+    for data in datas:
+        data['weighted_amount'] = weighted(data.get('amount'), stages[data['stage']])
+        data['stage_changed_at'] = data.get('stage_changed_at') or now
+        data['first_close_on'] = data.get('first_close_on') or data.get('expected_close_on')
+
+
+def record_initial_stages(datas, by=None):
+    """Record the first stage of many new opportunities (dicts with code and stage, inserted) at once."""
+    from ..db import reserve_codes, select_in
+    ids = {r['code']: r['id'] for r in select_in(Opportunity, Opportunity.code, [d['code'] for d in datas],
+                                                 [Opportunity.code, Opportunity.id])}
+    codes = iter(reserve_codes(StageHistory.code_prefix, len(datas)))
+    rows = [{'code': next(codes), 'opportunity': ids[d['code']], 'from_stage': None, 'to_stage': d['stage'],
+             'changed_at': d['stage_changed_at'], 'changed_by': getattr(by, 'id', None), 'days_in_previous': 0,
+             'created_at': d['created_at'], 'updated_at': d['created_at'], 'version': 1,
+             'created_by': d['created_by']} for d in datas]
+    with database.atomic():
+        for start in range(0, len(rows), 500):
+            StageHistory.insert_many(rows[start:start + 500]).execute()
+        audit.record_many([('StageHistory', r['code'], 'create', {'opportunity': [None, d['code']],
+                                                                   'to_stage': [None, r['to_stage']]})
+                           for r, d in zip(rows, datas)])
+
+
 def save_opportunity(opportunity, by=None):
     """Save an opportunity: keep its weighted amount and first promised close date current."""
     stage = Stage.get_by_id(opportunity.stage_id)

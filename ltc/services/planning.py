@@ -56,11 +56,9 @@ def check_target_scope(by, user=None, department=None):
     if by is None:
         return
     role = scope.role_of(by)
-    users = scope.visible_user_ids(by)
     allowed = role in ('admin', 'ops') or (role == 'manager' and (
-        (user is None or getattr(user, 'id', user) in users)
-        and (department is None or getattr(department, 'id', department)
-             in (Department.get_by_id(by.department_id).subtree_ids() if by.department_id else []))))
+        (user is None or getattr(user, 'id', user) in scope.visible_user_ids(by))
+        and (department is None or getattr(department, 'id', department) in scope._department_ids(by))))
     if not allowed:
         raise refusal('Rule {rule}: {user} may set targets only for people and departments in their own '
                       'department tree.', '规则 {rule}：{user} 只能为本部门及下级部门的人员和部门设置目标。',

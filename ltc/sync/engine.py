@@ -402,9 +402,7 @@ def review(act, mapping, plan, ctx):
             continue
         plan.status[row.row] = row.message(ctx.lang)
         if row.code in plan.new_base and id(row) in updating:
-            row.values = dict.fromkeys(attrs[id(row)])
-            _keep_old_base(plan, row)
-            row.values = {}
+            _keep_old_base(plan, row, attrs[id(row)])
     plan.creates = [r for r in plan.creates if r.outcome != 'error']
     plan.updates = [r for r in plan.updates if r.outcome != 'error']
 
@@ -654,9 +652,11 @@ def _refused(plan, row, exc, ctx):
     _keep_old_base(plan, row)
 
 
-def _keep_old_base(plan, row):
-    """Leave the row's unwritten fields at their old base, so the next run merges them again."""
-    unwritten = list(row.values) + [a for a in row.commands if a not in row.values]
+def _keep_old_base(plan, row, unwritten=None):
+    """Leave the row's unwritten fields (default: its values and requests) at their old base, so the next
+    run merges them again."""
+    if unwritten is None:
+        unwritten = list(row.values) + [a for a in row.commands if a not in row.values]
     for attr in unwritten:
         row.changes.pop(attr, None)
     old = plan.base.merging(row.code) or {}

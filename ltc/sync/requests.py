@@ -163,7 +163,7 @@ def _check_refs(act, model, rows, asks):
                 _fail(row, gate.owner_refusal(User.get_or_none(User.id == pk) or pk))
                 break
             if rel in seen and pk not in seen[rel]:
-                _fail(row, gate.not_found(rel, gate._code_of(rel, pk)))
+                _fail(row, gate.not_found(rel, gate.code_of(rel, pk)))
                 break
             if rel is User and pk in room:   # the owner's open-lead cap counts this file's leads too
                 if room[pk][1] <= 0:
@@ -264,32 +264,11 @@ def _precheck(act, model, row, attr, value):
         if value == 'disqualified':
             raise refusal('Refused: disqualify lead {code} with its Disqualify action, which asks for a reason.',
                           '已拒绝：请用“作废”操作作废线索 {code}，该操作需要填写原因。', code=record.code)
-        if value == 'converted':
-            raise refusal('Status refused: a lead becomes converted only by converting it; use convert.',
-                          '状态变更被拒绝：线索只能通过“转化”操作变为已转化。')
-        if value not in leads.TRANSITIONS[record.status]:
-            raise refusal('Status refused: lead {code} cannot go from {old} to {new}.',
-                          '状态变更被拒绝：线索 {code} 不能从「{old}」变为「{new}」。',
-                          code=record.code, old=record.status, new=value)
+        leads.check_status(record, value)
     elif model is Lead and attr == 'owner':
         assignment._check_open(Lead.get_by_id(row.record_id))
     elif model is Customer and attr == 'owner':
-        _customer_owner_check(act, Customer.get_by_id(row.record_id), value)
-
-
-def _customer_owner_check(act, customer, value):
-    """Refuse now what `customers.change_owner` would refuse for its role rules (claim rules run at apply)."""
-    if value is None or act.is_system or act.role in ('admin', 'ops', 'manager'):
-        return
-    if customer.owner_id is None and value == act.user.id:
-        return   # a claim
-    if customer.owner_id is None:
-        raise refusal('Refused: a pool customer is claimed by the user who takes it; claim {code} yourself.',
-                      '已拒绝：公海客户只能由领取人本人领取；请自己领取 {code}。',
-                      error_class=gate.PermissionDenied, code=customer.code)
-    raise refusal('Refused: only a manager or an admin hands customer {code} to another owner; release it to the '
-                  'pool or ask your manager.', '已拒绝：只有经理或管理员可以把客户 {code} 交给其他负责人；请释放到公海或联系经理。',
-                  error_class=gate.PermissionDenied, code=customer.code)
+        customer_service.check_owner_change(Customer.get_by_id(row.record_id), value, act)
 
 
 def _check_payment(act, row):
@@ -365,19 +344,17 @@ def run_commands(act, mapping, rows, on_refused):
 
 def write_cell(act, record, attr, value, note=None):
     """Write one cell's VALUE into RECORD as ACT would from a sheet row (a settled conflict, a typed value)."""
-    from ..services import audit
     from .results import RowResult
     act = gate.as_actor(act)
     model = type(record)
+    if attr not in gate.rule_for(model).commands:
+        return gate.update_fields(act, record, {attr: value}, note=note)
     gate.check_write(act, record, 'update', fields=[attr], values={attr: value})
-    if attr in gate.rule_for(model).commands:
-        row = RowResult(code=record.code, outcome='updated', record_id=record.id, values={attr: value},
-                        changes={attr: [None, value]})
-        _requests(act, model, gate.rule_for(model), row)
-        _command(act, model, record, attr, value, row)
-        return model.get_by_id(record.id)
-    setattr(record, attr, value)
-    return audit.save(record, note=note)
+    row = RowResult(code=record.code, outcome='updated', record_id=record.id, values={attr: value},
+                    changes={attr: [None, value]})
+    _requests(act, model, gate.rule_for(model), row)
+    _command(act, model, record, attr, value, row)
+    return model.get_by_id(record.id)
 
 
 def _command(act, model, record, attr, value, row):
