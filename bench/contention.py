@@ -48,10 +48,10 @@ def prepare(url, rows, workdir):
     from werkzeug.security import generate_password_hash
     from ltc.models import Role, User
     from ltc.services import audit
-    from ltc.sync.engine import run_sync
-    from ltc.sync.export import export_entity
-    from ltc.sync.mappings import LEADS
-    from ltc.sync.targets import add_target
+    from ltc.sync.engine.twoway import run_sync
+    from ltc.sync.writes.export import export_entity
+    from ltc.sync.mapping.entities import LEADS
+    from ltc.sync.engine.targets import add_target
     from bench.crash import prepare as seed_leads
     database = seed_leads(url, rows)   # bulk insert: the seed is not what is measured
     path = workdir / 'target.xlsx'

@@ -43,8 +43,8 @@ def check(database, rows, mark, path):
     from peewee import fn
     from ltc.models import AuditLog, Lead
     from ltc.models.sync import SyncRun
-    from ltc.sync.importer import plan_import
-    from ltc.sync.tables import open_path
+    from ltc.sync.writes.importer import plan_import
+    from ltc.sync.formats.tables import open_path
     problems = []
     with database.connection_context():
         count = Lead.select().count()

@@ -31,9 +31,9 @@ TARGET = 'crash'
 def prepare(url, rows, workdir):
     """Seed ROWS leads, export them to an .xlsx target, register it and sync once; return its path."""
     from ltc.services import audit
-    from ltc.sync.engine import run_sync
-    from ltc.sync.export import export_entity
-    from ltc.sync.targets import add_target
+    from ltc.sync.engine.targets import add_target
+    from ltc.sync.engine.twoway import run_sync
+    from ltc.sync.writes.export import export_entity
     database = seed_leads(url, rows)
     path = workdir / 'target.xlsx'
     with database.connection_context(), audit.acting_as('bench', 'cli'):
@@ -45,7 +45,7 @@ def prepare(url, rows, workdir):
 def change_sheet(path, tag):
     """Set every row's city in the sheet to a value naming TAG; return {code: city}."""
     import openpyxl
-    from ltc.sync.mappings import LEADS
+    from ltc.sync.mapping.entities import LEADS
     book = openpyxl.load_workbook(path)
     sheet = book.worksheets[0]
     headers = [c.value for c in sheet[1]]

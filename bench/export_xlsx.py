@@ -14,8 +14,8 @@ from common import machine, measure, open_app, workdir, write_leads_xlsx  # noqa
 def seed(directory, rows):
     """Fill the database with ROWS leads through the importer (outside the measured process)."""
     from ltc.services import audit
-    from ltc.sync.importer import run_import
-    from ltc.sync.tables import open_path
+    from ltc.sync.formats.tables import open_path
+    from ltc.sync.writes.importer import run_import
     path = write_leads_xlsx(directory / 'seed.xlsx', rows)
     app, database = open_app(directory)
     with audit.acting_as('bench', 'cli'):
@@ -25,7 +25,7 @@ def seed(directory, rows):
 
 
 def export(directory):
-    from ltc.sync.export import export_entity
+    from ltc.sync.writes.export import export_entity
     app, database = open_app(directory)
     start = time.perf_counter()
     count = export_entity('leads', directory / 'export.xlsx')

@@ -94,8 +94,8 @@ def make_case(rng, files):
 def _child(path, entity, database_url, conn):
     from ltc import db as db_module
     from ltc.errors import LTCError
-    from ltc.sync.importer import plan_import
-    from ltc.sync.tables import open_path
+    from ltc.sync.formats.tables import open_path
+    from ltc.sync.writes.importer import plan_import
     database = db_module.bind(database_url)
     try:
         with database.connection_context():
@@ -124,7 +124,7 @@ def prepare_database(workdir):
 
 def fuzz_reader(cases, seed, workdir, timeout=20):
     """Run CASES fuzz cases; return {'plan': n, 'refused': n, 'traceback': [...], 'hang': [...], 'slowest': s}."""
-    import ltc.sync.importer  # noqa: F401  (imported once, before forking)
+    import ltc.sync.writes.importer  # noqa: F401  (imported once, before forking)
     workdir = Path(workdir)
     url = prepare_database(workdir)
     rng = random.Random(seed)

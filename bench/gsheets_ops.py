@@ -8,8 +8,8 @@ import random
 import sys
 import time
 
-from ltc.sync import gsheets_ops as ops
-from ltc.sync.gsheets_http import TokenBucket, open_client
+from ltc.sync.gsheets import ops
+from ltc.sync.gsheets.http import TokenBucket, open_client
 from tests.sheets_emulator import SheetsEmulator
 
 HEADER = ['Code', 'Name', 'Company', 'Phone', 'Email', 'Stage', 'Amount', 'Close date',

@@ -41,9 +41,10 @@ def main(argv=None):
     app, _database = open_app(directory)
     from ltc.models.choices import Choices
     from ltc.services import audit
-    from ltc.sync import importer, reader
-    from ltc.sync.mappings import LEADS, Mapping
-    from ltc.sync.tables import open_path
+    from ltc.sync.formats import reader
+    from ltc.sync.formats.tables import open_path
+    from ltc.sync.mapping.entities import LEADS, Mapping
+    from ltc.sync.writes import importer
     totals = {}
     timed(Mapping, 'resolve', totals)
     timed(reader, 'is_description', totals)

@@ -79,8 +79,8 @@ def raw_insert(directory, source_db, batch=500):
 
 def import_all(path, directory):
     from ltc.services import audit
-    from ltc.sync.importer import run_import
-    from ltc.sync.tables import open_path
+    from ltc.sync.formats.tables import open_path
+    from ltc.sync.writes.importer import run_import
     import time
     app, database = open_app(directory)
     start = time.perf_counter()
@@ -100,10 +100,10 @@ def prepare_reimport(directory, rows, changed, database_url=None):
     """Import ROWS leads, export them and change CHANGED rows of the export; return its path."""
     import openpyxl
     from ltc.services import audit
-    from ltc.sync.export import export_entity
-    from ltc.sync.importer import run_import
-    from ltc.sync.mappings import get
-    from ltc.sync.tables import open_path
+    from ltc.sync.formats.tables import open_path
+    from ltc.sync.mapping.entities import get
+    from ltc.sync.writes.export import export_entity
+    from ltc.sync.writes.importer import run_import
     if database_url:
         from tests.production import recreate_database
         recreate_database(database_url)
@@ -128,8 +128,8 @@ def reimport(directory, path, database_url=None, row_by_row=False):
     """Import the edited export PATH; return its totals, seconds and the write phase's seconds."""
     import time
     from ltc.services import audit
-    from ltc.sync import importer, updates
-    from ltc.sync.tables import open_path
+    from ltc.sync.formats.tables import open_path
+    from ltc.sync.writes import importer, updates
     open_app(directory, database_url)
     if row_by_row:   # every updated row through importer.write_update, as before batching
         updates.batchable = lambda model: False

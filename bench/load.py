@@ -34,9 +34,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ltc import db as db_module, migrate  # noqa: E402
+from ltc.demo import MARKER, build_demo  # noqa: E402
 from ltc.models import Contract, Customer, Lead, Opportunity, Role, Setting, User  # noqa: E402
 from ltc.services import audit, scope, users  # noqa: E402
-from ltc.services.demo import MARKER, build_demo  # noqa: E402
 from ltc.services.reference import ensure_reference_data  # noqa: E402
 from tests.production import Stack, login, recreate_database  # noqa: E402
 

@@ -25,11 +25,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ltc import create_app, db as db_module, migrate  # noqa: E402
+from ltc.demo import build_demo  # noqa: E402
+from ltc.demo.names import BRANDS, CITIES  # noqa: E402
 from ltc.models import Customer, Lead, Role, User  # noqa: E402
 from ltc.searchkeys import _syllables  # noqa: E402
 from ltc.services import audit, scope, users  # noqa: E402
-from ltc.services.demo import build_demo  # noqa: E402
-from ltc.services.demo.names import BRANDS, CITIES  # noqa: E402
 from ltc.services.reference import ensure_reference_data  # noqa: E402
 
 TODAY = datetime.date(2026, 11, 27)

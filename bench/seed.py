@@ -50,8 +50,8 @@ def _cpu():
 def child_demo(path, leads):
     """Time build_demo(scale=LEADS) on a fresh file; the bulk phase starts when the base is loaded."""
     _prepare(path)
+    from ltc.demo import build_demo
     from ltc.services import audit
-    from ltc.services.demo import build_demo
     marks = {}
 
     def progress(message):
@@ -74,9 +74,9 @@ def child_raw(path, leads):
     import sqlite3
     database = _prepare(path)
     from ltc.db import SQLITE_PRAGMAS
+    from ltc.demo import build_demo
+    from ltc.demo.leads import BULK_CACHE_KB, CHUNK, FIELDS, TRANSACTION, LeadFactory
     from ltc.models import Lead
-    from ltc.services.demo import build_demo
-    from ltc.services.demo.leads import BULK_CACHE_KB, CHUNK, FIELDS, TRANSACTION, LeadFactory
     build_demo(seed=SEED, today=TODAY)
     have = Lead.select().count()
     factory = LeadFactory(random.Random(SEED * 1_000_003 + have), TODAY, 'bench')

@@ -38,13 +38,13 @@ def run(directory, rows, share):
     """Seed, first-sync, edit both sides, then time one sync run; return its figures."""
     from ltc.models import Lead
     from ltc.services import audit
-    from ltc.sync import engine
+    from ltc.sync.engine import twoway as engine
     run_sync = engine.run_sync
-    from ltc.sync.gsheets import GSheetTable
-    from ltc.sync.gsheets_http import TokenBucket, open_client
-    from ltc.sync.importer import run_import
-    from ltc.sync.tables import open_path
-    from ltc.sync.targets import add_gsheet_target
+    from ltc.sync.engine.targets import add_gsheet_target
+    from ltc.sync.formats.tables import open_path
+    from ltc.sync.gsheets.http import TokenBucket, open_client
+    from ltc.sync.gsheets.table import GSheetTable
+    from ltc.sync.writes.importer import run_import
     from tests.sheets_emulator import SheetsEmulator
     app, database = open_app(directory)
     with SheetsEmulator() as emulator, audit.acting_as('bench', 'cli'):

@@ -23,11 +23,11 @@ def prepare(directory, rows, changed, conflicts, database_url=None):
     import openpyxl
     from ltc.models import Lead
     from ltc.services import audit
-    from ltc.sync.engine import run_sync
-    from ltc.sync.export import export_entity
-    from ltc.sync.importer import run_import
-    from ltc.sync.tables import open_path
-    from ltc.sync.targets import add_target
+    from ltc.sync.engine.targets import add_target
+    from ltc.sync.engine.twoway import run_sync
+    from ltc.sync.formats.tables import open_path
+    from ltc.sync.writes.export import export_entity
+    from ltc.sync.writes.importer import run_import
     if database_url:
         from tests.production import recreate_database
         recreate_database(database_url)
@@ -54,8 +54,9 @@ def prepare(directory, rows, changed, conflicts, database_url=None):
 def sync(directory, database_url=None, row_by_row=False):
     from ltc.models.sync import SyncTarget
     from ltc.services import audit
-    from ltc.sync import engine, updates
-    from ltc.sync.engine import run_sync
+    from ltc.sync.engine import twoway as engine
+    from ltc.sync.engine.twoway import run_sync
+    from ltc.sync.writes import updates
     app, database = open_app(directory, database_url)
     if row_by_row:   # every row through importer.write_update, as before batching
         updates.batchable = lambda model: False

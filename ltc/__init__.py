@@ -25,8 +25,8 @@ def create_app(config=None):
     db_module.bind(settings['DATABASE_URL'], settings['DB_POOL_SIZE'])
     _register_connection_hooks(app)
 
-    from . import cli
-    cli.init_app(app)
+    from .cli import main
+    main.init_app(app)
     from . import health, logs, web
     logs.init_app(app)
     health.init_app(app)

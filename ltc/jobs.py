@@ -86,7 +86,7 @@ def generate_reminders(today=None):
 @job('sync_targets', 'every 5 minutes', 'Sync the active spreadsheet and Google Sheet targets that are due',
      minute='*/5')
 def sync_targets(today=None):
-    from .sync.scheduled import run_active_targets
+    from .sync.engine.scheduled import run_active_targets
     return run_active_targets()
 
 
@@ -230,7 +230,7 @@ def main(argv=None):
     config.validate()
     config.setup_logger(logging.getLogger('huey'))
     config.setup_logger(log)
-    from .sync.interrupted import close_interrupted_runs as close_interrupted_sync_runs
+    from .sync.runs.interrupted import close_interrupted_runs as close_interrupted_sync_runs
     huey = get_huey(create_app())
     if config.flush_locks:
         with database.connection_context():

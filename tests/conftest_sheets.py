@@ -1,7 +1,7 @@
 """Fixtures for the Sheets API emulator; import them into a test module to use them."""
 import pytest
 
-from ltc.sync.gsheets_http import RetryPolicy, TokenBucket, open_client
+from ltc.sync.gsheets.http import RetryPolicy, TokenBucket, open_client
 from tests.sheets_emulator import SheetsEmulator
 
 # Retries in tests sleep microseconds, so fault tests stay fast.

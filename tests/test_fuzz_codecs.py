@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ltc.sync import codecs
-from ltc.sync.codecs import Bool, Choice, Context, Date, Number, Reference, Text
 from ltc.sync.errors import CellError, ErrorValue
-from ltc.sync.mappings import MAPPINGS
+from ltc.sync.mapping import codecs
+from ltc.sync.mapping.codecs import Bool, Choice, Context, Date, Number, Reference, Text
+from ltc.sync.mapping.entities import MAPPINGS
 
 EXAMPLES = int(os.environ.get('LTC_FUZZ_EXAMPLES', '40'))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

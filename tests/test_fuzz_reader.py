@@ -7,8 +7,8 @@ import pytest
 
 from bench.fuzz import fuzz_reader
 from ltc.sync.errors import SyncError
-from ltc.sync.importer import plan_import
-from ltc.sync.tables import open_path
+from ltc.sync.writes.importer import plan_import
+from ltc.sync.formats.tables import open_path
 
 DATA = __import__('pathlib').Path(__file__).parent / 'data'
 

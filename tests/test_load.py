@@ -5,7 +5,7 @@ import random
 from bench import load
 from ltc.models import Contract, Customer, Lead, Opportunity, User
 from ltc.services import scope, users
-from ltc.services.demo import build_demo
+from ltc.demo import build_demo
 
 
 def test_accounts_sample_what_each_demo_user_may_see(db):

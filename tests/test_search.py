@@ -3,7 +3,7 @@ from ltc import search
 from ltc.db import reserve_codes, utcnow
 from ltc.models import Customer, Lead
 from ltc.searchkeys import keys, keys_of
-from ltc.sync.bulk import insert_rows
+from ltc.sync.writes.bulk import insert_rows
 
 from .factories import make_customer, make_lead
 

@@ -5,7 +5,7 @@ from bench.crash_sync import TARGET, change_sheet, prepare
 from ltc.models import AuditLog, Lead
 from ltc.models.sync import SyncTarget
 from ltc.services import audit
-from ltc.sync import engine
+from ltc.sync.engine import twoway as engine
 
 
 def test_sliced_update_transactions_write_every_row_once(tmp_path, monkeypatch):

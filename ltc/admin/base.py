@@ -18,12 +18,12 @@ from wtforms import FieldList, FormField, IntegerField, StringField
 from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..db import database
 from .. import search as search_index
+from ..db import database
 from ..errors import ConflictError, LTCError
 from ..services import audit, gate, scope
 from ..services.messages import text
-from ..sync.codecs import CONTROL
+from ..sync.mapping.codecs import CONTROL
 from . import exports
 from .dates import ModelConverter
 from .formatters import choices_for, formatters_for

@@ -7,7 +7,7 @@ import io
 from flask import Response
 from openpyxl import Workbook
 
-from ..sync.codecs import escape
+from ..sync.mapping.codecs import escape
 from .formatters import export_value
 
 

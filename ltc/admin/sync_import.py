@@ -18,12 +18,12 @@ from flask_login import current_user
 from ..errors import LTCError
 from ..services import audit
 from ..services.messages import text
-from ..sync.codecs import Choice
-from ..sync.importer import apply_import, canon, plan_import
-from ..sync.mappings import MAPPINGS, get
-from ..sync.reader import read_sheet
-from ..sync.results import OUTCOMES, outcome_label
-from ..sync.tables import open_path
+from ..sync.formats.reader import read_sheet
+from ..sync.formats.tables import open_path
+from ..sync.mapping.codecs import Choice
+from ..sync.mapping.entities import MAPPINGS, get
+from ..sync.writes.importer import apply_import, canon, plan_import
+from ..sync.writes.results import OUTCOMES, outcome_label
 from . import uploads
 from .base import RoleGate
 from .i18n import lang

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from ..db import database, utcnow
 from ..models.sync_admin import ImportMapping
-from ..sync.mappings import norm
+from ..sync.mapping.entities import norm
 
 KEEP_SECONDS = 24 * 3600
 STALLED = 15 * 60   # a batch of 500 rows takes seconds; a quarter of an hour without one is a dead run

@@ -14,14 +14,14 @@ from ..errors import ConflictError, LTCError
 from ..models.sync import DELETION, SyncConflict, SyncRun
 from ..services import audit
 from ..services.messages import text
-from ..sync.conflicts import resolve_conflict
-from ..sync.engine import run_sync
+from ..sync.engine.conflicts import resolve_conflict
+from ..sync.engine.revert import revert_run
+from ..sync.engine.targets import DEFAULT_EVERY, add_gsheet_target, add_target, set_schedule
+from ..sync.engine.twoway import run_sync
 from ..sync.errors import SyncError
-from ..sync.export import export_entity, exportable, may_export, scoped_query
-from ..sync.mappings import MAPPINGS
-from ..sync.results import outcome_label
-from ..sync.revert import revert_run
-from ..sync.targets import DEFAULT_EVERY, add_gsheet_target, add_target, set_schedule
+from ..sync.mapping.entities import MAPPINGS
+from ..sync.writes.export import export_entity, exportable, may_export, scoped_query
+from ..sync.writes.results import outcome_label
 from . import uploads
 from .base import RoleGate, SecureModelView
 from .i18n import lang

@@ -151,7 +151,7 @@ def test_chain_actions_and_dashboard_charts(page, users, db):
 def test_import_in_the_browser(page, users, db, tmp_path, monkeypatch):
     from ltc.admin import sync_import
     from ltc.models import Lead
-    from ltc.sync.importer import apply_import
+    from ltc.sync.writes.importer import apply_import
     release = threading.Event()
 
     def held_apply(plan, progress=None):   # the progress page must show before the apply ends

@@ -88,7 +88,7 @@ def test_convert_never_attaches_to_another_owners_customer(as_role, users, db):
 
 def test_new_sync_target_runs_as_the_chosen_user(as_role, users, db, tmp_path):
     from ltc.models.sync import SyncTarget
-    from ltc.sync.export import export_entity
+    from ltc.sync.writes.export import export_entity
     path = tmp_path / 'leads.xlsx'
     with audit.acting_as('tester', 'cli'):
         export_entity('leads', path)

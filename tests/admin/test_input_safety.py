@@ -9,7 +9,7 @@ import openpyxl
 from ltc.admin import uploads
 from ltc.models import AuditLog, Lead
 from ltc.models.sync import SyncRun
-from tests.sync.test_limits import far_cell_bomb
+from tests.sync.formats.test_limits import far_cell_bomb
 
 from ..factories import make_lead
 from .conftest import csrf_from
@@ -123,7 +123,7 @@ def _import(client, content):
 
 def test_a_control_character_in_an_import_cell_is_reported_and_a_failed_report_is_no_failed_run(
         as_role, db, monkeypatch):
-    from ltc.sync.results import Result
+    from ltc.sync.writes.results import Result
     client = as_role('admin')
     content = io.StringIO()
     csv.writer(content, lineterminator='\n').writerows([['', 'Good Co', 'Li', '', 'Website'],

@@ -4,8 +4,8 @@ import json
 
 from ltc.models import Lead
 from ltc.services import audit
-from ltc.sync.importer import run_import
-from ltc.sync.tables import open_path
+from ltc.sync.formats.tables import open_path
+from ltc.sync.writes.importer import run_import
 
 from ..factories import make_contact, make_customer, make_lead
 from .conftest import csrf_from

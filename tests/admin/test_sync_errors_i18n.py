@@ -7,10 +7,11 @@ import pytest
 
 from ltc.models.sync import SyncConflict, SyncRun, SyncTarget
 from ltc.services import audit
-from ltc.sync import engine, state
+from ltc.sync.engine import twoway as engine
+from ltc.sync.engine.targets import add_target
 from ltc.sync.errors import SyncError
-from ltc.sync.export import export_entity
-from ltc.sync.targets import add_target
+from ltc.sync.runs import state
+from ltc.sync.writes.export import export_entity
 from tests.factories import make_lead
 
 from .conftest import csrf_from

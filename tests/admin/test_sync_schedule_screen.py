@@ -1,7 +1,7 @@
 """The sync target page: change how often the periodic job runs it, pause and resume."""
 from ltc.models.sync import SyncTarget
-from ltc.sync.export import export_entity
-from ltc.sync.targets import add_target
+from ltc.sync.engine.targets import add_target
+from ltc.sync.writes.export import export_entity
 from tests.factories import make_lead
 
 from .conftest import csrf_from

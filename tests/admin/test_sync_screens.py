@@ -10,7 +10,7 @@ from ltc.models import AuditLog, Lead
 from ltc.models.sync import SyncConflict, SyncRun, SyncTarget
 from ltc.models.sync_admin import ImportMapping
 from ltc.services import audit
-from ltc.sync.export import export_entity
+from ltc.sync.writes.export import export_entity
 from tests.conftest_sheets import sheets_emulator  # noqa: F401
 from tests.factories import make_customer, make_lead
 
@@ -322,7 +322,7 @@ def test_big_preview_is_paged_and_totals_always_shown(as_role, db):
 def test_progress_page_and_status_follow_the_apply(as_role, db, monkeypatch):
     import threading
     from ltc.admin import sync_import
-    from ltc.sync.importer import apply_import
+    from ltc.sync.writes.importer import apply_import
     reached, release = threading.Event(), threading.Event()
 
     def slow_apply(plan, progress=None):
@@ -356,8 +356,8 @@ def test_export_is_capped(app, as_role, db):
 
 
 def test_conflict_edited_from_its_details_page(as_role, db, tmp_path):
-    from ltc.sync.engine import run_sync
-    from ltc.sync.targets import add_target
+    from ltc.sync.engine.targets import add_target
+    from ltc.sync.engine.twoway import run_sync
     make_lead(company='Start', phone='13800000009')
     path = tmp_path / 'one.xlsx'
     export_entity('leads', path)
@@ -395,8 +395,8 @@ def test_entity_choices_follow_lead_to_cash_order(as_role, db):
 
 
 def test_deletion_conflict_deleted_or_kept_from_its_details_page(as_role, db, tmp_path):
-    from ltc.sync.engine import run_sync
-    from ltc.sync.targets import add_target
+    from ltc.sync.engine.targets import add_target
+    from ltc.sync.engine.twoway import run_sync
     for i in range(6):
         make_lead(company=f'Co {i}', region_city='Old')
     path = tmp_path / 'del.xlsx'
@@ -432,8 +432,8 @@ def test_deletion_conflict_deleted_or_kept_from_its_details_page(as_role, db, tm
 def test_sync_screens_read_in_the_users_language(as_role, db, tmp_path):
     """Targets, runs and conflicts show labels, not stored keys: entity, backend, policies, kinds,
     statuses, column names and row messages in Chinese for a Chinese user, English otherwise."""
-    from ltc.sync.engine import run_sync
-    from ltc.sync.targets import add_target
+    from ltc.sync.engine.targets import add_target
+    from ltc.sync.engine.twoway import run_sync
     for i in range(3):
         make_lead(company=f'Co {i}', contact_name='Old')
     path = tmp_path / 'team.xlsx'
@@ -473,8 +473,8 @@ def test_sync_screens_read_in_the_users_language(as_role, db, tmp_path):
 def test_bulk_take_sheet_never_deletes_records(as_role, db, tmp_path):
     """Selecting many conflicts and taking the sheet's values settles field conflicts only; rows
     removed from the sheet stay open until someone deletes or keeps each one on its page."""
-    from ltc.sync.engine import run_sync
-    from ltc.sync.targets import add_target
+    from ltc.sync.engine.targets import add_target
+    from ltc.sync.engine.twoway import run_sync
     for i in range(6):
         make_lead(company=f'Co {i}', region_city='Old', contact_name='Old')
     path = tmp_path / 'bulk.xlsx'

@@ -10,7 +10,7 @@ from ltc.models import Contract, Quote, Reminder
 from ltc.services import care, contracts, planning, quotes, receivables, reminders, users
 from ltc.services.cash_common import get_by_code, money
 from ltc.services.messages import text
-from ltc.sync import gsheets_ops
+from ltc.sync.gsheets import ops as gsheets_ops
 from tests.factories import make_contract, make_contract_line, make_customer, make_product, make_user
 from tests.services.cashkit import live_contract
 

@@ -29,8 +29,8 @@ def read_xlsx(path, sheet=None):
 
 def lead_target(tmp_path, count, phones=True):
     """Return a sync target 'team' over an export of COUNT new leads (not synced yet)."""
-    from ltc.sync.export import export_entity
-    from ltc.sync.targets import add_target
+    from ltc.sync.engine.targets import add_target
+    from ltc.sync.writes.export import export_entity
     from tests.factories import make_lead
     for i in range(count):
         make_lead(company=f'公司{i}', **({'phone': f'1380000000{i}'} if phones else {}))
@@ -50,7 +50,7 @@ def edit_sheet(target, fn, title='线索'):
 def kill_before_sheet_write(target, monkeypatch):
     """Run a sync of TARGET that dies (KeyboardInterrupt) after the database write, before the sheet write."""
     import pytest
-    from ltc.sync import engine
+    from ltc.sync.engine import twoway as engine
 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt('killed')

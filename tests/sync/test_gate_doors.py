@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from ltc.models import (Contract, ContractApproval, Customer, Lead, Opportunity, Payment, PaymentPlan, Stage,
                         StageHistory)
 from ltc.services import audit, contracts
-from ltc.sync.importer import run_import
-from ltc.sync.tables import open_path
+from ltc.sync.formats.tables import open_path
+from ltc.sync.writes.importer import run_import
 from tests.factories import (make_contract, make_contract_line, make_customer, make_department, make_lead, make_opportunity,
                              make_payment_plan, make_product, make_user)
 from tests.services.unchanged import unchanged
@@ -299,8 +299,8 @@ def test_any_sales_import_leaves_other_records_unchanged(world, tmp_path, edits)
     # The same rows as a synced sheet of a target that runs as the sales user, twice (the second run
     # merges against the base the first one stored).
     from ltc.models.sync import SyncTarget
-    from ltc.sync.engine import run_sync
-    from ltc.sync.targets import add_target
+    from ltc.sync.engine.targets import add_target
+    from ltc.sync.engine.twoway import run_sync
     from .helpers import write_xlsx
     name = f'h{SyncTarget.select().count()}'
     path = write_xlsx(tmp_path / f'{name}.xlsx', rows)
@@ -313,9 +313,9 @@ def test_any_sales_import_leaves_other_records_unchanged(world, tmp_path, edits)
 
 def test_sync_target_runs_as_its_user(world, tmp_path, runner):
     """A target run as a sales user holds only their records and refuses rows naming anybody else's."""
-    from ltc.sync.engine import run_sync
-    from ltc.sync.export import export_entity
-    from ltc.sync.targets import add_target
+    from ltc.sync.engine.targets import add_target
+    from ltc.sync.engine.twoway import run_sync
+    from ltc.sync.writes.export import export_entity
     from .helpers import edit_sheet, read_xlsx
     path = tmp_path / 'leads.xlsx'
     export_entity('leads', path)   # exported by the system actor: every lead, the other owner's among them
@@ -349,7 +349,7 @@ def test_settling_a_conflict_is_a_request_too(world, tmp_path):
     """Taking the sheet's stage moves the stage through its rules; a value the resolver may not write is refused."""
     from ltc.errors import LTCError
     from ltc.models.sync import SyncConflict, SyncRun, SyncTarget
-    from ltc.sync.conflicts import resolve_conflict
+    from ltc.sync.engine.conflicts import resolve_conflict
     target = SyncTarget.create(code='SY900001', name='opps', entity='opportunities', settings='{}',
                                created_at=datetime.datetime.now(), updated_at=datetime.datetime.now())
     run = SyncRun.create(code='RUN900001', entity='opportunities', target=target, source='t',
@@ -369,7 +369,7 @@ def test_settling_a_conflict_is_a_request_too(world, tmp_path):
 
 def test_fields_set_by_the_rules_are_read_only_in_sheets_and_say_so(world, tmp_path):
     import openpyxl
-    from ltc.sync.export import export_entity
+    from ltc.sync.writes.export import export_entity
     path = tmp_path / 'leads.xlsx'
     export_entity('leads', path, lang='en')
     head = openpyxl.load_workbook(path).worksheets[0][1]
@@ -386,10 +386,10 @@ def test_fields_set_by_the_rules_are_read_only_in_sheets_and_say_so(world, tmp_p
 def test_probe_holes_stay_closed(world, tmp_path, runner):
     """Ways around the gate found by a hostile review: each is refused and changes nothing."""
     from ltc.errors import LTCError
-    from ltc.sync.engine import run_sync
-    from ltc.sync.export import export_entity
-    from ltc.sync.revert import revert_run
-    from ltc.sync.targets import add_target
+    from ltc.sync.engine.revert import revert_run
+    from ltc.sync.engine.targets import add_target
+    from ltc.sync.engine.twoway import run_sync
+    from ltc.sync.writes.export import export_entity
     from .helpers import edit_sheet, read_xlsx
     # Only an admin (or the CLI operator) lends another user's rights to a target.
     path = tmp_path / 'c.xlsx'
@@ -433,8 +433,8 @@ def test_probe_holes_stay_closed(world, tmp_path, runner):
         revert_run(result.run_code)
     assert Contract.get_by_id(draft.id).status == 'effective'
     # The pool a customer belongs to is a manager's decision; an owner cap counts a file's new leads.
-    from ltc.services import gate
     from ltc.models import PublicPool
+    from ltc.services import gate
     with pytest.raises(LTCError, match='may not set pool'):
         gate.check_write(world['sales_a'], world['cust_a'], 'update', fields=['pool'],
                          values={'pool': PublicPool.select().first().id})

@@ -12,18 +12,20 @@ from ltc.models import Lead
 from ltc.models.sync import DELETION, SyncConflict, SyncRun, SyncTarget
 from ltc.services import audit
 from ltc.services.messages import text
-from ltc.sync import engine, gsheets_ops as ops, state
-from ltc.sync.conflicts import resolve_conflict
+from ltc.sync.engine import twoway as engine
+from ltc.sync.engine.conflicts import resolve_conflict
+from ltc.sync.engine.revert import revert_run
+from ltc.sync.engine.targets import add_target, get_target
 from ltc.sync.errors import SyncError
-from ltc.sync.export import export_entity
-from ltc.sync.gsheets_http import RetryPolicy, SheetsUnavailable, open_client
-from ltc.sync.importer import plan_import
-from ltc.sync.mappings import LEADS, get
-from ltc.sync.reader import locate
-from ltc.sync.revert import revert_run
-from ltc.sync.tables import WriteBatch, kind_for_path, open_path, open_table
-from ltc.sync.targets import add_target, get_target
-from ltc.sync.xlsx import XlsxTable
+from ltc.sync.formats.reader import locate
+from ltc.sync.formats.tables import WriteBatch, kind_for_path, open_path, open_table
+from ltc.sync.formats.xlsx import XlsxTable
+from ltc.sync.gsheets import ops
+from ltc.sync.gsheets.http import RetryPolicy, SheetsUnavailable, open_client
+from ltc.sync.mapping.entities import LEADS, get
+from ltc.sync.runs import state
+from ltc.sync.writes.export import export_entity
+from ltc.sync.writes.importer import plan_import
 from tests.conftest_sheets import gsheets_client, make_client, sheets_emulator  # noqa: F401
 
 from .helpers import DATA, edit_sheet as edit, lead_target, write_xlsx
@@ -256,8 +258,8 @@ def _error_names():
     import importlib
     import pkgutil
     import ltc.sync
-    for module in pkgutil.iter_modules(ltc.sync.__path__):
-        importlib.import_module(f'ltc.sync.{module.name}')
+    for module in pkgutil.walk_packages(ltc.sync.__path__, 'ltc.sync.'):
+        importlib.import_module(module.name)
     names, todo = set(), [LTCError]
     while todo:
         cls = todo.pop()
@@ -298,7 +300,8 @@ def test_every_sync_refusal_in_the_code_has_chinese():
     assert calls > 30 and not missing, missing
     names = _error_names() - {'LTCError'}
     assert {'SyncError', 'CellError', 'ConfigError', 'SheetNotFound', 'RowsMoved', 'ConflictError'} <= names
-    sync_code = [*sorted((LTC / 'sync').glob('*.py')), LTC / 'admin' / 'views_sync.py', LTC / 'admin' / 'sync_import.py']
+    sync_code = [*sorted((LTC / 'sync').rglob('*.py')), LTC / 'cli' / 'sync.py', LTC / 'cli' / 'sheets.py',
+                 LTC / 'admin' / 'views_sync.py', LTC / 'admin' / 'sync_import.py']
     missing = [m for path in sync_code
                for m in missing_zh(path.read_text(encoding='utf-8'), names, str(path.relative_to(LTC.parent)))]
     assert not missing, missing

@@ -1,0 +1,481 @@
+"""`flask ltc import|export|sync ...`: thin commands over the sync package.
+
+Exit codes: 0 clean; 1 finished with row errors or conflicts (listed); 2 refused (unreadable
+file, wrong header, lock held, bad arguments) with one sentence and nothing changed.
+"""
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from ..errors import LTCError
+from ..services import gate
+from ..services.messages import text
+from ..sync.errors import SyncError
+from ..sync.mapping.entities import MAPPINGS
+
+ENTITIES = click.Choice(sorted(MAPPINGS))
+LANGS = click.Choice(['zh', 'en'])
+
+
+def _refuse(exc, lang='en'):
+    if isinstance(exc, LTCError) and lang.startswith('zh') and exc.details.get('zh'):
+        click.echo(f'错误：{text(exc, lang)}', err=True)
+    else:
+        click.echo(f'Error: {exc}', err=True)
+    sys.exit(2)
+
+
+def _pairs(option, values, lang):
+    """Parse repeated --map "HEADER=field" / --map-value "COLUMN:VALUE=CODE" options."""
+    out = {}
+    for raw in values:
+        left, sep, right = raw.rpartition('=')
+        if option == '--map-value':
+            column, colon, value = left.partition(':')
+            if not (sep and colon and column.strip() and value.strip() and right.strip()):
+                _refuse(SyncError(f'--map-value takes COLUMN:VALUE=CODE, e.g. --map-value "状态:有效=executing"; '
+                                  f'not {raw!r}.',
+                                  zh=f'--map-value 的格式为 列:值=编码，例如 --map-value "状态:有效=executing"；'
+                                     f'不能是 {raw!r}。'), lang)
+            out.setdefault(column.strip(), {})[value.strip()] = right.strip()
+        else:
+            if not (sep and left.strip()):
+                _refuse(SyncError(f'--map takes "HEADER=field" (field "-" to leave the column out), '
+                                  f'e.g. --map "Email Id=email"; not {raw!r}.',
+                                  zh=f'--map 的格式为 "表头=字段"（字段为 "-" 表示不导入该列），'
+                                     f'例如 --map "Email Id=email"；不能是 {raw!r}。'), lang)
+            out[left.strip()] = None if right.strip() in ('', '-') else right.strip()
+    return out
+
+
+def _pct(value):
+    return f'{value * 100:.0f}%'
+
+
+def column_lines(sheet, lang, everything=True):
+    """Return the plan's column -> field lines in LANG; EVERYTHING: also the plainly matched ones."""
+    zh = lang.startswith('zh')
+    lines = []
+    for match in sheet.matches:
+        header, column = match.header, match.column
+        if column is not None:
+            if match.how in ('exact', 'note') and not everything:
+                continue
+            target = column.label(lang)
+            extra = {
+                'fuzzy': (f'similar name, {_pct(match.confidence)} sure: check it; --map "{header}=FIELD" changes it',
+                          f'名称相近，置信度 {_pct(match.confidence)}：请核对；用 --map "{header}=字段" 修改'),
+                'context': ('the file has no other column for this field',
+                            '文件中没有该字段的其他列'),
+                'override': ('as given by --map', '按 --map 指定'),
+            }.get(match.how)
+            line = f'  {header} → {target}'
+            if extra:
+                line += f'  ({extra[1] if zh else extra[0]})'
+            lines.append(line)
+            continue
+        reason = ''
+        if match.how == 'weak':
+            other, score = match.candidates[0]
+            reason = (f'可能是 {other.label(lang)}（{_pct(score)}）；要导入请用 --map "{header}={other.attr}"' if zh else
+                      f'perhaps {other.label(lang)} ({_pct(score)}); to import it: --map "{header}={other.attr}"')
+        elif match.how == 'ambiguous':
+            both = ' / '.join(f'{c.attr} {_pct(v)}' for c, v in match.candidates[:2])
+            reason = (f'同时像 {both}；请用 --map "{header}=字段" 指定' if zh else
+                      f'matches {both} alike; choose with --map "{header}=FIELD"')
+        elif match.how == 'repeat':
+            other = match.candidates[0][0]
+            reason = f'{other.attr} 已由另一列导入' if zh else f'{other.attr} is already read from another column'
+        elif match.how == 'override':
+            reason = '按 --map 不导入' if zh else 'left out by --map'
+        line = f'  {header} → ' + ('不导入' if zh else 'not imported')
+        lines.append(line + (f'  ({reason})' if reason else ''))
+    return lines
+
+
+def _columns(sheet, lang, everything):
+    zh = lang.startswith('zh')
+    lines = column_lines(sheet, lang, everything)
+    if not lines:
+        return
+    if everything:
+        click.echo(f'{sheet.label}：表头在第 {sheet.header_row} 行，{len(sheet.rows)} 行数据。列 → 字段：' if zh else
+                   f'{sheet.label}: header on row {sheet.header_row}, {len(sheet.rows)} data rows. Column → field:')
+    else:
+        click.echo('未导入或需核对的列：' if zh else 'Columns not imported or to check:')
+    for line in lines:
+        click.echo(line)
+
+
+def _notes(notes, lang):
+    for en, zh in notes:
+        click.echo(zh if lang.startswith('zh') else en)
+
+
+class _Progress:
+    """Adapt progress(done, total) callbacks to a click progress bar on stderr."""
+
+    def __init__(self, label):
+        self.label, self.bar, self.done = label, None, 0
+
+    def __call__(self, done, total):
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.length = max(total, 1)
+        self.bar.update(max(done - self.done, 0))
+        self.done = done
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _report(result, lang, limit=50):
+    for row in result.problems()[:limit]:
+        message = row.message(lang)
+        if row.row and message.startswith((f'Row {row.row},', f'Row {row.row}:', f'第{row.row}行')):
+            click.echo(f'  {message}')   # the message names its row already
+            continue
+        where = f'row {row.row}' if row.row else row.code
+        click.echo(f'  {where}: {message}')
+    if len(result.problems()) > limit:
+        click.echo(f'  ... and {len(result.problems()) - limit} more (see --report)')
+    click.echo(result.summary(lang) + (f'  [run {result.run_code}]' if result.run_code else ''))
+
+
+def _as_option(func):
+    return click.option('--as', 'as_user', metavar='USERNAME',
+                        help="Act as this user: their role, data scope and the business rules decide each row "
+                             "(default: the system actor, audited as cli).")(func)
+
+
+def _acting(as_user):
+    """Return a context acting as the user AS_USER (refused when there is none), or a no-op."""
+    import contextlib
+    from ..models import User
+    from ..services import audit
+    if not as_user:
+        return contextlib.nullcontext()
+    user = User.get_or_none(User.username == as_user.strip())
+    if user is None or not user.active:
+        _refuse(f'there is no active user {as_user!r}; give an existing username to --as.')
+    return audit.acting_as(user, 'cli')
+
+
+def _where(target):
+    options = target.options
+    if target.backend == 'gsheet':
+        return f'{options.get("key", "")} › {options.get("worksheet", "")}'
+    return options.get('path', '')
+
+
+def register(group):
+    """Add the import, export and sync commands to GROUP (the `ltc` group)."""
+
+    @group.command('import')
+    @click.argument('entity', type=ENTITIES)
+    @click.argument('file', type=click.Path(dir_okay=False))
+    @click.option('--dry-run', is_flag=True, help='Show what would change; write nothing.')
+    @click.option('--report', 'report', type=click.Path(dir_okay=False),
+                  help='Write the rows with an Error column to this .xlsx or .csv file.')
+    @click.option('--sheet', help='Worksheet to read (default: the data sheet).')
+    @click.option('--on-existing', type=click.Choice(['update', 'skip']), default='update',
+                  help='What to do with rows whose code already exists.')
+    @click.option('--lang', type=LANGS, default='zh', help='Language of messages, refusals and the report.')
+    @click.option('--date-order', type=click.Choice(['dmy', 'mdy']), default=None,
+                  help='How to read dates like 5-1-2026 (default: from each column\'s values, else dmy).')
+    @click.option('--show-mapping', is_flag=True, help='Print which column goes to which field; import nothing.')
+    @click.option('--map', 'maps', multiple=True, metavar='"HEADER=field"',
+                  help='Read the column HEADER into field (field "-": leave it out). Repeatable.')
+    @click.option('--map-value', 'map_values', multiple=True, metavar='"COLUMN:VALUE=CODE"',
+                  help='Read VALUE in choice column COLUMN as CODE. Repeatable.')
+    @_as_option
+    def import_command(entity, file, dry_run, report, sheet, on_existing, lang, date_order, show_mapping, maps,
+                       map_values, as_user):
+        """Import a spreadsheet into ENTITY; codes decide create or update."""
+        from ..sync.formats.reader import read_sheet, settle
+        from ..sync.formats.tables import open_path
+        from ..sync.writes.importer import run_import
+        overrides, values = _pairs('--map', maps, lang), _pairs('--map-value', map_values, lang)
+        if not Path(file).exists():   # named as typed: the user knows the path, not our base name
+            _refuse(SyncError(f'{file} does not exist; check the path.', zh=f'{file} 不存在；请检查路径。'), lang)
+        progress = _Progress('importing')
+        try:
+            table = open_path(file, sheet=sheet, max_rows=current_app.config.get('IMPORT_MAX_ROWS'))
+            if show_mapping:
+                from ..sync.mapping.entities import get
+                mapping = get(entity)
+                found = read_sheet(table, mapping, overrides or None)
+                settle(found, mapping, date_order, values)
+                _columns(found, lang, everything=True)
+                _notes(found.notes(), lang)
+                sys.exit(0)
+            with _acting(as_user):
+                result = run_import(entity, table, dry_run=dry_run, on_existing=on_existing, lang=lang,
+                                    date_order=date_order, progress=progress, columns=overrides or None,
+                                    values=values)
+        except LTCError as exc:
+            progress.close()
+            _refuse(exc, lang)
+        progress.close()
+        if dry_run:
+            for row in result.rows:
+                if row.outcome in ('created', 'updated'):
+                    diff = ', '.join(f'{k}: {v[0]!r} → {v[1]!r}' for k, v in row.changes.items())
+                    click.echo(f'  row {row.row}: {row.outcome} {row.code or ""} {diff}'.rstrip())
+        if result.sheet is not None:
+            _columns(result.sheet, lang, everything=False)
+        _notes(result.notes, lang)
+        _report(result, lang)
+        if report:
+            result.write_report(report, lang)
+            click.echo(f'report written to {report}')
+        sys.exit(result.exit_code)
+
+    @group.command('export')
+    @click.argument('entity', type=ENTITIES)
+    @click.argument('out', type=click.Path(dir_okay=False))
+    @click.option('--template', is_flag=True, help='Headers, dropdowns and formats only.')
+    @click.option('--lang', type=LANGS, default='zh', help='Language of headers and labels.')
+    @click.option('--as', 'as_user', metavar='USERNAME',
+                  help="Export only what this user may read (the role's entities, the user's rows).")
+    def export_command(entity, out, template, lang, as_user):
+        """Export ENTITY to OUT.xlsx or OUT.csv (or an empty import template)."""
+        from ..services.cash_common import get_user
+        from ..sync.writes.export import export_entity, scoped_query
+        progress = _Progress('exporting')
+        try:
+            query = scoped_query(entity, get_user(as_user)) if as_user else None
+            count = export_entity(entity, out, template=template, lang=lang, progress=progress, query=query)
+        except LTCError as exc:
+            progress.close()
+            _refuse(exc, lang)
+        progress.close()
+        click.echo(f'wrote {"template" if template else f"{count} rows"} to {out}')
+
+    sync = AppGroup('sync', help='Two-way sync of spreadsheets with the database.')
+    group.add_command(sync)
+
+    @sync.command('add')
+    @click.argument('name')
+    @click.option('--entity', type=ENTITIES, required=True)
+    @click.option('--file', 'path', type=click.Path(dir_okay=False), help='Local .xlsx or .csv file.')
+    @click.option('--xlsx', 'path', type=click.Path(dir_okay=False), help='Same as --file.')
+    @click.option('--sheet', help='Worksheet of an .xlsx file (default: the data sheet).')
+    @click.option('--gsheet', help='Google Sheet: its address (URL) or spreadsheet key.')
+    @click.option('--worksheet', help='Worksheet of the Google Sheet (default: the entity title); '
+                                      'created with header, frozen row and dropdowns when missing.')
+    @click.option('--lang', type=LANGS, default='zh', help='Language of labels and status messages.')
+    @click.option('--on-conflict', type=click.Choice(['db', 'sheet']), default='db',
+                  help='Which side wins a conflict (default: keep the database value and mark it).')
+    @click.option('--on-delete', type=click.Choice(['keep', 'delete']), default='keep',
+                  help='What a code removed from the sheet does (default: keep the record).')
+    @click.option('--max-vanish', type=click.IntRange(0, 100), default=20,
+                  help='Stop when more than this percent of rows vanish.')
+    @click.option('--every', 'every_minutes', default='5', metavar='MINUTES',
+                  help='How often the periodic sync job runs it (5 to 10080 minutes; default 5).')
+    @click.option('--as', 'as_user', metavar='USERNAME',
+                  help='The user the target runs as: their role and scope bound what the sheet reads and '
+                       'changes (default: the first active admin).')
+    def sync_add(name, entity, path, sheet, gsheet, worksheet, lang, on_conflict, on_delete, max_vanish,
+                 every_minutes, as_user):
+        """Register a spreadsheet file or Google Sheet as a sync target for ENTITY."""
+        from ..sync.engine.targets import add_gsheet_target, add_target
+        if bool(path) == bool(gsheet):
+            _refuse('give either the file with --file PATH or a Google Sheet with --gsheet URL_OR_KEY.')
+        if worksheet and not gsheet:
+            _refuse('--worksheet is for Google Sheets; use --sheet for a worksheet of an .xlsx file.')
+        if gsheet:
+            try:
+                target, created = add_gsheet_target(
+                    name, entity, gsheet, worksheet=worksheet, lang=lang, conflict_policy=on_conflict,
+                    delete_policy=on_delete, max_vanish_percent=max_vanish, every_minutes=every_minutes,
+                    run_as=as_user)
+            except LTCError as exc:
+                _refuse(exc)
+            options = target.options
+            click.echo(f'added sync target {target.name} ({target.entity}, gsheet: {options["key"]} › '
+                       f'{options["worksheet"]}{", worksheet created" if created else ""}, '
+                       f'runs as {target.run_as.username if target.run_as_id else "system"})')
+            return
+        try:
+            target = add_target(name, entity, path, sheet=sheet, lang=lang, conflict_policy=on_conflict,
+                                delete_policy=on_delete, max_vanish_percent=max_vanish,
+                                every_minutes=every_minutes, run_as=as_user)
+        except LTCError as exc:
+            _refuse(exc)
+        click.echo(f'added sync target {target.name} ({target.entity}, {target.backend}: {path}, '
+                   f'runs as {target.run_as.username if target.run_as_id else "system"})')
+
+    @sync.command('set')
+    @click.argument('name')
+    @click.option('--every', 'every_minutes', metavar='MINUTES',
+                  help='How often the periodic sync job runs it (5 to 10080 minutes).')
+    @click.option('--pause', 'active', flag_value=False, default=None,
+                  help='Stop the periodic job from running it (manual runs still work).')
+    @click.option('--resume', 'active', flag_value=True, help='Let the periodic job run it again.')
+    def sync_set(name, every_minutes, active):
+        """Change a target's schedule, or pause / resume it."""
+        from ..sync.engine.targets import get_target, set_schedule
+        if every_minutes is None and active is None:
+            _refuse('give --every MINUTES, --pause or --resume.')
+        try:
+            target = set_schedule(get_target(name), every_minutes=every_minutes, active=active)
+        except LTCError as exc:
+            _refuse(exc)
+        click.echo(f'{target.name}: every {target.every_minutes} minutes, '
+                   f'{"active" if target.active else "paused"}')
+
+    @sync.command('run')
+    @click.argument('name', required=False)
+    @click.option('--all', 'run_all', is_flag=True, help='Run every active target.')
+    @click.option('--dry-run', is_flag=True, help='Show the plan; write nothing.')
+    @click.option('--accept-header', is_flag=True, help='Accept a changed header row.')
+    @click.option('--as', 'as_user', metavar='USERNAME',
+                  help="Run as this user instead of the target's run-as user (their role and scope apply).")
+    def sync_run(name, run_all, dry_run, accept_header, as_user):
+        """Sync one target (or --all): sheet and database changes flow both ways."""
+        from ..models.sync import SyncTarget
+        from ..sync.engine.targets import get_target
+        from ..sync.engine.twoway import run_sync
+        if bool(name) == bool(run_all):
+            _refuse('name one target or pass --all.')
+        targets = list(SyncTarget.select().where(SyncTarget.active)) if run_all else None
+        code = 0
+        try:
+            targets = targets if run_all else [get_target(name)]
+        except LTCError as exc:
+            _refuse(exc)
+        for target in targets:
+            progress = _Progress(f'syncing {target.name}')
+            try:
+                with _acting(as_user):
+                    result = run_sync(target, dry_run=dry_run, accept_header=accept_header, progress=progress,
+                                      actor=gate.actor() if as_user else None)
+            except LTCError as exc:
+                progress.close()
+                click.echo(f'{target.name}: refused: {exc}', err=True)
+                code = 2
+                continue
+            progress.close()
+            click.echo(f'{target.name}:')
+            if dry_run:
+                for row in result.rows:
+                    if row.outcome not in ('unchanged',):
+                        click.echo(f'  {row.row or "-"} {row.code or "(new)"}: {row.outcome} '
+                                   f'{json.dumps(row.changes, ensure_ascii=False) if row.changes else ""}')
+            _report(result, target.lang)
+            code = max(code, result.exit_code)
+        sys.exit(code)
+
+    @sync.command('list')
+    def sync_list():
+        """List sync targets and their last runs."""
+        from ..models.sync import SyncRun, SyncTarget
+        for target in SyncTarget.select().order_by(SyncTarget.name):
+            last = target.runs.order_by(SyncRun.id.desc()).first()
+            schedule = f'every {target.every_minutes} min' if target.active else 'paused'
+            runs_as = target.run_as.username if target.run_as_id else 'system'
+            click.echo(f'{target.name:20} {target.entity:14} {target.backend:5} {_where(target)}  {schedule}  '
+                       f'as {runs_as}  last: {last.code + " " + last.status if last else "never"}')
+
+    @sync.command('status')
+    @click.argument('name', required=False)
+    @click.option('--limit', default=10, help='How many runs to show.')
+    def sync_status(name, limit):
+        """Show the latest runs (imports, syncs, reverts) with their totals."""
+        from ..models.sync import SyncRun
+        from ..sync.engine.targets import get_target
+        query = SyncRun.select().order_by(SyncRun.id.desc()).limit(limit)
+        if name:
+            try:
+                query = query.where(SyncRun.target == get_target(name))
+            except LTCError as exc:
+                _refuse(exc)
+        for run in query:
+            totals = ', '.join(f'{v} {k}' for k, v in json.loads(run.totals).items() if v)
+            click.echo(f'{run.code} {run.kind:6} {run.entity:14} {run.status:9} {run.started_at:%Y-%m-%d %H:%M} '
+                       f'{totals}  {run.source}')
+
+    @sync.command('cleanup')
+    @click.option('--older-than', type=click.IntRange(1), default=60, show_default=True,
+                  help='Minutes after which a run whose process cannot be checked counts as interrupted.')
+    @click.option('--dry-run', is_flag=True, help='List what would be marked; change nothing.')
+    def sync_cleanup(older_than, dry_run):
+        """Mark runs left 'running' by a killed process as interrupted and free their dead locks."""
+        from datetime import timedelta
+        from ..sync.runs.interrupted import close_interrupted_runs
+        runs, unlocked = close_interrupted_runs(timedelta(minutes=older_than), dry_run=dry_run)
+        verb = 'would mark' if dry_run else 'marked'
+        for run in runs:
+            click.echo(f'{run.code} {run.kind:6} {run.entity:14} started {run.started_at:%Y-%m-%d %H:%M}: '
+                       f'{verb} interrupted')
+        for name in unlocked:
+            click.echo(f'{name}: {"would free" if dry_run else "freed"} the lock of a stopped process')
+        click.echo(f'{len(runs)} interrupted runs, {len(unlocked)} stale locks')
+
+    @sync.command('conflicts')
+    @click.argument('name', required=False)
+    def sync_conflicts(name):
+        """List open conflicts; exit 1 when there are any."""
+        from ..models.sync import SyncConflict
+        from ..sync.engine.targets import get_target
+        query = SyncConflict.select().where(SyncConflict.status == 'open').order_by(SyncConflict.id)
+        if name:
+            query = query.where(SyncConflict.target == get_target(name))
+        count = 0
+        for c in query:
+            count += 1
+            if c.is_deletion:
+                base, now = json.loads(c.base_value or '{}'), json.loads(c.db_value or '{}')
+                changed = ', '.join(f'{a} {base.get(a)!r} -> {d!r}' for a, d in now.items())
+                click.echo(f'#{c.id} {c.target.name} {c.code}: removed from the sheet, changed in the database'
+                           f'{": " + changed if changed else ""}; --take delete|keep')
+                continue
+            click.echo(f'#{c.id} {c.target.name} {c.code} {c.field}: base {c.base_value!r}, sheet {c.sheet_value!r}, '
+                       f'database {c.db_value!r}')
+        click.echo(f'{count} open conflicts')
+        sys.exit(1 if count else 0)
+
+    @sync.command('resolve')
+    @click.argument('conflict_id', type=int)
+    @click.option('--take', type=click.Choice(['db', 'sheet', 'delete', 'keep']),
+                  help='Keep the database value or take the sheet value; for a row removed from the sheet, '
+                       'delete or keep the record.')
+    @click.option('--value', help='Set this value instead (as you would type it in the sheet).')
+    def sync_resolve(conflict_id, take, value):
+        """Settle a conflict listed by `sync conflicts`."""
+        from ..sync.engine.conflicts import resolve_conflict
+        if bool(take) == (value is not None):
+            _refuse('pass either --take db|sheet (delete|keep for a removed row) or --value TEXT.')
+        try:
+            conflict = resolve_conflict(conflict_id, take or 'edit', value)
+        except LTCError as exc:
+            _refuse(exc)
+        if conflict.status == 'deleted_record':
+            click.echo(f'conflict {conflict.id}: {conflict.code} deleted')
+        elif conflict.status == 'kept_record':
+            click.echo(f'conflict {conflict.id}: {conflict.code} kept; the next `sync run` puts it back in the sheet')
+        else:
+            click.echo(f'conflict {conflict.id} on {conflict.code} {conflict.field}: {conflict.status}; '
+                       f'the next `sync run` carries it to the sheet')
+
+    @sync.command('revert')
+    @click.argument('run_code')
+    def sync_revert(run_code):
+        """Undo an import or sync run from its audit rows."""
+        from ..sync.engine.revert import revert_run
+        progress = _Progress(f'reverting {run_code}')
+        try:
+            result = revert_run(run_code, progress=progress)
+        except LTCError as exc:
+            progress.close()
+            _refuse(exc)
+        progress.close()
+        _report(result, 'en')
+        sys.exit(result.exit_code)

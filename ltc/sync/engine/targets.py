@@ -1,0 +1,134 @@
+"""Create and find sync targets; a target names its backend and the backend's settings."""
+import datetime
+import json
+from pathlib import Path
+
+from ...models.sync import SyncTarget
+from ...services import audit
+from ..errors import SyncError
+from ..formats.tables import kind_for_path
+from ..mapping.entities import get
+
+# The periodic sync job runs every 5 minutes: a target runs on the first job run at least
+# EVERY minutes after its last run (so 5 is as often as it gets), at most once a week.
+DEFAULT_EVERY, MIN_EVERY, MAX_EVERY = 5, 5, 7 * 24 * 60
+
+
+def check_every(minutes):
+    """Return MINUTES as an int between MIN_EVERY and MAX_EVERY, or refuse it in one sentence."""
+    try:
+        value = int(str(minutes).strip())
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not MIN_EVERY <= value <= MAX_EVERY:
+        raise SyncError(f'The schedule must be a whole number of minutes from {MIN_EVERY} to {MAX_EVERY} '
+                        f'(a week), not {minutes!r}.',
+                        zh=f'同步间隔必须是 {MIN_EVERY} 到 {MAX_EVERY}（一周）之间的整数分钟，而不是 {minutes!r}。')
+    return value
+
+
+def set_schedule(target, every_minutes=None, active=None):
+    """Change how often TARGET runs and/or pause (ACTIVE False) or resume it; audited, versioned."""
+    if every_minutes is not None:
+        target.every_minutes = check_every(every_minutes)
+    if active is not None:
+        target.active = bool(active)
+    return audit.save(target)
+
+
+def is_due(target, now):
+    """Return True when the periodic job should run TARGET at NOW (a minute of slack for the job's own timing)."""
+    if target.last_run_at is None:
+        return True
+    return now - target.last_run_at >= datetime.timedelta(minutes=target.every_minutes - 1)
+
+
+def run_as_user(run_as=None):
+    """Return the user a new target acts as: RUN_AS (a User or username), else the user adding it, else the
+    first active admin (the one who owns the instance), else None (the system actor)."""
+    from ...models import Role, User
+    from ...services import gate
+    act = gate.actor()
+    if isinstance(run_as, str):
+        found = User.get_or_none(User.username == run_as.strip())
+        if found is None or not found.active:
+            raise SyncError(f'There is no active user {run_as!r} to run the target as; give an existing username.',
+                            zh=f'没有名为 {run_as!r} 的在职用户可作为执行用户；请填写已有的用户名。')
+        run_as = found
+    if run_as is not None:
+        run_as = getattr(run_as, 'record', run_as)
+        # Acting as another user lends their rights: only an admin (or the CLI operator) may choose one.
+        if not act.is_system and act.role != 'admin' and run_as.id != act.user.id:
+            raise SyncError('Only an admin may add a target that runs as another user; it runs as you.',
+                            zh='只有管理员可以让同步目标以其他用户身份运行；请以您自己的身份运行。')
+        return run_as
+    if not act.is_system:
+        return act.user
+    # No admin yet (a fresh instance set up from the CLI): the target runs as the system actor.
+    return (User.select().join(Role, on=(User.role == Role.id)).where(Role.name == 'admin', User.active)
+            .order_by(User.id).first())
+
+
+def add_target(name, entity, path, sheet=None, lang='zh', conflict_policy='db', delete_policy='keep',
+               max_vanish_percent=20, every_minutes=DEFAULT_EVERY, run_as=None):
+    """Register the file PATH as a two-way sync target of ENTITY, run as RUN_AS (see run_as_user)."""
+    mapping = get(entity)
+    user = run_as_user(run_as)
+    if SyncTarget.select().where(SyncTarget.name == name).exists():
+        raise SyncError(f'A sync target named {name} exists already; choose another name.',
+                        zh=f'已有名为 {name} 的同步目标；请换一个名称。')
+    kind = kind_for_path(path)
+    if Path(path).suffix.lower() == '.xls':
+        raise SyncError('An .xls file cannot be written back; save it as .xlsx and add that file.',
+                        zh='.xls 文件无法写回；请另存为 .xlsx，再添加那个文件。')
+    if not Path(path).is_file():
+        raise SyncError(f'{path} does not exist; create it with `flask ltc export {mapping.entity} {path}`.',
+                        zh=f'{path} 不存在；请用 `flask ltc export {mapping.entity} {path}` 创建。')
+    settings = {'path': str(Path(path).resolve())}
+    if sheet:
+        settings['sheet'] = sheet
+    target = SyncTarget(name=name, entity=mapping.entity, backend=kind, lang=lang,
+                        settings=json.dumps(settings, ensure_ascii=False), conflict_policy=conflict_policy,
+                        delete_policy=delete_policy, max_vanish_percent=max_vanish_percent,
+                        every_minutes=check_every(every_minutes), run_as=user)
+    return audit.save(target)
+
+
+def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_policy='db',
+                      delete_policy='keep', max_vanish_percent=20, client=None, every_minutes=DEFAULT_EVERY,
+                      run_as=None):
+    """Register a Google Sheet (URL or key) as a sync target, creating the worksheet if missing.
+
+    A new worksheet gets the header (plus the status column), a frozen header row, a
+    warning-protected code column and dropdowns for choice columns. Returns (target, created).
+    """
+    from ..gsheets import ops
+    from ..gsheets.table import app_client
+    from ..mapping.codecs import Choice
+    from ..mapping.entities import STATUS_TITLE
+    mapping = get(entity)
+    user = run_as_user(run_as)
+    if SyncTarget.select().where(SyncTarget.name == name).exists():
+        raise SyncError(f'A sync target named {name} exists already; choose another name.',
+                        zh=f'已有名为 {name} 的同步目标；请换一个名称。')
+    key = ops.extract_key(sheet)
+    every_minutes = check_every(every_minutes)
+    title = worksheet or mapping.title(lang)
+    columns = mapping.columns
+    header = [c.header(lang) for c in columns] + [STATUS_TITLE['zh' if lang.startswith('zh') else 'en']]
+    choices = {i: column.codec.labels(lang) for i, column in enumerate(columns)
+               if isinstance(column.codec, Choice) and not column.readonly}
+    _, created = ops.ensure_worksheet(client or app_client(), key, title, header, 0, choices)
+    target = SyncTarget(name=name, entity=mapping.entity, backend='gsheet', lang=lang,
+                        settings=json.dumps({'key': key, 'worksheet': title}, ensure_ascii=False),
+                        conflict_policy=conflict_policy, delete_policy=delete_policy,
+                        max_vanish_percent=max_vanish_percent, every_minutes=every_minutes, run_as=user)
+    return audit.save(target), created
+
+
+def get_target(name):
+    target = SyncTarget.get_or_none(SyncTarget.name == name)
+    if target is None:
+        raise SyncError(f'There is no sync target {name}; list them with `flask ltc sync list`.',
+                        zh=f'没有名为 {name} 的同步目标；用 `flask ltc sync list` 查看所有目标。')
+    return target

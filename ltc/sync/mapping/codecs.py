@@ -1,0 +1,432 @@
+"""Cells through codecs only: each type is a clean(cell) -> value / render(value) -> cell pair.
+
+`clean` turns whatever a backend read (str, int, float, bool, date, datetime, ErrorValue, None)
+into the value stored on the model, or raises CellError naming the value and the fix.
+`render` turns a stored value into the cell written back; `canon` into the string the
+three-way merge compares (the same value always gives the same string, whatever the cell
+looked like).
+"""
+import datetime
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from ..errors import CellError, ErrorValue, UnknownReference, UnknownValue
+
+FORMULA_START = ('=', '+', '-', '@', '\t', '\r')
+CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')   # refused in cells and forms; tab and line breaks are text
+UNWRITABLE = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]')   # ... and what XML cannot hold
+EXCEL_EPOCH = {False: datetime.date(1899, 12, 30), True: datetime.date(1904, 1, 1)}
+MAX_SERIAL = {False: 2958465, True: 2957003}   # 9999-12-31 in the 1900 and the 1904 system
+MAX_DIGITS = 18        # MoneyField's precision: no stored number has more digits
+MONTHS = {m: i for i, names in enumerate(
+    [('jan', 'january'), ('feb', 'february'), ('mar', 'march'), ('apr', 'april'), ('may',),
+     ('jun', 'june'), ('jul', 'july'), ('aug', 'august'), ('sep', 'sept', 'september'),
+     ('oct', 'october'), ('nov', 'november'), ('dec', 'december')], 1) for m in names}
+
+
+class Context:
+    """What codecs need besides the cell: language, date order, date system, reference lookups."""
+
+    def __init__(self, lang='en', date_order='dmy', date1904=False, actor=None):
+        self.lang, self.date_order, self.date1904 = lang, date_order, date1904
+        self.actor = actor   # a gate.Actor: references resolve only among the records it may see
+        self._refs = {}
+
+    def references(self, codec):
+        """Return (key -> ids, id -> shown text) for a reference codec, loaded once per run."""
+        key = (codec.model, codec.names)
+        if key not in self._refs:
+            by_key, shown = {}, {}
+            fields = [codec.model.id, codec.model.code] + [getattr(codec.model, n) for n in codec.names]
+            query = codec.model.select(*fields)
+            if self.actor is not None and not self.actor.is_system:
+                from ...services import gate, scope
+                if codec.model in gate.SCOPED_REFS:   # another owner's record is unknown, not revealed
+                    query = query.where(scope.condition(codec.model, self.actor.user))
+            for row in query.tuples().iterator():
+                rid, code, names = row[0], row[1], row[2:]
+                shown[rid] = names[0] if codec.show_name else code
+                for text in (code,) + names:
+                    if text:
+                        by_key.setdefault(str(text).strip().lower(), set()).add(rid)
+            self._refs[key] = (by_key, shown)
+        return self._refs[key]
+
+    def forget(self, model):
+        """Drop cached lookups of MODEL after records of it were created."""
+        self._refs = {k: v for k, v in self._refs.items() if k[0] is not model}
+
+
+def _blank(cell):
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _error_cell(cell):
+    if isinstance(cell, ErrorValue):
+        raise CellError(f'the cell holds the spreadsheet error {cell.code}; fix the formula or type the value',
+                        f'单元格是公式错误 {cell.code}；请修正公式或直接填写数值', cell.code)
+
+
+def plain_text(cell):
+    """Return a cell as the text a user sees: 13800138000.0 -> '13800138000', dates as ISO."""
+    if cell is None:
+        return ''
+    if isinstance(cell, bool):
+        return 'TRUE' if cell else 'FALSE'
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    if isinstance(cell, (datetime.datetime, datetime.date, datetime.time)):
+        return cell.isoformat()
+    return str(cell)
+
+
+def _formula_like(text):
+    # Apostrophes, then a formula character: "=1", "'=1", "''=1" all need one more apostrophe.
+    rest = text.lstrip("'")
+    return rest[:1] != '' and rest[0] in FORMULA_START
+
+
+def unescape(text):
+    """Drop the apostrophe an export puts before formula-like text."""
+    if text[:1] == "'" and _formula_like(text[1:]):
+        return text[1:]
+    return text
+
+
+def escape(text):
+    """Return TEXT as a spreadsheet cell: control characters dropped, then formula-like text
+    prefixed with an apostrophe so no spreadsheet evaluates it.
+
+    The one function every export, report and sheet write-back passes text through. The
+    order matters: "\x01=HYPERLINK(...)" only starts with "=" once the control character is gone.
+    """
+    if isinstance(text, str):
+        if not text.isprintable():
+            text = UNWRITABLE.sub('', text)
+        if _formula_like(text):
+            return "'" + text
+    return text
+
+
+class Codec:
+    kind = 'text'
+    number_format = None
+
+    def clean(self, cell, ctx):
+        raise NotImplementedError
+
+    def render(self, value, ctx):
+        return value
+
+    def canon(self, value, ctx):
+        """Return the comparison string of a stored value."""
+        rendered = self.render(value, ctx)
+        return '' if rendered is None else plain_text(rendered)
+
+
+class Text(Codec):
+    """Text, phones and codes: numbers keep their digits, control characters are refused."""
+
+    def __init__(self, max_length=255, multiline=False):
+        self.max_length, self.multiline = max_length, multiline
+
+    def clean(self, cell, ctx):
+        if cell.__class__ is str:   # the common case, kept short: imports clean millions of cells
+            text = cell.strip()
+            if not text:
+                return None
+            if text[0] == "'":
+                text = unescape(text)
+            if text.isprintable() and len(text) <= self.max_length:
+                return text if self.multiline or '  ' not in text else ' '.join(text.split())
+        else:
+            _error_cell(cell)
+            if _blank(cell):
+                return None
+            text = plain_text(cell).strip()
+        text = unescape(text)
+        bad = CONTROL.search(text)
+        if bad:
+            raise CellError(f'contains the control character U+{ord(bad.group()):04X}; delete it',
+                            f'含有控制字符 U+{ord(bad.group()):04X}；请删除', text[:40])
+        if not self.multiline:
+            text = ' '.join(text.split())
+        if len(text) > self.max_length:
+            raise CellError(f'is {len(text)} characters long; shorten it to at most {self.max_length}',
+                            f'长度为 {len(text)} 个字符；请缩短到 {self.max_length} 个以内', text[:40] + '…')
+        return text
+
+    def render(self, value, ctx):
+        return None if value is None else str(value)
+
+
+class Number(Codec):
+    """Decimal amounts: accepts 1,234.50, ¥1,234, (1,234), 13% and full-width digits."""
+    kind = 'decimal'
+
+    def __init__(self, places=2, percent=False, integer=False):
+        self.places, self.percent, self.integer = places, percent, integer
+        self.quantum = Decimal(1).scaleb(-places)
+        self.number_format = '0' if integer else ('#,##0.' + '0' * places if places else '#,##0')
+
+    def clean(self, cell, ctx):
+        _error_cell(cell)
+        if _blank(cell):
+            return None
+        if isinstance(cell, bool) or isinstance(cell, (datetime.date, datetime.time)):
+            raise self._bad(cell)
+        if isinstance(cell, (int, float)):
+            value = Decimal(repr(cell)) if isinstance(cell, float) else Decimal(cell)
+        else:
+            value = self._parse(unicodedata.normalize('NFKC', str(cell)).strip(), cell)
+        if not value.is_finite():
+            raise self._bad(cell)
+        if value and value.adjusted() >= MAX_DIGITS - self.places:   # would not fit the column
+            raise CellError(f'{plain_text(cell)} is too large; amounts must stay below 1{"0" * (MAX_DIGITS - self.places)}',
+                            f'{plain_text(cell)} 太大；金额必须小于 1{"0" * (MAX_DIGITS - self.places)}', cell)
+        if self.integer:
+            if value != value.to_integral_value():
+                raise CellError(f'must be a whole number, not {cell}', f'必须是整数，不能是 {cell}', cell)
+            return int(value)
+        return value.quantize(self.quantum, rounding=ROUND_HALF_UP)
+
+    def _parse(self, text, cell):
+        negative = text.startswith('(') and text.endswith(')')
+        text = text.strip('()').replace(',', '').replace(' ', '')
+        for mark in ('¥', '￥', '$', '€', 'CNY', 'RMB', 'USD', '元'):
+            text = text.replace(mark, '')
+        percent = text.endswith('%')
+        text = text.rstrip('%')
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise self._bad(cell) from None
+        if percent and not self.percent:
+            value = value / 100
+        return -value if negative else value
+
+    def _bad(self, cell):
+        return CellError(f'"{plain_text(cell)}" is not a number; type digits such as 1234.50',
+                         f'"{plain_text(cell)}" 不是数字；请填写如 1234.50 的数字', cell)
+
+    def render(self, value, ctx):
+        if value is None:
+            return None
+        return int(value) if self.integer else Decimal(value).quantize(self.quantum)
+
+    def canon(self, value, ctx):
+        return '' if value is None else str(self.render(value, ctx))
+
+
+DAY_MONTH = re.compile(r'(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})')
+ORDER_NAMES = {'dmy': ('day first (day-month-year)', '日-月-年'),
+               'mdy': ('month first (month-day-year)', '月-日-年')}
+
+
+def infer_date_order(cells):
+    """Return (order, ambiguous) for a column's cells: 'dmy' when a value like 13/2/2024 proves it,
+    'mdy' when one like 2/13/2024 does, None when no value or both; AMBIGUOUS: some value such as
+    2/1/2013 reads both ways and nothing proved the order."""
+    first = second = ambiguous = False
+    for cell in cells:
+        if cell.__class__ is not str:
+            continue
+        match = DAY_MONTH.match(cell.strip())
+        if match is None:
+            continue
+        a, b = int(match.group(1)), int(match.group(2))
+        if a > 12 >= b:
+            first = True
+        elif b > 12 >= a:
+            second = True
+        elif a != b:
+            ambiguous = True
+    if first != second:
+        return ('dmy' if first else 'mdy'), False
+    return None, ambiguous and not (first or second)
+
+
+class Date(Codec):
+    """Dates: real date cells, Excel serials (1900 and 1904 systems), ISO, 2026/1/5, 5-1-2026, text."""
+    kind = 'date'
+    number_format = 'yyyy-mm-dd'
+
+    def clean(self, cell, ctx, order=None):
+        """ORDER ('dmy' or 'mdy') is the column's day/month order when inferred; else ctx.date_order."""
+        _error_cell(cell)
+        if _blank(cell):
+            return None
+        if isinstance(cell, datetime.datetime):
+            return cell.date()
+        if isinstance(cell, datetime.date):
+            return cell
+        if isinstance(cell, bool) or isinstance(cell, (datetime.time, datetime.timedelta)):
+            raise self._bad(cell)
+        if isinstance(cell, (int, float)):
+            return self._serial(cell, ctx)
+        text = unicodedata.normalize('NFKC', str(cell)).strip()
+        if re.fullmatch(r'\d{1,5}(\.\d+)?', text):
+            return self._serial(float(text), ctx)
+        return self._text(text, cell, order or ctx.date_order)
+
+    def _serial(self, number, ctx):
+        if not (0 if ctx.date1904 else 1) <= number <= MAX_SERIAL[bool(ctx.date1904)]:   # 1904: 0 is 1904-01-01
+            raise CellError(f'{plain_text(number)} is outside the dates a spreadsheet can hold; '
+                            f'type the date as YYYY-MM-DD',
+                            f'{plain_text(number)} 超出了表格能表示的日期范围；请按 YYYY-MM-DD 填写日期', number)
+        return EXCEL_EPOCH[bool(ctx.date1904)] + datetime.timedelta(days=int(number))
+
+    def _text(self, text, cell, order):
+        text = re.sub(r'[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}:?\d{2})?$', '', text).strip()
+        match = re.fullmatch(r'(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?', text)
+        if match:
+            return self._make(*map(int, match.groups()), cell=cell)
+        match = re.fullmatch(r'(\d{4})(\d{2})(\d{2})', text)
+        if match:
+            return self._make(*map(int, match.groups()), cell=cell)
+        match = DAY_MONTH.fullmatch(text)
+        if match:
+            a, b, year = map(int, match.groups())
+            day, month = (a, b) if order == 'dmy' else (b, a)
+            try:
+                return datetime.date(year, month, day)
+            except ValueError:
+                other = 'mdy' if order == 'dmy' else 'dmy'
+                raise CellError(f'"{text}" is not a date when read {ORDER_NAMES[order][0]} (--date-order {order}); '
+                                f'if the column is {ORDER_NAMES[other][0]}, import with --date-order {other}, '
+                                f'or type it as YYYY-MM-DD',
+                                f'“{text}”按{ORDER_NAMES[order][1]}（--date-order {order}）读不是日期；若该列是'
+                                f'{ORDER_NAMES[other][1]}，请用 --date-order {other} 导入，或按 YYYY-MM-DD 填写',
+                                cell) from None
+        words = re.findall(r'[a-z]+|\d+', text.lower())
+        months = [MONTHS[w] for w in words if w in MONTHS]
+        numbers = [int(w) for w in words if w.isdigit()]
+        if len(months) == 1 and len(numbers) == 2:
+            day, year = sorted(numbers)
+            return self._make(year, months[0], day, cell=cell)
+        raise self._bad(cell)
+
+    def _make(self, year, month, day, cell):
+        try:
+            return datetime.date(year, month, day)
+        except ValueError:
+            raise self._bad(cell) from None
+
+    def _bad(self, cell):
+        return CellError(f'"{plain_text(cell)}" is not a date; type it as YYYY-MM-DD, e.g. 2026-01-05',
+                         f'"{plain_text(cell)}" 不是日期；请按 YYYY-MM-DD 填写，例如 2026-01-05', cell)
+
+    def canon(self, value, ctx):
+        return '' if value is None else value.isoformat()
+
+
+class Bool(Codec):
+    kind = 'bool'
+    TRUE = {'1', 'true', 'yes', 'y', 't', '是', '对', '√', '✓', 'x'}
+    FALSE = {'0', 'false', 'no', 'n', 'f', '否', '不', '×', '✗'}
+
+    def clean(self, cell, ctx):
+        _error_cell(cell)
+        if _blank(cell):
+            return False
+        text = plain_text(cell).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise CellError(f'"{plain_text(cell)}" is not yes or no; type 是/否 or TRUE/FALSE',
+                        f'"{plain_text(cell)}" 不是“是/否”；请填写 是/否 或 TRUE/FALSE', cell)
+
+    def render(self, value, ctx):
+        return bool(value)
+
+    def canon(self, value, ctx):
+        return '1' if value else '0'
+
+
+class Choice(Codec):
+    """A fixed list: the code or the label in either language; 'A（重点客户）' also matches its label."""
+    kind = 'choice'
+
+    def __init__(self, choices, default=None):
+        self.choices, self.default = choices, default
+        self._seen = {}   # cell text -> value: a column repeats a handful of labels
+
+    def clean(self, cell, ctx):
+        if cell.__class__ is str and cell in self._seen:
+            return self._seen[cell]
+        _error_cell(cell)
+        if _blank(cell):
+            return self.default
+        text = unescape(unicodedata.normalize('NFKC', plain_text(cell)).strip())   # "'-" is the label "-"
+        value = self.choices.lookup(text)
+        if value is None:
+            inner = re.fullmatch(r'(.*?)\s*\((.*)\)\s*', text)
+            if inner:
+                value = self.choices.lookup(inner.group(2)) or self.choices.lookup(inner.group(1))
+        if value is None:
+            en = ', '.join(self.choices.label(v, 'en') for v in self.choices)
+            zh = '、'.join(self.choices.label(v, 'zh') for v in self.choices)
+            raise UnknownValue(f'"{text}" is not one of the allowed values; pick one of: {en}',
+                               f'"{text}" 不在可选值中；请从以下选择：{zh}', text)
+        if cell.__class__ is str and len(self._seen) < 1000:
+            self._seen[cell] = value
+        return value
+
+    def render(self, value, ctx):
+        return None if value is None else self.choices.label(value, ctx.lang)
+
+    def canon(self, value, ctx):
+        return value or ''
+
+    def labels(self, lang):
+        return [self.choices.label(v, lang) for v in self.choices]
+
+
+class Reference(Codec):
+    """Another record by its code or a unique name (users by username or display name)."""
+    kind = 'reference'
+
+    def __init__(self, model, names=('name',), show_name=False, synonyms=None):
+        self.model, self.names, self.show_name = model, tuple(names), show_name
+        self.synonyms = {k.lower(): v.lower() for k, v in (synonyms or {}).items()}   # other systems' names
+
+    def clean(self, cell, ctx):
+        _error_cell(cell)
+        if _blank(cell):
+            return None
+        text = ' '.join(plain_text(cell).split())
+        lookup = ctx.references(self)[0]
+        ids = lookup.get(text.lower(), set())
+        if not ids and text.lower() in self.synonyms:
+            ids = lookup.get(self.synonyms[text.lower()], set())
+        label = getattr(self.model, 'label', None) or self.model.__name__.lower()
+        if not ids:
+            raise UnknownReference(f'no {label} has the code or name "{text}"; create it first or fix the spelling',
+                                   f'找不到编码或名称为“{text}”的{label_zh(self.model)}；请先创建或更正拼写', text,
+                                   codec=self)
+        if len(ids) > 1:
+            raise CellError(f'{len(ids)} {label}s are named "{text}"; use the code instead',
+                            f'有 {len(ids)} 个{label_zh(self.model)}名为“{text}”；请改填编码', text)
+        return next(iter(ids))
+
+    def render(self, value, ctx):
+        if value is None:
+            return None
+        return ctx.references(self)[1].get(value)
+
+    @staticmethod
+    def key(text):
+        """Return how a typed name or code is compared: spaces collapsed, case folded."""
+        return ' '.join(str(text).split()).lower()
+
+
+LABELS_ZH = {'Customer': '客户', 'User': '用户', 'Product': '产品', 'Contract': '合同',
+             'ProductCategory': '产品类别', 'PaymentPlan': '回款计划', 'Stage': '阶段',
+             'Campaign': '市场活动', 'Department': '部门', 'Contact': '联系人', 'Lead': '线索',
+             'Opportunity': '商机'}
+
+
+def label_zh(model):
+    return LABELS_ZH.get(model.__name__, model.__name__)

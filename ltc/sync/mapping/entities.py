@@ -1,0 +1,419 @@
+"""One declarative mapping per entity: key column, columns with EN/ZH headers and synonyms, codecs.
+
+No hand-written header lists exist anywhere else: readers match headers through
+`Mapping.match` / `Mapping.resolve`, exports and templates write `Column.header(lang)`.
+
+A header is matched in this order, per header (cheap: a file has a few dozen):
+1. its text without markers (`*`, `(*)`, `(必填)`, `(required)` ...), case, spaces, `_ - . /`
+   against the column's names and synonyms (confidence 1.0);
+2. the same without notes in parentheses or brackets (`合同名称（支持要素提取）`, `金额(元)`);
+3. context rules: a required field the file does not name takes a header of its `fallback`
+   names (姓名 / 名称 are the company when the file has no company column);
+4. fuzzy: rapidfuzz's ratio against every name of the fields not matched yet (never the
+   code column: a wrong code is a wrong record); a strong
+   match (>= FUZZY_STRONG) is used and shown with its confidence, a weak one (>= FUZZY_WEAK)
+   or one scoring alike for two fields is not used but named in the plan.
+"""
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from ...models import (Contact, Contract, Customer, Lead, Opportunity, Payment, PaymentPlan, Product, ProductCategory,
+                       Stage, User)
+from ...models import choices as C
+from ..errors import SyncError
+from .codecs import Bool, Choice, Date, Number, Reference, Text
+
+MARKERS = re.compile(r'^[*＊\s]+|[*＊\s]+$|[(（]\s*(必填|必须|必填项|required|mandatory|选填|optional|[*＊])\s*[)）]'
+                     r'|[:：]$', re.I)
+NOTES = re.compile(r'[(\[【][^()\[\]【】]*[)\]】]')
+SEPARATORS = re.compile(r'[\s_\-./]+')
+STATUS_HEADERS = ('同步状态', 'sync status', '错误原因', 'error', '导入结果', 'status message')
+STATUS_TITLE = {'en': 'Sync status', 'zh': '同步状态'}
+FUZZY_STRONG, FUZZY_WEAK, FUZZY_TIE = 90, 72, 5
+
+
+def norm(header):
+    """Return a header reduced to what identifies it: no markers, case, spaces or separators."""
+    text = unicodedata.normalize('NFKC', str(header or ''))
+    previous = None
+    while previous != text:
+        previous, text = text, MARKERS.sub('', text.strip())
+    return SEPARATORS.sub('', text).lower()
+
+
+def bare(header):
+    """Return norm(HEADER) without notes in parentheses or brackets: 合同名称（支持要素提取） -> 合同名称."""
+    text = unicodedata.normalize('NFKC', str(header or ''))
+    previous = None
+    while previous != text:
+        previous, text = text, NOTES.sub('', text)
+    return norm(text)
+
+
+@dataclass
+class HeaderMatch:
+    """How one header of a file was matched: the column, how, how sure, and what else it could be."""
+    position: int
+    header: str
+    column: object = None          # the Column used, or None (not imported)
+    how: str = 'unknown'           # exact | note | context | fuzzy | weak | ambiguous | override | unknown | status
+    confidence: float = 0.0        # 1.0 for names and synonyms; rapidfuzz ratio / 100 otherwise
+    candidates: tuple = ()         # ((Column, confidence), ...) for weak and ambiguous headers
+
+    @property
+    def doubtful(self):
+        """Return whether a person should look at this header (fuzzy, weak or ambiguous)."""
+        return self.how in ('fuzzy', 'weak', 'ambiguous')
+
+@dataclass
+class Column:
+    attr: str
+    en: str
+    zh: str
+    codec: object
+    aliases: tuple = ()      # synonyms: other systems' spellings, Chinese and English
+    required: bool = False
+    readonly: bool = False   # exported for reference, never written from a sheet
+    width: int = 16
+    fallback: tuple = ()     # names this column takes only when the file names it by nothing else
+
+    def header(self, lang='zh'):
+        return self.zh if lang.startswith('zh') else self.en
+
+    def names(self):
+        return {norm(n) for n in (self.attr, self.en, self.zh) + tuple(self.aliases)}
+
+    def label(self, lang='zh'):
+        """Return how a plan names this field: `company (公司名称)` / `company (Company)`."""
+        return f'{self.attr} ({self.header(lang)})'
+
+
+@dataclass
+class Mapping:
+    entity: str
+    model: type
+    columns: list
+    natural_key: tuple = ()          # matches a row without code to one existing record
+    allow_delete: bool = False       # whether a code vanishing from a sheet may delete the record
+    title_en: str = ''
+    title_zh: str = ''
+    _index: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self.by_attr = {c.attr: c for c in self.columns}
+        for column in self.columns:
+            for name in column.names():
+                self._index.setdefault(name, column)
+        self._fallbacks = [(c, {norm(n) for n in c.fallback}) for c in self.columns if c.fallback]
+        # The code column is never guessed: a wrong code is a wrong record.
+        self._fuzzy = [(name, c) for c in self.columns[1:] if not c.readonly for name in sorted(c.names()) if name]
+
+    @property
+    def key(self):
+        return self.columns[0]
+
+    @property
+    def writable(self):
+        return [c for c in self.columns[1:] if not c.readonly]
+
+    def column_for(self, header):
+        """Return the column a header names (by name or synonym, notes aside), or None."""
+        return self._index.get(norm(header)) or self._index.get(bare(header))
+
+    def match(self, headers, fuzzy=False):
+        """Return {position: Column} for a header row; the first of repeated headers wins."""
+        return {m.position: m.column for m in self.resolve(headers, fuzzy=fuzzy) if m.column is not None}
+
+    def resolve(self, headers, fuzzy=True):
+        """Return a HeaderMatch per header: names and synonyms, context rules, then fuzzy matching."""
+        keys = [(norm(h), bare(h)) for h in headers]
+        found = [HeaderMatch(i, h) for i, h in enumerate(headers)]
+        used = {}
+        for match, (name, plain) in zip(found, keys):
+            column, how = self._index.get(name), 'exact'
+            if column is None and plain and plain != name:
+                column, how = self._index.get(plain), 'note'
+            if column is None:
+                continue
+            if column.attr in used:   # a second column for the same field: named, not imported
+                match.how, match.candidates = 'repeat', ((column, 1.0),)
+                continue
+            match.column, match.how, match.confidence = column, how, 1.0
+            used[column.attr] = match
+        for column, names in self._fallbacks:   # 姓名 is the company when nothing else is
+            if column.attr in used:
+                continue
+            match = next((m for m, (n, b) in zip(found, keys) if n in names or b in names), None)
+            if match is not None:
+                if match.column is not None:
+                    del used[match.column.attr]
+                match.column, match.how, match.confidence = column, 'context', 1.0
+                used[column.attr] = match
+        if fuzzy:
+            for match, (_name, plain) in zip(found, keys):
+                if match.column is None and match.how == 'unknown' and len(plain) > 1:
+                    self._fuzzy_match(match, plain, used)
+        return found
+
+    def _fuzzy_match(self, match, plain, used):
+        choices = [(name, c) for name, c in self._fuzzy if c.attr not in used]
+        best = {}
+        for _text, score, index in process.extract(plain, [n for n, _ in choices], scorer=fuzz.ratio,
+                                                   score_cutoff=FUZZY_WEAK, limit=12):
+            column = choices[index][1]
+            if score > best.get(column.attr, (0, None))[0]:
+                best[column.attr] = (score, column)
+        ranked = sorted(best.values(), key=lambda pair: -pair[0])
+        if not ranked:
+            return
+        match.candidates = tuple((column, round(score / 100, 2)) for score, column in ranked[:3])
+        top = ranked[0][0]
+        match.confidence = round(top / 100, 2)
+        if len(ranked) > 1 and top - ranked[1][0] < FUZZY_TIE:
+            match.how = 'ambiguous'
+        elif top >= FUZZY_STRONG:
+            match.column, match.how = ranked[0][1], 'fuzzy'
+            used[match.column.attr] = match
+        else:
+            match.how = 'weak'
+
+    def title(self, lang):
+        return self.title_zh if lang.startswith('zh') else self.title_en
+
+
+def is_status_header(text):
+    return norm(text) in {norm(h) for h in STATUS_HEADERS}
+
+
+def _code(en, zh, *aliases):
+    return Column('code', en, zh, Text(64), aliases=('code', '编码', '编号') + aliases, width=12)
+
+
+USER = dict(model=User, names=('username', 'display_name', 'display_name_en'), show_name=True)
+STAGE_NAMES = {'prospecting': 'Validate', 'qualification': 'Validate', 'qualify': 'Validate',
+               'engaging': 'Analyse', 'needs analysis': 'Analyse', 'discovery': 'Analyse', 'analysis': 'Analyse',
+               'proposal': 'Propose', 'price quote': 'Propose', 'proposal/price quote': 'Propose', 'quote': 'Propose',
+               'negotiation': 'Negotiate', 'negotiation/review': 'Negotiate', 'review': 'Negotiate',
+               'closed won': 'Won', 'win': 'Won', 'closed lost': 'Lost', 'lose': 'Lost',
+               '初步接触': 'Validate', '初步沟通': 'Validate', '验证': 'Validate', '意向': 'Validate',
+               '需求确认': 'Analyse', '需求调研': 'Analyse', '方案制定': 'Propose', '报价': 'Propose',
+               '方案报价': 'Propose', '商务谈判': 'Negotiate', '谈判': 'Negotiate', '合同签订': 'Negotiate',
+               '成交': 'Won', '已成交': 'Won', '赢单': 'Won', '签约成功': 'Won', '丢单': 'Lost', '输单': 'Lost',
+               '失败': 'Lost', '已流失': 'Lost'}
+OWNER_NAMES = ('owner', 'lead owner', 'account owner', 'deal owner', '所属销售', '销售', '归属人', 'sales',
+               '销售人员', '销售代表', '业务员', '跟进人', '负责销售', '客户经理', 'sales rep', 'sales agent',
+               'salesperson', 'assigned to')
+CUSTOMER_REF = ('客户名称', '客户编码', '客户编号', '客户姓名', 'customer name', 'customer code', 'customer id',
+                'account', 'account name', '所属客户')
+
+
+def _owner():
+    return Column('owner', 'Owner', '负责人', Reference(**USER), aliases=OWNER_NAMES)
+
+
+def _currency():
+    return Column('currency', 'Currency', '币种', Choice(C.CURRENCIES, default='CNY'),
+                  aliases=('货币', '币别', 'currency code'), width=8)
+
+
+def _phone(attr='phone', en='Phone', zh='电话', *aliases):
+    return Column(attr, en, zh, Text(40), aliases=aliases)
+
+
+PHONE_NAMES = ('联系电话', '电话号码', 'telephone', 'tel', 'phone number', 'contact number', '联系方式')
+MOBILE_NAMES = ('手机号', '手机', '手机号码', '移动电话', 'mobile', 'mobile no', 'mobile number', 'cell', 'cellphone')
+EMAIL_NAMES = ('email', 'email id', 'email address', '电子邮箱', '电子邮件', '邮件', '邮箱地址', 'mail')
+NOTES_NAMES = ('notes', 'remark', 'remarks', '备注信息', 'comment', 'comments')
+
+LEADS = Mapping('leads', Lead, [
+    _code('Lead code', '线索编号', '线索编码', 'lead id', 'lead no', '线索id'),
+    Column('company', 'Company', '公司名称', Text(200), required=True, width=28,
+           aliases=('线索名称', '客户名称', '公司', '企业名称', 'company name', 'account', 'account name',
+                    'organization', 'organisation', 'organization name', '单位名称', '客户单位', '公司全称'),
+           fallback=('姓名', '名称', 'name', '客户姓名', 'full name')),
+    Column('contact_name', 'Contact', '联系人', Text(120),
+           aliases=('姓名', 'contact name', 'name', '联系人姓名', '客户姓名', 'full name', 'person name')),
+    Column('contact_title', 'Title', '职务', Text(120), aliases=('职位', 'job title', 'position', 'designation')),
+    _phone('phone', 'Phone', '电话', 'phone 1', *MOBILE_NAMES, *PHONE_NAMES),
+    Column('email', 'E-mail', '邮箱', Text(200), aliases=('email 1',) + EMAIL_NAMES),
+    Column('source', 'Source', '来源', Choice(C.SOURCES, default='import'),
+           aliases=('线索来源', 'lead source', '渠道', '来源渠道', 'channel')),
+    Column('industry', 'Industry', '行业', Choice(C.INDUSTRIES),
+           aliases=('客户行业', '所属行业', 'sector', '行业类型')),
+    Column('region_province', 'Province', '省份', Text(40),
+           aliases=('省', 'state', 'region', 'province', '所在省份')),
+    Column('region_city', 'City', '城市', Text(40), aliases=('市', '所在城市')),
+    Column('company_size', 'Company size', '企业规模', Choice(C.COMPANY_SIZES),
+           aliases=('规模', 'size', '人员规模', '员工人数', 'employees', 'no of employees')),
+    Column('budget', 'Budget', '预算', Number(), aliases=('预算金额',)),
+    _currency(),
+    Column('requirement', 'Requirement', '需求', Text(10000, multiline=True), width=36,
+           aliases=('需求描述', '需求说明', '备注', 'description') + NOTES_NAMES),
+    _owner(),
+    Column('status', 'Status', '状态', Choice(C.LEAD_STATUSES, default='new'), aliases=('线索状态', 'lead status')),
+    Column('grade', 'Grade', '等级', Choice(C.LEAD_GRADES, default='ungraded'), readonly=True),
+    Column('score', 'Score', '评分', Number(0, integer=True), readonly=True, width=8),
+], natural_key=('company', 'contact_name', 'phone', 'email'), title_en='Leads', title_zh='线索')
+
+CUSTOMERS = Mapping('customers', Customer, [
+    _code('Customer code', '客户编码', '客户编号', 'customer id', 'customer no', '客户代码'),
+    Column('name', 'Customer name', '客户名称', Text(200), required=True, width=28,
+           aliases=('名称', '公司名称', 'name', 'company', 'account', 'account name', '客户姓名', 'company name',
+                    '企业名称', '单位名称', '公司', '客户', 'organization', 'organisation'),
+           fallback=('姓名', 'full name')),
+    Column('name_en', 'English name', '英文名称', Text(200), aliases=('英文名',)),
+    Column('kind', 'Kind', '客户类型', Choice(C.CUSTOMER_KINDS, default='enterprise'),
+           aliases=('类型', 'customer type')),
+    Column('parent', 'Parent customer', '上级客户', Reference(Customer),
+           aliases=('集团客户', 'related company', 'parent', '母公司', '上级单位', '所属集团')),
+    Column('industry', 'Industry', '行业', Choice(C.INDUSTRIES),
+           aliases=('所属行业', '客户行业', 'sector', '行业类型')),
+    Column('region_province', 'Province', '省份', Text(40), aliases=('省', 'state', 'province', '所在省份')),
+    Column('region_city', 'City', '城市', Text(40), aliases=('市', '所在城市')),
+    Column('size', 'Company size', '企业规模', Choice(C.COMPANY_SIZES), aliases=('规模', '人员规模', 'employees')),
+    Column('level', 'Level', '客户级别', Choice(C.CUSTOMER_LEVELS, default='potential'),
+           aliases=('等级', '级别', '客户等级', '客户分级', 'customer level', 'rating')),
+    Column('source', 'Source', '来源', Choice(C.SOURCES), aliases=('客户来源', 'lead source', '渠道')),
+    Column('credit_code', 'Credit code', '统一社会信用代码', Text(18),
+           aliases=('税号', 'tax id', '纳税人识别号', '信用代码', 'tax number', 'vat')),
+    _phone('phone', 'Phone', '电话', '座机', *MOBILE_NAMES, *PHONE_NAMES),
+    Column('email', 'E-mail', '邮箱', Text(200), aliases=EMAIL_NAMES),
+    Column('website', 'Website', '网址', Text(200), aliases=('网站', '官网', 'web', 'url', 'homepage', '公司网址')),
+    Column('address', 'Address', '地址', Text(255),
+           aliases=('street', '详细地址', '公司地址', '办公地址', '通讯地址', '注册地址')),
+    _owner(),
+    Column('yearly_category_spend', 'Yearly category spend', '年品类支出', Number()),
+    Column('target_share', 'Target share %', '目标份额%', Number(percent=True), aliases=('目标份额', 'target share')),
+    _currency(),
+    Column('notes', 'Notes', '备注', Text(10000, multiline=True), aliases=NOTES_NAMES + ('description', '说明')),
+], natural_key=('name',), title_en='Customers', title_zh='客户')
+
+CONTACTS = Mapping('contacts', Contact, [
+    _code('Contact code', '联系人编码', '联系人编号', 'contact id'),
+    Column('customer', 'Customer', '客户', Reference(Customer), required=True, aliases=CUSTOMER_REF + ('单位',)),
+    Column('name', 'Name', '姓名', Text(120), required=True,
+           aliases=('联系人', '联系人姓名', 'contact', 'contact name', 'full name')),
+    Column('name_en', 'English name', '英文名', Text(120)),
+    Column('title', 'Title', '职务', Text(120), aliases=('职位', 'job title', 'position', 'designation')),
+    Column('department_name', 'Department', '部门', Text(120), aliases=('所属部门',)),
+    Column('gender', 'Gender', '性别', Choice(C.GENDERS, default='unknown'), aliases=('sex',), width=8),
+    _phone('phone', 'Phone', '电话', '座机', 'landline', '办公电话', '固定电话', 'office phone', 'work phone',
+           'telephone', 'tel', '联系电话'),
+    _phone('mobile', 'Mobile', '手机', *MOBILE_NAMES),
+    Column('email', 'E-mail', '邮箱', Text(200), aliases=EMAIL_NAMES),
+    Column('wechat', 'WeChat', '微信', Text(80), aliases=('微信号', 'weixin', 'wechat id')),
+    Column('is_key_decision_maker', 'Key decision maker', '关键决策人', Bool(), aliases=('决策人', 'decision maker')),
+    Column('birthday', 'Birthday', '生日', Date(), aliases=('出生日期', 'date of birth', 'dob')),
+    Column('notes', 'Notes', '备注', Text(10000, multiline=True), aliases=NOTES_NAMES),
+], natural_key=('customer', 'name'), title_en='Contacts', title_zh='联系人')
+
+OPPORTUNITIES = Mapping('opportunities', Opportunity, [
+    _code('Opportunity code', '商机编号', '商机编码', 'opportunity id', 'deal id'),
+    Column('name', 'Opportunity', '商机名称', Text(200), required=True, width=28,
+           aliases=('name', '名称', 'opportunity name', 'deal name', 'deal', '项目名称', '机会名称')),
+    Column('customer', 'Customer', '客户', Reference(Customer), required=True, aliases=CUSTOMER_REF),
+    Column('stage', 'Stage', '阶段', Reference(Stage, names=('name', 'name_en'), show_name=True, synonyms=STAGE_NAMES),
+           required=True, aliases=('销售阶段', 'deal stage', '商机阶段', 'sales stage')),
+    Column('amount', 'Amount', '预计金额', Number(),
+           aliases=('金额', '商机金额', 'close value', 'deal value', 'expected amount', '预计成交金额', 'value')),
+    _currency(),
+    Column('expected_close_on', 'Expected close', '预计成交日期', Date(),
+           aliases=('预计签单日期', 'close date', 'expected close date', '预计结单日期')),
+    Column('priority', 'Priority', '优先级', Choice(C.PRIORITIES, default='medium')),
+    Column('source', 'Source', '来源', Choice(C.SOURCES), aliases=('商机来源', 'lead source')),
+    Column('competitors', 'Competitors', '竞争对手', Text(255), aliases=('competitor',)),
+    Column('lost_reason', 'Lost reason', '输单原因', Text(255), aliases=('丢单原因',)),
+    _owner(),
+], natural_key=('customer', 'name'), title_en='Opportunities', title_zh='商机')
+
+PRODUCTS = Mapping('products', Product, [
+    _code('Product code', '产品编码', '产品编号', '物料编码', 'sku', 'item code', '商品编码', '料号'),
+    Column('name', 'Product name', '产品名称', Text(200), required=True, width=24,
+           aliases=('名称', 'product', 'name', 'item name', '商品名称', '产品')),
+    Column('name_en', 'English name', '英文名称', Text(200)),
+    Column('category', 'Category', '产品类别', Reference(ProductCategory), required=True,
+           aliases=('类别', '分类', '产品分类', 'product category')),
+    Column('specification', 'Specification', '规格型号', Text(200), aliases=('规格', '型号')),
+    Column('unit', 'Unit', '单位', Text(20), aliases=('unit of measure', '计量单位', 'uom')),
+    Column('list_price', 'List price', '标准价格', Number(),
+           aliases=('单价', '价格', 'unit price', 'price', 'sales price', '售价', '销售价')),
+    _currency(),
+    Column('status', 'Status', '状态', Choice(C.PRODUCT_STATUSES, default='active')),
+    Column('description', 'Description', '描述', Text(10000, multiline=True), aliases=('说明', '产品描述')),
+], natural_key=('name', 'specification'), title_en='Products', title_zh='产品')
+
+CONTRACT_REF = ('合同编号', 'contract number', '合同号', '合同编码', 'contract no', 'contract code')
+
+CONTRACTS = Mapping('contracts', Contract, [
+    _code('Contract number', '合同编号', '合同号', '合同编码', 'contract no', 'contract code', 'contract id',
+          '合同代码'),
+    Column('title', 'Contract title', '合同名称', Text(200), required=True, width=28,
+           aliases=('标题', 'title', 'contract name', '合同标题', 'subject')),
+    Column('customer', 'Customer', '客户', Reference(Customer), required=True,
+           aliases=CUSTOMER_REF + ('甲方', '甲方名称', '签约单位', '签约客户', '对方单位', '合同相对方', 'counterparty')),
+    Column('status', 'Status', '合同状态', Choice(C.CONTRACT_STATUSES, default='draft'),
+           aliases=('状态', 'contract status')),
+    Column('customer_signer', 'Customer signer', '客户签约人', Text(120), aliases=('甲方签约人', '对方签约人')),
+    Column('our_signer', 'Our signer', '我方签约人', Text(120), aliases=('乙方签约人',)),
+    Column('signed_on', 'Signed on', '签约日期', Date(),
+           aliases=('签订日期', '签订时间', '签约时间', '签署日期', 'signing date', 'sign date', 'date signed')),
+    Column('start_on', 'Start date', '开始日期', Date(),
+           aliases=('生效日期', '合同开始日期', '起始日期', 'effective date')),
+    Column('end_on', 'End date', '结束日期', Date(),
+           aliases=('到期日期', '合同结束日期', '终止日期', '截止日期', 'expiry date')),
+    Column('amount', 'Amount', '合同金额', Number(),
+           aliases=('金额', '合同总额', '合同总金额', '总金额', '合同价款', 'contract amount', 'total amount',
+                    'contract value')),
+    _currency(),
+    _owner(),
+    Column('notes', 'Notes', '备注', Text(10000, multiline=True), aliases=NOTES_NAMES),
+], natural_key=('customer', 'title'), title_en='Contracts', title_zh='合同')
+
+PAYMENT_PLANS = Mapping('payment_plans', PaymentPlan, [
+    _code('Plan code', '计划编号', '回款计划编号'),
+    Column('contract', 'Contract', '合同', Reference(Contract, names=('title',)), required=True, aliases=CONTRACT_REF),
+    Column('sequence', 'Instalment', '期数', Number(0, integer=True),
+           aliases=('期次', 'sequence', 'installment'), width=8),
+    Column('trigger', 'Trigger', '回款条件', Choice(C.PLAN_TRIGGERS, default='date')),
+    Column('due_on', 'Due date', '计划回款日期', Date(),
+           aliases=('计划日期', '到期日', '应收日期', '计划收款日期')),
+    Column('amount', 'Amount', '计划金额', Number(), required=True,
+           aliases=('金额', '计划回款金额', '应收金额', '计划收款金额')),
+    _currency(),
+    Column('status', 'Status', '状态', Choice(C.PLAN_STATUSES, default='pending'), readonly=True),
+    Column('paid_amount', 'Paid', '已回款金额', Number(), readonly=True),
+    _owner(),
+], natural_key=('contract', 'sequence'), title_en='Payment plans', title_zh='回款计划')
+
+PAYMENTS = Mapping('payments', Payment, [
+    _code('Payment code', '回款编号', '回款单号', '收款单号', '收款编号'),
+    Column('contract', 'Contract', '合同', Reference(Contract, names=('title',)), required=True, aliases=CONTRACT_REF),
+    Column('plan', 'Payment plan', '回款计划', Reference(PaymentPlan, names=()), aliases=('计划编号',)),
+    Column('received_on', 'Received on', '回款日期', Date(), required=True,
+           aliases=('到账日期', '收款日期', '到款日期', 'payment date')),
+    Column('amount', 'Amount', '回款金额', Number(), required=True,
+           aliases=('金额', '收款金额', '到账金额', '实收金额')),
+    _currency(),
+    Column('method', 'Method', '付款方式', Choice(C.PAYMENT_METHODS, default='bank_transfer'),
+           aliases=('回款方式', '收款方式', 'payment method')),
+    Column('reference', 'Reference', '流水号', Text(120),
+           aliases=('银行流水号', '凭证号', '收款凭证号', '回款凭证号', '交易流水号', 'transaction id', 'voucher no')),
+], natural_key=('contract', 'received_on', 'amount', 'reference'), title_en='Payments', title_zh='回款')
+
+MAPPINGS = {m.entity: m for m in (LEADS, CUSTOMERS, CONTACTS, OPPORTUNITIES, PRODUCTS, CONTRACTS,
+                                  PAYMENT_PLANS, PAYMENTS)}
+ALIASES = {'lead': 'leads', 'customer': 'customers', 'contact': 'contacts', 'opportunity': 'opportunities',
+           'product': 'products', 'contract': 'contracts', 'payment_plan': 'payment_plans',
+           'payment-plans': 'payment_plans', 'plans': 'payment_plans', 'payment': 'payments'}
+
+
+def get(entity):
+    """Return the mapping for ENTITY (plural or singular)."""
+    name = ALIASES.get(entity, entity)
+    if name not in MAPPINGS:
+        raise SyncError(f'Unknown entity {entity!r}; use one of: {", ".join(MAPPINGS)}.',
+                        zh=f'未知的数据类型 {entity!r}；请使用以下之一：{", ".join(MAPPINGS)}。')
+    return MAPPINGS[name]
