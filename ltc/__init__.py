@@ -1,4 +1,15 @@
-"""LTC: Lead to Cash for B2B sales teams."""
+"""LTC: Lead to Cash for B2B sales teams. `create_app` wires the doors below into one Flask app.
+
+The floors, highest first; a module imports only its own floor and the floors under it, and no
+two modules (nor two sibling packages) import each other (tests/test_architecture.py checks it):
+
+- doors: `cli/` (`flask ltc ...`), `admin/` (the web screens), `web.py`, `health.py`, `jobs.py`
+  (periodic jobs and their consumer), `runner.py`, and this module;
+- `sync/` (spreadsheet import, export and sync) and `demo/` (the demo company);
+- `services/`: the business rules and every change of business data (the gate);
+- `models/`: the tables;
+- base: `db.py`, `config.py`, `errors.py`, `migrate.py`, `backup.py`, `search.py`, `searchkeys.py`, `logs.py`.
+"""
 from flask import Flask
 
 from . import config as config_module

@@ -1,4 +1,8 @@
-"""Flask-Admin for LTC: init_admin(app) builds the Admin and every view for one app."""
+"""Flask-Admin for LTC: init_admin(app) builds the Admin and every view for one app.
+
+A door on the top floor: it may import sync, services, models and the base floor; only the app
+factory (`ltc.create_app`) imports it.
+"""
 from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme

@@ -4,6 +4,9 @@ Everything is drawn from one `random.Random(seed)`, and every date is counted ba
 from an anchor day (`today`, default: the current date), so the same seed on the same anchor
 gives identical rows. Rows are written in bulk (Writer: insert_many, codes from reserve_codes,
 one audit row per record); `scale` then grows the leads in batches (one audit row per batch).
+
+Beside sync on the floor over services: it imports services, models and the base floor; only the
+CLI (`flask ltc demo`, `flask ltc setup`) imports it.
 """
 import datetime
 import json

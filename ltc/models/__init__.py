@@ -1,4 +1,7 @@
-"""All tables, imported in dependency order; ALL_MODELS is what migrations and tests compare."""
+"""All tables, imported in dependency order; ALL_MODELS is what migrations and tests compare.
+
+Models import only the base floor (db, errors); services and everything above import them.
+"""
 from peewee import sort_models
 
 from ..db import CodeSequence

@@ -15,10 +15,10 @@ from ltc.services.messages import text
 from ltc.sync.engine import twoway as engine
 from ltc.sync.engine.conflicts import resolve_conflict
 from ltc.sync.engine.revert import revert_run
-from ltc.sync.engine.targets import add_target, get_target
+from ltc.sync.engine.targets import add_target, get_target, open_table
 from ltc.sync.errors import SyncError
 from ltc.sync.formats.reader import locate
-from ltc.sync.formats.tables import WriteBatch, kind_for_path, open_path, open_table
+from ltc.sync.formats.tables import WriteBatch, kind_for_path, open_path
 from ltc.sync.formats.xlsx import XlsxTable
 from ltc.sync.gsheets import ops
 from ltc.sync.gsheets.http import RetryPolicy, SheetsUnavailable, open_client

@@ -132,3 +132,18 @@ def get_target(name):
         raise SyncError(f'There is no sync target {name}; list them with `flask ltc sync list`.',
                         zh=f'没有名为 {name} 的同步目标；用 `flask ltc sync list` 查看所有目标。')
     return target
+
+
+def open_table(kind, settings, max_rows=None):
+    """Return the Table for a backend KIND ('xlsx', 'csv', 'gsheet') and its settings dict."""
+    if kind == 'xlsx':
+        from ..formats.xlsx import XlsxTable
+        return XlsxTable(settings['path'], sheet=settings.get('sheet'), max_rows=max_rows)
+    if kind == 'csv':
+        from ..formats.csv import CsvTable
+        return CsvTable(settings['path'], max_rows=max_rows)
+    if kind == 'gsheet':
+        from ..gsheets.table import GSheetTable
+        return GSheetTable(settings['key'], settings['worksheet'], max_rows=max_rows)
+    raise SyncError(f'Unknown sheet backend {kind!r}; use xlsx, csv or gsheet.',
+                    zh=f'未知的表格类型 {kind!r}；请使用 xlsx、csv 或 gsheet。')

@@ -25,7 +25,7 @@ from ...services import audit, gate, scope
 from ...services.messages import text as message_text
 from ..errors import CellError, SyncError
 from ..formats.reader import read_sheet
-from ..formats.tables import WriteBatch, open_table
+from ..formats.tables import WriteBatch
 from ..mapping.codecs import Context, escape
 from ..mapping.entities import STATUS_TITLE, get
 from ..runs import state
@@ -34,6 +34,7 @@ from ..writes.importer import (create_rows, fetch_ids, finish_run, parse_row, re
                                start_run)
 from ..writes.results import Result, RowResult
 from ..writes.updates import write_updates
+from .targets import open_table
 
 BATCH = 500
 # SQLite has one writer at a time and its busy handler retries about every 100 ms: a long sync

@@ -1,8 +1,8 @@
 """The `Table` protocol: what the engine needs from any spreadsheet backend.
 
-The engine (`engine.py`, `importer.py`) only ever talks to a `Table`; it never asks which
+The engine (`engine/twoway.py`, `writes/importer.py`) only ever talks to a `Table`; it never asks which
 backend it has. `xlsx.XlsxTable` and `csv.CsvTable` implement it; a Google Sheets backend
-implements the same four members and plugs in through `open_table()` without engine changes.
+implements the same four members and plugs in through `targets.open_table()` without engine changes.
 
 Coordinates
     Rows and columns are **1-based** and count every sheet row, blank ones included, so
@@ -86,21 +86,6 @@ class Table(Protocol):
         """Return {row: key text} of the key column as the sheet is now."""
 
 
-def open_table(kind, settings, max_rows=None):
-    """Return the Table for a backend KIND ('xlsx', 'csv', 'gsheet') and its settings dict."""
-    if kind == 'xlsx':
-        from .xlsx import XlsxTable
-        return XlsxTable(settings['path'], sheet=settings.get('sheet'), max_rows=max_rows)
-    if kind == 'csv':
-        from .csv import CsvTable
-        return CsvTable(settings['path'], max_rows=max_rows)
-    if kind == 'gsheet':
-        from ..gsheets.table import GSheetTable
-        return GSheetTable(settings['key'], settings['worksheet'], max_rows=max_rows)
-    raise SyncError(f'Unknown sheet backend {kind!r}; use xlsx, csv or gsheet.',
-                    zh=f'未知的表格类型 {kind!r}；请使用 xlsx、csv 或 gsheet。')
-
-
 def kind_for_path(path):
     """Return the backend kind for a file name, refusing unknown extensions."""
     suffix = Path(path).suffix.lower()
@@ -114,5 +99,8 @@ def kind_for_path(path):
 
 def open_path(path, sheet=None, max_rows=None):
     """Return the Table for a local file by its extension."""
-    kind = kind_for_path(path)
-    return open_table(kind, {'path': str(path), 'sheet': sheet}, max_rows=max_rows)
+    if kind_for_path(path) == 'xlsx':
+        from .xlsx import XlsxTable
+        return XlsxTable(str(path), sheet=sheet, max_rows=max_rows)
+    from .csv import CsvTable
+    return CsvTable(str(path), max_rows=max_rows)

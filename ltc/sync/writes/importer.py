@@ -24,6 +24,7 @@ from ..mapping.entities import get
 from . import requests
 from .bulk import insert_rows
 from .results import Result, RowResult
+from .updates import write_updates
 
 BATCH = 500
 
@@ -408,23 +409,6 @@ def write_creates(mapping, rows, ctx):
     ctx.forget(model)
 
 
-def write_update(mapping, row, ctx, names=None):
-    """Save one row's changed fields (or NAMES) with the version seen at plan time; audit the change."""
-    model = mapping.model
-    record = model.get_by_id(row.record_id)
-    before = record.field_values()
-    if record.version != row.version:
-        raise ConflictError(f'{row.code} changed in the database since the preview; run the import again.',
-                            zh=f'{row.code} 在预览之后已在数据库中被修改；请重新导入。')
-    names = list(names or row.changes)
-    for name in names:
-        setattr(record, name, row.values[name])
-    names += [n for n in hooks.refresh_derived(record, ctx) if n not in names]
-    record.save(only=[getattr(model, n) for n in names])
-    changes = audit.diff(before, record.field_values())
-    audit.record_many([(model.__name__, record.code, 'update', changes)])
-    return record
-
 
 def apply_import(plan, *, progress=None, run=None):
     """Write the plan's created and updated rows in batches; return the Result (run code set)."""
@@ -478,7 +462,6 @@ def _write_batches(plan, todo, progress, done_before, total, need_ids):
     A batch inserts its new rows with one statement and updates its existing records with one
     versioned statement per set of changed fields (`updates.write_updates`).
     """
-    from .updates import write_updates   # it builds on write_update below
     mapping, ctx = plan.mapping, plan.ctx
     for start in range(0, len(todo), BATCH):
         batch = todo[start:start + BATCH]

@@ -1,4 +1,4 @@
-"""Write many sheet rows into their records at once: what `importer.write_update` does per row, per batch.
+"""Write many sheet rows into their records at once: what `write_update` does for one row, per batch.
 
 The records are read in one query; each row gets the same checks and derived fields as the
 single path (version seen at plan time, `hooks.refresh_derived`); the rows changing the same
@@ -17,7 +17,6 @@ from ...db import BaseModel, database, is_sqlite, select_in, update_versioned, u
 from ...errors import ConflictError, LTCError
 from ...services import audit
 from ..mapping import hooks
-from .importer import write_update
 
 STATEMENT_ROWS = 500   # rows per UPDATE: SQLite binds at most 32,766 values per statement
 SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 35)   # UPDATE ... FROM (3.33) with RETURNING (3.35)
@@ -26,6 +25,24 @@ SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 35)   # UPDATE ... FROM 
 def batchable(model):
     """Return whether MODEL's updates may be batched: the database can, and save() is BaseModel's own."""
     return model.save is BaseModel.save and (SQLITE_UPDATE_FROM or not is_sqlite())
+
+
+def write_update(mapping, row, ctx, names=None):
+    """Save one row's changed fields (or NAMES) with the version seen at plan time; audit the change."""
+    model = mapping.model
+    record = model.get_by_id(row.record_id)
+    before = record.field_values()
+    if record.version != row.version:
+        raise ConflictError(f'{row.code} changed in the database since the preview; run the import again.',
+                            zh=f'{row.code} 在预览之后已在数据库中被修改；请重新导入。')
+    names = list(names or row.changes)
+    for name in names:
+        setattr(record, name, row.values[name])
+    names += [n for n in hooks.refresh_derived(record, ctx) if n not in names]
+    record.save(only=[getattr(model, n) for n in names])
+    changes = audit.diff(before, record.field_values())
+    audit.record_many([(model.__name__, record.code, 'update', changes)])
+    return record
 
 
 def write_updates(mapping, rows, ctx):
