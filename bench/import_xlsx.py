@@ -10,7 +10,7 @@ turn: city; requirement; company and budget) and import it again; the figure is 
 import and its write phase (`importer.apply_import`). The database is a SQLite file in DIR unless
 --database-url names a PostgreSQL database, a throwaway one: it is dropped and created again.
 --compare prepares the same data twice and re-imports it first row by row (every updated row
-through `importer.write_update` in a savepoint of its own, the path before batching), then in
+through `updates.write_update` in a savepoint of its own, the path before batching), then in
 batches (`updates.write_updates`).
 
 Baselines measured in the same run, each in a fresh process:
@@ -131,7 +131,7 @@ def reimport(directory, path, database_url=None, row_by_row=False):
     from ltc.sync.formats.tables import open_path
     from ltc.sync.writes import importer, updates
     open_app(directory, database_url)
-    if row_by_row:   # every updated row through importer.write_update, as before batching
+    if row_by_row:   # every updated row through updates.write_update, as before batching
         updates.batchable = lambda model: False
     writes, apply_import = {}, importer.apply_import
 

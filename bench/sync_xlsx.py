@@ -58,7 +58,7 @@ def sync(directory, database_url=None, row_by_row=False):
     from ltc.sync.engine.twoway import run_sync
     from ltc.sync.writes import updates
     app, database = open_app(directory, database_url)
-    if row_by_row:   # every row through importer.write_update, as before batching
+    if row_by_row:   # every row through updates.write_update, as before batching
         updates.batchable = lambda model: False
     writes, write_database = {}, engine.write_database
 

@@ -49,7 +49,7 @@ class Rule:
     update: tuple
     delete: tuple
     derived: tuple = ()     # set by the rules; no door writes them
-    commands: tuple = ()    # a change is a request for a command (see ltc/sync/requests.py)
+    commands: tuple = ()    # a change is a request for a command (see ltc/sync/writes/requests.py)
     note: str = ''
     restricted: tuple = ()  # ((field, roles), ...): only these roles write the field
 

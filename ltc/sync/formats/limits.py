@@ -3,7 +3,7 @@
 A sheet's size in memory is its range, rows x columns from A1, not its file size: a 5 KB
 workbook whose one cell sits in XFD1000000 asks a reader for 16 billion cells, and a 45 MB
 line of commas is 45 million CSV columns. The readers (`xlsx.py`, `extent.py`, `csv.py`,
-`gsheets.py`) measure the range first and refuse with one sentence when it is over these
+`gsheets/table.py`) measure the range first and refuse with one sentence when it is over these
 limits. The defaults hold a 100,000-row sheet of 30 columns (an estimated 0.6-0.7 GB at peak
 in an import: the 1.5 million cells of the benchmark workbook peak at 352 MB);
 `LTC_IMPORT_MAX_COLUMNS` and `LTC_IMPORT_MAX_CELLS` change them.
