@@ -1,10 +1,10 @@
-# make run: set up and serve on http://127.0.0.1:5000 with the job consumer · make test: run the suite · make bench
+# make run: set up and serve on http://127.0.0.1:5000 with the job consumer · make test: run the suite · make docs · make bench
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run serve setup test bench clean
+.PHONY: run serve setup test bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,11 @@ serve: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q -n 2
 
+docs: $(VENV)/.dev   # the documentation site into site/ (strict: broken links fail)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache site

@@ -12,6 +12,66 @@ ENVIRONMENTS = ('development', 'production', 'testing')
 DOCUMENT_TYPES = 'pdf,ofd,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,rtf,txt,csv,png,jpg,jpeg,gif,bmp,tif,tiff,webp,heic,zip,7z,rar,eml,msg'
 
 
+# Every LTC_ environment variable: (name, default as shown to people, meaning in English, in Chinese).
+# The docs' settings reference is generated from this table, and a test checks that every LTC_
+# variable the code reads is listed here.
+SETTINGS = (
+    ('LTC_ENV', 'development', '`development`, `testing` or `production`',
+     '`development`、`testing` 或 `production`'),
+    ('LTC_DATABASE_URL', 'sqlite:///instance/ltc.db',
+     '`sqlite:///relative/path`, `sqlite:////absolute/path` or `postgresql://user:pass@host:5432/db` (pooled)',
+     '`sqlite:///相对路径`、`sqlite:////绝对路径` 或 `postgresql://用户:密码@主机:5432/库`（连接池）'),
+    ('LTC_SECRET_KEY', 'generated into instance/secret_key',
+     'session signing key; required (at least 32 characters) when `LTC_ENV=production`',
+     '会话签名密钥；`LTC_ENV=production` 时必须设置（至少 32 个字符）'),
+    ('LTC_INSTANCE_PATH', 'instance/', 'where the SQLite database, queue and secret key live',
+     'SQLite 数据库、任务队列和密钥所在的目录'),
+    ('LTC_DB_POOL_SIZE', '8', 'PostgreSQL connections per process', '每个进程的 PostgreSQL 连接数'),
+    ('LTC_SESSION_HOURS', '12', 'login session lifetime in hours', '登录会话的有效小时数'),
+    ('LTC_EXPORT_MAX_ROWS', '50000', 'row cap for exports', '导出的行数上限'),
+    ('LTC_IMPORT_MAX_ROWS', '1000000', 'row cap for imports', '导入的行数上限'),
+    ('LTC_IMPORT_MAX_UPLOAD_MB', '50', 'size cap of a file uploaded to the import screen',
+     '导入页面上传文件的大小上限（MB）'),
+    ('LTC_IMPORT_MAX_COLUMNS', '500', 'widest sheet or CSV row read (imports, uploads, syncs)',
+     '读取的工作表或 CSV 的最大列数（导入、上传、同步）'),
+    ('LTC_IMPORT_MAX_CELLS', '3000000', 'rows × columns (from A1) of the sheets read from one file',
+     '一个文件中读取的工作表的行数 × 列数（从 A1 起）上限'),
+    ('LTC_DOCUMENTS_DIR', 'instance/documents', 'where attached files are stored',
+     '附件文件的存放目录'),
+    ('LTC_DOCUMENT_MAX_MB', '20', 'size cap of one attached file (MB)', '单个附件的大小上限（MB）'),
+    ('LTC_DOCUMENT_TYPES', 'office files, PDF, OFD, images, text, archives',
+     'comma-separated extensions a document may have (`pdf,docx,png,…`); HTML, SVG, scripts and programs '
+     'are refused whatever it says',
+     '允许的附件扩展名，逗号分隔（`pdf,docx,png,…`）；HTML、SVG、脚本和程序无论如何都会被拒绝'),
+    ('LTC_COOKIE_SECURE', 'on in production', '`0` serves a LAN over plain http (cookies without `Secure`)',
+     '`0` 表示在局域网内用普通 http 提供服务（Cookie 不带 `Secure`）'),
+    ('LTC_LOGIN_USER_LIMIT', '5', 'failed logins per username before a lock', '同一用户名登录失败多少次后锁定'),
+    ('LTC_LOGIN_ADDRESS_LIMIT', '20', 'failed logins per client address before a lock',
+     '同一客户端地址登录失败多少次后锁定'),
+    ('LTC_LOGIN_LOCK_SECONDS', '30', 'the first lock in seconds, doubled at each further failure',
+     '第一次锁定的秒数，之后每次失败加倍'),
+    ('LTC_LOGIN_MAX_LOCK_SECONDS', '900', 'the longest lock in seconds', '最长锁定秒数'),
+    ('LTC_LOGIN_WINDOW_MINUTES', '60', 'failed logins are counted in windows of this length from the first one',
+     '登录失败次数按此长度（分钟）的时间窗口统计，从第一次失败算起'),
+    ('LTC_PROXY_HOPS', '0', 'reverse proxies in front of LTC; `1` behind nginx/Caddy so the client address '
+     'comes from `X-Forwarded-For`',
+     'LTC 前面的反向代理层数；在 nginx/Caddy 后面设为 `1`，客户端地址取自 `X-Forwarded-For`'),
+    ('LTC_QUEUE_URL', 'SQLite file in instance/', 'job queue; `redis://host:6379/0` for Redis',
+     '任务队列；使用 Redis 时为 `redis://主机:6379/0`'),
+    ('LTC_GOOGLE_CREDENTIALS', '–', 'service-account JSON file for Google Sheets',
+     'Google 表格的服务账号 JSON 文件'),
+    ('LTC_GOOGLE_API_BASE', 'https://sheets.googleapis.com', 'Sheets API base URL (the emulator in tests and demos)',
+     'Sheets API 的基础地址（测试和演示中指向模拟器）'),
+    ('LTC_GOOGLE_REQUESTS_PER_MINUTE', '50', 'client-side Sheets rate limit: requests per minute',
+     '客户端的 Sheets 限流：每分钟请求数'),
+    ('LTC_GOOGLE_REQUEST_BURST', '10', 'client-side Sheets rate limit: burst', '客户端的 Sheets 限流：突发请求数'),
+    ('LTC_GOOGLE_MAX_TRIES', '6', 'Sheets retries: attempts per request', 'Sheets 重试：每个请求的尝试次数'),
+    ('LTC_GOOGLE_DEADLINE_SECONDS', '120', 'Sheets retries: total deadline in seconds', 'Sheets 重试：总期限（秒）'),
+    ('LTC_GOOGLE_TIMEOUT_SECONDS', '30', 'Sheets retries: timeout of one attempt in seconds',
+     'Sheets 重试：单次尝试的超时（秒）'),
+)
+
+
 def _instance_dir(config):
     path = Path(config.get('INSTANCE_PATH') or ROOT / 'instance')
     path.mkdir(parents=True, exist_ok=True)

@@ -376,10 +376,18 @@ def update_fields(act, record, values, note=None):
     return audit.save(record, note=note)
 
 
+# The rule table's header words by language (entity, derived fields, command fields, the rest).
+RULE_TABLE_WORDS = {
+    'en': ('entity', 'set by the rules (read-only)', 'requests a command', 'settings, users, everything else'),
+    'zh': ('对象', '由规则设置（只读）', '需要命令', '设置、用户及其他一切'),
+}
+
+
 def rules_table(lang='en'):
     """Return the rule table as Markdown rows (role x entity x action, derived and command fields)."""
     roles = [r for r in ROLES]
-    head = '| entity | ' + ' | '.join(roles) + ' | set by the rules (read-only) | requests a command |'
+    words = RULE_TABLE_WORDS[lang]
+    head = f'| {words[0]} | ' + ' | '.join(roles) + f' | {words[1]} | {words[2]} |'
     lines = [head, '|' + '---|' * (len(roles) + 3)]
     for model, rule in list(RULES.items()) + [(None, ADMIN_ONLY)]:
         cells = []
@@ -387,7 +395,7 @@ def rules_table(lang='en'):
             letters = ''.join(letter for letter, action in (('C', 'create'), ('U', 'update'), ('D', 'delete'))
                               if role in rule.roles_for(action))
             cells.append(letters or '–')
-        name = model.__name__ if model else 'settings, users, everything else'
+        name = model.__name__ if model else words[3]
         lines.append(f'| {name} | ' + ' | '.join(cells) + f' | {", ".join(rule.derived) or "–"} | '
                      f'{", ".join(rule.commands) or "–"}{" — " + rule.note if rule.note else ""} |')
     return '\n'.join(lines)
