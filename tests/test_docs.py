@@ -18,7 +18,8 @@ import docs_reference  # noqa: E402  (tools/ is not a package)
 # Pages whose Simplified Chinese twin is written; every other page falls back to English in the
 # Chinese site. Grows as pages are translated; the role guides come first.
 TRANSLATED = {'index.md', 'guides/ops.md', 'guides/sales.md', 'guides/manager.md', 'guides/finance.md',
-              'developer/architecture.md', 'developer/gate.md', 'developer/extend.md'}
+              'developer/architecture.md', 'developer/gate.md', 'developer/extend.md',
+              'admin.md'}
 
 
 class _Loader(yaml.SafeLoader):
