@@ -1,4 +1,9 @@
-"""CSV and XLSX exports of list views: scoped, filtered, capped, formula-safe."""
+"""CSV and XLSX exports of list views: scoped, filtered, capped, formula-safe.
+
+A list whose records are exchanged in sheets (leads, customers, contracts ...) exports the
+import's columns through the import's codecs, headers and labels in the reader's language: the
+file imports back as it is (owner by login, stages and choices by label), a no-op when unedited.
+"""
 import csv
 import datetime
 import decimal
@@ -7,8 +12,11 @@ import io
 from flask import Response
 from openpyxl import Workbook
 
-from ..sync.mapping.codecs import escape
+from ..sync.mapping.codecs import Context, Reference, escape
+from ..sync.mapping.entities import for_model
 from .formatters import export_value
+from .i18n import lang
+from .listing import preload
 
 
 def _cell(value):
@@ -21,10 +29,32 @@ def _cell(value):
 
 def rows_of(view, rows):
     """Yield the header, then one list of cell values per record."""
+    mapping = for_model(view.model)
+    if mapping is not None:
+        yield from _mapped_rows(view, mapping, rows)
+        return
     columns = view.get_export_columns()
     yield [str(title) for _name, title in columns]
     for row in rows:
         yield [_cell(export_value(row, name)) for name, _title in columns]
+
+
+def _mapped_rows(view, mapping, rows):
+    """Yield the rows of an exchanged entity as `ltc export` writes them, in the reader's language."""
+    language = lang()
+    ctx = Context(lang=language)
+    rows = list(rows)
+    preload(view.model, rows)
+    yield [c.header(language) for c in mapping.columns]
+    for row in rows:
+        cells = []
+        for column in mapping.columns:
+            if isinstance(column.codec, Reference):
+                value = column.codec.show(getattr(row, column.attr), language)
+            else:
+                value = column.codec.render(getattr(row, column.attr), ctx)
+            cells.append(_cell(value))
+        yield cells
 
 
 def _filename(view, ext):

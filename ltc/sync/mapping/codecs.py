@@ -34,23 +34,27 @@ class Context:
         self._refs = {}
 
     def references(self, codec):
-        """Return (key -> ids, id -> shown text) for a reference codec, loaded once per run."""
+        """Return (key -> ids, id -> shown text, id -> shown text in English) for a reference codec,
+        loaded once per run."""
         key = (codec.model, codec.names)
         if key not in self._refs:
-            by_key, shown = {}, {}
+            by_key, shown, shown_en = {}, {}, {}
             fields = [codec.model.id, codec.model.code] + [getattr(codec.model, n) for n in codec.names]
             query = codec.model.select(*fields)
             if self.actor is not None and not self.actor.is_system:
                 from ...services import gate, scope
                 if codec.model in gate.SCOPED_REFS:   # another owner's record is unknown, not revealed
                     query = query.where(scope.condition(codec.model, self.actor.user))
+            english = codec.names.index(codec.name_en) + 2 if codec.name_en else None
             for row in query.tuples().iterator():
                 rid, code, names = row[0], row[1], row[2:]
                 shown[rid] = names[0] if codec.show_name else code
+                if english is not None:
+                    shown_en[rid] = row[english] or shown[rid]
                 for text in (code,) + names:
                     if text:
                         by_key.setdefault(str(text).strip().lower(), set()).add(rid)
-            self._refs[key] = (by_key, shown)
+            self._refs[key] = (by_key, shown, shown_en)
         return self._refs[key]
 
     def forget(self, model):
@@ -388,9 +392,10 @@ class Reference(Codec):
     """Another record by its code or a unique name (users by username or display name)."""
     kind = 'reference'
 
-    def __init__(self, model, names=('name',), show_name=False, synonyms=None):
+    def __init__(self, model, names=('name',), show_name=False, synonyms=None, name_en=None):
         self.model, self.names, self.show_name = model, tuple(names), show_name
         self.synonyms = {k.lower(): v.lower() for k, v in (synonyms or {}).items()}   # other systems' names
+        self.name_en = name_en   # the name an English export writes (a stage's name_en); else names[0]
 
     def clean(self, cell, ctx):
         _error_cell(cell)
@@ -401,6 +406,8 @@ class Reference(Codec):
         ids = lookup.get(text.lower(), set())
         if not ids and text.lower() in self.synonyms:
             ids = lookup.get(self.synonyms[text.lower()], set())
+        if not ids:
+            ids = self._shown_with_key(text, lookup)
         label = getattr(self.model, 'label', None) or self.model.__name__.lower()
         if not ids:
             raise UnknownReference(f'no {label} has the code or name "{text}"; create it first or fix the spelling',
@@ -411,10 +418,36 @@ class Reference(Codec):
                             f'有 {len(ids)} 个{label_zh(self.model)}名为“{text}”；请改填编码', text)
         return next(iter(ids))
 
+    @staticmethod
+    def _shown_with_key(text, lookup):
+        """Return the ids named by "宋超 (song.chao)": a name with its login or code in parentheses, as
+        older exports and other systems write a person; both parts must name the same record."""
+        match = PERSON.fullmatch(text)
+        if match is None:
+            return set()
+        inner = lookup.get(match.group(2).strip().lower(), set())
+        outer = lookup.get(match.group(1).strip().lower(), set())
+        return inner if len(inner) == 1 and (not outer or inner <= outer) else set()
+
+    def show(self, record, lang):
+        """Return how an export names RECORD, an instance of the referenced model (None: blank)."""
+        if record is None:
+            return None
+        if self.name_en and not lang.startswith('zh'):
+            return getattr(record, self.name_en) or getattr(record, self.names[0])
+        return getattr(record, self.names[0]) if self.show_name else record.code
+
     def render(self, value, ctx):
         if value is None:
             return None
-        return ctx.references(self)[1].get(value)
+        refs = ctx.references(self)
+        if self.name_en and not ctx.lang.startswith('zh'):
+            return refs[2].get(value)
+        return refs[1].get(value)
+
+    def canon(self, value, ctx):
+        # The same in every language: a sync base written in one language stays valid in the other.
+        return '' if value is None else plain_text(ctx.references(self)[1].get(value) or '')
 
     @staticmethod
     def key(text):
@@ -422,6 +455,7 @@ class Reference(Codec):
         return ' '.join(str(text).split()).lower()
 
 
+PERSON = re.compile(r'(.+?)\s*[(（]\s*([^()（）]+?)\s*[)）]')
 LABELS_ZH = {'Customer': '客户', 'User': '用户', 'Product': '产品', 'Contract': '合同',
              'ProductCategory': '产品类别', 'PaymentPlan': '回款计划', 'Stage': '阶段',
              'Campaign': '市场活动', 'Department': '部门', 'Contact': '联系人', 'Lead': '线索',

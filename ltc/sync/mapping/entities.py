@@ -315,7 +315,8 @@ OPPORTUNITIES = Mapping('opportunities', Opportunity, [
     Column('name', 'Opportunity', '商机名称', Text(200), required=True, width=28,
            aliases=('name', '名称', 'opportunity name', 'deal name', 'deal', '项目名称', '机会名称')),
     Column('customer', 'Customer', '客户', Reference(Customer), required=True, aliases=CUSTOMER_REF),
-    Column('stage', 'Stage', '阶段', Reference(Stage, names=('name', 'name_en'), show_name=True, synonyms=STAGE_NAMES),
+    Column('stage', 'Stage', '阶段', Reference(Stage, names=('name', 'name_en'), show_name=True, synonyms=STAGE_NAMES,
+                                              name_en='name_en'),
            required=True, aliases=('销售阶段', 'deal stage', '商机阶段', 'sales stage')),
     Column('amount', 'Amount', '预计金额', Number(),
            aliases=('金额', '商机金额', 'close value', 'deal value', 'expected amount', '预计成交金额', 'value')),
@@ -408,6 +409,11 @@ MAPPINGS = {m.entity: m for m in (LEADS, CUSTOMERS, CONTACTS, OPPORTUNITIES, PRO
 ALIASES = {'lead': 'leads', 'customer': 'customers', 'contact': 'contacts', 'opportunity': 'opportunities',
            'product': 'products', 'contract': 'contracts', 'payment_plan': 'payment_plans',
            'payment-plans': 'payment_plans', 'plans': 'payment_plans', 'payment': 'payments'}
+
+
+def for_model(model):
+    """Return the mapping whose rows are MODEL's records, or None when MODEL is not exchanged in sheets."""
+    return next((m for m in MAPPINGS.values() if m.model is model), None)
 
 
 def get(entity):
