@@ -20,7 +20,8 @@ import docs_reference  # noqa: E402  (tools/ is not a package)
 TRANSLATED = {'index.md', 'guides/ops.md', 'guides/sales.md', 'guides/manager.md', 'guides/finance.md',
               'developer/architecture.md', 'developer/gate.md', 'developer/extend.md',
               'admin.md', 'leads.md', 'cash.md', 'spreadsheets.md',
-              'google-sheets.md', 'documents.md', 'demo.md'}
+              'google-sheets.md', 'documents.md', 'demo.md',
+              'operations.md'}
 
 
 class _Loader(yaml.SafeLoader):
