@@ -14,8 +14,10 @@ from .dashboard import DashboardView
 from .documents import DocumentView
 from .feed import FeedView
 from .pipeline import PipelineView
-from .views_money import (ContractApprovalView, ContractLineView, ContractView, MilestoneView,
-                          PaymentPlanView, PaymentView, QuoteLineView, QuoteView)
+from .records import (ContractRecordView, LeadRecordView, OpportunityRecordView, PaymentPlanRecordView,
+                      QuoteRecordView)
+from .views_money import (ContractApprovalView, ContractLineView, MilestoneView, PaymentView,
+                          QuoteLineView)
 from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, DecisionRoleView,
                         DepartmentView, FollowUpView, GradingRuleView, JobRunView, LoginThrottleView,
                         PoolView,
@@ -23,31 +25,32 @@ from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, Decision
 from .sync_import import ImportView
 from .views_sync import (ExportView, ImportMappingView, SyncConflictView, SyncRunView, SyncStateView,
                          SyncTargetView)
-from .views_sales import (CampaignView, ContactView, CustomerView, LeadView, OpportunityContactView,
-                          OpportunityProductView, OpportunityView, ProductCategoryView,
+from .views_sales import (CampaignView, ContactView, CustomerView, OpportunityContactView,
+                          OpportunityProductView, ProductCategoryView,
                           ProductPlanView, ProductView, StageHistoryView)
 
 SALES, CUSTOMERS, DEALS, MONEY, WORK, CATALOG, SETTINGS, SYNC = (
     _l('Leads'), _l('Customers'), _l('Opportunities'), _l('Contracts & payments'),
     _l('Activities'), _l('Products'), _l('Settings'), _l('Spreadsheets'))
 
-# (view class, model, menu name, menu category); every model of ltc.models has a screen.
+# (view class, model, menu name, menu category); every model of ltc.models has a screen. Leads,
+# opportunities, quotes, contracts and payment plans open as record pages (ltc.admin.records).
 SCREENS = [
-    (LeadView, M.Lead, _l('Leads'), SALES),
+    (LeadRecordView, M.Lead, _l('Leads'), SALES),
     (CampaignView, M.Campaign, _l('Campaigns'), SALES),
     (CustomerView, M.Customer, _l('Customers'), CUSTOMERS),
     (ContactView, M.Contact, _l('Contacts'), CUSTOMERS),
-    (OpportunityView, M.Opportunity, _l('Opportunities'), DEALS),
+    (OpportunityRecordView, M.Opportunity, _l('Opportunities'), DEALS),
     (StageHistoryView, M.StageHistory, _l('Stage history'), DEALS),
     (OpportunityProductView, M.OpportunityProduct, _l('Opportunity products'), DEALS),
     (OpportunityContactView, M.OpportunityContact, _l('Decision chain'), DEALS),
-    (QuoteView, M.Quote, _l('Quotes'), DEALS),
+    (QuoteRecordView, M.Quote, _l('Quotes'), DEALS),
     (QuoteLineView, M.QuoteLine, _l('Quote lines'), DEALS),
-    (ContractView, M.Contract, _l('Contracts'), MONEY),
+    (ContractRecordView, M.Contract, _l('Contracts'), MONEY),
     (ContractLineView, M.ContractLine, _l('Contract lines'), MONEY),
     (ContractApprovalView, M.ContractApproval, _l('Contract approvals'), MONEY),
     (MilestoneView, M.DeliveryMilestone, _l('Delivery milestones'), MONEY),
-    (PaymentPlanView, M.PaymentPlan, _l('Payment plans'), MONEY),
+    (PaymentPlanRecordView, M.PaymentPlan, _l('Payment plans'), MONEY),
     (PaymentView, M.Payment, _l('Payments'), MONEY),
     (FollowUpView, M.FollowUp, _l('Follow-ups'), WORK),
     (CareTaskView, M.CareTask, _l('Care tasks'), WORK),

@@ -1,0 +1,49 @@
+"""The five screens whose details URL is a record page: the screens of ltc.admin with `RecordPage` in front."""
+from ..views_money import ContractView, PaymentPlanView, QuoteView
+from ..views_sales import LeadView, OpportunityView
+from . import deals, money
+from .page import RecordPage
+
+
+class ContractRecordView(RecordPage, ContractView):
+    record_template = 'ltc_admin/records/contract.html'
+    detail_fields = ('customer_signer', 'our_signer', 'signed_on', 'start_on', 'end_on', 'currency', 'owner',
+                     'department', 'approved_by', 'approved_at', 'notes')
+
+    def page(self, row):
+        return money.contract_page(self, row)
+
+
+class OpportunityRecordView(RecordPage, OpportunityView):
+    record_template = 'ltc_admin/records/opportunity.html'
+    detail_fields = ('priority', 'source', 'competitors', 'first_close_on', 'closed_on', 'lost_reason',
+                     'currency', 'owner', 'department', 'stage_changed_at', 'followup_count', 'last_followup_at')
+
+    def page(self, row):
+        return deals.opportunity_page(self, row)
+
+
+class QuoteRecordView(RecordPage, QuoteView):
+    record_template = 'ltc_admin/records/quote.html'
+    detail_fields = ('quoted_on', 'valid_until', 'currency', 'owner', 'notes')
+
+    def page(self, row):
+        return deals.quote_page(self, row)
+
+
+class LeadRecordView(RecordPage, LeadView):
+    record_template = 'ltc_admin/records/lead.html'
+    detail_fields = ('contact_name', 'contact_title', 'phone', 'email', 'source', 'industry', 'region_province',
+                     'region_city', 'company_size', 'requirement', 'grade', 'disqualify_reason', 'owner',
+                     'department', 'assigned_at', 'converted_at')
+
+    def page(self, row):
+        return deals.lead_page(self, row)
+
+
+class PaymentPlanRecordView(RecordPage, PaymentPlanView):
+    record_template = 'ltc_admin/records/plan.html'
+    detail_fields = ('sequence', 'trigger', 'due_on', 'currency', 'owner')
+
+    def page(self, row):
+        return money.plan_page(self, row)

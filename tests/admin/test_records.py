@@ -1,0 +1,145 @@
+"""Record pages (ltc/admin/records/): each page in both languages with its sections, buttons by role, scope."""
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+
+from ltc.models import DecisionRole, OpportunityProduct, Stage
+from ltc.services import audit, contracts, followups, opportunities, quotes, receivables
+
+from ..factories import make_contact, make_department, make_customer, make_lead, make_opportunity, make_product
+
+TODAY = datetime.date.today()
+
+
+@pytest.fixture
+def deal(users, db):
+    """One deal along the whole chain, owned by the sales user: lead → opportunity → quote → contract → cash."""
+    sales, manager, finance = users['sales'], users['manager'], users['finance']
+    east = make_department(name='华东销售部', name_en='East China Sales')
+    for user in (sales, manager, finance):
+        user.department = east
+        audit.save(user)
+    with audit.acting_as(sales, 'admin'):
+        lead = make_lead(company='杭州新测智能装备有限公司', owner=sales, contact_name='王工', phone='138 0571 2233')
+        customer = make_customer(name='杭州新测智能装备有限公司', name_en='Hangzhou Xince Smart Equipment',
+                                 owner=sales)
+        lead.converted_customer = customer
+        lead.status = 'converted'
+        audit.save(lead)
+        boss = make_contact(customer=customer, name='李总', title='总经理')
+        opportunity = opportunities.save_opportunity(make_opportunity(
+            customer=customer, owner=sales, lead=lead, name='产线改造', amount=Decimal('300000')))
+        product = make_product(name='云帆MES', name_en='Yunfan MES', list_price=Decimal('100000'))
+        audit.save(OpportunityProduct(opportunity=opportunity, product=product, quantity=3,
+                                      unit_price=Decimal('100000'), amount=Decimal('300000')))
+        maker = DecisionRole.get(DecisionRole.is_decision_maker == True)   # noqa: E712
+        opportunities.add_decision_contact(opportunity, boss, maker, attitude='supporter', by=sales)
+        followups.record_followup(by=sales, opportunity=opportunity, kind='visit', summary='现场调研产线',
+                                  happened_at=datetime.datetime(2026, 1, 5, 9, 30))
+        followups.record_followup(by=sales, lead=lead, kind='call', summary='首次电话沟通',
+                                  happened_at=datetime.datetime(2026, 1, 2, 10, 0))
+        opportunities.move_stage(opportunity, Stage.get(Stage.code == 'ST-PROPOSE'), by=sales)
+        quote = quotes.create_quote(customer, '产线改造报价', opportunity=opportunity,
+                                    lines=[{'product': product, 'quantity': 3}])
+        quotes.send_quote(quote)
+        contract = quotes.accept_quote(quote, by=sales)
+        contracts.add_milestone(contract, '设备到货验收', planned_on=TODAY)
+        receivables.set_plans(contract, [{'amount': Decimal('200000'), 'due_on': TODAY},
+                                         {'amount': Decimal('100000'), 'due_on': TODAY + datetime.timedelta(days=90)}])
+        contracts.submit(contract, by=sales)
+    with audit.acting_as(manager, 'admin'):
+        contracts.approve(contract, manager, comment='同意')
+    with audit.acting_as(finance, 'admin'):
+        receivables.record_payment(contract, Decimal('50000'), received_on=TODAY, reference='BANK-001', by=finance)
+    plan = contract.payment_plans.order_by('sequence').first()
+    return {'lead': lead, 'customer': customer, 'opportunity': opportunity, 'quote': quote,
+            'contract': contract, 'plan': plan, 'product': product, 'boss': boss}
+
+
+def page_of(client, view, row):
+    response = client.get(f'/admin/{view}/details/?id={row.id}')
+    assert response.status_code == 200, response.get_data(as_text=True)[:800]
+    return response.get_data(as_text=True)
+
+
+def section(html, id):
+    """Return the text of the card ID of a record page."""
+    match = re.search(rf'<div class="card mb-3" id="{id}">(.*?)</div></div>', html, re.S)
+    assert match, f'no section {id}'
+    return match.group(1)
+
+
+def test_contract_page_in_english_and_chinese(as_role, deal):
+    contract, plan = deal['contract'], deal['plan']
+    html = page_of(as_role('sales'), 'contract', contract)
+    assert f'<span data-code="{contract.code}">{contract.code}</span> 产线改造报价' in html
+    assert 'data-figure="amount">CNY 300,000.00' in html and 'data-figure="paid">CNY 50,000.00' in html
+    assert 'data-figure="outstanding">CNY 250,000.00' in html
+    assert 'Yunfan MES' in section(html, 'record-lines')
+    plans = section(html, 'record-plans')
+    assert f'href="/admin/paymentplan/details/?id={plan.id}"' in plans and 'Partially paid' in plans
+    assert '设备到货验收' in section(html, 'record-milestones')
+    assert 'BANK-001' in section(html, 'record-payments')
+    approvals = section(html, 'record-approvals')
+    assert 'Approved' in approvals and '同意' in approvals
+    # every code links to its record page: customer 360°, opportunity, quote
+    assert f'href="/admin/customer/360/?id={deal["customer"].id}"' in html
+    assert f'href="/admin/opportunity/details/?id={deal["opportunity"].id}"' in html
+    assert f'href="/admin/quote/details/?id={deal["quote"].id}"' in html
+    assert 'id="documents-panel"' in html and 'id="record-timeline"' in html
+    # business fields first, internal id and version last
+    assert html.index('id="record-details"') < html.index('id="record-internal"')
+    zh = page_of(as_role('sales', 'zh_Hans_CN'), 'contract', contract)
+    assert '云帆MES' in section(zh, 'record-lines') and '回款计划' in zh and '交付里程碑' in zh
+    assert '审批记录' in zh and '已回款' in zh and '待回款' in zh and '动态' in zh and '同意' in section(zh, 'record-approvals')
+    assert 'Outstanding' not in zh and 'Activity' not in zh
+
+
+def test_opportunity_page_in_english_and_chinese(as_role, deal):
+    opportunity = deal['opportunity']
+    html = page_of(as_role('sales'), 'opportunity', opportunity)
+    # the approved contract won the deal: Won at 100 %
+    assert 'data-figure="amount">CNY 300,000.00' in html and 'data-figure="weighted">CNY 300,000.00' in html
+    assert 'Won · 100%' in html
+    assert 'Yunfan MES' in section(html, 'record-products')
+    chain = section(html, 'record-chain')
+    assert '李总' in chain and f'/admin/contact/details/?id={deal["boss"].id}' in chain
+    assert deal['quote'].code in section(html, 'record-quotes')
+    assert deal['contract'].code in section(html, 'record-contracts')
+    assert '现场调研产线' in section(html, 'record-followups')
+    history = section(html, 'record-history')
+    assert 'Validate' in history and 'Propose' in history
+    assert 'Health score' in html   # the diagnosis panel
+    zh = page_of(as_role('sales', 'zh_Hans_CN'), 'opportunity', opportunity)
+    assert '赢单 · 100%' in zh and '决策链' in zh and '阶段历史' in zh and '加权金额' in zh
+
+
+def test_quote_lead_and_plan_pages(as_role, deal):
+    client = as_role('sales')
+    quote = page_of(client, 'quote', deal['quote'])
+    assert 'data-figure="total">CNY 300,000.00' in quote and 'Yunfan MES' in section(quote, 'record-lines')
+    assert deal['contract'].code in section(quote, 'record-contracts')
+    lead = page_of(client, 'lead', deal['lead'])
+    assert '首次电话沟通' in section(lead, 'record-followups')
+    assert deal['opportunity'].code in section(lead, 'record-opportunities')
+    assert '138 0571 2233' in section(lead, 'record-contact')
+    plan = page_of(as_role('finance'), 'paymentplan', deal['plan'])
+    assert 'data-figure="paid">CNY 50,000.00' in plan and 'data-figure="outstanding">CNY 150,000.00' in plan
+    assert 'BANK-001' in section(plan, 'record-payments') and deal['contract'].code in plan
+    zh = as_role('finance', 'zh_Hans_CN')
+    assert '回款' in page_of(zh, 'paymentplan', deal['plan'])
+    zh = as_role('sales', 'zh_Hans_CN')
+    assert '跟进' in page_of(zh, 'lead', deal['lead']) and '报价' in page_of(zh, 'quote', deal['quote'])
+
+
+def test_out_of_scope_record_is_not_found(as_role, users, deal):
+    other = make_customer(owner=users['manager'])
+    theirs = make_opportunity(customer=other, owner=users['manager'], name='Not yours at all')
+    client = as_role('sales')
+    response = client.get(f'/admin/opportunity/details/?id={theirs.id}')
+    assert response.status_code == 404 and 'Not yours at all' not in response.get_data(as_text=True)
+    assert client.get('/admin/contract/details/?id=999999').status_code == 404
+    assert client.get('/admin/paymentplan/details/?id=abc').status_code == 404
+    assert as_role('finance').get(f'/admin/lead/details/?id={deal["lead"].id}').status_code == 403
