@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from ltc.models import DecisionRole, OpportunityProduct, Stage
+from ltc.models import DecisionRole, OpportunityProduct, PaymentPlan, Stage
 from ltc.services import audit, contracts, followups, opportunities, quotes, receivables
 
 from ..factories import make_contact, make_department, make_customer, make_lead, make_opportunity, make_product
@@ -53,7 +53,7 @@ def deal(users, db):
         contracts.approve(contract, manager, comment='同意')
     with audit.acting_as(finance, 'admin'):
         receivables.record_payment(contract, Decimal('50000'), received_on=TODAY, reference='BANK-001', by=finance)
-    plan = contract.payment_plans.order_by('sequence').first()
+    plan = PaymentPlan.select().where(PaymentPlan.contract == contract.id).order_by(PaymentPlan.sequence).first()
     return {'lead': lead, 'customer': customer, 'opportunity': opportunity, 'quote': quote,
             'contract': contract, 'plan': plan, 'product': product, 'boss': boss}
 
