@@ -16,7 +16,7 @@ from ..services import audit
 from ..services.messages import text
 from ..sync.engine.conflicts import resolve_conflict
 from ..sync.engine.revert import revert_run
-from ..sync.engine.targets import DEFAULT_EVERY, add_gsheet_target, add_target, set_schedule
+from ..sync.engine.targets import DEFAULT_EVERY, add_gsheet_target, add_target, set_schedule, set_slice
 from ..sync.engine.twoway import run_sync
 from ..sync.errors import SyncError
 from ..sync.mapping.entities import MAPPINGS
@@ -117,6 +117,21 @@ def _location(view, context, model, name):
     return ' › '.join(p for p in (options.get('path'), options.get('sheet')) if p)
 
 
+def _slice(view, context, model, name):
+    from ..sync.engine.slices import describe
+    return describe(model.terms, lang())
+
+
+def _new_owner(view, context, model, name):
+    return _('the run-as user') if model.new_owner == 'me' else _('the assignment rules')
+
+
+def _where_lines(form):
+    """Return the slice terms typed in FORM's box, one a line (or separated by semicolons)."""
+    import re
+    return [t.strip() for t in re.split(r'[\n;；]', form.get('where') or '') if t.strip()]
+
+
 SYNC_LABELS = {
     'backend': _l('Backend'), 'settings': _l('File or sheet'), 'conflict_policy': _l('On conflict'),
     'delete_policy': _l('When a row disappears'), 'last_run_at': _l('Last run'), 'lang': _l('Language of the sheet'),
@@ -128,7 +143,7 @@ SYNC_LABELS = {
     'resolved_by': _l('Resolved by'), 'values': _l('Values'), 'pending_key': _l('Pending row'),
     'vanished': _l('Gone from the sheet'), 'headers': _l('Headers'), 'columns': _l('Mapping'),
     'updated_by': _l('Updated by'), 'every_minutes': _l('Runs every (minutes)'), 'active': _l('Active'),
-    'run_as': _l('Runs as'),
+    'run_as': _l('Runs as'), 'slice_terms': _l('Holds (slice)'), 'new_owner': _l('New rows owned by'),
 }
 
 
@@ -143,9 +158,9 @@ class SyncTargetView(SyncView):
     """Targets: add an Excel/CSV file or a Google Sheet, run now (dry run or real)."""
     allow_edit = allow_delete = False
     column_list = ('code', 'name', 'entity', 'backend', 'settings', 'conflict_policy', 'delete_policy',
-                   'every_minutes', 'last_run_at', 'active', 'run_as')
+                   'every_minutes', 'last_run_at', 'active', 'run_as', 'slice_terms', 'new_owner')
     column_formatters = {'entity': _entity, 'lang': _sheet_lang, 'header_signature': _signature,
-                         'settings': _location}
+                         'settings': _location, 'slice_terms': _slice, 'new_owner': _new_owner}
     search_fields = (('code', 'code'), ('name', 'plain'))
     details_template = 'ltc_admin/sync_target_details.html'
 
@@ -181,7 +196,8 @@ class SyncTargetView(SyncView):
                        delete_policy='delete' if form.get('delete_policy') == 'delete' else 'keep',
                        max_vanish_percent=min(max(int(form.get('max_vanish') or 20), 0), 100),
                        every_minutes=form.get('every_minutes') or DEFAULT_EVERY,
-                       run_as=(form.get('run_as') or '').strip() or None)
+                       run_as=(form.get('run_as') or '').strip() or None, where=_where_lines(form),
+                       new_owner='rules' if form.get('new_owner') == 'rules' else 'me')
         with audit.acting_as(current_user, 'admin'):
             if form.get('backend') == 'gsheet':
                 # As `flask ltc sync add --gsheet`: opens the spreadsheet, creates the worksheet when missing.
@@ -213,6 +229,29 @@ class SyncTargetView(SyncView):
         else:
             flash(_('Sync target %(name)s runs every %(minutes)s minutes (%(state)s).', name=target.name,
                     minutes=target.every_minutes, state=_('active') if target.active else _('paused')),
+                  'success')
+        return redirect(url_for('.details_view', id=id))
+
+    @expose('/slice/<int:id>', methods=('POST',))
+    def slice_view(self, id):
+        """Change the rows the target holds (its slice) and who owns the rows its sheet adds."""
+        target = self.get_one(id)
+        if target is None:
+            abort(404)
+        form = request.form
+        try:
+            if str(target.version) != form.get('version'):
+                raise ConflictError('Someone changed this target while you were looking at it; nothing was '
+                                    'saved. Check the values and try again.',
+                                    zh='您查看期间有人修改了此同步目标；未保存任何内容。请核对后重试。')
+            with audit.acting_as(current_user, 'admin'):
+                set_slice(target, where=_where_lines(form),
+                          new_owner='rules' if form.get('new_owner') == 'rules' else 'me')
+        except LTCError as exc:
+            flash(_('The slice was not changed: %(error)s', error=text(exc, lang())), 'error')
+        else:
+            from ..sync.engine.slices import describe
+            flash(_('Sync target %(name)s holds %(slice)s.', name=target.name, slice=describe(target.terms, lang())),
                   'success')
         return redirect(url_for('.details_view', id=id))
 

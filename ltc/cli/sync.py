@@ -174,6 +174,11 @@ def _where(target):
     return options.get('path', '')
 
 
+def _slice(target):
+    from ..sync.engine.slices import describe
+    return describe(target.terms, 'en')
+
+
 def register(group):
     """Add the import, export and sync commands to GROUP (the `ltc` group)."""
 
@@ -282,8 +287,15 @@ def register(group):
     @click.option('--as', 'as_user', metavar='USERNAME',
                   help='The user the target runs as: their role and scope bound what the sheet reads and '
                        'changes (default: the first active admin).')
+    @click.option('--where', 'where', multiple=True, metavar='FIELD=VALUE',
+                  help='Hold only these rows (the slice): owner=me, department=D0001, region=广东, status=new, '
+                       'stage=open, grade=high, customer=C00001, contract_owner=me, created="last 30", '
+                       'due="next 14". Repeatable; all must hold; a,b means either.')
+    @click.option('--new-rows', 'new_owner', type=click.Choice(['me', 'rules']), default='me',
+                  help='Who owns a row added in the sheet with no owner: the run-as user (me, default) or the '
+                       'assignment rules.')
     def sync_add(name, entity, path, sheet, gsheet, worksheet, lang, on_conflict, on_delete, max_vanish,
-                 every_minutes, as_user):
+                 every_minutes, as_user, where, new_owner):
         """Register a spreadsheet file or Google Sheet as a sync target for ENTITY."""
         from ..sync.engine.targets import add_gsheet_target, add_target
         if bool(path) == bool(gsheet):
@@ -295,22 +307,23 @@ def register(group):
                 target, created = add_gsheet_target(
                     name, entity, gsheet, worksheet=worksheet, lang=lang, conflict_policy=on_conflict,
                     delete_policy=on_delete, max_vanish_percent=max_vanish, every_minutes=every_minutes,
-                    run_as=as_user)
+                    run_as=as_user, where=where, new_owner=new_owner)
             except LTCError as exc:
                 _refuse(exc)
             options = target.options
             click.echo(f'added sync target {target.name} ({target.entity}, gsheet: {options["key"]} › '
                        f'{options["worksheet"]}{", worksheet created" if created else ""}, '
-                       f'runs as {target.run_as.username if target.run_as_id else "system"})')
+                       f'runs as {target.run_as.username if target.run_as_id else "system"}, '
+                       f'holds {_slice(target)})')
             return
         try:
             target = add_target(name, entity, path, sheet=sheet, lang=lang, conflict_policy=on_conflict,
                                 delete_policy=on_delete, max_vanish_percent=max_vanish,
-                                every_minutes=every_minutes, run_as=as_user)
+                                every_minutes=every_minutes, run_as=as_user, where=where, new_owner=new_owner)
         except LTCError as exc:
             _refuse(exc)
         click.echo(f'added sync target {target.name} ({target.entity}, {target.backend}: {path}, '
-                   f'runs as {target.run_as.username if target.run_as_id else "system"})')
+                   f'runs as {target.run_as.username if target.run_as_id else "system"}, holds {_slice(target)})')
 
     @sync.command('set')
     @click.argument('name')
@@ -319,17 +332,29 @@ def register(group):
     @click.option('--pause', 'active', flag_value=False, default=None,
                   help='Stop the periodic job from running it (manual runs still work).')
     @click.option('--resume', 'active', flag_value=True, help='Let the periodic job run it again.')
-    def sync_set(name, every_minutes, active):
-        """Change a target's schedule, or pause / resume it."""
-        from ..sync.engine.targets import get_target, set_schedule
-        if every_minutes is None and active is None:
-            _refuse('give --every MINUTES, --pause or --resume.')
+    @click.option('--where', 'where', multiple=True, metavar='FIELD=VALUE',
+                  help='Replace the slice with these terms (as for sync add). Repeatable.')
+    @click.option('--all-rows', is_flag=True, help='Drop the slice: hold every row the run-as user may read.')
+    @click.option('--new-rows', 'new_owner', type=click.Choice(['me', 'rules']),
+                  help='Who owns a row added in the sheet with no owner: me (the run-as user) or rules.')
+    def sync_set(name, every_minutes, active, where, all_rows, new_owner):
+        """Change a target's schedule or slice, or pause / resume it."""
+        from ..sync.engine.targets import get_target, set_schedule, set_slice
+        if every_minutes is None and active is None and not where and not all_rows and not new_owner:
+            _refuse('give --every MINUTES, --pause, --resume, --where FIELD=VALUE, --all-rows or --new-rows.')
+        if where and all_rows:
+            _refuse('give either --where terms or --all-rows, not both.')
         try:
-            target = set_schedule(get_target(name), every_minutes=every_minutes, active=active)
+            target = get_target(name)
+            if where or all_rows or new_owner:
+                target = set_slice(target, where=list(where) if where or all_rows else None, new_owner=new_owner)
+            if every_minutes is not None or active is not None:
+                target = set_schedule(target, every_minutes=every_minutes, active=active)
         except LTCError as exc:
             _refuse(exc)
         click.echo(f'{target.name}: every {target.every_minutes} minutes, '
-                   f'{"active" if target.active else "paused"}')
+                   f'{"active" if target.active else "paused"}, holds {_slice(target)}, '
+                   f'new rows owned by {"the run-as user" if target.new_owner == "me" else "the assignment rules"}')
 
     @sync.command('run')
     @click.argument('name', required=False)
@@ -382,7 +407,8 @@ def register(group):
             schedule = f'every {target.every_minutes} min' if target.active else 'paused'
             runs_as = target.run_as.username if target.run_as_id else 'system'
             click.echo(f'{target.name:20} {target.entity:14} {target.backend:5} {_where(target)}  {schedule}  '
-                       f'as {runs_as}  last: {last.code + " " + last.status if last else "never"}')
+                       f'as {runs_as}  holds {_slice(target)}  '
+                       f'last: {last.code + " " + last.status if last else "never"}')
 
     @sync.command('status')
     @click.argument('name', required=False)

@@ -48,10 +48,16 @@ class SyncTarget(BaseModel):
     active = BooleanField(default=True)
     every_minutes = IntegerField(default=5)   # the periodic job runs the target when this much time has passed
     run_as = ForeignKeyField(User, null=True, backref='+', on_delete='SET NULL')   # whose role and scope apply
+    slice_terms = TextField(default='[]')   # the rows it holds: [[field, value], ...] (ltc/sync/engine/slices.py)
+    new_owner = CharField(max_length=12, default='me')   # a row the sheet adds: owned by 'me' (run-as) or 'rules'
 
     @property
     def options(self):
         return json.loads(self.settings or '{}')
+
+    @property
+    def terms(self):
+        return [tuple(t) for t in json.loads(self.slice_terms or '[]')]
 
 
 class SyncRun(BaseModel):

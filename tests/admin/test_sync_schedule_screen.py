@@ -43,3 +43,25 @@ def test_admin_changes_the_schedule_pauses_and_refuses_a_stale_form(as_role, db,
     assert sales.post(f'/admin/synctarget/schedule/{target.id}',
                       data={'csrf_token': token, 'every_minutes': '60'}).status_code in (302, 403)
     assert SyncTarget.get_by_id(target.id).every_minutes == 720
+
+
+def test_admin_sets_the_slice_and_sees_it(as_role, db, tmp_path):
+    client = as_role('admin')
+    target = _target(tmp_path)
+    details = f'/admin/synctarget/details/?id={target.id}'
+    page = client.get(details).get_data(as_text=True)
+    assert 'id="target-slice"' in page
+    token = csrf_from(page)
+    response = client.post(f'/admin/synctarget/slice/{target.id}',
+                           data={'csrf_token': token, 'version': str(target.version),
+                                 'where': 'status=new\nregion=广东', 'new_owner': 'rules'})
+    assert response.status_code == 302
+    fresh = SyncTarget.get_by_id(target.id)
+    assert fresh.terms == [('status', 'new'), ('region', '广东')] and fresh.new_owner == 'rules'
+    page = client.get(details).get_data(as_text=True)
+    assert 'status=new' in page and 'region=广东' in page
+    assert 'status=new' in client.get('/admin/synctarget/').get_data(as_text=True)
+    bad = client.post(f'/admin/synctarget/slice/{target.id}',
+                      data={'csrf_token': token, 'version': str(fresh.version), 'where': 'colour=red'})
+    assert 'cannot filter on' in client.get(bad.headers['Location']).get_data(as_text=True)
+    assert SyncTarget.get_by_id(target.id).terms == [('status', 'new'), ('region', '广东')]

@@ -69,11 +69,42 @@ def run_as_user(run_as=None):
             .order_by(User.id).first())
 
 
+NEW_OWNERS = ('me', 'rules')
+
+
+def check_slice(entity, where, user, new_owner='me'):
+    """Return WHERE (`field=value` strings or pairs) as slice terms valid for ENTITY and USER, or refuse."""
+    from .slices import Slice, parse_terms
+    if new_owner not in NEW_OWNERS:
+        raise SyncError(f'New rows are owned by "me" (the run-as user) or by "rules" (the assignment rules), '
+                        f'not {new_owner!r}.',
+                        zh=f'新增行的负责人只能是 "me"（执行用户）或 "rules"（分配规则），而不是 {new_owner!r}。')
+    terms = parse_terms(where)
+    Slice(get(entity).model, terms, user).check()
+    return terms
+
+
+def set_slice(target, where=None, new_owner=None):
+    """Replace TARGET's slice with WHERE (None: keep it, []: every row) and/or who owns its new rows."""
+    from ...models import User
+    from .slices import dumps
+    user = User.get_or_none(User.id == target.run_as_id) if target.run_as_id else None
+    terms = check_slice(target.entity, target.terms if where is None else where, user,
+                        new_owner or target.new_owner)
+    target.slice_terms = dumps(terms)
+    if new_owner:
+        target.new_owner = new_owner
+    return audit.save(target)
+
+
 def add_target(name, entity, path, sheet=None, lang='zh', conflict_policy='db', delete_policy='keep',
-               max_vanish_percent=20, every_minutes=DEFAULT_EVERY, run_as=None):
-    """Register the file PATH as a two-way sync target of ENTITY, run as RUN_AS (see run_as_user)."""
+               max_vanish_percent=20, every_minutes=DEFAULT_EVERY, run_as=None, where=(), new_owner='me'):
+    """Register the file PATH as a two-way sync target of ENTITY, run as RUN_AS (see run_as_user), holding
+    the rows WHERE selects (slice terms, `owner=me`), new rows owned as NEW_OWNER says."""
+    from .slices import dumps
     mapping = get(entity)
     user = run_as_user(run_as)
+    terms = check_slice(mapping.entity, where, user, new_owner)
     if SyncTarget.select().where(SyncTarget.name == name).exists():
         raise SyncError(f'A sync target named {name} exists already; choose another name.',
                         zh=f'已有名为 {name} 的同步目标；请换一个名称。')
@@ -90,13 +121,14 @@ def add_target(name, entity, path, sheet=None, lang='zh', conflict_policy='db', 
     target = SyncTarget(name=name, entity=mapping.entity, backend=kind, lang=lang,
                         settings=json.dumps(settings, ensure_ascii=False), conflict_policy=conflict_policy,
                         delete_policy=delete_policy, max_vanish_percent=max_vanish_percent,
-                        every_minutes=check_every(every_minutes), run_as=user)
+                        every_minutes=check_every(every_minutes), run_as=user, slice_terms=dumps(terms),
+                        new_owner=new_owner)
     return audit.save(target)
 
 
 def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_policy='db',
                       delete_policy='keep', max_vanish_percent=20, client=None, every_minutes=DEFAULT_EVERY,
-                      run_as=None):
+                      run_as=None, where=(), new_owner='me'):
     """Register a Google Sheet (URL or key) as a sync target, creating the worksheet if missing.
 
     A new worksheet gets the header (plus the status column), a frozen header row, a
@@ -106,8 +138,10 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
     from ..gsheets.table import app_client
     from ..mapping.codecs import Choice
     from ..mapping.entities import STATUS_TITLE
+    from .slices import dumps
     mapping = get(entity)
     user = run_as_user(run_as)
+    terms = check_slice(mapping.entity, where, user, new_owner)
     if SyncTarget.select().where(SyncTarget.name == name).exists():
         raise SyncError(f'A sync target named {name} exists already; choose another name.',
                         zh=f'已有名为 {name} 的同步目标；请换一个名称。')
@@ -122,7 +156,8 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
     target = SyncTarget(name=name, entity=mapping.entity, backend='gsheet', lang=lang,
                         settings=json.dumps({'key': key, 'worksheet': title}, ensure_ascii=False),
                         conflict_policy=conflict_policy, delete_policy=delete_policy,
-                        max_vanish_percent=max_vanish_percent, every_minutes=every_minutes, run_as=user)
+                        max_vanish_percent=max_vanish_percent, every_minutes=every_minutes, run_as=user,
+                        slice_terms=dumps(terms), new_owner=new_owner)
     return audit.save(target), created
 
 

@@ -34,6 +34,7 @@ from ..writes.importer import (create_rows, fetch_ids, finish_run, parse_row, re
                                start_run)
 from ..writes.results import Result, RowResult
 from ..writes.updates import write_updates
+from . import slices
 from .targets import open_table
 
 BATCH = 500
@@ -58,6 +59,14 @@ EDITED_SINCE_BASE = ('changed in the database since the last sync ({fields})',
 EDITED_MEANWHILE = ('changed in the database while this sync ran', '同步期间已在数据库中修改')
 EDITED_ELSEWHERE = ('changed in the database since the last sync (fields not in the sheet)',
                     '自上次同步后已在数据库中修改（表格中没有的字段）')
+LEFT_SLICE = ('left this sheet (reassigned, closed or out of its slice); taken out of the sheet, the record is kept',
+              '已不属于此表格（已转交、已关闭或不在筛选范围内）；已从表格移出，记录保留')
+LEFT_SLICE_EDITED = ('left this sheet (reassigned, closed or out of its slice) after your edit; the edit was not '
+                     'written: copy it into the sheet that holds the record now, then delete this row',
+                     '此记录已不属于此表格（已转交、已关闭或不在筛选范围内），您的修改未写入：'
+                     '请把修改填到现在持有该记录的表格，然后删除此行')
+NOT_IN_SHEET = ('{refusal} Nothing was written: a new row leaves the code empty (LTC gives it one); else delete '
+                'this row', '{refusal}未写入任何内容：新增行请留空编码（由 LTC 生成），否则请删除此行')
 
 
 def _single_writer():
@@ -75,6 +84,7 @@ class SyncPlan:
     new_base: dict = field(default_factory=dict)     # {code: {attr: canon}}
     vanished: set = field(default_factory=set)
     conflicts: list = field(default_factory=list)    # (code, attr, base, sheet, db)
+    cleared: set = field(default_factory=set)        # rows taken out of the sheet (their record left it)
     status: dict = field(default_factory=dict)       # {row: text}
     vanishing: int = 0
     columns: list = field(default_factory=list)      # editable columns present in the sheet
@@ -139,7 +149,7 @@ def _canon_values(columns, values, ctx):
 
 
 def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete_policy='keep',
-          edited_elsewhere=None):
+          edited_elsewhere=None, outside=frozenset(), closed=False):
     """Return the SyncPlan for parsed sheet ROWS, database RECORDS {code: dict} and the BASE.
 
     Per row and field: sheet == db -> nothing; only the sheet changed -> database; only the
@@ -150,6 +160,10 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
     of the sheet creates (rows parsed with deferred references): it is written after it.
     EDITED_ELSEWHERE(codes) returns those of CODES changed in the database since the last sync
     in ways the sheet's columns do not show (a removed row's record among them is not deleted).
+    OUTSIDE holds the codes of the sheet whose records exist but are not the sheet's (out of the
+    target's slice or the run-as user's scope): a row that was the sheet's is taken out of it (its
+    record is kept), a code typed in is refused. CLOSED: the sheet holds a slice or a scoped user's
+    records, so every code it does not know is refused the same way, existing or not.
     """
     _link_new_rows(mapping, rows, records, base)
     result = Result(mapping.entity, source=sheet.label, headers=sheet.headers)
@@ -197,6 +211,9 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             continue
         seen.add(row.code)
         record = records.get(row.code)
+        if record is None and (row.code in outside or (closed and row.code not in base.rows)):
+            _not_the_sheets(mapping.model, plan, row, base, sheet, ctx, editable)
+            continue
         if record is None:
             if row.code in base.rows:
                 row.outcome = 'skipped'
@@ -285,6 +302,36 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
     return plan
 
 
+def _not_the_sheets(model, plan, row, base, sheet, ctx, columns):
+    """Take a row whose record the sheet no longer holds out of the sheet, or refuse a code typed in.
+
+    Its record is never deleted. A row edited in the sheet since the last run stays, with a note,
+    until its writer moves the edit where the record is now (nothing typed is lost).
+    """
+    old = base.merging(row.code)
+    if old is None:   # the gate's one answer for a record that does not exist and one that is not yours
+        refusal = gate.not_found(model, row.code)
+        row.outcome = 'error'
+        row.notes.append((NOT_IN_SHEET[0].format(refusal=str(refusal)),
+                          NOT_IN_SHEET[1].format(refusal=message_text(refusal, 'zh'))))
+        plan.status[row.row] = row.message(ctx.lang)
+        return
+    edited = [c for c in columns if not c.readonly and c.attr in old
+              and c.codec.canon(row.values.get(c.attr), ctx) != old[c.attr]]
+    if edited:
+        row.outcome = 'error'
+        row.notes.append(LEFT_SLICE_EDITED)
+        plan.status[row.row] = row.message(ctx.lang)
+        plan.new_base[row.code] = old   # the same note until the row is dealt with
+        return
+    row.outcome = 'skipped'
+    row.notes.append(LEFT_SLICE)
+    last = max(sheet.width, (sheet.status_pos or 0) + 1, len(row.cells))
+    for col in range(1, last + 1):
+        plan.cells[(row.row, col)] = None
+    plan.cleared.add(row.row)
+
+
 def _link_new_rows(mapping, rows, records, base):
     """Point references to records that other rows of the sheet create at those rows, or fail the row.
 
@@ -364,6 +411,8 @@ def _status_cells(plan, sheet, lang):
     for row in plan.result.rows:
         if row.row is None:
             continue
+        if row.row in plan.cleared:
+            continue
         text = escape(plan.status.get(row.row, ''))   # messages quote cells: no control characters
         current = _cell(row, col - 1) or ''
         if text != current:
@@ -371,14 +420,41 @@ def _status_cells(plan, sheet, lang):
     return cells, col
 
 
-def load_records(mapping, actor=None):
-    """Return {code: record dict} of MAPPING's records that ACTOR may see (all for the system actor)."""
+def load_records(mapping, actor=None, condition=None):
+    """Return {code: record dict} of MAPPING's records that ACTOR may see (all for the system actor),
+    narrowed by CONDITION (a target's slice)."""
     model = mapping.model
     query = model.select()
     act = gate.as_actor(actor)
     if not act.is_system:
         query = query.where(scope.condition(model, act.user))
+    if condition is not None:
+        query = query.where(condition)
     return {r['code']: r for r in query.dicts().iterator()}
+
+
+def existing_codes(model, codes):
+    """Return those of CODES that name a record of MODEL (whoever may read it)."""
+    codes, found = list(codes), set()
+    for start in range(0, len(codes), BATCH):
+        query = model.select(model.code).where(model.code.in_(codes[start:start + BATCH]))
+        found.update(code for (code,) in query.tuples())
+    return found
+
+
+def own_new_rows(target, mapping, sheet, plan, act, ctx):
+    """Give the sheet's new rows without an owner the run-as user as owner (target.new_owner 'me'), shown
+    in the sheet's owner column; with 'rules' they go through the assignment rules as a form's would."""
+    if target.new_owner != 'me' or 'owner' not in mapping.by_attr or act.is_system \
+            or act.role not in gate.OWNER_ROLES:
+        return
+    column = mapping.by_attr['owner']
+    col = next((p + 1 for p, c in sheet.columns.items() if c is column), None)
+    for row in plan.creates:
+        if row.values.get('owner') in (None, ''):
+            row.values['owner'] = act.user.id
+            if col is not None:
+                plan.cells[(row.row, col)] = escape(column.codec.render(act.user.id, ctx))
 
 
 def target_actor(target):
@@ -447,11 +523,16 @@ def plan_target(target, progress=None, table=None, actor=None):
     act = gate.as_actor(actor) if actor is not None else target_actor(target)
     ctx = Context(lang=target.lang, date1904=getattr(table, 'date1904', False), actor=act)
     rows = [parse_row(mapping, sheet, n, cells, ctx, defer_refs=True) for n, cells in sheet.rows]
-    records = load_records(mapping, act)
+    view = slices.for_target(target, mapping.model)
+    records = load_records(mapping, act, view.condition() if view.terms else None)
     base = state.load_base(target)
+    unknown = {r.code for r in rows if r.code and r.code not in records}
+    closed = bool(view.terms) or (not act.is_system and scope.visible_user_ids(act.user) is not None)
     plan = merge(mapping, sheet, rows, records, base, ctx, target.conflict_policy, target.delete_policy,
-                 edited_elsewhere=lambda codes: _changed_since_last_run(target, mapping, codes))
+                 edited_elsewhere=lambda codes: _changed_since_last_run(target, mapping, codes),
+                 outside=existing_codes(mapping.model, unknown) if unknown else set(), closed=closed)
     plan.actor = act
+    own_new_rows(target, mapping, sheet, plan, act, ctx)
     review(act, mapping, plan, ctx)
     live = len([c for c in base.rows if c not in base.vanished])
     if plan.vanishing > max(2, live * target.max_vanish_percent / 100):
