@@ -21,7 +21,8 @@ TRANSLATED = {'index.md', 'guides/ops.md', 'guides/sales.md', 'guides/manager.md
               'developer/architecture.md', 'developer/gate.md', 'developer/extend.md',
               'admin.md', 'leads.md', 'cash.md', 'spreadsheets.md',
               'google-sheets.md', 'documents.md', 'demo.md',
-              'operations.md', 'developer/admin.md', 'developer/gsheets.md'}
+              'operations.md', 'developer/admin.md', 'developer/gsheets.md',
+              'developer/data-model.md', 'developer/benchmarks.md'}
 
 
 class _Loader(yaml.SafeLoader):
