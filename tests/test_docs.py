@@ -22,7 +22,7 @@ TRANSLATED = {'index.md', 'guides/ops.md', 'guides/sales.md', 'guides/manager.md
               'admin.md', 'leads.md', 'cash.md', 'spreadsheets.md',
               'google-sheets.md', 'documents.md', 'demo.md',
               'operations.md', 'developer/admin.md', 'developer/gsheets.md',
-              'developer/data-model.md', 'developer/benchmarks.md'}
+              'developer/data-model.md', 'developer/benchmarks.md', 'developer/testing.md'}
 
 
 class _Loader(yaml.SafeLoader):
