@@ -58,6 +58,10 @@ SETTINGS = (
      'LTC 前面的反向代理层数；在 nginx/Caddy 后面设为 `1`，客户端地址取自 `X-Forwarded-For`'),
     ('LTC_QUEUE_URL', 'SQLite file in instance/', 'job queue; `redis://host:6379/0` for Redis',
      '任务队列；使用 Redis 时为 `redis://主机:6379/0`'),
+    ('LTC_API_RATE_LIMIT', '600 per minute', 'requests one API token may send (Flask-Limiter notation, e.g. '
+     '`100 per minute;5000 per hour`)', '每个 API 令牌允许的请求数（Flask-Limiter 写法，例如 `100 per minute;5000 per hour`）'),
+    ('LTC_API_RATE_STORAGE', 'memory:// (per process)', 'where the API rate counts are kept; `redis://host:6379/1` '
+     'shares them between the web workers', 'API 限流计数的存放位置；`redis://主机:6379/1` 可在多个 Web 进程间共享'),
     ('LTC_GOOGLE_CREDENTIALS', '–', 'service-account JSON file for Google Sheets',
      'Google 表格的服务账号 JSON 文件'),
     ('LTC_GOOGLE_API_BASE', 'https://sheets.googleapis.com', 'Sheets API base URL (the emulator in tests and demos)',
@@ -144,6 +148,8 @@ def load(overrides=None):
         'DOCUMENTS_DIR': env.get('LTC_DOCUMENTS_DIR'),
         'DOCUMENT_MAX_MB': env.get('LTC_DOCUMENT_MAX_MB', '20'),
         'DOCUMENT_TYPES': env.get('LTC_DOCUMENT_TYPES', DOCUMENT_TYPES),
+        'API_RATE_LIMIT': env.get('LTC_API_RATE_LIMIT', '600 per minute'),
+        'API_RATE_STORAGE': env.get('LTC_API_RATE_STORAGE') or 'memory://',
     }
     config.update(overrides)
     if config['LTC_ENV'] not in ENVIRONMENTS:

@@ -254,3 +254,50 @@ _register_stage_commands()
 def init_app(app):
     app.cli.add_command(ltc)
 
+
+
+token_group = AppGroup('token', help='Personal access tokens of the REST API.')
+ltc.add_command(token_group)
+
+
+def _token_user(username):
+    from ..services.cash_common import get_user
+    return get_user(username)
+
+
+@token_group.command('create')
+@click.argument('username')
+@click.option('--name', required=True, help='What the token is for, e.g. "CRM sync".')
+@click.option('--scopes', required=True, help='Space- or comma-separated: leads:read, leads:write, *:read, *:write.')
+@click.option('--days', type=click.IntRange(1), help='Expire after this many days (default: never).')
+def token_create(username, name, scopes, days):
+    """Create a token for USERNAME and print its secret once."""
+    from ..services.tokens import create_token
+    user = _token_user(username)
+    with audit.acting_as(user, 'cli'):
+        token, secret = create_token(user, name, scopes, by=user, expires_in_days=days)
+    click.echo(f'created token {token.code} "{token.name}" for {user.username} ({token.scopes})')
+    click.echo(f'secret: {secret}  (shown once; store it now, it cannot be shown again)')
+
+
+@token_group.command('list')
+@click.argument('username')
+def token_list(username):
+    """List USERNAME's tokens (never their secrets)."""
+    from ..services.tokens import tokens_of
+    for token in tokens_of(_token_user(username)):
+        state = 'revoked' if token.revoked_at else ('expired' if not token.active else 'active')
+        used = token.last_used_at.strftime('%Y-%m-%d %H:%M') if token.last_used_at else 'never used'
+        click.echo(f'{token.code}\t{token.prefix}…\t{state}\t{token.name}\t{token.scopes}\t{used}')
+
+
+@token_group.command('revoke')
+@click.argument('username')
+@click.argument('token')
+def token_revoke(username, token):
+    """Revoke USERNAME's TOKEN (its code or prefix) at once."""
+    from ..services.tokens import revoke_token
+    user = _token_user(username)
+    with audit.acting_as(user, 'cli'):
+        revoked = revoke_token(user, token)
+    click.echo(f'revoked token {revoked.code} "{revoked.name}"')

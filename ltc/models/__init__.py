@@ -5,6 +5,7 @@ Models import only the base floor (db, errors); services and everything above im
 from peewee import sort_models
 
 from ..db import CodeSequence
+from .api import ApiToken, IdempotentAnswer
 from .activities import CareTask, Document, FollowUp, Reminder
 from .audit import AuditLog
 from .catalog import Product, ProductCategory, ProductPlan
@@ -35,8 +36,9 @@ ALL_MODELS = sort_models([
     JobRun,
     SyncTarget, SyncRun, SyncState, SyncConflict,
     ImportMapping,
+    ApiToken, IdempotentAnswer,
 ])
-BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog, JobRun, LoginThrottle)]
+BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog, JobRun, LoginThrottle, ApiToken, IdempotentAnswer)]
 MODELS_BY_NAME = {m.__name__: m for m in ALL_MODELS}
 
 __all__ = ['ALL_MODELS', 'BUSINESS_MODELS', 'MODELS_BY_NAME'] + list(MODELS_BY_NAME)

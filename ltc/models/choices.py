@@ -301,6 +301,7 @@ AUDIT_SOURCES = Choices(
     ('sync', 'Sync', '同步'),
     ('job', 'Job', '定时任务'),
     ('system', 'System', '系统'),
+    ('api', 'API', '接口'),
 )
 THROTTLE_KINDS = Choices(('user', 'Username', '用户名'), ('ip', 'Address', '访问地址'))
 GENDERS = Choices(('male', 'Male', '男'), ('female', 'Female', '女'), ('unknown', 'Unknown', '-'))

@@ -14,7 +14,7 @@ from ..models.choices import AUDIT_SOURCES
 _context = contextvars.ContextVar('ltc_actor', default=('system', 'system', None))
 _actor = contextvars.ContextVar('ltc_actor_object', default=None)   # the User (or gate.Actor) acting
 IGNORED = frozenset({'updated_at', 'version', 'created_at', 'search_keys'})   # search_keys: derived
-SECRET = frozenset({'password_hash'})
+SECRET = frozenset({'password_hash', 'secret_hash'})
 # json.dumps(x, ensure_ascii=False) builds a new encoder per call; bulk writes reuse this one
 # (same output).
 to_json = json.JSONEncoder(ensure_ascii=False).encode
