@@ -23,6 +23,7 @@ from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, Decision
                         PoolView,
                         ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
 from .sync_import import ImportView
+from .views_approvals import ApprovalRuleView, ContractInboxView, QuoteApprovalView, QuoteInboxView
 from .views_sync import (ExportView, ImportMappingView, SyncConflictView, SyncRunView, SyncStateView,
                          SyncTargetView)
 from .views_sales import (CampaignView, ContactView, CustomerView, OpportunityContactView,
@@ -46,6 +47,7 @@ SCREENS = [
     (OpportunityContactView, M.OpportunityContact, _l('Decision chain'), DEALS),
     (QuoteRecordView, M.Quote, _l('Quotes'), DEALS),
     (QuoteLineView, M.QuoteLine, _l('Quote lines'), DEALS),
+    (QuoteApprovalView, M.QuoteApproval, _l('Quote approvals'), DEALS),
     (ContractRecordView, M.Contract, _l('Contracts'), MONEY),
     (ContractLineView, M.ContractLine, _l('Contract lines'), MONEY),
     (ContractApprovalView, M.ContractApproval, _l('Contract approvals'), MONEY),
@@ -68,6 +70,7 @@ SCREENS = [
     (PoolView, M.PublicPool, _l('Public pools'), SETTINGS),
     (GradingRuleView, M.GradingRule, _l('Grading rules'), SETTINGS),
     (AssignmentRuleView, M.AssignmentRule, _l('Assignment rules'), SETTINGS),
+    (ApprovalRuleView, M.ApprovalRule, _l('Approval rules'), SETTINGS),
     (SettingView, M.Setting, _l('System settings'), SETTINGS),
     (AuditLogView, M.AuditLog, _l('Audit log'), SETTINGS),
     (JobRunView, M.JobRun, _l('Job runs'), SETTINGS),
@@ -92,6 +95,10 @@ def init_admin(app):
     for view_class, model, name, category in SCREENS:
         admin.add_view(view_class(model, name=name, category=category,
                                   endpoint=model.__name__.lower()))
+    admin.add_view(ContractInboxView(M.ContractApproval, name=_l('Contracts to approve'), category=MONEY,
+                                     endpoint='contract_inbox', url='/admin/approvals/contracts'))
+    admin.add_view(QuoteInboxView(M.QuoteApproval, name=_l('Quotes to approve'), category=DEALS,
+                                  endpoint='quote_inbox', url='/admin/approvals/quotes'))
     admin.add_view(PipelineView(name=_l('Pipeline board'), category=DEALS, endpoint='pipeline',
                                 url='/admin/pipeline'))
     admin.add_view(FeedView(name=_l('Team feed'), category=DEALS, endpoint='team_feed', url='/admin/feed'))

@@ -1,5 +1,6 @@
 """Opportunity, quote, contract, milestone, care-task and reminder operations offered in the admin."""
 from flask import flash, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -8,14 +9,17 @@ from wtforms import validators as V
 
 from ..models import Contract, Stage
 from ..models.choices import CONTRACT_STATUSES
-from ..services import care, contracts, diagnosis, opportunities, quotes, reminders
+from ..services import approvals, care, contracts, diagnosis, opportunities, quotes, reminders
 from ..services.messages import text
 from .actions import InputForm, RecordAction
 from .dates import DateField
 from .i18n import lang, name_of
 from .labels import LABELS
 
-MANAGERS = ('admin', 'manager')
+# Roles that may decide an approval step: managers and admins by the org tree, designated approvers
+# by name (ltc/services/approvals.py decides who exactly).
+DECIDERS = ('admin', 'manager', 'finance')
+
 
 
 def _stages(view, rows):
@@ -75,6 +79,31 @@ def opportunity_panels(opportunity):
     return panels
 
 
+def _submit_quote(view, rows, form, by):
+    for quote in rows:
+        quotes.submit_quote(quote, by=by)
+    return _('Submitted for approval.')
+
+
+def _approve_quote(view, rows, form, by):
+    for quote in rows:
+        done = quotes.approve_quote(quote, by, comment=form.reason.data if form else None)
+        if done.remaining:
+            flash(_('Quote %(code)s: your step is approved; waiting for %(next)s.', code=done.code,
+                    next=', '.join(approvals.describe_step(s, lang()) for s in done.remaining)), 'info')
+    return _('%(count)s approvals were recorded.', count=len(rows))
+
+
+def _reject_quote_approval(view, rows, form, by):
+    for quote in rows:
+        quotes.reject_approval(quote, by, comment=form.reason.data)
+    return _('%(count)s quotes were sent back to draft.', count=len(rows))
+
+
+def _may_decide(row):
+    return row.status == 'pending_approval' and approvals.may_decide(row, current_user)
+
+
 def _send(view, rows, form, by):
     for quote in rows:
         quotes.send_quote(quote)
@@ -108,10 +137,18 @@ def _extend(view, rows, form, by):
 
 
 QUOTE_ACTIONS = (
-    RecordAction('send', _l('Mark sent'), _send, when=lambda r: r.status == 'draft'),
-    RecordAction('accept', _l('Accept → contract'), _accept, when=lambda r: r.status in ('draft', 'sent')),
+    RecordAction('submit_approval', _l('Submit for approval'), _submit_quote,
+                 when=lambda r: r.status == 'draft' and not quotes.approval_covers(r)),
+    RecordAction('approve_quote', _l('Approve'), _approve_quote, inputs=('reason',), roles=DECIDERS,
+                 when=_may_decide),
+    RecordAction('reject_quote_approval', _l('Reject'), _reject_quote_approval, inputs=('reason',),
+                 roles=DECIDERS, when=_may_decide),
+    RecordAction('send', _l('Mark sent'), _send,
+                 when=lambda r: r.status in ('draft', 'approved') and quotes.approval_covers(r)),
+    RecordAction('accept', _l('Accept → contract'), _accept,
+                 when=lambda r: r.status in ('draft', 'approved', 'sent') and quotes.approval_covers(r)),
     RecordAction('reject', _l('Customer rejected'), _reject_quote, inputs=('reason',),
-                 when=lambda r: r.status in ('draft', 'sent')),
+                 when=lambda r: r.status in quotes.EDITABLE),
     RecordAction('extend_validity', _l('Extend validity'), _extend, form=ValidityForm,
                  defaults=lambda rows: {'valid_until': rows[0].valid_until},
                  when=lambda r: r.status in quotes.EDITABLE),
@@ -129,10 +166,13 @@ def _step(fn, done):
 def _approve(view, rows, form, by):
     for contract in rows:
         approved = contracts.approve(contract, by, comment=form.reason.data if form else None)
+        if approved.remaining:
+            flash(_('Contract %(code)s: your step is approved; waiting for %(next)s.', code=approved.code,
+                    next=', '.join(approvals.describe_step(s, lang()) for s in approved.remaining)), 'info')
         if approved.opportunity_note is not None:
             flash(_('Contract %(code)s is approved, but its opportunity stays where it is: %(error)s',
                     code=approved.code, error=text(approved.opportunity_note, lang())), 'warning')
-    return _('%(count)s contracts were approved.', count=len(rows))
+    return _('%(count)s approvals were recorded.', count=len(rows))
 
 
 def _reject(view, rows, form, by):
@@ -181,10 +221,10 @@ CONTRACT_ACTIONS = (
     RecordAction('submit', _l('Submit for approval'),
                  _step(lambda c, by: contracts.submit(c, by=by), lambda: _('Submitted for approval.')),
                  when=lambda r: r.status == 'draft'),
-    RecordAction('approve', _l('Approve'), _approve, inputs=('reason',), roles=MANAGERS,
-                 when=lambda r: r.status == 'pending_approval'),
-    RecordAction('reject', _l('Reject'), _reject, inputs=('reason',), roles=MANAGERS,
-                 when=lambda r: r.status == 'pending_approval'),
+    # Shown to whoever may decide the contract's current step (ltc/services/approvals.py); the
+    # service checks it again on the click.
+    RecordAction('approve', _l('Approve'), _approve, inputs=('reason',), roles=DECIDERS, when=_may_decide),
+    RecordAction('reject', _l('Reject'), _reject, inputs=('reason',), roles=DECIDERS, when=_may_decide),
     RecordAction('activate', _l('Start execution'),
                  _step(lambda c, by: contracts.activate(c, by=by), lambda: _('The contract is executing.')),
                  when=lambda r: r.status == 'effective'),

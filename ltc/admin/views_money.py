@@ -76,7 +76,7 @@ class ContractView(AttachmentsMixin, RecordActionsMixin, OwnedView):
                             Contract.signed_on, Contract.end_on)
     search_fields = (('code', 'code'), ('title', 'plain'))
     # The status moves only through the actions (submit, approve, ...), which keep approvals.
-    form_columns = ('code', 'title', 'customer', 'opportunity', 'quote',
+    form_columns = ('code', 'title', 'kind', 'customer', 'opportunity', 'quote',
                     'customer_signer', 'our_signer', 'signed_on', 'start_on', 'end_on', 'amount',
                     'currency', 'owner', 'department', 'notes')
     form_args = {'code': {'validators': [Optional()],
@@ -114,7 +114,7 @@ class ContractLineView(ReadOnlyLineView):
 
 class ContractApprovalView(ReadOnlyLineView):
     roles = FINANCE
-    column_list = ('code', 'contract', 'step', 'approver', 'decision', 'decided_at', 'comment')
+    column_list = ('code', 'contract', 'round', 'step', 'level', 'approver', 'decision', 'decided_at', 'comment')
     column_filters = F.auto(ContractApproval.decision)
 
 

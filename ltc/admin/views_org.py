@@ -35,8 +35,10 @@ class SettingsView(SecureModelView):
 
 
 class DepartmentView(SettingsView):
-    column_list = ('code', 'name', 'name_en', 'parent')
-    form_columns = ('code', 'name', 'name_en', 'parent')
+    column_list = ('code', 'name', 'name_en', 'parent', 'is_region')
+    form_columns = ('code', 'name', 'name_en', 'parent', 'is_region')
+    form_args = {'is_region': {'description': _l('Managers of a region (or above it) approve the "region head" '
+                                                 'steps of the records below it.')}}
 
 
 class RoleView(SettingsView):

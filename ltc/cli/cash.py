@@ -17,6 +17,7 @@ payment_group = AppGroup('payment', help='Payments received.')
 receivables_group = AppGroup('receivables', help='Payment plans due and overdue.')
 reminders_group = AppGroup('reminders', help='The reminders inbox.')
 jobs_group = AppGroup('jobs', help='Periodic jobs.')
+approvals_group = AppGroup('approvals', help='Approval inbox and rules.')
 
 DATE = click.DateTime(formats=['%Y-%m-%d'])
 
@@ -45,6 +46,86 @@ def quote_accept(code, user, today):
     click.echo(f'quote {code} accepted; contract draft {contract.code} amount {contract.amount}')
 
 
+@quote_group.command('submit')
+@click.argument('code')
+@click.option('--user', help='Who submits it (username).')
+def quote_submit(code, user):
+    """Send a draft quote whose discount needs approval to its approvers."""
+    from ..services.quotes import submit_quote
+    by, acting = _acting(user)
+    with acting:
+        quote = submit_quote(code, by=by)
+    click.echo(f'quote {code} is now {quote.status}')
+
+
+@quote_group.command('approve')
+@click.argument('code')
+@click.option('--user', required=True, help='Who approves (username).')
+@click.option('--comment', help='Comment.')
+def quote_approve(code, user, comment):
+    """Approve the current approval step of a quote; after the last step it may be sent."""
+    from ..services.quotes import approve_quote
+    by, acting = _acting(user)
+    with acting:
+        quote = approve_quote(code, by, comment)
+    _steps_left(quote)
+    click.echo(f'quote {code} is now {quote.status}')
+
+
+@quote_group.command('reject')
+@click.argument('code')
+@click.option('--user', required=True, help='Who rejects (username).')
+@click.option('--reason', required=True, help='Why; the owner reads it to correct the quote.')
+def quote_reject(code, user, reason):
+    """Reject the current approval step of a quote; it goes back to draft."""
+    from ..services.quotes import reject_approval
+    by, acting = _acting(user)
+    with acting:
+        quote = reject_approval(code, by, reason)
+    click.echo(f'quote {code} is now {quote.status}')
+
+
+@quote_group.command('send')
+@click.argument('code')
+@click.option('--user', help='Who sends it (username).')
+def quote_send(code, user):
+    """Mark a quote sent to the customer (one that needs approval must be approved first)."""
+    from ..services.quotes import send_quote
+    _, acting = _acting(user)
+    with acting:
+        quote = send_quote(get_by_code(Quote, code))
+    click.echo(f'quote {code} is now {quote.status}')
+
+
+@approvals_group.command('inbox')
+@click.option('--user', required=True, help='Whose inbox (username).')
+def approvals_inbox(user):
+    """List the contracts and quotes waiting for the user's approval."""
+    from ..services import approvals
+    found = get_user(user)
+    count = 0
+    for subject in (approvals.CONTRACT, approvals.QUOTE):
+        model = subject.step_model
+        for step in model.select().where(model.id.in_(approvals.inbox(found, subject) or [0])).order_by(model.id):
+            record = getattr(step, subject.fk.name)
+            amount = record.amount if subject is approvals.CONTRACT else record.total
+            click.echo(f'{subject.name:<8} {record.code:<12} {amount:>14,.2f}  {approvals.describe_step(step)}')
+            count += 1
+    click.echo(f'{count} waiting for {found.username}')
+
+
+@approvals_group.command('rules')
+def approvals_rules():
+    """List the active approval rules in their order."""
+    from ..models import ApprovalRule
+    query = ApprovalRule.select().where(ApprovalRule.active).order_by(ApprovalRule.applies_to, ApprovalRule.sequence)
+    for rule in query:
+        who = f' -> {rule.approver.username}' if rule.approver_id else ''
+        discount = f' discount >= {rule.discount_from}%' if rule.discount_from is not None else ''
+        click.echo(f'{rule.code}  {rule.applies_to:<8} #{rule.sequence} {rule.level}{who}  '
+                   f'amount > {rule.amount_above:,.2f}{discount} {rule.contract_kind or ""}  {rule.name}')
+
+
 def _contract_action(name, help_text, needs_reason=False):
     @click.argument('code')
     @click.option('--user', required=name in ('approve', 'reject'), help='Who does it (username).')
@@ -57,6 +138,7 @@ def _contract_action(name, help_text, needs_reason=False):
             func = getattr(contracts, name)
             if name in ('approve', 'reject'):
                 done = func(contract, by, comment)
+                _steps_left(done)
                 if getattr(done, 'opportunity_note', None) is not None:
                     click.echo(f'note: the opportunity stays where it is: {done.opportunity_note}')
             elif name == 'terminate':
@@ -68,9 +150,18 @@ def _contract_action(name, help_text, needs_reason=False):
     contract_group.command(name, help=help_text)(command)
 
 
+def _steps_left(record):
+    from ..services.approvals import describe_step
+    left = getattr(record, 'remaining', None)
+    if left:
+        click.echo(f'{record.code}: your step is approved; waiting for '
+                   + ', '.join(describe_step(s) for s in left))
+
+
 _contract_action('submit', 'Send a draft contract for approval (its amount must equal its lines).')
-_contract_action('approve', 'Approve a contract pending approval; it becomes effective.')
-_contract_action('reject', 'Reject a contract pending approval; it goes back to draft.')
+_contract_action('approve', 'Approve the current approval step; after the last step the contract is effective.')
+_contract_action('reject', 'Reject the current approval step with a reason; the contract goes back to draft.',
+                 needs_reason=True)
 _contract_action('activate', 'Start executing an effective contract.')
 _contract_action('complete', 'Complete an executing contract whose milestones are all accepted.')
 _contract_action('terminate', 'Terminate a contract with a reason; unpaid plans become void.', needs_reason=True)
@@ -248,6 +339,7 @@ def jobs_enqueue(name, today):
 def register(group):
     """Add the quote-to-cash commands to the `flask ltc` group."""
     from .plan import register as register_plan
-    for sub in (quote_group, contract_group, payment_group, receivables_group, reminders_group, jobs_group):
+    for sub in (quote_group, contract_group, payment_group, receivables_group, reminders_group, jobs_group,
+                approvals_group):
         group.add_command(sub)
     register_plan(group, quote_group)

@@ -7,6 +7,7 @@ from peewee import sort_models
 from ..db import CodeSequence
 from .api import ApiToken, IdempotentAnswer
 from .activities import CareTask, Document, FollowUp, Reminder
+from .approvals import ApprovalRule, QuoteApproval
 from .audit import AuditLog
 from .catalog import Product, ProductCategory, ProductPlan
 from .contracts import Contract, ContractApproval, ContractLine, DeliveryMilestone
@@ -29,7 +30,7 @@ ALL_MODELS = sort_models([
     PublicPool, Customer, Contact, Campaign,
     Lead, GradingRule, AssignmentRule,
     Stage, Opportunity, StageHistory, OpportunityProduct, DecisionRole, OpportunityContact,
-    Quote, QuoteLine,
+    Quote, QuoteLine, ApprovalRule, QuoteApproval,
     Contract, ContractLine, ContractApproval, DeliveryMilestone,
     PaymentPlan, Payment,
     FollowUp, CareTask, Document, Reminder,

@@ -231,6 +231,8 @@ PRODUCT_STATUSES = Choices(
 )
 QUOTE_STATUSES = Choices(
     ('draft', 'Draft', '草稿'),
+    ('pending_approval', 'Pending approval', '审批中'),
+    ('approved', 'Approved', '已批准'),
     ('sent', 'Sent', '已发送'),
     ('accepted', 'Accepted', '已接受'),
     ('rejected', 'Rejected', '已拒绝'),
@@ -258,6 +260,22 @@ APPROVAL_DECISIONS = Choices(
     ('pending', 'Pending', '待审批'),
     ('approved', 'Approved', '已批准'),
     ('rejected', 'Rejected', '已驳回'),
+    ('cancelled', 'Cancelled', '已取消'),   # the later steps of a round someone rejected
+)
+# Who approves a step: a manager of a department containing the record's, a manager of its region
+# (or above), or the user an administrator named on the rule.
+APPROVAL_LEVELS = Choices(
+    ('department', 'Department manager', '部门经理'),
+    ('region', 'Region head', '大区负责人'),
+    ('designated', 'Designated approver', '指定审批人'),
+)
+APPROVAL_SUBJECTS = Choices(('contract', 'Contract', '合同'), ('quote', 'Quote', '报价单'))
+CONTRACT_KINDS = Choices(
+    ('sale', 'Sale', '销售合同'),
+    ('service', 'Service', '服务合同'),
+    ('framework', 'Framework', '框架合同'),
+    synonyms={'sale': ('销售', '买卖合同', 'sales'), 'service': ('服务', '技术服务合同'),
+              'framework': ('框架', '框架协议')},
 )
 MILESTONE_STATUSES = Choices(
     ('planned', 'Planned', '计划中'),

@@ -24,6 +24,7 @@ class Contract(BaseModel):
     owner = ForeignKeyField(User, null=True, backref='contracts')
     department = ForeignKeyField(Department, null=True, backref='contracts')
     status = ChoiceField(C.CONTRACT_STATUSES, default='draft')
+    kind = ChoiceField(C.CONTRACT_KINDS, default='sale', index=False)
     customer_signer = CharField(max_length=120, null=True)
     our_signer = CharField(max_length=120, null=True)
     signed_on = DateField(null=True, index=True)
@@ -53,10 +54,14 @@ class ContractLine(BaseModel):
 
 
 class ContractApproval(BaseModel):
+    """One step of an approval round: opened by a submission, decided in order (ltc/services/approvals.py)."""
     code_prefix = 'HA'
     label = 'contract approval'
     contract = ForeignKeyField(Contract, backref='approvals')
+    round = IntegerField(default=1)
     step = IntegerField(default=1)
+    level = ChoiceField(C.APPROVAL_LEVELS, default='department', index=False)
+    designated = ForeignKeyField(User, null=True, backref='+')   # the only approver of a designated step
     approver = ForeignKeyField(User, null=True, backref='+')
     decision = ChoiceField(C.APPROVAL_DECISIONS, default='pending')
     decided_at = DateTimeField(null=True)

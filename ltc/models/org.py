@@ -12,6 +12,8 @@ class Department(BaseModel):
     name = CharField(max_length=120)
     name_en = CharField(max_length=120, null=True)
     parent = ForeignKeyField('self', null=True, backref='children')
+    # A region (大区): its managers approve the "region head" steps of the records below it.
+    is_region = BooleanField(default=False)
 
     def ancestors(self):
         """Return the chain of parents, nearest first."""

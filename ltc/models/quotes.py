@@ -13,7 +13,7 @@ from .org import User
 class Quote(BaseModel):
     code_prefix = 'Q'
     label = 'quote'
-    owned = ('lines',)
+    owned = ('lines', 'approvals')
     title = CharField(max_length=200)
     customer = ForeignKeyField(Customer, backref='quotes')
     opportunity = ForeignKeyField(Opportunity, null=True, backref='quotes')

@@ -6,10 +6,9 @@ from peewee import fn
 
 from ..db import database, is_sqlite, utcnow
 from ..errors import LTCError
-from ..models import (Contract, ContractApproval, ContractLine, DeliveryMilestone, Opportunity, PaymentPlan,
+from ..models import (Contract, ContractLine, DeliveryMilestone, Opportunity, PaymentPlan,
                       Stage)
-from ..models.choices import ROLES
-from . import audit
+from . import approvals, audit
 from .cash_common import as_date, get_user, money, require_status, setting_int, status_zh, today_or
 from .messages import invalid, refusal, text
 
@@ -63,60 +62,50 @@ def _transition(contract, allowed, status, action, note=None, **fields):
 
 
 def submit(contract, by=None):
-    """Send a draft contract for approval; its amount must equal its lines."""
+    """Send a draft contract for approval: its amount must equal its lines; the approval rules give
+    the steps (ltc/services/approvals.py)."""
     by = get_user(by)
     from . import gate
     gate.require(by, contract)
     with database.atomic():
         require_status(contract, ('draft',), 'submit')
         check_amount(contract)
-        step = (ContractApproval.select(fn.MAX(ContractApproval.step))
-                .where(ContractApproval.contract == contract.id).scalar() or 0) + 1
-        audit.save(ContractApproval(contract=contract, step=step, decision='pending',
-                                    comment=f'submitted by {by.username}' if by else None))
+        approvals.open_round(contract, by=by)
         return _transition(contract, ('draft',), 'pending_approval', 'submit')
 
 
-def _pending_approval(contract):
-    return (ContractApproval.select().where(ContractApproval.contract == contract.id,
-                                            ContractApproval.decision == 'pending')
-            .order_by(ContractApproval.step.desc()).first())
-
-
 def _decide(contract, by, decision, comment):
-    by = get_user(by)
-    if by is None:
-        raise invalid('An approval needs the approving user; pass --user.', '审批需要指定审批人；请传入 --user。')
-    if by.role.name not in ('admin', 'manager'):
-        raise refusal('Rule {rule}: {user} is {role}; only a manager or an admin may approve or reject contracts.',
-                      '规则 {rule}：{user} 的角色是「{role_zh}」；只有销售经理或管理员可以审批或驳回合同。',
-                      rule='contract-approver', user=by.username, role=by.role.name,
-                      role_zh=ROLES.label(by.role.name, 'zh'))
+    by = approvals.check_decider(contract, get_user(by))
     action = {'approved': 'approve', 'rejected': 'reject'}[decision]
-    from . import gate
-    gate.require(by, contract)   # a manager decides only on contracts of their department tree
     require_status(contract, ('pending_approval',), action)
-    approval = _pending_approval(contract)
-    approval.approver, approval.decision = by, decision
-    approval.decided_at, approval.comment = utcnow(), comment or approval.comment
-    audit.save(approval, action=action)
-    return by, approval
+    return by, approvals.decide(contract, by, decision, comment)
 
 
 def approve(contract, by, comment=None):
-    """Approve a contract pending approval: it becomes effective, with approver and time.
+    """Approve the current step of a contract pending approval; after the last step it becomes
+    effective, with approver and time.
 
-    Its opportunity (if any, and not won yet) moves to Won through the stage rules; a move the
-    rules refuse does not stop the approval: the refusal is noted on the opportunity's audit
-    trail and returned as `contract.opportunity_note` (None when the opportunity moved or had
-    nothing to do).
+    While steps remain, the contract stays pending approval and `contract.remaining` lists them.
+    On the last step its opportunity (if any, and not won yet) moves to Won through the stage
+    rules; a move the rules refuse does not stop the approval: the refusal is noted on the
+    opportunity's audit trail and returned as `contract.opportunity_note` (None when the
+    opportunity moved or had nothing to do).
     """
     with database.atomic():
         by, approval = _decide(contract, by, 'approved', comment)
+        left = approvals.remaining(contract)
+        if left:
+            contract = Contract.get_by_id(contract.id)
+            audit.record('Contract', contract.code, 'approve-step', {},
+                         note=f'step {approval.step} approved by {by.username}; next: '
+                              + ', '.join(approvals.describe_step(s) for s in left))
+            contract.remaining, contract.opportunity_note = left, None
+            return contract
         check_amount(contract)
         contract = _transition(contract, ('pending_approval',), 'effective', 'approve',
                                approved_by=by, approved_at=approval.decided_at,
                                signed_on=contract.signed_on or approval.decided_at.date())
+        contract.remaining = []
         contract.opportunity_note = win_opportunity(contract, by)
         return contract
 
@@ -142,7 +131,8 @@ def win_opportunity(contract, by=None):
 
 
 def reject(contract, by, comment=None):
-    """Reject a contract pending approval: it goes back to draft with the reason recorded."""
+    """Reject the current step of a contract pending approval: it goes back to draft with the reason
+    recorded; the round's later steps are cancelled."""
     with database.atomic():
         _decide(contract, by, 'rejected', comment)
         return _transition(contract, ('pending_approval',), 'draft', 'reject', note=comment)

@@ -3,11 +3,11 @@ from decimal import Decimal
 
 from ..db import database, utcnow
 from ..models import Contract, ContractLine, Opportunity, Product, Quote, QuoteLine
-from . import audit
+from . import approvals, audit
 from .cash_common import as_date, get_by_code, get_user, money, require_status, today_or
 from .messages import invalid, refusal
 
-EDITABLE = ('draft', 'sent')
+EDITABLE = ('draft', 'approved', 'sent')
 
 
 def _no_lines(quote):
@@ -30,7 +30,74 @@ def recalculate(quote):
         subtotal += gross
         discount += off
     quote.subtotal, quote.discount_amount, quote.total = subtotal, discount, subtotal - discount
+    if quote.status in ('approved', 'sent') and not approval_covers(quote):
+        quote.status = 'draft'   # a deeper discount than the one approved needs approving again
+        return audit.save(quote, action='reopen', note='discount above the approved one; approve it again')
     return audit.save(quote)
+
+
+def approval_covers(quote):
+    """Return whether QUOTE may be sent as it stands: it needs no approval, or its latest approved round
+    approved at least its current discount."""
+    if not approvals.steps_for(quote):
+        return True
+    steps = approvals.round_steps(quote)
+    return bool(steps) and all(s.decision == 'approved' for s in steps) and \
+        approvals.discount_of(quote) <= min(s.discount for s in steps)
+
+
+def _approval_needed(quote):
+    return refusal('Rule {rule}: quote {code} has a {discount}% discount off the list prices, which needs '
+                   'approval before it is sent or accepted; submit it for approval first.',
+                   '规则 {rule}：报价单 {code} 的折扣为 {discount}%，发送或接受前需要审批；请先提交审批。',
+                   rule='quote-approval', code=quote.code, discount=approvals.discount_of(quote))
+
+
+def submit_quote(quote, by=None):
+    """Send a draft quote whose discount needs approval to its approvers (the approval rules)."""
+    quote = get_by_code(Quote, quote)
+    by = get_user(by)
+    from . import gate
+    gate.require(by, quote)
+    with database.atomic():
+        require_status(quote, ('draft',), 'submit')
+        if not QuoteLine.select().where(QuoteLine.quote == quote.id).exists():
+            raise _no_lines(quote)
+        quote = recalculate(quote)
+        if not approvals.steps_for(quote):
+            raise refusal('Rule {rule}: quote {code} needs no approval (discount {discount}%); send it.',
+                          '规则 {rule}：报价单 {code} 无需审批（折扣 {discount}%）；可直接发送。',
+                          rule='quote-approval', code=quote.code, discount=approvals.discount_of(quote))
+        approvals.open_round(quote, by=by)
+        quote.status = 'pending_approval'
+        return audit.save(quote, action='submit')
+
+
+def approve_quote(quote, by, comment=None):
+    """Approve the current step of a quote pending approval; after the last step it may be sent."""
+    quote = get_by_code(Quote, quote)
+    with database.atomic():
+        by = approvals.check_decider(quote, get_user(by))
+        require_status(quote, ('pending_approval',), 'approve')
+        approvals.decide(quote, by, 'approved', comment)
+        quote = Quote.get_by_id(quote.id)
+        quote.remaining = approvals.remaining(quote)
+        if not quote.remaining:
+            quote.status = 'approved'
+            audit.save(quote, action='approve')
+        return quote
+
+
+def reject_approval(quote, by, comment=None):
+    """Reject the current step of a quote pending approval: it goes back to draft with the reason."""
+    quote = get_by_code(Quote, quote)
+    with database.atomic():
+        by = approvals.check_decider(quote, get_user(by))
+        require_status(quote, ('pending_approval',), 'reject')
+        approvals.decide(quote, by, 'rejected', comment)
+        quote = Quote.get_by_id(quote.id)
+        quote.status = 'draft'
+        return audit.save(quote, action='reject', note=comment)
 
 
 def refresh_totals(quote):
@@ -167,9 +234,11 @@ def remove_line(line):
 def send_quote(quote):
     """Mark a draft quote as sent to the customer."""
     with database.atomic():
-        require_status(quote, ('draft',), 'sending it')
+        require_status(quote, ('draft', 'approved'), 'sending it')
         if not QuoteLine.select().where(QuoteLine.quote == quote.id).exists():
             raise _no_lines(quote)
+        if not approval_covers(quote):
+            raise _approval_needed(quote)
         quote.status = 'sent'
         return audit.save(quote, action='send')
 
@@ -223,6 +292,8 @@ def accept_quote(quote, by=None, today=None):
         if not lines:
             raise _no_lines(quote)
         quote = recalculate(quote)
+        if not approval_covers(quote):
+            raise _approval_needed(quote)
         # The deal's owner and department, not whoever clicked "Accept".
         opportunity = Opportunity.get_by_id(quote.opportunity_id) if quote.opportunity_id else None
         owner = quote.owner or (opportunity.owner if opportunity and opportunity.owner_id else None) or by

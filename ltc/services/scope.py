@@ -3,7 +3,7 @@ from peewee import Value
 
 from ..models import (CareTask, Contact, Contract, ContractApproval, ContractLine, Customer,
                       DeliveryMilestone, Document, FollowUp, Lead, Opportunity, OpportunityContact,
-                      OpportunityProduct, Payment, PaymentPlan, Quote, QuoteLine, Reminder,
+                      OpportunityProduct, Payment, PaymentPlan, Quote, QuoteApproval, QuoteLine, Reminder,
                       StageHistory, Target, User)
 
 # Models scoped through a parent record: model -> (foreign key, parent model).
@@ -16,6 +16,7 @@ THROUGH_PARENT = {
     PaymentPlan: (PaymentPlan.contract, Contract),
     Payment: (Payment.contract, Contract),
     QuoteLine: (QuoteLine.quote, Quote),
+    QuoteApproval: (QuoteApproval.quote, Quote),
     OpportunityContact: (OpportunityContact.opportunity, Opportunity),
     OpportunityProduct: (OpportunityProduct.opportunity, Opportunity),
     StageHistory: (StageHistory.opportunity, Opportunity),

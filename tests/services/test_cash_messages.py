@@ -38,7 +38,7 @@ def test_lookups_and_status_flow_in_chinese(db):
                                 lines=[{'product': make_product(), 'quantity': 1, 'unit_price': '100'}])
     quotes.reject_quote(quote)
     zh = chinese(lambda: quotes.send_quote(Quote.get_by_id(quote.id)), quote.code, 'status-flow')
-    assert zh.startswith('规则 status-flow：报价单') and '「已拒绝」' in zh and '只有状态为「草稿」时才能发送' in zh
+    assert zh.startswith('规则 status-flow：报价单') and '「已拒绝」' in zh and '只有状态为「草稿」或「已批准」时才能发送' in zh
 
 
 def test_quote_refusals_in_chinese(db):

@@ -46,15 +46,15 @@ def test_amount_must_equal_lines(db):
         contracts.submit(empty)
 
 
-def test_reject_returns_to_draft_and_resubmit_adds_a_step(db):
+def test_reject_returns_to_draft_and_resubmit_opens_a_new_round(db):
     contract = make_contract(amount=Decimal('1000'))
     make_contract_line(contract=contract)
     contracts.submit(contract)
     contracts.reject(contract, approver(), 'price too low')
     assert Contract.get_by_id(contract.id).status == 'draft'
     contracts.submit(contract)
-    steps = [(a.step, a.decision) for a in ContractApproval.select().order_by(ContractApproval.step)]
-    assert steps == [(1, 'rejected'), (2, 'pending')]
+    steps = [(a.round, a.step, a.decision) for a in ContractApproval.select().order_by(ContractApproval.id)]
+    assert steps == [(1, 1, 'rejected'), (2, 1, 'pending')]
 
 
 def test_refusals_change_nothing(db):

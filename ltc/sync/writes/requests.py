@@ -11,7 +11,7 @@ import re
 from ...db import database
 from ...errors import LTCError
 from ...models import Contract, Customer, Lead, Opportunity, Payment, PaymentPlan, Stage, User
-from ...services import assignment, contracts, gate, leads, opportunities
+from ...services import approvals, assignment, contracts, gate, leads, opportunities
 from ...services import customers as customer_service
 from ...services.messages import refusal, text as message_text
 from ..errors import CellError
@@ -369,7 +369,15 @@ def _command(act, model, record, attr, value, row):
             if step == 'pending_approval':
                 contracts.submit(contract, by=user)
             elif step == 'effective':
-                contracts.approve(contract, by=user, comment='approved from a spreadsheet row')
+                # One step per row: the approver's own; the later steps wait for their approvers.
+                done = contracts.approve(contract, by=user, comment='approved from a spreadsheet row')
+                if done.remaining:
+                    left = ', '.join(approvals.describe_step(s) for s in done.remaining)
+                    left_zh = '、'.join(approvals.describe_step(s, 'zh') for s in done.remaining)
+                    row.notes.append((f'your approval step is recorded; contract {done.code} stays pending approval '
+                                      f'until {left} approve(s) it',
+                                      f'您的审批步骤已记录；合同 {done.code} 仍在审批中，等待{left_zh}审批'))
+                    break
             elif step == 'executing':
                 contracts.activate(contract, by=user)
             elif step == 'completed':
