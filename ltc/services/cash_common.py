@@ -12,7 +12,7 @@ CENT = Decimal('0.01')
 LABELS_ZH = {
     'follow-up': '跟进记录', 'care task': '关怀任务', 'document': '文档', 'reminder': '提醒',
     'product category': '产品类别', 'product': '产品', 'product plan': '产品计划', 'contract': '合同',
-    'contract line': '合同明细', 'contract approval': '合同审批', 'delivery milestone': '交付里程碑',
+    'contract line': '合同明细', 'contract approval': '合同审批', 'quote approval': '报价审批', 'approval rule': '审批规则', 'delivery milestone': '交付里程碑',
     'public pool': '公海', 'customer': '客户', 'contact': '联系人', 'campaign': '市场活动', 'lead': '线索',
     'grading rule': '评级规则', 'assignment rule': '分配规则', 'stage': '阶段', 'opportunity': '商机',
     'stage change': '阶段变更', 'opportunity product': '商机产品', 'decision role': '决策角色',

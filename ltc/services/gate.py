@@ -86,8 +86,9 @@ RULES = {
     Contract: Rule(MONEY, MONEY, DELETERS,
                    derived=('approved_by', 'approved_at', 'renewal_of'),
                    commands=('status',),
-                   note='status through the contract flow: submit (owner side), approve/reject (manager, '
-                        'admin), activate, complete; never effective without an approval'),
+                   note='status through the contract flow: submit (owner side), approve/reject each step '
+                        '(by the approval rules: a manager of the department or region above, or the designated '
+                        'approver), activate, complete; never effective before its last step'),
     ContractLine: Rule(MONEY, MONEY, MONEY),
     DeliveryMilestone: Rule(MONEY, MONEY, DELETERS, derived=('accepted_on', 'status'),
                             note='accepted by "Accept delivery"'),
