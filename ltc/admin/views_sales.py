@@ -44,21 +44,23 @@ class OwnedView(BulkMixin, SecureModelView):
 class LeadView(RecordActionsMixin, OwnedView):
     status_field = 'status'
     record_actions = LEAD_ACTIONS
-    column_list = ('code', 'company', 'contact_name', 'phone', 'industry', 'region_province',
-                   'source', 'grade', 'status', 'owner', 'created_at')
+    column_list = ('code', 'company', 'contact_name', 'phone', 'mobile', 'industry', 'region_province',
+                   'source', 'grade', 'status', 'owner', 'next_contact_on', 'created_at')
     column_sortable_list = ('code', 'industry', 'region_province', 'source', 'grade', 'status',
-                            'score', 'created_at', 'last_followup_at')
+                            'score', 'created_at', 'last_followup_at', 'next_contact_on')
     column_filters = F.auto(Lead.industry, Lead.region_province, Lead.source, Lead.status,
-                            Lead.grade, Lead.owner, Lead.department, Lead.created_at)
+                            Lead.grade, Lead.owner, Lead.department, Lead.next_contact_on, Lead.created_at)
     search_fields = (('code', 'code'), ('phone_norm', 'digits'), ('email_norm', 'email'),
                      ('company_norm', 'lower'))
     column_details_exclude_list = ('phone_norm', 'email_norm', 'company_norm', 'version')
-    column_export_list = ('code', 'company', 'contact_name', 'contact_title', 'phone', 'email',
-                          'source', 'industry', 'region_province', 'region_city', 'company_size',
-                          'budget', 'status', 'grade', 'score', 'owner', 'department', 'created_at')
-    form_columns = ('company', 'contact_name', 'contact_title', 'phone', 'email', 'source',
-                    'campaign', 'industry', 'region_province', 'region_city', 'company_size',
-                    'budget', 'currency', 'requirement', 'department', 'owner')
+    column_export_list = ('code', 'company', 'contact_name', 'contact_title', 'phone', 'mobile', 'email',
+                          'wechat', 'website', 'address', 'source', 'industry', 'region_province',
+                          'region_city', 'company_size', 'budget', 'requirement', 'notes', 'next_contact_on',
+                          'status', 'grade', 'score', 'owner', 'department', 'created_at')
+    form_columns = ('company', 'contact_name', 'contact_title', 'phone', 'mobile', 'email', 'wechat',
+                    'website', 'address', 'source', 'campaign', 'industry', 'region_province', 'region_city',
+                    'company_size', 'budget', 'currency', 'requirement', 'notes', 'next_contact_on',
+                    'department', 'owner')
     form_ajax_refs = {'owner': USER_REF}
 
     def persist(self, form, model, is_created):
@@ -104,21 +106,22 @@ class CustomerView(AttachmentsMixin, RecordActionsMixin, OwnedView):
     roles = ('admin', 'manager', 'sales', 'ops', 'finance')   # finance: customers with contracts
     write_roles = ('admin', 'manager', 'sales', 'ops')
     column_list = ('code', 'name', 'kind', 'industry', 'region_province', 'level', 'source',
-                   'owner', 'last_followup_at')
+                   'owner', 'last_followup_at', 'next_contact_on')
     column_sortable_list = ('code', 'name', 'kind', 'industry', 'region_province', 'level',
-                            'source', 'last_followup_at', 'created_at')
+                            'source', 'last_followup_at', 'next_contact_on', 'created_at')
     column_filters = F.auto(Customer.industry, Customer.region_province, Customer.kind,
                             Customer.level, Customer.source, Customer.owner, Customer.department,
-                            Customer.created_at) + [F.in_pool(Customer.owner)]
+                            Customer.next_contact_on, Customer.created_at) + [F.in_pool(Customer.owner)]
     search_fields = (('code', 'code'), ('name', 'plain'))
     form_columns = ('name', 'name_en', 'kind', 'parent', 'industry', 'region_province',
-                    'region_city', 'size', 'level', 'source', 'credit_code', 'phone', 'email',
-                    'website', 'address', 'owner', 'department', 'pool',
+                    'region_city', 'size', 'level', 'source', 'credit_code', 'phone', 'mobile', 'email',
+                    'wechat', 'website', 'address', 'next_contact_on', 'owner', 'department', 'pool',
                     'yearly_category_spend', 'target_share', 'currency', 'notes')   # locked: "Lock…"/"Unlock…"
     form_ajax_refs = {'owner': USER_REF, 'parent': CUSTOMER_REF}
     column_export_list = ('code', 'name', 'name_en', 'kind', 'industry', 'region_province',
-                          'region_city', 'size', 'level', 'source', 'credit_code', 'phone',
-                          'email', 'owner', 'department', 'last_followup_at')
+                          'region_city', 'size', 'level', 'source', 'credit_code', 'phone', 'mobile',
+                          'email', 'wechat', 'website', 'address', 'notes', 'owner', 'department',
+                          'last_followup_at', 'next_contact_on')
     details_template = 'ltc_admin/customer_details.html'
 
     def persist(self, form, model, is_created):
@@ -165,12 +168,13 @@ class ContactView(SecureModelView):
     write_roles = ('admin', 'manager', 'sales', 'ops')
     column_list = ('code', 'name', 'customer', 'title', 'phone', 'mobile', 'email',
                    'is_key_decision_maker')
-    column_sortable_list = ('code', 'name', 'phone', 'mobile', 'email', 'created_at')
+    column_sortable_list = ('code', 'name', 'phone', 'mobile', 'email', 'next_contact_on', 'created_at')
     search_fields = (('code', 'code'), ('name', 'plain'), ('mobile', 'plain'), ('phone', 'plain'),
                      ('email', 'plain'))
-    column_filters = F.auto(Contact.created_at)
+    column_filters = F.auto(Contact.next_contact_on, Contact.created_at)
     form_columns = ('customer', 'name', 'name_en', 'title', 'department_name', 'gender', 'phone',
-                    'mobile', 'email', 'wechat', 'is_key_decision_maker', 'birthday', 'notes')
+                    'mobile', 'email', 'wechat', 'website', 'address', 'is_key_decision_maker', 'birthday',
+                    'next_contact_on', 'notes')
     form_ajax_refs = {'customer': CUSTOMER_REF}
 
 

@@ -1,5 +1,5 @@
 """Leads: the lead itself, grading rules and assignment rules."""
-from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField,
+from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField)
 
 from ..db import BaseModel
@@ -17,8 +17,12 @@ class Lead(BaseModel):
     company = CharField(max_length=200)
     contact_name = CharField(max_length=120, null=True)
     contact_title = CharField(max_length=120, null=True)
-    phone = CharField(max_length=40, null=True)
+    phone = CharField(max_length=40, null=True)   # landline, or the one number a file gives
+    mobile = CharField(max_length=40, null=True)
     email = CharField(max_length=200, null=True)
+    wechat = CharField(max_length=80, null=True)
+    website = CharField(max_length=200, null=True)
+    address = CharField(max_length=255, null=True)
     source = ChoiceField(C.SOURCES, default='other')
     campaign = ForeignKeyField(Campaign, null=True, backref='leads')
     industry = ChoiceField(C.INDUSTRIES, null=True)
@@ -28,6 +32,8 @@ class Lead(BaseModel):
     budget = MoneyField()
     currency = CurrencyField()
     requirement = TextField(null=True)
+    notes = TextField(null=True)
+    next_contact_on = DateField(null=True, index=True)
     department = ForeignKeyField(Department, null=True, backref='leads')
     owner = ForeignKeyField(User, null=True, backref='leads')
     assigned_at = DateTimeField(null=True)

@@ -199,9 +199,12 @@ def company_domain(email_norm):
 
 
 def normalise(lead):
-    """Fill the normalised keys of LEAD from its phone, e-mail and company (no save); True if changed."""
+    """Fill the normalised keys of LEAD from its phone, e-mail and company (no save); True if changed.
+
+    The phone key is the mobile when the lead has one (a person's own number), else the landline.
+    """
     email_norm = normalise_email(lead.email)
-    return update(lead, phone_norm=normalise_phone(lead.phone), email_norm=email_norm,
+    return update(lead, phone_norm=normalise_phone(lead.mobile or lead.phone), email_norm=email_norm,
                   email_domain=company_domain(email_norm), company_norm=normalise_company(lead.company))
 
 
@@ -290,8 +293,9 @@ def dedupe_leads(leads=None):
     return flagged
 
 
-FILLABLE = ('contact_name', 'contact_title', 'phone', 'email', 'industry', 'region_province',
-            'region_city', 'company_size', 'requirement', 'campaign', 'department')
+FILLABLE = ('contact_name', 'contact_title', 'phone', 'mobile', 'email', 'wechat', 'website', 'address',
+            'industry', 'region_province', 'region_city', 'company_size', 'requirement', 'notes',
+            'next_contact_on', 'campaign', 'department')
 
 
 def merge_leads(lead, into=None, by=None):

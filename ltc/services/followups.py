@@ -9,7 +9,7 @@ from .messages import invalid
 def record_followup(*, by=None, customer=None, lead=None, opportunity=None, contact=None,
                     kind='call', summary='', happened_at=None, next_contact_on=None,
                     is_major=False):
-    """Record a follow-up and update follow-up counts and last follow-up times."""
+    """Record a follow-up; update follow-up counts, last follow-up times and the next contact date."""
     if kind not in FOLLOWUP_KINDS:
         raise invalid('Unknown follow-up kind {kind!r}; use one of {choices}.',
                       '未知的跟进方式 {kind!r}；请使用 {choices} 之一。',
@@ -34,10 +34,18 @@ def record_followup(*, by=None, customer=None, lead=None, opportunity=None, cont
                                        contact=contact, kind=kind, summary=summary or '',
                                        happened_at=happened_at, next_contact_on=next_contact_on,
                                        owner=by, is_major=bool(is_major)))
-        for record in (lead, customer, opportunity):
+        for record in (lead, customer, opportunity, contact):
             if record is None:
                 continue
             fresh = type(record).get_by_id(record.id)
+            if next_contact_on and hasattr(fresh, 'next_contact_on'):   # the date the lists sort and filter by
+                fresh.next_contact_on = next_contact_on
+            if record is contact:
+                if fresh.is_dirty():
+                    audit.save(fresh)
+                    record.__data__.update(fresh.__data__)
+                    record._dirty.clear()
+                continue
             if hasattr(fresh, 'followup_count'):
                 fresh.followup_count += 1
             if fresh.last_followup_at is None or fresh.last_followup_at < happened_at:

@@ -78,7 +78,7 @@ def rule_hit(rule, lead):
             return None
         if floor is not None and Decimal(lead.budget or 0) >= floor:
             return ''
-    has_contact = bool((lead.phone or '').strip() or (lead.email or '').strip())
+    has_contact = bool((lead.phone or '').strip() or (lead.mobile or '').strip() or (lead.email or '').strip())
     if field == 'has_contact' and has_contact:
         return ''
     if field == 'no_contact' and not has_contact:
@@ -295,13 +295,17 @@ def convert_lead(lead, by=None, customer=None, opportunity_name=None, amount=Non
             customer = audit.save(Customer(
                 name=lead.company.strip(), industry=lead.industry, region_province=lead.region_province,
                 region_city=lead.region_city, size=lead.company_size, source=lead.source,
-                phone=lead.phone, email=lead.email, owner=owner_id, owner_since=today if owner_id else None,
+                phone=lead.phone, email=lead.email, website=lead.website, address=lead.address,
+                owner=owner_id, owner_since=today if owner_id else None,
                 department=lead.department_id), note=f'converted from lead {lead.code}')
         contact = _existing_contact(customer, lead)
-        if contact is None and (lead.contact_name or lead.phone or lead.email):
+        if contact is None and (lead.contact_name or lead.mobile or lead.phone or lead.email):
+            # A lead's one number was always the contact's mobile; with both, each keeps its place.
             contact = audit.save(Contact(
-                customer=customer, name=(lead.contact_name or lead.email or lead.phone).strip(),
-                title=lead.contact_title, mobile=lead.phone, email=lead.email),
+                customer=customer, name=(lead.contact_name or lead.email or lead.mobile or lead.phone).strip(),
+                title=lead.contact_title, mobile=lead.mobile or lead.phone,
+                phone=lead.phone if lead.mobile else None, email=lead.email, wechat=lead.wechat,
+                next_contact_on=lead.next_contact_on),
                 note=f'converted from lead {lead.code}')
         opportunity = None
         if create_opportunity:

@@ -193,7 +193,8 @@ def locate(grid, mapping, label='', overrides=None):
     # A second header row (English keys under Chinese titles) fills gaps and is not data.
     if start < len(grid):
         below = mapping.match([plain_text(c).strip() for c in grid[start]])
-        if len(below) * 2 >= len(columns) and below:
+        # Two names at least: one value that happens to be a header ("Website" as a source) is data.
+        if len(below) * 2 >= len(columns) and len(below) >= 2:
             for position, column in below.items():
                 if position not in columns and column.attr not in {c.attr for c in columns.values()}:
                     columns[position] = column

@@ -224,9 +224,32 @@ def _phone(attr='phone', en='Phone', zh='电话', *aliases):
 
 
 PHONE_NAMES = ('联系电话', '电话号码', 'telephone', 'tel', 'phone number', 'contact number', '联系方式')
-MOBILE_NAMES = ('手机号', '手机', '手机号码', '移动电话', 'mobile', 'mobile no', 'mobile number', 'cell', 'cellphone')
+LANDLINE_NAMES = ('座机', '座机号', '座机号码', '固话', '固定电话', '办公电话', '公司电话', 'landline', 'office phone',
+                  'work phone', 'business phone')
+MOBILE_NAMES = ('手机号', '手机', '手机号码', '移动电话', 'mobile', 'mobile no', 'mobile number', 'mobile phone', 'cell',
+                'cellphone', 'cell phone')
 EMAIL_NAMES = ('email', 'email id', 'email address', '电子邮箱', '电子邮件', '邮件', '邮箱地址', 'mail')
-NOTES_NAMES = ('notes', 'remark', 'remarks', '备注信息', 'comment', 'comments')
+NOTES_NAMES = ('notes', 'note', 'remark', 'remarks', '备注信息', '备注说明', 'comment', 'comments')
+WECHAT_NAMES = ('微信号', '微信账号', 'weixin', 'wechat id', 'wx')
+WEBSITE_NAMES = ('网站', '官网', '公司网址', '公司官网', '网站地址', 'web', 'web site', 'url', 'homepage')
+ADDRESS_NAMES = ('street', '详细地址', '公司地址', '办公地址', '通讯地址', '联系地址', '注册地址', '所在地址',
+                 'street address', 'address 1', 'mailing address')
+NEXT_CONTACT_NAMES = ('下次联系', '下次联系时间', '下次联系日期', '下次跟进', '下次跟进时间', '下次跟进日期',
+                      '计划联系日期', 'next contact', 'next contact date', 'next follow up', 'next follow up date',
+                      'next followup', 'follow up date', 'next activity date')
+
+
+def _contact_columns(*attrs):
+    """Return the columns for how to reach someone, in this order: mobile, wechat, website, address, next contact."""
+    made = {
+        'mobile': lambda: _phone('mobile', 'Mobile', '手机', *MOBILE_NAMES),
+        'wechat': lambda: Column('wechat', 'WeChat', '微信', Text(80), aliases=WECHAT_NAMES),
+        'website': lambda: Column('website', 'Website', '网址', Text(200), aliases=WEBSITE_NAMES),
+        'address': lambda: Column('address', 'Address', '地址', Text(255), width=28, aliases=ADDRESS_NAMES),
+        'next_contact_on': lambda: Column('next_contact_on', 'Next contact', '下次联系日期', Date(),
+                                          aliases=NEXT_CONTACT_NAMES),
+    }
+    return [made[a]() for a in attrs]
 
 LEADS = Mapping('leads', Lead, [
     _code('Lead code', '线索编号', '线索编码', 'lead id', 'lead no', '线索id'),
@@ -237,8 +260,10 @@ LEADS = Mapping('leads', Lead, [
     Column('contact_name', 'Contact', '联系人', Text(120),
            aliases=('姓名', 'contact name', 'name', '联系人姓名', '客户姓名', 'full name', 'person name')),
     Column('contact_title', 'Title', '职务', Text(120), aliases=('职位', 'job title', 'position', 'designation')),
-    _phone('phone', 'Phone', '电话', 'phone 1', *MOBILE_NAMES, *PHONE_NAMES),
+    _phone('phone', 'Phone', '电话', 'phone 1', *LANDLINE_NAMES, *PHONE_NAMES),
+    *_contact_columns('mobile'),
     Column('email', 'E-mail', '邮箱', Text(200), aliases=('email 1',) + EMAIL_NAMES),
+    *_contact_columns('wechat', 'website', 'address'),
     Column('source', 'Source', '来源', Choice(C.SOURCES, default='import'),
            aliases=('线索来源', 'lead source', '渠道', '来源渠道', 'channel')),
     Column('industry', 'Industry', '行业', Choice(C.INDUSTRIES),
@@ -251,7 +276,9 @@ LEADS = Mapping('leads', Lead, [
     Column('budget', 'Budget', '预算', Number(), aliases=('预算金额',)),
     _currency(),
     Column('requirement', 'Requirement', '需求', Text(10000, multiline=True), width=36,
-           aliases=('需求描述', '需求说明', '备注', 'description') + NOTES_NAMES),
+           aliases=('需求描述', '需求说明', '客户需求', 'description')),
+    Column('notes', 'Notes', '备注', Text(10000, multiline=True), width=28, aliases=NOTES_NAMES),
+    *_contact_columns('next_contact_on'),
     _owner(),
     Column('status', 'Status', '状态', Choice(C.LEAD_STATUSES, default='new'), aliases=('线索状态', 'lead status')),
     Column('grade', 'Grade', '等级', Choice(C.LEAD_GRADES, default='ungraded'), readonly=True),
@@ -279,11 +306,10 @@ CUSTOMERS = Mapping('customers', Customer, [
     Column('source', 'Source', '来源', Choice(C.SOURCES), aliases=('客户来源', 'lead source', '渠道')),
     Column('credit_code', 'Credit code', '统一社会信用代码', Text(18),
            aliases=('税号', 'tax id', '纳税人识别号', '信用代码', 'tax number', 'vat')),
-    _phone('phone', 'Phone', '电话', '座机', *MOBILE_NAMES, *PHONE_NAMES),
+    _phone('phone', 'Phone', '电话', *LANDLINE_NAMES, *PHONE_NAMES),
+    *_contact_columns('mobile'),
     Column('email', 'E-mail', '邮箱', Text(200), aliases=EMAIL_NAMES),
-    Column('website', 'Website', '网址', Text(200), aliases=('网站', '官网', 'web', 'url', 'homepage', '公司网址')),
-    Column('address', 'Address', '地址', Text(255),
-           aliases=('street', '详细地址', '公司地址', '办公地址', '通讯地址', '注册地址')),
+    *_contact_columns('wechat', 'website', 'address', 'next_contact_on'),
     _owner(),
     Column('yearly_category_spend', 'Yearly category spend', '年品类支出', Number()),
     Column('target_share', 'Target share %', '目标份额%', Number(percent=True), aliases=('目标份额', 'target share')),
@@ -300,13 +326,13 @@ CONTACTS = Mapping('contacts', Contact, [
     Column('title', 'Title', '职务', Text(120), aliases=('职位', 'job title', 'position', 'designation')),
     Column('department_name', 'Department', '部门', Text(120), aliases=('所属部门',)),
     Column('gender', 'Gender', '性别', Choice(C.GENDERS, default='unknown'), aliases=('sex',), width=8),
-    _phone('phone', 'Phone', '电话', '座机', 'landline', '办公电话', '固定电话', 'office phone', 'work phone',
-           'telephone', 'tel', '联系电话'),
-    _phone('mobile', 'Mobile', '手机', *MOBILE_NAMES),
+    _phone('phone', 'Phone', '电话', *LANDLINE_NAMES, *PHONE_NAMES),
+    *_contact_columns('mobile'),
     Column('email', 'E-mail', '邮箱', Text(200), aliases=EMAIL_NAMES),
-    Column('wechat', 'WeChat', '微信', Text(80), aliases=('微信号', 'weixin', 'wechat id')),
+    *_contact_columns('wechat', 'website', 'address'),
     Column('is_key_decision_maker', 'Key decision maker', '关键决策人', Bool(), aliases=('决策人', 'decision maker')),
     Column('birthday', 'Birthday', '生日', Date(), aliases=('出生日期', 'date of birth', 'dob')),
+    *_contact_columns('next_contact_on'),
     Column('notes', 'Notes', '备注', Text(10000, multiline=True), aliases=NOTES_NAMES),
 ], natural_key=('customer', 'name'), title_en='Contacts', title_zh='联系人')
 

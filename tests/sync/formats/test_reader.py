@@ -6,12 +6,12 @@ from ltc.sync.mapping.entities import LEADS
 
 
 def test_header_below_a_title_block_and_instructions():
-    grid = [['线索导入表', None], ['说明：带*为必填', None], [], ['*公司名称', '电话', '备注说明'],
+    grid = [['线索导入表', None], ['说明：带*为必填', None], [], ['*公司名称', '电话', '内部编号'],
             ['华为', 13800138000.0, 'x'], [None, None, None], ['中兴', '0755-1234', None]]
     sheet = locate(grid, LEADS)
     assert sheet.header_row == 4
     assert [n for n, _ in sheet.rows] == [5, 7]
-    assert sheet.unknown == ['备注说明']
+    assert sheet.unknown == ['内部编号']
 
 
 def test_second_header_row_of_english_keys_is_not_data():

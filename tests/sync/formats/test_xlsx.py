@@ -195,7 +195,7 @@ def test_old_xls_files_are_read_and_never_written(db, tmp_path):
     result = run_import('leads', XlsxTable(path))
     assert result.totals()['created'] == 1, [r.message('en') for r in result.rows]
     from ltc.models import Lead
-    assert Lead.get().phone == '13800138000'
+    assert Lead.get().mobile == '13800138000'
     with pytest.raises(SyncError, match='cannot be written back; save it as .xlsx'):
         add_target('old', 'leads', path)
     renamed = tmp_path / 'old-renamed.xlsx'

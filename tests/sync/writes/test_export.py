@@ -23,12 +23,14 @@ def test_export_xlsx_is_frozen_protected_validated_and_formatted(db, tmp_path):
     assert sheet.protection.sheet
     assert sheet['A2'].protection.locked and not sheet['B2'].protection.locked
     assert sheet['B2'].value == "'=cmd|'/c calc'!A1" and sheet['B2'].data_type == 's'
-    assert sheet['L2'].value == Decimal('1234.50') or sheet['L2'].value == 1234.5
-    assert sheet['L2'].number_format == '#,##0.00'
-    assert sheet['G2'].value == '展会' and sheet['O2'].value == 'wang'
+    at = {c.value: c.column_letter for c in sheet[1]}
+    budget, source, owner = (sheet[at[h] + '2'] for h in ('预算', '来源', '负责人'))
+    assert budget.value == Decimal('1234.50') or budget.value == 1234.5
+    assert budget.number_format == '#,##0.00'
+    assert source.value == '展会' and owner.value == 'wang'
     assert book['_lists'].sheet_state == 'hidden'
     ranges = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
-    assert ranges['G2:G1048576'].startswith('_lists!$A$1')
+    assert ranges[f'{at["来源"]}2:{at["来源"]}1048576'].startswith('_lists!$A$1')
 
 
 def test_template_has_headers_and_dropdowns_only(db, tmp_path):
@@ -103,7 +105,8 @@ def test_streamed_rows_keep_special_text_dates_and_new_rows_editable(db, tmp_pat
     export_entity('leads', leads)
     export_entity('contracts', contracts)
     sheet = openpyxl.load_workbook(leads)['线索']
-    assert sheet['B2'].value == '<A & B> "co"' and sheet['N2'].value == '第一行\n第二行'
+    at = {c.value: c.column_letter for c in sheet[1]}
+    assert sheet['B2'].value == '<A & B> "co"' and sheet[at['需求'] + '2'].value == '第一行\n第二行'
     assert sheet.column_dimensions['B'].protection.locked is False
     assert sheet.max_row == 2
     signed = openpyxl.load_workbook(contracts)['合同']['G2']

@@ -43,7 +43,7 @@ def test_huzhiyu_lead_template_header_only_then_filled(db, tmp_path):
     result = run_import('leads', open_path(path), lang='en')
     assert result.exit_code == 0, [r.message('en') for r in result.problems()]
     lead = Lead.get()
-    assert (lead.company, lead.phone, lead.source, lead.industry, lead.region_province, lead.owner.username) == \
+    assert (lead.company, lead.mobile, lead.source, lead.industry, lead.region_province, lead.owner.username) == \
         ('宁波某某科技', '13800138000', 'exhibition', 'manufacturing', '浙江省', 'wu')
 
 
