@@ -33,9 +33,10 @@ class QuoteRecordView(RecordPage, QuoteView):
 
 class LeadRecordView(RecordPage, LeadView):
     record_template = 'ltc_admin/records/lead.html'
-    detail_fields = ('contact_name', 'contact_title', 'phone', 'email', 'source', 'industry', 'region_province',
-                     'region_city', 'company_size', 'requirement', 'grade', 'disqualify_reason', 'owner',
-                     'department', 'assigned_at', 'converted_at')
+    detail_fields = ('contact_name', 'contact_title', 'phone', 'mobile', 'email', 'wechat', 'website', 'address',
+                     'source', 'industry', 'region_province', 'region_city', 'company_size', 'requirement', 'notes',
+                     'next_contact_on', 'grade', 'disqualify_reason', 'owner', 'department', 'assigned_at',
+                     'converted_at')
 
     def page(self, row):
         return deals.lead_page(self, row)

@@ -201,11 +201,13 @@ def test_merge_is_pure(target):
 
 
 def test_bad_row_is_reported_in_the_sheet_and_not_treated_as_vanished(target):
-    edit(target, lambda s: s.cell(2, 12, 'lots of money'))
+    from ltc.sync.mapping.entities import LEADS
+    budget = 1 + [c.attr for c in LEADS.columns].index('budget')
+    edit(target, lambda s: s.cell(2, budget, 'lots of money'))
     result = engine.run_sync(target)
     assert result.totals()['error'] == 1 and result.totals()['skipped'] == 0
     assert '不是数字' in rows(target)['L000001'][-1]
-    edit(target, lambda s: s.cell(2, 12, 5000))
+    edit(target, lambda s: s.cell(2, budget, 5000))
     fixed = engine.run_sync(target)
     assert fixed.exit_code == 0 and fixed.totals()['updated'] == 1
     assert Lead.get(Lead.code == 'L000001').budget == 5000
