@@ -175,6 +175,9 @@ class ContactView(SecureModelView):
     form_columns = ('customer', 'name', 'name_en', 'title', 'department_name', 'gender', 'phone',
                     'mobile', 'email', 'wechat', 'website', 'address', 'is_key_decision_maker', 'birthday',
                     'next_contact_on', 'notes')
+    column_export_list = ('code', 'customer', 'name', 'name_en', 'title', 'department_name', 'gender', 'phone',
+                          'mobile', 'email', 'wechat', 'website', 'address', 'is_key_decision_maker', 'birthday',
+                          'next_contact_on', 'notes')
     form_ajax_refs = {'customer': CUSTOMER_REF}
 
 

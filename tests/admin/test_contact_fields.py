@@ -58,5 +58,7 @@ def test_customer_and_contact_forms_and_the_360_page(as_role, users, db):
     assert '13800138000' in page and 'c_wx' in page and 'Mar 9, 2026' in page
     assert 'ls_wx' in page and 'Apr 1, 2026' in page
     admin.get('/lang/zh_Hans_CN', headers={'Referer': '/admin/'})
+    export = admin.get('/admin/contact/export/csv/').get_data(as_text=True)
+    assert '北京' in export and 'ls.cn' in export and '2026-04-01' in export
     zh = admin.get(f'/admin/customer/360/?id={customer.id}').get_data(as_text=True)
     assert '下次联系' in zh and '微信' in zh

@@ -35,7 +35,8 @@ def test_huzhiyu_lead_template_header_only_then_filled(db, tmp_path):
     sheet = book['线索导入模版']
     headers = [c.value for c in sheet[1]]
     values = {'线索名称(必填)': '宁波某某科技', '线索来源': '展会', '手机号': 13800138000, '负责人(必填)': '吴经理',
-              '省': '浙江省', '市': '宁波市', '客户行业': '制造业'}
+              '省': '浙江省', '市': '宁波市', '客户行业': '制造业', '电话': '0574-88886666', '地址': '宁波市鄞州区',
+              '下次联系时间': '2026-03-09', '备注': '预算10万左右，比较急'}
     for column, header in enumerate(headers, 1):
         if header in values:
             sheet.cell(2, column, values[header])
@@ -45,19 +46,23 @@ def test_huzhiyu_lead_template_header_only_then_filled(db, tmp_path):
     lead = Lead.get()
     assert (lead.company, lead.mobile, lead.source, lead.industry, lead.region_province, lead.owner.username) == \
         ('宁波某某科技', '13800138000', 'exhibition', 'manufacturing', '浙江省', 'wu')
+    assert (lead.phone, lead.address, lead.next_contact_on, lead.notes) == \
+        ('0574-88886666', '宁波市鄞州区', datetime.date(2026, 3, 9), '预算10万左右，比较急')
 
 
 def test_huzhiyu_customer_template(db):
     plan = plan_import('customers', open_path(DATA / 'huzhiyuhuzhiyu_api-doc-lookup__客户导入模板.xlsx'))
     assert plan.sheet.header_row == 1 and plan.rows == []
     mapped = {c.attr for c in plan.sheet.columns.values()}
-    assert {'code', 'name', 'name_en', 'owner', 'credit_code'} <= mapped
+    assert {'code', 'name', 'name_en', 'owner', 'credit_code', 'phone', 'mobile', 'website', 'address',
+            'next_contact_on', 'notes'} <= mapped
     assert '所属分类(必填)' in plan.sheet.unknown
 
 
 def test_huzhiyu_contact_template_imports_zero_rows(db):
     result = run_import('contacts', open_path(DATA / 'huzhiyuhuzhiyu_api-doc-lookup__客户联系人导入模板.xlsx'))
     assert result.rows == [] and Contact.select().count() == 0
+    assert {'address', 'notes'} <= {m.column.attr for m in result.sheet.matches if m.column is not None}
 
 
 def test_leads_100_csv(db):
@@ -95,8 +100,9 @@ def test_odoo_partners_link_parents_created_by_the_same_file(db):
     second = run_import('customers', open_path(path))
     assert second.totals()['unchanged'] == 6, second.totals()
     bob = Customer.get(Customer.name == 'Bob')
-    assert bob.parent.name == 'Grocery Outlet' and bob.phone is None
-    assert Customer.get(Customer.name == 'Grocery Outlet').phone == '123456789'
+    assert bob.parent.name == 'Grocery Outlet' and bob.phone is None and bob.mobile == '4157654321'
+    grocery = Customer.get(Customer.name == 'Grocery Outlet')
+    assert (grocery.phone, grocery.address, grocery.website) == ('123456789', '51 Federal Street', 'groceryoutlet.com')
 
 
 def test_oca_sale_order_header_on_row_5(db):
