@@ -23,6 +23,7 @@ from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, Decision
                         PoolView,
                         ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
 from .sync_import import ImportView
+from .views_invoices import InvoiceView
 from .views_approvals import ApprovalRuleView, ContractInboxView, QuoteApprovalView, QuoteInboxView
 from .views_sync import (ExportView, ImportMappingView, SyncConflictView, SyncRunView, SyncStateView,
                          SyncTargetView)
@@ -54,6 +55,7 @@ SCREENS = [
     (MilestoneView, M.DeliveryMilestone, _l('Delivery milestones'), MONEY),
     (PaymentPlanRecordView, M.PaymentPlan, _l('Payment plans'), MONEY),
     (PaymentView, M.Payment, _l('Payments'), MONEY),
+    (InvoiceView, M.Invoice, _l('Invoices'), MONEY),
     (FollowUpView, M.FollowUp, _l('Follow-ups'), WORK),
     (CareTaskView, M.CareTask, _l('Care tasks'), WORK),
     (DocumentView, M.Document, _l('Documents'), WORK),

@@ -114,8 +114,8 @@ class CustomerView(AttachmentsMixin, RecordActionsMixin, OwnedView):
                             Customer.next_contact_on, Customer.created_at) + [F.in_pool(Customer.owner)]
     search_fields = (('code', 'code'), ('name', 'plain'))
     form_columns = ('name', 'name_en', 'kind', 'parent', 'industry', 'region_province',
-                    'region_city', 'size', 'level', 'source', 'credit_code', 'phone', 'mobile', 'email',
-                    'wechat', 'website', 'address', 'next_contact_on', 'owner', 'department', 'pool',
+                    'region_city', 'size', 'level', 'source', 'credit_code', 'invoice_title', 'phone', 'mobile',
+                    'email', 'wechat', 'website', 'address', 'next_contact_on', 'owner', 'department', 'pool',
                     'yearly_category_spend', 'target_share', 'currency', 'notes')   # locked: "Lock…"/"Unlock…"
     form_ajax_refs = {'owner': USER_REF, 'parent': CUSTOMER_REF}
     column_export_list = ('code', 'name', 'name_en', 'kind', 'industry', 'region_province',

@@ -12,6 +12,7 @@ from .audit import AuditLog
 from .catalog import Product, ProductCategory, ProductPlan
 from .contracts import Contract, ContractApproval, ContractLine, DeliveryMilestone
 from .customers import Campaign, Contact, Customer, PublicPool
+from .invoices import Invoice
 from .jobs import JobRun
 from .leads import AssignmentRule, GradingRule, Lead
 from .logins import LoginThrottle
@@ -32,7 +33,7 @@ ALL_MODELS = sort_models([
     Stage, Opportunity, StageHistory, OpportunityProduct, DecisionRole, OpportunityContact,
     Quote, QuoteLine, ApprovalRule, QuoteApproval,
     Contract, ContractLine, ContractApproval, DeliveryMilestone,
-    PaymentPlan, Payment,
+    PaymentPlan, Payment, Invoice,
     FollowUp, CareTask, Document, Reminder,
     JobRun,
     SyncTarget, SyncRun, SyncState, SyncConflict,

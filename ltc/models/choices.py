@@ -293,6 +293,19 @@ PLAN_STATUSES = Choices(
     ('overdue', 'Overdue', '已逾期'),
     ('void', 'Void', '已作废'),
 )
+INVOICE_KINDS = Choices(
+    ('vat_special', 'VAT special invoice', '增值税专用发票'),
+    ('vat_normal', 'VAT normal invoice', '增值税普通发票'),
+    ('electronic', 'Electronic invoice', '电子发票'),
+    synonyms={'vat_special': ('专票', '增值税专票', 'special'), 'vat_normal': ('普票', '增值税普票', 'normal'),
+              'electronic': ('电票', '数电票', '全电发票', 'e-invoice')},
+)
+INVOICE_STATUSES = Choices(
+    ('requested', 'Requested', '已申请'),
+    ('issued', 'Issued', '已开具'),
+    ('sent', 'Sent', '已寄送'),
+    ('reversed', 'Reversed (red-letter)', '已红冲'),
+)
 PAYMENT_METHODS = Choices(
     ('bank_transfer', 'Bank transfer', '银行转账'),
     ('acceptance_bill', 'Acceptance bill', '承兑汇票'),

@@ -37,7 +37,8 @@ class Customer(BaseModel):
     size = ChoiceField(C.COMPANY_SIZES, null=True)
     level = ChoiceField(C.CUSTOMER_LEVELS, default='potential')
     source = ChoiceField(C.SOURCES, null=True)
-    credit_code = CharField(max_length=18, null=True, unique=True)  # 统一社会信用代码
+    credit_code = CharField(max_length=18, null=True, unique=True)  # 统一社会信用代码, the buyer's tax ID on invoices
+    invoice_title = CharField(max_length=200, null=True)   # 开票抬头; empty: the customer's name
     phone = CharField(max_length=40, null=True)
     mobile = CharField(max_length=40, null=True)
     email = CharField(max_length=200, null=True)

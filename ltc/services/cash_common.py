@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ..errors import NotFound
 from ..models import Setting, User
-from ..models.choices import CONTRACT_STATUSES, PLAN_STATUSES, QUOTE_STATUSES, TASK_STATUSES
+from ..models.choices import CONTRACT_STATUSES, INVOICE_STATUSES, PLAN_STATUSES, QUOTE_STATUSES, TASK_STATUSES
 from .messages import invalid, refusal
 
 CENT = Decimal('0.01')
@@ -18,17 +18,17 @@ LABELS_ZH = {
     'stage change': '阶段变更', 'opportunity product': '商机产品', 'decision role': '决策角色',
     'decision-chain contact': '决策链联系人', 'department': '部门', 'role': '角色', 'user': '用户',
     'target': '目标', 'setting': '设置', 'quote': '报价单', 'quote line': '报价明细', 'payment plan': '回款计划',
-    'payment': '回款记录', 'sync target': '同步目标', 'sync run': '同步运行',
+    'payment': '回款记录', 'invoice': '发票', 'sync target': '同步目标', 'sync run': '同步运行',
 }
 ACTIONS_ZH = {
     'changing its lines': '修改明细', 'sending it': '发送', 'rejecting it': '拒绝', 'editing it': '编辑',
     'changing its validity': '修改有效期', 'accepting it': '接受', 'submit': '提交审批', 'approve': '审批通过',
     'reject': '驳回', 'activate': '开始执行', 'complete': '完成', 'terminate': '终止', 'renew': '续签',
     'adding a milestone': '添加里程碑', 'adding or changing a milestone': '添加或修改里程碑',
-    'accepting a delivery': '验收交付',
+    'accepting a delivery': '验收交付', 'issue': '开具', 'send': '寄送', 'reverse': '红冲',
 }
 STATUSES = {'quote': QUOTE_STATUSES, 'contract': CONTRACT_STATUSES, 'payment plan': PLAN_STATUSES,
-            'care task': TASK_STATUSES}
+            'care task': TASK_STATUSES, 'invoice': INVOICE_STATUSES}
 
 
 def label_zh(model):

@@ -11,7 +11,7 @@ and scope checks but never the business rules.
 import dataclasses
 
 from ..models import (Campaign, CareTask, Contact, Contract, ContractLine, Customer, DeliveryMilestone,
-                      Department, Document, FollowUp, Lead, Opportunity, OpportunityContact,
+                      Department, Document, FollowUp, Invoice, Lead, Opportunity, OpportunityContact,
                       OpportunityProduct, Payment, PaymentPlan, Product, ProductCategory, ProductPlan, Quote,
                       QuoteLine, Target, User)
 from ..errors import LTCError, NotFound
@@ -97,6 +97,11 @@ RULES = {
     Payment: Rule(('admin', 'ops', 'finance'), (), (),
                   derived=('recorded_by',),
                   note='recorded through the receivables rules (plan, over-payment, currency); never edited'),
+    Invoice: Rule(MONEY, ('admin', 'ops', 'finance'), (),
+                  derived=('status', 'number', 'net_amount', 'tax_amount', 'issued_on', 'reversed_on',
+                           'reverse_reason', 'requested_by', 'contract', 'customer', 'currency'),
+                  note='requested on a plan (never more than it, reversed invoices aside); issued with its number, '
+                       'sent and reversed (红冲) by finance through ltc.services.invoices; never deleted'),
     FollowUp: Rule(SALES_SIDE, SALES_SIDE, DELETERS),
     CareTask: Rule(SALES_SIDE, SALES_SIDE, DELETERS, derived=('status', 'done_at')),
     Campaign: Rule(SALES_SIDE, SALES_SIDE, DELETERS),

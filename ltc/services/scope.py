@@ -2,7 +2,7 @@
 from peewee import Value
 
 from ..models import (CareTask, Contact, Contract, ContractApproval, ContractLine, Customer,
-                      DeliveryMilestone, Document, FollowUp, Lead, Opportunity, OpportunityContact,
+                      DeliveryMilestone, Document, FollowUp, Invoice, Lead, Opportunity, OpportunityContact,
                       OpportunityProduct, Payment, PaymentPlan, Quote, QuoteApproval, QuoteLine, Reminder,
                       StageHistory, Target, User)
 
@@ -15,6 +15,7 @@ THROUGH_PARENT = {
     DeliveryMilestone: (DeliveryMilestone.contract, Contract),
     PaymentPlan: (PaymentPlan.contract, Contract),
     Payment: (Payment.contract, Contract),
+    Invoice: (Invoice.contract, Contract),
     QuoteLine: (QuoteLine.quote, Quote),
     QuoteApproval: (QuoteApproval.quote, Quote),
     OpportunityContact: (OpportunityContact.opportunity, Opportunity),
@@ -23,7 +24,7 @@ THROUGH_PARENT = {
 }
 # Models with their own owner (and department) columns.
 OWNED = {Customer, Lead, Opportunity, Quote, Contract, FollowUp}
-FINANCE_MODELS = {Contract, ContractLine, ContractApproval, DeliveryMilestone, PaymentPlan, Payment}
+FINANCE_MODELS = {Contract, ContractLine, ContractApproval, DeliveryMilestone, PaymentPlan, Payment, Invoice}
 # The records documents are attached to (Document.entity -> model): a document is visible to whoever
 # may see its record.
 DOCUMENT_RECORDS = {'Customer': Customer, 'Opportunity': Opportunity, 'Contract': Contract,
