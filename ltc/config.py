@@ -73,6 +73,10 @@ SETTINGS = (
     ('LTC_GOOGLE_DEADLINE_SECONDS', '120', 'Sheets retries: total deadline in seconds', 'Sheets 重试：总期限（秒）'),
     ('LTC_GOOGLE_TIMEOUT_SECONDS', '30', 'Sheets retries: timeout of one attempt in seconds',
      'Sheets 重试：单次尝试的超时（秒）'),
+    ('LTC_TIMEZONE', 'Asia/Shanghai', 'timezone of sync schedules (working hours, cron lines)',
+     '同步运行时间（工作时间、cron）所用的时区'),
+    ('LTC_WORKING_HOURS', '09:00-18:00', 'working hours of sync targets scheduled "working hours" (Monday to Friday)',
+     '按“工作时间”运行的同步目标的工作时间（周一至周五）'),
 )
 
 
@@ -131,6 +135,8 @@ def load(overrides=None):
         'GOOGLE_MAX_TRIES': env.get('LTC_GOOGLE_MAX_TRIES', '6'),
         'GOOGLE_DEADLINE_SECONDS': env.get('LTC_GOOGLE_DEADLINE_SECONDS', '120'),
         'GOOGLE_TIMEOUT_SECONDS': env.get('LTC_GOOGLE_TIMEOUT_SECONDS', '30'),
+        'TIMEZONE': env.get('LTC_TIMEZONE', 'Asia/Shanghai'),
+        'WORKING_HOURS': env.get('LTC_WORKING_HOURS', '09:00-18:00'),
         'DB_POOL_SIZE': env.get('LTC_DB_POOL_SIZE', '8'),
         'SESSION_HOURS': env.get('LTC_SESSION_HOURS', '12'),
         'EXPORT_MAX_ROWS': env.get('LTC_EXPORT_MAX_ROWS', '50000'),

@@ -122,6 +122,11 @@ def _slice(view, context, model, name):
     return describe(model.terms, lang())
 
 
+def _when(view, context, model, name):
+    from ..sync.engine.schedule import describe
+    return describe(model, lang())
+
+
 def _new_owner(view, context, model, name):
     return _('the run-as user') if model.new_owner == 'me' else _('the assignment rules')
 
@@ -144,6 +149,7 @@ SYNC_LABELS = {
     'vanished': _l('Gone from the sheet'), 'headers': _l('Headers'), 'columns': _l('Mapping'),
     'updated_by': _l('Updated by'), 'every_minutes': _l('Runs every (minutes)'), 'active': _l('Active'),
     'run_as': _l('Runs as'), 'slice_terms': _l('Holds (slice)'), 'new_owner': _l('New rows owned by'),
+    'schedule': _l('When it runs'),
 }
 
 
@@ -158,9 +164,10 @@ class SyncTargetView(SyncView):
     """Targets: add an Excel/CSV file or a Google Sheet, run now (dry run or real)."""
     allow_edit = allow_delete = False
     column_list = ('code', 'name', 'entity', 'backend', 'settings', 'conflict_policy', 'delete_policy',
-                   'every_minutes', 'last_run_at', 'active', 'run_as', 'slice_terms', 'new_owner')
+                   'every_minutes', 'schedule', 'last_run_at', 'active', 'run_as', 'slice_terms', 'new_owner')
     column_formatters = {'entity': _entity, 'lang': _sheet_lang, 'header_signature': _signature,
-                         'settings': _location, 'slice_terms': _slice, 'new_owner': _new_owner}
+                         'settings': _location, 'slice_terms': _slice, 'new_owner': _new_owner,
+                         'schedule': _when}
     search_fields = (('code', 'code'), ('name', 'plain'))
     details_template = 'ltc_admin/sync_target_details.html'
 
@@ -197,7 +204,8 @@ class SyncTargetView(SyncView):
                        max_vanish_percent=min(max(int(form.get('max_vanish') or 20), 0), 100),
                        every_minutes=form.get('every_minutes') or DEFAULT_EVERY,
                        run_as=(form.get('run_as') or '').strip() or None, where=_where_lines(form),
-                       new_owner='rules' if form.get('new_owner') == 'rules' else 'me')
+                       new_owner='rules' if form.get('new_owner') == 'rules' else 'me',
+                       schedule=form.get('schedule') or '')
         with audit.acting_as(current_user, 'admin'):
             if form.get('backend') == 'gsheet':
                 # As `flask ltc sync add --gsheet`: opens the spreadsheet, creates the worksheet when missing.
@@ -223,12 +231,13 @@ class SyncTargetView(SyncView):
                                     'saved. Check the values and try again.',
                                     zh='您查看期间有人修改了此同步目标；未保存任何内容。请核对后重试。')
             with audit.acting_as(current_user, 'admin'):
-                set_schedule(target, every_minutes=form.get('every_minutes') or None, active=active)
+                set_schedule(target, every_minutes=form.get('every_minutes') or None, active=active,
+                             schedule=form.get('schedule') if 'schedule' in form else None)
         except LTCError as exc:
             flash(_('The schedule was not changed: %(error)s', error=text(exc, lang())), 'error')
         else:
-            flash(_('Sync target %(name)s runs every %(minutes)s minutes (%(state)s).', name=target.name,
-                    minutes=target.every_minutes, state=_('active') if target.active else _('paused')),
+            from ..sync.engine.schedule import describe
+            flash(_('Sync target %(name)s runs %(when)s.', name=target.name, when=describe(target, lang())),
                   'success')
         return redirect(url_for('.details_view', id=id))
 

@@ -174,6 +174,11 @@ def _where(target):
     return options.get('path', '')
 
 
+def _when(target):
+    from ..sync.engine.schedule import describe
+    return describe(target, 'en')
+
+
 def _slice(target):
     from ..sync.engine.slices import describe
     return describe(target.terms, 'en')
@@ -291,11 +296,14 @@ def register(group):
                   help='Hold only these rows (the slice): owner=me, department=D0001, region=广东, status=new, '
                        'stage=open, grade=high, customer=C00001, contract_owner=me, created="last 30", '
                        'due="next 14". Repeatable; all must hold; a,b means either.')
+    @click.option('--schedule', 'schedule', default='', metavar='WHEN',
+                  help='"working hours" (every --every minutes, Monday to Friday within LTC_WORKING_HOURS) or a '
+                       'cron line such as "0 9,13 * * 1-5" (LTC_TIMEZONE); default: every --every minutes.')
     @click.option('--new-rows', 'new_owner', type=click.Choice(['me', 'rules']), default='me',
                   help='Who owns a row added in the sheet with no owner: the run-as user (me, default) or the '
                        'assignment rules.')
     def sync_add(name, entity, path, sheet, gsheet, worksheet, lang, on_conflict, on_delete, max_vanish,
-                 every_minutes, as_user, where, new_owner):
+                 every_minutes, as_user, where, schedule, new_owner):
         """Register a spreadsheet file or Google Sheet as a sync target for ENTITY."""
         from ..sync.engine.targets import add_gsheet_target, add_target
         if bool(path) == bool(gsheet):
@@ -307,7 +315,7 @@ def register(group):
                 target, created = add_gsheet_target(
                     name, entity, gsheet, worksheet=worksheet, lang=lang, conflict_policy=on_conflict,
                     delete_policy=on_delete, max_vanish_percent=max_vanish, every_minutes=every_minutes,
-                    run_as=as_user, where=where, new_owner=new_owner)
+                    run_as=as_user, where=where, new_owner=new_owner, schedule=schedule)
             except LTCError as exc:
                 _refuse(exc)
             options = target.options
@@ -319,7 +327,8 @@ def register(group):
         try:
             target = add_target(name, entity, path, sheet=sheet, lang=lang, conflict_policy=on_conflict,
                                 delete_policy=on_delete, max_vanish_percent=max_vanish,
-                                every_minutes=every_minutes, run_as=as_user, where=where, new_owner=new_owner)
+                                every_minutes=every_minutes, run_as=as_user, where=where, new_owner=new_owner,
+                                schedule=schedule)
         except LTCError as exc:
             _refuse(exc)
         click.echo(f'added sync target {target.name} ({target.entity}, {target.backend}: {path}, '
@@ -335,25 +344,29 @@ def register(group):
     @click.option('--where', 'where', multiple=True, metavar='FIELD=VALUE',
                   help='Replace the slice with these terms (as for sync add). Repeatable.')
     @click.option('--all-rows', is_flag=True, help='Drop the slice: hold every row the run-as user may read.')
+    @click.option('--schedule', 'schedule', metavar='WHEN',
+                  help='"working hours", a cron line ("0 9 * * 1-5"), or "every" for every --every minutes.')
     @click.option('--new-rows', 'new_owner', type=click.Choice(['me', 'rules']),
                   help='Who owns a row added in the sheet with no owner: me (the run-as user) or rules.')
-    def sync_set(name, every_minutes, active, where, all_rows, new_owner):
+    def sync_set(name, every_minutes, active, where, all_rows, schedule, new_owner):
         """Change a target's schedule or slice, or pause / resume it."""
         from ..sync.engine.targets import get_target, set_schedule, set_slice
-        if every_minutes is None and active is None and not where and not all_rows and not new_owner:
-            _refuse('give --every MINUTES, --pause, --resume, --where FIELD=VALUE, --all-rows or --new-rows.')
+        if every_minutes is None and active is None and not where and not all_rows and not new_owner \
+                and schedule is None:
+            _refuse('give --every MINUTES, --schedule WHEN, --pause, --resume, --where FIELD=VALUE, --all-rows or '
+                    '--new-rows.')
         if where and all_rows:
             _refuse('give either --where terms or --all-rows, not both.')
         try:
             target = get_target(name)
             if where or all_rows or new_owner:
                 target = set_slice(target, where=list(where) if where or all_rows else None, new_owner=new_owner)
-            if every_minutes is not None or active is not None:
-                target = set_schedule(target, every_minutes=every_minutes, active=active)
+            if every_minutes is not None or active is not None or schedule is not None:
+                target = set_schedule(target, every_minutes=every_minutes, active=active, schedule=schedule)
         except LTCError as exc:
             _refuse(exc)
         click.echo(f'{target.name}: every {target.every_minutes} minutes, '
-                   f'{"active" if target.active else "paused"}, holds {_slice(target)}, '
+                   f'{"active" if target.active else "paused"}, runs {_when(target)}, holds {_slice(target)}, '
                    f'new rows owned by {"the run-as user" if target.new_owner == "me" else "the assignment rules"}')
 
     @sync.command('run')
@@ -404,7 +417,7 @@ def register(group):
         from ..models.sync import SyncRun, SyncTarget
         for target in SyncTarget.select().order_by(SyncTarget.name):
             last = target.runs.order_by(SyncRun.id.desc()).first()
-            schedule = f'every {target.every_minutes} min' if target.active else 'paused'
+            schedule = _when(target)
             runs_as = target.run_as.username if target.run_as_id else 'system'
             click.echo(f'{target.name:20} {target.entity:14} {target.backend:5} {_where(target)}  {schedule}  '
                        f'as {runs_as}  holds {_slice(target)}  '

@@ -50,6 +50,8 @@ class SyncTarget(BaseModel):
     run_as = ForeignKeyField(User, null=True, backref='+', on_delete='SET NULL')   # whose role and scope apply
     slice_terms = TextField(default='[]')   # the rows it holds: [[field, value], ...] (ltc/sync/engine/slices.py)
     new_owner = CharField(max_length=12, default='me')   # a row the sheet adds: owned by 'me' (run-as) or 'rules'
+    sheet_stamp = CharField(max_length=64, null=True)   # the sheet's modifiedTime (or mtime:size) before the last read
+    schedule = CharField(max_length=120, default='')   # '' every N minutes, 'working hours', or a cron line
 
     @property
     def options(self):

@@ -13,6 +13,7 @@ from . import cells, sheets, values
 from .store import ApiError, Spreadsheet, unimplemented
 
 SPREADSHEET_MIME = 'application/vnd.google-apps.spreadsheet'
+DRIVE_DEFAULT_FIELDS = ('kind', 'id', 'name', 'mimeType')
 ROUTES = [
     ('POST', r'/v4/spreadsheets', 'spreadsheets.create'),
     ('GET', r'/v4/spreadsheets/(?P<key>[^/:]+)', 'spreadsheets.get'),
@@ -293,8 +294,9 @@ class SheetsEmulator:
             return 204, None
         meta = {'kind': 'drive#file', 'id': ss.key, 'name': ss.title, 'mimeType': SPREADSHEET_MIME,
                 'createdTime': ss.created_time, 'modifiedTime': ss.modified_time}
-        fields = [f for f in params.get('fields', '').split(',') if f]
-        return 200, {k: v for k, v in meta.items() if not fields or k in fields}
+        # As Drive v3: without `fields` only kind, id, name and mimeType; with it, exactly the fields asked.
+        fields = [f.strip() for f in params.get('fields', '').split(',') if f.strip()] or DRIVE_DEFAULT_FIELDS
+        return 200, {k: v for k, v in meta.items() if k in fields}
 
 
 def _handler(emulator):

@@ -1,5 +1,4 @@
 """Create and find sync targets; a target names its backend and the backend's settings."""
-import datetime
 import json
 from pathlib import Path
 
@@ -27,10 +26,14 @@ def check_every(minutes):
     return value
 
 
-def set_schedule(target, every_minutes=None, active=None):
-    """Change how often TARGET runs and/or pause (ACTIVE False) or resume it; audited, versioned."""
+def set_schedule(target, every_minutes=None, active=None, schedule=None):
+    """Change how often TARGET runs (every N minutes; SCHEDULE '' always, 'working hours' or a cron line)
+    and/or pause (ACTIVE False) or resume it; audited, versioned."""
+    from .schedule import check_schedule
     if every_minutes is not None:
         target.every_minutes = check_every(every_minutes)
+    if schedule is not None:
+        target.schedule = check_schedule(schedule)
     if active is not None:
         target.active = bool(active)
     return audit.save(target)
@@ -38,9 +41,8 @@ def set_schedule(target, every_minutes=None, active=None):
 
 def is_due(target, now):
     """Return True when the periodic job should run TARGET at NOW (a minute of slack for the job's own timing)."""
-    if target.last_run_at is None:
-        return True
-    return now - target.last_run_at >= datetime.timedelta(minutes=target.every_minutes - 1)
+    from .schedule import is_due as due
+    return due(target, now)
 
 
 def run_as_user(run_as=None):
@@ -98,13 +100,16 @@ def set_slice(target, where=None, new_owner=None):
 
 
 def add_target(name, entity, path, sheet=None, lang='zh', conflict_policy='db', delete_policy='keep',
-               max_vanish_percent=20, every_minutes=DEFAULT_EVERY, run_as=None, where=(), new_owner='me'):
+               max_vanish_percent=20, every_minutes=DEFAULT_EVERY, run_as=None, where=(), new_owner='me',
+               schedule=''):
     """Register the file PATH as a two-way sync target of ENTITY, run as RUN_AS (see run_as_user), holding
     the rows WHERE selects (slice terms, `owner=me`), new rows owned as NEW_OWNER says."""
+    from .schedule import check_schedule
     from .slices import dumps
     mapping = get(entity)
     user = run_as_user(run_as)
     terms = check_slice(mapping.entity, where, user, new_owner)
+    schedule = check_schedule(schedule)
     if SyncTarget.select().where(SyncTarget.name == name).exists():
         raise SyncError(f'A sync target named {name} exists already; choose another name.',
                         zh=f'已有名为 {name} 的同步目标；请换一个名称。')
@@ -122,13 +127,13 @@ def add_target(name, entity, path, sheet=None, lang='zh', conflict_policy='db', 
                         settings=json.dumps(settings, ensure_ascii=False), conflict_policy=conflict_policy,
                         delete_policy=delete_policy, max_vanish_percent=max_vanish_percent,
                         every_minutes=check_every(every_minutes), run_as=user, slice_terms=dumps(terms),
-                        new_owner=new_owner)
+                        new_owner=new_owner, schedule=schedule)
     return audit.save(target)
 
 
 def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_policy='db',
                       delete_policy='keep', max_vanish_percent=20, client=None, every_minutes=DEFAULT_EVERY,
-                      run_as=None, where=(), new_owner='me'):
+                      run_as=None, where=(), new_owner='me', schedule=''):
     """Register a Google Sheet (URL or key) as a sync target, creating the worksheet if missing.
 
     A new worksheet gets the header (plus the status column), a frozen header row, a
@@ -138,10 +143,12 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
     from ..gsheets.table import app_client
     from ..mapping.codecs import Choice
     from ..mapping.entities import STATUS_TITLE
+    from .schedule import check_schedule
     from .slices import dumps
     mapping = get(entity)
     user = run_as_user(run_as)
     terms = check_slice(mapping.entity, where, user, new_owner)
+    schedule = check_schedule(schedule)
     if SyncTarget.select().where(SyncTarget.name == name).exists():
         raise SyncError(f'A sync target named {name} exists already; choose another name.',
                         zh=f'已有名为 {name} 的同步目标；请换一个名称。')
@@ -157,7 +164,7 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
                         settings=json.dumps({'key': key, 'worksheet': title}, ensure_ascii=False),
                         conflict_policy=conflict_policy, delete_policy=delete_policy,
                         max_vanish_percent=max_vanish_percent, every_minutes=every_minutes, run_as=user,
-                        slice_terms=dumps(terms), new_owner=new_owner)
+                        slice_terms=dumps(terms), new_owner=new_owner, schedule=schedule)
     return audit.save(target), created
 
 

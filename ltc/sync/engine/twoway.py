@@ -91,6 +91,7 @@ class SyncPlan:
     base: state.Base = None                          # the base this plan was made against
     key_col: int = None                              # 1-based key column
     actor: object = None                             # gate.Actor the run acts as (the target's run-as user)
+    stamp: str = None                                # the sheet's stamp taken before the read (idle.py)
 
 
 def fingerprint(values):
@@ -545,18 +546,21 @@ def plan_target(target, progress=None, table=None, actor=None):
     return table, sheet, plan, ctx, base
 
 
-def run_sync(target, dry_run=False, accept_header=False, progress=None, table=None, actor=None):
+def run_sync(target, dry_run=False, accept_header=False, progress=None, table=None, actor=None, stamp=None):
     """Run one sync of TARGET under its lock; return the Result (run code set).
 
     :param table: the Table to use instead of opening the target's backend (tests, callers
         holding an open connection)
     :param actor: who the run acts as instead of the target's run-as user (`sync run --as`)
+    :param stamp: the sheet's stamp (`idle.sheet_stamp`) the periodic job took just before this run; kept
+        so later job runs skip the target while nothing moves (None: unknown, the next job run reads)
     """
     state.acquire(target)
     try:
         if accept_header:
             target.header_signature = None
         table, sheet, plan, ctx, base = plan_target(target, progress, table, actor)
+        plan.stamp = stamp
         run = start_run('sync', target.entity, sheet.label, dry_run=dry_run, target=target)
         plan.result.run_code, plan.result.dry_run = run.code, dry_run
         if dry_run:
@@ -578,8 +582,8 @@ def apply_plan(target, mapping, table, sheet, plan, ctx, base, run, progress=Non
     write_database(target, mapping, plan, ctx, run, progress)
     write_sheet(table, sheet, plan, ctx)
     state.save_base(target, base, plan.new_base, plan.vanished)
-    SyncTarget.update(header_signature=sheet.signature(), last_run_at=utcnow()).where(
-        SyncTarget.id == target.id).execute()
+    SyncTarget.update(header_signature=sheet.signature(), last_run_at=utcnow(),
+                      sheet_stamp=getattr(plan, 'stamp', None)).where(SyncTarget.id == target.id).execute()
     target.header_signature = sheet.signature()
 
 
