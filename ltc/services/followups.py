@@ -8,8 +8,11 @@ from .messages import invalid
 
 def record_followup(*, by=None, customer=None, lead=None, opportunity=None, contact=None,
                     kind='call', summary='', happened_at=None, next_contact_on=None,
-                    is_major=False):
-    """Record a follow-up; update follow-up counts, last follow-up times and the next contact date."""
+                    is_major=False, owner=None, code=None):
+    """Record a follow-up; update follow-up counts, last follow-up times and the next contact date.
+
+    The follow-up is BY's unless OWNER names another user (a sheet row's 跟进人); CODE keeps a
+    code the row brought."""
     if kind not in FOLLOWUP_KINDS:
         raise invalid('Unknown follow-up kind {kind!r}; use one of {choices}.',
                       '未知的跟进方式 {kind!r}；请使用 {choices} 之一。',
@@ -30,10 +33,10 @@ def record_followup(*, by=None, customer=None, lead=None, opportunity=None, cont
                       '跟进时间不能晚于现在（{at:%Y-%m-%d %H:%M}）；请在跟进发生后记录，或填写下次联系日期。',
                       at=happened_at)
     with database.atomic():
-        followup = audit.save(FollowUp(customer=customer, lead=lead, opportunity=opportunity,
+        followup = audit.save(FollowUp(code=code, customer=customer, lead=lead, opportunity=opportunity,
                                        contact=contact, kind=kind, summary=summary or '',
                                        happened_at=happened_at, next_contact_on=next_contact_on,
-                                       owner=by, is_major=bool(is_major)))
+                                       owner=owner or by, is_major=bool(is_major)))
         for record in (lead, customer, opportunity, contact):
             if record is None:
                 continue

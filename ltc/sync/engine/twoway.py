@@ -26,6 +26,7 @@ from ...services.messages import text as message_text
 from ..errors import CellError, SyncError
 from ..formats.reader import read_sheet
 from ..formats.tables import WriteBatch
+from ..mapping import hooks
 from ..mapping.codecs import Context, escape
 from ..mapping.entities import STATUS_TITLE, get
 from ..runs import state
@@ -524,6 +525,10 @@ def plan_target(target, progress=None, table=None, actor=None):
     act = gate.as_actor(actor) if actor is not None else target_actor(target)
     ctx = Context(lang=target.lang, date1904=getattr(table, 'date1904', False), actor=act)
     rows = [parse_row(mapping, sheet, n, cells, ctx, defer_refs=True) for n, cells in sheet.rows]
+    complete = hooks.completer(mapping.model)   # what the form fills (a follow-up's customer ...)
+    for row in rows if complete is not None else ():
+        if row.outcome != 'error':
+            complete(row, ctx)
     view = slices.for_target(target, mapping.model)
     records = load_records(mapping, act, view.condition() if view.terms else None)
     base = state.load_base(target)

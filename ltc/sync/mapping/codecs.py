@@ -325,6 +325,57 @@ class Date(Codec):
         return '' if value is None else value.isoformat()
 
 
+class DateTime(Date):
+    """A moment to the second: date-time cells, Excel serials with a fraction, `2026-01-05 09:30`,
+    `2026/1/5 9:30`, ISO with `T`; a date alone is that day at 00:00."""
+    kind = 'datetime'
+    number_format = 'yyyy-mm-dd hh:mm'
+    TIME = re.compile(r'(.*?)(?:\s+|\s*[Tt]\s*)(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2})(?:\.\d+)?)?\s*[分秒]?'
+                      r'\s*(?:[zZ]|[+-]\d{2}:?\d{2})?')
+
+    def clean(self, cell, ctx, order=None):
+        _error_cell(cell)
+        if _blank(cell):
+            return None
+        if isinstance(cell, datetime.datetime):
+            return _second(cell.replace(tzinfo=None))
+        if isinstance(cell, datetime.date):
+            return datetime.datetime(cell.year, cell.month, cell.day)
+        if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+            day = self._serial(cell, ctx)
+            return _second(datetime.datetime(day.year, day.month, day.day)
+                           + datetime.timedelta(days=float(cell) - int(cell)))
+        text = unicodedata.normalize('NFKC', str(cell)).strip()
+        match = self.TIME.fullmatch(text)
+        if match is None:
+            day = super().clean(cell, ctx, order)
+            return datetime.datetime(day.year, day.month, day.day)
+        day = super().clean(match.group(1), ctx, order)
+        hour, minute, second = int(match.group(2)), int(match.group(3)), int(match.group(4) or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            raise self._bad(cell)
+        return datetime.datetime(day.year, day.month, day.day, hour, minute, second)
+
+    def render(self, value, ctx):
+        return None if value is None else _second(value)
+
+    def canon(self, value, ctx):
+        return '' if value is None else _second(value).isoformat(sep=' ')
+
+    def _bad(self, cell):
+        return CellError(f'"{plain_text(cell)}" is not a date and time; type it as YYYY-MM-DD HH:MM, '
+                         f'e.g. 2026-01-05 09:30',
+                         f'"{plain_text(cell)}" 不是日期时间；请按 YYYY-MM-DD HH:MM 填写，例如 2026-01-05 09:30', cell)
+
+
+def _second(moment):
+    """Return MOMENT rounded to the second (a spreadsheet stores times as fractions of a day)."""
+    if isinstance(moment, str):
+        moment = datetime.datetime.fromisoformat(moment)
+    rounded = moment.replace(microsecond=0)
+    return rounded + datetime.timedelta(seconds=1) if moment.microsecond >= 500000 else rounded
+
+
 class Bool(Codec):
     kind = 'bool'
     TRUE = {'1', 'true', 'yes', 'y', 't', '是', '对', '√', '✓', 'x'}

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from ...models import (Contact, Contract, Customer, Lead, Opportunity, Payment, PaymentPlan, Product, ProductCategory,
-                       Stage, User)
+from ...models import (Contact, Contract, Customer, FollowUp, Lead, Opportunity, Payment, PaymentPlan, Product,
+                       ProductCategory, Quote, Stage, User)
 from ...models import choices as C
 from ..errors import SyncError
-from .codecs import Bool, Choice, Date, Number, Reference, Text
+from .codecs import Bool, Choice, Date, DateTime, Number, Reference, Text
 
 MARKERS = re.compile(r'^[*＊\s]+|[*＊\s]+$|[(（]\s*(必填|必须|必填项|required|mandatory|选填|optional|[*＊])\s*[)）]'
                      r'|[:：]$', re.I)
@@ -430,11 +430,62 @@ PAYMENTS = Mapping('payments', Payment, [
            aliases=('银行流水号', '凭证号', '收款凭证号', '回款凭证号', '交易流水号', 'transaction id', 'voucher no')),
 ], natural_key=('contract', 'received_on', 'amount', 'reference'), title_en='Payments', title_zh='回款')
 
-MAPPINGS = {m.entity: m for m in (LEADS, CUSTOMERS, CONTACTS, OPPORTUNITIES, PRODUCTS, CONTRACTS,
+OPPORTUNITY_REF = ('商机', '商机编号', '商机编码', '商机名称', '项目', '项目名称', 'opportunity code', 'opportunity id',
+                   'opportunity name', 'deal', 'deal id', 'deal name')
+
+# A sales team's visit log: each row names what it was about by code (lead, customer, contact,
+# opportunity); a new row is recorded by followups.record_followup, as in the admin, so the
+# counters, a lead's "contacted" status and the pool's reclaim clock move with it.
+FOLLOWUPS = Mapping('followups', FollowUp, [
+    _code('Follow-up code', '跟进编号', '跟进记录编号', '跟进编码', 'follow-up id', 'followup code', 'activity id'),
+    Column('lead', 'Lead', '线索', Reference(Lead, names=()), aliases=('线索编号', '线索编码', 'lead code', 'lead id')),
+    Column('customer', 'Customer', '客户', Reference(Customer), aliases=CUSTOMER_REF),
+    Column('contact', 'Contact', '联系人', Reference(Contact), aliases=('联系人编号', '联系人姓名', 'contact code', 'contact name',
+                                                                     '拜访对象', '沟通对象')),
+    Column('opportunity', 'Opportunity', '商机', Reference(Opportunity), aliases=OPPORTUNITY_REF),
+    Column('kind', 'Kind', '跟进方式', Choice(C.FOLLOWUP_KINDS, default='call'),
+           aliases=('跟进类型', '方式', '类型', '拜访方式', '沟通方式', 'type', 'activity type', 'channel'), width=10),
+    Column('happened_at', 'Happened at', '跟进时间', DateTime(), required=True, width=18,
+           aliases=('跟进日期', '拜访时间', '拜访日期', '沟通时间', '日期', '时间', 'date', 'time', 'visit date',
+                    'activity date', 'follow-up date', 'followup date')),
+    Column('summary', 'Summary', '跟进内容', Text(10000, multiline=True), width=40,
+           aliases=('跟进记录', '拜访内容', '沟通内容', '内容', '拜访记录', '沟通记录', '跟进情况', '备注', '摘要',
+                    'notes', 'note', 'description', 'details', 'content', 'comments')),
+    Column('next_contact_on', 'Next contact', '下次联系日期', Date(),
+           aliases=('下次联系时间', '下次跟进日期', '下次跟进时间', '下次拜访日期', '下次联系', 'next follow-up',
+                    'next followup', 'next contact date', 'follow-up on')),
+    _owner(),
+    Column('is_major', 'Major', '重要跟进', Bool(), aliases=('重要', '关键跟进', 'important', 'major'), width=8),
+], natural_key=('happened_at', 'customer', 'lead', 'opportunity', 'kind', 'summary'),
+    title_en='Follow-ups', title_zh='跟进记录')
+
+# A quote's header row; its lines are added in the admin (as a contract's), its totals follow them.
+QUOTES = Mapping('quotes', Quote, [
+    _code('Quote code', '报价单号', '报价编号', '报价单编号', '报价编码', 'quote no', 'quote number', 'quote id'),
+    Column('title', 'Quote title', '报价名称', Text(200), required=True, width=28,
+           aliases=('报价标题', '报价主题', '标题', '主题', 'title', 'quote name', 'subject')),
+    Column('customer', 'Customer', '客户', Reference(Customer), aliases=CUSTOMER_REF),
+    Column('opportunity', 'Opportunity', '商机', Reference(Opportunity), aliases=OPPORTUNITY_REF),
+    Column('status', 'Status', '报价状态', Choice(C.QUOTE_STATUSES, default='draft'), readonly=True,
+           aliases=('状态', 'quote status')),
+    Column('quoted_on', 'Quote date', '报价日期', Date(), required=True, aliases=('日期', 'date', 'quoted on')),
+    Column('valid_until', 'Valid until', '有效期至', Date(),
+           aliases=('有效期', '有效期限', '截止日期', '报价有效期', 'expiry date', 'valid till', 'expires on')),
+    Column('subtotal', 'Subtotal', '小计', Number(), readonly=True),
+    Column('discount_amount', 'Discount', '折扣金额', Number(), readonly=True),
+    Column('total', 'Total', '报价总额', Number(), readonly=True, aliases=('总额', '报价金额', '合计', 'amount')),
+    _currency(),
+    _owner(),
+    Column('notes', 'Notes', '备注', Text(10000, multiline=True), aliases=NOTES_NAMES),
+], natural_key=('customer', 'title', 'quoted_on'), title_en='Quotes', title_zh='报价单')
+
+MAPPINGS = {m.entity: m for m in (LEADS, CUSTOMERS, CONTACTS, FOLLOWUPS, OPPORTUNITIES, QUOTES, PRODUCTS, CONTRACTS,
                                   PAYMENT_PLANS, PAYMENTS)}
 ALIASES = {'lead': 'leads', 'customer': 'customers', 'contact': 'contacts', 'opportunity': 'opportunities',
            'product': 'products', 'contract': 'contracts', 'payment_plan': 'payment_plans',
-           'payment-plans': 'payment_plans', 'plans': 'payment_plans', 'payment': 'payments'}
+           'payment-plans': 'payment_plans', 'plans': 'payment_plans', 'payment': 'payments',
+           'followup': 'followups', 'follow-up': 'followups', 'follow-ups': 'followups', 'follow_ups': 'followups',
+           'quote': 'quotes'}
 
 
 def for_model(model):

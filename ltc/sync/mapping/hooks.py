@@ -4,11 +4,12 @@ New leads get their keys, grade, duplicate link and owner from `lead_intake.Inta
 whole batch before the insert (so the one audit row per lead already holds them); updated
 leads are re-normalised and re-graded before their save. Other entities pass through.
 """
-from ...models import Lead, Opportunity, Stage
+from ...models import Contact, FollowUp, Lead, Opportunity, Quote, Stage
 from ...services import gate, opportunities
 from ...services.dedupe import normalise
 from ...services.lead_intake import Intake
 from ...services.leads import _apply_grade
+from ..errors import CellError
 
 
 def _intake(ctx):
@@ -62,3 +63,58 @@ def refresh_derived(record, ctx):
     normalise(record)
     _apply_grade(record, intake.grading, intake.limits)
     return [name for name, value in record.__data__.items() if before.get(name) != value]
+
+
+# Fields a completer fills or refuses the row without (the plan's own required-value check).
+FILLED = {Quote: ('customer',)}
+
+
+def completer(model):
+    """Return complete(row, ctx) filling what MODEL's form fills from a row's other fields, or None."""
+    return {FollowUp: _followup_links, Quote: _quote_links}.get(model)
+
+
+def _link(ctx, model, field, rid):
+    """Return FIELD's id of MODEL record RID (looked up once per run)."""
+    cache = ctx.__dict__.setdefault('links', {})
+    key = (model, field, rid)
+    if key not in cache:
+        cache[key] = model.select(getattr(model, field)).where(model.id == rid).scalar()
+    return cache[key]
+
+
+def _followup_links(row, ctx):
+    """A follow-up's customer is the one of its opportunity, contact or converted lead (as
+    followups.record_followup sets it), so a re-read row compares equal to what was recorded."""
+    values = row.values
+    if not any(values.get(a) for a in ('lead', 'customer', 'contact', 'opportunity')):
+        row.fail(CellError('names no lead, customer, contact or opportunity; fill in the code of the one it was about',
+                           '没有填写线索、客户、联系人或商机；请填写这次跟进所针对记录的编码', None, row.row))
+        return
+    if values.get('customer') is None:
+        for attr, model, field in (('opportunity', Opportunity, 'customer'), ('contact', Contact, 'customer'),
+                                   ('lead', Lead, 'converted_customer')):
+            if values.get(attr):
+                values['customer'] = _link(ctx, model, field, values[attr])
+                if values['customer'] is not None:
+                    break
+
+
+def _quote_links(row, ctx):
+    """A quote is for its opportunity's customer and, without an owner, its opportunity's owner."""
+    values = row.values
+    opportunity = values.get('opportunity')
+    if opportunity:
+        customer = _link(ctx, Opportunity, 'customer', opportunity)
+        if values.get('customer') is None:
+            values['customer'] = customer
+        elif values['customer'] != customer:
+            code = Opportunity.select(Opportunity.code).where(Opportunity.id == opportunity).scalar()
+            row.fail(CellError(f'opportunity {code} is for another customer; name its customer or leave the customer '
+                               f'blank', f'商机 {code} 属于其他客户；请填写该商机的客户，或将客户留空', code, row.row))
+            return
+        if values.get('owner') is None:
+            values['owner'] = _link(ctx, Opportunity, 'owner', opportunity)
+    elif values.get('customer') is None and 'customer' not in row.refs:
+        row.fail(CellError('names neither a customer nor an opportunity; fill in one of their codes',
+                           '没有填写客户或商机；请填写其中之一的编码', None, row.row))

@@ -167,8 +167,11 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order=No
     plan = Plan(mapping, sheet, ctx, on_existing)
     seen_codes, seen_natural = {}, {}
     total = len(sheet.rows)
+    complete = hooks.completer(mapping.model)
     for done, (number, cells) in enumerate(sheet.rows, 1):
         row = parse_row(mapping, sheet, number, cells, ctx, defer_refs=True, lenient=True)
+        if complete is not None and row.outcome != 'error':
+            complete(row, ctx)
         plan.rows.append(row)
         if row.code:
             if row.code in seen_codes:

@@ -4,14 +4,15 @@
 not write fails alone with the gate's reason and keeps nothing of the record it named (no old
 values, no names); a stage, status or owner cell is taken out of the plain field write and kept as
 a request that `run_commands` hands to the service command after the row's other fields are
-written. Payments are never inserted as rows: each new row is `receivables.record_payment`.
+written. Payments and follow-ups are never inserted as rows: each new row is `receivables.record_payment`
+(the plans it pays) or `followups.record_followup` (the counters and the reclaim clock it moves).
 """
 import re
 
 from ...db import database
 from ...errors import LTCError
-from ...models import Contract, Customer, Lead, Opportunity, Payment, PaymentPlan, Stage, User
-from ...services import approvals, assignment, contracts, gate, leads, opportunities
+from ...models import Contact, Contract, Customer, FollowUp, Lead, Opportunity, Payment, PaymentPlan, Quote, Stage, User
+from ...services import approvals, assignment, contracts, followups, gate, leads, opportunities, quotes
 from ...services import customers as customer_service
 from ...services.messages import refusal, text as message_text
 from ..errors import CellError
@@ -113,6 +114,26 @@ def _check_rows(act, model, rule, rows, asks):
             _fail(row, gate.derived_refusal(model, derived & fields))
     if model in (Contract, PaymentPlan):
         _check_states(model, [r for r in rows if r.outcome != 'error'], asks)
+    if model is Quote:
+        _check_quotes([r for r in rows if r.outcome != 'error'], asks)
+
+
+def _check_quotes(rows, asks):
+    """Refuse edits of a quote past draft or sent, and validity dates before the quote date (as its form)."""
+    stored = {q.id: q for q in Quote.select().where(Quote.id.in_([r.record_id for r in rows if r.record_id] or [0]))}
+    for row in rows:
+        quote = stored.get(row.record_id)
+        try:
+            if quote is not None and asks[id(row)] and quote.status not in quotes.EDITABLE:
+                raise refusal('Refused: quote {code} is {status}; only a draft or sent quote is edited. Copy it into '
+                              'a new quote instead.', '已拒绝：报价单 {code} 的状态是「{status}」；只能修改草稿或已发送的报价单，'
+                              '请另建新报价单。', code=quote.code, status=quote.status)
+            if row.outcome == 'created' or asks[id(row)] & {'quoted_on', 'valid_until'}:
+                quoted_on = row.values.get('quoted_on', getattr(quote, 'quoted_on', None))
+                valid_until = row.values.get('valid_until', getattr(quote, 'valid_until', None))
+                quotes.check_validity(quoted_on, valid_until, row.code)
+        except LTCError as exc:
+            _fail(row, exc)
 
 
 def _check_states(model, rows, asks):
@@ -291,33 +312,55 @@ def _plan_currency(row):
 # -- apply ----------------------------------------------------------------------------
 def by_command(mapping):
     """Return whether new rows of MAPPING are written by a command instead of an insert."""
-    return mapping.model is Payment
+    return mapping.model in (Payment, FollowUp)
 
 
 def create_by_command(act, mapping, rows):
-    """Record each new payment row through the receivables rules; return the rows written."""
-    from ...services import receivables
+    """Record each new payment or follow-up row through its service command; return the rows written."""
     act = gate.as_actor(act)
     done = []
     for row in rows:
-        values = row.values
         try:
             with database.atomic():
-                payments = receivables.record_payment(
-                    Contract.get_by_id(values['contract']), values['amount'],
-                    plan=PaymentPlan.get_by_id(values['plan']) if values.get('plan') else None,
-                    received_on=values.get('received_on'), method=values.get('method') or 'bank_transfer',
-                    reference=values.get('reference'), by=act.user)
+                written = (_record_followup if mapping.model is FollowUp else _record_payment)(act, row)
         except LTCError as exc:
             row.outcome = 'error'
             row.notes.append((str(exc), message_text(exc, 'zh')))
             continue
-        row.code, row.record_id = payments[0].code, payments[0].id
-        if len(payments) > 1:
-            row.notes.append((f'split over {len(payments)} plans: ' + ', '.join(p.code for p in payments),
-                              f'分摊到 {len(payments)} 期回款计划：' + '、'.join(p.code for p in payments)))
-        done.append(row)
+        if written:
+            done.append(row)
     return done
+
+
+def _record_followup(act, row):
+    """Record a new follow-up row as the admin's form does: counters, a lead's status, the reclaim clock."""
+    values = row.values
+
+    def record(model, attr):
+        return model.get_by_id(values[attr]) if values.get(attr) else None
+    followup = followups.record_followup(
+        by=act.user, owner=record(User, 'owner'), customer=record(Customer, 'customer'), lead=record(Lead, 'lead'),
+        opportunity=record(Opportunity, 'opportunity'), contact=record(Contact, 'contact'),
+        kind=values.get('kind') or 'call', summary=values.get('summary') or '', happened_at=values.get('happened_at'),
+        next_contact_on=values.get('next_contact_on'), is_major=values.get('is_major'), code=row.code)
+    row.code, row.record_id = followup.code, followup.id
+    return True
+
+
+def _record_payment(act, row):
+    """Record a new payment row through the receivables rules (split over plans as they say)."""
+    from ...services import receivables
+    values = row.values
+    payments = receivables.record_payment(
+        Contract.get_by_id(values['contract']), values['amount'],
+        plan=PaymentPlan.get_by_id(values['plan']) if values.get('plan') else None,
+        received_on=values.get('received_on'), method=values.get('method') or 'bank_transfer',
+        reference=values.get('reference'), by=act.user)
+    row.code, row.record_id = payments[0].code, payments[0].id
+    if len(payments) > 1:
+        row.notes.append((f'split over {len(payments)} plans: ' + ', '.join(p.code for p in payments),
+                          f'分摊到 {len(payments)} 期回款计划：' + '、'.join(p.code for p in payments)))
+    return True
 
 
 def run_commands(act, mapping, rows, on_refused):
