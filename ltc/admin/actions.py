@@ -18,6 +18,7 @@ from .base import AdminForm, role
 from .dates import DateField
 from .i18n import lang
 from .labels import LABELS
+from .safety import local_target
 
 
 def refusal(exc):
@@ -141,7 +142,9 @@ class RecordActionsMixin:
             abort(403)
         rows = self._rows_from_args()
         single = len(rows) == 1 and 'id' in request.args
-        back = url_for('.details_view', id=rows[0].id) if single else url_for('.index_view')
+        # NEXT: the page that opened the action (a contract's page accepting one of its milestones).
+        back = local_target(request.args.get('next')) or (
+            url_for('.details_view', id=rows[0].id) if single else url_for('.index_view'))
         form = self.input_form(act, rows, single)
         if request.method == 'POST':
             valid = form.validate()

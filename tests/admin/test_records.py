@@ -8,6 +8,7 @@ import pytest
 from ltc.models import DecisionRole, OpportunityProduct, PaymentPlan, Stage
 from ltc.services import audit, contracts, followups, opportunities, quotes, receivables
 
+from .conftest import csrf_from
 from ..factories import make_contact, make_department, make_customer, make_lead, make_opportunity, make_product
 
 TODAY = datetime.date.today()
@@ -143,3 +144,97 @@ def test_out_of_scope_record_is_not_found(as_role, users, deal):
     assert client.get('/admin/contract/details/?id=999999').status_code == 404
     assert client.get('/admin/paymentplan/details/?id=abc').status_code == 404
     assert as_role('finance').get(f'/admin/lead/details/?id={deal["lead"].id}').status_code == 403
+
+
+def acts(html):
+    return set(re.findall(r'data-act="([a-z_]+)"', html))
+
+
+def test_next_step_buttons_follow_the_role_and_the_record(as_role, deal):
+    opportunity, contract, plan = deal['opportunity'], deal['contract'], deal['plan']
+    sales, finance, ops = as_role('sales'), as_role('finance'), as_role('ops')
+    # the opportunity is won: no new quote or chain member, but a follow-up may still be logged
+    assert {'log_followup', 'move_stage'} <= acts(page_of(sales, 'opportunity', opportunity))
+    assert not {'new_quote', 'add_chain_member'} & acts(page_of(sales, 'opportunity', opportunity))
+    # a payment is recorded by finance, ops or an admin (the gate's Payment rule), not by sales
+    assert 'record_payment' not in acts(page_of(sales, 'contract', contract))
+    assert 'record_payment' in acts(page_of(finance, 'contract', contract))
+    assert 'record_payment' in acts(page_of(finance, 'paymentplan', plan))
+    assert 'record_payment' in acts(page_of(ops, 'paymentplan', plan))
+    assert 'log_followup' in acts(page_of(sales, 'lead', deal['lead']))
+    # the milestone's "Accept delivery" comes back to the contract page
+    html = page_of(sales, 'contract', contract)
+    assert 'data-step="accept_milestone"' in html and 'next=/admin/contract/details/' in html
+    assert 'id="step-upload"' in html
+
+
+def test_open_deal_offers_quote_and_chain_and_they_work(as_role, users, deal):
+    from ltc.models import FollowUp, OpportunityContact, Quote
+    from .wiring import form_page
+    customer = deal['customer']
+    with audit.acting_as(users['sales'], 'admin'):
+        open_deal = opportunities.save_opportunity(make_opportunity(customer=customer, owner=users['sales'],
+                                                                    name='二期扩产', amount=Decimal('200000')))
+        audit.save(OpportunityProduct(opportunity=open_deal, product=deal['product'], quantity=2,
+                                      unit_price=Decimal('100000'), amount=Decimal('200000')))
+        engineer = make_contact(customer=customer, name='赵工', title='技术负责人')
+    sales = as_role('sales')
+    assert {'new_quote', 'add_chain_member', 'log_followup'} <= acts(page_of(sales, 'opportunity', open_deal))
+    assert {'new_quote', 'add_chain_member', 'log_followup'} & acts(page_of(as_role('finance'), 'contract',
+                                                                             deal['contract'])) == set()
+    base = f'/admin/opportunity/act/%s/?id={open_deal.id}'
+    # log a follow-up: typed time kept, shown on the page
+    page = form_page(sales, base % 'log_followup', {'kind': 'visit', 'happened_at': '2026/1/8 14:30',
+                                                   'summary': '技术交流会'}).get_data(as_text=True)
+    assert 'was logged' in page and '技术交流会' in page
+    followup = FollowUp.get(FollowUp.summary == '技术交流会')
+    assert followup.opportunity_id == open_deal.id and followup.owner_id == users['sales'].id
+    assert str(followup.happened_at) == '2026-01-08 14:30:00'
+    # add a chain member from the customer's contacts
+    form = sales.get(base % 'add_chain_member').get_data(as_text=True)
+    assert '赵工' in form and '技术负责人' in form
+    role = DecisionRole.get(DecisionRole.is_decision_maker == False)   # noqa: E712
+    page = form_page(sales, base % 'add_chain_member', {'contact': engineer.id, 'role': role.id,
+                                                       'attitude': 'supporter', 'influence': 'high'})
+    assert '赵工' in section(page.get_data(as_text=True), 'record-chain')
+    assert OpportunityContact.get(OpportunityContact.contact == engineer.id).influence == 'high'
+    # a new quote takes the opportunity's products and owner
+    page = form_page(sales, base % 'new_quote', {'title': '二期报价'}).get_data(as_text=True)
+    quote = Quote.get(Quote.title == '二期报价')
+    assert quote.opportunity_id == open_deal.id and quote.owner_id == users['sales'].id
+    assert quote.total == Decimal('200000') and quote.code in section(page, 'record-quotes')
+    # a contact of another customer is refused, nothing saved
+    stranger = make_contact(name='外人')
+    before = OpportunityContact.select().count()
+    page = form_page(sales, base % 'add_chain_member', {'contact': stranger.id, 'role': role.id,
+                                                       'attitude': 'neutral', 'influence': 'low'})
+    assert OpportunityContact.select().count() == before and 'Not a valid choice' in page.get_data(as_text=True)
+
+
+def test_record_payment_from_the_plan_page(as_role, deal):
+    from ltc.models import Payment
+    from .wiring import form_page
+    plan = deal['plan']
+    finance = as_role('finance')
+    url = f'/admin/paymentplan/act/record_payment/?id={plan.id}'
+    form = finance.get(url).get_data(as_text=True)
+    assert 'value="150000.00"' in form   # what is still due on the plan
+    page = form_page(finance, url, {'amount': '999,999', 'method': 'bank_transfer'}).get_data(as_text=True)
+    assert 'exceeds' in page and Payment.select().count() == 1
+    page = form_page(finance, url, {'amount': '150,000.00', 'method': 'bank_transfer',
+                                    'reference': 'BANK-002'}).get_data(as_text=True)
+    assert 'was recorded' in page and 'BANK-002' in section(page, 'record-payments')
+    assert PaymentPlan.get_by_id(plan.id).status == 'paid'
+    assert 'record_payment' not in acts(page)   # nothing left to collect on it
+    sales = as_role('sales')
+    token = csrf_from(page_of(sales, 'contract', deal['contract']))
+    assert sales.post(url, data={'csrf_token': token, 'amount': '1', 'method': 'cash'}).status_code == 403
+
+
+def test_next_steps_in_chinese(as_role, deal):
+    html = page_of(as_role('finance', 'zh_Hans_CN'), 'paymentplan', deal['plan'])
+    assert '登记回款' in html
+    form = as_role('finance', 'zh_Hans_CN').get(
+        f'/admin/paymentplan/act/record_payment/?id={deal["plan"].id}').get_data(as_text=True)
+    assert '留空则为今天' in form and 'Record payment' not in form
+    assert '记录跟进' in page_of(as_role('sales', 'zh_Hans_CN'), 'lead', deal['lead'])

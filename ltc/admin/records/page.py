@@ -104,6 +104,13 @@ class RecordPage:
         """Return the sections of ROW's record page (each view builds its own)."""
         return {}
 
+    def input_form(self, act, rows, single):
+        # The next-step forms fill their choices from the record (its customer's contacts, open plans).
+        form = super().input_form(act, rows, single)
+        if hasattr(form, 'prepare'):
+            form.prepare(rows)
+        return form
+
     @expose('/details/')
     def details_view(self):
         """Show the record page (scoped: a row outside the user's scope is not found)."""

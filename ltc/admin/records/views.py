@@ -1,12 +1,16 @@
 """The five screens whose details URL is a record page: the screens of ltc.admin with `RecordPage` in front."""
+from ..actions import RecordActionsMixin
+from ..deal_actions import CONTRACT_ACTIONS, OPPORTUNITY_ACTIONS
+from ..lead_actions import LEAD_ACTIONS
 from ..views_money import ContractView, PaymentPlanView, QuoteView
 from ..views_sales import LeadView, OpportunityView
-from . import deals, money
+from . import deals, money, steps
 from .page import RecordPage
 
 
 class ContractRecordView(RecordPage, ContractView):
     record_template = 'ltc_admin/records/contract.html'
+    record_actions = CONTRACT_ACTIONS + (steps.RECORD_PAYMENT,)
     detail_fields = ('customer_signer', 'our_signer', 'signed_on', 'start_on', 'end_on', 'currency', 'owner',
                      'department', 'approved_by', 'approved_at', 'notes')
 
@@ -16,6 +20,7 @@ class ContractRecordView(RecordPage, ContractView):
 
 class OpportunityRecordView(RecordPage, OpportunityView):
     record_template = 'ltc_admin/records/opportunity.html'
+    record_actions = OPPORTUNITY_ACTIONS + (steps.LOG_FOLLOWUP, steps.ADD_CHAIN, steps.NEW_QUOTE)
     detail_fields = ('priority', 'source', 'competitors', 'first_close_on', 'closed_on', 'lost_reason',
                      'currency', 'owner', 'department', 'stage_changed_at', 'followup_count', 'last_followup_at')
 
@@ -33,6 +38,7 @@ class QuoteRecordView(RecordPage, QuoteView):
 
 class LeadRecordView(RecordPage, LeadView):
     record_template = 'ltc_admin/records/lead.html'
+    record_actions = LEAD_ACTIONS + (steps.LOG_FOLLOWUP,)
     detail_fields = ('contact_name', 'contact_title', 'phone', 'mobile', 'email', 'wechat', 'website', 'address',
                      'source', 'industry', 'region_province', 'region_city', 'company_size', 'requirement', 'notes',
                      'next_contact_on', 'grade', 'disqualify_reason', 'owner', 'department', 'assigned_at',
@@ -42,8 +48,9 @@ class LeadRecordView(RecordPage, LeadView):
         return deals.lead_page(self, row)
 
 
-class PaymentPlanRecordView(RecordPage, PaymentPlanView):
+class PaymentPlanRecordView(RecordPage, RecordActionsMixin, PaymentPlanView):
     record_template = 'ltc_admin/records/plan.html'
+    record_actions = (steps.RECORD_PAYMENT,)
     detail_fields = ('sequence', 'trigger', 'due_on', 'currency', 'owner')
 
     def page(self, row):
