@@ -4,6 +4,7 @@ import datetime
 import json
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from peewee import ForeignKeyField
 
@@ -19,6 +20,11 @@ LIMIT = 100
 # (the follow-up, payment or diagnosis that moved them is on the timeline already).
 NOISE = frozenset({'followup_count', 'last_followup_at', 'health_score', 'health_reasons', 'search_keys',
                    'score_reasons', 'stage_changed_at', 'weighted_amount'})
+
+
+# Actions of the contract flow the audit log's own table does not name (yet).
+MORE_ACTIONS = {'submit': _l('Submitted for approval'), 'approve': _l('Approved'), 'activate': _l('Execution started'),
+                'terminate': _l('Terminated'), 'reopen': _l('Reopened'), 'request': _l('Requested')}
 
 
 @dataclasses.dataclass
@@ -81,6 +87,13 @@ def _shown(model, field_name, raw):
     choices = formatters.choices_for(field) if field is not None else None
     if choices is not None:
         return choices.label(raw, lang())
+    kind = type(field).__name__ if field is not None else ''
+    if kind in ('DateField', 'DateTimeField') and isinstance(raw, str):
+        try:   # stored as ISO text in the audit row
+            moment = datetime.datetime.fromisoformat(raw)
+            return formatters.date(moment if kind == 'DateTimeField' else moment.date())
+        except ValueError:
+            pass
     text = str(raw)
     return text if len(text) <= 80 else text[:79] + '…'
 
@@ -114,7 +127,7 @@ def audit(row, covered=(), limit=LIMIT):
                                  for k, (old, new) in list(shown.items())[:8])
         if entry.note:
             body = Markup('{} <span class="text-muted">{}</span>').format(body, entry.note)
-        out.append(Event(entry.at, 'change', str(AUDIT_ACTIONS.get(entry.action, entry.action)), body,
+        out.append(Event(entry.at, 'change', str(AUDIT_ACTIONS.get(entry.action) or MORE_ACTIONS.get(entry.action, entry.action)), body,
                          names.get(entry.actor, entry.actor), str(AUDIT_SOURCES.get(entry.source, entry.source))))
     return out
 
