@@ -23,6 +23,7 @@ from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, Decision
                         PoolView,
                         ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
 from .sync_import import ImportView
+from .views_bank import BankReceiptView, ReceiptMatchView
 from .views_invoices import InvoiceView
 from .views_approvals import ApprovalRuleView, ContractInboxView, QuoteApprovalView, QuoteInboxView
 from .views_sync import (ExportView, ImportMappingView, SyncConflictView, SyncRunView, SyncStateView,
@@ -56,6 +57,8 @@ SCREENS = [
     (PaymentPlanRecordView, M.PaymentPlan, _l('Payment plans'), MONEY),
     (PaymentView, M.Payment, _l('Payments'), MONEY),
     (InvoiceView, M.Invoice, _l('Invoices'), MONEY),
+    (BankReceiptView, M.BankReceipt, _l('Bank receipts'), MONEY),
+    (ReceiptMatchView, M.ReceiptMatch, _l('Receipt matches'), MONEY),
     (FollowUpView, M.FollowUp, _l('Follow-ups'), WORK),
     (CareTaskView, M.CareTask, _l('Care tasks'), WORK),
     (DocumentView, M.Document, _l('Documents'), WORK),

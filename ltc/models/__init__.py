@@ -9,6 +9,7 @@ from .api import ApiToken, IdempotentAnswer
 from .activities import CareTask, Document, FollowUp, Reminder
 from .approvals import ApprovalRule, QuoteApproval
 from .audit import AuditLog
+from .bank import BankReceipt, ReceiptMatch
 from .catalog import Product, ProductCategory, ProductPlan
 from .contracts import Contract, ContractApproval, ContractLine, DeliveryMilestone
 from .customers import Campaign, Contact, Customer, PublicPool
@@ -33,7 +34,7 @@ ALL_MODELS = sort_models([
     Stage, Opportunity, StageHistory, OpportunityProduct, DecisionRole, OpportunityContact,
     Quote, QuoteLine, ApprovalRule, QuoteApproval,
     Contract, ContractLine, ContractApproval, DeliveryMilestone,
-    PaymentPlan, Payment, Invoice,
+    PaymentPlan, Payment, Invoice, BankReceipt, ReceiptMatch,
     FollowUp, CareTask, Document, Reminder,
     JobRun,
     SyncTarget, SyncRun, SyncState, SyncConflict,

@@ -306,6 +306,11 @@ INVOICE_STATUSES = Choices(
     ('sent', 'Sent', '已寄送'),
     ('reversed', 'Reversed (red-letter)', '已红冲'),
 )
+RECEIPT_STATUSES = Choices(
+    ('unmatched', 'Unmatched', '未匹配'),
+    ('partial', 'Partly matched', '部分匹配'),
+    ('matched', 'Matched', '已匹配'),
+)
 PAYMENT_METHODS = Choices(
     ('bank_transfer', 'Bank transfer', '银行转账'),
     ('acceptance_bill', 'Acceptance bill', '承兑汇票'),

@@ -10,10 +10,10 @@ and scope checks but never the business rules.
 """
 import dataclasses
 
-from ..models import (Campaign, CareTask, Contact, Contract, ContractLine, Customer, DeliveryMilestone,
+from ..models import (BankReceipt, Campaign, CareTask, Contact, Contract, ContractLine, Customer, DeliveryMilestone,
                       Department, Document, FollowUp, Invoice, Lead, Opportunity, OpportunityContact,
                       OpportunityProduct, Payment, PaymentPlan, Product, ProductCategory, ProductPlan, Quote,
-                      QuoteLine, Target, User)
+                      QuoteLine, ReceiptMatch, Target, User)
 from ..errors import LTCError, NotFound
 from ..models import Role
 from ..models.choices import ROLES
@@ -97,6 +97,10 @@ RULES = {
     Payment: Rule(('admin', 'ops', 'finance'), (), (),
                   derived=('recorded_by',),
                   note='recorded through the receivables rules (plan, over-payment, currency); never edited'),
+    BankReceipt: Rule(('admin', 'ops', 'finance'), (), (),
+                      derived=('matched_amount', 'status', 'fingerprint'),
+                      note='imported from bank statements (each line once); matched through ltc.services.reconcile'),
+    ReceiptMatch: Rule(('admin', 'ops', 'finance'), (), (), note='a confirmed match is a payment; never edited'),
     Invoice: Rule(MONEY, ('admin', 'ops', 'finance'), (),
                   derived=('status', 'number', 'net_amount', 'tax_amount', 'issued_on', 'reversed_on',
                            'reverse_reason', 'requested_by', 'contract', 'customer', 'currency'),

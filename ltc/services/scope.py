@@ -3,7 +3,7 @@ from peewee import Value
 
 from ..models import (CareTask, Contact, Contract, ContractApproval, ContractLine, Customer,
                       DeliveryMilestone, Document, FollowUp, Invoice, Lead, Opportunity, OpportunityContact,
-                      OpportunityProduct, Payment, PaymentPlan, Quote, QuoteApproval, QuoteLine, Reminder,
+                      OpportunityProduct, Payment, PaymentPlan, Quote, QuoteApproval, QuoteLine, ReceiptMatch, Reminder,
                       StageHistory, Target, User)
 
 # Models scoped through a parent record: model -> (foreign key, parent model).
@@ -16,6 +16,7 @@ THROUGH_PARENT = {
     PaymentPlan: (PaymentPlan.contract, Contract),
     Payment: (Payment.contract, Contract),
     Invoice: (Invoice.contract, Contract),
+    ReceiptMatch: (ReceiptMatch.plan, PaymentPlan),
     QuoteLine: (QuoteLine.quote, Quote),
     QuoteApproval: (QuoteApproval.quote, Quote),
     OpportunityContact: (OpportunityContact.opportunity, Opportunity),

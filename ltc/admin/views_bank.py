@@ -1,0 +1,53 @@
+"""Bank receipts: what came in, what is matched; a receipt is matched to a suggested plan by its action."""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..models import BankReceipt, PaymentPlan, ReceiptMatch
+from ..services import reconcile
+from . import filters as F
+from .actions import RecordAction, RecordActionsMixin
+from .base import SecureModelView, role
+from .views_sales import ReadOnlyLineView
+
+FINANCE = ('admin', 'ops', 'finance')
+
+
+def _suggested(view, rows):
+    found = reconcile.PlanIndex().candidates(rows[0])
+    return [('', _('— choose the plan —'))] + [
+        (str(plan['id']), f'{plan["code"]} · {plan["contract"]} · {plan["outstanding"]:,.2f} · '
+                          f'{", ".join(reasons)}') for _score, plan, reasons in found[:10]]
+
+
+def _match(view, rows, form, by):
+    plan = PaymentPlan.get_by_id(int(form.choice.data))
+    reconcile.confirm([(rows[0], plan, None)], by=by)
+    return _('The receipt is matched to plan %(plan)s and recorded as a payment.', plan=plan.code)
+
+
+BANK_ACTIONS = (
+    RecordAction('match', _l('Match to a plan'), _match, inputs=('choice',), choices=_suggested,
+                 choice_label=_l('Suggested plans'), roles=FINANCE, when=lambda r: r.status != 'matched'),
+)
+
+
+class BankReceiptView(RecordActionsMixin, SecureModelView):
+    roles = FINANCE
+    allow_create = allow_edit = allow_delete = False   # statements come in by import (flask ltc bank import)
+    record_actions = BANK_ACTIONS
+    column_list = ('code', 'received_on', 'payer_name', 'payer_account', 'amount', 'matched_amount', 'currency',
+                   'reference', 'status')
+    column_sortable_list = ('code', 'received_on', 'status', 'created_at')
+    column_filters = F.auto(BankReceipt.status, BankReceipt.received_on)
+    search_fields = (('code', 'code'),)
+    column_details_exclude_list = ('fingerprint', 'version')
+
+    @property
+    def can_act(self):
+        return role() in self.roles
+
+
+class ReceiptMatchView(ReadOnlyLineView):
+    roles = FINANCE
+    column_list = ('code', 'receipt', 'plan', 'payment', 'amount', 'confirmed_by', 'confirmed_at')
+    column_filters = F.auto(ReceiptMatch.confirmed_at)
