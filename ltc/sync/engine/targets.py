@@ -159,7 +159,8 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
     header = [c.header(lang) for c in columns] + [STATUS_TITLE['zh' if lang.startswith('zh') else 'en']]
     choices = {i: column.codec.labels(lang) for i, column in enumerate(columns)
                if isinstance(column.codec, Choice) and not column.readonly}
-    _, created = ops.ensure_worksheet(client or app_client(), key, title, header, 0, choices)
+    protected = [i for i, column in enumerate(columns) if column.readonly]   # set by the rules: warn on edit
+    _, created = ops.ensure_worksheet(client or app_client(), key, title, header, 0, choices, protected=protected)
     target = SyncTarget(name=name, entity=mapping.entity, backend='gsheet', lang=lang,
                         settings=json.dumps({'key': key, 'worksheet': title}, ensure_ascii=False),
                         conflict_policy=conflict_policy, delete_policy=delete_policy,

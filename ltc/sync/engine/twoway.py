@@ -35,7 +35,7 @@ from ..writes.importer import (create_rows, fetch_ids, finish_run, parse_row, re
                                start_run)
 from ..writes.results import Result, RowResult
 from ..writes.updates import write_updates
-from . import slices
+from . import capacity, slices
 from .targets import open_table
 
 BATCH = 500
@@ -60,6 +60,8 @@ EDITED_SINCE_BASE = ('changed in the database since the last sync ({fields})',
 EDITED_MEANWHILE = ('changed in the database while this sync ran', '同步期间已在数据库中修改')
 EDITED_ELSEWHERE = ('changed in the database since the last sync (fields not in the sheet)',
                     '自上次同步后已在数据库中修改（表格中没有的字段）')
+DERIVED_IGNORED = ('{columns}: set by the rules; your edit was ignored and the value put back',
+                   '{columns}：由业务规则计算，您的修改已忽略并恢复原值')
 LEFT_SLICE = ('left this sheet (reassigned, closed or out of its slice); taken out of the sheet, the record is kept',
               '已不属于此表格（已转交、已关闭或不在筛选范围内）；已从表格移出，记录保留')
 LEFT_SLICE_EDITED = ('left this sheet (reassigned, closed or out of its slice) after your edit; the edit was not '
@@ -228,7 +230,7 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             continue
         old = base.merging(row.code)
         row.record_id, row.version = record['id'], record['version']
-        final, to_db = {}, {}
+        final, to_db, ignored = {}, {}, []
         for column in columns:
             s = column.codec.canon(row.values.get(column.attr), ctx) if not column.readonly else None
             d = column.codec.canon(record.get(column.attr), ctx)
@@ -239,6 +241,8 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             if not new and (column.readonly or s == d):
                 if column.readonly and _canon_cell(column, _cell(row, position[column.attr]), ctx) != d:
                     to_sheet(row, column, record.get(column.attr))
+                    if _cell(row, position[column.attr]) not in (None, ''):   # typed over: say it was ignored
+                        ignored.append(sheet.headers[position[column.attr]] or column.header(ctx.lang))
                 final[column.attr] = d
             elif not new and b is not None and s == b:
                 to_sheet(row, column, record.get(column.attr))
@@ -264,7 +268,10 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             plan.updates.append(row)
         plan.new_base[row.code] = final
         row.outcome = 'conflict' if row.conflicts else ('updated' if row.changes else 'unchanged')
-        if row.conflicts:
+        if ignored:
+            shown_en, shown_zh = ', '.join(ignored), '、'.join(ignored)
+            row.notes.append((DERIVED_IGNORED[0].format(columns=shown_en), DERIVED_IGNORED[1].format(columns=shown_zh)))
+        if row.conflicts or ignored:
             plan.status[row.row] = row.message(ctx.lang)
     pending = set(base.pending.values())
     touched = set()
@@ -422,9 +429,8 @@ def _status_cells(plan, sheet, lang):
     return cells, col
 
 
-def load_records(mapping, actor=None, condition=None):
-    """Return {code: record dict} of MAPPING's records that ACTOR may see (all for the system actor),
-    narrowed by CONDITION (a target's slice)."""
+def scoped_query(mapping, actor=None, condition=None):
+    """Return the query of MAPPING's records ACTOR may see (all for the system actor), narrowed by CONDITION."""
     model = mapping.model
     query = model.select()
     act = gate.as_actor(actor)
@@ -432,7 +438,13 @@ def load_records(mapping, actor=None, condition=None):
         query = query.where(scope.condition(model, act.user))
     if condition is not None:
         query = query.where(condition)
-    return {r['code']: r for r in query.dicts().iterator()}
+    return query
+
+
+def load_records(mapping, actor=None, condition=None):
+    """Return {code: record dict} of MAPPING's records that ACTOR may see (all for the system actor),
+    narrowed by CONDITION (a target's slice)."""
+    return {r['code']: r for r in scoped_query(mapping, actor, condition).dicts().iterator()}
 
 
 def existing_codes(model, codes):
@@ -508,6 +520,10 @@ def _changed_since_last_run(target, mapping, codes):
 def plan_target(target, progress=None, table=None, actor=None):
     """Read the target's sheet, the database and the base; return (table, sheet, plan, ctx, base)."""
     mapping = get(target.entity)
+    act = gate.as_actor(actor) if actor is not None else target_actor(target)
+    view = slices.for_target(target, mapping.model)
+    condition = view.condition() if view.terms else None
+    capacity.check(target, mapping, scoped_query(mapping, act, condition).count())   # before anything is read
     table = table or open_table(target.backend, target.options)
     sheet = read_sheet(table, mapping)
     if sheet.key_pos is None:
@@ -522,15 +538,13 @@ def plan_target(target, progress=None, table=None, actor=None):
                         zh=f'{sheet.label} 的表头自上次同步后已改变（现在的列：{sheet.signature()}），'
                            f'未写入任何数据。请恢复表头，或运行 '
                            f'`flask ltc sync run {target.name} --accept-header`。')
-    act = gate.as_actor(actor) if actor is not None else target_actor(target)
     ctx = Context(lang=target.lang, date1904=getattr(table, 'date1904', False), actor=act)
     rows = [parse_row(mapping, sheet, n, cells, ctx, defer_refs=True) for n, cells in sheet.rows]
     complete = hooks.completer(mapping.model)   # what the form fills (a follow-up's customer ...)
     for row in rows if complete is not None else ():
         if row.outcome != 'error':
             complete(row, ctx)
-    view = slices.for_target(target, mapping.model)
-    records = load_records(mapping, act, view.condition() if view.terms else None)
+    records = load_records(mapping, act, condition)
     base = state.load_base(target)
     unknown = {r.code for r in rows if r.code and r.code not in records}
     closed = bool(view.terms) or (not act.is_system and scope.visible_user_ids(act.user) is not None)

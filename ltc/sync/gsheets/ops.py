@@ -110,12 +110,13 @@ def open_worksheet(client, key, title):
     return worksheet
 
 
-def ensure_worksheet(client, key, title, header, key_column=0, choices=None, rows=1000):
+def ensure_worksheet(client, key, title, header, key_column=0, choices=None, rows=1000, protected=()):
     """Open the worksheet, or create it with header, frozen header, protected key column and dropdowns.
 
     :param header: column titles of row 1.
     :param key_column: 0-based index of the code column (protected with a warning).
     :param choices: {0-based column index: [choice labels]} shown as dropdowns (not strict).
+    :param protected: 0-based indexes of columns set by the rules (grade, paid ...), protected with a warning.
     :returns: (worksheet, created) after one request, two when created.
     """
     choices = choices or {}
@@ -148,6 +149,10 @@ def ensure_worksheet(client, key, title, header, key_column=0, choices=None, row
                       'endColumnIndex': key_column + 1},
             'description': 'LTC codes: filled by the sync, do not edit', 'warningOnly': True}}},
     ]
+    for column in sorted(set(protected) - {key_column}):
+        requests.append({'addProtectedRange': {'protectedRange': {
+            'range': {'sheetId': sheet_id, 'startColumnIndex': column, 'endColumnIndex': column + 1},
+            'description': 'LTC: set by the rules, edits are ignored', 'warningOnly': True}}})
     for column, labels in sorted(choices.items()):
         requests.append({'setDataValidation': {
             'range': {'sheetId': sheet_id, 'startRowIndex': 1, 'startColumnIndex': column,
