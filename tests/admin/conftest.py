@@ -1,11 +1,16 @@
-"""Admin test helpers: users per role, a logged-in test client, CSRF tokens from pages."""
+"""Admin test helpers: users per role, a logged-in test client, CSRF tokens from pages, the browser."""
 import re
+import threading
+from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
 
 from ..factories import make_user
 
 PASSWORD = 'correct-horse-battery'
+CHROMIUM = '/usr/bin/chromium'
+ARTIFACTS = Path(__file__).resolve().parent.parent / 'artifacts'
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                       r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -50,3 +55,39 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, 'rep_' + report.when, report)
+
+
+# -- browser tests (Debian's Chromium driven by Playwright; one browser for the session) --------------
+@pytest.fixture(scope='session')
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            '--no-sandbox', '--disable-gpu', '--disable-background-networking'])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def server(app, db_url):
+    if not db_url.startswith('sqlite'):
+        pytest.skip('browser tests run on SQLite')
+    srv = make_server('127.0.0.1', 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f'http://127.0.0.1:{srv.server_port}'
+    srv.shutdown()
+
+
+@pytest.fixture
+def page(browser, server, request):
+    context = browser.new_context(locale='en-US')
+    page = context.new_page()
+    page.set_default_timeout(30000)   # generous: CI machines are shared and slow at times
+    page.base = server
+    yield page
+    failed = getattr(request.node, 'rep_call', None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f'{request.node.name}.png'), full_page=True)
+    context.close()

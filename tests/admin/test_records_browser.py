@@ -2,7 +2,7 @@
 for the docs (docs/screenshots/records-*.png, 1280 px wide), the pages at 390 px and in Chinese."""
 from pathlib import Path
 
-from .test_browser import browser, log_in, page, server   # noqa: F401  (fixtures)
+from .test_browser import log_in
 from .test_browser import pytestmark   # noqa: F401  (skipped without Debian's Chromium)
 from .test_records import deal   # noqa: F401  (fixture)
 
@@ -79,3 +79,23 @@ def test_record_pages_fit_a_phone_and_speak_chinese(page, deal):
         assert width <= 390, f'{view} page is {width} px wide at 390'
     open_record(page, 'contract', deal['contract'], 'record-plans')
     assert '回款计划' in page.inner_text('#record-plans') and '待回款' in page.inner_text('#record-figures')
+
+
+def test_inline_lines_edit_as_compact_rows(page, users, db):
+    from decimal import Decimal
+    from ..factories import make_contract, make_contract_line, make_payment_plan
+    contract = make_contract(owner=users['ops'], amount=Decimal('1000'))
+    for amount in ('600', '400'):
+        make_contract_line(contract=contract, unit_price=Decimal(amount), amount=Decimal(amount))
+        make_payment_plan(contract=contract, amount=Decimal(amount))
+    page.set_viewport_size({'width': 1280, 'height': 900})
+    log_in(page, 'ops1')
+    page.goto(f'{page.base}/admin/contract/edit/?id={contract.id}')
+    page.wait_for_selector('#lines-0')
+    # each line is one row of fields (a stacked block per field was ~500 px per line)
+    for entry in ('#lines-0', '#lines-1', '#payment_plans-0', '#payment_plans-1'):
+        height = page.eval_on_selector(entry, 'e => e.getBoundingClientRect().height')
+        assert height < 140, f'{entry} is {height} px tall'
+    page.fill('#payment_plans-1-amount', '400.00')
+    page.click('input[type=submit][value="Save"]')
+    page.wait_for_selector('.alert-success')

@@ -98,6 +98,8 @@ class RecordPage:
     """Serve the details URL of a screen as its record page (TEMPLATE, sections from `page(row)`)."""
 
     record_template = None
+    edit_template = 'ltc_admin/records/edit.html'       # inline lines as compact rows
+    create_template = 'ltc_admin/records/create.html'
     detail_fields = ()   # business fields of the "Details" card, in reading order
 
     def page(self, row):
