@@ -58,20 +58,21 @@ def run(directory, targets, rows):
             add_gsheet_target(rep.username, 'leads', f'key-{rep.username}', worksheet='Leads', run_as=rep.username,
                               where=['owner=me'])
         seeded = time.perf_counter() - start
+        # Cycles an hour apart (every target due) whatever a slow cycle took on the clock.
         now = datetime.datetime.utcnow()
         cycles = []
         for step in range(3):
             emulator.clear_log()
             began = time.perf_counter()
-            counts = run_active_targets(now=now + datetime.timedelta(minutes=5 * step))
+            counts = run_active_targets(now=now + datetime.timedelta(hours=step))
             cycles.append((time.perf_counter() - began, len(emulator.requests), counts))
         emulator.clear_log()
         began = time.perf_counter()
-        idle = run_active_targets(now=now + datetime.timedelta(minutes=15))
+        idle = run_active_targets(now=now + datetime.timedelta(hours=3))
         measured = (time.perf_counter() - began, Counter(emulator.kinds()), idle)
         emulator.clear_log()
         began = time.perf_counter()
-        full = run_active_targets(now=now + datetime.timedelta(minutes=20), skip_idle=False)
+        full = run_active_targets(now=now + datetime.timedelta(hours=4), skip_idle=False)
         baseline = (time.perf_counter() - began, Counter(emulator.kinds()), full)
     return seeded, cycles, baseline, measured
 
