@@ -23,7 +23,7 @@ from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, Decision
                         PoolView,
                         ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
 from .sync_import import ImportView
-from .views_bank import BankReceiptView, ReceiptMatchView
+from .views_bank import BankReceiptView, DunningStepView, ReceiptMatchView
 from .views_invoices import InvoiceView
 from .views_approvals import ApprovalRuleView, ContractInboxView, QuoteApprovalView, QuoteInboxView
 from .views_sync import (ExportView, ImportMappingView, SyncConflictView, SyncRunView, SyncStateView,
@@ -59,6 +59,7 @@ SCREENS = [
     (InvoiceView, M.Invoice, _l('Invoices'), MONEY),
     (BankReceiptView, M.BankReceipt, _l('Bank receipts'), MONEY),
     (ReceiptMatchView, M.ReceiptMatch, _l('Receipt matches'), MONEY),
+    (DunningStepView, M.DunningStep, _l('Dunning steps'), MONEY),
     (FollowUpView, M.FollowUp, _l('Follow-ups'), WORK),
     (CareTaskView, M.CareTask, _l('Care tasks'), WORK),
     (DocumentView, M.Document, _l('Documents'), WORK),

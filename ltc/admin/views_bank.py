@@ -1,8 +1,8 @@
-"""Bank receipts: what came in, what is matched; a receipt is matched to a suggested plan by its action."""
+"""Bank receipts (matched to a suggested plan by their action) and the dunning steps of collection."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..models import BankReceipt, PaymentPlan, ReceiptMatch
+from ..models import BankReceipt, DunningStep, PaymentPlan, ReceiptMatch
 from ..services import reconcile
 from . import filters as F
 from .actions import RecordAction, RecordActionsMixin
@@ -51,3 +51,10 @@ class ReceiptMatchView(ReadOnlyLineView):
     roles = FINANCE
     column_list = ('code', 'receipt', 'plan', 'payment', 'amount', 'confirmed_by', 'confirmed_at')
     column_filters = F.auto(ReceiptMatch.confirmed_at)
+
+
+class DunningStepView(ReadOnlyLineView):
+    """Dunning steps on overdue plans (recorded with `flask ltc collect dun`)."""
+    roles = ('admin', 'manager', 'sales', 'ops', 'finance')
+    column_list = ('code', 'plan', 'level', 'done_on', 'done_by', 'escalated_to', 'note')
+    column_filters = F.auto(DunningStep.level, DunningStep.done_on)

@@ -248,13 +248,15 @@ class FollowUpView(OwnedView):
     column_sortable_list = ('code', 'happened_at', 'next_contact_on', 'kind')
     column_filters = F.auto(FollowUp.kind, FollowUp.owner, FollowUp.happened_at, FollowUp.next_contact_on)
     search_fields = (('code', 'code'),)
-    form_columns = ('customer', 'contact', 'lead', 'opportunity', 'kind', 'happened_at', 'summary',
-                    'next_contact_on', 'owner', 'is_major')
+    form_columns = ('customer', 'contact', 'lead', 'opportunity', 'contract', 'plan', 'kind', 'happened_at',
+                    'summary', 'next_contact_on', 'owner', 'is_major')
     form_args = {'happened_at': {'validators': [Optional()],
                                  'description': _l('Leave empty for now.')}}
     form_ajax_refs = {'customer': CUSTOMER_REF, 'contact': CONTACT_REF, 'owner': USER_REF,
                       'lead': {'fields': ['code'], 'page_size': 10},
-                      'opportunity': {'fields': ['code', 'name'], 'page_size': 10}}
+                      'opportunity': {'fields': ['code', 'name'], 'page_size': 10},
+                      'contract': {'fields': ['code', 'title'], 'page_size': 10},
+                      'plan': {'fields': ['code'], 'page_size': 10}}
 
     def create_form(self, obj=None):
         # A new follow-up opens with "happened at" = now; what the user types or pastes is kept.
@@ -271,7 +273,8 @@ class FollowUpView(OwnedView):
         get = lambda name: getattr(model, name) if getattr(model, name + '_id') else None  # noqa: E731
         saved = followups.record_followup(
             by=get('owner') or current_user.record, customer=get('customer'), lead=get('lead'),
-            opportunity=get('opportunity'), contact=get('contact'), kind=model.kind,
+            opportunity=get('opportunity'), contact=get('contact'), contract=get('contract'), plan=get('plan'),
+            kind=model.kind,
             summary=model.summary, happened_at=model.happened_at, next_contact_on=model.next_contact_on,
             is_major=model.is_major)
         model.__data__.update(saved.__data__)

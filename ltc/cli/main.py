@@ -241,12 +241,14 @@ def _register_stage_commands():
     """Add each stage's command module to the `ltc` group (once, at import)."""
     from .bank import register as register_bank
     from .cash import register as register_cash
+    from .collect import register as register_collect
     from .invoices import register as register_invoices
     from .leads import register as register_leads
     from .search import register as register_search
     from .sheets import register as register_sheets
     from .sync import register as register_sync
-    for register in (register_leads, register_cash, register_invoices, register_bank, register_sync, register_sheets,
+    for register in (register_leads, register_cash, register_invoices, register_bank, register_collect,
+                     register_sync, register_sheets,
                      register_search):
         register(ltc)
 

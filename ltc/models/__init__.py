@@ -10,6 +10,7 @@ from .activities import CareTask, Document, FollowUp, Reminder
 from .approvals import ApprovalRule, QuoteApproval
 from .audit import AuditLog
 from .bank import BankReceipt, ReceiptMatch
+from .collection import DunningStep
 from .catalog import Product, ProductCategory, ProductPlan
 from .contracts import Contract, ContractApproval, ContractLine, DeliveryMilestone
 from .customers import Campaign, Contact, Customer, PublicPool
@@ -34,7 +35,7 @@ ALL_MODELS = sort_models([
     Stage, Opportunity, StageHistory, OpportunityProduct, DecisionRole, OpportunityContact,
     Quote, QuoteLine, ApprovalRule, QuoteApproval,
     Contract, ContractLine, ContractApproval, DeliveryMilestone,
-    PaymentPlan, Payment, Invoice, BankReceipt, ReceiptMatch,
+    PaymentPlan, Payment, Invoice, BankReceipt, ReceiptMatch, DunningStep,
     FollowUp, CareTask, Document, Reminder,
     JobRun,
     SyncTarget, SyncRun, SyncState, SyncConflict,

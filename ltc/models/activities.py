@@ -10,6 +10,7 @@ from .fields import ChoiceField
 from .leads import Lead
 from .opportunities import Opportunity
 from .org import User
+from .receivables import PaymentPlan
 
 
 class FollowUp(BaseModel):
@@ -19,6 +20,8 @@ class FollowUp(BaseModel):
     contact = ForeignKeyField(Contact, null=True, backref='followups')
     lead = ForeignKeyField(Lead, null=True, backref='followups')
     opportunity = ForeignKeyField(Opportunity, null=True, backref='followups')
+    contract = ForeignKeyField(Contract, null=True, backref='followups')        # collection follow-ups
+    plan = ForeignKeyField(PaymentPlan, null=True, backref='followups')
     kind = ChoiceField(C.FOLLOWUP_KINDS, default='call')
     happened_at = DateTimeField(index=True)
     summary = TextField(default='')

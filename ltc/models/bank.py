@@ -26,7 +26,7 @@ class BankReceipt(BaseModel):
 
 class ReceiptMatch(BaseModel):
     """AMOUNT of a receipt applied to a plan, recorded as the payment it made."""
-    code_prefix = 'RM'
+    code_prefix = 'BM'
     label = 'receipt match'
     receipt = ForeignKeyField(BankReceipt, backref='matches')
     plan = ForeignKeyField(PaymentPlan, backref='receipt_matches')

@@ -306,6 +306,12 @@ INVOICE_STATUSES = Choices(
     ('sent', 'Sent', '已寄送'),
     ('reversed', 'Reversed (red-letter)', '已红冲'),
 )
+DUNNING_LEVELS = Choices(
+    ('reminder', 'Reminder', '提醒'),
+    ('call', 'Call', '电话催收'),
+    ('letter', 'Formal letter', '催款函'),
+    ('escalation', 'Escalation to manager', '升级至经理'),
+)
 RECEIPT_STATUSES = Choices(
     ('unmatched', 'Unmatched', '未匹配'),
     ('partial', 'Partly matched', '部分匹配'),

@@ -1,7 +1,7 @@
 """Row-level data scope: which records a user may see, as one filter per model."""
 from peewee import Value
 
-from ..models import (CareTask, Contact, Contract, ContractApproval, ContractLine, Customer,
+from ..models import (CareTask, Contact, DunningStep, Contract, ContractApproval, ContractLine, Customer,
                       DeliveryMilestone, Document, FollowUp, Invoice, Lead, Opportunity, OpportunityContact,
                       OpportunityProduct, Payment, PaymentPlan, Quote, QuoteApproval, QuoteLine, ReceiptMatch, Reminder,
                       StageHistory, Target, User)
@@ -17,6 +17,7 @@ THROUGH_PARENT = {
     Payment: (Payment.contract, Contract),
     Invoice: (Invoice.contract, Contract),
     ReceiptMatch: (ReceiptMatch.plan, PaymentPlan),
+    DunningStep: (DunningStep.plan, PaymentPlan),
     QuoteLine: (QuoteLine.quote, Quote),
     QuoteApproval: (QuoteApproval.quote, Quote),
     OpportunityContact: (OpportunityContact.opportunity, Opportunity),
@@ -25,7 +26,8 @@ THROUGH_PARENT = {
 }
 # Models with their own owner (and department) columns.
 OWNED = {Customer, Lead, Opportunity, Quote, Contract, FollowUp}
-FINANCE_MODELS = {Contract, ContractLine, ContractApproval, DeliveryMilestone, PaymentPlan, Payment, Invoice}
+FINANCE_MODELS = {Contract, ContractLine, ContractApproval, DeliveryMilestone, PaymentPlan, Payment, Invoice,
+                  DunningStep}
 # The records documents are attached to (Document.entity -> model): a document is visible to whoever
 # may see its record.
 DOCUMENT_RECORDS = {'Customer': Customer, 'Opportunity': Opportunity, 'Contract': Contract,
