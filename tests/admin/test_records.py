@@ -238,3 +238,18 @@ def test_next_steps_in_chinese(as_role, deal):
         f'/admin/paymentplan/act/record_payment/?id={deal["plan"].id}').get_data(as_text=True)
     assert '留空则为今天' in form and 'Record payment' not in form
     assert '记录跟进' in page_of(as_role('sales', 'zh_Hans_CN'), 'lead', deal['lead'])
+
+
+def test_submit_and_approve_buttons_by_role(as_role, users, deal):
+    from ..factories import make_contract, make_contract_line
+    with audit.acting_as(users['sales'], 'admin'):
+        draft = make_contract(customer=deal['customer'], owner=users['sales'], department=users['sales'].department,
+                              amount=Decimal('1000'))
+        make_contract_line(contract=draft, product=deal['product'])
+    sales, manager = as_role('sales'), as_role('manager')
+    assert 'submit' in acts(page_of(sales, 'contract', draft))
+    with audit.acting_as(users['sales'], 'admin'):
+        contracts.submit(draft, by=users['sales'])
+    assert not {'submit', 'approve'} & acts(page_of(sales, 'contract', draft))
+    assert 'approve' in acts(page_of(manager, 'contract', draft))
+    assert 'approve' not in acts(page_of(as_role('finance'), 'contract', draft))
