@@ -4,7 +4,6 @@ A door on the top floor: it may import sync, services, models and the base floor
 factory (`ltc.create_app`) imports it.
 """
 from flask_admin import Admin
-from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
@@ -111,7 +110,5 @@ def init_admin(app):
     admin.add_view(ImportView(name=_l('Import'), category=SYNC, endpoint='sync_import', url='/admin/import'))
     admin.add_view(ExportView(name=_l('Exports and templates'), category=SYNC, endpoint='sync_export',
                               url='/admin/spreadsheets'))
-    admin.add_link(MenuLink(name='中文', url='/lang/zh_Hans_CN', category=_l('Language')))
-    admin.add_link(MenuLink(name='English', url='/lang/en', category=_l('Language')))
     app.extensions['ltc_admin'] = admin
     return admin

@@ -5,6 +5,7 @@ from typing import Callable, Optional
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms import validators as V
@@ -101,7 +102,7 @@ class RecordActionsMixin:
         except LTCError as exc:
             flash_refusal(exc)
             return False
-        flash(message or _('%(count)s records were updated.', count=len(rows)), 'success')
+        flash(message or ngettext('%(num)d record was updated.', '%(num)d records were updated.', len(rows)), 'success')
         return True
 
     def input_form(self, act, rows, single):

@@ -9,6 +9,7 @@ from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.model.ajax import AjaxModelLoader
 from flask_admin.form import BaseForm
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -345,7 +346,7 @@ class SecureModelView(RoleGate, ModelView):
         except LTCError as exc:
             flash(_('Nothing was deleted: %(error)s', error=text(exc, lang())), 'error')
             return
-        flash(_('%(count)s records were deleted.', count=len(rows)), 'success')
+        flash(ngettext('%(num)d record was deleted.', '%(num)d records were deleted.', len(rows)), 'success')
 
     @action('export_selected', _l('Export selected (CSV)'))
     def action_export_selected(self, ids):

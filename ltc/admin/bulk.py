@@ -3,6 +3,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import HiddenField, SelectField
@@ -74,7 +75,7 @@ class BulkMixin:
             except LTCError as exc:
                 flash(_('Nothing was saved: %(error)s', error=text(exc, lang())), 'error')
             else:
-                flash(_('%(count)s records were updated.', count=len(rows)), 'success')
+                flash(ngettext('%(num)d record was updated.', '%(num)d records were updated.', len(rows)), 'success')
                 return redirect(url_for('.index_view'))
         title = _('Assign owner') if kind == 'owner' else _('Change status')
         return self.render('ltc_admin/bulk.html', form=form, rows=rows, title=title)

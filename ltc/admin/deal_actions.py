@@ -2,6 +2,7 @@
 from flask import flash, url_for
 from flask_login import current_user
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectField, StringField, TextAreaField
@@ -51,7 +52,7 @@ def _move(view, rows, form, by):
 def _diagnose(view, rows, form, by):
     for opportunity in rows:
         diagnosis.diagnose(opportunity, by=by)
-    return _('%(count)s opportunities were diagnosed.', count=len(rows))
+    return ngettext('%(num)d opportunity was diagnosed.', '%(num)d opportunities were diagnosed.', len(rows))
 
 
 def _open(row):
@@ -91,13 +92,13 @@ def _approve_quote(view, rows, form, by):
         if done.remaining:
             flash(_('Quote %(code)s: your step is approved; waiting for %(next)s.', code=done.code,
                     next=', '.join(approvals.describe_step(s, lang()) for s in done.remaining)), 'info')
-    return _('%(count)s approvals were recorded.', count=len(rows))
+    return ngettext('%(num)d approval was recorded.', '%(num)d approvals were recorded.', len(rows))
 
 
 def _reject_quote_approval(view, rows, form, by):
     for quote in rows:
         quotes.reject_approval(quote, by, comment=form.reason.data)
-    return _('%(count)s quotes were sent back to draft.', count=len(rows))
+    return ngettext('%(num)d quote was sent back to draft.', '%(num)d quotes were sent back to draft.', len(rows))
 
 
 def _may_decide(row):
@@ -107,7 +108,7 @@ def _may_decide(row):
 def _send(view, rows, form, by):
     for quote in rows:
         quotes.send_quote(quote)
-    return _('%(count)s quotes were sent.', count=len(rows))
+    return ngettext('%(num)d quote was sent.', '%(num)d quotes were sent.', len(rows))
 
 
 def _accept(view, rows, form, by):
@@ -122,7 +123,7 @@ def _accept(view, rows, form, by):
 def _reject_quote(view, rows, form, by):
     for quote in rows:
         quotes.reject_quote(quote, reason=form.reason.data)
-    return _('%(count)s quotes were rejected.', count=len(rows))
+    return ngettext('%(num)d quote was rejected.', '%(num)d quotes were rejected.', len(rows))
 
 
 class ValidityForm(InputForm):
@@ -172,19 +173,19 @@ def _approve(view, rows, form, by):
         if approved.opportunity_note is not None:
             flash(_('Contract %(code)s is approved, but its opportunity stays where it is: %(error)s',
                     code=approved.code, error=text(approved.opportunity_note, lang())), 'warning')
-    return _('%(count)s approvals were recorded.', count=len(rows))
+    return ngettext('%(num)d approval was recorded.', '%(num)d approvals were recorded.', len(rows))
 
 
 def _reject(view, rows, form, by):
     for contract in rows:
         contracts.reject(contract, by, comment=form.reason.data)
-    return _('%(count)s contracts were sent back to draft.', count=len(rows))
+    return ngettext('%(num)d contract was sent back to draft.', '%(num)d contracts were sent back to draft.', len(rows))
 
 
 def _terminate(view, rows, form, by):
     for contract in rows:
         contracts.terminate(contract, by=by, reason=form.reason.data)
-    return _('%(count)s contracts were terminated.', count=len(rows))
+    return ngettext('%(num)d contract was terminated.', '%(num)d contracts were terminated.', len(rows))
 
 
 class RenewForm(InputForm):
@@ -241,7 +242,7 @@ CONTRACT_ACTIONS = (
 def _accept_milestone(view, rows, form, by):
     for milestone in rows:
         contracts.accept_milestone(milestone, accepted_on=form.on.data, by=by)
-    return _('%(count)s milestones were accepted.', count=len(rows))
+    return ngettext('%(num)d milestone was accepted.', '%(num)d milestones were accepted.', len(rows))
 
 
 MILESTONE_ACTIONS = (
@@ -264,13 +265,13 @@ def _complete_care(view, rows, form, by):
     score = form.satisfaction.data or None
     for task in rows:
         care.complete_task(task, satisfaction=score, notes=form.notes.data or None, by=by)
-    return _('%(count)s care tasks were completed.', count=len(rows))
+    return ngettext('%(num)d care task was completed.', '%(num)d care tasks were completed.', len(rows))
 
 
 def _cancel_care(view, rows, form, by):
     for task in rows:
         care.cancel_task(task, form.reason.data)
-    return _('%(count)s care tasks were cancelled.', count=len(rows))
+    return ngettext('%(num)d care task was cancelled.', '%(num)d care tasks were cancelled.', len(rows))
 
 
 CARE_ACTIONS = (
@@ -284,7 +285,7 @@ CARE_ACTIONS = (
 
 def _mark_read(view, rows, form, by):
     count = reminders.mark_read(by, codes=[r.code for r in rows])
-    return _('%(count)s reminders were marked read.', count=count)
+    return ngettext('%(num)d reminder was marked read.', '%(num)d reminders were marked read.', count)
 
 
 REMINDER_ACTIONS = (

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -173,4 +174,4 @@ class DocumentView(SecureModelView):
         except LTCError as exc:
             flash(_('Nothing was deleted: %(error)s', error=refusal(exc)), 'error')
             return
-        flash(_('%(count)s records were deleted.', count=len(rows)), 'success')
+        flash(ngettext('%(num)d record was deleted.', '%(num)d records were deleted.', len(rows)), 'success')

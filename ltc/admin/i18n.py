@@ -79,6 +79,7 @@ def init_app(app):
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals['get_locale'] = get_locale
     app.jinja_env.globals['ltc_lang'] = lang
+    app.jinja_env.globals['ltc_name'] = name_of
     app.register_blueprint(bp)
 
 

@@ -1,6 +1,7 @@
 """Lead and customer operations offered in the admin, each calling its service in ltc.services."""
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import TextAreaField
@@ -25,7 +26,7 @@ def _rerun(view, rows, form, by):
 def _regrade(view, rows, form, by):
     for lead in rows:
         leads.grade_lead(lead, by=by)
-    return _('%(count)s leads were re-graded.', count=len(rows))
+    return ngettext('%(num)d lead was re-graded.', '%(num)d leads were re-graded.', len(rows))
 
 
 def _convert(view, rows, form, by):
@@ -47,13 +48,13 @@ def _convert(view, rows, form, by):
 def _disqualify(view, rows, form, by):
     for lead in rows:
         leads.disqualify(lead, form.reason.data, by=by)
-    return _('%(count)s leads were disqualified.', count=len(rows))
+    return ngettext('%(num)d lead was disqualified.', '%(num)d leads were disqualified.', len(rows))
 
 
 def _qualify(view, rows, form, by):
     for lead in rows:
         leads.qualify(lead, by=by)
-    return _('%(count)s leads were qualified.', count=len(rows))
+    return ngettext('%(num)d lead was qualified.', '%(num)d leads were qualified.', len(rows))
 
 
 def _merge(view, rows, form, by):
@@ -82,13 +83,13 @@ LEAD_ACTIONS = (
 def _claim(view, rows, form, by):
     for customer in rows:
         pool.claim(customer, by)
-    return _('%(count)s customers were claimed.', count=len(rows))
+    return ngettext('%(num)d customer was claimed.', '%(num)d customers were claimed.', len(rows))
 
 
 def _release(view, rows, form, by):
     for customer in rows:
         pool.release(customer, by, form.reason.data)
-    return _('%(count)s customers were released to the public pool.', count=len(rows))
+    return ngettext('%(num)d customer was released to the public pool.', '%(num)d customers were released to the public pool.', len(rows))
 
 
 # Locking exempts a customer from the pool's reclaim rules: a management decision, not the owner's.
@@ -104,13 +105,13 @@ class LockForm(InputForm):
 def _lock(view, rows, form, by):
     for customer in rows:
         customers.set_locked(customer, True, by=by, reason=form.reason.data.strip())
-    return _('%(count)s customers were locked.', count=len(rows))
+    return ngettext('%(num)d customer was locked.', '%(num)d customers were locked.', len(rows))
 
 
 def _unlock(view, rows, form, by):
     for customer in rows:
         customers.set_locked(customer, False, by=by, reason=(form.reason.data or '').strip() or None)
-    return _('%(count)s customers were unlocked.', count=len(rows))
+    return ngettext('%(num)d customer was unlocked.', '%(num)d customers were unlocked.', len(rows))
 
 
 CUSTOMER_ACTIONS = (

@@ -1,6 +1,7 @@
 """Approvals: the inbox of steps waiting for the user, the quote approval history and the approval rules."""
 from flask import flash
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -40,8 +41,8 @@ def _decide(decision):
                 flash(_('%(code)s: your step is approved; waiting for %(next)s.', code=record.code,
                         next=', '.join(approvals.describe_step(s, lang()) for s in left)), 'info')
         if decision == 'approved':
-            return _('%(count)s approvals were recorded.', count=len(rows))
-        return _('%(count)s records were sent back to draft.', count=len(rows))
+            return ngettext('%(num)d approval was recorded.', '%(num)d approvals were recorded.', len(rows))
+        return ngettext('%(num)d record was sent back to draft.', '%(num)d records were sent back to draft.', len(rows))
     return run
 
 

@@ -1,5 +1,6 @@
 """Invoices (发票): request one on a plan, then issue, send or reverse it by its actions."""
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms import validators as V
@@ -29,13 +30,13 @@ def _issue(view, rows, form, by):
 def _send(view, rows, form, by):
     for invoice in rows:
         invoices.send(invoice, by=by)
-    return _('%(count)s invoices were marked sent.', count=len(rows))
+    return ngettext('%(num)d invoice was marked sent.', '%(num)d invoices were marked sent.', len(rows))
 
 
 def _reverse(view, rows, form, by):
     for invoice in rows:
         invoices.reverse(invoice, form.reason.data, by=by)
-    return _('%(count)s invoices were reversed.', count=len(rows))
+    return ngettext('%(num)d invoice was reversed.', '%(num)d invoices were reversed.', len(rows))
 
 
 INVOICE_ACTIONS = (

@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, request, send_file, url_f
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -345,8 +346,9 @@ class SyncConflictView(SyncView):
                 except LTCError as exc:
                     flash(_('Conflict %(id)s: %(error)s', id=conflict_id, error=text(exc, lang())), 'error')
         if done:
-            flash(_('%(count)s conflicts were settled; the next sync run carries the values to the sheet.',
-                    count=done), 'success')
+            flash(ngettext('%(num)d conflict was settled; the next sync run carries the value to the sheet.',
+                           '%(num)d conflicts were settled; the next sync run carries the values to the sheet.',
+                           done), 'success')
 
     @expose('/resolve/<int:id>', methods=('POST',))
     def resolve_view(self, id):
@@ -365,8 +367,9 @@ class SyncConflictView(SyncView):
         elif conflict.status == 'kept_record':
             flash(_('%(code)s was kept; the next sync run puts it back in the sheet.', code=conflict.code), 'success')
         else:
-            flash(_('%(count)s conflicts were settled; the next sync run carries the values to the sheet.',
-                    count=1), 'success')
+            flash(ngettext('%(num)d conflict was settled; the next sync run carries the value to the sheet.',
+                           '%(num)d conflicts were settled; the next sync run carries the values to the sheet.',
+                           1), 'success')
         return redirect(url_for('.index_view'))
 
     @action('keep_db', _l('Keep the database value'))
@@ -381,8 +384,10 @@ class SyncConflictView(SyncView):
         removed = {str(c.id) for c in SyncConflict.select(SyncConflict.id).where(
             SyncConflict.id.in_([int(i) for i in ids]), SyncConflict.field == DELETION)}
         if removed:
-            flash(_('%(count)s rows removed from the sheet were left open: open each one and choose '
-                    '"Delete the record" or "Keep the record".', count=len(removed)), 'warning')
+            flash(ngettext('%(num)d row removed from the sheet was left open: open it and choose '
+                           '"Delete the record" or "Keep the record".',
+                           '%(num)d rows removed from the sheet were left open: open each one and choose '
+                           '"Delete the record" or "Keep the record".', len(removed)), 'warning')
         self._resolve([i for i in ids if str(i) not in removed], 'sheet')
 
 

@@ -13,6 +13,9 @@ from .contracts import EXPIRY_DAYS_SETTING, LIVE
 from .planning import SIGNED
 
 
+TOP = 10   # rows of a ranked chart; the rest is counted ("and 5 more")
+
+
 def _num(value):
     return float(value or 0)
 
@@ -105,18 +108,22 @@ def receivables_by_month(user, today, back=5, ahead=6):
     return [{'month': m, 'planned': _num(planned.get(m)), 'collected': _num(collected.get(m))} for m in labels]
 
 
-def contracts_expiring(user, today, limit=20):
-    """Live contracts ending within the reminder window, soonest first."""
+def contracts_expiring(user, today, limit=TOP):
+    """Live contracts ending within the reminder window, soonest first (the first LIMIT and the count)."""
     days = setting_int(EXPIRY_DAYS_SETTING, 30)
-    query = Contract.select(Contract.code, Contract.title, Contract.end_on, Contract.amount).where(
-        Contract.status.in_(LIVE), Contract.end_on >= today, Contract.end_on <= today + datetime.timedelta(days=days),
-        scope.condition(Contract, user))
+    query = (Contract.select(Contract.code, Contract.title, Contract.end_on, Contract.amount, Customer.name,
+                             Customer.name_en)
+             .join(Customer, JOIN.LEFT_OUTER, on=(Contract.customer == Customer.id))
+             .where(Contract.status.in_(LIVE), Contract.end_on >= today,
+                    Contract.end_on <= today + datetime.timedelta(days=days), scope.condition(Contract, user)))
     return {'days': days, 'count': query.count(),
-            'items': [{'code': c.code, 'title': c.title, 'end_on': c.end_on.isoformat(), 'amount': _num(c.amount),
+            'items': [{'code': c.code, 'title': c.title, 'customer': c.customer.name if c.customer else '',
+                       'customer_en': (c.customer.name_en or c.customer.name) if c.customer else '',
+                       'end_on': c.end_on.isoformat(), 'amount': _num(c.amount),
                        'days_left': (c.end_on - today).days} for c in query.order_by(Contract.end_on).limit(limit)]}
 
 
-def share_of_wallet_gaps(user, today, limit=10):
+def share_of_wallet_gaps(user, today, limit=TOP):
     """Customers with the largest gap between their target share of wallet and what we sold them in 12 months."""
     since = today - datetime.timedelta(days=365)
     sold = (Contract.select(Contract.customer, fn.SUM(Contract.amount).alias('total'))
@@ -126,7 +133,8 @@ def share_of_wallet_gaps(user, today, limit=10):
             .alias('sold'))
     ours = fn.COALESCE(sold.c.total, 0)
     gap = Customer.yearly_category_spend * Customer.target_share / 100 - ours
-    query = (Customer.select(Customer.code, Customer.name, Customer.yearly_category_spend, Customer.target_share,
+    query = (Customer.select(Customer.code, Customer.name, Customer.name_en, Customer.yearly_category_spend,
+                             Customer.target_share,
                              ours.alias('ours'), gap.alias('gap'))
              .join(sold, JOIN.LEFT_OUTER, on=(sold.c.customer_id == Customer.id))
              .where(Customer.yearly_category_spend > 0, gap > 0, scope.condition(Customer, user))
@@ -134,41 +142,120 @@ def share_of_wallet_gaps(user, today, limit=10):
     out = []
     for r in query.dicts():
         spend, ours_v = _num(r['yearly_category_spend']), _num(r['ours'])
-        out.append({'code': r['code'], 'name': r['name'], 'spend': spend, 'ours': ours_v,
+        out.append({'code': r['code'], 'name': r['name'], 'name_en': r['name_en'] or r['name'],
+                    'spend': spend, 'ours': ours_v,
                     'share_pct': round(ours_v * 100 / spend, 1), 'target_pct': _num(r['target_share']),
                     'gap': round(_num(r['gap']), 2)})
     return out
 
 
-def about_to_reclaim(user, today, limit=20):
+def about_to_reclaim(user, today, limit=TOP):
     """Owned customers USER may see that fall back into the pool within the pools' warning window."""
     from .pool import about_to_reclaim as due_soon
     window = (PublicPool.select(fn.MAX(PublicPool.warn_days_before))
               .where(PublicPool.active).scalar() or 0)
     rows = due_soon(within_days=window, today=today,
                     customers=Customer.select().where(scope.condition(Customer, user)))
-    items = [{'code': c.code, 'name': c.name, 'owner': c.owner.username, 'due': due.isoformat(),
+    items = [{'code': c.code, 'name': c.name, 'name_en': c.name_en or c.name, 'owner': c.owner.username,
+              'owner_shown': c.owner.display_name or c.owner.username,
+              'owner_shown_en': c.owner.display_name_en or c.owner.username, 'due': due.isoformat(),
               'reason': reason, 'days_left': max((due - today).days, 0)}
              for c, due, reason in rows[:limit]]
     return {'count': len(rows), 'items': items}
 
 
-def dashboard_data(user, today=None):
-    """Return every dashboard series for USER, scoped to what USER may see."""
-    today = today_or(today)
+def plan_coverage(period, user, limit=TOP):
+    """Return the products with the most planned or expected demand in PERIOD (the top LIMIT and the count)."""
+    rows = [r for r in planning.coverage(period, user) if r['planned'] or r['pipeline'] or r['contracted']]
+    rows.sort(key=lambda r: (-max(r['planned'], r['pipeline'] + r['contracted']), r['product']))
+    return {'count': len(rows), 'items': rows[:limit]}
+
+
+def targets_by_owner(period, user, limit=TOP):
+    """Return target progress with one row per person or department (both kinds side by side), the top LIMIT.
+
+    Departments come first (a manager's team at a glance), then people by their best progress;
+    `count` says how many rows there are in all, so the chart can say how many it left out.
+    """
+    rows = {}
+    for r in planning.target_progress(period, user):
+        row = rows.setdefault((r['level'], r['name']), {
+            'level': r['level'], 'name': r['name'], 'shown': r['shown'], 'shown_en': r['shown_en']})
+        row[r['kind']] = r['progress_pct']
+        row[r['kind'] + '_target'], row[r['kind'] + '_achieved'] = r['target'], r['achieved']
+    ordered = sorted(rows.values(), key=lambda r: (r['level'] != 'department',
+                                                     -max(r.get('sales') or 0, r.get('collection') or 0), r['name']))
+    return {'count': len(ordered), 'items': ordered[:limit]}
+
+
+# What each role's home page shows, most useful first. Finance works the receivables and has no
+# leads or pipeline in its scope; sales and managers start from their pipeline; ops from the
+# intake. Admins see everything.
+CHARTS = ('funnel', 'forecast', 'conversion_source', 'conversion_grade', 'win_rate', 'receivables', 'aging',
+          'expiring', 'wallet', 'reclaim', 'coverage', 'targets')
+LAYOUTS = {
+    'admin': CHARTS,
+    'manager': ('funnel', 'forecast', 'targets', 'win_rate', 'receivables', 'aging', 'reclaim', 'expiring',
+                'conversion_source', 'conversion_grade', 'wallet', 'coverage'),
+    'sales': ('funnel', 'forecast', 'targets', 'reclaim', 'win_rate', 'expiring', 'receivables', 'aging',
+              'conversion_source', 'wallet'),
+    'ops': ('conversion_source', 'conversion_grade', 'funnel', 'reclaim', 'coverage', 'forecast', 'win_rate',
+            'expiring', 'receivables', 'aging'),
+    'finance': ('receivables', 'aging', 'expiring', 'targets', 'wallet'),
+}
+
+
+def layout(user):
+    """Return the chart keys USER's home page shows, in order."""
+    return LAYOUTS.get(scope.role_of(user), CHARTS)
+
+
+def _series(user, today):
     period = today.strftime('%Y-%m')
     return {
-        'today': today.isoformat(),
-        'funnel': funnel(user),
-        'forecast': forecast(user, today),
-        'lead_conversion_by_source': lead_conversion(user, Lead.source, SOURCES),
-        'lead_conversion_by_grade': lead_conversion(user, Lead.grade, LEAD_GRADES),
-        'win_rate': win_rate(user, today),
-        'receivables_by_month': receivables_by_month(user, today),
-        'overdue_aging': receivables.aging(today, user),
-        'contracts_expiring': contracts_expiring(user, today),
-        'share_of_wallet_gaps': share_of_wallet_gaps(user, today),
-        'about_to_reclaim': about_to_reclaim(user, today),
-        'product_plan_coverage': planning.coverage(period, user),
-        'target_progress': planning.target_progress(period, user),
+        'funnel': ('funnel', lambda: funnel(user)),
+        'forecast': ('forecast', lambda: forecast(user, today)),
+        'conversion_source': ('lead_conversion_by_source', lambda: lead_conversion(user, Lead.source, SOURCES)),
+        'conversion_grade': ('lead_conversion_by_grade', lambda: lead_conversion(user, Lead.grade, LEAD_GRADES)),
+        'win_rate': ('win_rate', lambda: win_rate(user, today)),
+        'receivables': ('receivables_by_month', lambda: receivables_by_month(user, today)),
+        'aging': ('overdue_aging', lambda: receivables.aging(today, user)),
+        'expiring': ('contracts_expiring', lambda: contracts_expiring(user, today)),
+        'wallet': ('share_of_wallet_gaps', lambda: share_of_wallet_gaps(user, today)),
+        'reclaim': ('about_to_reclaim', lambda: about_to_reclaim(user, today)),
+        'coverage': ('product_plan_coverage', lambda: plan_coverage(period, user)),
+        'targets': ('target_progress', lambda: targets_by_owner(period, user)),
     }
+
+
+def _has_data(key, data):
+    """Return whether chart KEY has anything to draw (all zeros draws blank axes: say "No data yet")."""
+    if key == 'funnel':
+        return any(r['count'] for r in data)
+    if key == 'forecast':
+        return any(r['amount'] for r in data)
+    if key == 'receivables':
+        return any(r['planned'] or r['collected'] for r in data)
+    if key == 'aging':
+        return any(r['amount'] for r in data)
+    if key == 'win_rate':
+        return bool(data['won'] or data['lost'])
+    if isinstance(data, dict):
+        return bool(data.get('items'))
+    return bool(data)
+
+
+def dashboard_data(user, today=None, charts=None):
+    """Return the series of USER's charts (CHARTS: keys, default the role's layout), scoped to what USER may see.
+
+    `charts` lists the keys in order with whether each has data to draw.
+    """
+    today = today_or(today)
+    keys = layout(user) if charts is None else charts
+    series = _series(user, today)
+    out = {'today': today.isoformat(), 'charts': []}
+    for key in keys:
+        name, compute = series[key]
+        out[name] = compute()
+        out['charts'].append({'key': key, 'series': name, 'has_data': _has_data(key, out[name])})
+    return out

@@ -238,7 +238,7 @@ def test_lock_and_unlock_through_the_service(as_role, users, db):
     assert 'name="locked"' not in ops.get(f'/admin/customer/edit/?id={customer.id}').get_data(as_text=True)
     page = form_page(ops, f'/admin/customer/act/lock/?id={customer.id}',
                      {'reason': 'strategic account'}).get_data(as_text=True)
-    assert '1 customers were locked.' in page and 'Exempt from the public pool' in page
+    assert '1 customer was locked.' in page and 'Exempt from the public pool' in page
     assert Customer.get_by_id(customer.id).locked
     [row] = audits('Customer', customer.code, 'lock')
     assert (row.actor, row.source, row.note) == ('ops1', 'admin', 'strategic account')
@@ -304,7 +304,7 @@ def test_complete_care_task_through_the_service(as_role, users, db):
     url = f'/admin/caretask/act/complete_care/?id={task.id}'
     assert 'ask about the rollout' in client.get(url).get_data(as_text=True)
     page = form_page(client, url, {'satisfaction': '4', 'notes': 'happy with the rollout'}).get_data(as_text=True)
-    assert '1 care tasks were completed.' in page
+    assert '1 care task was completed.' in page
     task = CareTask.get_by_id(task.id)
     assert (task.status, task.satisfaction, task.notes) == ('done', 4, 'happy with the rollout')
     assert task.done_at is not None

@@ -497,7 +497,7 @@ def test_bulk_take_sheet_never_deletes_records(as_role, db, tmp_path):
     response = _post(client, '/admin/syncconflict/action/', '/admin/syncconflict/', action='take_sheet',
                      rowid=ids)
     page = client.get(response.headers['Location']).get_data(as_text=True)
-    assert '1 rows removed from the sheet were left open' in page
+    assert '1 row removed from the sheet was left open' in page
     assert Lead.select().where(Lead.code == 'L000001').exists()   # not deleted in bulk
     statuses = {c.code: c.status for c in SyncConflict.select()}
     assert statuses == {'L000001': 'open', 'L000003': 'took_sheet'}

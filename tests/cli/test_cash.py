@@ -128,7 +128,7 @@ def test_quote_create_care_plans_targets_dashboard(runner, db):
     _ok(runner, 'target', 'set', 'sales', '2026-03', '50000', '--user', seller.username)
     assert f'#1   {seller.username}' in _ok(runner, 'target', 'progress', '2026-03')
     data = json.loads(_ok(runner, 'dashboard', '--user', seller.username, '--today', '2026-03-15'))
-    assert data['today'] == '2026-03-15' and data['target_progress'][0]['name'] == seller.username
+    assert data['today'] == '2026-03-15' and data['target_progress']['items'][0]['name'] == seller.username
 
 
 def test_cli_refusals_stay_english(runner, db):

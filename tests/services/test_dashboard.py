@@ -65,11 +65,10 @@ def test_dashboard_series_for_an_admin(db):
     reclaim = data['about_to_reclaim']
     assert reclaim['count'] == 1 and reclaim['items'][0]['days_left'] == 3
     assert reclaim['items'][0]['owner'] == ann.username and '2026-04-18' in reclaim['items'][0]['reason']
-    assert data['product_plan_coverage'][0]['flag'] == 'shortfall'
-    assert data['target_progress'][0]['progress_pct'] == 0.0
-    kinds = {(r['kind'], r['label'], r['label_zh']) for r in data['target_progress']}   # charts name the kind
-    assert kinds <= {('sales', 'Contracted amount', '签约目标'), ('collection', 'Collection', '回款目标')} and kinds
-    assert all(r['shown'] and r['shown_en'] for r in data['target_progress'])   # people by name, not login
+    assert data['product_plan_coverage']['items'][0]['flag'] == 'shortfall'
+    targets = data['target_progress']   # one row per person, each kind a column of its own
+    assert targets['count'] == 1 and targets['items'][0]['sales'] == 0.0 and targets['items'][0]['name'] == ann.username
+    assert all(r['shown'] and r['shown_en'] for r in targets['items'])   # people by name, not login
 
 
 def test_dashboard_is_scoped_to_the_user(db):
@@ -80,5 +79,53 @@ def test_dashboard_is_scoped_to_the_user(db):
     assert data['about_to_reclaim']['count'] == 0
     assert sum(b['count'] for b in data['overdue_aging']) == 0
     assert {r['key'] for r in data['lead_conversion_by_source']} == {'website'}
-    assert data['target_progress'] == []
+    assert data['target_progress'] == {'count': 0, 'items': []}
     assert sum(r['count'] for r in dashboard.dashboard_data(ann, today=TODAY)['funnel']) == 4
+
+
+def test_each_role_gets_its_own_charts_finance_starts_with_receivables(db):
+    ann, bob, admin, big = _world()
+    finance = make_user(role='finance')
+    data = dashboard.dashboard_data(finance, today=TODAY)
+    keys = [c['key'] for c in data['charts']]
+    assert keys[:2] == ['receivables', 'aging']
+    assert not {'funnel', 'forecast', 'conversion_source', 'conversion_grade', 'win_rate', 'reclaim'} & set(keys)
+    assert 'funnel' not in data and 'lead_conversion_by_source' not in data   # not even computed
+    assert [c['key'] for c in dashboard.dashboard_data(ann, today=TODAY)['charts']][0] == 'funnel'
+    assert {c['key'] for c in dashboard.dashboard_data(admin, today=TODAY)['charts']} == set(dashboard.CHARTS)
+    assert [c['key'] for c in dashboard.dashboard_data(make_user(role='ops'), today=TODAY)['charts']][0] == \
+        'conversion_source'
+
+
+def test_a_chart_without_data_says_so_instead_of_blank_axes(db):
+    newcomer = make_user()
+    data = dashboard.dashboard_data(newcomer, today=TODAY)
+    flags = {c['key']: c['has_data'] for c in data['charts']}
+    # the funnel lists every stage and the forecast every month, all at zero: nothing to draw
+    assert len(data['funnel']) == 6 and len(data['forecast']) == 6
+    assert not any(flags.values()), flags
+    make_opportunity(owner=newcomer, stage=_stage('ST-PROPOSE'), amount=Decimal('1000'),
+                     expected_close_on=D(2026, 6, 1))
+    flags = {c['key']: c['has_data'] for c in dashboard.dashboard_data(newcomer, today=TODAY)['charts']}
+    assert flags['funnel'] and flags['forecast'] and not flags['receivables']
+
+
+def test_target_chart_lists_each_person_once_and_only_the_top_rows(db):
+    boss = make_user(role='admin')
+    people = [make_user() for _ in range(dashboard.TOP + 3)]
+    for i, person in enumerate(people):
+        planning.set_target('sales', '2026-05', 100000 + i, user=person)
+        planning.set_target('collection', '2026-05', 50000 + i, user=person)
+    targets = dashboard.dashboard_data(boss, today=TODAY)['target_progress']
+    names = [r['name'] for r in targets['items']]
+    assert len(names) == len(set(names)) == dashboard.TOP and targets['count'] == len(people)
+    assert all(r['sales'] == 0.0 and r['collection'] == 0.0 for r in targets['items'])   # both kinds on one row
+
+
+def test_ranked_charts_keep_the_top_rows_and_count_the_rest(db):
+    seller = make_user()
+    for i in range(dashboard.TOP + 2):
+        make_customer(owner=seller, last_followup_at=T(2026, 4, 18, 9), owner_since=D(2026, 1, 1))
+    reclaim = dashboard.dashboard_data(seller, today=TODAY)['about_to_reclaim']
+    assert len(reclaim['items']) == dashboard.TOP and reclaim['count'] == dashboard.TOP + 2
+    assert all(r['name_en'] and r['owner_shown_en'] for r in reclaim['items'])

@@ -99,3 +99,19 @@ document.addEventListener('click', function (event) {
     changes.forEach(function (change) { change.addedNodes.forEach(enhanceAll); });
   }).observe(document.body, {childList: true, subtree: true});
 }());
+
+// Lists on a phone: each row becomes a card of "label: value" lines (ltc_admin.css), so a list
+// never scrolls sideways; the labels are the column headers, copied onto the cells here.
+(function () {
+  document.querySelectorAll('table.model-list').forEach(function (table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll('thead tr:first-child > th'), function (th) {
+      return th.textContent.replace(/\s+/g, ' ').trim();
+    });
+    table.querySelectorAll('tbody > tr').forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, i) {
+        if (heads[i] && !cell.hasAttribute('colspan')) { cell.setAttribute('data-label', heads[i]); }
+      });
+    });
+    table.classList.add('ltc-cards');
+  });
+}());

@@ -1,5 +1,6 @@
 // Draws the dashboard charts from the JSON blocks #ltc-chart-data and #ltc-chart-labels
-// (no inline script: the Content-Security-Policy allows only files from this site).
+// (no inline script: the Content-Security-Policy allows only files from this site). The page
+// lists only the role's charts and leaves out the canvas of a chart without data ("No data yet").
 (function () {
   var dataEl = document.getElementById('ltc-chart-data');
   if (!dataEl || !window.Chart) { return; }
@@ -19,12 +20,11 @@
   function draw(key, type, labels, datasets, options) {
     var canvas = document.getElementById('chart-' + key);
     if (!canvas) { return; }
-    if (!labels.length) {
-      canvas.parentNode.textContent = L.empty;
-      return;
-    }
-    if ((options || {}).indexAxis === 'y') {   // one readable row per bar, however many there are
-      canvas.parentNode.style.height = Math.max(260, 60 + labels.length * 18) + 'px';
+    var box = canvas.parentNode;
+    if ((options || {}).indexAxis === 'y') {
+      // Sized to its rows (the server sends the top few): one readable bar per row.
+      var bars = datasets.length > 1 && !((options.scales || {}).y || {}).stacked ? datasets.length : 1;
+      box.style.height = Math.max(140, 70 + labels.length * (14 + 12 * bars)) + 'px';
       // Long names are cut on the axis (the tooltip shows them whole).
       options = Object.assign({}, options, {scales: Object.assign({}, options.scales, {
         y: Object.assign({}, (options.scales || {}).y, {ticks: {autoSkip: false, callback: function (value) {
@@ -36,43 +36,62 @@
       options: Object.assign({responsive: true, maintainAspectRatio: false, animation: false}, options || {})});
   }
   var horizontal = {indexAxis: 'y'};
-
-  draw('funnel', 'bar', D.funnel.map(name), [
-    ds(L.count, pick(D.funnel, 'count'), 0, {yAxisID: 'y1'}),
-    ds(L.amount, pick(D.funnel, 'amount'), 1), ds(L.weighted, pick(D.funnel, 'weighted'), 2)],
-    {scales: {y: {position: 'left'}, y1: {position: 'right', grid: {drawOnChartArea: false}}}});
-  draw('forecast', 'bar', pick(D.forecast, 'month'), [
-    ds(L.amount, pick(D.forecast, 'amount'), 0), ds(L.weighted, pick(D.forecast, 'weighted'), 1)]);
-  ['source', 'grade'].forEach(function (kind) {
-    var rows = D['lead_conversion_by_' + kind];
+  var charts = {
+    funnel: function (rows) {
+      draw('funnel', 'bar', rows.map(name), [
+        ds(L.count, pick(rows, 'count'), 0, {yAxisID: 'y1'}),
+        ds(L.amount, pick(rows, 'amount'), 1), ds(L.weighted, pick(rows, 'weighted'), 2)],
+        {scales: {y: {position: 'left'}, y1: {position: 'right', grid: {drawOnChartArea: false}}}});
+    },
+    forecast: function (rows) {
+      draw('forecast', 'bar', pick(rows, 'month'), [
+        ds(L.amount, pick(rows, 'amount'), 0), ds(L.weighted, pick(rows, 'weighted'), 1)]);
+    },
+    conversion_source: function (rows) { conversion('source', rows); },
+    conversion_grade: function (rows) { conversion('grade', rows); },
+    win_rate: function (w) {
+      draw('win_rate', 'doughnut', [L.won, L.lost],
+        [ds(L.count, [w.won, w.lost], 0, {backgroundColor: [COLORS[1], COLORS[3]]})]);
+    },
+    receivables: function (rows) {
+      draw('receivables', 'bar', pick(rows, 'month'), [
+        ds(L.planned, pick(rows, 'planned'), 0), ds(L.collected, pick(rows, 'collected'), 1)]);
+    },
+    aging: function (rows) {
+      draw('aging', 'bar', pick(rows, 'bucket'), [ds(L.amount, pick(rows, 'amount'), 3)]);
+    },
+    expiring: function (s) {
+      draw('expiring', 'bar', s.items.map(function (c) { return c.code + ' ' + (zh ? c.customer : c.customer_en); }),
+        [ds(L.days_left, pick(s.items, 'days_left'), 2, {minBarLength: 6})], horizontal);
+    },
+    wallet: function (rows) {
+      draw('wallet', 'bar', rows.map(function (c) { return c.code + ' ' + name(c); }), [
+        ds(L.ours, pick(rows, 'ours'), 1), ds(L.gap, pick(rows, 'gap'), 3)],
+        Object.assign({scales: {x: {stacked: true}, y: {stacked: true}}}, horizontal));
+    },
+    reclaim: function (s) {
+      // Customers due now (0 days left: the next reclaim run takes them) still get a visible bar and say so.
+      draw('reclaim', 'bar', s.items.map(function (c) {
+        return name(c) + ' (' + (zh ? c.owner_shown : c.owner_shown_en) + ')' + (c.days_left ? '' : ' · ' + L.due_now);
+      }), [ds(L.days_left, pick(s.items, 'days_left'), 3, {minBarLength: 6})], horizontal);
+    },
+    coverage: function (s) {
+      draw('coverage', 'bar', s.items.map(function (p) { return p.product; }), [
+        ds(L.planned, pick(s.items, 'planned'), 0), ds(L.pipeline, pick(s.items, 'pipeline'), 2),
+        ds(L.contracted, pick(s.items, 'contracted'), 1)]);
+    },
+    targets: function (s) {
+      // One row per person or department, its two targets side by side.
+      draw('targets', 'bar', s.items.map(function (t) { return zh ? t.shown : t.shown_en; }), [
+        ds(L.sales_target, s.items.map(function (t) { return t.sales; }), 4),
+        ds(L.collection_target, s.items.map(function (t) { return t.collection; }), 1)], horizontal);
+    }
+  };
+  function conversion(kind, rows) {
     draw('conversion_' + kind, 'bar', rows.map(function (r) { return zh ? r.label_zh : r.label; }), [
       ds(L.leads, pick(rows, 'leads'), 0), ds(L.converted, pick(rows, 'converted'), 1)]);
+  }
+  D.charts.forEach(function (chart) {
+    if (chart.has_data && charts[chart.key]) { charts[chart.key](D[chart.series]); }
   });
-  var w = D.win_rate;
-  draw('win_rate', 'doughnut', (w.won || w.lost) ? [L.won, L.lost] : [],
-    [ds(L.count, [w.won, w.lost], 0, {backgroundColor: [COLORS[1], COLORS[3]]})]);
-  draw('receivables', 'bar', pick(D.receivables_by_month, 'month'), [
-    ds(L.planned, pick(D.receivables_by_month, 'planned'), 0),
-    ds(L.collected, pick(D.receivables_by_month, 'collected'), 1)]);
-  draw('aging', 'bar', pick(D.overdue_aging, 'bucket'), [ds(L.amount, pick(D.overdue_aging, 'amount'), 3)]);
-  var exp = D.contracts_expiring.items;
-  draw('expiring', 'bar', exp.map(function (c) { return c.code + ' ' + c.title; }),
-    [ds(L.days_left, pick(exp, 'days_left'), 2)], horizontal);
-  draw('wallet', 'bar', D.share_of_wallet_gaps.map(function (c) { return c.code + ' ' + c.name; }), [
-    ds(L.ours, pick(D.share_of_wallet_gaps, 'ours'), 1), ds(L.gap, pick(D.share_of_wallet_gaps, 'gap'), 3)],
-    Object.assign({scales: {x: {stacked: true}, y: {stacked: true}}}, horizontal));
-  var rec = D.about_to_reclaim.items;
-  // Customers due now (0 days left: the next reclaim run takes them) still get a visible bar and say so.
-  draw('reclaim', 'bar', rec.map(function (c) {
-    return c.name + ' (' + c.owner + ')' + (c.days_left ? '' : ' · ' + L.due_now);
-  }), [ds(L.days_left, pick(rec, 'days_left'), 3, {minBarLength: 6})], horizontal);
-  var cov = D.product_plan_coverage;
-  draw('coverage', 'bar', cov.map(function (p) { return p.product + ' ' + p.name; }), [
-    ds(L.planned, pick(cov, 'planned'), 0), ds(L.pipeline, pick(cov, 'pipeline'), 2),
-    ds(L.contracted, pick(cov, 'contracted'), 1)]);
-  var tp = D.target_progress;
-  draw('targets', 'bar', tp.map(function (t) {
-    return (zh ? t.shown : t.shown_en) + ' · ' + (zh ? t.label_zh : t.label);
-  }),
-    [ds(L.progress, pick(tp, 'progress_pct'), 4)], horizontal);
 }());
