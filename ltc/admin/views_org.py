@@ -1,4 +1,5 @@
 """Settings screens (admins only) and the activity screens (follow-ups, care, documents, reminders)."""
+import datetime
 import json
 
 from flask import g, request
@@ -7,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from markupsafe import Markup
+from peewee import DateField, DateTimeField, ForeignKeyField
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
@@ -20,8 +22,8 @@ from . import filters as F
 from .actions import RecordActionsMixin
 from .base import ScopedAjaxLoader, SecureModelView, role
 from .deal_actions import CARE_ACTIONS, REMINDER_ACTIONS
-from .formatters import choices_for
-from .i18n import lang
+from .formatters import choices_for, date
+from .i18n import lang, name_of
 from .labels import LABELS
 from .views_sales import CONTACT_REF, CUSTOMER_REF, USER_REF, OwnedView
 
@@ -173,6 +175,24 @@ def _audit_view(view, entity):
                  if getattr(other, 'model', None) is not None and other.model.__name__ == entity), None)
 
 
+def audit_value(column, value):
+    """Return a stored audit VALUE of COLUMN as a reader knows it: a referenced record by its code
+    and name (a deleted one by its number), a date or time in the reader's language."""
+    if isinstance(column, ForeignKeyField):
+        target = column.rel_model.get_or_none(column.rel_model.id == value) if str(value).isdigit() else None
+        if target is None:
+            return _('#%(id)s (deleted)', id=value)
+        code, shown = getattr(target, 'code', None), name_of(target)
+        return f'{code} {shown}' if code and shown and shown != code else (shown or code or str(value))
+    if isinstance(column, (DateTimeField, DateField)) and isinstance(value, str):
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return date(moment.date() if isinstance(column, DateField) else moment)
+    return str(value)
+
+
 def _audit_changes(view, context, model, name):
     """Each changed field as "label: old → new" in the user's language (choices by their labels);
     the list shows the first few, the details page all of them; anything else as stored."""
@@ -189,8 +209,9 @@ def _audit_changes(view, context, model, name):
     def shown(field, value):
         if value is None or value == '':
             return '—'
-        choices = choices_for(record_model._meta.fields.get(field)) if record_model is not None else None
-        text = choices.label(value, lang()) if choices is not None else str(value)
+        column = record_model._meta.fields.get(field) if record_model is not None else None
+        choices = choices_for(column)
+        text = choices.label(value, lang()) if choices is not None else audit_value(column, value)
         return text if len(text) <= 120 else text[:119] + '…'
 
     items = list(changes.items())

@@ -52,3 +52,31 @@ def test_audit_log_shows_changes_as_labelled_fields(as_role, db):
     assert '"company"' not in details   # not the stored JSON
     en = as_role('admin').get(f'/admin/auditlog/details/?id={entry.id}').get_data(as_text=True)
     assert '<b>Company</b>: — → 华为技术' in en and '<b>Status</b>: — → New' in en
+
+
+def test_audit_log_names_referenced_records_and_formats_times(as_role, users, db):
+    """A foreign key reads as the record's code and name (not `Owner: 16 → —`), a time as a time."""
+    import datetime
+    from ltc.models import AuditLog, Customer
+    from ltc.services import customers
+    from ..factories import make_customer, make_department
+    branch = make_department(name='杭州分部', name_en='Hangzhou Branch')
+    seller = users['sales']
+    seller.department, seller.display_name_en = branch, 'Sally Seller'
+    seller.save()
+    customer = make_customer(name='新测智能', last_followup_at=datetime.datetime(2026, 3, 5, 9, 30))
+    customers.assign_owner(customer, seller, by=users['admin'])
+    entry = (AuditLog.select().where(AuditLog.entity_code == customer.code, AuditLog.action == 'assign').get())
+    en = as_role('admin').get(f'/admin/auditlog/details/?id={entry.id}').get_data(as_text=True)
+    assert f'<b>Owner</b>: — → {seller.code} Sally Seller' in en, en
+    assert f'{branch.code} Hangzhou Branch' in en and '杭州分部' not in en
+    zh = as_role('admin', lang='zh_Hans_CN').get(f'/admin/auditlog/details/?id={entry.id}').get_data(as_text=True)
+    assert f'{branch.code} 杭州分部' in zh
+    created = AuditLog.select().where(AuditLog.entity_code == customer.code, AuditLog.action == 'create').get()
+    page = as_role('admin').get(f'/admin/auditlog/details/?id={created.id}').get_data(as_text=True)
+    assert 'Mar 5, 2026' in page and '2026-03-05T09:30' not in page
+    Customer.update(owner=None, department=None).where(Customer.id == customer.id).execute()
+    seller_id = seller.id
+    AuditLog.update(changes='{"owner": [null, 999999]}').where(AuditLog.id == entry.id).execute()
+    en = as_role('admin').get(f'/admin/auditlog/details/?id={entry.id}').get_data(as_text=True)
+    assert '#999999 (deleted)' in en and seller_id
