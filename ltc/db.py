@@ -174,6 +174,27 @@ def describe(model, plural=False):
     return getattr(model, 'label_plural', name + 's') if plural else name
 
 
+def _no_language():
+    return None
+
+
+_language_source = [_no_language]
+
+
+def display_language():
+    """Return the reader's language ('zh' or 'en') when a door has said how to find it, else None.
+
+    Records name themselves (`str(record)`: select boxes, look-ups) in the reader's language;
+    the admin registers its language with set_display_language, commands and jobs keep the stored name.
+    """
+    return _language_source[0]()
+
+
+def set_display_language(source):
+    """Make SOURCE (a function returning 'zh', 'en' or None) tell records the reader's language."""
+    _language_source[0] = source
+
+
 class BaseModel(Model):
     """Every business table: a unique code, timestamps, author and a version for optimistic locking."""
     code = CharField(max_length=64, unique=True)
@@ -193,6 +214,8 @@ class BaseModel(Model):
 
     def __str__(self):
         name = getattr(self, 'name', None) or getattr(self, 'title', None)
+        if display_language() == 'en':
+            name = getattr(self, 'name_en', None) or name
         return f'{self.code} {name}' if name else str(self.code)
 
     @classmethod

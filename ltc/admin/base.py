@@ -75,6 +75,11 @@ def role():
 class ScopedAjaxLoader(QueryAjaxModelLoader):
     """Ajax look-ups (customers, contacts, products, users) limited to what the user may see."""
 
+    def __init__(self, name, model, **options):
+        # Flask-Admin's own placeholder reads "Please select model" in English.
+        options.setdefault('placeholder', _l('Type to search…'))
+        super().__init__(name, model, **options)
+
     def _scoped(self):
         return in_scope(self.model.select(), self.model, current_user)
 

@@ -1,10 +1,11 @@
 """Language: Flask-Babel with Simplified Chinese and English, chosen by menu or browser."""
 from pathlib import Path
 
-from flask import Blueprint, current_app, redirect, request, session
+from flask import Blueprint, current_app, has_request_context, redirect, request, session
 from flask_babel import Babel, LazyString, get_locale
 from flask_login import current_user
 
+from ..db import set_display_language
 from .safety import local_target
 
 LANGUAGES = ('zh_Hans_CN', 'en')
@@ -73,7 +74,12 @@ def switch(code):
     return response
 
 
+def _reader_language():
+    return lang() if has_request_context() else None
+
+
 def init_app(app):
+    set_display_language(_reader_language)
     app.config.setdefault('BABEL_DEFAULT_LOCALE', 'en')
     app.config.setdefault('BABEL_TRANSLATION_DIRECTORIES', str(current_translations()))
     Babel(app, locale_selector=select_locale)

@@ -184,6 +184,8 @@ def audit_value(column, value):
             return _('#%(id)s (deleted)', id=value)
         code, shown = getattr(target, 'code', None), name_of(target)
         return f'{code} {shown}' if code and shown and shown != code else (shown or code or str(value))
+    if isinstance(value, bool):
+        return _('Yes') if value else _('No')
     if isinstance(column, (DateTimeField, DateField)) and isinstance(value, str):
         try:
             moment = datetime.datetime.fromisoformat(value)

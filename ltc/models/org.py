@@ -1,7 +1,7 @@
 """Organisation: departments (a tree), roles, users, sales and collection targets, settings."""
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from ..db import BaseModel
+from ..db import BaseModel, display_language
 from . import choices as C
 from .fields import ChoiceField, MoneyField
 
@@ -70,7 +70,8 @@ class User(BaseModel):
     session_version = IntegerField(default=1)
 
     def __str__(self):
-        return f'{self.display_name} ({self.username})'
+        shown = self.display_name_en if display_language() == 'en' and self.display_name_en else self.display_name
+        return f'{shown} ({self.username})'
 
     @classmethod
     def active_sales(cls, department=None):

@@ -80,3 +80,22 @@ def test_audit_log_names_referenced_records_and_formats_times(as_role, users, db
     AuditLog.update(changes='{"owner": [null, 999999]}').where(AuditLog.id == entry.id).execute()
     en = as_role('admin').get(f'/admin/auditlog/details/?id={entry.id}').get_data(as_text=True)
     assert '#999999 (deleted)' in en and seller_id
+
+
+def test_select_boxes_and_look_ups_name_records_in_english_in_the_english_ui(as_role, users, db):
+    """`D000004 杭州分部` reads `D000004 Hangzhou Branch` in English, and look-ups do not ask to
+    "Please select model"; the Chinese interface keeps the Chinese names; booleans read Yes/No."""
+    import html as markup
+    from ltc.models import AuditLog
+    from ..factories import make_customer, make_department
+    branch = make_department(name='杭州分部', name_en='Hangzhou Branch')
+    en = markup.unescape(as_role('admin').get('/admin/user/new/').get_data(as_text=True))
+    assert f'{branch.code} Hangzhou Branch' in en and '杭州分部' not in en
+    zh = markup.unescape(as_role('admin', lang='zh_Hans_CN').get('/admin/user/new/').get_data(as_text=True))
+    assert f'{branch.code} 杭州分部' in zh
+    form = as_role('sales').get('/admin/followup/new/').get_data(as_text=True)
+    assert 'Please select model' not in form and 'Type to search' in form
+    customer = make_customer(owner=users['sales'], locked=True)
+    entry = AuditLog.select().where(AuditLog.entity_code == customer.code).get()
+    page = as_role('admin').get(f'/admin/auditlog/details/?id={entry.id}').get_data(as_text=True)
+    assert '<b>Locked</b>: — → Yes' in page and 'True' not in page.split('<b>Locked</b>')[1][:20]
