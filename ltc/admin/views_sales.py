@@ -48,6 +48,9 @@ class LeadView(RecordActionsMixin, OwnedView):
                    'source', 'grade', 'status', 'owner', 'next_contact_on', 'created_at')
     column_sortable_list = ('code', 'industry', 'region_province', 'source', 'grade', 'status',
                             'score', 'created_at', 'last_followup_at', 'next_contact_on')
+    # Newest first by when the lead came in (indexed), not by row number: imported or loaded
+    # leads are not written in the order they arrived (the demo writes its disqualified ones last).
+    column_default_sort = ('created_at', True)
     column_filters = F.auto(Lead.industry, Lead.region_province, Lead.source, Lead.status,
                             Lead.grade, Lead.owner, Lead.department, Lead.next_contact_on, Lead.created_at)
     search_fields = (('code', 'code'), ('phone_norm', 'digits'), ('email_norm', 'email'),

@@ -38,3 +38,13 @@ def test_pages_above_the_cap_show_no_count_and_the_dashboard_says_cap_plus(as_ro
     _leads(1, users['manager'])
     manager_only = as_role('admin').get('/admin/lead/?flt0_5=%d' % users['manager'].id).get_data(as_text=True)
     assert 'List (1)' in manager_only
+
+
+def test_the_lead_list_opens_newest_first_by_arrival_not_by_row_number(as_role, users, db):
+    import datetime
+    from ..factories import make_lead
+    fresh = make_lead(company='Fresh Lead Co', owner=users['sales'], status='new')
+    old = make_lead(company='Old Dropped Co', owner=users['sales'], status='disqualified',
+                    created_at=datetime.datetime.now() - datetime.timedelta(days=30))   # written later, came earlier
+    html = as_role('sales').get('/admin/lead/').get_data(as_text=True)
+    assert html.index(fresh.code) < html.index(old.code)
