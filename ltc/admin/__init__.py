@@ -22,7 +22,7 @@ from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, Decision
                         PoolView,
                         ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
 from .sync_import import ImportView
-from .views_bank import BankReceiptView, DunningStepView, ReceiptMatchView
+from .views_bank import BankReceiptView, DunningStepView, ExchangeRateView, ReceiptMatchView
 from .views_invoices import InvoiceView
 from .views_approvals import ApprovalRuleView, ContractInboxView, QuoteApprovalView, QuoteInboxView
 from .views_sync import (ExportView, ImportMappingView, SyncConflictView, SyncRunView, SyncStateView,
@@ -76,6 +76,7 @@ SCREENS = [
     (GradingRuleView, M.GradingRule, _l('Grading rules'), SETTINGS),
     (AssignmentRuleView, M.AssignmentRule, _l('Assignment rules'), SETTINGS),
     (ApprovalRuleView, M.ApprovalRule, _l('Approval rules'), SETTINGS),
+    (ExchangeRateView, M.ExchangeRate, _l('Exchange rates'), SETTINGS),
     (SettingView, M.Setting, _l('System settings'), SETTINGS),
     (AuditLogView, M.AuditLog, _l('Audit log'), SETTINGS),
     (JobRunView, M.JobRun, _l('Job runs'), SETTINGS),

@@ -1,4 +1,4 @@
-"""Bank receipts (matched to a suggested plan by their action) and the dunning steps of collection."""
+"""Bank receipts (matched to a suggested plan by their action), dunning steps and exchange rates."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -58,3 +58,20 @@ class DunningStepView(ReadOnlyLineView):
     roles = ('admin', 'manager', 'sales', 'ops', 'finance')
     column_list = ('code', 'plan', 'level', 'done_on', 'done_by', 'escalated_to', 'note')
     column_filters = F.auto(DunningStep.level, DunningStep.done_on)
+
+
+class ExchangeRateView(SecureModelView):
+    """Exchange rates by date: one unit of the currency in the base currency (setting currency.base)."""
+    roles = ('admin', 'finance')
+    delete_roles = ('admin',)
+    column_list = ('currency', 'on', 'rate', 'created_by', 'updated_at')
+    column_sortable_list = ('on', 'created_at')
+    column_default_sort = ('on', True)
+    form_columns = ('currency', 'on', 'rate')
+
+    def persist(self, form, model, is_created):
+        from flask_login import current_user
+        from ..services.rates import set_rate
+        saved = set_rate(model.currency, model.on, model.rate, by=current_user.record)
+        model.__data__.update(saved.__data__)
+        model._dirty.clear()

@@ -234,21 +234,61 @@ def contract_renew(code, start, end, user):
 @click.option('--method', default='bank_transfer', show_default=True)
 @click.option('--reference', help='Bank reference.')
 @click.option('--split', is_flag=True, help='Apply any excess to the later plans instead of refusing it.')
+@click.option('--currency', help="Currency received, when not the contract's (converted at the day's rate).")
 @click.option('--user', help='Who records it (username).')
-def payment_record(contract, amount, plan, received_on, method, reference, split, user):
+def payment_record(contract, amount, plan, received_on, method, reference, split, currency, user):
     """Record a payment received against a contract's payment plan."""
     from ..services.receivables import record_payment
     by, acting = _acting(user)
     try:
         with acting:
             payments = record_payment(contract, amount, plan=plan, received_on=_date(received_on),
-                                      method=method, reference=reference, by=by, split=split)
+                                      method=method, reference=reference, by=by, split=split,
+                                      currency=(currency or '').upper() or None)
     except RuleViolation as exc:
         if exc.details.get('params', {}).get('split'):   # the excess could go to the later plans
             raise click.ClickException(f'{exc} Or add --split to apply the excess to the later plans.')
         raise
     for p in payments:
         click.echo(f'{p.code}  {p.amount:>14,.2f}  -> {p.plan.code} ({p.plan.status})')
+
+
+rates_group = AppGroup('rates', help='Exchange rates by date, in the base currency (setting currency.base).')
+
+
+@rates_group.command('set')
+@click.argument('currency')
+@click.argument('on', type=DATE)
+@click.argument('rate')
+@click.option('--user', help='Who enters it (username); finance or an admin.')
+def rates_set(currency, on, rate, user):
+    """Enter the rate of CURRENCY from ON: RATE units of the base currency for one unit."""
+    from ..services.rates import base_currency, set_rate
+    by, acting = _acting(user)
+    with acting:
+        row = set_rate(currency, on.date(), rate, by=by)
+    click.echo(f'1 {row.currency} = {row.rate} {base_currency()} from {row.on}')
+
+
+@rates_group.command('import')
+@click.argument('path', type=click.Path(exists=True, dir_okay=False))
+@click.option('--user', help='Who enters them (username); finance or an admin.')
+def rates_import(path, user):
+    """Read rates from a .csv or .xlsx with the columns currency, date, rate (币种, 日期, 汇率)."""
+    from ..services.rates import set_rate
+    from ..sync.formats.tables import open_path
+    rows = open_path(path).read()
+    heads = [str(h or '').strip().lower() for h in (rows[0] if rows else [])]
+    pick = {name: next((i for i, h in enumerate(heads) if h in names), None) for name, names in
+            (('currency', ('currency', '币种')), ('on', ('date', '日期')), ('rate', ('rate', '汇率')))}
+    if None in pick.values():
+        raise click.ClickException('The file needs the columns currency, date and rate (币种, 日期, 汇率).')
+    by, acting = _acting(user)
+    with acting:
+        for cells in rows[1:]:
+            on = cells[pick['on']]
+            set_rate(cells[pick['currency']], on.date() if hasattr(on, 'date') else on, cells[pick['rate']], by=by)
+    click.echo(f'{len(rows) - 1} rates entered')
 
 
 @receivables_group.command('overdue')
@@ -340,6 +380,6 @@ def register(group):
     """Add the quote-to-cash commands to the `flask ltc` group."""
     from .plan import register as register_plan
     for sub in (quote_group, contract_group, payment_group, receivables_group, reminders_group, jobs_group,
-                approvals_group):
+                approvals_group, rates_group):
         group.add_command(sub)
     register_plan(group, quote_group)

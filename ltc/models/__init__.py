@@ -22,6 +22,7 @@ from .opportunities import (DecisionRole, Opportunity, OpportunityContact, Oppor
                             Stage, StageHistory)
 from .org import Department, Role, Setting, Target, User
 from .quotes import Quote, QuoteLine
+from .rates import ExchangeRate
 from .receivables import Payment, PaymentPlan
 from .sync import SyncConflict, SyncRun, SyncState, SyncTarget
 from .sync_admin import ImportMapping
@@ -35,7 +36,7 @@ ALL_MODELS = sort_models([
     Stage, Opportunity, StageHistory, OpportunityProduct, DecisionRole, OpportunityContact,
     Quote, QuoteLine, ApprovalRule, QuoteApproval,
     Contract, ContractLine, ContractApproval, DeliveryMilestone,
-    PaymentPlan, Payment, Invoice, BankReceipt, ReceiptMatch, DunningStep,
+    PaymentPlan, Payment, Invoice, BankReceipt, ReceiptMatch, DunningStep, ExchangeRate,
     FollowUp, CareTask, Document, Reminder,
     JobRun,
     SyncTarget, SyncRun, SyncState, SyncConflict,

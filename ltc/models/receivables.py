@@ -40,4 +40,7 @@ class Payment(BaseModel):
     currency = CurrencyField()
     method = ChoiceField(C.PAYMENT_METHODS, default='bank_transfer', index=False)
     reference = CharField(max_length=120, null=True)
+    # A payment received in another currency than its contract's: what came in, converted at the date's rate.
+    original_amount = MoneyField(null=True, default=None)
+    original_currency = CharField(max_length=3, null=True)
     recorded_by = ForeignKeyField(User, null=True, backref='+')

@@ -18,7 +18,7 @@ LABELS_ZH = {
     'stage change': '阶段变更', 'opportunity product': '商机产品', 'decision role': '决策角色',
     'decision-chain contact': '决策链联系人', 'department': '部门', 'role': '角色', 'user': '用户',
     'target': '目标', 'setting': '设置', 'quote': '报价单', 'quote line': '报价明细', 'payment plan': '回款计划',
-    'payment': '回款记录', 'invoice': '发票', 'bank receipt': '银行收款', 'receipt match': '收款匹配', 'dunning step': '催收记录', 'sync target': '同步目标', 'sync run': '同步运行',
+    'payment': '回款记录', 'invoice': '发票', 'bank receipt': '银行收款', 'receipt match': '收款匹配', 'dunning step': '催收记录', 'exchange rate': '汇率', 'sync target': '同步目标', 'sync run': '同步运行',
 }
 ACTIONS_ZH = {
     'changing its lines': '修改明细', 'sending it': '发送', 'rejecting it': '拒绝', 'editing it': '编辑',

@@ -11,7 +11,7 @@ and scope checks but never the business rules.
 import dataclasses
 
 from ..models import (BankReceipt, Campaign, CareTask, Contact, Contract, ContractLine, Customer, DeliveryMilestone,
-                      DunningStep,
+                      DunningStep, ExchangeRate,
                       Department, Document, FollowUp, Invoice, Lead, Opportunity, OpportunityContact,
                       OpportunityProduct, Payment, PaymentPlan, Product, ProductCategory, ProductPlan, Quote,
                       QuoteLine, ReceiptMatch, Target, User)
@@ -101,6 +101,8 @@ RULES = {
     BankReceipt: Rule(('admin', 'ops', 'finance'), (), (),
                       derived=('matched_amount', 'status', 'fingerprint'),
                       note='imported from bank statements (each line once); matched through ltc.services.reconcile'),
+    ExchangeRate: Rule(('admin', 'finance'), ('admin', 'finance'), ('admin',),
+                       note='one rate per currency and date, in the base currency (setting currency.base)'),
     DunningStep: Rule(MONEY, (), (), note='recorded through ltc.services.collection.dun, one level at a time'),
     ReceiptMatch: Rule(('admin', 'ops', 'finance'), (), (), note='a confirmed match is a payment; never edited'),
     Invoice: Rule(MONEY, ('admin', 'ops', 'finance'), (),

@@ -124,12 +124,21 @@ def plan_by_split(contract, percents, dues, by=None):
 
 
 def record_payment(contract, amount, plan=None, received_on=None, method='bank_transfer',
-                   reference=None, by=None, split=False, today=None):
-    """Record a payment against PLAN (default: the earliest open plan); split the excess only when asked."""
+                   reference=None, by=None, split=False, today=None, currency=None):
+    """Record a payment against PLAN (default: the earliest open plan); split the excess only when asked.
+
+    A payment in another CURRENCY than the contract's is converted at the rate of the day it was
+    received (and refused without one); the payment keeps what came in as its original amount.
+    """
     contract = get_by_code(Contract, contract)
     by = get_user(by)
     amount = money(amount)
     received_on = today_or(received_on)
+    original = None
+    if currency and currency != contract.currency:
+        from .rates import convert
+        original = (amount, currency)
+        amount = convert(amount, currency, contract.currency, received_on)
     today = today_or(today) if today else max(received_on, datetime.date.today())
     if method not in PAYMENT_METHODS:
         raise invalid('Unknown payment method {method!r}; use one of {choices}.',
@@ -189,9 +198,13 @@ def record_payment(contract, amount, plan=None, received_on=None, method='bank_t
             if left <= 0:
                 break
             share = min(left, money(target.amount) - money(target.paid_amount))
+            kept = {}
+            if original is not None:   # the share of what came in, in its own currency
+                kept = {'original_currency': original[1],
+                        'original_amount': original[0] if share == amount else money(original[0] * share / amount)}
             payments.append(audit.save(Payment(contract=contract, plan=target, received_on=received_on,
                                                amount=share, currency=contract.currency, method=method,
-                                               reference=reference, recorded_by=by)))
+                                               reference=reference, recorded_by=by, **kept)))
             target.paid_amount = money(target.paid_amount) + share
             target.status = plan_status(target, today)
             audit.save(target, action='payment')
