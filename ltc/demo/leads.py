@@ -11,7 +11,7 @@ from ..services import audit
 from ..services.dedupe import company_domain
 from ..services.leads import grade_of, reason_line, thresholds
 from .names import (BRANDS, BUSINESSES, CITIES, DEPARTMENTS, DISQUALIFY_REASONS, FORMS, GIVEN,
-                    REQUIREMENTS, SURNAMES)
+                    REQUIREMENTS, SURNAMES, with_form)
 from .writer import insert_sql, latest_moment
 
 FIELDS = (Lead.code, Lead.company, Lead.contact_name, Lead.contact_title, Lead.phone, Lead.email,
@@ -130,7 +130,7 @@ class LeadFactory:
         brand, brand_en = BRANDS[r(len(BRANDS))]
         business, _biz_en, industry = BUSINESSES[r(len(BUSINESSES))]
         form = FORMS[r(3)][0]
-        company = f'{city}{brand}{business}{form}'
+        company = f'{city}{brand}{with_form(business, form)}'
         sur, sur_en = SURNAMES[r(len(SURNAMES))]
         given, given_en, _ = GIVEN[r(len(GIVEN))]
         reach = r(20)

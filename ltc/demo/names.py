@@ -77,6 +77,14 @@ BUSINESSES = [
     ('环保科技', 'Environmental Technology', 'other'), ('建设工程', 'Construction Engineering', 'other'),
 ]
 FORMS = [('有限公司', 'Co., Ltd.'), ('股份有限公司', 'Corporation'), ('科技有限公司', 'Technology Co., Ltd.')]
+
+
+def with_form(business, form):
+    """Return BUSINESS + legal FORM without saying 科技 / Technology twice (电子科技 + 科技有限公司)."""
+    for word in ('科技', 'Technology'):
+        if business.endswith(word) and form.startswith(word):
+            form = form[len(word):]
+    return business + form if not business.isascii() else f'{business} {form.strip()}'
 # Public-sector customers: (zh pattern, en pattern, industry); {c}/{C} are the city in zh/en.
 PUBLIC = [('{c}市大数据管理局', '{C} Municipal Big Data Administration', 'government'),
           ('{c}市交通运输局', '{C} Municipal Transport Bureau', 'government'),

@@ -8,7 +8,7 @@ from ..models import choices as C
 from ..services.dedupe import company_domain
 from .context import money
 from .leads import company_norm
-from .names import (BRANDS, BUSINESSES, CITIES, COMPETITORS, FORMS, GROUPS, LOST_REASONS, PUBLIC,
+from .names import (BRANDS, BUSINESSES, CITIES, COMPETITORS, FORMS, GROUPS, LOST_REASONS, PUBLIC, with_form,
                     THEMES, TITLES)
 
 AREA = {'上海': '021', '北京': '010', '天津': '022', '重庆': '023', '广州': '020', '深圳': '0755',
@@ -63,7 +63,7 @@ def build_customers(demo):
         else:
             (brand, brand_en), (biz, biz_en, industry), (form, form_en) = (
                 demo.pick(BRANDS), demo.pick(BUSINESSES), demo.pick(FORMS))
-            zh, en = f'{city[1]}{brand}{biz}{form}', f'{city[2]} {brand_en} {biz_en} {form_en}'
+            zh, en = f'{city[1]}{brand}{with_form(biz, form)}', f'{city[2]} {brand_en} {with_form(biz_en, form_en)}'
         if zh in names:
             continue
         names.add(zh)

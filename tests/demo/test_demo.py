@@ -268,3 +268,10 @@ def test_a_demo_loaded_today_fits_today(db, db_url):
     assert not overdue
     soon = pool.about_to_reclaim(within_days=7, today=today)
     assert all(due >= today for _c, due, _reason in soon)
+
+
+def test_names_never_say_technology_twice(demo):
+    names = [(c.name, c.name_en or '') for c in Customer.select(Customer.name, Customer.name_en)]
+    names += [(lead.company, '') for lead in Lead.select(Lead.company)]
+    assert not [n for n in names if '科技科技' in n[0] or 'Technology Technology' in n[1]]
+    assert any('电子科技有限公司' in zh or 'Electronics Technology Co., Ltd.' in en for zh, en in names)
