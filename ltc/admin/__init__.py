@@ -12,6 +12,7 @@ from . import auth, dashboard, i18n, safety
 from .dashboard import DashboardView
 from .documents import DocumentView
 from .feed import FeedView
+from .tokens import TokensView
 from .pipeline import PipelineView
 from .records import (ContractRecordView, LeadRecordView, OpportunityRecordView, PaymentPlanRecordView,
                       QuoteRecordView)
@@ -111,5 +112,6 @@ def init_admin(app):
     admin.add_view(ImportView(name=_l('Import'), category=SYNC, endpoint='sync_import', url='/admin/import'))
     admin.add_view(ExportView(name=_l('Exports and templates'), category=SYNC, endpoint='sync_export',
                               url='/admin/spreadsheets'))
+    admin.add_view(TokensView(name=_l('API tokens'), category=SYNC, endpoint='api_tokens', url='/admin/tokens'))
     app.extensions['ltc_admin'] = admin
     return admin

@@ -6,7 +6,7 @@ The OpenAPI document (/api/v1/openapi.json) is generated from the routes' schema
 """
 import hashlib
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, Response, current_app, g, render_template, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.exceptions import HTTPException
@@ -24,6 +24,16 @@ class LtcApi(Api):
 
     def _register_error_handlers(self):
         pass
+
+    def _register_responses(self):
+        # The errors flask-smorest documents (422 of a request body, ...) are problems too.
+        import http
+        for status in http.HTTPStatus:
+            response = {'description': status.phrase}
+            if status >= 400:
+                response['content'] = PROBLEM['content']
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response('DEFAULT_ERROR', dict(PROBLEM), lazy=True)
 
 
 def init_app(app):
@@ -181,7 +191,7 @@ def _collection(blp, resource):
             record = views.scoped_one(resource, code, user)
             core.expected_version(record)
             views.delete(resource, record, user)
-            return core.json_response(None, 204)
+            return Response(status=204)
 
 
 def _action(blp, action):

@@ -19,10 +19,10 @@ def authenticate():
     scheme, _, secret = header.partition(' ')
     token = tokens.authenticate(secret.strip()) if scheme.lower() == 'bearer' else None
     if token is None:
-        raise ApiError(401, 'Send a valid personal access token as "Authorization: Bearer ltc_…"; create one with '
-                            '`flask ltc token create`. A revoked or expired token, '
+        raise ApiError(401, 'Send a valid personal access token as "Authorization: Bearer ltc_…"; create one on the '
+                            'API tokens page of the admin or with `flask ltc token create`. A revoked or expired token, '
                             'or one of an inactive user, is refused.',
-                       '请以 "Authorization: Bearer ltc_…" 发送有效的个人访问令牌；可用 '
+                       '请以 "Authorization: Bearer ltc_…" 发送有效的个人访问令牌；可在管理后台的“API 令牌”页面或用 '
                        '`flask ltc token create` 创建。已撤销、已过期或停用用户的令牌会被拒绝。')
     g.api_token, g.api_user = token, token.user
 

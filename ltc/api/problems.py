@@ -27,9 +27,9 @@ TITLES = {
 }
 # Details of plain HTTP errors, in both languages.
 DETAILS = {
-    401: ('Send a personal access token as "Authorization: Bearer ltc_…"; create one with '
-          '`flask ltc token create`. A revoked or expired token is refused.',
-          '请以 "Authorization: Bearer ltc_…" 发送个人访问令牌；可用 '
+    401: ('Send a personal access token as "Authorization: Bearer ltc_…"; create one on the API tokens page '
+          'of the admin or with `flask ltc token create`. A revoked or expired token is refused.',
+          '请以 "Authorization: Bearer ltc_…" 发送个人访问令牌；可在管理后台的“API 令牌”页面或用 '
           '`flask ltc token create` 创建。已撤销或过期的令牌会被拒绝。'),
     404: ('This address or record does not exist, or it is not yours to see.',
           '此地址或记录不存在，或您无权查看。'),

@@ -40,6 +40,21 @@ class DecimalString(ma.fields.String):
             raise ma.ValidationError('Not a valid number, e.g. "1234.50".') from None
 
 
+class UtcDateTime(ma.fields.DateTime):
+    """A time stored as naive UTC, shown in RFC 3339 with its Z; an offset sent is turned into UTC."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.replace(tzinfo=None).isoformat(timespec='seconds') + 'Z'
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return moment
+
+
 class Reference(ma.fields.String):
     """A reference to another record by its code (users by username)."""
 
@@ -220,7 +235,7 @@ def ma_field(field, **kwargs):
     if isinstance(field, DecimalField):
         return DecimalString(places=field.decimal_places, metadata={'format': 'decimal'}, **kwargs)
     if isinstance(field, DateTimeField):
-        return ma.fields.DateTime(**kwargs)
+        return UtcDateTime(**kwargs)
     if isinstance(field, DateField):
         return ma.fields.Date(**kwargs)
     if isinstance(field, TextField):
@@ -232,7 +247,7 @@ def ma_field(field, **kwargs):
 def output_schema(resource):
     model = resource.model
     fields = {'code': ma.fields.String(), 'version': ma.fields.Integer(),
-              'created_at': ma.fields.DateTime(), 'updated_at': ma.fields.DateTime(),
+              'created_at': UtcDateTime(), 'updated_at': UtcDateTime(),
               'created_by': ma.fields.String(allow_none=True)}
     for name in resource.shown:
         if name not in fields:
