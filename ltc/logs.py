@@ -10,6 +10,9 @@ logger = logging.getLogger('ltc.request')
 
 
 def _user_name():
+    api_user = g.get('api_user')   # an API request acts as its token's user
+    if api_user is not None:
+        return api_user.username
     try:
         from flask_login import current_user
         return current_user.username if current_user.is_authenticated else None
