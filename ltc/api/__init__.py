@@ -147,7 +147,7 @@ def _collection(blp, resource):
     def list_view():
         user = core.need(name, 'read')
         rows, cursor = views.list_rows(resource, user)
-        items = [views.dump(resource, i) for i in views.present(resource, rows, user)]
+        items = views.dump(resource, views.present(resource, rows, user), many=True)
         return core.json_response({'data': items, 'next_cursor': cursor})
 
     @blp.route(f'/{name}/<code>', methods=['GET'], endpoint=f'{name}_get')

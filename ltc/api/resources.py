@@ -336,6 +336,7 @@ __all__ = ['RESOURCES', 'BY_NAME', 'BY_MODEL', 'Department']
 
 
 _schemas = {}
+_dumpers = {}
 
 
 def output_schema_for(resource):
@@ -343,3 +344,10 @@ def output_schema_for(resource):
     if resource.name not in _schemas:
         _schemas[resource.name] = output_schema(resource)
     return _schemas[resource.name]
+
+
+def dumper(resource):
+    """Return one instance of RESOURCE's output schema (building one copies every field: once is enough)."""
+    if resource.name not in _dumpers:
+        _dumpers[resource.name] = output_schema_for(resource)()
+    return _dumpers[resource.name]

@@ -71,8 +71,8 @@ def one_response(resource, record, user, status=200):
     return core.json_response(dump(resource, item), status, headers)
 
 
-def dump(resource, item):
-    return resources.output_schema_for(resource)().dump(item)
+def dump(resource, item, many=False):
+    return resources.dumper(resource).dump(item, many=many)
 
 
 # -- list -------------------------------------------------------------------------------

@@ -82,6 +82,7 @@ def test_a_token_past_its_rate_limit_gets_429_and_another_token_does_not(limited
     assert client.get('/api/v1/leads', headers=two).status_code == 200
 
 
+@pytest.mark.timeout(1200)   # 100,000 inserts and 500 requests; slow on a loaded machine
 def test_cursor_paging_walks_100000_rows_once_each(client, admin, token_for):
     now = utcnow()
     rows = [{'code': f'LB{n:07d}', 'company': f'批量公司{n}', 'source': 'import', 'status': 'new',
