@@ -1,6 +1,6 @@
 """Filters with options in the user's language, loaded when the page renders (never at start-up)."""
-from flask_admin.contrib.peewee.filters import (DateBetweenFilter, DateTimeBetweenFilter, FilterEmpty,
-                                                FilterEqual)
+from flask_admin.contrib.peewee.filters import (BasePeeweeFilter, DateBetweenFilter, DateTimeBetweenFilter,
+                                                FilterEmpty, FilterEqual)
 from flask_babel import lazy_gettext as _l
 
 from ..models import Department, Stage, User
@@ -78,3 +78,19 @@ def auto(*fields):
         else:
             out.append(text(field))
     return out
+
+
+class ByCode(BasePeeweeFilter):
+    """The rows whose FIELD (a reference) points at the record with the typed code (a contract
+    number: lists of its plans or payments). No option list: it scales, and shows nothing out of scope."""
+
+    def apply(self, query, value, alias=None):
+        target = self.column.rel_model
+        return query.where(self.column.in_(target.select(target.id).where(target.code == value.strip())))
+
+    def operation(self):
+        return _l('code equals')
+
+
+def by_code(field):
+    return ByCode(field, _label(field))

@@ -16,7 +16,7 @@ from .actions import RecordActionsMixin
 from .base import SecureModelView
 from .documents import AttachmentsMixin
 from .deal_actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS, QUOTE_ACTIONS, contract_panels
-from .i18n import lang
+from .i18n import lang, name_of
 from .views_sales import (BLANK_AMOUNT, BLANK_PRICE, CUSTOMER_REF, PRODUCT_REF, USER_REF, OwnedView,
                           ReadOnlyLineView)
 
@@ -134,12 +134,19 @@ class MilestoneView(AttachmentsMixin, RecordActionsMixin, SecureModelView):
                        'adding or changing a milestone')
 
 
+def _plan_customer(view, context, model, name):
+    customer = model.contract.customer if model.contract_id else None
+    return name_of(customer) if customer is not None else ''
+
+
 class PaymentPlanView(SecureModelView):
     roles = FINANCE
-    column_list = ('code', 'contract', 'sequence', 'trigger', 'due_on', 'amount', 'paid_amount',
+    column_list = ('code', 'contract', 'customer', 'sequence', 'trigger', 'due_on', 'amount', 'paid_amount',
                    'status', 'owner')
     column_sortable_list = ('code', 'due_on', 'status', 'created_at')
-    column_filters = F.auto(PaymentPlan.status, PaymentPlan.owner, PaymentPlan.due_on)
+    column_filters = [F.by_code(PaymentPlan.contract)] + F.auto(PaymentPlan.status, PaymentPlan.owner,
+                                                                 PaymentPlan.due_on)
+    column_formatters = {'customer': _plan_customer}
     search_fields = (('code', 'code'),)
     form_columns = ('contract', 'sequence', 'trigger', 'milestone', 'due_on', 'amount', 'currency',
                     'owner')   # status and paid amount follow the payments

@@ -48,3 +48,18 @@ def test_the_lead_list_opens_newest_first_by_arrival_not_by_row_number(as_role, 
                     created_at=datetime.datetime.now() - datetime.timedelta(days=30))   # written later, came earlier
     html = as_role('sales').get('/admin/lead/').get_data(as_text=True)
     assert html.index(fresh.code) < html.index(old.code)
+
+
+def test_payment_plans_list_their_customer_and_filter_by_contract_number(as_role, users, db):
+    from decimal import Decimal
+    from ..factories import make_contract, make_customer, make_payment_plan
+    acme = make_customer(name='新测智能装备有限公司', name_en='Xince Intelligent Equipment Co., Ltd.')
+    mine = make_contract(customer=acme, amount=Decimal('1000'), owner=users['finance'])
+    other = make_contract(amount=Decimal('500'))
+    plan, theirs = make_payment_plan(contract=mine, amount=Decimal('1000')), make_payment_plan(contract=other)
+    finance = as_role('finance')
+    html = finance.get('/admin/paymentplan/').get_data(as_text=True)
+    assert 'col-customer' in html and 'Xince Intelligent Equipment Co., Ltd.' in html
+    filtered = finance.get(f'/admin/paymentplan/?flt0_0={mine.code}').get_data(as_text=True)
+    assert plan.code in filtered and theirs.code not in filtered
+    assert '新测智能装备有限公司' in as_role('finance', 'zh_Hans_CN').get('/admin/paymentplan/').get_data(as_text=True)
