@@ -125,7 +125,7 @@ def describe(plan, row):
                 for a, (old, new) in row.changes.items()]
     if row.outcome == 'created':
         return [(mapping.by_attr[a].header(language), None, shown(a, canon(mapping, a, v, ctx)))
-                for a, v in row.values.items() if v not in (None, '')][:8]
+                for a, v in row.values.items() if v not in (None, '')]   # every value, e-mail to city
     return []
 
 

@@ -519,3 +519,20 @@ def test_mapping_step_shows_how_sure_each_automatic_match_is(as_role, db):
     level = re.search(r'data-header="客户等级划分">(.*?)</select>', page, re.S).group(1)
     assert 'selected' not in level   # a weak match is asked about, never guessed
     assert 'Skipped 1 description row under the header (row 2)' in page
+
+
+def test_the_preview_of_a_new_row_shows_every_value_it_brings(as_role, db):
+    client = as_role('admin')
+    content = ('Company,Contact,Phone,Mobile,Title,E-mail,Source,Industry,Province,City\n'
+               'Preview Co,Li,057188001122,13900000002,CTO,li@preview.example,Website,Energy,浙江省,杭州市\n')
+    token = token_of(upload(client, content.encode('utf-8')))
+    page = client.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
+    columns = ('company', 'contact_name', 'phone', 'mobile', 'contact_title', 'email', 'source', 'industry',
+               'region_province', 'region_city')
+    client.post(f'/admin/import/{token}/mapping', data={
+        **{f'col-{i}': attr for i, attr in enumerate(columns)}, 'on_existing': 'update', 'sheet': '',
+        'csrf_token': csrf_from(page)})
+    html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
+    assert preview_rows(html) == {'2': 'created'}
+    for value in ('li@preview.example', 'Website', 'Energy', '浙江省', '杭州市'):
+        assert value in html, value
