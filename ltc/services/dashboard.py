@@ -7,7 +7,7 @@ from ..db import is_sqlite
 from ..models import (Contract, Customer, Lead, Opportunity, Payment, PaymentPlan, PublicPool, Stage,
                       User)
 from ..models.choices import LEAD_GRADES, SOURCES
-from . import planning, receivables, scope
+from . import planning, rates, receivables, scope
 from .cash_common import setting_int, today_or
 from .contracts import EXPIRY_DAYS_SETTING, LIVE
 from .planning import SIGNED
@@ -37,11 +37,17 @@ def _shift_month(day, months):
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+def _opp_amount(today=None):
+    """Opportunity amounts in the base currency (setting currency.base) at today's rates."""
+    return rates.in_base(Opportunity.amount, Opportunity.currency, today_or(today))
+
+
 def funnel(user):
-    """Count, amount and weighted amount of opportunities per stage."""
-    weighted = Opportunity.amount * Stage.probability / 100
+    """Count, amount and weighted amount (in the base currency) of opportunities per stage."""
+    amount = _opp_amount()
+    weighted = amount * Stage.probability / 100
     query = (Stage.select(Stage.code, Stage.name, Stage.name_en, Stage.probability,
-                          fn.COUNT(Opportunity.id).alias('n'), fn.SUM(Opportunity.amount).alias('amount'),
+                          fn.COUNT(Opportunity.id).alias('n'), fn.SUM(amount).alias('amount'),
                           fn.SUM(weighted).alias('weighted'))
              .join(Opportunity, JOIN.LEFT_OUTER, on=(Opportunity.stage == Stage.id) & scope.condition(Opportunity, user))
              .group_by(Stage.id, Stage.code, Stage.name, Stage.name_en, Stage.probability, Stage.sequence)
@@ -55,8 +61,9 @@ def forecast(user, today, months=6):
     """Amount and weighted amount of open opportunities by expected close month."""
     labels = _months(today, months)
     month = _month(Opportunity.expected_close_on)
-    query = (Opportunity.select(month.alias('month'), fn.SUM(Opportunity.amount).alias('amount'),
-                                fn.SUM(Opportunity.amount * Stage.probability / 100).alias('weighted'))
+    amount = _opp_amount(today)
+    query = (Opportunity.select(month.alias('month'), fn.SUM(amount).alias('amount'),
+                                fn.SUM(amount * Stage.probability / 100).alias('weighted'))
              .join(Stage).where(~Stage.is_won, ~Stage.is_lost, month.in_(labels),
                                 scope.condition(Opportunity, user)).group_by(month))
     rows = {r['month']: r for r in query.dicts()}
@@ -81,10 +88,11 @@ def win_rate(user, today):
     """Won and lost opportunities closed in the last 12 months and the win rate by count and amount."""
     since = today - datetime.timedelta(days=365)
     won, lost = Stage.is_won, Stage.is_lost
+    amount = _opp_amount(today)
     query = (Opportunity.select(
         fn.SUM(Case(None, [(won, 1)], 0)).alias('won'), fn.SUM(Case(None, [(lost, 1)], 0)).alias('lost'),
-        fn.SUM(Case(None, [(won, Opportunity.amount)], 0)).alias('won_amount'),
-        fn.SUM(Case(None, [(lost, Opportunity.amount)], 0)).alias('lost_amount'))
+        fn.SUM(Case(None, [(won, amount)], 0)).alias('won_amount'),
+        fn.SUM(Case(None, [(lost, amount)], 0)).alias('lost_amount'))
         .join(Stage).where(won | lost, (Opportunity.closed_on >= since) | Opportunity.closed_on.is_null(),
                            scope.condition(Opportunity, user)))
     r = query.dicts().get()
@@ -96,14 +104,16 @@ def win_rate(user, today):
 
 
 def receivables_by_month(user, today, back=5, ahead=6):
-    """Planned (plans due) against collected (payments received) per month around TODAY."""
+    """Planned (plans due) against collected (payments received) per month around TODAY, in the base currency."""
     labels = _months(_shift_month(today, -back), back + 1 + ahead)
     due = _month(PaymentPlan.due_on)
-    planned = {r['m']: r['s'] for r in PaymentPlan.select(due.alias('m'), fn.SUM(PaymentPlan.amount).alias('s'))
+    plan_amount = rates.in_base(PaymentPlan.amount, PaymentPlan.currency, today)
+    paid_amount = rates.in_base(Payment.amount, Payment.currency, today)
+    planned = {r['m']: r['s'] for r in PaymentPlan.select(due.alias('m'), fn.SUM(plan_amount).alias('s'))
                .where(PaymentPlan.status != 'void', due.in_(labels), scope.condition(PaymentPlan, user))
                .group_by(due).dicts()}
     got = _month(Payment.received_on)
-    collected = {r['m']: r['s'] for r in Payment.select(got.alias('m'), fn.SUM(Payment.amount).alias('s'))
+    collected = {r['m']: r['s'] for r in Payment.select(got.alias('m'), fn.SUM(paid_amount).alias('s'))
                  .where(got.in_(labels), scope.condition(Payment, user)).group_by(got).dicts()}
     return [{'month': m, 'planned': _num(planned.get(m)), 'collected': _num(collected.get(m))} for m in labels]
 

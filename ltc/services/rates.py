@@ -72,3 +72,24 @@ def to_base(amounts, on):
     """Return the sum of {currency: amount} in the base currency on ON (a currency without a rate refuses)."""
     base = base_currency()
     return sum((convert(v, c, base, on) for c, v in amounts.items()), Decimal('0'))
+
+
+def in_base(field, currency_field, on):
+    """Return a SQL expression of FIELD in the base currency at the rates of ON (by CURRENCY_FIELD).
+
+    An amount in a currency without a rate on or before ON counts as it is (enter the rate to
+    convert it); the base currency counts 1:1.
+    """
+    from peewee import Case, Value
+    base = base_currency()
+    latest = {}
+    query = (ExchangeRate.select(ExchangeRate.currency, ExchangeRate.rate)
+             .where(ExchangeRate.on <= as_date(on)).order_by(ExchangeRate.on))
+    for currency, rate in query.tuples():
+        latest[currency] = rate   # later dates overwrite earlier ones
+    pairs = [(c, r) for c, r in latest.items() if c != base]
+    if not pairs:
+        return field
+    # Values without converters: next to FIELD peewee would pass them through the amount's converter.
+    return field * Case(None, [(currency_field == c, Value(r, converter=False)) for c, r in pairs],
+                        Value(1, converter=False))

@@ -46,3 +46,21 @@ def test_payment_in_another_currency_needs_a_rate(db):
         (Decimal('7200.00'), 'CNY', Decimal('1000.00'), 'USD')
     [same] = receivables.record_payment(contract, '500', currency='CNY', received_on=D(2026, 3, 5))
     assert same.original_currency is None and same.amount == Decimal('500.00')
+
+
+def test_dashboard_totals_in_the_base_currency(db):
+    from ltc.services import dashboard
+    from tests.factories import make_opportunity
+    admin = make_user('admin')
+    make_opportunity(amount=Decimal('1000'), currency='USD')
+    make_opportunity(amount=Decimal('1000'))
+    before = sum(r['amount'] for r in dashboard.funnel(admin))
+    assert before == 2000.0   # no rate yet: each counts as written
+    rates.set_rate('USD', D(2026, 1, 1), '7')
+    assert sum(r['amount'] for r in dashboard.funnel(admin)) == 8000.0
+    usd = live_contract('1000', currency='USD')
+    receivables.set_plans(usd, [{'amount': '1000', 'due_on': D(2026, 3, 1)}])
+    cny = live_contract('500')
+    receivables.set_plans(cny, [{'amount': '500', 'due_on': D(2026, 3, 20)}])
+    month = {r['month']: r for r in dashboard.receivables_by_month(admin, D(2026, 3, 15))}['2026-03']
+    assert month['planned'] == 7500.0
