@@ -11,6 +11,7 @@ contract), ordered by the rules' sequence. Steps are decided one at a time, lowe
 Admins stand above every department and may decide department and region steps. Nobody decides
 two steps of the same round. A rejection (with its reason) cancels the round's later steps.
 """
+import datetime
 from decimal import Decimal
 
 from peewee import fn
@@ -19,7 +20,7 @@ from ..db import utcnow
 from ..models import ApprovalRule, Contract, ContractApproval, Department, Quote, QuoteApproval, QuoteLine, User
 from ..models import ContractLine, Product
 from ..models.choices import APPROVAL_LEVELS, ROLES
-from . import audit, gate
+from . import audit, gate, rates
 from .cash_common import money
 from .messages import invalid, refusal
 
@@ -64,7 +65,16 @@ def discount_of(record):
 
 
 def amount_of(record):
-    return money(record.amount if isinstance(record, Contract) else record.total)
+    """Return RECORD's amount in the base currency (today's rate), as the rules' thresholds are written.
+
+    A currency without a rate compares as written.
+    """
+    amount = money(record.amount if isinstance(record, Contract) else record.total)
+    currency = record.currency or 'CNY'
+    base = rates.base_currency()
+    if currency == base or rates.rate_on(currency, datetime.date.today()) is None:
+        return amount
+    return rates.convert(amount, currency, base, datetime.date.today())
 
 
 def rules_for(record):

@@ -225,3 +225,12 @@ def test_a_quote_above_the_discount_threshold_needs_approval_before_it_is_sent(o
     quotes.submit_quote(quote.code, by=org['sales_sh'])
     quotes.approve_quote(quote.code, org['mgr_sh'], 'ok')
     assert quotes.send_quote(Quote.get_by_id(quote.id)).status == 'sent'
+
+
+def test_thresholds_compare_in_the_base_currency(org):
+    from ltc.services import rates
+    usd = submitted(org, '100000', currency='USD')          # no rate: 100,000 as written, one step
+    assert [s[1] for s in levels(usd)] == ['department']
+    rates.set_rate('USD', D(2020, 1, 1), '7.2')
+    usd2 = submitted(org, '100000', currency='USD')         # 720,000 CNY: the region head too
+    assert [s[1] for s in levels(usd2)] == ['department', 'region']
