@@ -69,7 +69,7 @@ def context(customer):
         **group(customer, current_user),   # names of other owners' group members stay hidden
         'contacts': list(_visible(Contact, Contact.select().where(Contact.customer == cid))
                          .order_by(Contact.is_key_decision_maker.desc(), Contact.id).limit(LIMIT)),
-        'followups': list(_visible(FollowUp, FollowUp.select().where(FollowUp.customer == cid))
+        'followups': list(_visible(FollowUp, FollowUp.of_customer(cid))
                           .order_by(FollowUp.happened_at.desc()).limit(LIMIT)),
         'leads': list(_visible(Lead, Lead.select().where(Lead.converted_customer == cid))
                       .order_by(Lead.id.desc()).limit(LIMIT)),

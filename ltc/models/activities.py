@@ -29,6 +29,12 @@ class FollowUp(BaseModel):
     owner = ForeignKeyField(User, null=True, backref='followups')
     is_major = BooleanField(default=False)
 
+    @classmethod
+    def of_customer(cls, customer_id):
+        """Follow-ups of a customer, with those logged on its leads before they were converted."""
+        converted = Lead.select(Lead.id).where(Lead.converted_customer == customer_id)
+        return cls.select().where((cls.customer == customer_id) | cls.lead.in_(converted))
+
 
 class CareTask(BaseModel):
     code_prefix = 'CC'

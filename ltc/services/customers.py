@@ -211,7 +211,7 @@ def set_locked(customer, locked, by=None, reason=None):
 def timeline(customer, limit=100):
     """Return the follow-ups and ownership events (claim, release, reclaim…) of CUSTOMER, newest first."""
     items = [{'at': f.happened_at, 'kind': f.kind, 'text': f.summary, 'code': f.code}
-             for f in FollowUp.select().where(FollowUp.customer == customer.id)
+             for f in FollowUp.of_customer(customer.id)
              .order_by(FollowUp.happened_at.desc()).limit(limit)]
     events = (AuditLog.select().where(AuditLog.entity == 'Customer', AuditLog.entity_code == customer.code,
                                       AuditLog.action.in_(TIMELINE_ACTIONS))

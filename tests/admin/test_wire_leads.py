@@ -179,3 +179,16 @@ def test_bulk_status_follows_the_lead_status_flow(as_role, users, db):
     assert Lead.get_by_id(lead.id).status == 'assigned' and audit_count() == before
     client.post(url, data={'csrf_token': token, 'ids': str(lead.id), 'value': 'contacted'})
     assert Lead.get_by_id(lead.id).status == 'contacted'
+
+
+def test_a_followup_logged_on_a_lead_shows_on_the_customers_360_after_conversion(as_role, users, db):
+    import datetime
+    from ltc.services import customers, followups, leads
+    lead = make_lead(company='Before Conversion Co', owner=users['sales'], status='assigned')
+    followups.record_followup(by=users['sales'], lead=lead, kind='call', summary='First call before converting',
+                              happened_at=datetime.datetime(2026, 3, 2, 10, 0))
+    result = leads.convert_lead(lead, by=users['sales'])
+    customer = result['customer']
+    page = as_role('sales').get(f'/admin/customer/360/?id={customer.id}').get_data(as_text=True)
+    assert 'First call before converting' in page
+    assert any(item['text'] == 'First call before converting' for item in customers.timeline(customer))
