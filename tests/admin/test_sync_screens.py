@@ -536,3 +536,15 @@ def test_the_preview_of_a_new_row_shows_every_value_it_brings(as_role, db):
     assert preview_rows(html) == {'2': 'created'}
     for value in ('li@preview.example', 'Website', 'Energy', '浙江省', '杭州市'):
         assert value in html, value
+
+
+def test_quotes_are_on_the_spreadsheets_page(as_role, users, db):
+    from ltc.models import Quote
+    from ..factories import make_customer
+    import datetime
+    quote = Quote.create(customer=make_customer(owner=users['sales']), title='Export me', owner=users['sales'],
+                         quoted_on=datetime.date(2026, 3, 1), version=1, code='Q-EXPORT')
+    client = as_role('sales')
+    assert 'data-entity="quotes"' in client.get('/admin/spreadsheets/').get_data(as_text=True)
+    assert 'Export me' in client.get('/admin/spreadsheets/quotes.csv').data.decode('utf-8-sig') and quote.code
+    assert 'data-entity="quotes"' not in as_role('finance').get('/admin/spreadsheets/').get_data(as_text=True)
