@@ -53,7 +53,7 @@ def main(argv=None):
             sales = User.get_or_none(User.username == 'bench-sales') or audit.save(User(
                 username='bench-sales', display_name='Bench sales', role=Role.get(Role.name == 'sales')))
             # The sales user owns one lead in 100: their list is a scoped one over the same table.
-            Lead.update(owner=sales.id).where(Lead.id % 100 == 0).execute()
+            Lead.update(owner=sales.id).where(Lead.id - (Lead.id / 100) * 100 == 0).execute()   # peewee's % is LIKE
             _t, admin_secret = tokens.create_token(admin, 'bench', 'leads:read')
             _t, sales_secret = tokens.create_token(sales, 'bench', 'leads:read')
         sample = Lead.select().order_by(Lead.id).offset(total // 2).first()

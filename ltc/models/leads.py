@@ -59,7 +59,8 @@ class Lead(BaseModel):
     search_keys = TextField(null=True)
 
     class Meta:
-        indexes = tuple(((key, 'created_at'), False) for key in DUPLICATE_KEYS)
+        # (created_at, id): the API's newest-first pages read the index in order, ties by id included.
+        indexes = tuple(((key, 'created_at'), False) for key in DUPLICATE_KEYS) + ((('created_at', 'id'), False),)
 
     def __str__(self):
         return f'{self.code} {self.company}'
