@@ -34,6 +34,9 @@ def valid_values(codec):
         if codec.integer:
             return st.integers(-10**12, 10**12)
         return st.decimals(-10**12, 10**12, places=codec.places, allow_nan=False, allow_infinity=False)
+    if isinstance(codec, codecs.DateTime):   # to the second, as a spreadsheet keeps it
+        return st.datetimes(datetime.datetime(1900, 3, 1), datetime.datetime(9999, 12, 31, 23, 59, 59)).map(
+            lambda moment: moment.replace(microsecond=0))
     if isinstance(codec, Date):
         return st.dates(datetime.date(1900, 3, 1), datetime.date(9999, 12, 31))
     if isinstance(codec, Bool):
@@ -49,7 +52,13 @@ def written_cells(codec, value, ctx):
     cells = [written]
     if isinstance(written, Decimal):
         cells.append(float(written))   # openpyxl stores numbers as doubles
-    if isinstance(written, datetime.date):
+    if isinstance(written, datetime.datetime):
+        epoch = datetime.datetime.combine(codecs.EXCEL_EPOCH[bool(ctx.date1904)], datetime.time())
+        serial = (written - epoch) / datetime.timedelta(days=1)   # days and the time as a fraction
+        cells.append(written)
+        if serial >= 0:
+            cells.append(serial)
+    elif isinstance(written, datetime.date):
         serial = (written - codecs.EXCEL_EPOCH[bool(ctx.date1904)]).days
         cells.append(datetime.datetime.combine(written, datetime.time()))
         if serial >= 0:   # the 1904 system has no serials before 1904-01-01
@@ -58,6 +67,8 @@ def written_cells(codec, value, ctx):
         cells.append('')
     elif isinstance(written, Decimal):
         cells.append(str(written))     # the CSV backend's text of each type
+    elif isinstance(written, datetime.datetime):
+        cells.append(written.isoformat(sep=' '))
     elif isinstance(written, datetime.date):
         cells.append(written.isoformat())
     else:

@@ -143,6 +143,7 @@ SYNC_LABELS = {
     'delete_policy': _l('When a row disappears'), 'last_run_at': _l('Last run'), 'lang': _l('Language of the sheet'),
     'max_vanish_percent': _l('Stop when more than this percentage of rows vanish'),
     'header_signature': _l('Header'), 'lock_owner': _l('Locked by'), 'locked_at': _l('Locked at'),
+    'sheet_stamp': _l('Sheet version last read'),
     'run': _l('Run'), 'started_at': _l('Started at'), 'finished_at': _l('Finished at'), 'dry_run': _l('Dry run'),
     'totals': _l('Totals'), 'results': _l('Rows'), 'base_value': _l('Last synced value'),
     'sheet_value': _l('Sheet value'), 'db_value': _l('Database value'), 'resolved_at': _l('Resolved at'),

@@ -162,7 +162,7 @@ def test_renew_a_contract_in_the_browser(page, users, db):
     log_in(page, 'sales1')
     page.goto(f'{page.base}/admin/contract/details/?id={contract.id}')
     page.click('[data-act=renew]')
-    page.wait_for_selector('#act-form')
+    page.wait_for_selector('#end_on[data-ltc-calendar]')   # the page's script has run
     page.fill('#start_on', '2027-03-01')
     page.fill('#end_on', '2027-02-01')
     page.click('#act-apply')

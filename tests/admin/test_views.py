@@ -173,7 +173,10 @@ def test_every_screen_sorts_only_on_indexed_columns(app):
     from ltc.models import ALL_MODELS
     admin = app.extensions['ltc_admin']
     screened = {v.model for v in admin._views if hasattr(v, 'model')}
-    assert screened >= set(ALL_MODELS) - {m for m in ALL_MODELS if m.__name__ == 'CodeSequence'}
+    # Without a grid: code counters, API tokens (their own page: a secret is shown once, never listed)
+    # and the API's stored answers to idempotent requests (a cache that expires).
+    unscreened = {'CodeSequence', 'ApiToken', 'IdempotentAnswer'}
+    assert screened >= {m for m in ALL_MODELS if m.__name__ not in unscreened}
     for view in admin._views:
         if not hasattr(view, 'model'):
             continue

@@ -54,8 +54,11 @@ document.addEventListener('click', function (event) {
     var withTime = box.getAttribute('data-role') === 'ltc-datetime';
     var group = document.createElement('div');
     group.className = 'input-group ltc-date-group';
+    // Moving the box into the group blurs it: someone already typing keeps the caret and goes on.
+    var focused = document.activeElement === box, from = box.selectionStart, to = box.selectionEnd;
     box.parentNode.insertBefore(group, box);
     group.appendChild(box);
+    if (focused) { box.focus(); box.setSelectionRange(from, to); }
     var append = document.createElement('div');
     append.className = 'input-group-append';
     var button = document.createElement('button');
