@@ -16,7 +16,7 @@ from ..db import utcnow
 from ..errors import ValidationError
 from ..models import (AssignmentRule, AuditLog, JobRun, CareTask, FollowUp, GradingRule, LoginThrottle, Reminder,
                       Target, User)
-from ..services import audit, followups, planning, scope
+from ..services import audit, followups, planning, reminders, scope
 from ..services.users import MIN_PASSWORD, save_user
 from . import filters as F
 from .actions import RecordActionsMixin
@@ -337,6 +337,8 @@ class ReminderView(RecordActionsMixin, SecureModelView):
     record_actions = REMINDER_ACTIONS
     column_list = ('kind', 'entity', 'entity_code', 'user', 'message', 'due_on', 'read_at')
     column_sortable_list = ('due_on', 'kind')
+    column_formatters = {'message': lambda view, context, model, name: reminders.render(model, lang())}
+    column_details_exclude_list = ('params',)
     column_filters = [F.FilterEqual(Reminder.user, _l('Recipient'), options=F.LiveOptions(_recipients))] + \
         F.auto(Reminder.kind, Reminder.due_on, Reminder.read_at)
     form_columns = ('read_at',)

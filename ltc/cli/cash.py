@@ -325,14 +325,14 @@ def reminders_generate(today):
 @click.option('--mark-read', is_flag=True, help='Mark the listed reminders read.')
 def reminders_list(user, unread, mark_read):
     """List a user's reminders with the unread count."""
-    from ..services.reminders import inbox, mark_read as do_mark, unread_count
+    from ..services.reminders import inbox, mark_read as do_mark, render, unread_count
     found = get_user(user)
     if found is None:
         raise ValidationError('Give --user.')
     rows = inbox(found, unread_only=unread)
     for r in rows:
         flag = ' ' if r.read_at else '*'
-        click.echo(f'{flag} {r.code}  {r.due_on or "":<10}  {r.kind:<17} {r.message}')
+        click.echo(f'{flag} {r.code}  {r.due_on or "":<10}  {r.kind:<17} {render(r, found.language)}')
     click.echo(f'{unread_count(found)} unread')
     if mark_read and rows:
         from ..services import audit

@@ -1,8 +1,9 @@
 """Demo follow-ups, customer care tasks and the reminders inbox."""
 import datetime
+import json
 
 from ..models import Reminder
-from ..services.reminders import dedupe_key
+from ..services.reminders import dedupe_key, english
 from .names import FOLLOWUP_TEXT
 
 DAY = datetime.timedelta(days=1)
@@ -110,11 +111,12 @@ def build_reminders(demo):
     """Fill the reminders inbox from the saved rows (codes are known by now)."""
     today, rows = demo.today, {}
 
-    def add(user, kind, entity, code, message, due, read=False):
+    def add(user, kind, entity, code, fields, due, read=False):
         uid = user['id'] if isinstance(user, dict) else user
         key = dedupe_key(kind, code, due, uid)   # the key reminders.generate gives the same reminder
         rows.setdefault(key, {'user': uid, 'kind': kind, 'entity': entity, 'entity_code': code,
-                              'message': message, 'due_on': due, 'dedupe_key': key,
+                              'message': english(kind, due, fields), 'due_on': due, 'dedupe_key': key,
+                              'params': json.dumps(fields, default=str, ensure_ascii=False),
                               'read_at': demo.time_ago(0) if read else None})
 
     finance = demo.users_with('finance')[0]
@@ -122,21 +124,15 @@ def build_reminders(demo):
         for plan in contract['_plans']:
             left = plan['amount'] - plan['paid_amount']
             if plan['status'] == 'overdue':
-                days = (today - plan['due_on']).days
-                text = (f"回款逾期：合同 {contract['code']} 第{plan['sequence']}期 ¥{left:,.2f} 已逾期 {days} 天 / "
-                        f"Payment overdue: contract {contract['code']} instalment {plan['sequence']}, "
-                        f"¥{left:,.2f}, {days} days late")
+                fields = {'name': contract['code'], 'amount': f'{left:,.2f}'}
                 for user in (contract['owner'], finance):
-                    add(user, 'payment_overdue', 'PaymentPlan', plan['code'], text, plan['due_on'])
+                    add(user, 'payment_overdue', 'PaymentPlan', plan['code'], fields, plan['due_on'])
             elif plan['status'] in ('pending', 'partial') and plan['due_on'] and (plan['due_on'] - today).days <= 14:
                 add(contract['owner'], 'payment_due', 'PaymentPlan', plan['code'],
-                    f"回款将到期：合同 {contract['code']} 第{plan['sequence']}期 ¥{left:,.2f}，{plan['due_on']} / "
-                    f"Payment due: contract {contract['code']} instalment {plan['sequence']}, ¥{left:,.2f}, "
-                    f"{plan['due_on']}", plan['due_on'])
+                    {'name': contract['code'], 'amount': f'{left:,.2f}'}, plan['due_on'])
         if contract['status'] in ('effective', 'executing') and (contract['end_on'] - today).days <= 60:
             add(contract['owner'], 'contract_expiring', 'Contract', contract['code'],
-                f"合同 {contract['code']} 将于 {contract['end_on']} 到期 / Contract {contract['code']} "
-                f"expires on {contract['end_on']}", contract['end_on'])
+                {'name': contract['code']}, contract['end_on'])
     warn = {'EAST': 3, 'SOUTH': 5, 'NORTH': 3, 'WEST': 3}
     for customer in demo.customers:
         # Locked customers never return to the pool, so they get no warning.
@@ -146,25 +142,23 @@ def build_reminders(demo):
         left = reclaim - (today - customer['last_followup_at'].date()).days
         if 0 < left <= warn[customer['_region']]:
             add(customer['owner'], 'pool_warning', 'Customer', customer['code'],
-                f"客户 {customer['name']} 将在 {left} 天后掉入公海 / {customer['name_en']} returns to the "
-                f"public pool in {left} days", today + left * DAY)
+                {'name': customer['name'], 'name_en': customer['name_en'],
+                 'reason': f'no follow-up for {reclaim} days', 'reason_zh': f'{reclaim} 天未跟进'}, today + left * DAY)
     for row in demo.followups:
         due = row.get('next_contact_on')
         if due and due <= today + 2 * DAY and row['customer'] and row['customer']['owner']:
             add(row['owner'], 'followup_due', 'FollowUp', row['code'],
-                f"待跟进：{row['customer']['name']}（{due}）/ Follow up {row['customer']['name_en']} ({due})",
-                due, read=due < today - 7 * DAY)
+                {'name': row['customer']['name'], 'name_en': row['customer']['name_en']}, due, read=due < today - 7 * DAY)
     waiting = {}
     for lead in reversed(demo.leads):
         if lead['status'] == 'assigned' and lead['owner'] and waiting.get(_uid(lead['owner']), 0) < 3:
             waiting[_uid(lead['owner'])] = waiting.get(_uid(lead['owner']), 0) + 1
             add(lead['owner'], 'lead_waiting', 'Lead', lead['code'],
-                f"线索待处理：{lead['company']} / Lead waiting: {lead['company']}", lead['assigned_at'].date())
+                {'name': f"{lead['code']} {lead['company']}", 'days': (today - lead['assigned_at'].date()).days},
+                lead['assigned_at'].date())
     for task in demo.care_tasks:
         if task['status'] == 'open' and task['owner'] and (task['due_on'] - today).days <= 7:
-            add(task['owner'], 'care_task', 'CareTask', task['code'],
-                f"客户关怀：{task['notes']}（{task['due_on']}）/ Customer care: {task['notes']} ({task['due_on']})",
-                task['due_on'])
+            add(task['owner'], 'care_task', 'CareTask', task['code'], {'name': task['notes']}, task['due_on'])
     demo.writer.add(Reminder, list(rows.values()))
 
 

@@ -81,7 +81,8 @@ class Reminder(BaseModel):
     kind = ChoiceField(C.REMINDER_KINDS)
     entity = CharField(max_length=60)
     entity_code = CharField(max_length=64)
-    message = CharField(max_length=500)
+    message = CharField(max_length=500)   # the English text, for readers without a language (exports, logs)
+    params = TextField(null=True)   # JSON fields of the kind's message, rendered in the reader's language
     due_on = DateField(null=True, index=True)
     read_at = DateTimeField(null=True)
     dedupe_key = CharField(max_length=200, unique=True)

@@ -335,6 +335,9 @@ REMINDER_KINDS = Choices(
     ('payment_due', 'Payment due', '回款到期'),
     ('payment_overdue', 'Payment overdue', '回款逾期'),
     ('care_task', 'Care task', '客户关怀'),
+    ('lead_assigned', 'Lead assigned', '线索已分配'),
+    ('approval_waiting', 'Approval waiting', '待审批'),
+    ('sync_conflict', 'Conflict to resolve', '同步冲突待处理'),
 )
 AUDIT_SOURCES = Choices(
     ('admin', 'Admin', '管理后台'),

@@ -69,10 +69,9 @@ def dun(plan, level=None, by=None, note=None, on=None):
         step = audit.save(DunningStep(plan=plan, level=level, done_on=on, done_by=by, escalated_to=escalated,
                                       note=(note or '')[:255] or None), action='dun')
         if escalated:
-            from ..models import Reminder
-            audit.save(Reminder(user=escalated, kind='payment_overdue', entity='PaymentPlan', entity_code=plan.code,
-                                due_on=on, dedupe_key=f'dunning:{step.code}', message=f'催收升级 / escalated: {plan.code} {contract.code} '
-                                                   f'{money(plan.amount) - money(plan.paid_amount):,.2f}'[:255]))
+            from .reminders import add
+            add(escalated, 'payment_overdue', 'PaymentPlan', plan.code, plan.due_on,
+                {'name': contract.code, 'amount': f'{money(plan.amount) - money(plan.paid_amount):,.2f}'})
         return step
 
 

@@ -4,7 +4,7 @@ import datetime
 from peewee import fn
 
 from ..db import database, utcnow
-from ..models import AuditLog, Customer, PublicPool, Reminder, User
+from ..models import AuditLog, Customer, PublicPool, User
 from . import audit
 from .messages import refusal
 
@@ -77,16 +77,10 @@ def run_reclaim(today=None):
 
 
 def _warn(customer, on, reason_en, reason_zh):
-    from .reminders import dedupe_key
-    key = dedupe_key('pool_warning', customer.code, on, customer.owner_id)
-    if Reminder.select().where(Reminder.dedupe_key == key).exists():
-        return 0
-    audit.save(Reminder(
-        user=customer.owner_id, kind='pool_warning', entity='Customer', entity_code=customer.code,
-        due_on=on, dedupe_key=key,
-        message=(f'{customer.name} returns to the public pool on {on} ({reason_en}); follow up before then. / '
-                 f'客户{customer.name}将于 {on} 掉入公海（{reason_zh}），请及时跟进。')[:500]))
-    return 1
+    from .reminders import add
+    return int(add(customer.owner_id, 'pool_warning', 'Customer', customer.code, on,
+                   {'name': customer.name, 'name_en': customer.name_en, 'reason': reason_en,
+                    'reason_zh': reason_zh}) is not None)
 
 
 def _day_start_utc(today):

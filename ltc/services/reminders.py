@@ -1,5 +1,10 @@
-"""The reminders inbox: generate per-user reminders idempotently, count unread ones, mark them read."""
+"""The reminders inbox: generate per-user reminders idempotently, count unread ones, mark them read.
+
+A reminder keeps its kind and the fields of its message (JSON), never a text in one language: each
+reader sees it in theirs (the admin in the UI language, e-mail and chat in the user's language).
+"""
 import datetime
+import json
 
 from peewee import fn
 
@@ -17,7 +22,14 @@ MESSAGES = {
     'payment_due': ('Payment {amount} of contract {name} due on {due}', '合同 {name} 回款 {amount} 将于 {due} 到期'),
     'payment_overdue': ('Payment {amount} of contract {name} overdue since {due}', '合同 {name} 回款 {amount} 自 {due} 起逾期'),
     'care_task': ('Customer care: {name} on {due}', '客户关怀：{name}（{due}）'),
+    'pool_warning': ('Customer {name} returns to the public pool on {due} ({reason}); follow up before then',
+                     '客户 {name} 将于 {due} 掉入公海（{reason}），请及时跟进'),
+    'lead_assigned': ('Lead {name} was assigned to you', '线索 {name} 已分配给您'),
+    'approval_waiting': ('{name} waits for your approval (step {step})', '{name} 等待您审批（第 {step} 级）'),
+    'sync_conflict': ('Sync target {name}: {count} conflict(s) to resolve', '同步目标 {name}：{count} 处冲突待处理'),
 }
+# The kinds generate() finds by scanning; the others are created where their event happens (add()).
+GENERATED = ('followup_due', 'lead_waiting', 'contract_expiring', 'payment_due', 'payment_overdue', 'care_task')
 SETTINGS = {'lead_wait_days': ('reminders.lead_wait_days', 3),
             'payment_due_days': ('reminders.payment_due_days', 7),
             'followup_lookback_days': ('reminders.followup_lookback_days', 30),
@@ -32,6 +44,66 @@ def dedupe_key(kind, entity_code, due_on, user_id):
     """
     due = due_on.isoformat() if hasattr(due_on, 'isoformat') else due_on
     return f'{kind}:{entity_code}:{due}:{getattr(user_id, "id", user_id)}'
+
+
+def lang_of(language):
+    """Return 'zh' or 'en' for a stored or UI LANGUAGE ('zh_Hans_CN', 'zh', 'en', None)."""
+    return 'zh' if (language or 'zh').lower().startswith('zh') else 'en'
+
+
+def _cjk(text):
+    return sum('\u4e00' <= ch <= '\u9fff' for ch in text)
+
+
+def render(reminder, lang):
+    """Return REMINDER's text in LANG ('zh' or 'en'), from its kind and fields.
+
+    Fields ending in `_en` or `_zh` replace their base field in that language (a customer's
+    English name). A reminder written before fields were kept shows its stored text; one written
+    in both languages ("中文 / English") shows the half in LANG.
+    """
+    lang = lang_of(lang)
+    params = json.loads(reminder.params) if reminder.params else None
+    if params is not None and reminder.kind in MESSAGES:
+        template = MESSAGES[reminder.kind][1 if lang == 'zh' else 0]
+        try:
+            return template.format(**_fields(params, lang, reminder.due_on))
+        except (KeyError, IndexError, ValueError):
+            pass
+    text = reminder.message or ''
+    parts = [p.strip() for p in text.split(' / ') if p.strip()]
+    if len(parts) == 2:
+        return max(parts, key=_cjk) if lang == 'zh' else min(parts, key=_cjk)
+    return text
+
+
+def _fields(params, lang, due_on):
+    fields = {k: v for k, v in params.items() if not k.endswith(('_en', '_zh'))}
+    fields.update({k[:-3]: v for k, v in params.items() if k.endswith(f'_{lang}') and v})
+    fields.setdefault('due', due_on)
+    return fields
+
+
+def english(kind, due_on, fields):
+    """Return the English text of a reminder (kept beside its fields for readers without a language)."""
+    return MESSAGES[kind][0].format(**_fields(fields, 'en', due_on))[:500]
+
+
+def add(user, kind, entity, entity_code, due_on, fields):
+    """Put one reminder in USER's inbox unless the same one (kind, record, due date, user) is there; return it or None.
+
+    The creator for events (a lead assigned, an approval waiting, a pool warning, a sync conflict);
+    inactive users get none.
+    """
+    user_id = getattr(user, 'id', user)
+    if user_id is None or not User.select().where(User.id == user_id, User.active).exists():
+        return None
+    key = dedupe_key(kind, entity_code, due_on, user_id)
+    if Reminder.select().where(Reminder.dedupe_key == key).exists():
+        return None
+    return audit.save(Reminder(user=user_id, kind=kind, entity=entity, entity_code=entity_code, due_on=due_on,
+                               dedupe_key=key, params=json.dumps(fields, default=str, ensure_ascii=False),
+                               message=english(kind, due_on, fields)))
 
 
 def _candidates(today):
@@ -92,10 +164,10 @@ def generate(today=None):
                             .where(Reminder.dedupe_key.in_(keys[start:start + 500])).tuples().iterator())
         existing = {k for (k,) in existing}
         new = [key for key in keys if key not in existing]
-        counts = dict.fromkeys(MESSAGES, 0)
+        counts = dict.fromkeys(GENERATED, 0)
         if not new:
             return counts
-        users = {u.id: u for u in User.select(User.id, User.language, User.active)
+        users = {u.id: u for u in User.select(User.id, User.active)
                  .where(User.id.in_(list({rows[k][1] for k in new})))}
         new = [k for k in new if k in rows and users.get(rows[k][1]) and users[rows[k][1]].active]
         codes = reserve_codes(Reminder.code_prefix, len(new)) if new else []
@@ -103,11 +175,10 @@ def generate(today=None):
         payload = []
         for key, code in zip(new, codes):
             kind, user_id, entity, entity_code, due_on, fields = rows[key]
-            en, zh = MESSAGES[kind]
-            text = (zh if users[user_id].language.startswith('zh') else en).format(due=due_on, **fields)
             payload.append({'code': code, 'created_at': now, 'updated_at': now, 'created_by': actor,
                             'version': 1, 'user': user_id, 'kind': kind, 'entity': entity,
-                            'entity_code': entity_code, 'message': text[:500], 'due_on': due_on,
+                            'entity_code': entity_code, 'message': english(kind, due_on, fields),
+                            'params': json.dumps(fields, default=str, ensure_ascii=False), 'due_on': due_on,
                             'dedupe_key': key})
             counts[kind] += 1
         for start in range(0, len(payload), 500):

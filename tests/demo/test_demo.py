@@ -248,6 +248,12 @@ def test_first_regrade_and_rediagnosis_change_nothing(demo):
     assert len(set(rows)) == len(rows)
     overdue = {(r.entity_code, r.user_id) for r in Reminder.select().where(Reminder.kind == 'payment_overdue')}
     assert len(overdue) == Reminder.select().where(Reminder.kind == 'payment_overdue').count()
+    # Each reads in one language: the reader's, from the kind's message and the stored fields.
+    sample = Reminder.select().where(Reminder.kind.in_(('pool_warning', 'payment_overdue', 'followup_due'))).limit(30)
+    for reminder in sample:
+        zh, en = reminders.render(reminder, 'zh'), reminders.render(reminder, 'en')
+        assert reminder.params and ' / ' not in zh and ' / ' not in en and zh != en
+        assert not any('\u4e00' <= ch <= '\u9fff' for ch in en.split(' ')[0])
 
 
 def test_a_demo_loaded_today_fits_today(db, db_url):

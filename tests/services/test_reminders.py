@@ -41,11 +41,38 @@ def test_generate_covers_every_kind_and_is_idempotent(db):
     assert overdue.message.startswith('Payment 400.00 of contract') and overdue.due_on == D(2026, 5, 1)
 
 
-def test_messages_follow_the_users_language(db):
+def test_a_reminder_reads_in_its_readers_language(db):
+    """Kept as kind + fields: the recipient (zh) and an English admin each read it in their language, once."""
     owner = make_user(language='zh_Hans_CN')
     _world(owner)
     reminders.generate(D(2026, 5, 10))
-    assert '逾期' in Reminder.get(Reminder.kind == 'payment_overdue').message
+    overdue = Reminder.get(Reminder.kind == 'payment_overdue')
+    zh, en = reminders.render(overdue, owner.language), reminders.render(overdue, 'en')
+    assert zh.startswith('合同 ') and '回款 400.00' in zh and '2026-05-01 起逾期' in zh and 'Payment' not in zh
+    assert en.startswith('Payment 400.00 of contract ') and '逾期' not in en
+    assert overdue.message == en   # the stored text is the English one, never both
+
+
+def test_pool_warning_in_each_language_and_never_twice(db):
+    rep = make_user(language='en')
+    customer = make_customer(owner=rep, name='杭州新测智能装备有限公司', name_en='Hangzhou Xince Intelligent Equipment')
+    from ltc.services.pool import _warn
+    assert _warn(customer, D(2026, 6, 1), 'no follow-up for 30 days', '30 天未跟进') == 1
+    assert _warn(customer, D(2026, 6, 1), 'no follow-up for 30 days', '30 天未跟进') == 0
+    warning = Reminder.get(Reminder.kind == 'pool_warning')
+    assert reminders.render(warning, 'en') == ('Customer Hangzhou Xince Intelligent Equipment returns to the public '
+                                               'pool on 2026-06-01 (no follow-up for 30 days); follow up before then')
+    assert reminders.render(warning, 'zh') == '客户 杭州新测智能装备有限公司 将于 2026-06-01 掉入公海（30 天未跟进），请及时跟进'
+
+
+def test_reminders_written_in_both_languages_show_one_half(db):
+    """Rows stored before the fields were kept ("中文 / English") show only the reader's half."""
+    owner = make_user()
+    with audit.acting_as('demo', 'cli'):
+        old = audit.save(Reminder(user=owner, kind='lead_waiting', entity='Lead', entity_code='L1', due_on=D(2026, 5, 1),
+                                  message='线索待处理：新测智能 / Lead waiting: Xince', dedupe_key='old'))
+    assert reminders.render(old, 'zh') == '线索待处理：新测智能'
+    assert reminders.render(old, 'en_US') == 'Lead waiting: Xince'
 
 
 def test_inbox_mark_read_and_counts(db):
