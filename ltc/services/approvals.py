@@ -17,7 +17,7 @@ from decimal import Decimal
 from peewee import fn
 
 from ..db import utcnow
-from ..models import ApprovalRule, Contract, ContractApproval, Department, Quote, QuoteApproval, QuoteLine, User
+from ..models import ApprovalRule, Contract, ContractApproval, Department, Quote, QuoteApproval, QuoteLine, Role, User
 from ..models import ContractLine, Product
 from ..models.choices import APPROVAL_LEVELS, ROLES
 from . import audit, gate, rates
@@ -141,7 +141,25 @@ def open_round(record, by=None, steps=None):
         if subject is QUOTE:
             values['discount'] = discount_of(record)
         rows.append(audit.save(subject.step_model(**values)))
+    if rows:
+        remind_deciders(record, rows[0])
     return rows
+
+
+def remind_deciders(record, step):
+    """Put 'approval waiting' in the inbox of everyone who may decide STEP of RECORD now."""
+    from .reminders import add
+    subject = subject_of(record)
+    if step.level == 'designated':
+        candidates = list(User.select().where(User.id == step.designated_id, User.active))
+    else:
+        candidates = list(User.select().join(Role).where(Role.name.in_(DECIDERS), User.active))
+    visible = {u.id for u in candidates if record.id in gate.visible(u, subject.model, [record.id])}
+    for user in candidates:
+        if user.id in visible and refusal_for(step, record, user) is None:
+            add(user, 'approval_waiting', subject.model.__name__, record.code, datetime.date.today(),
+                {'name': f'{subject.name.capitalize()} {record.code}', 'name_zh': f'{subject.name_zh} {record.code}',
+                 'step': step.step})
 
 
 def current_step(record):
@@ -282,6 +300,10 @@ def decide(record, by, decision, comment=None):
     step.approver, step.decision, step.decided_at = by, decision, utcnow()
     step.comment = (comment or step.comment or '')[:255] or None
     audit.save(step, action={'approved': 'approve', 'rejected': 'reject'}[decision])
+    if decision == 'approved':
+        following = [s for s in round_steps(record, step.round) if s.step > step.step and s.decision == 'pending']
+        if following:
+            remind_deciders(record, following[0])
     if decision == 'rejected':
         for later in round_steps(record, step.round):
             if later.step > step.step and later.decision == 'pending':

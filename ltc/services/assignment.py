@@ -94,6 +94,16 @@ def apply_owner(lead, user):
     return update(lead, status='assigned' if lead.status == 'new' else lead.status) or changed
 
 
+def remind_owner(lead, by=None):
+    """Put 'lead assigned' in the inbox of LEAD's owner, unless they gave it to themselves."""
+    by = getattr(by, 'user', by)   # a gate Actor names its user
+    if lead.owner_id and lead.owner_id != getattr(getattr(by, 'record', by), 'id', None):
+        import datetime
+        from .reminders import add
+        add(lead.owner_id, 'lead_assigned', 'Lead', lead.code, datetime.date.today(),
+            {'name': f'{lead.code} {lead.company}'})
+
+
 def assign_lead(lead, by=None, to=None):
     """Give LEAD to TO, or to whoever the assignment rules pick (None: the managers' queue)."""
     _check_open(lead)
@@ -115,6 +125,7 @@ def assign_lead(lead, by=None, to=None):
             note = f'rule {rule.code} {rule.name}' if rule else 'no rule matched: queued for managers'
         if apply_owner(lead, user) or lead.id is None:
             audit.save(lead, action='assign', note=note[:255])
+            remind_owner(lead, by)
     return lead.owner if lead.owner_id else None
 
 

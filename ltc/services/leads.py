@@ -176,6 +176,9 @@ def save_lead(lead, by=None, assign=True):
         elif is_new and lead.owner_id and lead.status == 'new':
             apply_owner(lead, lead.owner)
         audit.save(lead)
+        if is_new:
+            from .assignment import remind_owner
+            remind_owner(lead, by)
         if not is_new and wanted != stored:
             from ..models import User
             assign_lead(lead, by=by, to=User.get_by_id(wanted) if wanted else None)

@@ -234,3 +234,22 @@ def test_thresholds_compare_in_the_base_currency(org):
     rates.set_rate('USD', D(2020, 1, 1), '7.2')
     usd2 = submitted(org, '100000', currency='USD')         # 720,000 CNY: the region head too
     assert [s[1] for s in levels(usd2)] == ['department', 'region']
+
+
+def test_whoever_may_decide_the_waiting_step_is_reminded(org):
+    """Submitting reminds the deciders of step 1 (Shanghai's managers and those above, admins); the last
+    step's designated approver is reminded when it is their turn."""
+    from ltc.models import Reminder
+    from ltc.services import reminders
+
+    def waiting():
+        return {r.user_id for r in Reminder.select().where(Reminder.kind == 'approval_waiting')}
+    contract = submitted(org, '6000000')
+    assert waiting() == {org[k].id for k in ('admin', 'ceo', 'mgr_east', 'mgr_sh', 'mgr_sh2')}
+    contracts.approve(contract, by=org['mgr_sh'])
+    assert org['cfo'].id not in waiting()
+    contracts.approve(contract, by=org['mgr_east'])
+    assert org['cfo'].id in waiting()
+    reminder = Reminder.get(Reminder.kind == 'approval_waiting', Reminder.user == org['cfo'].id)
+    assert reminders.render(reminder, 'zh') == f'合同 {contract.code} 等待您审批（第 3 级）'
+    assert reminders.render(reminder, 'en') == f'Contract {contract.code} waits for your approval (step 3)'

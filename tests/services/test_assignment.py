@@ -103,3 +103,18 @@ def test_bulk_assign_and_rerun(db):
     counts = rerun_assignment(Lead.select().order_by(Lead.id))
     assert counts == {'assigned': 2, 'queued': 0, 'skipped': 1}
     assert Lead.get_by_id(mine.id).owner_id == b.id and Lead.get_by_id(working.id).owner_id == a.id
+
+
+def test_the_new_owner_is_reminded_once(db):
+    """'Lead assigned' reaches the owner the rules or a manager chose, not one who took the lead themselves."""
+    from ltc.models import Reminder
+    from ltc.services import reminders
+    alice = make_user(language='en')
+    _rule(method='user', assignee=alice)
+    lead = make_lead(company='新测智能')
+    leads.assign_lead(lead)
+    [reminder] = Reminder.select().where(Reminder.kind == 'lead_assigned')
+    assert reminder.user_id == alice.id and reminders.render(reminder, 'en') == f'Lead {lead.code} 新测智能 was assigned to you'
+    own = make_lead(company='自建', owner=alice)
+    leads.save_lead(own, by=alice)
+    assert Reminder.select().where(Reminder.kind == 'lead_assigned').count() == 1

@@ -648,6 +648,20 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
                      for c, a, b, s, d in plan.conflicts]
         for start in range(0, len(conflicts), BATCH):
             SyncConflict.insert_many(conflicts[start:start + BATCH]).execute()
+        if conflicts:
+            _remind_conflicts(target, len(conflicts))
+
+
+def _remind_conflicts(target, count):
+    """Tell whoever resolves the target's conflicts (its run-as user, else the admins) that some wait."""
+    import datetime
+    from ...models import Role, User
+    from ...services import reminders
+    users = [target.run_as_id] if target.run_as_id else [
+        u.id for u in User.select(User.id).join(Role).where(Role.name == 'admin', User.active)]
+    for user_id in users:
+        reminders.add(user_id, 'sync_conflict', 'SyncTarget', target.code, datetime.date.today(),
+                      {'name': target.name, 'count': count})
 
 
 def _write_creates(target, mapping, plan, rows, ctx, need_ids, progress, done, total):

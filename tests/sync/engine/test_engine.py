@@ -46,6 +46,8 @@ def test_one_sided_changes_flow_both_ways_and_identical_changes_are_no_conflict(
 
 
 def test_conflict_keeps_database_value_marks_and_lists_it(target):
+    from tests.factories import make_user
+    admin = make_user('admin')
     edit(target, lambda s: s.cell(2, 2, 'sheet says'))
     db_edit('L000001', company='db says')
     result = engine.run_sync(target)
@@ -57,6 +59,12 @@ def test_conflict_keeps_database_value_marks_and_lists_it(target):
     assert (conflict.field, conflict.sheet_value, conflict.db_value, conflict.status) == \
         ('company', 'sheet says', 'db says', 'open')
     assert engine.run_sync(target).exit_code == 0
+    # Whoever resolves them (no run-as user: the admins) finds 'conflict to resolve' in the inbox.
+    from ltc.models import Reminder
+    from ltc.services import reminders
+    [reminder] = Reminder.select().where(Reminder.kind == 'sync_conflict')
+    assert reminder.user_id == admin.id and reminder.entity_code == target.code
+    assert reminders.render(reminder, 'en') == 'Sync target team: 1 conflict(s) to resolve'
 
 
 def test_conflict_policy_sheet_takes_the_sheet_value(target):
