@@ -12,6 +12,7 @@ from .audit import AuditLog
 from .bank import BankReceipt, ReceiptMatch
 from .collection import DunningStep
 from .catalog import Product, ProductCategory, ProductPlan
+from .custom import CustomField
 from .contracts import Contract, ContractApproval, ContractLine, DeliveryMilestone
 from .customers import Campaign, Contact, Customer, PublicPool
 from .invoices import Invoice
@@ -40,7 +41,7 @@ ALL_MODELS = sort_models([
     FollowUp, CareTask, Document, Reminder,
     JobRun,
     SyncTarget, SyncRun, SyncState, SyncConflict,
-    ImportMapping,
+    ImportMapping, CustomField,
     ApiToken, IdempotentAnswer,
 ])
 BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog, JobRun, LoginThrottle, ApiToken, IdempotentAnswer)]

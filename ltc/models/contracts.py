@@ -6,7 +6,7 @@ from ..db import BaseModel
 from . import choices as C
 from .catalog import Product
 from .customers import Customer
-from .fields import ChoiceField, CurrencyField, MoneyField
+from .fields import ChoiceField, CustomValues, CurrencyField, MoneyField
 from .opportunities import Opportunity
 from .org import Department, User
 from .quotes import Quote
@@ -40,6 +40,7 @@ class Contract(BaseModel):
     search_sources = ('title',)
     search_keys = TextField(null=True)
 
+    custom = CustomValues(null=True)   # custom field values (ltc/models/custom.py)
 
 class ContractLine(BaseModel):
     code_prefix = 'HL'

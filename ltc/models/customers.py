@@ -4,7 +4,7 @@ from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalFi
 
 from ..db import BaseModel
 from . import choices as C
-from .fields import ChoiceField, CurrencyField, MoneyField
+from .fields import ChoiceField, CustomValues, CurrencyField, MoneyField
 from .org import Department, User
 
 
@@ -63,6 +63,7 @@ class Customer(BaseModel):
     # Pinyin and doubled Chinese characters of the names, for contains-search (ltc/searchkeys.py).
     search_sources = ('name',)
     search_keys = TextField(null=True)
+    custom = CustomValues(null=True)   # custom field values (ltc/models/custom.py)
 
     @classmethod
     def in_pool(cls):
@@ -92,6 +93,7 @@ class Contact(BaseModel):
     search_sources = ('name',)
     search_keys = TextField(null=True)
 
+    custom = CustomValues(null=True)   # custom field values (ltc/models/custom.py)
 
 class Campaign(BaseModel):
     """A marketing campaign or channel that brings leads."""

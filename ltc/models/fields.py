@@ -1,5 +1,7 @@
 """Field helpers shared by the model modules."""
-from peewee import CharField
+import json
+
+from peewee import CharField, TextField
 
 from ..db import MoneyField  # noqa: F401  re-exported for the model modules
 
@@ -14,3 +16,21 @@ def ChoiceField(choices, default=None, index=True, null=False, **kwargs):
 
 def CurrencyField():
     return CharField(max_length=3, default='CNY')
+
+
+class CustomValues(TextField):
+    """A record's custom field values: a dict in Python, JSON text in the database (None when empty)."""
+
+    def db_value(self, value):
+        if value is None or value == {}:
+            return None
+        if isinstance(value, str):
+            return value
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value):
+        if value is None or value == '':
+            return None
+        if isinstance(value, dict):
+            return value
+        return json.loads(value)

@@ -5,7 +5,7 @@ from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKe
 from ..db import BaseModel
 from . import choices as C
 from .customers import Campaign, Contact, Customer
-from .fields import ChoiceField, CurrencyField, MoneyField
+from .fields import ChoiceField, CustomValues, CurrencyField, MoneyField
 from .org import Department, User
 
 DUPLICATE_KEYS = ('phone_norm', 'email_norm', 'email_domain', 'company_norm')
@@ -57,6 +57,7 @@ class Lead(BaseModel):
     # Pinyin and doubled Chinese characters of the names, for contains-search (ltc/searchkeys.py).
     search_sources = ('company', 'contact_name')
     search_keys = TextField(null=True)
+    custom = CustomValues(null=True)   # custom field values (ltc/models/custom.py)
 
     class Meta:
         # (created_at, id): the API's newest-first pages read the index in order, ties by id included.

@@ -6,7 +6,7 @@ from ..db import BaseModel
 from . import choices as C
 from .catalog import Product
 from .customers import Contact, Customer
-from .fields import ChoiceField, CurrencyField, MoneyField
+from .fields import ChoiceField, CustomValues, CurrencyField, MoneyField
 from .leads import Lead
 from .org import Department, User
 
@@ -55,6 +55,7 @@ class Opportunity(BaseModel):
     search_sources = ('name',)
     search_keys = TextField(null=True)
 
+    custom = CustomValues(null=True)   # custom field values (ltc/models/custom.py)
 
 class StageHistory(BaseModel):
     code_prefix = 'SH'

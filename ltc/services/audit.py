@@ -63,6 +63,12 @@ def diff(before, after):
         if key in IGNORED or key == 'id':
             continue
         old, new = before.get(key), after.get(key)
+        if key == 'custom':   # custom fields one by one, by their key: custom:<key>
+            old, new = old or {}, new or {}
+            for name in sorted(old.keys() | new.keys()):
+                if old.get(name) != new.get(name):
+                    out[f'custom:{name}'] = [old.get(name), new.get(name)]
+            continue
         if old != new:
             out[key] = ['***', '***'] if key in SECRET else [_plain(old), _plain(new)]
     return out

@@ -329,7 +329,7 @@ def check_state(model, stored, fields, values=None, action='update'):
                       'or ask finance to reverse it.', '已拒绝：回款 {code} 已登记，不能修改或删除；请登记更正或请财务冲销。',
                       error_class=PermissionDenied, code=stored.get('code'))
     if model is Contract and stored.get('status') not in CONTRACT_TERMS_OPEN:
-        locked = sorted(set(fields) - set(CONTRACT_FREE))
+        locked = sorted(f for f in set(fields) - set(CONTRACT_FREE) if not f.startswith('custom'))
         if locked:
             raise refusal('Refused: contract {code} is {status}; its terms ({fields}) change only while it is a '
                           'draft. Renew it or terminate it instead.',

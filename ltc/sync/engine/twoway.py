@@ -28,7 +28,7 @@ from ..formats.reader import read_sheet
 from ..formats.tables import WriteBatch
 from ..mapping import hooks
 from ..mapping.codecs import Context, escape
-from ..mapping.entities import STATUS_TITLE, get
+from ..mapping.entities import STATUS_TITLE, expand, get
 from ..runs import state
 from ..writes import requests
 from ..writes.importer import (create_rows, fetch_ids, finish_run, parse_row, ready_rows, resolve_in_file_refs,
@@ -444,7 +444,7 @@ def scoped_query(mapping, actor=None, condition=None):
 def load_records(mapping, actor=None, condition=None):
     """Return {code: record dict} of MAPPING's records that ACTOR may see (all for the system actor),
     narrowed by CONDITION (a target's slice)."""
-    return {r['code']: r for r in scoped_query(mapping, actor, condition).dicts().iterator()}
+    return {r['code']: expand(r) for r in scoped_query(mapping, actor, condition).dicts().iterator()}
 
 
 def existing_codes(model, codes):

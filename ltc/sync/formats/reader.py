@@ -221,7 +221,7 @@ def locate(grid, mapping, label='', overrides=None):
         _set(matches, position, headers, mapping.by_attr.get(attr) if attr else None, 'override')
     status_pos = next((i for i, h in enumerate(headers) if h and is_status_header(h)), None)
     key_pos = next((i for i, c in columns.items() if c is mapping.key), None)
-    missing = [c for c in mapping.columns if c.required and c not in columns.values()]
+    missing = [c for c in mapping.columns if c.required and not c.custom_key and c not in columns.values()]
     if key_pos is None and not missing:   # 姓名 as the company, unless the file is another entity's
         guessed = [m.column for m in matches if m.how == 'context' and m.column.required]
         if guessed and other_entity(grid, mapping) is not None:

@@ -515,3 +515,70 @@ LABELS_ZH = {'Customer': '客户', 'User': '用户', 'Product': '产品', 'Contr
 
 def label_zh(model):
     return LABELS_ZH.get(model.__name__, model.__name__)
+
+
+class Stored:
+    """A custom field's codec (mixed into Text, Number, Date or Choice): cells are read and written as
+    the type's codec does; the value kept is what the record's JSON `custom` column holds (numbers
+    as decimal strings, dates as ISO strings). Render and canon take that value, or the whole
+    `custom` dict (the key is picked from it)."""
+    key = None
+
+    def clean(self, cell, ctx, *args):
+        return self.store(super().clean(cell, ctx, *args))
+
+    def render(self, value, ctx):
+        return super().render(self.load(value), ctx)
+
+    def canon(self, value, ctx):
+        return super().canon(self.load(value), ctx)
+
+    def store(self, value):
+        if value is None:
+            return None
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value
+
+    def load(self, value):
+        if isinstance(value, dict):
+            value = value.get(self.key)
+        if value is None or value == '':
+            return None
+        if self.kind == 'decimal':
+            return Decimal(str(value))
+        if self.kind == 'date' and isinstance(value, str):
+            return datetime.date.fromisoformat(value)
+        return value
+
+
+class StoredText(Stored, Text):
+    pass
+
+
+class StoredNumber(Stored, Number):
+    pass
+
+
+class StoredDate(Stored, Date):
+    pass
+
+
+class StoredChoice(Stored, Choice):
+    pass
+
+
+def custom_codec(key, kind, choices=None):
+    """Return the codec of a custom field KEY of KIND ('text', 'number', 'date', 'choice')."""
+    if kind == 'number':
+        codec = StoredNumber()
+    elif kind == 'date':
+        codec = StoredDate()
+    elif kind == 'choice':
+        codec = StoredChoice(choices)
+    else:
+        codec = StoredText(1000)
+    codec.key = key
+    return codec

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from ...models import (Contact, Contract, Customer, FollowUp, Lead, Opportunity, Payment, PaymentPlan, Product,
-                       ProductCategory, Quote, Stage, User)
+from ...db import database
+from ...models import (Contact, Contract, CustomField, Customer, FollowUp, Lead, Opportunity, Payment, PaymentPlan,
+                       Product, ProductCategory, Quote, Stage, User)
+from ...models.custom import CUSTOM_ENTITIES
 from ...models import choices as C
 from ..errors import SyncError
-from .codecs import Bool, Choice, Date, DateTime, Number, Reference, Text
+from .codecs import Bool, Choice, Date, DateTime, Number, Reference, Text, custom_codec
 
 MARKERS = re.compile(r'^[*＊\s]+|[*＊\s]+$|[(（]\s*(必填|必须|必填项|required|mandatory|选填|optional|[*＊])\s*[)）]'
                      r'|[:：]$', re.I)
@@ -33,6 +35,7 @@ SEPARATORS = re.compile(r'[\s_\-./]+')
 STATUS_HEADERS = ('同步状态', 'sync status', '错误原因', 'error', '导入结果', 'status message')
 STATUS_TITLE = {'en': 'Sync status', 'zh': '同步状态'}
 FUZZY_STRONG, FUZZY_WEAK, FUZZY_TIE = 90, 72, 5
+CUSTOM = 'custom:'   # the attr prefix of custom field columns: custom:<key>
 
 
 def norm(header):
@@ -79,6 +82,15 @@ class Column:
     readonly: bool = False   # exported for reference, never written from a sheet
     width: int = 16
     fallback: tuple = ()     # names this column takes only when the file names it by nothing else
+
+    @property
+    def custom_key(self):
+        """Return the key of the custom field this column holds (`custom:<key>`), or None for a built-in field."""
+        return self.attr[len(CUSTOM):] if self.attr.startswith(CUSTOM) else None
+
+    def field(self, model):
+        """Return the model field this column reads (a custom field's values are in `custom`)."""
+        return model.custom if self.custom_key else getattr(model, self.attr)
 
     def header(self, lang='zh'):
         return self.zh if lang.startswith('zh') else self.en
@@ -489,14 +501,79 @@ ALIASES = {'lead': 'leads', 'customer': 'customers', 'contact': 'contacts', 'opp
 
 
 def for_model(model):
-    """Return the mapping whose rows are MODEL's records, or None when MODEL is not exchanged in sheets."""
-    return next((m for m in MAPPINGS.values() if m.model is model), None)
+    """Return the mapping whose rows are MODEL's records (with its custom fields), or None when MODEL is
+    not exchanged in sheets."""
+    found = next((m for m in MAPPINGS.values() if m.model is model), None)
+    return None if found is None else get(found.entity)
 
 
 def get(entity):
-    """Return the mapping for ENTITY (plural or singular)."""
+    """Return the mapping for ENTITY (plural or singular), with a column per custom field in use."""
     name = ALIASES.get(entity, entity)
     if name not in MAPPINGS:
         raise SyncError(f'Unknown entity {entity!r}; use one of: {", ".join(MAPPINGS)}.',
                         zh=f'未知的数据类型 {entity!r}；请使用以下之一：{", ".join(MAPPINGS)}。')
-    return MAPPINGS[name]
+    return with_custom(MAPPINGS[name])
+
+
+_extended = {}
+
+
+def with_custom(mapping):
+    """Return MAPPING extended by a column `custom:<key>` per custom field of its entity in use (both labels
+    as headers, the key as a synonym, typed by the field's codec); MAPPING itself when there are none.
+
+    One query per call; the extended mapping is kept while the definitions stay the same, so a
+    run sees one mapping object throughout.
+    """
+    if mapping.entity not in CUSTOM_ENTITIES or database.obj is None:
+        return mapping
+    definitions = CustomField.of(mapping.entity)
+    if not definitions:
+        return mapping
+    signature = (mapping.entity,) + tuple((d.id, d.version) for d in definitions)
+    found = _extended.get(signature)
+    if found is None:
+        columns = [Column(CUSTOM + d.key, d.label_en, d.label_zh,
+                          custom_codec(d.key, d.kind, d.choices() if d.kind == 'choice' else None),
+                          aliases=(CUSTOM + d.key, d.key), required=d.required, width=16)
+                   for d in definitions]
+        found = Mapping(mapping.entity, mapping.model, mapping.columns + columns, natural_key=mapping.natural_key,
+                        allow_delete=mapping.allow_delete, title_en=mapping.title_en, title_zh=mapping.title_zh)
+        # A custom field's own labels name it before a built-in field's synonym (an export of it reads back
+        # as it), never before a built-in field's own headers.
+        primary = {norm(n) for c in mapping.columns for n in (c.attr, c.en, c.zh)}
+        for column in columns:
+            for name in (norm(column.attr), norm(column.en), norm(column.zh)):
+                if name not in primary:
+                    found._index[name] = column
+        if len(_extended) > 64:
+            _extended.clear()
+        _extended[signature] = found
+    return found
+
+
+def expand(record):
+    """Add to RECORD (a dict of stored values) an entry `custom:<key>` per value of its `custom` column; return it."""
+    values = record.get('custom')
+    if values:
+        for key, value in values.items():
+            record[CUSTOM + key] = value
+    return record
+
+
+def fold(values, stored):
+    """Move the `custom:<key>` entries of VALUES into `values['custom']`, merged over STORED (the record's
+    custom values, or None); return VALUES. A blank value removes the key."""
+    keys = [a for a in values if a.startswith(CUSTOM)]
+    if not keys:
+        return values
+    merged = dict(stored or {})
+    for attr in keys:
+        value = values.pop(attr)
+        if value is None or value == '':
+            merged.pop(attr[len(CUSTOM):], None)
+        else:
+            merged[attr[len(CUSTOM):]] = value
+    values['custom'] = merged or None
+    return values

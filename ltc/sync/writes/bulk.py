@@ -3,6 +3,7 @@ import peewee
 from peewee import CharField, TextField
 
 from ... import searchkeys
+from ...models.fields import CustomValues
 from ...db import database
 
 
@@ -18,7 +19,7 @@ def insert_rows(model, names, rows):
     sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
     converters = [f.db_value for f in fields]
     # Text columns take the (already cleaned) str as is; other types go through db_value.
-    typed = [i for i, f in enumerate(fields) if not isinstance(f, (CharField, TextField))]
+    typed = [i for i, f in enumerate(fields) if not isinstance(f, (CharField, TextField)) or isinstance(f, CustomValues)]
     params = []
     for row in rows:
         row = list(row)

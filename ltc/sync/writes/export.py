@@ -205,7 +205,7 @@ def export_entity(entity, path, template=False, lang='zh', progress=None, query=
     setup = _validations(mapping, columns, lang, protect_key=not template)
     query = query if query is not None else model.select()
     total = 0 if template else query.count()
-    fields = [getattr(model, c.attr) for c in columns]
+    fields = [c.field(model) for c in columns]
     counter = [0]
 
     def records():

@@ -20,7 +20,7 @@ from ..errors import CellError, SyncError, UnknownReference, UnknownValue
 from ..formats.reader import missing_columns_error, read_sheet, settle
 from ..mapping import hooks
 from ..mapping.codecs import Context, Reference
-from ..mapping.entities import get
+from ..mapping.entities import CUSTOM, expand, fold, get
 from . import requests
 from .bulk import insert_rows
 from .results import Result, RowResult
@@ -100,7 +100,9 @@ def _parse_plan(mapping, sheet):
 
 def _default(model, attr):
     """Return what a blank cell means for a field: its default when it may not be null."""
-    field = model._meta.fields[attr]
+    field = model._meta.fields.get(attr)
+    if field is None:   # a custom field (custom:<key>): blank is no value
+        return None
     if field.null or field.default is None:
         return None
     return field.default() if callable(field.default) else field.default
@@ -126,13 +128,14 @@ def load_existing(mapping, rows, ctx):
     by_code, by_natural = {}, {}
     for start in range(0, len(codes), BATCH):
         for record in select_in(model, model.code, codes[start:start + BATCH]):
-            by_code[record['code']] = record
+            by_code[record['code']] = expand(record)
     first = mapping.natural_key[0] if mapping.natural_key else None
     wanted = sorted({r.values.get(first) for r in rows if not r.code and first and r.values.get(first) is not None},
                     key=str)
     field = getattr(model, first) if first else None
     for start in range(0, len(wanted), BATCH):
         for record in select_in(model, field, wanted[start:start + BATCH]):
+            expand(record)
             key = natural_key(mapping, {a: record.get(a) for a in mapping.natural_key}, ctx)
             by_natural.setdefault(key, []).append(record)
     return by_code, by_natural
@@ -398,14 +401,17 @@ def write_creates(mapping, rows, ctx):
     for row in rows:
         data = dict(defaults)
         data.update(row.values)
+        fold(data, None)
         data.update(code=row.code, created_at=now, updated_at=now, version=1, created_by=actor)
         datas.append(data)
     pending = hooks.prepare_creates(model, datas, ctx)
     for data in datas:
         payload.append(tuple([data.get(n) for n in names]))
-        audits.append((model.__name__, data['code'], 'create',
-                       {k: [None, plain(v) if k in converted else v] for k, v in data.items()
-                        if v is not None and k not in skipped}))
+        changes = {k: [None, plain(v) if k in converted else v] for k, v in data.items()
+                   if v is not None and k not in skipped and k != 'custom'}
+        for key, value in (data.get('custom') or {}).items():   # each custom field by its key, as audit.diff
+            changes[CUSTOM + key] = [None, value]
+        audits.append((model.__name__, data['code'], 'create', changes))
     insert_rows(model, names, payload)
     audit.record_many(audits)
     hooks.after_creates(model, pending, ctx)

@@ -17,6 +17,7 @@ from ...db import BaseModel, database, is_sqlite, select_in, update_versioned, u
 from ...errors import ConflictError, LTCError
 from ...services import audit
 from ..mapping import hooks
+from ..mapping.entities import fold
 
 STATEMENT_ROWS = 500   # rows per UPDATE: SQLite binds at most 32,766 values per statement
 SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 35)   # UPDATE ... FROM (3.33) with RETURNING (3.35)
@@ -35,9 +36,10 @@ def write_update(mapping, row, ctx, names=None):
     if record.version != row.version:
         raise ConflictError(f'{row.code} changed in the database since the preview; run the import again.',
                             zh=f'{row.code} 在预览之后已在数据库中被修改；请重新导入。')
-    names = list(names or row.changes)
+    values = fold({name: row.values[name] for name in (names or row.changes)}, record.custom)
+    names = list(values)
     for name in names:
-        setattr(record, name, row.values[name])
+        setattr(record, name, values[name])
     names += [n for n in hooks.refresh_derived(record, ctx) if n not in names]
     record.save(only=[getattr(model, n) for n in names])
     changes = audit.diff(before, record.field_values())
@@ -68,9 +70,10 @@ def write_updates(mapping, rows, ctx):
         record = model(__no_default__=True)
         record.__data__.update(data)
         before = record.field_values()
-        names = list(row.values)
+        values = fold(dict(row.values), data.get('custom'))
+        names = list(values)
         for name in names:
-            setattr(record, name, row.values[name])
+            setattr(record, name, values[name])
         try:
             derived = hooks.refresh_derived(record, ctx)
         except LTCError as exc:
