@@ -55,7 +55,7 @@ def present(resource, rows, user, include=None):
     for name, target in include.items():
         model = target.model
         ids = [row.__data__.get(name) for row in rows]
-        seen = gate.visible(user, model, ids)
+        seen = gate.visible(user, model, ids, write=False)
         found = {r.id: r for r in model.select().where(model.id.in_(list(seen)))} if seen else {}
         shown = dict(zip([r.id for r in found.values()], resources.represent(target, list(found.values()))))
         for item, pk in zip(items, ids):

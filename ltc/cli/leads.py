@@ -309,6 +309,50 @@ def opp_feed(department, limit, user):
         click.echo(f"{item['at']:%Y-%m-%d %H:%M}  {item['kind']:<8} {item['user'] or '-'}  {item['text']}")
 
 
+def _team_line(member):
+    from ..models.choices import TEAM_ROLES
+    return (f'{member.user.username:<16} {member.role:<9} {TEAM_ROLES.label(member.role, "zh")}  '
+            f'{member.user.display_name or ""}')
+
+
+@opp_group.command('team')
+@click.argument('code')
+def opp_team(code):
+    """Show an opportunity's owner and team members with their roles."""
+    from ..services.teams import members
+    opp = _get(Opportunity, code)
+    click.echo(f'owner {opp.owner.username if opp.owner_id else "-"}')
+    for member in members(opp):
+        click.echo(_team_line(member))
+
+
+@opp_group.command('team-add')
+@click.argument('code')
+@click.argument('username')
+@click.argument('role')
+@click.option('--as', 'as_user', metavar='USERNAME', help="Who adds (the owner, their manager or an admin).")
+def opp_team_add(code, username, role, as_user):
+    """Add a user to an opportunity's team as presales, solution, delivery, finance or partner."""
+    from ..services.teams import add_member
+    by = _user(as_user)
+    with _acting(by):
+        member = add_member(_get(Opportunity, code), _user(username), role, by=by)
+    click.echo(f'{code}: {_team_line(member)}')
+
+
+@opp_group.command('team-remove')
+@click.argument('code')
+@click.argument('username')
+@click.option('--as', 'as_user', metavar='USERNAME', help="Who removes (the owner, their manager or an admin).")
+def opp_team_remove(code, username, as_user):
+    """Take a user off an opportunity's team."""
+    from ..services.teams import remove_member
+    by = _user(as_user)
+    with _acting(by):
+        remove_member(_get(Opportunity, code), _user(username), by=by)
+    click.echo(f'{code}: {username} removed from the team')
+
+
 @followup_group.command('record')
 @click.option('--lead', 'lead_code')
 @click.option('--customer', 'customer_code')

@@ -20,7 +20,7 @@ from .jobs import JobRun
 from .leads import AssignmentRule, GradingRule, Lead
 from .logins import LoginThrottle
 from .opportunities import (DecisionRole, Opportunity, OpportunityContact, OpportunityProduct,
-                            Stage, StageHistory)
+                            Stage, StageHistory, TeamMember)
 from .org import Department, Role, Setting, Target, User
 from .quotes import Quote, QuoteLine
 from .rates import ExchangeRate
@@ -34,7 +34,7 @@ ALL_MODELS = sort_models([
     ProductCategory, Product, ProductPlan,
     PublicPool, Customer, Contact, Campaign,
     Lead, GradingRule, AssignmentRule,
-    Stage, Opportunity, StageHistory, OpportunityProduct, DecisionRole, OpportunityContact,
+    Stage, Opportunity, StageHistory, OpportunityProduct, DecisionRole, OpportunityContact, TeamMember,
     Quote, QuoteLine, ApprovalRule, QuoteApproval,
     Contract, ContractLine, ContractApproval, DeliveryMilestone,
     PaymentPlan, Payment, Invoice, BankReceipt, ReceiptMatch, DunningStep, ExchangeRate,

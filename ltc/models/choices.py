@@ -200,6 +200,15 @@ ATTITUDES = Choices(
     ('neutral', 'Neutral', '中立'),
     ('opponent', 'Opponent', '反对者'),
 )
+# A member's part in an opportunity team (ltc.services.teams).
+TEAM_ROLES = Choices(
+    ('presales', 'Pre-sales', '售前'),
+    ('solution', 'Solution', '解决方案'),
+    ('delivery', 'Delivery', '交付'),
+    ('finance', 'Finance', '财务'),
+    ('partner', 'Partner', '合作伙伴'),
+    synonyms={'presales': ('pre sales', 'presale'), 'solution': ('solutions', '方案')},
+)
 INFLUENCE = Choices(('high', 'High', '高'), ('medium', 'Medium', '中'), ('low', 'Low', '低'))
 FOLLOWUP_KINDS = Choices(
     ('call', 'Call', '电话'),

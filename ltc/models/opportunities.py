@@ -28,7 +28,7 @@ class Opportunity(BaseModel):
     code_prefix = 'O'
     label = 'opportunity'
     label_plural = 'opportunities'
-    owned = ('products', 'decision_chain', 'stage_history')
+    owned = ('products', 'decision_chain', 'stage_history', 'team')
     name = CharField(max_length=200, index=True)
     customer = ForeignKeyField(Customer, backref='opportunities')
     lead = ForeignKeyField(Lead, null=True, backref='opportunities')
@@ -101,3 +101,19 @@ class OpportunityContact(BaseModel):
     class Meta:
         indexes = ((('opportunity', 'contact'), True),)
 
+
+
+class TeamMember(BaseModel):
+    """A user who works on an opportunity beside its owner (pre-sales, solution, delivery, finance, partner).
+
+    A member reads the opportunity, its quotes, contracts and follow-ups and logs follow-ups on it
+    (ltc.services.scope); they change nothing else. Added and removed through ltc.services.teams."""
+    code_prefix = 'TM'
+    label = 'team member'
+    opportunity = ForeignKeyField(Opportunity, backref='team', on_delete='CASCADE')
+    user = ForeignKeyField(User, backref='opportunity_teams')
+    role = ChoiceField(C.TEAM_ROLES, index=False)
+    added_by = ForeignKeyField(User, null=True, backref='+')
+
+    class Meta:
+        indexes = ((('opportunity', 'user'), True),)

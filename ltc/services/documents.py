@@ -207,7 +207,7 @@ def attach(record, stream, filename, by, title=None, limits=None):
     """
     limits = limits or Limits.from_app()
     entity = type(record).__name__
-    if entity not in scope.DOCUMENT_RECORDS or by is None or not scope.can_see(record, by):
+    if entity not in scope.DOCUMENT_RECORDS or by is None or not scope.can_see(record, by, write=True):
         raise _not_found()
     gate.check_role(by, Document, 'create')
     if not may_attach(entity, by):

@@ -14,7 +14,7 @@ from ..models import (BankReceipt, Campaign, CareTask, Contact, Contract, Contra
                       DunningStep, ExchangeRate,
                       Department, Document, FollowUp, Invoice, Lead, Opportunity, OpportunityContact,
                       OpportunityProduct, Payment, PaymentPlan, Product, ProductCategory, ProductPlan, Quote,
-                      QuoteLine, ReceiptMatch, Target, User)
+                      QuoteLine, ReceiptMatch, Target, TeamMember, User)
 from ..errors import LTCError, NotFound
 from ..models import Role
 from ..models.choices import ROLES
@@ -81,6 +81,11 @@ RULES = {
                       note='stage through the stage rules (history, probability, Won needs a contract or quote)'),
     OpportunityContact: Rule(SALES_SIDE, SALES_SIDE, SALES_SIDE),
     OpportunityProduct: Rule(SALES_SIDE, SALES_SIDE, SALES_SIDE),
+    TeamMember: Rule(('admin', 'manager', 'sales'), ('admin', 'manager', 'sales'), ('admin', 'manager', 'sales'),
+                     derived=('added_by',),
+                     note="through ltc.services.teams, by the opportunity's owner, the managers whose scope holds it "
+                          'or an admin; a member reads the opportunity, its quotes, contracts and follow-ups and '
+                          'logs follow-ups on it, and changes nothing else'),
     Quote: Rule(SALES_SIDE, SALES_SIDE, DELETERS, derived=('status', 'total', 'subtotal', 'discount_amount'),
                 note='status by the quote actions'),
     QuoteLine: Rule(SALES_SIDE, SALES_SIDE, SALES_SIDE, derived=('amount',)),
@@ -229,8 +234,9 @@ def check_role(act, model, action, fields=()):
                           role_zh=ROLES.label(act.role, 'zh') if act.role in ROLES else act.role)
 
 
-def visible(act, model, ids):
-    """Return the subset of IDS of MODEL that ACT may see (one query per 500 ids)."""
+def visible(act, model, ids, write=True):
+    """Return the subset of IDS of MODEL that ACT may change, or with WRITE False may read (one query per
+    500 ids). The two differ by the opportunity team: a member reads its opportunity, never changes it."""
     act = as_actor(act)
     ids = [i for i in {int(i) for i in ids if i is not None}]
     if act.is_system or not ids:
@@ -238,7 +244,7 @@ def visible(act, model, ids):
     seen = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        query = model.select(model.id).where(model.id.in_(chunk), scope.condition(model, act.user))
+        query = model.select(model.id).where(model.id.in_(chunk), scope.condition(model, act.user, write))
         seen.update(pk for (pk,) in query.tuples())
     return seen
 
@@ -274,9 +280,21 @@ SCOPED_REFS = (Customer, Contact, Lead, Opportunity, Quote, Contract, PaymentPla
 OWNER_FIELDS = ('owner',)
 
 
+def team_refs(act, model, values):
+    """Return {(model, id)} a new follow-up may name though ACT may only read them: the opportunity it is
+    logged on when ACT is on that opportunity's team, and the opportunity's customer."""
+    pk = values.get('opportunity')
+    pk = getattr(pk, 'id', pk)
+    if model is not FollowUp or act.is_system or not pk or pk not in visible(act, Opportunity, [pk], write=False):
+        return set()
+    customer = Opportunity.select(Opportunity.customer).where(Opportunity.id == pk).scalar()
+    return {(Opportunity, pk), (Customer, customer)}
+
+
 def check_refs(act, model, values, code=None):
     """Refuse when a record VALUES refer to is outside ACT's scope, or an owner ACT may not give."""
     act = as_actor(act)
+    read_only = team_refs(act, model, values)
     for name, rel, pk in references(model, values):
         if rel is User:   # owners are checked for the system actor too (active, sales side)
             if name in OWNER_FIELDS and pk not in may_own(act, [pk]):
@@ -287,7 +305,7 @@ def check_refs(act, model, values, code=None):
             allowed = scope._department_ids(act.user)
             if act.role not in ('admin', 'ops') and pk not in (allowed or []) and pk != act.user.department_id:
                 raise not_found(Department, code_of(rel, pk))
-        elif rel in SCOPED_REFS and pk not in visible(act, rel, [pk]):
+        elif rel in SCOPED_REFS and (rel, pk) not in read_only and pk not in visible(act, rel, [pk]):
             raise not_found(rel, code_of(rel, pk))
 
 

@@ -1,10 +1,15 @@
-"""Row-level data scope: which records a user may see, as one filter per model."""
+"""Row-level data scope: which records a user may see, as one filter per model.
+
+Reading and changing differ by one thing, the opportunity team: a member of an opportunity's team
+(ltc.services.teams) reads it, its quotes, contracts (with their lines and plans) and follow-ups,
+but changes only what their own scope already allows (`condition(..., write=True)` leaves the team out).
+"""
 from peewee import Value
 
 from ..models import (CareTask, Contact, DunningStep, Contract, ContractApproval, ContractLine, Customer,
                       DeliveryMilestone, Document, FollowUp, Invoice, Lead, Opportunity, OpportunityContact,
                       OpportunityProduct, Payment, PaymentPlan, Quote, QuoteApproval, QuoteLine, ReceiptMatch, Reminder,
-                      StageHistory, Target, User)
+                      StageHistory, Target, TeamMember, User)
 
 # Models scoped through a parent record: model -> (foreign key, parent model).
 THROUGH_PARENT = {
@@ -23,6 +28,7 @@ THROUGH_PARENT = {
     OpportunityContact: (OpportunityContact.opportunity, Opportunity),
     OpportunityProduct: (OpportunityProduct.opportunity, Opportunity),
     StageHistory: (StageHistory.opportunity, Opportunity),
+    TeamMember: (TeamMember.opportunity, Opportunity),
 }
 # Models with their own owner (and department) columns.
 OWNED = {Customer, Lead, Opportunity, Quote, Contract, FollowUp}
@@ -60,8 +66,23 @@ def _department_ids(user):
     return []
 
 
-def condition(model, user):
-    """Return a peewee expression selecting the rows of MODEL that USER may see."""
+def team_opportunities(user):
+    """Return a query of the ids of the opportunities USER is a team member of."""
+    return TeamMember.select(TeamMember.opportunity).where(TeamMember.user == user.id)
+
+
+# Owned models a team member reads: model -> its link to the opportunity.
+TEAM_READS = {Opportunity: Opportunity.id, Quote: Quote.opportunity, Contract: Contract.opportunity,
+              FollowUp: FollowUp.opportunity}
+
+
+def _team(model, user):
+    link = TEAM_READS.get(model)
+    return Value(False) if link is None else link.in_(team_opportunities(user))
+
+
+def condition(model, user, write=False):
+    """Return a peewee expression selecting the rows of MODEL that USER may see (WRITE: may change)."""
     role = role_of(user)
     if user is None or not user.active:
         return Value(False)
@@ -75,10 +96,10 @@ def condition(model, user):
         if model is Contact:
             return Contact.id.in_(signing_contacts())
         if model in OWNED:
-            return Value(False)
+            return Value(False) if write else _team(model, user)
     if model in THROUGH_PARENT:
         fk, parent = THROUGH_PARENT[model]
-        return fk.in_(parent.select(parent.id).where(condition(parent, user)))
+        return fk.in_(parent.select(parent.id).where(condition(parent, user, write)))
     if model in OWNED:
         users = visible_user_ids(user)
         expr = model.owner.in_(users)
@@ -87,6 +108,8 @@ def condition(model, user):
         departments = _department_ids(user)
         if departments and hasattr(model, 'department'):
             expr = expr | model.department.in_(departments)
+        if not write and model in TEAM_READS:
+            expr = expr | _team(model, user)
         return expr
     return _own_only(model, user)
 
@@ -130,11 +153,11 @@ def _own_only(model, user):
     return Value(True)
 
 
-def scoped(query, model, user):
-    """Narrow QUERY over MODEL to the rows USER may see."""
-    return query.where(condition(model, user))
+def scoped(query, model, user, write=False):
+    """Narrow QUERY over MODEL to the rows USER may see (WRITE: may change)."""
+    return query.where(condition(model, user, write))
 
 
-def can_see(instance, user):
+def can_see(instance, user, write=False):
     model = type(instance)
-    return model.select(model.id).where(model.id == instance.id, condition(model, user)).exists()
+    return model.select(model.id).where(model.id == instance.id, condition(model, user, write)).exists()

@@ -70,7 +70,7 @@ def database_moved(target, last, today=None):
         return False
     rows = model.select(model.code)
     if target.run_as_id and view.user is not None:
-        rows = rows.where(scope.condition(model, view.user))
+        rows = rows.where(scope.condition(model, view.user, write=True))   # as twoway.scoped_query
     if view.terms:
         rows = rows.where(view.condition())
     mine = SyncState.select(SyncState.code).where(SyncState.target == target.id)

@@ -430,12 +430,15 @@ def _status_cells(plan, sheet, lang):
 
 
 def scoped_query(mapping, actor=None, condition=None):
-    """Return the query of MAPPING's records ACTOR may see (all for the system actor), narrowed by CONDITION."""
+    """Return the query of MAPPING's records ACTOR may change (all for the system actor), narrowed by CONDITION.
+
+    A sheet is a front end that writes: it holds the rows its user may change, so the opportunities
+    they only read as a team member (and those deals' quotes and contracts) stay off it."""
     model = mapping.model
     query = model.select()
     act = gate.as_actor(actor)
     if not act.is_system:
-        query = query.where(scope.condition(model, act.user))
+        query = query.where(scope.condition(model, act.user, write=True))
     if condition is not None:
         query = query.where(condition)
     return query
