@@ -83,11 +83,15 @@ def generate_reminders(today=None):
     return reminders.generate(today)
 
 
-@job('sync_targets', 'every 5 minutes', 'Sync the active spreadsheet and Google Sheet targets that are due',
-     minute='*/5')
+@job('sync_targets', 'every 5 minutes', 'Keep team sheets in step with their departments, then sync the active '
+     'spreadsheet and Google Sheet targets that are due', minute='*/5')
 def sync_targets(today=None):
     from .sync.engine.scheduled import run_active_targets
-    return run_active_targets()
+    from .sync.engine.team import keep_teams_in_step
+    teams = keep_teams_in_step()   # a joiner's sheet runs in this very cycle; a leaver's is paused
+    counts = run_active_targets()
+    counts['teams_changed'] = len(teams)
+    return counts
 
 
 def _counts(result):

@@ -132,6 +132,17 @@ def _new_owner(view, context, model, name):
     return _('the run-as user') if model.new_owner == 'me' else _('the assignment rules')
 
 
+def _team(view, context, model, name):
+    """Show a template's team (department and tabs or spreadsheets) or a member target's template."""
+    if name == 'team_of':
+        return model.team_of.name if model.team_of_id else ''
+    team = model.team_settings
+    if not team:
+        return ''
+    mode = _('one tab each') if team.get('mode') == 'tabs' else _('one spreadsheet each')
+    return _('members of %(department)s, %(mode)s', department=team.get('department'), mode=mode)
+
+
 def _where_lines(form):
     """Return the slice terms typed in FORM's box, one a line (or separated by semicolons)."""
     import re
@@ -151,7 +162,7 @@ SYNC_LABELS = {
     'vanished': _l('Gone from the sheet'), 'headers': _l('Headers'), 'columns': _l('Mapping'),
     'updated_by': _l('Updated by'), 'every_minutes': _l('Runs every (minutes)'), 'active': _l('Active'),
     'run_as': _l('Runs as'), 'slice_terms': _l('Holds (slice)'), 'new_owner': _l('New rows owned by'),
-    'schedule': _l('When it runs'),
+    'schedule': _l('When it runs'), 'team': _l('Team sheets'), 'team_of': _l('Made from template'),
 }
 
 
@@ -169,9 +180,35 @@ class SyncTargetView(SyncView):
                    'every_minutes', 'schedule', 'last_run_at', 'active', 'run_as', 'slice_terms', 'new_owner')
     column_formatters = {'entity': _entity, 'lang': _sheet_lang, 'header_signature': _signature,
                          'settings': _location, 'slice_terms': _slice, 'new_owner': _new_owner,
-                         'schedule': _when}
+                         'schedule': _when, 'team': _team, 'team_of': _team}
     search_fields = (('code', 'code'), ('name', 'plain'))
     details_template = 'ltc_admin/sync_target_details.html'
+
+    @expose('/details/')
+    def details_view(self):
+        from ..models import Department
+        self._template_args['departments'] = list(Department.select().order_by(Department.code))
+        return super().details_view()
+
+    @expose('/team/<int:id>', methods=('POST',))
+    def team_view(self, id):
+        """Give each member of a department a sheet made from this target, or keep that set in step."""
+        from ..sync.engine.team import fan_out
+        target = self.get_one(id)
+        if target is None:
+            abort(404)
+        form = request.form
+        try:
+            with audit.acting_as(current_user, 'admin'):
+                result = fan_out(target, department=form.get('department') or None,
+                                 mode=form.get('mode') if form.get('mode') in ('tabs', 'spreadsheets') else None)
+        except LTCError as exc:
+            flash(_('The team sheets were not made: %(error)s', error=text(exc, lang())), 'error')
+        else:
+            flash(_('Team sheets of %(name)s: %(made)d made, %(back)d made active again, %(gone)d deactivated, '
+                    '%(kept)d kept.', name=target.name, made=len(result.created), back=len(result.reactivated),
+                    gone=len(result.deactivated), kept=len(result.kept)), 'success')
+        return redirect(url_for('.details_view', id=id))
 
     @expose('/new/', methods=('GET', 'POST'))
     def create_view(self):

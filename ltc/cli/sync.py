@@ -369,6 +369,29 @@ def register(group):
                    f'{"active" if target.active else "paused"}, runs {_when(target)}, holds {_slice(target)}, '
                    f'new rows owned by {"the run-as user" if target.new_owner == "me" else "the assignment rules"}')
 
+    @sync.command('team')
+    @click.argument('template')
+    @click.option('--department', metavar='CODE_OR_NAME',
+                  help="Department whose active members (its sub-departments' included) each get a sheet "
+                       "(default: the template's team, to keep it in step).")
+    @click.option('--tabs', 'mode', flag_value='tabs', default=None,
+                  help="One tab per member in the template's spreadsheet or workbook (default).")
+    @click.option('--spreadsheets', 'mode', flag_value='spreadsheets',
+                  help='One spreadsheet (Google) or file (Excel, CSV) per member.')
+    def sync_team(template, department, mode):
+        """Give each member of a department a sheet made from TEMPLATE, or keep that set in step."""
+        from ..sync.engine.targets import get_target
+        from ..sync.engine.team import fan_out
+        try:
+            result = fan_out(get_target(template), department=department, mode=mode)
+        except LTCError as exc:
+            _refuse(exc)
+        click.echo(result.summary())
+        for label, names in (('made', result.created), ('made active again', result.reactivated),
+                             ('deactivated (left the department)', result.deactivated)):
+            for name in names:
+                click.echo(f'  {label}: {name}')
+
     @sync.command('run')
     @click.argument('name', required=False)
     @click.option('--all', 'run_all', is_flag=True, help='Run every active target.')

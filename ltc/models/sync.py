@@ -52,10 +52,16 @@ class SyncTarget(BaseModel):
     new_owner = CharField(max_length=12, default='me')   # a row the sheet adds: owned by 'me' (run-as) or 'rules'
     sheet_stamp = CharField(max_length=64, null=True)   # the sheet's modifiedTime (or mtime:size) before the last read
     schedule = CharField(max_length=120, default='')   # '' every N minutes, 'working hours', or a cron line
+    team = TextField(default='')   # a template's fan-out: {"department": code, "mode": "tabs"|"spreadsheets"}
+    team_of = ForeignKeyField('self', null=True, backref='members', on_delete='SET NULL')   # a member's template
 
     @property
     def options(self):
         return json.loads(self.settings or '{}')
+
+    @property
+    def team_settings(self):
+        return json.loads(self.team) if self.team else None
 
     @property
     def terms(self):

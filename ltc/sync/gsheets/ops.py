@@ -110,13 +110,24 @@ def open_worksheet(client, key, title):
     return worksheet
 
 
-def ensure_worksheet(client, key, title, header, key_column=0, choices=None, rows=1000, protected=()):
+def create_spreadsheet(client, title):
+    """Create an empty spreadsheet titled TITLE through Drive (one request); return its key."""
+    from gspread.urls import DRIVE_FILES_API_V3_URL
+    with _api('(new)', f'create spreadsheet {title!r}', f'创建表格 {title!r}'):
+        reply = client.http_client.request('post', DRIVE_FILES_API_V3_URL, params={'supportsAllDrives': True},
+                                           json={'name': title, 'mimeType': 'application/vnd.google-apps.spreadsheet'})
+    return reply.json()['id']
+
+
+def ensure_worksheet(client, key, title, header, key_column=0, choices=None, rows=1000, protected=(),
+                     only=False):
     """Open the worksheet, or create it with header, frozen header, protected key column and dropdowns.
 
     :param header: column titles of row 1.
     :param key_column: 0-based index of the code column (protected with a warning).
     :param choices: {0-based column index: [choice labels]} shown as dropdowns (not strict).
     :param protected: 0-based indexes of columns set by the rules (grade, paid ...), protected with a warning.
+    :param only: delete the spreadsheet's other worksheets when creating it (a new spreadsheet's `Sheet1`).
     :returns: (worksheet, created) after one request, two when created.
     """
     choices = choices or {}
@@ -153,6 +164,8 @@ def ensure_worksheet(client, key, title, header, key_column=0, choices=None, row
         requests.append({'addProtectedRange': {'protectedRange': {
             'range': {'sheetId': sheet_id, 'startColumnIndex': column, 'endColumnIndex': column + 1},
             'description': 'LTC: set by the rules, edits are ignored', 'warningOnly': True}}})
+    if only:
+        requests.extend({'deleteSheet': {'sheetId': other}} for other in sorted(ids))
     for column, labels in sorted(choices.items()):
         requests.append({'setDataValidation': {
             'range': {'sheetId': sheet_id, 'startRowIndex': 1, 'startColumnIndex': column,

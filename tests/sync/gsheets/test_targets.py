@@ -74,7 +74,8 @@ def test_periodic_job_runs_every_target_and_records_errors_per_target(app, db, s
     sheets_emulator.spreadsheet('1TeamKey').delete_sheet(sheets_emulator.sheet('1TeamKey', 'Other').sheet_id)
     huey = jobs.get_huey(app)
     counts = jobs.run_job('sync_targets', huey)
-    assert counts == {'targets': 3, 'done': 2, 'attention': 0, 'failed': 1, 'locked': 0, 'not_due': 0, 'idle': 0}
+    assert counts == {'targets': 3, 'done': 2, 'attention': 0, 'failed': 1, 'locked': 0, 'not_due': 0, 'idle': 0,
+                      'teams_changed': 0}
     assert len(sheets_emulator.rendered('1TeamKey', '线索')) == 4
     failed = SyncRun.get(SyncRun.status == 'failed')
     assert failed.target.name == 'broken' and "no worksheet 'Other'" in failed.message
@@ -82,14 +83,16 @@ def test_periodic_job_runs_every_target_and_records_errors_per_target(app, db, s
     assert run.status == 'ok' and json.loads(run.counts)['failed'] == 1
     # Right after, the targets that ran are not due yet (every 5 minutes); the failed one is tried again.
     counts = jobs.run_job('sync_targets', huey)
-    assert counts == {'targets': 3, 'done': 0, 'attention': 0, 'failed': 1, 'locked': 0, 'not_due': 2, 'idle': 0}
+    assert counts == {'targets': 3, 'done': 0, 'attention': 0, 'failed': 1, 'locked': 0, 'not_due': 2, 'idle': 0,
+                      'teams_changed': 0}
     # Idempotent: a later run changes nothing (the file, unchanged on both sides, is not even read: idle);
     # a locked target is skipped, not failed.
     SyncTarget.update(last_run_at=utcnow() - timedelta(minutes=10)).execute()
     target = SyncTarget.get(SyncTarget.name == 'google')
     SyncTarget.update(lock_owner='elsewhere:1', locked_at=utcnow()).where(SyncTarget.id == target.id).execute()
     counts = jobs.run_job('sync_targets', huey)
-    assert counts == {'targets': 3, 'done': 0, 'attention': 0, 'failed': 1, 'locked': 1, 'not_due': 0, 'idle': 1}
+    assert counts == {'targets': 3, 'done': 0, 'attention': 0, 'failed': 1, 'locked': 1, 'not_due': 0, 'idle': 1,
+                      'teams_changed': 0}
     assert Lead.select().count() == 3
 
 
