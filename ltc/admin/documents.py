@@ -22,7 +22,8 @@ from .safety import local_target
 
 ALL_ROLES = ('admin', 'manager', 'sales', 'ops', 'finance')
 # The record kinds in the order the "new document" page offers them, with their menu names.
-KINDS = (('Customer', _l('Customer')), ('Opportunity', _l('Opportunity')), ('Contract', _l('Contract')),
+KINDS = (('Customer', _l('Customer')), ('Opportunity', _l('Opportunity')), ('Quote', _l('Quote')),
+         ('Contract', _l('Contract')),
          ('DeliveryMilestone', _l('Delivery milestone')), ('Payment', _l('Payment')))
 ENDPOINTS = {entity: model.__name__.lower() for entity, model in DOCUMENT_RECORDS.items()}
 

@@ -15,6 +15,7 @@ from . import filters as F
 from .actions import RecordActionsMixin
 from .base import SecureModelView
 from .documents import AttachmentsMixin
+from .printing import PrintMixin
 from .deal_actions import CONTRACT_ACTIONS, MILESTONE_ACTIONS, QUOTE_ACTIONS, contract_panels
 from .i18n import lang, name_of
 from .views_sales import (BLANK_AMOUNT, BLANK_PRICE, CUSTOMER_REF, PRODUCT_REF, USER_REF, OwnedView,
@@ -29,7 +30,8 @@ class LineInline(InlineFormAdmin):
     form_args = {'id': {'validators': [Optional()]}, 'unit_price': BLANK_PRICE, 'amount': BLANK_AMOUNT}
 
 
-class QuoteView(RecordActionsMixin, OwnedView):
+class QuoteView(PrintMixin, AttachmentsMixin, RecordActionsMixin, OwnedView):
+    print_kind = 'quote'
     record_actions = QUOTE_ACTIONS
     column_list = ('code', 'title', 'customer', 'status', 'quoted_on', 'valid_until', 'total', 'owner')
     column_sortable_list = ('code', 'status', 'quoted_on', 'created_at')
@@ -67,7 +69,8 @@ class QuoteLineView(ReadOnlyLineView):
     column_list = ('code', 'quote', 'product', 'quantity', 'unit_price', 'discount_pct', 'amount')
 
 
-class ContractView(AttachmentsMixin, RecordActionsMixin, OwnedView):
+class ContractView(PrintMixin, AttachmentsMixin, RecordActionsMixin, OwnedView):
+    print_kind = 'contract'
     roles = FINANCE
     record_actions = CONTRACT_ACTIONS
     column_list = ('code', 'title', 'customer', 'status', 'signed_on', 'end_on', 'amount', 'owner')

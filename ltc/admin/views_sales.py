@@ -1,5 +1,5 @@
 """Screens for the front of the funnel: leads, customers, contacts, campaigns, opportunities, products."""
-from flask import request
+from flask import request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
@@ -11,7 +11,7 @@ from wtforms.validators import Optional
 from ..models import (Campaign, Contact, Customer, Lead, Opportunity, OpportunityContact,
                       OpportunityProduct, Product, ProductPlan, Stage, StageHistory, User)
 from ..models import choices as C
-from ..services import assignment, audit, customers, diagnosis, leads, opportunities, quotes
+from ..services import assignment, audit, customers, diagnosis, gate, leads, opportunities, quotes
 from . import customer360, formatters
 from .i18n import name_of
 from . import filters as F
@@ -19,6 +19,7 @@ from .actions import RecordActionsMixin
 from .base import SecureModelView
 from .bulk import BulkMixin
 from .documents import AttachmentsMixin
+from .printing import StatementMixin, generate_action
 from .deal_actions import OPPORTUNITY_ACTIONS, opportunity_panels
 from .lead_actions import CUSTOMER_ACTIONS, LEAD_ACTIONS, lead_panels
 
@@ -104,8 +105,8 @@ class LeadView(RecordActionsMixin, OwnedView):
         return self.bulk_run('regrade', ids)
 
 
-class CustomerView(AttachmentsMixin, RecordActionsMixin, OwnedView):
-    record_actions = CUSTOMER_ACTIONS
+class CustomerView(StatementMixin, AttachmentsMixin, RecordActionsMixin, OwnedView):
+    record_actions = CUSTOMER_ACTIONS + (generate_action('statement', gate.MONEY),)
     roles = ('admin', 'manager', 'sales', 'ops', 'finance')   # finance: customers with contracts
     write_roles = ('admin', 'manager', 'sales', 'ops')
     column_list = ('code', 'name', 'kind', 'industry', 'region_province', 'level', 'source',
@@ -161,8 +162,13 @@ class CustomerView(AttachmentsMixin, RecordActionsMixin, OwnedView):
     def view_360(self):
         """Show the customer 360° page (scoped like every other path)."""
         customer = self.get_one(request.args.get('id'))
+        generate = self._action('generate_statement')
         return self.render('ltc_admin/customer360.html', fmt=formatters, C=C, name_of=name_of,
-                           attachments=self.attachments(customer), **customer360.context(customer))
+                           attachments=self.attachments(customer), statement_links=self.statement_links(customer),
+                           generate_statement=self.may_run(generate) and url_for(
+                               '.act_view', action_name=generate.name, id=customer.id,
+                               next=url_for('.view_360', id=customer.id)),
+                           **customer360.context(customer))
 
 
 class ContactView(SecureModelView):

@@ -41,6 +41,8 @@ def dun(plan, level=None, by=None, note=None, on=None):
     by = get_user(by)
     contract = Contract.get_by_id(plan.contract_id)
     gate.require(by, contract)
+    if by is not None:
+        gate.check_role(by, DunningStep, 'create')
     on = as_date(on, 'date', '日期') or today_or(None)
     with database.atomic():
         if plan.status not in OPEN or plan.due_on is None or plan.due_on >= on:
@@ -73,6 +75,16 @@ def dun(plan, level=None, by=None, note=None, on=None):
             add(escalated, 'payment_overdue', 'PaymentPlan', plan.code, plan.due_on,
                 {'name': contract.code, 'amount': f'{money(plan.amount) - money(plan.paid_amount):,.2f}'})
         return step
+
+
+def steps_of(plan):
+    """Return PLAN's dunning steps, oldest first."""
+    return list(DunningStep.select().where(DunningStep.plan == plan.id).order_by(DunningStep.done_on, DunningStep.id))
+
+
+def is_overdue(plan, on=None):
+    """Return whether PLAN is open and past its due date on ON (default today): what dunning is for."""
+    return plan.status in OPEN and plan.due_on is not None and plan.due_on < today_or(on)
 
 
 def overdue_with_levels(today=None, user=None):

@@ -1,4 +1,4 @@
-"""Documents attached to customers, opportunities, contracts, delivery milestones and payments.
+"""Documents attached to customers, opportunities, quotes, contracts, delivery milestones and payments.
 
 Files are stored once per content under the documents folder (`LTC_DOCUMENTS_DIR`, default
 `instance/documents`) as `<first two hex digits>/<sha256>`; the Document row keeps the cleaned
@@ -26,13 +26,14 @@ CHUNK = 64 * 1024
 ATTACH_ROLES = {
     'Customer': ('admin', 'manager', 'sales', 'ops'),
     'Opportunity': ('admin', 'manager', 'sales', 'ops'),
+    'Quote': ('admin', 'manager', 'sales', 'ops'),
     'Contract': ('admin', 'manager', 'sales', 'ops', 'finance'),
     'DeliveryMilestone': ('admin', 'manager', 'sales', 'ops', 'finance'),
     'Payment': ('admin', 'manager', 'sales', 'ops', 'finance'),
 }
 # Besides the uploader, these roles may delete any document they can see.
 DELETE_ROLES = ('admin', 'ops', 'manager')
-RECORD_NAMES = {'Customer': ('customer', '客户'), 'Opportunity': ('opportunity', '商机'),
+RECORD_NAMES = {'Customer': ('customer', '客户'), 'Opportunity': ('opportunity', '商机'), 'Quote': ('quote', '报价单'),
                 'Contract': ('contract', '合同'), 'DeliveryMilestone': ('delivery milestone', '交付里程碑'),
                 'Payment': ('payment', '回款记录')}
 # Never accepted, whatever LTC_DOCUMENT_TYPES says: a browser would run or render them.
@@ -198,19 +199,22 @@ def _store(stream, name, limits):
     return Path(handle.name), digest.hexdigest(), size
 
 
-def attach(record, stream, filename, by, title=None, limits=None):
+def attach(record, stream, filename, by, title=None, limits=None, generated=False):
     """Attach the file read from STREAM to RECORD for BY; return the new Document.
 
     Refused unless BY's role may attach to this kind of record and BY may see the record (the
     same NotFound as for a missing record); refused when the name's type is not allowed, the
-    content is a program or a web page, the file is empty or larger than the limit.
+    content is a program or a web page, the file is empty or larger than the limit. A GENERATED
+    document (a printed quote, contract or statement) is the system's output of what BY may read:
+    it needs BY to see the record, not to be allowed to upload files to it (finance stores the
+    statements of customers it may not upload to).
     """
     limits = limits or Limits.from_app()
     entity = type(record).__name__
     if entity not in scope.DOCUMENT_RECORDS or by is None or not scope.can_see(record, by, write=True):
         raise _not_found()
     gate.check_role(by, Document, 'create')
-    if not may_attach(entity, by):
+    if not generated and not may_attach(entity, by):
         raise refusal('Attaching refused: your role may not attach files to a {record}.',
                       '上传被拒绝：您的角色不能给{record_zh}上传附件。',
                       record=_record_name(entity), record_zh=_record_name(entity, 'zh'))

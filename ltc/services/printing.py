@@ -2,7 +2,7 @@
 
 The company's name, logo and bank details come from the settings (company.*); amounts are shown
 in figures and, on contracts and statements, in Chinese capitals (大写). A document generated
-for sending is stored on its record (the contract; the customer for a statement).
+for sending is stored on its record (the quote, the contract; the customer for a statement).
 """
 import io
 from decimal import ROUND_HALF_UP, Decimal
@@ -110,13 +110,24 @@ def render_pdf(kind, code, lang='zh', by=None, on=None):
 
 
 def store(kind, code, lang, by, on=None):
-    """Generate the PDF for sending and attach it to its record (contract; the customer for a statement)."""
+    """Generate the PDF for sending and attach it to its record (quote, contract; the customer for a statement).
+
+    BY must be able to read the record (its scope); the stored file is the system's document, audited
+    as BY's, whatever BY's role may upload.
+    """
     from .documents import attach
+    if by is None:
+        raise invalid('A document generated for sending is stored in someone\'s name; say who.',
+                      '生成并存档的单据需要记录经办人；请指定用户。')
     ctx = context(kind, code, lang, by, on)
-    record = ctx['record'] if kind != 'quote' else None
-    if record is None:
-        raise invalid('A quote is printed, not stored: quotes take no attachments; attach it to the opportunity.',
-                      '报价单只打印不存档：报价单不能添加附件；请附加到商机上。')
-    pdf = render_pdf(kind, code, lang, by, on)
-    name = f'{kind}-{record.code}-{lang}.pdf'
-    return attach(record, io.BytesIO(pdf), name, by, title=name.rsplit('.', 1)[0])
+    record = ctx['record']
+    pdf = _env_pdf(ctx)
+    stamp = ctx['on'].isoformat() if kind == 'statement' else None
+    name = f'{kind}-{record.code}{"-" + stamp if stamp else ""}-{lang}.pdf'
+    return attach(record, io.BytesIO(pdf), name, by, title=name.rsplit('.', 1)[0], generated=True)
+
+
+def _env_pdf(ctx):
+    from weasyprint import HTML
+    html = _env().get_template(f'{ctx["kind"]}.html').render(**ctx)
+    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()

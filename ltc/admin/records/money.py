@@ -8,9 +8,10 @@ from peewee import JOIN
 
 from ...models import (Contract, ContractApproval, ContractLine, DeliveryMilestone, Payment, PaymentPlan,
                        Product, User)
-from ...services import receivables
+from ...services import collection, receivables
 from .. import formatters
 from . import timeline
+from ..collection_actions import dunning_figure
 from .page import LIMIT, admin_view, readable
 
 ZERO = Decimal('0')
@@ -94,7 +95,9 @@ def plan_page(view, plan):
             ('paid', _('Collected'), formatters.money(paid, currency)),
             ('outstanding', _('Outstanding'), formatters.money(outstanding, currency)),
             ('due', _('Due on'), formatters.date(plan.due_on) or '—'),
+            ('dunning', _('Dunning level'), dunning_figure(plan)),
         ],
+        'dunning': collection.steps_of(plan),
         'related': [r for r in (contract, contract.customer,
                                 plan.milestone if plan.milestone_id else None) if r is not None],
         'contract': contract, 'contract_readable': readable(contract),

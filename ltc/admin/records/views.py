@@ -1,5 +1,12 @@
 """The five screens whose details URL is a record page: the screens of ltc.admin with `RecordPage` in front."""
+from flask_admin.actions import action
+from flask_babel import lazy_gettext as _l
+
 from ..actions import RecordActionsMixin
+from ...models import Contract, Quote
+from ...services import gate
+from ..collection_actions import DUN
+from ..printing import generate_action
 from ..deal_actions import CONTRACT_ACTIONS, OPPORTUNITY_ACTIONS
 from ..lead_actions import LEAD_ACTIONS
 from ..views_money import ContractView, PaymentPlanView, QuoteView
@@ -10,7 +17,7 @@ from .page import RecordPage
 
 class ContractRecordView(RecordPage, ContractView):
     record_template = 'ltc_admin/records/contract.html'
-    record_actions = CONTRACT_ACTIONS + (steps.RECORD_PAYMENT,)
+    record_actions = CONTRACT_ACTIONS + (steps.RECORD_PAYMENT, generate_action('contract', gate.rule_for(Contract).update))
     detail_fields = ('customer_signer', 'our_signer', 'signed_on', 'start_on', 'end_on', 'currency', 'owner',
                      'department', 'approved_by', 'approved_at', 'notes')
 
@@ -30,6 +37,7 @@ class OpportunityRecordView(RecordPage, OpportunityView):
 
 class QuoteRecordView(RecordPage, QuoteView):
     record_template = 'ltc_admin/records/quote.html'
+    record_actions = QuoteView.record_actions + (generate_action('quote', gate.rule_for(Quote).update),)
     detail_fields = ('quoted_on', 'valid_until', 'currency', 'owner', 'notes')
 
     def page(self, row):
@@ -50,8 +58,12 @@ class LeadRecordView(RecordPage, LeadView):
 
 class PaymentPlanRecordView(RecordPage, RecordActionsMixin, PaymentPlanView):
     record_template = 'ltc_admin/records/plan.html'
-    record_actions = (steps.RECORD_PAYMENT,)
+    record_actions = (steps.RECORD_PAYMENT, DUN)
     detail_fields = ('sequence', 'trigger', 'due_on', 'currency', 'owner')
+
+    @action('dun', _l('Raise dunning level'))
+    def action_dun(self, ids):
+        return self.bulk_run('dun', ids)
 
     def page(self, row):
         return money.plan_page(self, row)
