@@ -3,7 +3,7 @@
 The floors, highest first; a module imports only its own floor and the floors under it, and no
 two modules (nor two sibling packages) import each other (tests/test_architecture.py checks it):
 
-- doors: `cli/` (`flask ltc ...`), `admin/` (the web screens), `api/` (the REST API), `web.py`, `health.py`, `jobs.py`
+- doors: `cli/` (`flask ltc ...`), `admin/` (the web screens), `api/` (the REST API), `web.py`, `intake.py`, `health.py`, `jobs.py`
   (periodic jobs and their consumer), `runner.py`, and this module;
 - `sync/` (spreadsheet import, export and sync) and `demo/` (the demo company);
 - `services/`: the business rules and every change of business data (the gate);
@@ -46,6 +46,8 @@ def create_app(config=None):
     init_admin(app)
     from . import api
     api.init_app(app)
+    from . import intake
+    intake.init_app(app)
     return app
 
 

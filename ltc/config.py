@@ -62,6 +62,11 @@ SETTINGS = (
      '`100 per minute;5000 per hour`)', '每个 API 令牌允许的请求数（Flask-Limiter 写法，例如 `100 per minute;5000 per hour`）'),
     ('LTC_API_RATE_STORAGE', 'memory:// (per process)', 'where the API rate counts are kept; `redis://host:6379/1` '
      'shares them between the web workers', 'API 限流计数的存放位置；`redis://主机:6379/1` 可在多个 Web 进程间共享'),
+    ('LTC_INTAKE_RATE_LIMIT', '10 per minute', 'web-to-lead answers one client address may send (Flask-Limiter '
+     'notation); counts kept where `LTC_API_RATE_STORAGE` says', '同一客户端地址允许提交的网页表单次数（Flask-Limiter 写法）；'
+     '计数存放在 `LTC_API_RATE_STORAGE` 指定的位置'),
+    ('LTC_INTAKE_FORM_RATE_LIMIT', '600 per minute', 'web-to-lead answers one form accepts from all clients together',
+     '每个网页表单（所有客户端合计）允许接收的提交次数'),
     ('LTC_GOOGLE_CREDENTIALS', '–', 'service-account JSON file for Google Sheets',
      'Google 表格的服务账号 JSON 文件'),
     ('LTC_GOOGLE_API_BASE', 'https://sheets.googleapis.com', 'Sheets API base URL (the emulator in tests and demos)',
@@ -156,6 +161,8 @@ def load(overrides=None):
         'DOCUMENT_TYPES': env.get('LTC_DOCUMENT_TYPES', DOCUMENT_TYPES),
         'API_RATE_LIMIT': env.get('LTC_API_RATE_LIMIT', '600 per minute'),
         'API_RATE_STORAGE': env.get('LTC_API_RATE_STORAGE') or 'memory://',
+        'INTAKE_RATE_LIMIT': env.get('LTC_INTAKE_RATE_LIMIT', '10 per minute'),
+        'INTAKE_FORM_RATE_LIMIT': env.get('LTC_INTAKE_FORM_RATE_LIMIT', '600 per minute'),
     }
     config.update(overrides)
     if config['LTC_ENV'] not in ENVIRONMENTS:

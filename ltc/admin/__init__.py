@@ -13,6 +13,7 @@ from .dashboard import DashboardView
 from .documents import DocumentView
 from .feed import FeedView
 from .tokens import TokensView
+from .views_intake import IntakeFormView
 from .pipeline import PipelineView
 from .records import (ContractRecordView, LeadRecordView, OpportunityRecordView, PaymentPlanRecordView,
                       QuoteRecordView)
@@ -41,6 +42,7 @@ SALES, CUSTOMERS, DEALS, MONEY, WORK, CATALOG, SETTINGS, SYNC = (
 SCREENS = [
     (LeadRecordView, M.Lead, _l('Leads'), SALES),
     (CampaignView, M.Campaign, _l('Campaigns'), SALES),
+    (IntakeFormView, M.IntakeForm, _l('Web forms'), SALES),
     (CustomerView, M.Customer, _l('Customers'), CUSTOMERS),
     (ContactView, M.Contact, _l('Contacts'), CUSTOMERS),
     (OpportunityRecordView, M.Opportunity, _l('Opportunities'), DEALS),

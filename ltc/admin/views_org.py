@@ -162,7 +162,8 @@ AUDIT_ACTIONS = {
 
 
 AUDIT_SOURCES = {'admin': _l('Admin screens'), 'cli': _l('Command line'), 'import': _l('Import'),
-                 'sync': _l('Sync'), 'job': _l('Periodic job'), 'system': _l('System')}
+                 'sync': _l('Sync'), 'job': _l('Periodic job'), 'system': _l('System'),
+                 'api': _l('API'), 'web': _l('Web form')}
 
 
 def _audit_source(view, context, model, name):

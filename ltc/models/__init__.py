@@ -15,6 +15,7 @@ from .catalog import Product, ProductCategory, ProductPlan
 from .custom import CustomField
 from .contracts import Contract, ContractApproval, ContractLine, DeliveryMilestone
 from .customers import Campaign, Contact, Customer, PublicPool
+from .intake import IntakeForm
 from .invoices import Invoice
 from .jobs import JobRun
 from .leads import AssignmentRule, GradingRule, Lead
@@ -32,7 +33,7 @@ ALL_MODELS = sort_models([
     CodeSequence, AuditLog,
     Department, Role, User, Target, Setting, LoginThrottle,
     ProductCategory, Product, ProductPlan,
-    PublicPool, Customer, Contact, Campaign,
+    PublicPool, Customer, Contact, Campaign, IntakeForm,
     Lead, GradingRule, AssignmentRule,
     Stage, Opportunity, StageHistory, OpportunityProduct, DecisionRole, OpportunityContact, TeamMember,
     Quote, QuoteLine, ApprovalRule, QuoteApproval,

@@ -356,6 +356,7 @@ AUDIT_SOURCES = Choices(
     ('job', 'Job', '定时任务'),
     ('system', 'System', '系统'),
     ('api', 'API', '接口'),
+    ('web', 'Web form', '网页表单'),
 )
 THROTTLE_KINDS = Choices(('user', 'Username', '用户名'), ('ip', 'Address', '访问地址'))
 GENDERS = Choices(('male', 'Male', '男'), ('female', 'Female', '女'), ('unknown', 'Unknown', '-'))

@@ -12,7 +12,7 @@ import dataclasses
 
 from ..models import (BankReceipt, Campaign, CareTask, Contact, Contract, ContractLine, Customer, DeliveryMilestone,
                       DunningStep, ExchangeRate,
-                      Department, Document, FollowUp, Invoice, Lead, Opportunity, OpportunityContact,
+                      Department, Document, FollowUp, IntakeForm, Invoice, Lead, Opportunity, OpportunityContact,
                       OpportunityProduct, Payment, PaymentPlan, Product, ProductCategory, ProductPlan, Quote,
                       QuoteLine, ReceiptMatch, Target, TeamMember, User)
 from ..errors import LTCError, NotFound
@@ -118,6 +118,8 @@ RULES = {
     FollowUp: Rule(SALES_SIDE, SALES_SIDE, DELETERS),
     CareTask: Rule(SALES_SIDE, SALES_SIDE, DELETERS, derived=('status', 'done_at')),
     Campaign: Rule(SALES_SIDE, SALES_SIDE, DELETERS),
+    IntakeForm: Rule(DELETERS, DELETERS, DELETERS, derived=('key',),
+                     note='a web form of a campaign; its public key is made (and renewed) by the rules'),
     Target: Rule(MANAGERS, MANAGERS, MANAGERS, note="a manager's targets are for users and departments of their tree"),
     Document: Rule(MONEY, MONEY, MONEY,
                    derived=('entity', 'entity_id', 'entity_code', 'filename', 'content_type', 'size', 'storage_key',
