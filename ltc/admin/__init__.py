@@ -22,7 +22,7 @@ from .views_money import (ContractApprovalView, ContractLineView, MilestoneView,
 from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, DecisionRoleView,
                         DepartmentView, FollowUpView, GradingRuleView, JobRunView, LoginThrottleView,
                         PoolView,
-                        ReminderView, RoleView, SettingView, StageView, TargetView, UserView)
+                        ReminderView, RoleView, SettingView, CustomFieldView, StageView, TargetView, UserView)
 from .sync_import import ImportView
 from .views_bank import BankReceiptView, DunningStepView, ExchangeRateView, ReceiptMatchView
 from .views_invoices import InvoiceView
@@ -80,6 +80,7 @@ SCREENS = [
     (AssignmentRuleView, M.AssignmentRule, _l('Assignment rules'), SETTINGS),
     (ApprovalRuleView, M.ApprovalRule, _l('Approval rules'), SETTINGS),
     (ExchangeRateView, M.ExchangeRate, _l('Exchange rates'), SETTINGS),
+    (CustomFieldView, M.CustomField, _l('Custom fields'), SETTINGS),
     (SettingView, M.Setting, _l('System settings'), SETTINGS),
     (AuditLogView, M.AuditLog, _l('Audit log'), SETTINGS),
     (JobRunView, M.JobRun, _l('Job runs'), SETTINGS),

@@ -8,6 +8,8 @@ from peewee import fn
 from ..models import (CareTask, Contact, Contract, Customer, FollowUp, Lead, Opportunity,
                       Payment, PaymentPlan, Quote, Stage)
 from ..services import customers, scope
+from .custom import definitions, shown
+from .i18n import lang
 from .listing import in_scope
 
 LIMIT = 50
@@ -66,6 +68,8 @@ def context(customer):
     contract_ids = [c.id for c in contracts]
     return {
         'customer': customer,
+        'custom': [(d.title(lang()), shown(d, customer.custom)) for d in definitions(Customer)
+                   if shown(d, customer.custom) != ''],
         **group(customer, current_user),   # names of other owners' group members stay hidden
         'contacts': list(_visible(Contact, Contact.select().where(Contact.customer == cid))
                          .order_by(Contact.is_key_decision_maker.desc(), Contact.id).limit(LIMIT)),

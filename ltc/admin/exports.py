@@ -49,7 +49,9 @@ def _mapped_rows(view, mapping, rows):
     for row in rows:
         cells = []
         for column in mapping.columns:
-            if isinstance(column.codec, Reference):
+            if column.custom_key:
+                value = column.codec.render(row.custom, ctx)
+            elif isinstance(column.codec, Reference):
                 value = column.codec.show(getattr(row, column.attr), language)
             else:
                 value = column.codec.render(getattr(row, column.attr), ctx)

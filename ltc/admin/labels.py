@@ -234,6 +234,11 @@ LABELS = {
     'last_failure_at': _l('Last failed login'),
     'locked_until': _l('Locked until'),
     'session_version': _l('Session version'),
+    # custom field definitions (Settings → Custom fields)
+    'label_zh': _l('Chinese label'),
+    'label_en': _l('English label'),
+    'options': _l('Options'),
+    'required': _l('Required'),
     # inline lines, by their backref
     'payment_plans': _l('Payment plans'),
     'lines': _l('Lines'),

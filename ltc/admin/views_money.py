@@ -13,6 +13,7 @@ from ..services.cash_common import require_status
 from ..services.messages import text
 from . import filters as F
 from .actions import RecordActionsMixin
+from .custom import CustomFieldsMixin
 from .base import SecureModelView
 from .documents import AttachmentsMixin
 from .printing import PrintMixin
@@ -69,7 +70,7 @@ class QuoteLineView(ReadOnlyLineView):
     column_list = ('code', 'quote', 'product', 'quantity', 'unit_price', 'discount_pct', 'amount')
 
 
-class ContractView(PrintMixin, AttachmentsMixin, RecordActionsMixin, OwnedView):
+class ContractView(CustomFieldsMixin, PrintMixin, AttachmentsMixin, RecordActionsMixin, OwnedView):
     print_kind = 'contract'
     roles = FINANCE
     record_actions = CONTRACT_ACTIONS

@@ -14,13 +14,14 @@ from wtforms.validators import Length, Optional
 
 from ..db import utcnow
 from ..errors import ValidationError
-from ..models import (AssignmentRule, AuditLog, JobRun, CareTask, FollowUp, GradingRule, LoginThrottle, Reminder,
-                      Target, User)
-from ..services import audit, followups, planning, reminders, scope
+from ..models import (AssignmentRule, AuditLog, JobRun, CareTask, CustomField, FollowUp, GradingRule, LoginThrottle,
+                      Reminder, Target, User)
+from ..services import audit, custom_fields, followups, planning, reminders, scope
 from ..services.users import MIN_PASSWORD, save_user
 from . import filters as F
 from .actions import RecordActionsMixin
 from .base import ScopedAjaxLoader, SecureModelView, role
+from .custom import check_labels
 from .deal_actions import CARE_ACTIONS, REMINDER_ACTIONS
 from .formatters import choices_for, date
 from .i18n import lang, name_of
@@ -107,6 +108,28 @@ class TargetView(SettingsView):
 class SettingView(SettingsView):
     column_list = ('code', 'value', 'description', 'updated_at')
     form_columns = ('code', 'value', 'description')
+
+
+class CustomFieldView(SettingsView):
+    """Settings → Custom fields: extra typed fields of leads, customers, contacts, opportunities and contracts."""
+    column_list = ('entity', 'key', 'label_zh', 'label_en', 'kind', 'required', 'active', 'sequence')
+    column_default_sort = [('entity', False), ('sequence', False)]
+    column_filters = F.auto(CustomField.entity, CustomField.kind)
+    form_columns = ('entity', 'key', 'label_zh', 'label_en', 'kind', 'options', 'required', 'active', 'sequence')
+    column_labels = {'key': _l('Key')}
+    form_args = {
+        'key': {'label': _l('Key'),
+                'description': _l('Lower-case letters, digits and _ ; the spreadsheet column custom:<key>. '
+                                  'It cannot change once values are stored.')},
+        'options': {'description': _l('For a choice: one option a line, code | English | 中文 '
+                                      '(e.g. gold | Gold | 金牌).')},
+        'required': {'description': _l('A form refuses to save the record without it; so does an import row '
+                                        'that has the column.')},
+    }
+
+    def persist(self, form, model, is_created):
+        check_labels(model)
+        custom_fields.save_definition(model, by=current_user.record)
 
 
 class StageView(SettingsView):
@@ -218,7 +241,11 @@ def _audit_changes(view, context, model, name):
         return text if len(text) <= 120 else text[:119] + '…'
 
     items = list(changes.items())
-    lines = [Markup('<div><b>{}</b>: {} → {}</div>').format(LABELS.get(field, field), shown(field, old),
+    named = dict(LABELS)
+    if any(field.startswith('custom:') for field in changes) and record_model is not None:
+        entity = custom_fields.entity_of(record_model)   # custom fields by their label in the reader's language
+        named.update({k: pair[1 if lang() == 'zh' else 0] for k, pair in custom_fields.labels(entity).items()})
+    lines = [Markup('<div><b>{}</b>: {} → {}</div>').format(named.get(field, field), shown(field, old),
                                                            shown(field, new))
              for field, (old, new) in items[:limit]]
     if limit is not None and len(items) > limit:

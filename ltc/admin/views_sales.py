@@ -16,6 +16,7 @@ from . import customer360, formatters
 from .i18n import name_of
 from . import filters as F
 from .actions import RecordActionsMixin
+from .custom import CustomFieldsMixin
 from .base import SecureModelView
 from .bulk import BulkMixin
 from .documents import AttachmentsMixin
@@ -42,7 +43,7 @@ class OwnedView(BulkMixin, SecureModelView):
             model.department = User.get_by_id(model.owner_id).department_id
 
 
-class LeadView(RecordActionsMixin, OwnedView):
+class LeadView(CustomFieldsMixin, RecordActionsMixin, OwnedView):
     status_field = 'status'
     record_actions = LEAD_ACTIONS
     column_list = ('code', 'company', 'contact_name', 'phone', 'mobile', 'industry', 'region_province',
@@ -105,7 +106,7 @@ class LeadView(RecordActionsMixin, OwnedView):
         return self.bulk_run('regrade', ids)
 
 
-class CustomerView(StatementMixin, AttachmentsMixin, RecordActionsMixin, OwnedView):
+class CustomerView(CustomFieldsMixin, StatementMixin, AttachmentsMixin, RecordActionsMixin, OwnedView):
     record_actions = CUSTOMER_ACTIONS + (generate_action('statement', gate.MONEY),)
     roles = ('admin', 'manager', 'sales', 'ops', 'finance')   # finance: customers with contracts
     write_roles = ('admin', 'manager', 'sales', 'ops')
@@ -171,7 +172,7 @@ class CustomerView(StatementMixin, AttachmentsMixin, RecordActionsMixin, OwnedVi
                            **customer360.context(customer))
 
 
-class ContactView(SecureModelView):
+class ContactView(CustomFieldsMixin, SecureModelView):
     # Finance reads (never edits) the contacts that sign its contracts (scope.signing_contacts).
     roles = ('admin', 'manager', 'sales', 'ops', 'finance')
     write_roles = ('admin', 'manager', 'sales', 'ops')
@@ -220,7 +221,7 @@ class OpportunityProductInline(InlineFormAdmin):
     form_args = {'id': {'validators': [Optional()]}, 'unit_price': BLANK_PRICE, 'amount': BLANK_AMOUNT}
 
 
-class OpportunityView(AttachmentsMixin, RecordActionsMixin, OwnedView):
+class OpportunityView(CustomFieldsMixin, AttachmentsMixin, RecordActionsMixin, OwnedView):
     record_actions = OPPORTUNITY_ACTIONS
     column_list = ('code', 'name', 'customer', 'stage', 'amount', 'weighted_amount',
                    'expected_close_on', 'priority', 'owner', 'health_score')

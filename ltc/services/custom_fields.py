@@ -81,6 +81,11 @@ def save_definition(field, by=None):
     act = gate.as_actor(by)
     gate.check_write(act, field, 'create' if field.id is None else 'update',
                      fields=['entity', 'key', 'label_zh', 'label_en', 'kind'])
+    stored = CustomField.get_or_none(CustomField.id == field.id) if field.id is not None else None
+    if stored is not None and (stored.key, stored.entity) != (field.key, field.entity):
+        raise invalid('The key and the entity of a custom field never change (records keep their values under '
+                      'the key); add a new field instead.',
+                      '自定义字段的键和所属对象不能修改（记录按键保存其值）；请新增一个字段。')
     check_definition(field)
     return audit.save(field)
 

@@ -119,7 +119,9 @@ class RecordPage:
         row = self.get_one(request.args.get('id'))
         return self.render(self.record_template, row=row, model=row, fmt=formatters, C=C, name_of=name_of,
                            link=link, value=value,
-                           details=fields_of(row, self.detail_fields), internal=fields_of(row, INTERNAL),
+                           details=fields_of(row, self.detail_fields) + (
+                               self.custom_details(row) if hasattr(self, 'custom_details') else []),
+                           internal=fields_of(row, INTERNAL),
                            actions=self.actions_for(row) if hasattr(self, 'actions_for') else [],
                            panels=self.detail_panels(row) if hasattr(self, 'detail_panels') else [],
                            attachments=self.attachments(row) if hasattr(self, 'attachments') else None,
