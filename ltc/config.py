@@ -78,6 +78,22 @@ SETTINGS = (
     ('LTC_GOOGLE_DEADLINE_SECONDS', '120', 'Sheets retries: total deadline in seconds', 'Sheets 重试：总期限（秒）'),
     ('LTC_GOOGLE_TIMEOUT_SECONDS', '30', 'Sheets retries: timeout of one attempt in seconds',
      'Sheets 重试：单次尝试的超时（秒）'),
+    ('LTC_SMTP_HOST', '– (no e-mail)', 'SMTP server that sends the e-mail notifications; unset, e-mail is off',
+     '发送邮件通知的 SMTP 服务器；不设置则不发邮件'),
+    ('LTC_SMTP_PORT', '25 (465 with ssl, 587 with starttls)', 'SMTP port', 'SMTP 端口'),
+    ('LTC_SMTP_SECURITY', 'none', '`none`, `starttls` or `ssl`', '`none`、`starttls` 或 `ssl`'),
+    ('LTC_SMTP_USER', '–', 'SMTP login (none: no login)', 'SMTP 登录名（不设置则不登录）'),
+    ('LTC_SMTP_PASSWORD', '–', 'SMTP password', 'SMTP 密码'),
+    ('LTC_SMTP_FROM', 'LTC <ltc@localhost>', 'sender of the e-mail notifications', '邮件通知的发件人'),
+    ('LTC_SMTP_TIMEOUT', '20', 'seconds an SMTP or webhook delivery may take before it counts as failed',
+     'SMTP 或 Webhook 单次投递的超时秒数，超时即算失败'),
+    ('LTC_NOTIFY_MAX_ATTEMPTS', '6', 'deliveries of one notification before it is given up',
+     '一条通知最多投递几次，之后放弃'),
+    ('LTC_NOTIFY_BACKOFF_SECONDS', '60', 'wait before the first retry, doubled after each failure',
+     '第一次重试前的等待秒数，之后每次失败加倍'),
+    ('LTC_NOTIFY_DIGEST_HOUR', '8', 'hour (LTC_TIMEZONE) the daily digests go out', '每日汇总的发送时刻（按 LTC_TIMEZONE）'),
+    ('LTC_PUBLIC_URL', '–', 'address people open LTC at (e.g. `https://ltc.example.com`); notifications link to it',
+     '用户访问 LTC 的地址（如 `https://ltc.example.com`）；通知中的链接指向它'),
     ('LTC_TIMEZONE', 'Asia/Shanghai', 'timezone of sync schedules (working hours, cron lines)',
      '同步运行时间（工作时间、cron）所用的时区'),
     ('LTC_WORKING_HOURS', '09:00-18:00', 'working hours of sync targets scheduled "working hours" (Monday to Friday)',
@@ -163,6 +179,17 @@ def load(overrides=None):
         'API_RATE_STORAGE': env.get('LTC_API_RATE_STORAGE') or 'memory://',
         'INTAKE_RATE_LIMIT': env.get('LTC_INTAKE_RATE_LIMIT', '10 per minute'),
         'INTAKE_FORM_RATE_LIMIT': env.get('LTC_INTAKE_FORM_RATE_LIMIT', '600 per minute'),
+        'SMTP_HOST': env.get('LTC_SMTP_HOST', ''),
+        'SMTP_PORT': env.get('LTC_SMTP_PORT', ''),
+        'SMTP_SECURITY': env.get('LTC_SMTP_SECURITY', 'none'),
+        'SMTP_USER': env.get('LTC_SMTP_USER', ''),
+        'SMTP_PASSWORD': env.get('LTC_SMTP_PASSWORD', ''),
+        'SMTP_FROM': env.get('LTC_SMTP_FROM', 'LTC <ltc@localhost>'),
+        'SMTP_TIMEOUT': env.get('LTC_SMTP_TIMEOUT', '20'),
+        'NOTIFY_MAX_ATTEMPTS': env.get('LTC_NOTIFY_MAX_ATTEMPTS', '6'),
+        'NOTIFY_BACKOFF_SECONDS': env.get('LTC_NOTIFY_BACKOFF_SECONDS', '60'),
+        'NOTIFY_DIGEST_HOUR': env.get('LTC_NOTIFY_DIGEST_HOUR', '8'),
+        'PUBLIC_URL': env.get('LTC_PUBLIC_URL', ''),
     }
     config.update(overrides)
     if config['LTC_ENV'] not in ENVIRONMENTS:
@@ -171,7 +198,8 @@ def load(overrides=None):
     for key in ('DB_POOL_SIZE', 'SESSION_HOURS', 'EXPORT_MAX_ROWS', 'IMPORT_MAX_ROWS', 'IMPORT_MAX_UPLOAD_MB',
                 'IMPORT_MAX_COLUMNS', 'IMPORT_MAX_CELLS',
                 'LOGIN_USER_LIMIT', 'LOGIN_ADDRESS_LIMIT', 'LOGIN_LOCK_SECONDS', 'LOGIN_MAX_LOCK_SECONDS',
-                'LOGIN_WINDOW_MINUTES', 'PROXY_HOPS', 'DOCUMENT_MAX_MB'):
+                'LOGIN_WINDOW_MINUTES', 'PROXY_HOPS', 'DOCUMENT_MAX_MB', 'SMTP_TIMEOUT', 'NOTIFY_MAX_ATTEMPTS',
+                'NOTIFY_BACKOFF_SECONDS', 'NOTIFY_DIGEST_HOUR'):
         config[key] = _int('LTC_' + key, config[key])
     for key in ('LOGIN_USER_LIMIT', 'LOGIN_ADDRESS_LIMIT'):
         if config[key] < 1:
@@ -179,6 +207,12 @@ def load(overrides=None):
     for key in ('IMPORT_MAX_ROWS', 'IMPORT_MAX_UPLOAD_MB', 'IMPORT_MAX_COLUMNS', 'IMPORT_MAX_CELLS'):
         if config[key] < 1:
             raise ConfigError(f'LTC_{key} must be at least 1, got {config[key]}.')
+    if config['SMTP_SECURITY'] not in ('none', 'starttls', 'ssl'):
+        raise ConfigError(f"LTC_SMTP_SECURITY must be none, starttls or ssl, got {config['SMTP_SECURITY']!r}.")
+    config['SMTP_PORT'] = _int('LTC_SMTP_PORT', config['SMTP_PORT'] or
+                               {'none': 25, 'starttls': 587, 'ssl': 465}[config['SMTP_SECURITY']])
+    if not 0 <= config['NOTIFY_DIGEST_HOUR'] <= 23 or config['NOTIFY_MAX_ATTEMPTS'] < 1:
+        raise ConfigError('LTC_NOTIFY_DIGEST_HOUR must be 0-23 and LTC_NOTIFY_MAX_ATTEMPTS at least 1.')
     production = config['LTC_ENV'] == 'production'
     instance = _instance_dir(config)
     config['INSTANCE_PATH'] = str(instance)

@@ -83,6 +83,13 @@ def generate_reminders(today=None):
     return reminders.generate(today)
 
 
+@job('send_notifications', 'every minute', 'Send reminders by e-mail and to group chats as each user chose '
+     '(retries with backoff)', minute='*')
+def send_notifications(today=None):
+    from .services import notify
+    return notify.run()
+
+
 @job('sync_targets', 'every 5 minutes', 'Keep team sheets in step with their departments, then sync the active '
      'spreadsheet and Google Sheet targets that are due', minute='*/5')
 def sync_targets(today=None):

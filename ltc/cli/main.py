@@ -245,11 +245,12 @@ def _register_stage_commands():
     from .printing import register as register_print
     from .invoices import register as register_invoices
     from .leads import register as register_leads
+    from .notify import register as register_notify
     from .search import register as register_search
     from .sheets import register as register_sheets
     from .sync import register as register_sync
     for register in (register_leads, register_cash, register_invoices, register_bank, register_collect,
-                     register_print, register_sync, register_sheets, register_search):
+                     register_print, register_sync, register_sheets, register_search, register_notify):
         register(ltc)
 
 

@@ -20,6 +20,7 @@ from .invoices import Invoice
 from .jobs import JobRun
 from .leads import AssignmentRule, GradingRule, Lead
 from .logins import LoginThrottle
+from .notify import ChatWebhook, Notification, NotificationPreference
 from .opportunities import (DecisionRole, Opportunity, OpportunityContact, OpportunityProduct,
                             Stage, StageHistory, TeamMember)
 from .org import Department, Role, Setting, Target, User
@@ -40,12 +41,14 @@ ALL_MODELS = sort_models([
     Contract, ContractLine, ContractApproval, DeliveryMilestone,
     PaymentPlan, Payment, Invoice, BankReceipt, ReceiptMatch, DunningStep, ExchangeRate,
     FollowUp, CareTask, Document, Reminder,
+    ChatWebhook, NotificationPreference, Notification,
     JobRun,
     SyncTarget, SyncRun, SyncState, SyncConflict,
     ImportMapping, CustomField,
     ApiToken, IdempotentAnswer,
 ])
-BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog, JobRun, LoginThrottle, ApiToken, IdempotentAnswer)]
+BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog, JobRun, LoginThrottle, ApiToken, IdempotentAnswer,
+                                                   NotificationPreference, Notification)]
 MODELS_BY_NAME = {m.__name__: m for m in ALL_MODELS}
 
 __all__ = ['ALL_MODELS', 'BUSINESS_MODELS', 'MODELS_BY_NAME'] + list(MODELS_BY_NAME)

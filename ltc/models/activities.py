@@ -86,3 +86,4 @@ class Reminder(BaseModel):
     due_on = DateField(null=True, index=True)
     read_at = DateTimeField(null=True)
     dedupe_key = CharField(max_length=200, unique=True)
+    notified_at = DateTimeField(null=True, index=True)   # handed to the notifications outbox (or nothing to send)

@@ -348,6 +348,27 @@ REMINDER_KINDS = Choices(
     ('approval_waiting', 'Approval waiting', '待审批'),
     ('sync_conflict', 'Conflict to resolve', '同步冲突待处理'),
 )
+CHAT_KINDS = Choices(
+    ('wecom', 'WeCom robot', '企业微信群机器人'),
+    ('dingtalk', 'DingTalk robot', '钉钉群机器人'),
+    ('feishu', 'Feishu robot', '飞书群机器人'),
+    ('generic', 'JSON webhook', '通用 JSON Webhook'),
+)
+NOTIFY_CHANNELS = Choices(
+    ('email', 'E-mail', '电子邮件'),
+    ('chat', 'Group chat', '群聊'),
+)
+NOTIFY_MODES = Choices(
+    ('each', 'Each one', '逐条发送'),
+    ('digest', 'Daily digest', '每日汇总'),
+    ('test', 'Test', '测试'),
+)
+NOTIFY_STATUSES = Choices(
+    ('pending', 'Pending', '待发送'),
+    ('sent', 'Sent', '已发送'),
+    ('failed', 'Failed', '失败'),
+    ('skipped', 'Skipped', '已跳过'),
+)
 AUDIT_SOURCES = Choices(
     ('admin', 'Admin', '管理后台'),
     ('cli', 'Command line', '命令行'),
