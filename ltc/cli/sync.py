@@ -3,6 +3,7 @@
 Exit codes: 0 clean; 1 finished with row errors or conflicts (listed); 2 refused (unreadable
 file, wrong header, lock held, bad arguments) with one sentence and nothing changed.
 """
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..db import database
 from ..errors import LTCError
 from ..services import gate
 from ..services.messages import text
@@ -111,6 +113,33 @@ def _columns(sheet, lang, everything):
         click.echo(line)
 
 
+# Columns --keep-unknown keeps: those no field takes (not one left out by --map, nor a second column of a field).
+KEEPABLE = ('unknown', 'weak', 'ambiguous')
+
+
+def keep_unknown_columns(entity, table, overrides):
+    """Define a text custom field of ENTITY for each column of TABLE no field takes; return {header: field}."""
+    from ..services import custom_fields
+    from ..sync.formats.reader import read_sheet
+    from ..sync.mapping.entities import get
+    found = read_sheet(table, get(entity), overrides)
+    headers = [m.header for m in found.matches
+               if m.column is None and m.how in KEEPABLE and str(m.header or '').strip()]
+    if not headers:
+        return {}
+    return custom_fields.keep_as_fields(get(entity).entity, headers)
+
+
+def _kept(kept, lang):
+    """Say which columns became custom fields (--keep-unknown)."""
+    if not kept:
+        return
+    zh = lang.startswith('zh')
+    click.echo('以下列保存为自定义字段（文本）：' if zh else 'Kept as custom fields (text):')
+    for header, field in kept.items():
+        click.echo(f'  {header} → custom:{field.key} ({field.title(lang)})')
+
+
 def _notes(notes, lang):
     for en, zh in notes:
         click.echo(zh if lang.startswith('zh') else en)
@@ -204,9 +233,12 @@ def register(group):
                   help='Read the column HEADER into field (field "-": leave it out). Repeatable.')
     @click.option('--map-value', 'map_values', multiple=True, metavar='"COLUMN:VALUE=CODE"',
                   help='Read VALUE in choice column COLUMN as CODE. Repeatable.')
+    @click.option('--keep-unknown', is_flag=True,
+                  help='Keep each column no field takes as a new text custom field (Settings → Custom fields) and '
+                       'import its values.')
     @_as_option
     def import_command(entity, file, dry_run, report, sheet, on_existing, lang, date_order, show_mapping, maps,
-                       map_values, as_user):
+                       map_values, keep_unknown, as_user):
         """Import a spreadsheet into ENTITY; codes decide create or update."""
         from ..sync.formats.reader import read_sheet, settle
         from ..sync.formats.tables import open_path
@@ -215,30 +247,46 @@ def register(group):
         if not Path(file).exists():   # named as typed: the user knows the path, not our base name
             _refuse(SyncError(f'{file} does not exist; check the path.', zh=f'{file} 不存在；请检查路径。'), lang)
         progress = _Progress('importing')
+        kept = {}
+
+        def open_table():
+            return open_path(file, sheet=sheet, max_rows=current_app.config.get('IMPORT_MAX_ROWS'))
         try:
-            table = open_path(file, sheet=sheet, max_rows=current_app.config.get('IMPORT_MAX_ROWS'))
-            if show_mapping:
-                from ..sync.mapping.entities import get
-                mapping = get(entity)
-                found = read_sheet(table, mapping, overrides or None)
-                settle(found, mapping, date_order, values)
-                _columns(found, lang, everything=True)
-                _notes(found.notes(), lang)
-                sys.exit(0)
-            with _acting(as_user):
-                result = run_import(entity, table, dry_run=dry_run, on_existing=on_existing, lang=lang,
+            # A preview (--dry-run, --show-mapping) defines the kept fields inside a transaction it rolls back:
+            # it shows exactly what the run will do and leaves nothing behind.
+            preview = keep_unknown and (dry_run or show_mapping)
+            with _acting(as_user), (database.atomic() if preview else contextlib.nullcontext()) as transaction:
+                if keep_unknown:
+                    kept = keep_unknown_columns(entity, open_table(), overrides or None)
+                if show_mapping:
+                    from ..sync.mapping.entities import get
+                    mapping = get(entity)
+                    found = read_sheet(open_table(), mapping, overrides or None)
+                    settle(found, mapping, date_order, values)
+                    _columns(found, lang, everything=True)
+                    _kept(kept, lang)
+                    _notes(found.notes(), lang)
+                    if preview:
+                        transaction.rollback()
+                    sys.exit(0)
+                result = run_import(entity, open_table(), dry_run=dry_run, on_existing=on_existing, lang=lang,
                                     date_order=date_order, progress=progress, columns=overrides or None,
                                     values=values)
+                if preview:
+                    transaction.rollback()
         except LTCError as exc:
             progress.close()
             _refuse(exc, lang)
         progress.close()
+        if kept and result.sheet is not None:
+            _columns(result.sheet, lang, everything=True)
+            _kept(kept, lang)
         if dry_run:
             for row in result.rows:
                 if row.outcome in ('created', 'updated'):
                     diff = ', '.join(f'{k}: {v[0]!r} → {v[1]!r}' for k, v in row.changes.items())
                     click.echo(f'  row {row.row}: {row.outcome} {row.code or ""} {diff}'.rstrip())
-        if result.sheet is not None:
+        if result.sheet is not None and not kept:
             _columns(result.sheet, lang, everything=False)
         _notes(result.notes, lang)
         _report(result, lang)

@@ -531,7 +531,9 @@ def with_custom(mapping):
     definitions = CustomField.of(mapping.entity)
     if not definitions:
         return mapping
-    signature = (mapping.entity,) + tuple((d.id, d.version) for d in definitions)
+    # Everything a column is made of: a definition rolled back (a dry run's) may leave its id to another.
+    signature = (mapping.entity,) + tuple((d.id, d.version, d.key, d.kind, d.label_en, d.label_zh, d.options,
+                                           d.required) for d in definitions)
     found = _extended.get(signature)
     if found is None:
         columns = [Column(CUSTOM + d.key, d.label_en, d.label_zh,
