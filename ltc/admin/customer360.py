@@ -7,7 +7,7 @@ from peewee import fn
 
 from ..models import (CareTask, Contact, Contract, Customer, FollowUp, Lead, Opportunity,
                       Payment, PaymentPlan, Quote, Stage)
-from ..services import customers, scope
+from ..services import customers, rates, scope
 from .custom import definitions, shown
 from .i18n import lang
 from .listing import in_scope
@@ -26,20 +26,23 @@ def _sum(query):
 
 
 def totals(customer, user, today=None):
-    """Return contracted, collected, overdue and share of wallet (from customers.share_of_wallet)."""
+    """Return contracted, collected, overdue and share of wallet (from customers.share_of_wallet), each in the
+    base currency (`currency`) at today's rates: a customer's contracts may be in several currencies."""
     today = today or datetime.date.today()
     visible = scope.condition(Contract, user)
     contracts = Contract.select(Contract.id).where(Contract.customer == customer.id,
                                                    Contract.status.in_(CONTRACTED), visible)
-    contracted = _sum(Contract.select(fn.SUM(Contract.amount)).where(Contract.id.in_(contracts)))
-    collected = _sum(Payment.select(fn.SUM(Payment.amount)).join(Contract).where(
-        Contract.customer == customer.id, visible))
-    overdue = _sum(PaymentPlan.select(fn.SUM(PaymentPlan.amount - PaymentPlan.paid_amount))
+    contracted = _sum(Contract.select(fn.SUM(rates.in_base(Contract.amount, Contract.currency, today)))
+                      .where(Contract.id.in_(contracts)))
+    collected = _sum(Payment.select(fn.SUM(rates.in_base(Payment.amount, Payment.currency, today))).join(Contract)
+                     .where(Contract.customer == customer.id, visible))
+    owed = rates.in_base(PaymentPlan.amount - PaymentPlan.paid_amount, PaymentPlan.currency, today)
+    overdue = _sum(PaymentPlan.select(fn.SUM(owed))
                    .join(Contract).where(Contract.customer == customer.id, visible,
                                          PaymentPlan.due_on < today,
                                          PaymentPlan.status.in_(OPEN_PLAN)))
     wallet = customers.share_of_wallet(customer, today, user=user)
-    return {'contracted': Decimal(contracted), 'collected': Decimal(collected),
+    return {'currency': rates.base_currency(), 'contracted': Decimal(contracted), 'collected': Decimal(collected),
             'overdue': Decimal(overdue), 'last_12_months': wallet['contracted_12m'],
             'share': wallet['share_pct'], 'target_share': wallet['target_share_pct'], 'gap': wallet['gap']}
 

@@ -134,8 +134,11 @@ def _window(today):
 
 
 def contracted_amount(ids, today=None, last_12_months=True, user=None):
-    """Return the amount contracted with customers IDS; with USER, only from the contracts USER may see."""
-    query = Contract.select(fn.COALESCE(fn.SUM(Contract.amount), 0)).where(
+    """Return the amount contracted with customers IDS in the base currency; with USER, only from the contracts
+    USER may see."""
+    from . import rates
+    amount = rates.in_base(Contract.amount, Contract.currency, today or datetime.date.today())
+    query = Contract.select(fn.COALESCE(fn.SUM(amount), 0)).where(
         Contract.customer.in_(ids), Contract.status.in_(CONTRACTED))
     if user is not None:
         from .scope import condition
@@ -161,31 +164,39 @@ def share_of_wallet(customer, today=None, user=None):
     With USER, "ours" counts only the contracts USER may see, so the figure never reveals the
     amounts of other owners' contracts with the same customer.
     """
-    return _wallet(customer.yearly_category_spend, contracted_amount([customer.id], today, user=user),
-                   customer.target_share)
+    from . import rates
+    spend = rates.base_value(customer.yearly_category_spend, customer.currency, today or datetime.date.today())
+    return _wallet(spend, contracted_amount([customer.id], today, user=user), customer.target_share)
 
 
 def group_share_of_wallet(customer, today=None):
     """Return the share of wallet of a whole group (spends and targets summed over its members)."""
+    from . import rates
+    on = today or datetime.date.today()
     members = list(Customer.select().where(Customer.id.in_(group_ids(customer))))
-    spend = sum((Decimal(m.yearly_category_spend or 0) for m in members), Decimal(0))
-    target = sum((Decimal(m.yearly_category_spend or 0) * Decimal(m.target_share or 0) / 100
-                  for m in members), Decimal(0))
+    spends = {m.id: rates.base_value(m.yearly_category_spend, m.currency, on) for m in members}
+    spend = sum(spends.values(), Decimal(0))
+    target = sum((spends[m.id] * Decimal(m.target_share or 0) / 100 for m in members), Decimal(0))
     share = (target / spend * 100).quantize(CENT) if spend > 0 else Decimal(0)
     return _wallet(spend, contracted_amount([m.id for m in members], today), share)
 
 
 def group_rollup(customer, today=None):
-    """Return contracted, collected, opportunity and share-of-wallet totals of CUSTOMER's group."""
+    """Return contracted, collected, opportunity and share-of-wallet totals of CUSTOMER's group, in the base currency."""
+    from . import rates
+    on = today or datetime.date.today()
     ids = group_ids(customer)
     open_stages = Stage.select(Stage.id).where(~Stage.is_won, ~Stage.is_lost)
-    opps = (Opportunity.select(fn.COUNT(Opportunity.id), fn.COALESCE(fn.SUM(Opportunity.amount), 0),
-                               fn.COALESCE(fn.SUM(Opportunity.weighted_amount), 0))
+    opps = (Opportunity.select(fn.COUNT(Opportunity.id),
+                               fn.COALESCE(fn.SUM(rates.in_base(Opportunity.amount, Opportunity.currency, on)), 0),
+                               fn.COALESCE(fn.SUM(rates.in_base(Opportunity.weighted_amount, Opportunity.currency,
+                                                                on)), 0))
             .where(Opportunity.customer.in_(ids), Opportunity.stage.in_(open_stages)).tuples().get())
-    collected = (Payment.select(fn.COALESCE(fn.SUM(Payment.amount), 0)).join(Contract)
+    collected = (Payment.select(fn.COALESCE(fn.SUM(rates.in_base(Payment.amount, Payment.currency, on)), 0))
+                 .join(Contract)
                  .where(Contract.customer.in_(ids)).scalar())
     return {'members': len(ids),
-            'contracted_total': contracted_amount(ids, last_12_months=False),
+            'contracted_total': contracted_amount(ids, today, last_12_months=False),
             'collected_total': Decimal(collected or 0).quantize(CENT),
             'open_opportunities': opps[0],
             'pipeline_amount': Decimal(opps[1] or 0).quantize(CENT),

@@ -119,9 +119,11 @@ def receivables_by_month(user, today, back=5, ahead=6):
 
 
 def contracts_expiring(user, today, limit=TOP):
-    """Live contracts ending within the reminder window, soonest first (the first LIMIT and the count)."""
+    """Live contracts ending within the reminder window, soonest first (the first LIMIT and the count);
+    amounts in the base currency."""
     days = setting_int(EXPIRY_DAYS_SETTING, 30)
-    query = (Contract.select(Contract.code, Contract.title, Contract.end_on, Contract.amount, Customer.name,
+    query = (Contract.select(Contract.code, Contract.title, Contract.end_on,
+                             rates.in_base(Contract.amount, Contract.currency, today).alias('amount'), Customer.name,
                              Customer.name_en)
              .join(Customer, JOIN.LEFT_OUTER, on=(Contract.customer == Customer.id))
              .where(Contract.status.in_(LIVE), Contract.end_on >= today,
@@ -134,16 +136,19 @@ def contracts_expiring(user, today, limit=TOP):
 
 
 def share_of_wallet_gaps(user, today, limit=TOP):
-    """Customers with the largest gap between their target share of wallet and what we sold them in 12 months."""
+    """Customers with the largest gap between their target share of wallet and what we sold them in 12 months
+    (spend and sales in the base currency)."""
     since = today - datetime.timedelta(days=365)
-    sold = (Contract.select(Contract.customer, fn.SUM(Contract.amount).alias('total'))
+    sold = (Contract.select(Contract.customer, fn.SUM(rates.in_base(Contract.amount, Contract.currency,
+                                                                    today)).alias('total'))
             .where(Contract.status.in_(SIGNED), Contract.signed_on >= since,
                    scope.condition(Contract, user))   # "ours": only contracts the reader may see
             .group_by(Contract.customer)
             .alias('sold'))
     ours = fn.COALESCE(sold.c.total, 0)
-    gap = Customer.yearly_category_spend * Customer.target_share / 100 - ours
-    query = (Customer.select(Customer.code, Customer.name, Customer.name_en, Customer.yearly_category_spend,
+    spend = rates.in_base(Customer.yearly_category_spend, Customer.currency, today)
+    gap = spend * Customer.target_share / 100 - ours
+    query = (Customer.select(Customer.code, Customer.name, Customer.name_en, spend.alias('yearly_category_spend'),
                              Customer.target_share,
                              ours.alias('ours'), gap.alias('gap'))
              .join(sold, JOIN.LEFT_OUTER, on=(sold.c.customer_id == Customer.id))

@@ -39,10 +39,13 @@ def filters(user, owner=None, department=None, month=None):
 
 
 def totals(conds):
-    """Return {stage id: {'count', 'amount', 'weighted'}} of the opportunities matching CONDS."""
+    """Return {stage id: {'count', 'amount', 'weighted'}} of the opportunities matching CONDS, in the base currency."""
+    from . import rates
+    today = datetime.date.today()
     query = (Opportunity.select(Opportunity.stage, fn.COUNT(Opportunity.id).alias('n'),
-                                fn.SUM(Opportunity.amount).alias('amount'),
-                                fn.SUM(Opportunity.weighted_amount).alias('weighted'))
+                                fn.SUM(rates.in_base(Opportunity.amount, Opportunity.currency, today)).alias('amount'),
+                                fn.SUM(rates.in_base(Opportunity.weighted_amount, Opportunity.currency,
+                                                     today)).alias('weighted'))
              .where(*conds).group_by(Opportunity.stage))
     return {r['stage']: {'count': r['n'], 'amount': Decimal(r['amount'] or 0),
                          'weighted': Decimal(r['weighted'] or 0)} for r in query.dicts()}

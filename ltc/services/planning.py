@@ -127,11 +127,14 @@ def _actuals(kind, start, end, column, user=None):
     With USER, only the contracts (and their payments) USER may see count, so nobody reads the
     achievement of people outside their scope through a target.
     """
+    from . import rates
     if kind == 'sales':
-        query = (Contract.select(column.alias('key'), fn.SUM(Contract.amount).alias('total'))
+        amount = rates.in_base(Contract.amount, Contract.currency, min(end, datetime.date.today()))
+        query = (Contract.select(column.alias('key'), fn.SUM(amount).alias('total'))
                  .where(Contract.status.in_(SIGNED), Contract.signed_on >= start, Contract.signed_on < end))
     else:
-        query = (Payment.select(column.alias('key'), fn.SUM(Payment.amount).alias('total')).join(Contract)
+        amount = rates.in_base(Payment.amount, Payment.currency, min(end, datetime.date.today()))
+        query = (Payment.select(column.alias('key'), fn.SUM(amount).alias('total')).join(Contract)
                  .where(Payment.received_on >= start, Payment.received_on < end))
     if user is not None:
         query = query.where(scope.condition(Contract, user))
@@ -139,7 +142,9 @@ def _actuals(kind, start, end, column, user=None):
 
 
 def target_progress(period, user=None):
-    """Return targets of PERIOD with achieved amount, progress % and rank among users and departments."""
+    """Return targets of PERIOD with achieved amount, progress % and rank among users and departments (in the
+    base currency: a target and the contracts it counts may be in different currencies)."""
+    from . import rates
     start, end = month_range(period)
     query = (Target.select(Target, User, Department).join(User, JOIN.LEFT_OUTER, on=(Target.user == User.id))
              .switch(Target).join(Department, JOIN.LEFT_OUTER, on=(Target.department == Department.id))
@@ -164,11 +169,12 @@ def target_progress(period, user=None):
                                Decimal(0))
                 who = ('department', target.department.name)
                 shown = (target.department.name, target.department.name_en or target.department.name)
-            pct = round(float(achieved / target.amount * 100), 1) if target.amount else None
+            goal = rates.base_value(target.amount, target.currency, min(end, datetime.date.today()))
+            pct = round(float(achieved / goal * 100), 1) if goal else None
             rows.append({'kind': kind, 'label': TARGET_KINDS.label(kind, 'en'),
                          'label_zh': TARGET_KINDS.label(kind, 'zh'), 'shown': shown[0], 'shown_en': shown[1],
                          'period': period, 'level': who[0], 'name': who[1],
-                         'target': float(target.amount), 'achieved': float(achieved), 'progress_pct': pct})
+                         'target': float(goal), 'achieved': float(achieved), 'progress_pct': pct})
         for level in ('user', 'department'):
             ranked = sorted((r for r in rows if r['level'] == level), key=lambda r: -(r['progress_pct'] or 0))
             for rank, row in enumerate(ranked, 1):

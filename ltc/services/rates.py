@@ -74,6 +74,14 @@ def to_base(amounts, on):
     return sum((convert(v, c, base, on) for c, v in amounts.items()), Decimal('0'))
 
 
+def base_value(amount, currency, on):
+    """Return AMOUNT in CURRENCY as the base currency on ON; without a rate it counts as written (as in_base)."""
+    base = base_currency()
+    if not currency or currency == base or rate_on(currency, on) is None or rate_on(base, on) is None:
+        return money(amount or 0)
+    return convert(amount or 0, currency, base, on)
+
+
 def in_base(field, currency_field, on):
     """Return a SQL expression of FIELD in the base currency at the rates of ON (by CURRENCY_FIELD).
 

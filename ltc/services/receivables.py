@@ -239,9 +239,10 @@ def overdue_plans(today=None, user=None):
 
 
 def aging(today=None, user=None):
-    """Return [{bucket, count, amount}] of overdue outstanding amounts by days past due."""
+    """Return [{bucket, count, amount}] of overdue outstanding amounts by days past due, in the base currency."""
+    from . import rates
     today = today_or(today)
-    outstanding = PaymentPlan.amount - PaymentPlan.paid_amount
+    outstanding = rates.in_base(PaymentPlan.amount - PaymentPlan.paid_amount, PaymentPlan.currency, today)
     columns = []
     for name, low, high in AGING_BUCKETS:
         cond = PaymentPlan.due_on <= today - datetime.timedelta(days=max(low, 1))
