@@ -12,6 +12,7 @@ from . import auth, dashboard, i18n, safety
 from .dashboard import DashboardView
 from .documents import DocumentView
 from .feed import FeedView
+from .notifications import ChatWebhookView, MyNotificationsView, NotificationLogView
 from .tokens import TokensView
 from .views_intake import IntakeFormView
 from .pipeline import PipelineView
@@ -66,6 +67,8 @@ SCREENS = [
     (CareTaskView, M.CareTask, _l('Care tasks'), WORK),
     (DocumentView, M.Document, _l('Documents'), WORK),
     (ReminderView, M.Reminder, _l('Reminders'), WORK),
+    (ChatWebhookView, M.ChatWebhook, _l('Chat webhooks'), SETTINGS),
+    (NotificationLogView, M.Notification, _l('Notification log'), SETTINGS),
     (ProductView, M.Product, _l('Products'), CATALOG),
     (ProductCategoryView, M.ProductCategory, _l('Product categories'), CATALOG),
     (ProductPlanView, M.ProductPlan, _l('Product plans'), CATALOG),
@@ -115,6 +118,8 @@ def init_admin(app):
     admin.add_view(ImportView(name=_l('Import'), category=SYNC, endpoint='sync_import', url='/admin/import'))
     admin.add_view(ExportView(name=_l('Exports and templates'), category=SYNC, endpoint='sync_export',
                               url='/admin/spreadsheets'))
+    admin.add_view(MyNotificationsView(name=_l('My notifications'), category=WORK, endpoint='my_notifications',
+                                       url='/admin/my-notifications'))
     admin.add_view(TokensView(name=_l('API tokens'), category=SYNC, endpoint='api_tokens', url='/admin/tokens'))
     app.extensions['ltc_admin'] = admin
     return admin

@@ -2,6 +2,16 @@
 from flask_babel import lazy_gettext as _l
 
 LABELS = {
+    'url': _l('Webhook address'),
+    'secret': _l('Signing secret'),
+    'mode': _l('How'),
+    'attempts': _l('Attempts'),
+    'send_after': _l('Next attempt'),
+    'subject': _l('Subject'),
+    'last_error': _l('Last error'),
+    'sent_at': _l('Sent at'),
+    'reminder': _l('Reminder'),
+    'webhook': _l('Chat webhook'),
     'accepted_on': _l('Accepted on'),
     'action': _l('Action'),
     'active': _l('Active'),

@@ -366,7 +366,7 @@ class ReminderView(RecordActionsMixin, SecureModelView):
     column_list = ('kind', 'entity', 'entity_code', 'user', 'message', 'due_on', 'read_at')
     column_sortable_list = ('due_on', 'kind')
     column_formatters = {'message': lambda view, context, model, name: reminders.render(model, lang())}
-    column_details_exclude_list = ('params',)
+    column_details_exclude_list = ('params', 'notified_at')
     column_filters = [F.FilterEqual(Reminder.user, _l('Recipient'), options=F.LiveOptions(_recipients))] + \
         F.auto(Reminder.kind, Reminder.due_on, Reminder.read_at)
     form_columns = ('read_at',)
