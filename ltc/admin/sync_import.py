@@ -16,7 +16,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import LTCError
-from ..services import audit
+from ..models import CustomField
+from ..models.custom import CUSTOM_ENTITIES, CUSTOM_KINDS
+from ..services import audit, custom_fields, gate
 from ..services.messages import text
 from ..sync.formats.reader import read_sheet
 from ..sync.formats.tables import open_path
@@ -223,7 +225,43 @@ class ImportView(RoleGate, BaseView):
         return self.render('ltc_admin/import_mapping.html', info=info, token=token, headers=headers,
                            chosen=chosen, fields=fields, sheets=names, remembered=memory is not None,
                            header_row=sheet.header_row, rows=len(sheet.rows), title=mapping.title(lang()),
-                           hints=hints, notes=notes)
+                           hints=hints, notes=notes, kinds=CUSTOM_KINDS.pairs(lang()),
+                           can_keep=info['entity'] in CUSTOM_ENTITIES and gate.may(current_user.record, CustomField,
+                                                                                    'create'))
+
+    @expose('/<token>/keep', methods=('POST',))
+    def keep(self, token):
+        """Define a custom field for a column no field takes (its header as label, the chosen type) and map it."""
+        info = self._entry(token)
+        mapping = get(info['entity'])
+        sheet = read_sheet(_table(token, info), mapping)
+        position = request.form.get('keep', type=int)
+        kind = request.form.get(f'kind-{position}', 'text')
+        if position is None or not 0 <= position < len(sheet.headers) or not sheet.headers[position] \
+                or kind not in CUSTOM_KINDS:
+            abort(400)
+        header = sheet.headers[position]
+        try:
+            with audit.acting_as(current_user, 'admin'):
+                field = custom_fields.keep_as_fields(info['entity'], [header], kind=kind, by=current_user.record)[header]
+        except LTCError as exc:
+            flash(_('Nothing was saved: %(error)s', error=text(exc, lang())), 'error')
+            return redirect(url_for('.mapping', token=token))
+        columns = self._columns_from_form(sheet, get(info['entity']))   # keep what the user chose so far
+        columns[position] = f'custom:{field.key}'
+        uploads.update(token, columns={str(k): v for k, v in columns.items()})
+        flash(_('The column %(header)s is kept as the custom field %(field)s.', header=header,
+                field=field.title(lang())), 'success')
+        return redirect(url_for('.mapping', token=token))
+
+    def _columns_from_form(self, sheet, mapping):
+        columns = {}
+        for position, header in enumerate(sheet.headers):
+            if not header or position == sheet.status_pos:
+                continue
+            attr = request.form.get(f'col-{position}', '')
+            columns[position] = attr if attr in mapping.by_attr else None
+        return columns
 
     def _save_mapping(self, token, info, mapping):
         on_existing = request.form.get('on_existing', 'update')

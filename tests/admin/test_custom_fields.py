@@ -1,6 +1,7 @@
 """Custom fields on the admin: defined in Settings, typed inputs on the forms, list columns, a filter, details,
 the 360° page, audit rows by label, and the list export that imports back unchanged, in Chinese and English."""
 import io
+import re
 
 import openpyxl
 
@@ -96,3 +97,33 @@ def test_contract_record_page_shows_and_saves_custom_fields_after_approval(as_ro
     page = admin.get(f'/admin/contract/details/?id={contract.id}').get_data(as_text=True)
     assert '档案盒号' in page and 'B-17' in page
     assert Contract.get_by_id(contract.id).custom == {'archive_box': 'B-17'}
+
+
+def test_the_import_mapping_keeps_an_unknown_column_as_a_custom_field(as_role, users, db):
+    from ltc.admin import uploads
+    from ltc.models import Lead
+    from .conftest import csrf_from
+    from .test_sync_screens import preview_rows, token_of, upload
+    admin = as_role('admin', lang='zh_Hans_CN')
+    token = token_of(upload(admin, '公司名称,展位号,预算金额说明\n星河科技,A-12,十万\n'.encode('utf-8')))
+    page = admin.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
+    assert page.count('class="form-inline mt-1 keep-custom"') == 2 and '<option value="date">日期</option>' in page
+    page = admin.post(f'/admin/import/{token}/keep', data={'csrf_token': csrf_from(page), 'col-0': 'company',
+                                                            'col-1': '', 'col-2': '', 'keep': '1',
+                                                            'kind-1': 'text', 'sheet': ''},
+                      follow_redirects=True).get_data(as_text=True)
+    assert '列「展位号」已保存为自定义字段「展位号」' in page
+    booth = re.search(r'data-header="展位号">(.*?)</select>', page, re.S).group(1)
+    assert '<option value="custom:zhan_wei_hao" selected>展位号</option>' in booth
+    assert page.count('class="form-inline mt-1 keep-custom"') == 1   # the other unknown column still offers it
+    response = admin.post(f'/admin/import/{token}/mapping', data={
+        'csrf_token': csrf_from(page), 'col-0': 'company', 'col-1': 'custom:zhan_wei_hao', 'col-2': '',
+        'on_existing': 'update', 'sheet': ''})
+    html = admin.get(response.headers['Location']).get_data(as_text=True)
+    assert preview_rows(html) == {'2': 'created'} and 'A-12' in html
+    admin.post(f'/admin/import/{token}/confirm', data={'csrf_token': csrf_from(html)})
+    uploads.THREADS[token].join(30)
+    assert Lead.get().custom == {'zhan_wei_hao': 'A-12'}
+    sales = as_role('sales')
+    token = token_of(upload(sales, '公司名称,展位号2\n乙公司,B-3\n'.encode('utf-8')))
+    assert 'Keep as custom field' not in sales.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
