@@ -17,9 +17,8 @@ from .tokens import TokensView
 from .views_intake import IntakeFormView
 from .pipeline import PipelineView
 from .records import (ContractRecordView, LeadRecordView, OpportunityRecordView, PaymentPlanRecordView,
-                      QuoteRecordView)
-from .views_money import (ContractApprovalView, ContractLineView, MilestoneView, PaymentView,
-                          QuoteLineView)
+                      PaymentRecordView, QuoteRecordView)
+from .views_money import ContractApprovalView, ContractLineView, MilestoneView, QuoteLineView
 from .views_org import (AssignmentRuleView, AuditLogView, CareTaskView, DecisionRoleView,
                         DepartmentView, FollowUpView, GradingRuleView, JobRunView, LoginThrottleView,
                         PoolView,
@@ -58,7 +57,7 @@ SCREENS = [
     (ContractApprovalView, M.ContractApproval, _l('Contract approvals'), MONEY),
     (MilestoneView, M.DeliveryMilestone, _l('Delivery milestones'), MONEY),
     (PaymentPlanRecordView, M.PaymentPlan, _l('Payment plans'), MONEY),
-    (PaymentView, M.Payment, _l('Payments'), MONEY),
+    (PaymentRecordView, M.Payment, _l('Payments'), MONEY),
     (InvoiceView, M.Invoice, _l('Invoices'), MONEY),
     (BankReceiptView, M.BankReceipt, _l('Bank receipts'), MONEY),
     (ReceiptMatchView, M.ReceiptMatch, _l('Receipt matches'), MONEY),

@@ -51,6 +51,13 @@ class RecordAction:
         return bool(self.inputs or self.form)
 
 
+@dataclasses.dataclass
+class Landing:
+    """An action's answer that opens another page than the one it came from (the record it created)."""
+    message: object
+    url: str
+
+
 class InputForm(AdminForm):
     """Base of the action forms: CSRF token and the record's version when it was opened."""
     version = IntegerField(widget=HiddenInput(), validators=[V.Optional()])
@@ -95,15 +102,18 @@ class RecordActionsMixin:
         return self.scoped_rows(ids) if ids else abort(404)
 
     def run_action(self, act, rows, form=None):
-        """Run ACT on ROWS in one transaction; flash the result; return True when it succeeded."""
+        """Run ACT on ROWS in one transaction; flash the result; return True (or the URL of the page it
+        lands on, when the action answers with a Landing) when it succeeded."""
         try:
             with audit.acting_as(current_user, 'admin'), database.atomic():
                 message = act.run(self, rows, form, current_user.record)
         except LTCError as exc:
             flash_refusal(exc)
             return False
+        landing = message.url if isinstance(message, Landing) else True
+        message = message.message if isinstance(message, Landing) else message
         flash(message or ngettext('%(num)d record was updated.', '%(num)d records were updated.', len(rows)), 'success')
-        return True
+        return landing
 
     def input_form(self, act, rows, single):
         """Return the input form of ACT: its own form class, or ActionForm cut down to its inputs."""
@@ -156,7 +166,10 @@ class RecordActionsMixin:
                 if not act.needs_input:
                     return redirect(back)
             elif valid:
-                if self.run_action(act, rows, form) or not act.needs_input:
+                done = self.run_action(act, rows, form)
+                if isinstance(done, str):
+                    return redirect(done)
+                if done or not act.needs_input:
                     return redirect(back)
             elif not act.needs_input:
                 return redirect(back)

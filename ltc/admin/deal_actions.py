@@ -12,7 +12,7 @@ from ..models import Contract, Stage
 from ..models.choices import CONTRACT_STATUSES
 from ..services import approvals, care, contracts, diagnosis, opportunities, quotes, reminders
 from ..services.messages import text
-from .actions import InputForm, RecordAction
+from .actions import InputForm, Landing, RecordAction
 from .dates import DateField
 from .i18n import lang, name_of
 from .labels import LABELS
@@ -117,7 +117,9 @@ def _accept(view, rows, form, by):
         contract = quotes.accept_quote(quote, by=by)
         links.append(Markup('<a href="{}">{}</a>').format(url_for('contract.details_view', id=contract.id),
                                                          contract.code))
-    return Markup('{} {}').format(_('Contract draft created:'), Markup(', ').join(links))
+    message = Markup('{} {}').format(_('Contract draft created:'), Markup(', ').join(links))
+    # One quote accepted: its contract's page is where the deal goes on (approval, plans, payments).
+    return Landing(message, url_for('contract.details_view', id=contract.id)) if len(rows) == 1 else message
 
 
 def _reject_quote(view, rows, form, by):

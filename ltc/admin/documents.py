@@ -17,14 +17,15 @@ from ..services import audit, documents
 from ..services.scope import DOCUMENT_RECORDS
 from .actions import refusal
 from . import formatters
+from .i18n import name_of
 from .base import SecureModelView
 from .safety import local_target
 
 ALL_ROLES = ('admin', 'manager', 'sales', 'ops', 'finance')
 # The record kinds in the order the "new document" page offers them, with their menu names.
 KINDS = (('Customer', _l('Customer')), ('Opportunity', _l('Opportunity')), ('Quote', _l('Quote')),
-         ('Contract', _l('Contract')),
-         ('DeliveryMilestone', _l('Delivery milestone')), ('Payment', _l('Payment')))
+         ('Contract', _l('Contract')), ('DeliveryMilestone', _l('Delivery milestone')),
+         ('PaymentPlan', _l('Payment plan')), ('Payment', _l('Payment')))
 ENDPOINTS = {entity: model.__name__.lower() for entity, model in DOCUMENT_RECORDS.items()}
 
 
@@ -53,7 +54,7 @@ class AttachmentsMixin:
                 'documents': documents.documents_of(row, user),
                 'may_attach': documents.may_attach(type(row).__name__, user),
                 'may_delete': lambda d: documents.may_delete(d, user),
-                'size_text': size_text, 'date': formatters.date,
+                'size_text': size_text, 'date': formatters.date, 'who': name_of,
                 'limits': documents.Limits.from_app()}
 
 

@@ -1,4 +1,5 @@
-"""Documents attached to customers, opportunities, quotes, contracts, delivery milestones and payments.
+"""Documents attached to customers, opportunities, quotes, contracts, delivery milestones, payment plans and
+payments.
 
 Files are stored once per content under the documents folder (`LTC_DOCUMENTS_DIR`, default
 `instance/documents`) as `<first two hex digits>/<sha256>`; the Document row keeps the cleaned
@@ -29,13 +30,14 @@ ATTACH_ROLES = {
     'Quote': ('admin', 'manager', 'sales', 'ops'),
     'Contract': ('admin', 'manager', 'sales', 'ops', 'finance'),
     'DeliveryMilestone': ('admin', 'manager', 'sales', 'ops', 'finance'),
+    'PaymentPlan': ('admin', 'manager', 'sales', 'ops', 'finance'),
     'Payment': ('admin', 'manager', 'sales', 'ops', 'finance'),
 }
 # Besides the uploader, these roles may delete any document they can see.
 DELETE_ROLES = ('admin', 'ops', 'manager')
 RECORD_NAMES = {'Customer': ('customer', '客户'), 'Opportunity': ('opportunity', '商机'), 'Quote': ('quote', '报价单'),
                 'Contract': ('contract', '合同'), 'DeliveryMilestone': ('delivery milestone', '交付里程碑'),
-                'Payment': ('payment', '回款记录')}
+                'PaymentPlan': ('payment plan', '回款计划'), 'Payment': ('payment', '回款记录')}
 # Never accepted, whatever LTC_DOCUMENT_TYPES says: a browser would run or render them.
 BLOCKED = frozenset({
     'htm', 'html', 'xhtml', 'shtml', 'mht', 'mhtml', 'svg', 'svgz', 'xml', 'xsl', 'js', 'mjs', 'css', 'swf',

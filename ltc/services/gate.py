@@ -125,7 +125,7 @@ RULES = {
                    derived=('entity', 'entity_id', 'entity_code', 'filename', 'content_type', 'size', 'storage_key',
                             'uploaded_by'),
                    note='through ltc.services.documents, on a record in scope: attach by kind of record (finance: '
-                        'contracts, milestones, payments); title and delete by the uploader or admin, ops, manager'),
+                        'contracts, milestones, payment plans, payments); title and delete by the uploader or admin, ops, manager'),
     Product: Rule(CATALOG, CATALOG, CATALOG),
     ProductCategory: Rule(CATALOG, CATALOG, CATALOG),
     ProductPlan: Rule(CATALOG, CATALOG, CATALOG),

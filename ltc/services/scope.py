@@ -37,7 +37,7 @@ FINANCE_MODELS = {Contract, ContractLine, ContractApproval, DeliveryMilestone, P
 # The records documents are attached to (Document.entity -> model): a document is visible to whoever
 # may see its record.
 DOCUMENT_RECORDS = {'Customer': Customer, 'Opportunity': Opportunity, 'Quote': Quote, 'Contract': Contract,
-                    'DeliveryMilestone': DeliveryMilestone, 'Payment': Payment}
+                    'DeliveryMilestone': DeliveryMilestone, 'PaymentPlan': PaymentPlan, 'Payment': Payment}
 # Reference and settings tables everyone may read (writing them is a permission question, not scope).
 EVERYONE = 'everyone'
 

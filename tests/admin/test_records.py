@@ -202,7 +202,10 @@ def test_open_deal_offers_quote_and_chain_and_they_work(as_role, users, deal):
     page = form_page(sales, base % 'new_quote', {'title': '二期报价'}).get_data(as_text=True)
     quote = Quote.get(Quote.title == '二期报价')
     assert quote.opportunity_id == open_deal.id and quote.owner_id == users['sales'].id
-    assert quote.total == Decimal('200000') and quote.code in section(page, 'record-quotes')
+    assert quote.total == Decimal('200000')
+    # it lands on the new quote's page, where its lines are checked and edited
+    assert f'data-code="{quote.code}">{quote.code}</span>' in page and 'id="edit-lines"' in page
+    assert deal['product'].code in section(page, 'record-lines')
     # a contact of another customer is refused, nothing saved
     stranger = make_contact(name='外人')
     before = OpportunityContact.select().count()
@@ -253,3 +256,68 @@ def test_submit_and_approve_buttons_by_role(as_role, users, deal):
     assert not {'submit', 'approve'} & acts(page_of(sales, 'contract', draft))
     assert 'approve' in acts(page_of(manager, 'contract', draft))
     assert 'approve' not in acts(page_of(as_role('finance'), 'contract', draft))
+
+
+def test_follow_ups_documents_and_links_on_quote_contract_plan_and_payment_pages(app, as_role, users, deal):
+    """Log follow-up on the quote, contract and plan pages; documents on plans and payments; linked codes."""
+    from werkzeug.security import generate_password_hash
+    from ltc.models import Document, FollowUp, Payment
+    from ..factories import make_user
+    from .conftest import PASSWORD, login
+    from .test_documents import PDF, upload
+    from .wiring import form_page
+    quote, contract, plan = deal['quote'], deal['contract'], deal['plan']
+    sales, finance = as_role('sales'), as_role('finance')
+    for view, row in (('quote', quote), ('contract', contract), ('paymentplan', plan)):
+        assert 'log_followup' in acts(page_of(sales, view, row))
+    # a quote's follow-up is its opportunity's; shown on the quote page with the opportunity's others
+    page = form_page(sales, f'/admin/quote/act/log_followup/?id={quote.id}',
+                     {'kind': 'call', 'summary': '报价解释'}).get_data(as_text=True)
+    assert 'was logged' in page and '报价解释' in section(page, 'record-followups') and '现场调研产线' in page
+    assert FollowUp.get(FollowUp.summary == '报价解释').opportunity_id == deal['opportunity'].id
+    # a contract's and a plan's are collection follow-ups naming the contract (and the plan)
+    page = form_page(sales, f'/admin/contract/act/log_followup/?id={contract.id}',
+                     {'kind': 'call', 'summary': '催签回单', 'happened_at': '2026-01-08 14:30'}).get_data(as_text=True)
+    assert '催签回单' in section(page, 'record-followups')
+    page = form_page(sales, f'/admin/paymentplan/act/log_followup/?id={plan.id}',
+                     {'kind': 'visit', 'summary': '上门催款'}).get_data(as_text=True)
+    assert '上门催款' in section(page, 'record-followups') and '催签回单' not in section(page, 'record-followups')
+    signed, dunned = FollowUp.get(FollowUp.summary == '催签回单'), FollowUp.get(FollowUp.summary == '上门催款')
+    assert (signed.contract_id, signed.plan_id, signed.customer_id) == (contract.id, None, deal['customer'].id)
+    assert (dunned.contract_id, dunned.plan_id, dunned.owner_id) == (contract.id, plan.id, users['sales'].id)
+    assert str(signed.happened_at) == '2026-01-08 14:30:00'
+    assert '上门催款' in section(page_of(sales, 'contract', contract), 'record-followups')
+    # finance records payments but logs no follow-ups (the gate's FollowUp rule): no button, 403 on the URL
+    assert 'log_followup' not in acts(page_of(finance, 'paymentplan', plan))
+    assert finance.get(f'/admin/paymentplan/act/log_followup/?id={plan.id}').status_code == 403
+    # every code links to its record page, products' included
+    product = deal['product']
+    for view, key, sec in (('opportunity', 'opportunity', 'record-products'), ('quote', 'quote', 'record-lines'),
+                           ('contract', 'contract', 'record-lines')):
+        html = section(page_of(sales, view, deal[key]), sec)
+        assert f'<a href="/admin/product/details/?id={product.id}" data-code="{product.code}">' in html, view
+    assert sales.get(f'/admin/product/details/?id={product.id}').status_code == 200
+
+    # the payment's record page; documents on plans and payments like on contracts
+    payment = Payment.get()
+    make_user('sales', username='sales9', password_hash=generate_password_hash(PASSWORD),
+              department=make_department(name='华南销售部'))
+    outsider = app.test_client()
+    assert login(outsider, 'sales9').status_code == 302
+    html = page_of(finance, 'payment', payment)
+    assert f'<span data-code="{payment.code}">{payment.code}</span> CNY 50,000.00' in html
+    assert f'data-code="{contract.code}"' in html and f'data-code="{plan.code}"' in html
+    assert payment.code in section(html, 'record-payments') and 'id="documents-panel"' in html
+    assert html.index('record-details') < html.index('id="record-internal"')
+    # a bank slip on the payment, the collection letter on the plan: both listed and downloaded in scope
+    for entity, view, row, name in (('Payment', 'payment', payment, 'slip.pdf'),
+                                    ('PaymentPlan', 'paymentplan', plan, '催款函.pdf')):
+        url = f'/admin/{view}/details/?id={row.id}'
+        assert upload(finance, url, entity, row.id, PDF, name).status_code == 302
+        doc = Document.get(Document.filename == name)
+        assert (doc.entity, doc.entity_id, doc.entity_code) == (entity, row.id, row.code)
+        assert name in page_of(finance, view, row)
+        assert sales.get(f'/admin/document/download/?id={doc.id}').status_code == 200
+        # a sales user of another department: not found, as for a missing document
+        assert outsider.get(f'/admin/document/download/?id={doc.id}').status_code == 404
+    assert 'PaymentPlan' in as_role('ops').get('/admin/document/new/').get_data(as_text=True)

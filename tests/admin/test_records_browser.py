@@ -99,3 +99,72 @@ def test_inline_lines_edit_as_compact_rows(page, users, db):
     page.fill('#payment_plans-1-amount', '400.00')
     page.click('input[type=submit][value="Save"]')
     page.wait_for_selector('.alert-success')
+
+
+def test_a_deal_runs_on_record_pages(page, deal, users):
+    """New quote → its page → lines → accept → the contract's page → follow-up; finance: plan → payment → documents."""
+    from decimal import Decimal
+    from ltc.services import audit, opportunities
+    from ..factories import make_opportunity
+    with audit.acting_as(users['sales'], 'admin'):
+        open_deal = opportunities.save_opportunity(make_opportunity(
+            customer=deal['customer'], owner=users['sales'], name='三期扩产', amount=Decimal('100000')))
+    page.set_viewport_size({'width': 1280, 'height': 900})
+    log_in(page, 'sales1')
+    open_record(page, 'opportunity', open_deal, 'record-quotes')
+    page.click('[data-act=new_quote]')
+    page.wait_for_selector('#act-form')
+    page.fill('#title', '三期报价')
+    page.click('#act-apply')
+    # lands on the new quote's page, where its lines are added
+    page.wait_for_selector('#record-lines')
+    assert '/admin/quote/details/' in page.url and '三期报价' in page.inner_text('#record-title')
+    page.click('#edit-lines')
+    page.wait_for_selector('[data-ltc-add-inline=lines]')
+    page.wait_for_load_state('load')   # the "Add" button works once the form's scripts ran
+    page.click('[data-ltc-add-inline=lines]')
+    page.select_option('#lines-0-product', str(deal['product'].id))
+    page.fill('#lines-0-quantity', '2')
+    page.click('input[type=submit][value="Save"]')
+    page.wait_for_selector('#record-lines')
+    assert 'Yunfan MES' in page.inner_text('#record-lines')
+    assert page.inner_text('[data-total]') == 'CNY 200,000.00'   # the product's list price
+    page.click('[data-act=log_followup]')
+    page.fill('#summary', '报价已发客户')
+    page.click('#act-apply')
+    page.wait_for_selector('.alert-success')
+    assert '报价已发客户' in page.inner_text('#record-followups')
+    page.click('[data-act=accept]')
+    # accepting lands on the contract's page; a follow-up logged there names the contract
+    page.wait_for_selector('#record-plans')
+    assert '/admin/contract/details/' in page.url
+    page.click('[data-act=log_followup]')
+    page.fill('#summary', '合同寄出')
+    page.click('#act-apply')
+    page.wait_for_selector('.alert-success')
+    assert '合同寄出' in page.inner_text('#record-followups') and '合同寄出' in page.inner_text('#record-timeline')
+
+    log_in(page, 'finance1')
+    open_record(page, 'contract', deal['contract'], 'record-plans')
+    page.click(f'#record-plans a:text-is("{deal["plan"].code}")')
+    page.wait_for_selector('#documents-panel')
+    page.fill('#document-title', '催款函')
+    page.set_input_files('#document-file', files=[{'name': 'letter.pdf', 'mimeType': 'application/pdf',
+                                                   'buffer': b'%PDF-1.4\n%%EOF\n'}])
+    page.click('#document-upload-button')
+    page.wait_for_selector('#documents-table')
+    with page.expect_download() as got:
+        page.click('#documents-table a:text-is("letter.pdf")')
+    assert got.value.suggested_filename == 'letter.pdf'
+    page.click('[data-act=record_payment]')
+    page.fill('#reference', 'BANK-888')
+    page.click('#act-apply')
+    page.wait_for_selector('.alert-success')
+    page.click('#record-payments tr:has-text("BANK-888") a[data-code]')
+    page.wait_for_selector('#record-plan')
+    assert '/admin/payment/details/' in page.url and 'BANK-888' in page.inner_text('#record-title')
+    assert deal['plan'].code in page.inner_text('#record-related')
+    shoot(page, 'payment')
+    page.set_viewport_size({'width': 390, 'height': 844})
+    width = page.evaluate('document.documentElement.scrollWidth')
+    assert width <= 390, f'payment page is {width} px wide at 390'

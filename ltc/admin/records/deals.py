@@ -14,7 +14,8 @@ def _visible(model, query):
     return in_scope(query, model, current_user)
 
 
-def _followups(condition):
+def followups_where(condition):
+    """Return the follow-ups matching CONDITION the user may see, newest first."""
     return list(_visible(FollowUp, FollowUp.select().where(condition))
                 .order_by(FollowUp.happened_at.desc()).limit(LIMIT))
 
@@ -32,7 +33,7 @@ def opportunity_page(view, opportunity):
                   .limit(LIMIT))
     contracts = list(_visible(Contract, Contract.select().where(Contract.opportunity == oid))
                      .order_by(Contract.id.desc()).limit(LIMIT))
-    followups = _followups(FollowUp.opportunity == oid)
+    followups = followups_where(FollowUp.opportunity == oid)
     history = list(StageHistory.select().where(StageHistory.opportunity == oid)
                    .order_by(StageHistory.changed_at.desc(), StageHistory.id.desc()).limit(LIMIT))
     currency = opportunity.currency
@@ -61,6 +62,8 @@ def quote_page(view, quote):
                  .order_by(QuoteLine.id).limit(LIMIT))
     contracts = list(_visible(Contract, Contract.select().where(Contract.quote == quote.id))
                      .order_by(Contract.id.desc()).limit(LIMIT))
+    followups = followups_where(FollowUp.opportunity == quote.opportunity_id if quote.opportunity_id
+                                else FollowUp.customer == quote.customer_id)
     currency = quote.currency
     return {
         'figures': [
@@ -71,13 +74,13 @@ def quote_page(view, quote):
         ],
         'related': [r for r in (quote.customer, quote.opportunity if quote.opportunity_id else None)
                     if r is not None],
-        'lines': lines, 'contracts': contracts,
-        'timeline': timeline.merge(timeline.audit(quote)),
+        'lines': lines, 'contracts': contracts, 'followups': followups,
+        'timeline': timeline.merge(timeline.followups(followups), timeline.audit(quote)),
     }
 
 
 def lead_page(view, lead):
-    followups = _followups(FollowUp.lead == lead.id)
+    followups = followups_where(FollowUp.lead == lead.id)
     opportunities = list(_visible(Opportunity, Opportunity.select().where(Opportunity.lead == lead.id))
                          .order_by(Opportunity.id.desc()).limit(LIMIT))
     duplicates = list(_visible(Lead, Lead.select().where(Lead.duplicate_of == lead.id))

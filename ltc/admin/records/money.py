@@ -1,4 +1,4 @@
-"""The sections of the contract and payment plan pages: lines, plans, milestones, payments, approvals."""
+"""The sections of the contract, payment plan and payment pages: lines, plans, milestones, payments, approvals."""
 import datetime
 from decimal import Decimal
 
@@ -6,12 +6,13 @@ from flask import url_for
 from flask_babel import gettext as _
 from peewee import JOIN
 
-from ...models import (Contract, ContractApproval, ContractLine, DeliveryMilestone, Payment, PaymentPlan,
+from ...models import (Contract, ContractApproval, ContractLine, DeliveryMilestone, FollowUp, Payment, PaymentPlan,
                        Product, User)
 from ...services import collection, receivables
 from .. import formatters
 from . import timeline
 from ..collection_actions import dunning_figure
+from .deals import followups_where
 from .page import LIMIT, admin_view, readable
 
 ZERO = Decimal('0')
@@ -60,6 +61,7 @@ def contract_page(view, contract):
     approvals = list(ContractApproval.select(ContractApproval, User)
                      .join(User, JOIN.LEFT_OUTER, on=ContractApproval.approver)
                      .where(ContractApproval.contract == cid).order_by(ContractApproval.id))
+    followups = followups_where(FollowUp.contract == cid)
     money = balances(plans, payments)
     currency = contract.currency
     back = url_for('contract.details_view', id=cid)
@@ -74,8 +76,9 @@ def contract_page(view, contract):
                                 contract.quote if contract.quote_id else None,
                                 contract.renewal_of if contract.renewal_of_id else None) if r is not None],
         'lines': lines, 'plans': plans, 'milestones': milestones, 'payments': payments,
-        'approvals': approvals, 'accept_steps': milestone_steps(milestones, back),
+        'approvals': approvals, 'accept_steps': milestone_steps(milestones, back), 'followups': followups,
         'timeline': timeline.merge(timeline.approvals([a for a in approvals if a.decision != 'pending']),
+                                   timeline.followups(followups),
                                    timeline.payments(payments), timeline.audit(contract)),
     }
 
@@ -86,6 +89,7 @@ def plan_page(view, plan):
                     .order_by(Payment.received_on.desc(), Payment.id.desc()).limit(LIMIT))
     siblings = list(PaymentPlan.select().where(PaymentPlan.contract == contract.id)
                     .order_by(PaymentPlan.sequence, PaymentPlan.id).limit(LIMIT))
+    followups = followups_where(FollowUp.plan == plan.id)
     paid = _money(plan.paid_amount)
     outstanding = _money(plan.amount) - paid if plan.status in receivables.OPEN else ZERO
     currency = plan.currency
@@ -101,6 +105,27 @@ def plan_page(view, plan):
         'related': [r for r in (contract, contract.customer,
                                 plan.milestone if plan.milestone_id else None) if r is not None],
         'contract': contract, 'contract_readable': readable(contract),
-        'payments': payments, 'siblings': siblings,
-        'timeline': timeline.merge(timeline.payments(payments), timeline.audit(plan)),
+        'payments': payments, 'siblings': siblings, 'followups': followups,
+        'timeline': timeline.merge(timeline.payments(payments), timeline.followups(followups),
+                                   timeline.audit(plan)),
+    }
+
+
+def payment_page(view, payment):
+    contract = Contract.get_by_id(payment.contract_id)
+    plan = PaymentPlan.get_by_id(payment.plan_id) if payment.plan_id else None
+    others = list(Payment.select().where(Payment.contract == contract.id)
+                  .order_by(Payment.received_on.desc(), Payment.id.desc()).limit(LIMIT))
+    currency = payment.currency
+    return {
+        'figures': [
+            ('amount', _('Amount'), formatters.money(payment.amount, currency)),
+            ('received', _('Received on'), formatters.date(payment.received_on) or '—'),
+            ('plan_due', _('Plan outstanding'),
+             formatters.money(_money(plan.amount) - _money(plan.paid_amount), plan.currency) if plan else '—'),
+            ('contract_amount', _('Contract amount'), formatters.money(contract.amount, contract.currency)),
+        ],
+        'related': [r for r in (contract, contract.customer, plan) if r is not None],
+        'contract': contract, 'plan': plan, 'others': others,
+        'timeline': timeline.merge(timeline.audit(payment)),
     }

@@ -7,7 +7,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms import validators as V
 
@@ -16,7 +15,7 @@ from ...models import (Contact, Contract, Customer, DecisionRole, FollowUp, Oppo
                        OpportunityProduct, Payment, PaymentPlan, Quote)
 from ...models import choices as C
 from ...services import followups, gate, opportunities, quotes, receivables
-from ..actions import InputForm, RecordAction
+from ..actions import InputForm, Landing, RecordAction
 from ..dates import DateField, DateTimeField
 from ..i18n import lang, name_of
 from ..labels import LABELS
@@ -31,7 +30,7 @@ def _open_deal(row):
     return not (row.stage.is_won or row.stage.is_lost)
 
 
-# -- log a follow-up (lead, opportunity) -----------------------------------------------------
+# -- log a follow-up (lead, opportunity, quote, contract, payment plan) -------------------------
 class FollowUpForm(InputForm):
     kind = SelectField(LABELS['kind'], choices=[], validators=[V.InputRequired()])
     happened_at = DateTimeField(LABELS['happened_at'], validators=[V.Optional()],
@@ -44,18 +43,39 @@ class FollowUpForm(InputForm):
         self.kind.choices = _pairs(C.FOLLOWUP_KINDS)
 
 
+def followup_links(row):
+    """Return what a follow-up logged on ROW names: {lead, opportunity, customer, contract, plan}.
+
+    A quote's follow-up is its opportunity's (or its customer's); a contract's and a payment plan's are
+    collection follow-ups naming the contract and the plan, counted on the customer.
+    """
+    if isinstance(row, Quote):
+        return {'customer': row.customer_id, 'opportunity': row.opportunity_id}
+    if isinstance(row, Contract):
+        return {'customer': row.customer_id, 'contract': row.id}
+    if isinstance(row, PaymentPlan):
+        contract = Contract.get_by_id(row.contract_id)
+        return {'customer': contract.customer_id, 'contract': contract.id, 'plan': row.id}
+    on = type(row).__name__.lower()
+    return {'customer': getattr(row, 'customer_id', None) or getattr(row, 'converted_customer_id', None),
+            'lead': row.id if on == 'lead' else None, 'opportunity': row.id if on == 'opportunity' else None}
+
+
 def _log_followup(view, rows, form, by):
+    from ...models import Lead, Opportunity
     for row in rows:
-        on = {type(row).__name__.lower(): row}
-        customer = getattr(row, 'customer_id', None) or getattr(row, 'converted_customer_id', None)
-        values = {'kind': form.kind.data, 'summary': form.summary.data, 'customer': customer,
-                  'lead': on.get('lead') and row.id, 'opportunity': on.get('opportunity') and row.id}
-        gate.check_write(by, FollowUp(**{k: v for k, v in values.items() if v is not None}), 'create',
-                         fields=[k for k, v in values.items() if v is not None],
-                         values={k: v for k, v in values.items() if v is not None})
+        values = {k: v for k, v in followup_links(row).items() if v is not None}
+        gate.check_write(by, FollowUp(kind=form.kind.data, summary=form.summary.data, **values), 'create',
+                         fields=['kind', 'summary'] + list(values),
+                         values=dict(values, kind=form.kind.data, summary=form.summary.data))
+        records = {'customer': Customer, 'lead': Lead, 'opportunity': Opportunity, 'contract': Contract,
+                   'plan': PaymentPlan}
+        named = {k: records[k].get_by_id(v) for k, v in values.items()}
+        if 'lead' in named or 'opportunity' in named:
+            named.pop('customer', None)   # the command takes the customer from the lead or opportunity
         followup = followups.record_followup(
             by=by, kind=form.kind.data, summary=form.summary.data, happened_at=form.happened_at.data,
-            next_contact_on=form.next_contact_on.data, is_major=form.is_major.data, **on)
+            next_contact_on=form.next_contact_on.data, is_major=form.is_major.data, **named)
     return _('Follow-up %(code)s was logged.', code=followup.code)
 
 
@@ -117,7 +137,7 @@ class QuoteForm(InputForm):
 
 
 def _new_quote(view, rows, form, by):
-    links = []
+    quote = None
     for row in rows:
         values = {'customer': row.customer_id, 'opportunity': row.id, 'title': form.title.data}
         gate.check_write(by, Quote(**values), 'create', fields=list(values), values=values)
@@ -127,10 +147,11 @@ def _new_quote(view, rows, form, by):
         quote = quotes.create_quote(Customer.get_by_id(row.customer_id), form.title.data,
                                     valid_until=form.valid_until.data, opportunity=row, currency=row.currency,
                                     lines=lines)
-        links.append(Markup('<a href="{}" id="new-quote-link">{}</a>').format(
-            url_for('quote.details_view', id=quote.id), quote.code))
-    return Markup('{} {}').format(_('Draft quote created with the products of the opportunity:'),
-                                  Markup(', ').join(links))
+    # The new quote's page is where its lines are checked and edited next.
+    message = (_('Draft quote %(code)s created with the products of the opportunity; check its lines.',
+                 code=quote.code) if lines else
+               _('Draft quote %(code)s created; add its lines with Edit lines.', code=quote.code))
+    return Landing(message, url_for('quote.details_view', id=quote.id))
 
 
 NEW_QUOTE = RecordAction('new_quote', _l('New quote'), _new_quote, form=QuoteForm,

@@ -1,6 +1,7 @@
 """The activity timeline of a record: follow-ups, stage changes, approvals, payments and the audit log."""
 import dataclasses
 import datetime
+import decimal
 import json
 
 from flask_babel import gettext as _
@@ -8,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from peewee import ForeignKeyField
 
+from ...db import MoneyField
 from ...models import AuditLog, User
 from ...models import choices as C
 from .. import formatters
@@ -87,6 +89,11 @@ def _shown(model, field_name, raw):
     choices = formatters.choices_for(field) if field is not None else None
     if choices is not None:
         return choices.label(raw, lang())
+    if isinstance(field, MoneyField):
+        try:   # stored as text or a number in the audit row
+            return formatters.money(decimal.Decimal(str(raw)))
+        except decimal.InvalidOperation:
+            return str(raw)
     kind = type(field).__name__ if field is not None else ''
     if kind in ('DateField', 'DateTimeField') and isinstance(raw, str):
         try:   # stored as ISO text in the audit row

@@ -1,4 +1,4 @@
-"""The five screens whose details URL is a record page: the screens of ltc.admin with `RecordPage` in front."""
+"""The six screens whose details URL is a record page: the screens of ltc.admin with `RecordPage` in front."""
 from flask_admin.actions import action
 from flask_babel import lazy_gettext as _l
 
@@ -6,10 +6,11 @@ from ..actions import RecordActionsMixin
 from ...models import Contract, Quote
 from ...services import gate
 from ..collection_actions import DUN
+from ..documents import AttachmentsMixin
 from ..printing import generate_action
 from ..deal_actions import CONTRACT_ACTIONS, OPPORTUNITY_ACTIONS
 from ..lead_actions import LEAD_ACTIONS
-from ..views_money import ContractView, PaymentPlanView, QuoteView
+from ..views_money import ContractView, PaymentPlanView, PaymentView, QuoteView
 from ..views_sales import LeadView, OpportunityView
 from . import deals, money, steps
 from .page import RecordPage
@@ -17,7 +18,8 @@ from .page import RecordPage
 
 class ContractRecordView(RecordPage, ContractView):
     record_template = 'ltc_admin/records/contract.html'
-    record_actions = CONTRACT_ACTIONS + (steps.RECORD_PAYMENT, generate_action('contract', gate.rule_for(Contract).update))
+    record_actions = CONTRACT_ACTIONS + (steps.RECORD_PAYMENT, steps.LOG_FOLLOWUP,
+                                         generate_action('contract', gate.rule_for(Contract).update))
     detail_fields = ('customer_signer', 'our_signer', 'signed_on', 'start_on', 'end_on', 'currency', 'owner',
                      'department', 'approved_by', 'approved_at', 'notes')
 
@@ -37,7 +39,8 @@ class OpportunityRecordView(RecordPage, OpportunityView):
 
 class QuoteRecordView(RecordPage, QuoteView):
     record_template = 'ltc_admin/records/quote.html'
-    record_actions = QuoteView.record_actions + (generate_action('quote', gate.rule_for(Quote).update),)
+    record_actions = QuoteView.record_actions + (steps.LOG_FOLLOWUP,
+                                                 generate_action('quote', gate.rule_for(Quote).update))
     detail_fields = ('quoted_on', 'valid_until', 'currency', 'owner', 'notes')
 
     def page(self, row):
@@ -56,9 +59,9 @@ class LeadRecordView(RecordPage, LeadView):
         return deals.lead_page(self, row)
 
 
-class PaymentPlanRecordView(RecordPage, RecordActionsMixin, PaymentPlanView):
+class PaymentPlanRecordView(RecordPage, AttachmentsMixin, RecordActionsMixin, PaymentPlanView):
     record_template = 'ltc_admin/records/plan.html'
-    record_actions = (steps.RECORD_PAYMENT, DUN)
+    record_actions = (steps.RECORD_PAYMENT, DUN, steps.LOG_FOLLOWUP)
     detail_fields = ('sequence', 'trigger', 'due_on', 'currency', 'owner')
 
     @action('dun', _l('Raise dunning level'))
@@ -67,3 +70,11 @@ class PaymentPlanRecordView(RecordPage, RecordActionsMixin, PaymentPlanView):
 
     def page(self, row):
         return money.plan_page(self, row)
+
+
+class PaymentRecordView(RecordPage, PaymentView):
+    record_template = 'ltc_admin/records/payment.html'
+    detail_fields = ('method', 'reference', 'currency', 'original_amount', 'original_currency', 'recorded_by')
+
+    def page(self, row):
+        return money.payment_page(self, row)
