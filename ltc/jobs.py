@@ -101,6 +101,13 @@ def sync_targets(today=None):
     return counts
 
 
+@job('deliver_webhooks', 'every minute', 'Send the webhook deliveries that are due (retries with backoff)',
+     minute='*')
+def deliver_webhooks(today=None):
+    from .services import webhooks
+    return webhooks.deliver_due()
+
+
 def _counts(result):
     if isinstance(result, dict):
         return {str(k): v for k, v in result.items()}

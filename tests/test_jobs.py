@@ -43,13 +43,13 @@ def test_queue_is_sqlite_by_default_and_redis_by_url(app, tmp_path):
 def test_every_job_is_a_periodic_task_on_its_schedule(huey):
     assert set(jobs.JOBS) == {'pool_reclaim', 'mark_overdue', 'expire_contracts', 'regrade_leads',
                               'diagnose_opportunities', 'care_tasks', 'generate_reminders', 'sync_targets',
-                              'send_notifications'}
+                              'send_notifications', 'deliver_webhooks'}
     due = {t.name for t in huey.read_periodic(datetime.datetime(2026, 5, 1, 1, 10))}
-    assert due == {'ltc.mark_overdue', 'ltc.sync_targets', 'ltc.send_notifications'}
+    assert due == {'ltc.mark_overdue', 'ltc.sync_targets', 'ltc.send_notifications', 'ltc.deliver_webhooks'}
     due = {t.name for t in huey.read_periodic(datetime.datetime(2026, 5, 1, 9, 5))}
-    assert due == {'ltc.generate_reminders', 'ltc.sync_targets', 'ltc.send_notifications'}
+    assert due == {'ltc.generate_reminders', 'ltc.sync_targets', 'ltc.send_notifications', 'ltc.deliver_webhooks'}
     due = {t.name for t in huey.read_periodic(datetime.datetime(2026, 5, 1, 9, 7))}
-    assert due == {'ltc.send_notifications'}
+    assert due == {'ltc.send_notifications', 'ltc.deliver_webhooks'}
 
 
 def test_run_records_counts_and_is_idempotent(huey):

@@ -15,6 +15,7 @@ from .feed import FeedView
 from .notifications import ChatWebhookView, MyNotificationsView, NotificationLogView
 from .tokens import TokensView
 from .views_intake import IntakeFormView
+from .views_hooks import WebhookDeliveryView, WebhookSubscriptionView
 from .pipeline import PipelineView
 from .records import (ContractRecordView, LeadRecordView, OpportunityRecordView, PaymentPlanRecordView,
                       PaymentRecordView, QuoteRecordView)
@@ -85,6 +86,8 @@ SCREENS = [
     (CustomFieldView, M.CustomField, _l('Custom fields'), SETTINGS),
     (SettingView, M.Setting, _l('System settings'), SETTINGS),
     (AuditLogView, M.AuditLog, _l('Audit log'), SETTINGS),
+    (WebhookSubscriptionView, M.WebhookSubscription, _l('Webhooks'), SETTINGS),
+    (WebhookDeliveryView, M.WebhookDelivery, _l('Webhook deliveries'), SETTINGS),
     (JobRunView, M.JobRun, _l('Job runs'), SETTINGS),
     (LoginThrottleView, M.LoginThrottle, _l('Failed logins'), SETTINGS),
     (SyncTargetView, M.SyncTarget, _l('Sync targets'), SYNC),

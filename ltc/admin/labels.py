@@ -38,6 +38,7 @@ LABELS = {
     'channel': _l('Channel'),
     'closed_on': _l('Closed on'),
     'code': _l('Code'),
+    'event': _l('Event'),
     'contract_kind': _l('Contract type'),
     'designated': _l('Designated approver'),
     'discount': _l('Discount %'),

@@ -249,8 +249,10 @@ def _register_stage_commands():
     from .search import register as register_search
     from .sheets import register as register_sheets
     from .sync import register as register_sync
+    from .webhooks import register as register_webhooks
     for register in (register_leads, register_cash, register_invoices, register_bank, register_collect,
-                     register_print, register_sync, register_sheets, register_search, register_notify):
+                     register_print, register_sync, register_sheets, register_search, register_notify,
+                     register_webhooks):
         register(ltc)
 
 

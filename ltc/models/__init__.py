@@ -29,6 +29,7 @@ from .rates import ExchangeRate
 from .receivables import Payment, PaymentPlan
 from .sync import SyncConflict, SyncRun, SyncState, SyncTarget
 from .sync_admin import ImportMapping
+from .webhooks import WebhookDelivery, WebhookSubscription
 
 ALL_MODELS = sort_models([
     CodeSequence, AuditLog,
@@ -46,9 +47,11 @@ ALL_MODELS = sort_models([
     SyncTarget, SyncRun, SyncState, SyncConflict,
     ImportMapping, CustomField,
     ApiToken, IdempotentAnswer,
+    WebhookSubscription, WebhookDelivery,
 ])
 BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog, JobRun, LoginThrottle, ApiToken, IdempotentAnswer,
-                                                   NotificationPreference, Notification)]
+                                                   NotificationPreference, Notification,
+                                                   WebhookSubscription, WebhookDelivery)]
 MODELS_BY_NAME = {m.__name__: m for m in ALL_MODELS}
 
 __all__ = ['ALL_MODELS', 'BUSINESS_MODELS', 'MODELS_BY_NAME'] + list(MODELS_BY_NAME)

@@ -379,6 +379,16 @@ AUDIT_SOURCES = Choices(
     ('api', 'API', '接口'),
     ('web', 'Web form', '网页表单'),
 )
+WEBHOOK_EVENTS = Choices(
+    ('lead.created', 'Lead created', '线索已创建'),
+    ('lead.assigned', 'Lead assigned', '线索已分配'),
+    ('opportunity.stage_changed', 'Opportunity stage changed', '商机阶段已变更'),
+    ('quote.accepted', 'Quote accepted', '报价已接受'),
+    ('contract.approved', 'Contract approved', '合同已审批生效'),
+    ('payment.recorded', 'Payment recorded', '回款已登记'),
+)
+DELIVERY_STATUSES = Choices(('pending', 'Pending', '待发送'), ('delivered', 'Delivered', '已送达'),
+                            ('failed', 'Failed', '失败'))
 THROTTLE_KINDS = Choices(('user', 'Username', '用户名'), ('ip', 'Address', '访问地址'))
 GENDERS = Choices(('male', 'Male', '男'), ('female', 'Female', '女'), ('unknown', 'Unknown', '-'))
 CURRENCIES = Choices(('CNY', 'Renminbi', '人民币'), ('USD', 'US dollar', '美元'),

@@ -10,11 +10,12 @@ from psycopg2.extras import execute_values
 from ..db import database, is_sqlite, utcnow
 from ..models.audit import AuditLog
 from ..models.choices import AUDIT_SOURCES
+from . import events
 
 _context = contextvars.ContextVar('ltc_actor', default=('system', 'system', None))
 _actor = contextvars.ContextVar('ltc_actor_object', default=None)   # the User (or gate.Actor) acting
 IGNORED = frozenset({'updated_at', 'version', 'created_at', 'search_keys'})   # search_keys: derived
-SECRET = frozenset({'password_hash', 'secret_hash'})
+SECRET = frozenset({'password_hash', 'secret_hash', 'secret'})
 # json.dumps(x, ensure_ascii=False) builds a new encoder per call; bulk writes reuse this one
 # (same output).
 to_json = json.JSONEncoder(ensure_ascii=False).encode
@@ -77,13 +78,16 @@ def diff(before, after):
 def record(entity, code, action, changes, note=None):
     """Write one audit row for a change made by the current actor."""
     actor, source, batch = current()
-    return AuditLog.create(actor=actor, source=source, entity=entity, entity_code=code or '',
-                           action=action, changes=to_json(changes),
-                           batch=batch, note=note)
+    row = AuditLog.create(actor=actor, source=source, entity=entity, entity_code=code or '',
+                          action=action, changes=to_json(changes),
+                          batch=batch, note=note)
+    events.raise_for([(entity, code, action, changes)], actor, source)   # in the caller's transaction
+    return row
 
 
 def record_many(rows):
     """Write audit rows in bulk: each row is (entity, code, action, changes)."""
+    rows = list(rows)
     actor, source, batch = current()
     now = utcnow()
     payload = [(now, actor, source, e, c or '', a, to_json(ch), batch)
@@ -100,6 +104,7 @@ def record_many(rows):
             db.cursor().executemany(sql + f'({", ".join([db.param] * 8)})', values)
         else:   # psycopg2's executemany is one round trip per row; this sends 1,000 rows per INSERT
             execute_values(db.cursor(), sql + '%s', values, page_size=1000)
+        events.raise_for(rows, actor, source)
 
 
 def save(instance, action=None, note=None):
