@@ -86,7 +86,7 @@ SCREENS = [
     (CustomFieldView, M.CustomField, _l('Custom fields'), SETTINGS),
     (SettingView, M.Setting, _l('System settings'), SETTINGS),
     (AuditLogView, M.AuditLog, _l('Audit log'), SETTINGS),
-    (WebhookSubscriptionView, M.WebhookSubscription, _l('Webhooks'), SETTINGS),
+    (WebhookSubscriptionView, M.WebhookSubscription, _l('Outgoing webhooks'), SETTINGS),
     (WebhookDeliveryView, M.WebhookDelivery, _l('Webhook deliveries'), SETTINGS),
     (JobRunView, M.JobRun, _l('Job runs'), SETTINGS),
     (LoginThrottleView, M.LoginThrottle, _l('Failed logins'), SETTINGS),
