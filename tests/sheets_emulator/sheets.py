@@ -5,7 +5,7 @@ from . import a1, cells
 from .store import ApiError, unimplemented
 
 GRID_FIELDS = {'rowCount', 'columnCount', 'frozenRowCount', 'frozenColumnCount'}
-CELL_FIELDS = {'userEnteredValue', 'effectiveValue', 'formattedValue', 'dataValidation'}
+CELL_FIELDS = {'userEnteredValue', 'effectiveValue', 'formattedValue', 'dataValidation', 'note'}
 KNOWN_FIELDS = {
     'spreadsheetId', 'spreadsheetUrl', 'properties', 'properties.title', 'properties.locale',
     'properties.timeZone', 'properties.autoRecalc', 'sheets', 'sheets.properties',
@@ -71,6 +71,8 @@ def _grid_data(ss, sheet, r1, c1, r2, c2):
                 data['formattedValue'] = cells.render(cell)
             if rule:
                 data['dataValidation'] = rule
+            if sheet.notes.get((r, c)):
+                data['note'] = sheet.notes[(r, c)]
             values.append(data)
         while values and not values[-1]:
             values.pop()
@@ -208,7 +210,25 @@ def _delete_protected(ss, req):
     raise ApiError(400, f'Invalid requests[0].deleteProtectedRange: No protected range with id: {pid}')
 
 
+def _update_notes(ss, req):
+    """updateCells with fields "note": set (or, with "", remove) the notes of a range or from a start cell."""
+    grid = req.get('range') or req.get('start') or {}
+    sheet = ss.sheet_by_id(grid.get('sheetId', 0))
+    r0, c0 = grid.get('rowIndex', grid.get('startRowIndex', 0)), grid.get('columnIndex', grid.get('startColumnIndex', 0))
+    for i, row in enumerate(req.get('rows') or []):
+        for j, data in enumerate(row.get('values') or []):
+            if set(data) - {'note'}:
+                raise unimplemented('updateCells note with other cell data')
+            if data.get('note'):
+                sheet.notes[(r0 + i, c0 + j)] = data['note']
+            else:
+                sheet.notes.pop((r0 + i, c0 + j), None)
+    return {}
+
+
 def _update_cells(ss, req):
+    if req.get('fields') == 'note':
+        return _update_notes(ss, req)
     if req.get('fields') not in ('userEnteredValue', '*'):
         raise unimplemented(f"updateCells fields {req.get('fields')}")
     if 'range' in req:
@@ -286,7 +306,7 @@ def _snapshot(ss):
     state = []
     for sheet in ss.sheets:
         saved = dict(sheet.__dict__)
-        saved.update(data=[list(r) for r in sheet.data], protected=copy.deepcopy(sheet.protected),
+        saved.update(data=[list(r) for r in sheet.data], protected=copy.deepcopy(sheet.protected), notes=dict(sheet.notes),
                      validations=list(sheet.validations))
         state.append((sheet, saved))
     return list(ss.sheets), ss.title, ss.locale, ss.time_zone, state

@@ -49,6 +49,7 @@ class Sheet:
         self.data = []              # list of rows; each row a list of cells, trailing trimmed
         self.protected = []         # ProtectedRange JSON
         self.validations = []       # (GridRange JSON, rule JSON), later ones win
+        self.notes = {}             # {(0-based row, col): note text}; they stay put when rows move
 
     def properties(self):
         """Return SheetProperties JSON."""

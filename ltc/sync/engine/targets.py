@@ -143,6 +143,8 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
     from ..gsheets.table import app_client
     from ..mapping.codecs import Choice
     from ..mapping.entities import STATUS_TITLE
+    from ...services import gate
+    from .header import header_note
     from .schedule import check_schedule
     from .slices import dumps
     mapping = get(entity)
@@ -160,12 +162,14 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
     choices = {i: column.codec.labels(lang) for i, column in enumerate(columns)
                if isinstance(column.codec, Choice) and not column.readonly}
     protected = [i for i, column in enumerate(columns) if column.readonly]   # set by the rules: warn on edit
-    _, created = ops.ensure_worksheet(client or app_client(), key, title, header, 0, choices, protected=protected)
     target = SyncTarget(name=name, entity=mapping.entity, backend='gsheet', lang=lang,
                         settings=json.dumps({'key': key, 'worksheet': title}, ensure_ascii=False),
                         conflict_policy=conflict_policy, delete_policy=delete_policy,
                         max_vanish_percent=max_vanish_percent, every_minutes=every_minutes, run_as=user,
                         slice_terms=dumps(terms), new_owner=new_owner, schedule=schedule)
+    note = header_note(target, gate.Actor(user) if user is not None else None)
+    _, created = ops.ensure_worksheet(client or app_client(), key, title, header, 0, choices, protected=protected,
+                                      note=note)
     return audit.save(target), created
 
 

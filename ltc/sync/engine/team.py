@@ -116,7 +116,7 @@ def _member_file(path, user):
     return str(path.with_name(f'{path.stem}-{user.username}{path.suffix}'))
 
 
-def _sheet_for(template, user, mode, client):
+def _sheet_for(template, user, mode, client, note=None):
     """Make the member's tab or spreadsheet (file) as a blank copy of the template's; return its settings."""
     mapping = get(template.entity)
     options = template.options
@@ -137,7 +137,7 @@ def _sheet_for(template, user, mode, client):
             key = ops.create_spreadsheet(client, f'{mapping.title(lang)}·{user.display_name or user.username}')
             title = options['worksheet']
         ops.ensure_worksheet(client, key, title, header, columns.index(mapping.key), choices,
-                             protected=protected, only=mode == 'spreadsheets')
+                             protected=protected, only=mode == 'spreadsheets', note=note)
         return {'key': key, 'worksheet': title}
     if template.backend == 'xlsx':
         from ..formats.xlsxcopy import add_blank_sheet, blank_copy, sheet_title
@@ -160,14 +160,15 @@ def _sheet_for(template, user, mode, client):
 
 def _make_member(template, user, mode, client):
     from .targets import check_slice
+    from .header import header_note
     terms = check_slice(template.entity, member_terms(template), user, template.new_owner)
-    settings = _sheet_for(template, user, mode, client)
     target = SyncTarget(name=_name(template, user), entity=template.entity, backend=template.backend,
-                        lang=template.lang, settings=json.dumps(settings, ensure_ascii=False),
-                        conflict_policy=template.conflict_policy, delete_policy=template.delete_policy,
-                        max_vanish_percent=template.max_vanish_percent, every_minutes=template.every_minutes,
-                        run_as=user, slice_terms=slices.dumps(terms), new_owner=template.new_owner,
-                        schedule=template.schedule, team_of=template)
+                        lang=template.lang, conflict_policy=template.conflict_policy,
+                        delete_policy=template.delete_policy, max_vanish_percent=template.max_vanish_percent,
+                        every_minutes=template.every_minutes, run_as=user, slice_terms=slices.dumps(terms),
+                        new_owner=template.new_owner, schedule=template.schedule, team_of=template)
+    settings = _sheet_for(template, user, mode, client, note=header_note(target, gate.Actor(user)))
+    target.settings = json.dumps(settings, ensure_ascii=False)
     return audit.save(target)
 
 

@@ -95,6 +95,7 @@ class SyncPlan:
     key_col: int = None                              # 1-based key column
     actor: object = None                             # gate.Actor the run acts as (the target's run-as user)
     stamp: str = None                                # the sheet's stamp taken before the read (idle.py)
+    note: tuple = None                               # (row, col, text): the header's note (header.py)
 
 
 def fingerprint(values):
@@ -601,7 +602,9 @@ def run_sync(target, dry_run=False, accept_header=False, progress=None, table=No
 
 def apply_plan(target, mapping, table, sheet, plan, ctx, base, run, progress=None):
     """Write the database, then the sheet, then the new base."""
+    from .header import header_note
     write_database(target, mapping, plan, ctx, run, progress)
+    plan.note = (sheet.header_row, 1, header_note(target, plan.actor, utcnow()))
     write_sheet(table, sheet, plan, ctx)
     state.save_base(target, base, plan.new_base, plan.vanished)
     SyncTarget.update(header_signature=sheet.signature(), last_run_at=utcnow(),
@@ -809,4 +812,4 @@ def write_sheet(table, sheet, plan, ctx):
             remapped[(row, col)] = value           # a code written back into a new row
         # else: the row now holds another record; the next run redoes this write
     table.write(WriteBatch(cells=remapped, appends=[cells_ for _, cells_ in plan.appends],
-                           status_col=status_col))
+                           status_col=status_col, note=plan.note))

@@ -26,7 +26,9 @@ Writes
     - `batch.appends` [[value, ...]] adds rows after the last non-empty row, in order,
       each list starting at column 1;
     - `batch.status_col` names the 1-based status column (the engine already put its cells in
-      `batch.cells`; backends may use it to style or size that column).
+      `batch.cells`; backends may use it to style or size that column);
+    - `batch.note` (row, col, text), when set, is the note (a comment in Excel) of that cell, written
+      with the rest of the batch; a batch with only a note is empty and writes nothing.
     Text values arrive as cells from `codecs.escape`: control characters dropped, then text
     that looks like a formula escaped with a leading apostrophe; backends write every value
     as a literal (Sheets: valueInputOption RAW).
@@ -67,6 +69,7 @@ class WriteBatch:
     cells: dict = field(default_factory=dict)     # {(row, col): value}, 1-based
     appends: list = field(default_factory=list)   # rows added after the last row
     status_col: int = None
+    note: tuple = None   # (row, col, text): the header's note (who the sheet runs as, its slice, last run)
 
     def __bool__(self):
         return bool(self.cells or self.appends)

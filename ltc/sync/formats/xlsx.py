@@ -330,12 +330,16 @@ class XlsxTable:
         import openpyxl
         from .xlsxpatch import patch
         check_file(self.path)
-        if patch(self.path, self.sheet, batch.cells, batch.appends):
+        if patch(self.path, self.sheet, batch.cells, batch.appends, batch.note):
             return
         book = openpyxl.load_workbook(self.path)
         sheet = book[self.sheet] if self.sheet else book.worksheets[0]
         for (row, col), value in batch.cells.items():
             _set(sheet.cell(row=row, column=col), value)
+        if batch.note:   # the header's note, as a comment (later runs patch its text in place)
+            from openpyxl.comments import Comment
+            row, col, text = batch.note
+            sheet.cell(row=row, column=col).comment = Comment(text, 'LTC', width=320, height=110)
         last = sheet.max_row
         while last > 1 and all(c.value in (None, '') for c in sheet[last]):
             last -= 1

@@ -8,9 +8,11 @@ cells to overwrite, the 1904 date system, rows missing from the XML); the caller
 openpyxl.
 """
 import os
+import posixpath
 import re
 import tempfile
 import zipfile
+from xml.sax.saxutils import escape as xml_escape
 
 from defusedxml import ElementTree
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -59,8 +61,35 @@ def _patch_row(attrs, body, row, changes):
     return f'<row{attrs}>' + ''.join(out[c] for c in sorted(out)) + '</row>'
 
 
-def patch(path, sheet_name, cells, appends):
+def _comments_member(archive, member):
+    """Return the zip member holding the comments of the sheet MEMBER, or None."""
+    folder, name = posixpath.split(member)
+    rels = posixpath.join(folder, '_rels', name + '.rels')
+    if rels not in archive.namelist():
+        return None
+    for rel in ElementTree.fromstring(archive.read(rels)).iter(f'{{{NS["p"]}}}Relationship'):
+        if rel.get('Type', '').endswith('/comments'):
+            target = rel.get('Target', '')
+            return target.lstrip('/') if target.startswith('/') else posixpath.normpath(posixpath.join(folder, target))
+    return None
+
+
+def _noted(comments, note):
+    """Return the comments XML with the text of the comment on NOTE's cell replaced, or None if it has none."""
+    row, col, text = note
+    found = re.search(rb'(<comment\b[^>]*\bref="' + f'{get_column_letter(col)}{row}'.encode() + rb'"[^>]*>).*?(</comment>)',
+                      comments, re.S)
+    if found is None:
+        return None
+    body = f'<text><t xml:space="preserve">{xml_escape(text)}</t></text>'.encode('utf-8')
+    return comments[:found.start()] + found.group(1) + body + found.group(2) + comments[found.end():]
+
+
+def patch(path, sheet_name, cells, appends, note=None):
     """Apply {(row, col): value} and appended rows to PATH in place; return False if unsupported.
+
+    NOTE (row, col, text) replaces the text of that cell's comment; a sheet without that comment yet is
+    left to openpyxl, which adds it (later runs patch it).
 
     The sheet XML is scanned as bytes and the new member is streamed into the new zip piece
     by piece, so memory stays near the size of the sheet XML (a 20,000-row sheet needed
@@ -71,6 +100,12 @@ def patch(path, sheet_name, cells, appends):
         if member is None or member not in archive.namelist():
             return False
         xml = archive.read(member)
+        comments = _comments_member(archive, member) if note else None
+        noted = None
+        if note:
+            noted = _noted(archive.read(comments), note) if comments in archive.namelist() else None
+            if noted is None:
+                return False
     by_row = {}
     for (row, col), value in cells.items():
         by_row.setdefault(row, {})[col] = value
@@ -146,6 +181,8 @@ def patch(path, sheet_name, cells, appends):
                     with dst.open(item, 'w') as out:
                         for piece in pieces():
                             out.write(piece)
+                elif noted is not None and item.filename == comments:
+                    dst.writestr(item, noted, compress_type=zipfile.ZIP_DEFLATED)
                 else:
                     dst.writestr(item, src.read(item.filename), compress_type=zipfile.ZIP_DEFLATED)
         os.replace(temp, path)

@@ -120,7 +120,7 @@ def create_spreadsheet(client, title):
 
 
 def ensure_worksheet(client, key, title, header, key_column=0, choices=None, rows=1000, protected=(),
-                     only=False):
+                     only=False, note=None):
     """Open the worksheet, or create it with header, frozen header, protected key column and dropdowns.
 
     :param header: column titles of row 1.
@@ -128,6 +128,7 @@ def ensure_worksheet(client, key, title, header, key_column=0, choices=None, row
     :param choices: {0-based column index: [choice labels]} shown as dropdowns (not strict).
     :param protected: 0-based indexes of columns set by the rules (grade, paid ...), protected with a warning.
     :param only: delete the spreadsheet's other worksheets when creating it (a new spreadsheet's `Sheet1`).
+    :param note: the note of the header's first cell (who the sheet runs as, its slice), set when creating it.
     :returns: (worksheet, created) after one request, two when created.
     """
     choices = choices or {}
@@ -164,6 +165,10 @@ def ensure_worksheet(client, key, title, header, key_column=0, choices=None, row
         requests.append({'addProtectedRange': {'protectedRange': {
             'range': {'sheetId': sheet_id, 'startColumnIndex': column, 'endColumnIndex': column + 1},
             'description': 'LTC: set by the rules, edits are ignored', 'warningOnly': True}}})
+    if note:
+        requests.append({'updateCells': {'range': {'sheetId': sheet_id, 'startRowIndex': 0, 'endRowIndex': 1,
+                                                   'startColumnIndex': 0, 'endColumnIndex': 1},
+                                         'fields': 'note', 'rows': [{'values': [{'note': note}]}]}})
     if only:
         requests.extend({'deleteSheet': {'sheetId': other}} for other in sorted(ids))
     for column, labels in sorted(choices.items()):
@@ -281,6 +286,47 @@ def _flush(worksheet, data):
     with _api(worksheet.spreadsheet_id, f'write to worksheet {worksheet.title!r}', f'写入工作表 {worksheet.title!r}'):
         worksheet.client.values_batch_update(worksheet.spreadsheet_id,
                                              {'valueInputOption': 'RAW', 'data': data})
+
+
+def _extended(value, row, col):
+    """Return VALUE as CellData for updateCells: literal text, numbers and booleans as RAW writes them."""
+    value = _cell(value, row, col)
+    if value == '':
+        return {}
+    if isinstance(value, bool):
+        return {'userEnteredValue': {'boolValue': value}}
+    if isinstance(value, (int, float)):
+        return {'userEnteredValue': {'numberValue': value}}
+    return {'userEnteredValue': {'stringValue': value}}
+
+
+def write_cells_noted(worksheet, cells, note, max_payload=MAX_PAYLOAD):
+    """Write {(row, col): value} (1-based) like `write_cells` and set NOTE (row, col, text) on a cell, in one
+    spreadsheets:batchUpdate per ~2 MB (values:batchUpdate cannot carry a note); return requests sent."""
+    row, col, text = note
+    requests = [{'updateCells': {'range': {'sheetId': worksheet.id, 'startRowIndex': row - 1, 'endRowIndex': row,
+                                           'startColumnIndex': col - 1, 'endColumnIndex': col},
+                                 'fields': 'note', 'rows': [{'values': [{'note': text}]}]}}]
+    size, sent = len(json.dumps(requests, ensure_ascii=False).encode()), 0
+    for r, c, values in _runs(cells):
+        item = {'updateCells': {'start': {'sheetId': worksheet.id, 'rowIndex': r - 1, 'columnIndex': c - 1},
+                                'fields': 'userEnteredValue',
+                                'rows': [{'values': [_extended(v, r, c + i) for i, v in enumerate(values)]}]}}
+        item_size = len(json.dumps(item, ensure_ascii=False).encode()) + 2
+        if requests and size + item_size > max_payload:
+            _batch(worksheet, requests)
+            requests, size, sent = [], 0, sent + 1
+        requests.append(item)
+        size += item_size
+    if requests:
+        _batch(worksheet, requests)
+        sent += 1
+    return sent
+
+
+def _batch(worksheet, requests):
+    with _api(worksheet.spreadsheet_id, f'write to worksheet {worksheet.title!r}', f'写入工作表 {worksheet.title!r}'):
+        worksheet.client.batch_update(worksheet.spreadsheet_id, {'requests': requests})
 
 
 def write_checked(worksheet, key_column, cells, planned, max_payload=MAX_PAYLOAD):

@@ -3,8 +3,9 @@
 Requests per sync run: open (spreadsheets.get), read (values.get, unformatted values with
 serial dates), re-check (values.get of the key column, or of the whole sheet when it holds
 rows without a code, whose identity is their content), write (one values:batchUpdate RAW,
-split only past ~2 MB), plus one values.append for new rows (and one appendDimension when
-the grid must grow first).
+split only past ~2 MB; a spreadsheets:batchUpdate of updateCells instead, carrying the header's
+note, when the run gives one: a run that only appends leaves the note as it is), plus one values.append for new rows (and one appendDimension when the grid
+must grow first).
 
 Concurrent edits: Google has no compare-and-swap. Just before writing, the backend re-reads
 and compares each row's identity (its code, or its content for a row without one) with what
@@ -178,7 +179,9 @@ class GSheetTable:
         width = max([c for _, c in cells] + [len(r) for r in batch.appends] + [0])
         if width > self.worksheet.col_count:
             self._grow_columns(width)
-        if cells:
+        if batch.note and cells:   # the header's note rides in the cells' write: no extra request
+            self.requests += ops.write_cells_noted(self.worksheet, cells, batch.note, self.max_payload)
+        elif cells:
             self.requests += ops.write_cells(self.worksheet, cells, self.max_payload)
         if batch.appends:
             rows = [[to_cell(v) for v in values] for values in batch.appends]

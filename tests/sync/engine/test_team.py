@@ -63,6 +63,8 @@ def test_team_tabs_on_google_follow_the_department(app, runner, db, sheets_emula
     assert team['rep5'].terms == [('stage', 'open'), ('owner', 'me')] and team['rep5'].lang == 'zh'
     header = sheets_emulator.rendered('1TeamKey', '线索·rep5')[0]
     assert header[0] == '线索编号' and header[-1] == '同步状态'
+    note = sheets_emulator.sheet('1TeamKey', '线索·rep5').notes[(0, 0)]   # the header says whose sheet it is
+    assert '(rep5)\n范围：阶段=open，负责人=me\n' in note
     for name in team:
         assert runner.invoke(args=['ltc', 'sync', 'run', f'east-{name}']).exit_code == 0
     for name in team:

@@ -70,7 +70,7 @@ def test_idle_google_targets_cost_one_drive_request_each(db, google, sheets_emul
         gate.update_fields(gate.Actor(admin), lead, {'company': '改名公司'})
     counts, kinds = _cycle(sheets_emulator, now + datetime.timedelta(minutes=15))
     assert counts['done'] == 1 and counts['idle'] == 2
-    assert kinds.count('drive.get') == 3 and 'values.batchUpdate' in kinds
+    assert kinds.count('drive.get') == 3 and 'spreadsheets.batchUpdate' in kinds   # the write, with the header note
     assert ['改名公司'] == [r[1] for r in sheets_emulator.rendered('1Keyrep0', 'Leads') if r[0] == lead.code]
     # A user's edit in rep1's sheet moves its modifiedTime: that sheet is read.
     _cycle(sheets_emulator, now + datetime.timedelta(minutes=20))   # rep0 settles after its own write

@@ -102,8 +102,12 @@ def test_edits_flow_both_ways_in_four_requests(synced):
     assert result.exit_code == 0 and result.totals()['updated'] == 2
     assert Lead.get(Lead.code == 'L000001').company == 'sheet edit'
     assert gs.by_code()['L000002'][1] == 'db edit'
-    assert gs.emulator.kinds() == ['spreadsheets.get', 'values.get', 'values.get', 'values.batchUpdate']
-    assert gs.emulator.requests[-1].body['valueInputOption'] == 'RAW'
+    # The write carries the header's note: one spreadsheets:batchUpdate of literal (RAW-like) cell values.
+    assert gs.emulator.kinds() == ['spreadsheets.get', 'values.get', 'values.get', 'spreadsheets.batchUpdate']
+    writes = [r['updateCells'] for r in gs.emulator.requests[-1].body['requests']]
+    assert writes[0]['fields'] == 'note' and writes[0]['rows'][0]['values'][0]['note'].startswith('LTC')
+    assert {w['fields'] for w in writes[1:]} == {'userEnteredValue'}
+    assert {'stringValue': 'db edit'} in [v.get('userEnteredValue') for w in writes for v in w['rows'][0]['values']]
     assert gs.run().totals()['unchanged'] == 10
 
 
@@ -260,7 +264,7 @@ def test_large_writes_split_past_the_payload_limit(synced):
     gs.emulator.clear_log()
     table = gs.table(max_payload=10_000)
     gs.run(table)
-    assert gs.emulator.count('values.batchUpdate') == table.requests >= 3
+    assert gs.emulator.count('spreadsheets.batchUpdate') == table.requests >= 3
     assert all(r[gs.col('需求') - 1] == 'x' * 3000 for r in gs.by_code().values())
 
 
@@ -314,6 +318,6 @@ def test_requests_per_run_with_appends(synced):
     make_lead(company='新记录')
     gs.emulator.clear_log()
     gs.run()
-    assert gs.emulator.kinds() == ['spreadsheets.get', 'values.get', 'values.get', 'values.batchUpdate',
+    assert gs.emulator.kinds() == ['spreadsheets.get', 'values.get', 'values.get', 'spreadsheets.batchUpdate',
                                    'values.append']
     assert gs.rows()[11][1] == '新记录'
