@@ -72,7 +72,7 @@ def run(directory, rows, share):
         seconds = time.perf_counter() - start
         kinds = emulator.kinds()
         written = sum(len(json.dumps(r.body, ensure_ascii=False).encode()) for r in emulator.requests
-                      if r.kind in ('values.batchUpdate', 'values.append'))
+                      if r.kind in ('values.batchUpdate', 'spreadsheets.batchUpdate', 'values.append'))
         emulator.clear_log()
         again = time.perf_counter()
         run_sync(target, table=GSheetTable('bench', '线索', client=client))
