@@ -45,6 +45,7 @@ class RecordAction:
     choices: Callable = None                 # (view, rows) -> [(value, label)] for 'choice'
     choice_label: object = None
     bulk: bool = False                       # also offered under "With selected"
+    reader: bool = False                     # also offered on a record the user only reads (a team member's)
 
     @property
     def needs_input(self):
@@ -75,9 +76,10 @@ class RecordActionsMixin:
     record_actions = ()
     details_template = 'ltc_admin/details.html'
 
-    def actions_for(self, row):
-        """Return the actions the user may run on ROW (for the details page)."""
-        return [a for a in self.record_actions if self.may_run(a) and a.when(row)]
+    def actions_for(self, row, writable=True):
+        """Return the actions the user may run on ROW (for the details page); on a row the user may only
+        read (WRITABLE False: a team member's opportunity), only the readers' actions."""
+        return [a for a in self.record_actions if self.may_run(a) and a.when(row) and (writable or a.reader)]
 
     @property
     def can_act(self):

@@ -134,3 +134,15 @@ def test_cli_adds_lists_and_removes(runner, deal):
     out = runner.invoke(args=['ltc', 'opp', 'team-remove', opp.code, engineer.username, '--as', deal['boss'].username])
     assert out.exit_code == 0, out.output
     assert teams.members(opp) == []
+
+
+def test_a_members_sheet_holds_only_what_they_may_change_their_export_what_they_read(deal):
+    from ltc.sync.engine.twoway import scoped_query as sheet_rows
+    from ltc.sync.mapping.entities import get
+    from ltc.sync.writes.export import scoped_query as export_rows
+    member = make_user('sales')
+    teams.add_member(deal['opp'], member, 'presales', by=deal['rep'])
+    for entity, record in (('opportunities', deal['opp']), ('contracts', deal['contract']), ('quotes', deal['quote'])):
+        assert record.code in {r.code for r in export_rows(entity, member)}, entity
+        assert record.code not in {r.code for r in sheet_rows(get(entity), member)}, entity
+        assert record.code in {r.code for r in sheet_rows(get(entity), deal['rep'])}, entity

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ...models import (Contact, Contract, DecisionRole, FollowUp, Lead, Opportunity, OpportunityContact,
                        OpportunityProduct, Product, Quote, QuoteLine, Stage, StageHistory)
+from ...services import teams
 from .. import formatters
 from ..listing import in_scope
 from . import timeline
@@ -52,6 +53,7 @@ def opportunity_page(view, opportunity):
                                 opportunity.contact if opportunity.contact_id else None) if r is not None],
         'products': products, 'chain': chain, 'quotes': quotes, 'contracts': contracts,
         'followups': followups, 'history': history,
+        'team': teams.members(opportunity), 'may_manage_team': teams.may_manage(current_user.record, opportunity),
         'timeline': timeline.merge(timeline.followups(followups), timeline.stage_changes(history),
                                    timeline.audit(opportunity, covered=('stage',))),
     }

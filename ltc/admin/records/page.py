@@ -11,6 +11,7 @@ from peewee import BooleanField, ForeignKeyField
 from ...db import MoneyField
 from ...models import Customer
 from ...models import choices as C
+from ...services import scope
 from .. import formatters
 from ..i18n import name_of
 from ..labels import LABELS
@@ -117,12 +118,14 @@ class RecordPage:
     def details_view(self):
         """Show the record page (scoped: a row outside the user's scope is not found)."""
         row = self.get_one(request.args.get('id'))
+        # A row read through an opportunity team: no Edit, and only the readers' next steps.
+        writable = scope.can_see(row, current_user.record, write=True)
         return self.render(self.record_template, row=row, model=row, fmt=formatters, C=C, name_of=name_of,
-                           link=link, value=value,
+                           link=link, value=value, writable=writable,
                            details=fields_of(row, self.detail_fields) + (
                                self.custom_details(row) if hasattr(self, 'custom_details') else []),
                            internal=fields_of(row, INTERNAL),
-                           actions=self.actions_for(row) if hasattr(self, 'actions_for') else [],
+                           actions=self.actions_for(row, writable) if hasattr(self, 'actions_for') else [],
                            panels=self.detail_panels(row) if hasattr(self, 'detail_panels') else [],
                            attachments=self.attachments(row) if hasattr(self, 'attachments') else None,
                            **self.page(row))

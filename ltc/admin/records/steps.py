@@ -80,7 +80,7 @@ def _log_followup(view, rows, form, by):
 
 
 LOG_FOLLOWUP = RecordAction('log_followup', _l('Log follow-up'), _log_followup, form=FollowUpForm,
-                            roles=gate.rule_for(FollowUp).create,
+                            roles=gate.rule_for(FollowUp).create, reader=True,   # a team member logs one too
                             defaults=lambda rows: {'kind': 'call',
                                                    'happened_at': utcnow().replace(second=0, microsecond=0)})
 

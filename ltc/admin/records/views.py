@@ -12,7 +12,7 @@ from ..deal_actions import CONTRACT_ACTIONS, OPPORTUNITY_ACTIONS
 from ..lead_actions import LEAD_ACTIONS
 from ..views_money import ContractView, PaymentPlanView, PaymentView, QuoteView
 from ..views_sales import LeadView, OpportunityView
-from . import deals, money, steps
+from . import deals, money, steps, team
 from .page import RecordPage
 
 
@@ -29,7 +29,8 @@ class ContractRecordView(RecordPage, ContractView):
 
 class OpportunityRecordView(RecordPage, OpportunityView):
     record_template = 'ltc_admin/records/opportunity.html'
-    record_actions = OPPORTUNITY_ACTIONS + (steps.LOG_FOLLOWUP, steps.ADD_CHAIN, steps.NEW_QUOTE)
+    record_actions = OPPORTUNITY_ACTIONS + (steps.LOG_FOLLOWUP, steps.ADD_CHAIN, steps.NEW_QUOTE,
+                                             team.ADD_MEMBER, team.REMOVE_MEMBER)
     detail_fields = ('priority', 'source', 'competitors', 'first_close_on', 'closed_on', 'lost_reason',
                      'currency', 'owner', 'department', 'stage_changed_at', 'followup_count', 'last_followup_at')
 
