@@ -8,7 +8,7 @@ from marshmallow import validate
 
 from ..models import Contract, PaymentPlan, Stage, User
 from ..models import choices as C
-from ..services import assignment, contracts, gate, leads, opportunities, pool, receivables
+from ..services import assignment, contracts, gate, leads, opportunities, pool, receivables, teams
 from . import resources
 from .problems import ApiError
 
@@ -88,6 +88,22 @@ def _record_payment(contract, data, by):
     return {'payments': [p.code for p in payments]}
 
 
+def _member(data):
+    user = User.get_or_none(User.username == data['user'])
+    if user is None:
+        raise ApiError(422, 'There is no user {user}; give a username.', '不存在用户 {user}；请填写用户名。',
+                       user=data['user'])
+    return user
+
+
+def _team_add(opportunity, data, by):
+    teams.add_member(opportunity, _member(data), data['role'], by=by)
+
+
+def _team_remove(opportunity, data, by):
+    teams.remove_member(opportunity, _member(data), by=by)
+
+
 @dataclasses.dataclass
 class Action:
     resource: str
@@ -119,6 +135,14 @@ ACTIONS = [
     Action('opportunities', 'move-stage', _move, {
         'stage': ma.fields.String(required=True, metadata={'description': 'stage code, e.g. ST-PROPOSE'}),
         'reason': reason()}, 'Move the opportunity to a stage (Won needs a contract or quote, Lost a reason)'),
+    Action('opportunities', 'team-add', _team_add, {
+        'user': ma.fields.String(required=True, metadata={'description': 'username'}),
+        'role': ma.fields.String(required=True, validate=validate.OneOf(list(C.TEAM_ROLES.values)))},
+        "Put a user on the opportunity's team with a role, or change their role (the owner, their managers, "
+        'admins)'),
+    Action('opportunities', 'team-remove', _team_remove, {
+        'user': ma.fields.String(required=True, metadata={'description': 'username'})},
+        "Take a user off the opportunity's team (the owner, their managers, admins)"),
     Action('customers', 'claim', _claim, {}, 'Claim the customer from the public pool'),
     Action('customers', 'release', _release, {'reason': reason()}, 'Release the customer to the public pool'),
     Action('contracts', 'submit', _submit, {}, 'Submit the draft contract for approval'),

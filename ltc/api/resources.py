@@ -11,7 +11,8 @@ from peewee import (BooleanField, DateField, DateTimeField, DecimalField, Foreig
                     TextField)
 
 from ..models import (Contact, Contract, Customer, Department, FollowUp, Lead, Opportunity, Payment,
-                      PaymentPlan, Quote, User)
+                      PaymentPlan, Quote, TeamMember, User)
+from ..models.choices import TEAM_ROLES
 from ..services import audit, customers, followups, leads, opportunities, quotes, receivables
 
 FIXED = ('code', 'version', 'created_at', 'updated_at')
@@ -123,6 +124,8 @@ class Resource:
     can_update: bool = True
     can_delete: bool = True
     commands: dict = dataclasses.field(default_factory=dict)   # field -> the action to use instead
+    # Read-only fields that are not columns: name -> (marshmallow field, loader(rows) -> {id: value}).
+    extras: dict = dataclasses.field(default_factory=dict)
 
     @property
     def shown(self):
@@ -137,6 +140,25 @@ class Resource:
     def singular(self):
         return self.model.__name__
 
+
+def _teams(rows):
+    """Return {opportunity id: [{user, role}, ...]} of ROWS' teams (one query)."""
+    out = {row.id: [] for row in rows}
+    if out:
+        query = (TeamMember.select(TeamMember.opportunity, User.username, TeamMember.role)
+                 .join(User, on=(TeamMember.user == User.id))
+                 .where(TeamMember.opportunity.in_(list(out))).order_by(TeamMember.id).tuples())
+        for opportunity, username, role in query:
+            out[opportunity].append({'user': username, 'role': role})
+    return out
+
+
+TEAM_MEMBER = ma.Schema.from_dict({
+    'user': ma.fields.String(metadata={'description': 'username'}),
+    'role': ma.fields.String(validate=validate.OneOf(list(TEAM_ROLES.values)))}, name='TeamMember')
+TEAM = (lambda: ma.fields.List(ma.fields.Nested(TEAM_MEMBER), metadata={
+    'description': 'the team beside the owner (read-only here: POST /opportunities/{code}/team-add, /team-remove)'}),
+    _teams)
 
 RESOURCES = [
     Resource('leads', Lead,
@@ -164,7 +186,8 @@ RESOURCES = [
                         'priority', 'source', 'competitors', 'lost_reason'),
              filters=('customer', 'owner', 'stage', 'priority', 'department', 'lead'),
              sorts=('created_at', 'updated_at', 'code', 'amount'), required=('name', 'customer', 'stage'),
-             save=_save_opportunity, commands={'stage': 'POST /opportunities/{code}/move-stage'}),
+             save=_save_opportunity, commands={'stage': 'POST /opportunities/{code}/move-stage'},
+             extras={'team': TEAM}),
     Resource('followups', FollowUp,
              writable=('customer', 'contact', 'lead', 'opportunity', 'kind', 'happened_at', 'summary',
                        'next_contact_on', 'owner', 'is_major'),
@@ -252,6 +275,8 @@ def output_schema(resource):
     for name in resource.shown:
         if name not in fields:
             fields[name] = ma_field(model._meta.fields[name])
+    for name, (field, _loader) in resource.extras.items():
+        fields[name] = field()
     fields['_embedded'] = ma.fields.Dict(
         metadata={'description': 'records asked for with ?include=, each null when it is not yours to see'})
     return ma.Schema.from_dict(fields, name=f'{resource.singular}')
@@ -284,12 +309,15 @@ def represent(resource, rows):
         field = model._meta.fields[name]
         if isinstance(field, ForeignKeyField):
             refs[name] = codes_for(field.rel_model, [row.__data__.get(name) for row in rows])
+    extras = {name: loader(rows) for name, (_field, loader) in resource.extras.items()}
     out = []
     for row in rows:
         item = {name: row.__data__.get(name) for name in FIXED + ('created_by',)}
         for name in resource.shown:
             value = row.__data__.get(name)
             item[name] = refs[name].get(value) if name in refs else value
+        for name, values in extras.items():
+            item[name] = values.get(row.id)
         out.append(item)
     return out
 

@@ -29,7 +29,9 @@ def test_live_responses_match_the_openapi_document(client, admin, token_for):
         extra_media_type_deserializers={'application/problem+json': json.loads}))
     headers = token_for(admin)
     customer = make_customer(owner=admin)
-    make_opportunity(customer=customer, owner=admin)
+    opp = make_opportunity(customer=customer, owner=admin)
+    from ltc.services import teams
+    teams.add_member(opp, make_user('sales'), 'presales', by=admin)   # the team field, filled
     make_contract(customer=customer, owner=admin)
     make_lead(owner=admin, budget='1200.5')
     for name in ('leads', 'customers', 'contacts', 'opportunities', 'followups', 'quotes', 'contracts',
@@ -38,6 +40,10 @@ def test_live_responses_match_the_openapi_document(client, admin, token_for):
         assert listed.status_code == 200
         for row in listed.json['data'][:1]:
             assert _check(openapi, client.get(f"/api/v1/{name}/{row['code']}", headers=headers)).status_code == 200
+    for action, body in (('team-add', {'user': admin.username, 'role': 'delivery'}),
+                         ('team-add', {'user': make_user('finance').username, 'role': 'finance'}),
+                         ('team-remove', {'user': 'nobody'})):
+        _check(openapi, client.post(f'/api/v1/opportunities/{opp.code}/{action}', json=body, headers=headers))
     created = _check(openapi, client.post('/api/v1/leads', json={'company': '丁公司', 'budget': '10'},
                                           headers=headers))
     assert created.status_code == 201
