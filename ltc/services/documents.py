@@ -248,15 +248,15 @@ def documents_of(record, by):
                 .order_by(Document.id.desc()))
 
 
-def get_document(document_id, by):
-    """Return the Document #DOCUMENT_ID when BY may see its record; NotFound otherwise."""
+def get_document(document_id, by, write=False):
+    """Return the Document #DOCUMENT_ID when BY may see its record (WRITE: may change it); NotFound otherwise."""
     try:
         pk = int(document_id)
     except (TypeError, ValueError):
         raise _not_found() from None
     if _role(by) is None:
         raise _not_found()
-    document = Document.select().where(Document.id == pk, scope.condition(Document, by)).first()
+    document = Document.select().where(Document.id == pk, scope.condition(Document, by, write)).first()
     if document is None:
         raise _not_found()
     return document
@@ -284,7 +284,7 @@ def set_title(document_id, title, by, version=None):
 
     With VERSION (the one the form was opened on) a document changed meanwhile is a ConflictError.
     """
-    document = get_document(document_id, by)
+    document = get_document(document_id, by, write=True)   # a team member reads a deal's documents, no more
     gate.check_role(by, Document, 'update', fields=['title'])
     if not may_delete(document, by):
         raise refusal('Editing refused: only the person who attached document {code} or an admin, '
@@ -306,7 +306,7 @@ def delete_documents(document_ids, by, limits=None):
     A file is removed from the folder, after the commit, when no document has its content any more.
     """
     limits = limits or Limits.from_app()
-    rows = [get_document(pk, by) for pk in document_ids]
+    rows = [get_document(pk, by, write=True) for pk in document_ids]
     gate.check_role(by, Document, 'delete')
     for document in rows:
         if not may_delete(document, by):

@@ -111,7 +111,7 @@ def condition(model, user, write=False):
         if not write and model in TEAM_READS:
             expr = expr | _team(model, user)
         return expr
-    return _own_only(model, user)
+    return _own_only(model, user, write)
 
 
 def signing_contacts():
@@ -138,7 +138,7 @@ def departments_in_scope(user):
     return Department.id.in_(_department_ids(user) or [0])
 
 
-def _own_only(model, user):
+def _own_only(model, user, write=False):
     if model is Reminder:
         return Reminder.user == user.id
     if model is Target:
@@ -148,7 +148,7 @@ def _own_only(model, user):
         expr = Value(False)
         for entity, parent in DOCUMENT_RECORDS.items():
             expr = expr | ((Document.entity == entity)
-                           & Document.entity_id.in_(parent.select(parent.id).where(condition(parent, user))))
+                           & Document.entity_id.in_(parent.select(parent.id).where(condition(parent, user, write))))
         return expr
     return Value(True)
 

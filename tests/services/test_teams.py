@@ -146,3 +146,20 @@ def test_a_members_sheet_holds_only_what_they_may_change_their_export_what_they_
         assert record.code in {r.code for r in export_rows(entity, member)}, entity
         assert record.code not in {r.code for r in sheet_rows(get(entity), member)}, entity
         assert record.code in {r.code for r in sheet_rows(get(entity), deal['rep'])}, entity
+
+
+def test_a_member_reads_the_deals_documents_and_changes_none(deal, tmp_path):
+    import io
+    from ltc.errors import NotFound
+    from ltc.services import documents
+    limits = documents.Limits(tmp_path / 'docs', max_mb=1, types={'pdf'})
+    pdf = b'%PDF-1.4\n%%EOF\n'
+    doc = documents.attach(deal['opp'], io.BytesIO(pdf), 'deal.pdf', by=deal['rep'], limits=limits)
+    member = make_user('manager')   # a manager elsewhere: on this deal only as a member
+    teams.add_member(deal['opp'], member, 'solution', by=deal['rep'])
+    assert [d.id for d in documents.documents_of(deal['opp'], member)] == [doc.id]
+    for attempt in (lambda: documents.attach(deal['opp'], io.BytesIO(pdf), 'mine.pdf', by=member, limits=limits),
+                    lambda: documents.set_title(doc.id, 'renamed', member),
+                    lambda: documents.delete_document(doc.id, member, limits=limits)):
+        with pytest.raises(NotFound):
+            attempt()
