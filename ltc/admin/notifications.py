@@ -68,7 +68,8 @@ class ChatWebhookView(SecureModelView):
         'url': {'description': _l('The robot\'s webhook address, e.g. https://qyapi.weixin.qq.com/cgi-bin/webhook/'
                                   'send?key=…, https://oapi.dingtalk.com/robot/send?access_token=…, '
                                   'https://open.feishu.cn/open-apis/bot/v2/hook/…')},
-        'secret': {'description': _l('DingTalk and Feishu robots with signing ("加签" / "签名校验") only: the secret.')},
+        'secret': {'description': _l('DingTalk and Feishu robots with signing ("加签" / "签名校验"): the secret; a JSON '
+                                     'webhook: signs each body (header X-LTC-Signature).')},
         'department': {'description': _l('Reminders of this department\'s people (and of departments below it '
                                          'without a webhook of their own); empty: the whole company.')},
     }

@@ -223,9 +223,11 @@ def post_chat(webhook, message, user, timeout=20):
     url = webhook.url
     if query:
         url += ('&' if '?' in url else '?') + urllib.parse.urlencode(query)
-    request = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode('utf-8'), method='POST',
-                                     headers={'Content-Type': 'application/json; charset=utf-8',
-                                              'User-Agent': 'LTC-notifications'})
+    data = json.dumps(body, ensure_ascii=False).encode('utf-8')
+    headers = {'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'LTC-notifications'}
+    if webhook.kind == 'generic' and webhook.secret:   # the receiver checks the body came from LTC
+        headers['X-LTC-Signature'] = 'sha256=' + hmac.new(webhook.secret.encode(), data, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(url, data=data, method='POST', headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             answer = response.read(65536).decode('utf-8', 'replace')

@@ -49,9 +49,10 @@ def test_dunning_goes_up_one_level_at_a_time_and_escalates_to_the_manager(deal):
     assert [s.level for s in steps] == ['reminder', 'call', 'letter', 'escalation']
     assert steps[1].done_on == D(2026, 5, 2) and steps[0].done_by_id == deal['owner'].id
     assert steps[3].escalated_to_id == deal['boss'].id
-    assert Reminder.get(Reminder.user == deal['boss']).entity_code == plan.code
+    assert Reminder.get(Reminder.user == deal['boss'], Reminder.kind == 'payment_overdue').entity_code == plan.code
     collection.dun(plan, level='escalation', by=deal['owner'], on=TODAY + datetime.timedelta(days=5))
-    [escalated] = Reminder.select().where(Reminder.user == deal['boss'])   # escalated twice, reminded once
+    [escalated] = Reminder.select().where(Reminder.user == deal['boss'],   # escalated twice, reminded once
+                                          Reminder.kind == 'payment_overdue')
     assert escalated.kind == 'payment_overdue' and escalated.due_on == plan.due_on
     assert collection.dun(plan, level='call', on=TODAY).level == 'call'   # a second call is fine
     assert collection.current_level(plan) == 'escalation'

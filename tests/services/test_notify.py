@@ -124,7 +124,7 @@ def test_each_robot_gets_its_own_payload_format(db, http_receiver):
     for kind, path, secret in (('wecom', '/cgi-bin/webhook/send?key=abc', None),
                                ('dingtalk', '/robot/send?access_token=tok', 'SECding'),
                                ('feishu', '/open-apis/bot/v2/hook/xyz', 'feishu-secret'),
-                               ('generic', '/hooks/ltc', None)):
+                               ('generic', '/hooks/ltc', 'gen-secret')):
         audit.save(ChatWebhook(name=kind, kind=kind, url=http_receiver.url(path), secret=secret, department=east))
     audit.save(ChatWebhook(name='company', kind='wecom', url=http_receiver.url('/company'), department=None))
     _choose(user, ('approval_waiting', 'chat', 'each'))
@@ -150,8 +150,10 @@ def test_each_robot_gets_its_own_payload_format(db, http_receiver):
     assert generic['reminders'] == [{'code': generic['reminders'][0]['code'], 'kind': 'approval_waiting',
                                      'kind_label': '待审批', 'entity': 'Contract', 'entity_code': 'HT-2026-007',
                                      'due_on': '2026-05-10', 'text': text}]
-    raw = [r['raw'] for r in http_receiver.requests if r['path'] == '/hooks/ltc'][0]
-    assert text.encode('utf-8') in raw   # UTF-8 on the wire, not \u escapes
+    [request] = [r for r in http_receiver.requests if r['path'] == '/hooks/ltc']
+    assert text.encode('utf-8') in request['raw']   # UTF-8 on the wire, not \u escapes
+    signature = {k.lower(): v for k, v in request['headers'].items()}['x-ltc-signature']
+    assert signature == 'sha256=' + hmac.new(b'gen-secret', request['raw'], hashlib.sha256).hexdigest()
     assert http_receiver.bodies('/company') == []
 
 
