@@ -6,7 +6,8 @@ from ltc.services import audit, reminders
 D = datetime.date
 
 
-def test_inbox_reads_in_the_ui_language(db, users, as_role):
+def test_inbox_in_the_ui_language_and_my_notifications_page(db, users, as_role):
+    """The inbox reads in the UI language; My notifications saves the user's own choices only."""
     sales = users['sales']
     with audit.acting_as('job:test', 'job'):
         reminders.add(sales, 'lead_assigned', 'Lead', 'L000042', D(2026, 5, 1), {'name': 'L000042 新测智能'})
@@ -15,9 +16,10 @@ def test_inbox_reads_in_the_ui_language(db, users, as_role):
                               ('zh_Hans_CN', '线索 L000042 新测智能 已分配给您', 'was assigned')):
         html = as_role('sales', lang).get('/admin/reminder/').get_data(as_text=True)
         assert html.count(text) == 1 and other not in html, lang
+    _my_notifications_page_saves_the_users_own_choices(users, as_role)
 
 
-def test_my_notifications_page_saves_the_users_own_choices(db, users, as_role):
+def _my_notifications_page_saves_the_users_own_choices(users, as_role):
     from ltc.services import notify
     from .conftest import csrf_from
     client = as_role('sales', 'zh_Hans_CN')

@@ -53,7 +53,7 @@ def test_a_reminder_reads_in_its_readers_language(db):
     assert overdue.message == en   # the stored text is the English one, never both
 
 
-def test_pool_warning_in_each_language_and_never_twice(db):
+def test_pool_warning_in_each_language_and_never_twice_and_old_rows_in_one_language(db):
     rep = make_user(language='en')
     customer = make_customer(owner=rep, name='杭州新测智能装备有限公司', name_en='Hangzhou Xince Intelligent Equipment')
     from ltc.services.pool import _warn
@@ -63,10 +63,7 @@ def test_pool_warning_in_each_language_and_never_twice(db):
     assert reminders.render(warning, 'en') == ('Customer Hangzhou Xince Intelligent Equipment returns to the public '
                                                'pool on 2026-06-01 (no follow-up for 30 days); follow up before then')
     assert reminders.render(warning, 'zh') == '客户 杭州新测智能装备有限公司 将于 2026-06-01 掉入公海（30 天未跟进），请及时跟进'
-
-
-def test_reminders_written_in_both_languages_show_one_half(db):
-    """Rows stored before the fields were kept ("中文 / English") show only the reader's half."""
+    # Rows stored before the fields were kept ("中文 / English") show only the reader's half.
     owner = make_user()
     with audit.acting_as('demo', 'cli'):
         old = audit.save(Reminder(user=owner, kind='lead_waiting', entity='Lead', entity_code='L1', due_on=D(2026, 5, 1),
