@@ -1,10 +1,15 @@
 """Opportunity teams: who may change a team, and what membership lets a member read and do."""
+import io
+
 import pytest
 
-from ltc.errors import LTCError
+from ltc.errors import LTCError, NotFound
 from ltc.models import (AuditLog, Contract, ContractLine, FollowUp, Opportunity, PaymentPlan, Quote, QuoteLine,
                         StageHistory, TeamMember)
-from ltc.services import followups, gate, opportunities, quotes, scope, teams
+from ltc.services import audit, documents, followups, gate, opportunities, quotes, scope, teams
+from ltc.sync.engine.twoway import scoped_query as sheet_rows
+from ltc.sync.mapping.entities import get
+from ltc.sync.writes.export import scoped_query as export_rows
 
 from ..factories import (make_contract, make_contract_line, make_department, make_opportunity, make_payment_plan,
                          make_user)
@@ -114,14 +119,6 @@ def test_member_logs_follow_ups_but_changes_nothing_else(deal):
     assert Opportunity.get_by_id(opp.id).stage.code == 'ST-VALIDATE'
 
 
-def test_opportunity_delete_takes_its_team(deal):
-    from ltc.services import audit
-    opp = make_opportunity(owner=deal['rep'])
-    teams.add_member(opp, make_user('sales'), 'partner', by=deal['rep'])
-    audit.delete(Opportunity.get_by_id(opp.id))
-    assert TeamMember.select().where(TeamMember.opportunity == opp.id).count() == 0
-
-
 def test_cli_adds_lists_and_removes(runner, deal):
     opp, engineer = deal['opp'], make_user('sales')
     out = runner.invoke(args=['ltc', 'opp', 'team-add', opp.code, engineer.username, 'presales',
@@ -134,32 +131,29 @@ def test_cli_adds_lists_and_removes(runner, deal):
     out = runner.invoke(args=['ltc', 'opp', 'team-remove', opp.code, engineer.username, '--as', deal['boss'].username])
     assert out.exit_code == 0, out.output
     assert teams.members(opp) == []
+    # deleting an opportunity takes its team with it
+    spare = make_opportunity(owner=deal['rep'])
+    teams.add_member(spare, engineer, 'partner', by=deal['rep'])
+    audit.delete(Opportunity.get_by_id(spare.id))
+    assert TeamMember.select().where(TeamMember.opportunity == spare.id).count() == 0
 
 
-def test_a_members_sheet_holds_only_what_they_may_change_their_export_what_they_read(deal):
-    from ltc.sync.engine.twoway import scoped_query as sheet_rows
-    from ltc.sync.mapping.entities import get
-    from ltc.sync.writes.export import scoped_query as export_rows
+def test_a_members_sheet_holds_only_what_they_may_change_their_export_and_documents_what_they_read(deal, tmp_path):
     member = make_user('sales')
     teams.add_member(deal['opp'], member, 'presales', by=deal['rep'])
     for entity, record in (('opportunities', deal['opp']), ('contracts', deal['contract']), ('quotes', deal['quote'])):
         assert record.code in {r.code for r in export_rows(entity, member)}, entity
         assert record.code not in {r.code for r in sheet_rows(get(entity), member)}, entity
         assert record.code in {r.code for r in sheet_rows(get(entity), deal['rep'])}, entity
-
-
-def test_a_member_reads_the_deals_documents_and_changes_none(deal, tmp_path):
-    import io
-    from ltc.errors import NotFound
-    from ltc.services import documents
+    # documents of the deal: read, never attached to, renamed or deleted by a member
     limits = documents.Limits(tmp_path / 'docs', max_mb=1, types={'pdf'})
     pdf = b'%PDF-1.4\n%%EOF\n'
     doc = documents.attach(deal['opp'], io.BytesIO(pdf), 'deal.pdf', by=deal['rep'], limits=limits)
-    member = make_user('manager')   # a manager elsewhere: on this deal only as a member
-    teams.add_member(deal['opp'], member, 'solution', by=deal['rep'])
-    assert [d.id for d in documents.documents_of(deal['opp'], member)] == [doc.id]
-    for attempt in (lambda: documents.attach(deal['opp'], io.BytesIO(pdf), 'mine.pdf', by=member, limits=limits),
-                    lambda: documents.set_title(doc.id, 'renamed', member),
-                    lambda: documents.delete_document(doc.id, member, limits=limits)):
+    boss = make_user('manager')   # a manager elsewhere: on this deal only as a member
+    teams.add_member(deal['opp'], boss, 'solution', by=deal['rep'])
+    assert [d.id for d in documents.documents_of(deal['opp'], boss)] == [doc.id]
+    for attempt in (lambda: documents.attach(deal['opp'], io.BytesIO(pdf), 'mine.pdf', by=boss, limits=limits),
+                    lambda: documents.set_title(doc.id, 'renamed', boss),
+                    lambda: documents.delete_document(doc.id, boss, limits=limits)):
         with pytest.raises(NotFound):
             attempt()
