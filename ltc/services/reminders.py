@@ -6,7 +6,7 @@ reader sees it in theirs (the admin in the UI language, e-mail and chat in the u
 import datetime
 import json
 
-from peewee import fn
+from peewee import IntegrityError, fn
 
 from ..db import database, reserve_codes, utcnow
 from ..models import CareTask, Contract, FollowUp, Lead, PaymentPlan, Reminder, User
@@ -101,9 +101,13 @@ def add(user, kind, entity, entity_code, due_on, fields):
     key = dedupe_key(kind, entity_code, due_on, user_id)
     if Reminder.select().where(Reminder.dedupe_key == key).exists():
         return None
-    return audit.save(Reminder(user=user_id, kind=kind, entity=entity, entity_code=entity_code, due_on=due_on,
-                               dedupe_key=key, params=json.dumps(fields, default=str, ensure_ascii=False),
-                               message=english(kind, due_on, fields)))
+    try:
+        with database.atomic():   # a savepoint: a twin made meanwhile by another process must not undo the caller
+            return audit.save(Reminder(user=user_id, kind=kind, entity=entity, entity_code=entity_code, due_on=due_on,
+                                       dedupe_key=key, params=json.dumps(fields, default=str, ensure_ascii=False),
+                                       message=english(kind, due_on, fields)))
+    except IntegrityError:
+        return None
 
 
 def _candidates(today):
