@@ -18,7 +18,25 @@ LOCALES = {'zh': 'zh_Hans_CN', 'en': 'en'}
 
 @pytest.fixture
 def demo(db, users):
-    return build_demo(seed=7, today=TODAY, customers=30)
+    built = build_demo(seed=7, today=TODAY, customers=30)
+    _invoice_some_plans()
+    return built
+
+
+def _invoice_some_plans():
+    """Invoices in every state on the demo's plans (the demo itself records none)."""
+    from ltc.models import Contract, PaymentPlan
+    from ltc.services import invoices
+    plans = (PaymentPlan.select().join(Contract).where(Contract.status.in_(invoices.INVOICEABLE),
+                                                       PaymentPlan.status != 'void').order_by(PaymentPlan.id).limit(4))
+    for n, plan in enumerate(plans):
+        invoice = invoices.request_invoice(plan, kind='vat_normal')
+        if n:
+            invoice = invoices.issue(invoice, f'0445{n:04d}', TODAY)
+        if n == 2:
+            invoices.send(invoice)
+        if n == 3:
+            invoices.reverse(invoice, '抬头错误')
 
 
 def _assert_no_op(entity, path):

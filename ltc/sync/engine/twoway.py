@@ -623,14 +623,21 @@ def write_database(target, mapping, plan, ctx, run, progress=None):
     with audit.acting_as(act, 'sync', batch=run.code):
         # Rows naming a record another row of the sheet creates are written after it, in as many
         # rounds as the longest chain (group > member > member's member), as the import does.
+        first = requests.updates_first(mapping)
         while creates or updates:
-            _write_creates(target, mapping, plan, creates, ctx, bool(waiting) or any(r.commands for r in creates),
-                           progress, done, total)
-            done += len(creates)
-            _write_updates(mapping, plan, [r for r in updates if r.values], ctx, refused, progress, done, total,
-                           linked)
-            done += len(updates)
-            requests.run_commands(act, mapping, [r for r in creates + updates if r.outcome != 'error'],
+            if not first:
+                _write_creates(target, mapping, plan, creates, ctx, bool(waiting) or any(r.commands for r in creates),
+                               progress, done, total)
+            _write_updates(mapping, plan, [r for r in updates if r.values], ctx, refused, progress, done + len(creates),
+                           total, linked)
+            if first:   # a reversed invoice frees the amount a new row on its plan asks for
+                requests.run_commands(act, mapping, [r for r in updates if r.outcome != 'error'],
+                                      lambda row, exc: _refused(plan, row, exc, ctx))
+                _write_creates(target, mapping, plan, creates, ctx, bool(waiting) or any(r.commands for r in creates),
+                               progress, done, total)
+            done += len(creates) + len(updates)
+            requests.run_commands(act, mapping, [r for r in (creates if first else creates + updates)
+                                                 if r.outcome != 'error'],
                                   lambda row, exc: _refused(plan, row, exc, ctx))
             linked = True
             ready, still = ready_rows(waiting)

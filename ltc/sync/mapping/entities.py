@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from ...db import database
-from ...models import (Contact, Contract, CustomField, Customer, FollowUp, Lead, Opportunity, Payment, PaymentPlan,
-                       Product, ProductCategory, Quote, Stage, User)
+from ...models import (Contact, Contract, CustomField, Customer, FollowUp, Invoice, Lead, Opportunity, Payment,
+                       PaymentPlan, Product, ProductCategory, Quote, Stage, User)
 from ...models.custom import CUSTOM_ENTITIES
 from ...models import choices as C
 from ..errors import SyncError
@@ -442,6 +442,39 @@ PAYMENTS = Mapping('payments', Payment, [
            aliases=('银行流水号', '凭证号', '收款凭证号', '回款凭证号', '交易流水号', 'transaction id', 'voucher no')),
 ], natural_key=('contract', 'received_on', 'amount', 'reference'), title_en='Payments', title_zh='回款')
 
+# Finance's invoice ledger (发票台账). A new row is requested on its plan through invoices.request_invoice
+# (never more than the plan), then issued, sent or reversed as its status says; on an existing
+# invoice only the status moves (with the number and date it is issued with, the reason it is
+# reversed for): amounts, type and rate are fixed once requested — a wrong invoice is reversed.
+INVOICES = Mapping('invoices', Invoice, [
+    _code('Invoice code', '发票编号', '发票编码', '开票申请号', 'invoice code', 'invoice id'),
+    Column('plan', 'Payment plan', '回款计划', Reference(PaymentPlan, names=()), required=True,
+           aliases=('计划编号', '回款计划编号', 'plan', 'plan code', 'payment plan code')),
+    Column('contract', 'Contract', '合同', Reference(Contract, names=('title',)), readonly=True, aliases=CONTRACT_REF),
+    Column('customer', 'Customer', '客户', Reference(Customer), readonly=True, aliases=CUSTOMER_REF),
+    Column('kind', 'Invoice type', '发票类型', Choice(C.INVOICE_KINDS, default='vat_special'),
+           aliases=('发票种类', '票种', 'type', 'kind', 'invoice kind'), width=14),
+    Column('status', 'Invoice status', '发票状态', Choice(C.INVOICE_STATUSES, default='requested'),
+           aliases=('状态', '开票状态', 'status'), width=10),
+    Column('number', 'Invoice number', '发票号码', Text(40),
+           aliases=('发票号', '票号', 'invoice no', 'invoice number', 'number'), width=14),
+    Column('issued_on', 'Issue date', '开票日期', Date(), aliases=('开具日期', 'issued on', 'invoice date')),
+    Column('amount', 'Amount with tax', '价税合计', Number(),
+           aliases=('开票金额', '含税金额', '金额(含税)', 'amount', 'gross amount', 'total')),
+    Column('tax_rate', 'Tax rate %', '税率', Number(percent=True), aliases=('税率%', 'tax rate', 'vat rate'), width=8),
+    Column('net_amount', 'Amount without tax', '不含税金额', Number(), readonly=True,
+           aliases=('金额', '金额(不含税)', 'net amount')),
+    Column('tax_amount', 'Tax', '税额', Number(), readonly=True, aliases=('tax amount', 'vat')),
+    Column('currency', 'Currency', '币种', Choice(C.CURRENCIES, default='CNY'), readonly=True,
+           aliases=('货币', '币别', 'currency code'), width=8),
+    Column('buyer_title', 'Buyer', '购买方名称', Text(200), readonly=True, aliases=('开票抬头', '抬头', 'buyer name')),
+    Column('buyer_tax_id', 'Buyer tax ID', '购买方纳税人识别号', Text(40), readonly=True,
+           aliases=('纳税人识别号', '税号', 'tax id')),
+    Column('reverse_reason', 'Reversal reason', '红冲原因', Text(255), aliases=('冲红原因', 'reason', 'reversal reason')),
+    Column('reversed_on', 'Reversed on', '红冲日期', Date(), readonly=True, aliases=('冲红日期', 'reversal date')),
+    Column('notes', 'Notes', '备注', Text(10000, multiline=True), aliases=NOTES_NAMES),
+], natural_key=('number',), title_en='Invoices', title_zh='发票')
+
 OPPORTUNITY_REF = ('商机', '商机编号', '商机编码', '商机名称', '项目', '项目名称', 'opportunity code', 'opportunity id',
                    'opportunity name', 'deal', 'deal id', 'deal name')
 
@@ -492,12 +525,12 @@ QUOTES = Mapping('quotes', Quote, [
 ], natural_key=('customer', 'title', 'quoted_on'), title_en='Quotes', title_zh='报价单')
 
 MAPPINGS = {m.entity: m for m in (LEADS, CUSTOMERS, CONTACTS, FOLLOWUPS, OPPORTUNITIES, QUOTES, PRODUCTS, CONTRACTS,
-                                  PAYMENT_PLANS, PAYMENTS)}
+                                  PAYMENT_PLANS, PAYMENTS, INVOICES)}
 ALIASES = {'lead': 'leads', 'customer': 'customers', 'contact': 'contacts', 'opportunity': 'opportunities',
            'product': 'products', 'contract': 'contracts', 'payment_plan': 'payment_plans',
            'payment-plans': 'payment_plans', 'plans': 'payment_plans', 'payment': 'payments',
            'followup': 'followups', 'follow-up': 'followups', 'follow-ups': 'followups', 'follow_ups': 'followups',
-           'quote': 'quotes'}
+           'quote': 'quotes', 'invoice': 'invoices', 'invoice_ledger': 'invoices', 'fapiao': 'invoices'}
 
 
 def for_model(model):

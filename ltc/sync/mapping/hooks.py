@@ -4,7 +4,7 @@ New leads get their keys, grade, duplicate link and owner from `lead_intake.Inta
 whole batch before the insert (so the one audit row per lead already holds them); updated
 leads are re-normalised and re-graded before their save. Other entities pass through.
 """
-from ...models import Contact, FollowUp, Lead, Opportunity, Quote, Stage
+from ...models import Contact, FollowUp, Invoice, Lead, Opportunity, Quote, Stage
 from ...services import gate, opportunities
 from ...services.dedupe import normalise
 from ...services.lead_intake import Intake
@@ -65,8 +65,9 @@ def refresh_derived(record, ctx):
     return [name for name, value in record.__data__.items() if before.get(name) != value]
 
 
-# Fields a completer fills or refuses the row without (the plan's own required-value check).
-FILLED = {Quote: ('customer',)}
+# Fields a completer fills or refuses the row without (the plan's own required-value check); an invoice's
+# contract, customer and amounts come from invoices.request_invoice (the plan's, what it has left to invoice).
+FILLED = {Quote: ('customer',), Invoice: ('contract', 'customer', 'amount', 'net_amount', 'tax_amount')}
 
 
 def completer(model):

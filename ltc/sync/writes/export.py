@@ -30,6 +30,7 @@ EXPORT_ROLES = {
     'contracts': EVERY_ROLE,
     'payment_plans': EVERY_ROLE,
     'payments': EVERY_ROLE,
+    'invoices': EVERY_ROLE,
 }
 assert set(EXPORT_ROLES) == set(MAPPINGS), 'every entity needs its export roles'
 

@@ -476,16 +476,21 @@ def _write_batches(plan, todo, progress, done_before, total, need_ids):
         batch = todo[start:start + BATCH]
         with database.atomic():
             creates = [r for r in batch if r.outcome == 'created']
-            if creates:
+            updates = [r for r in batch if r.outcome == 'updated']
+            first = requests.updates_first(mapping)
+            if creates and not first:
                 creates = create_rows(mapping, creates, ctx)
                 if need_ids or any(r.commands for r in creates):   # rows waiting for these, or their requests
                     fetch_ids(mapping, creates)
-            updates = [r for r in batch if r.outcome == 'updated']
             for row in updates:   # write the changed fields only, as write_update does
                 row.values = {attr: row.values[attr] for attr in row.changes if attr in row.values}
             plain = [r for r in updates if r.values]
             for row, exc in write_updates(mapping, plain, ctx) if plain else ():
                 _refused(mapping, row, exc)
+            if creates and first:
+                requests.run_commands(plan.actor, mapping, updates, lambda row, exc: _refused(mapping, row, exc))
+                updates = []
+                creates = create_rows(mapping, creates, ctx)
             requests.run_commands(plan.actor, mapping, creates + updates,
                                   lambda row, exc: _refused(mapping, row, exc))
         for row in batch:

@@ -4,15 +4,18 @@
 not write fails alone with the gate's reason and keeps nothing of the record it named (no old
 values, no names); a stage, status or owner cell is taken out of the plain field write and kept as
 a request that `run_commands` hands to the service command after the row's other fields are
-written. Payments and follow-ups are never inserted as rows: each new row is `receivables.record_payment`
-(the plans it pays) or `followups.record_followup` (the counters and the reclaim clock it moves).
+written. Payments, follow-ups and invoices are never inserted as rows: each new row is
+`receivables.record_payment` (the plans it pays), `followups.record_followup` (the counters and the
+reclaim clock it moves) or `invoices.request_invoice` (never more than the plan) followed by the
+steps its status names; on a stored invoice only the status moves, through the invoice commands.
 """
 import re
 
 from ...db import database
 from ...errors import LTCError
-from ...models import Contact, Contract, Customer, FollowUp, Lead, Opportunity, Payment, PaymentPlan, Quote, Stage, User
-from ...services import approvals, assignment, contracts, followups, gate, leads, opportunities, quotes
+from ...models import (Contact, Contract, Customer, FollowUp, Invoice, Lead, Opportunity, Payment, PaymentPlan, Quote,
+                       Stage, User)
+from ...services import approvals, assignment, contracts, followups, gate, invoices, leads, opportunities, quotes
 from ...services import customers as customer_service
 from ...services.messages import refusal, text as message_text
 from ..errors import CellError
@@ -76,7 +79,7 @@ def review(act, mapping, rows, ctx):
     live = [r for r in live if r.outcome != 'error']
     _check_refs(act, model, live, asks)
     commands = set(rule.commands)
-    special = model in (Payment, PaymentPlan)
+    special = model in (Payment, PaymentPlan, Invoice)
     for row in live:
         if row.outcome == 'error' or not (special or commands & asks[id(row)]):
             continue
@@ -110,6 +113,8 @@ def _check_rows(act, model, rule, rows, asks):
             continue
         elif not may[action]:
             _fail(row, gate.role_refusal(act, model, action))
+        elif model is Invoice:
+            continue   # its status, number and dates are requests for the invoice commands (_invoice_requests)
         elif derived & fields and (action == 'update' or derived & fields - {'code'}):
             _fail(row, gate.derived_refusal(model, derived & fields))
     if model in (Contract, PaymentPlan):
@@ -214,6 +219,9 @@ def _requests(act, model, rule, row, asks=None):
         _check_payment(act, row)
         row.commands['record_payment'] = True
         return
+    if model is Invoice:
+        _invoice_requests(act, row, asks)
+        return
     if model is PaymentPlan and row.outcome == 'created':
         _plan_currency(row)
     for attr in rule.commands:
@@ -309,20 +317,123 @@ def _plan_currency(row):
         row.values['currency'] = contract.currency   # a plan is in its contract's currency
 
 
+# -- invoices -------------------------------------------------------------------------
+INVOICE_FLOW = ('requested', 'issued', 'sent')
+INVOICE_STEPS = ('status', 'number', 'issued_on', 'reverse_reason')   # what a sheet may move on a stored invoice
+
+
+def _invoice_target(row, current, number):
+    """Return the status ROW asks for: filling the number of a requested invoice issues it."""
+    status = row.values.get('status') or current or 'requested'
+    return 'issued' if status == 'requested' and number else status
+
+
+def _invoice_requests(act, row, asks):
+    """Check an invoice row's status move now (preview and apply alike) and keep it as a request."""
+    values = row.values
+    if row.outcome == 'created':
+        number = (values.get('number') or '').strip()
+        status = _invoice_target(row, None, number)
+        _check_invoice_move(act, 'requested', status, number, values.get('reverse_reason'), None)
+        row.commands['request_invoice'] = status
+        return
+    stored = Invoice.get_by_id(row.record_id)
+    fixed = asks - set(INVOICE_STEPS) - {'notes'}
+    if fixed:
+        raise refusal('Refused: invoice {code} is recorded; its {fields} do not change. Reverse it (status reversed, '
+                      'with a reason) and add a new row for the right invoice.',
+                      '已拒绝：发票 {code} 已登记，其 {fields} 不能修改。请将其红冲（状态改为「已红冲」并填写原因），再新增一行'
+                      '登记正确的发票。', code=stored.code, fields=', '.join(sorted(fixed)))
+    steps = asks & set(INVOICE_STEPS)
+    if not steps:
+        return
+    number = (values.get('number', stored.number) or '').strip()
+    status = _invoice_target(row, stored.status, number if stored.status == 'requested' else None)
+    if status == stored.status and steps & {'number', 'issued_on'} and stored.status != 'requested':
+        raise refusal('Refused: invoice {code} was issued as {number}; its number and date do not change. Reverse it '
+                      'and add a new row for the right invoice.',
+                      '已拒绝：发票 {code} 已按号码 {number} 开具，号码和开票日期不能修改。请将其红冲，再新增一行登记正确的发票。',
+                      code=stored.code, number=stored.number)
+    reason = values.get('reverse_reason', stored.reverse_reason)
+    _check_invoice_move(act, stored.status, status, number, reason, stored)
+    issued_on = values.get('issued_on', stored.issued_on)
+    for attr in INVOICE_STEPS:
+        values.pop(attr, None)   # written by the commands, not by the field write
+    if status != stored.status:
+        row.commands['invoice_status'] = {'status': status, 'number': number, 'reason': reason,
+                                          'issued_on': issued_on}
+
+
+def _check_invoice_move(act, current, status, number, reason, stored):
+    """Refuse a status move the invoice commands would refuse, before anything is written."""
+    code = stored.code if stored is not None else ''
+    if status == current:
+        return
+    if current == 'reversed':
+        raise refusal('Refused: invoice {code} is reversed (红冲) and stays so; add a new row for a new invoice.',
+                      '已拒绝：发票 {code} 已红冲，不能恢复；请新增一行登记新发票。', code=code)
+    if status != 'reversed' and INVOICE_FLOW.index(status) < INVOICE_FLOW.index(current):
+        raise refusal('Refused: invoice {code} does not go back from {old} to {new}; reverse it instead.',
+                      '已拒绝：发票 {code} 不能从「{old}」退回到「{new}」；请改为红冲。', code=code, old=current, new=status)
+    if not act.is_system and act.role not in invoices.WRITERS:
+        raise refusal('Refused: a {role} user may request invoices, not issue, send or reverse them; leave the status '
+                      'as requested and ask finance.', '已拒绝：「{role}」角色只能申请开票，不能开具、寄送或红冲；请保持「已申请」'
+                      '状态并联系财务。', error_class=gate.PermissionDenied, role=act.role)
+    if status in ('issued', 'sent') and current == 'requested' and not number:
+        raise refusal('Refused: an invoice marked {status} needs its number (发票号码).',
+                      '已拒绝：状态为「{status}」的发票需要填写发票号码。', status=status)
+    if status == 'reversed' and not (reason or '').strip():
+        raise refusal('Refused: a reversed invoice needs its reason (红冲原因).', '已拒绝：红冲的发票需要填写红冲原因。')
+
+
+def _move_invoice(invoice, status, number, issued_on, reason, by):
+    """Take INVOICE to STATUS through the invoice commands, one step at a time."""
+    if status == 'reversed':
+        return invoices.reverse(invoice, reason, by=by)
+    if invoice.status == 'requested' and status in ('issued', 'sent'):
+        invoice = invoices.issue(invoice, number, issued_on, by=by)
+    if invoice.status == 'issued' and status == 'sent':
+        invoice = invoices.send(invoice, by=by)
+    return invoice
+
+
+def _record_invoice(act, row):
+    """Request a new invoice row on its plan (never more than the plan), then issue, send or reverse it."""
+    values = row.values
+    status = row.commands.get('request_invoice') or 'requested'
+    invoice = invoices.request_invoice(PaymentPlan.get_by_id(values['plan']), values.get('amount'),
+                                       kind=values.get('kind') or 'vat_special',
+                                       tax_rate=values.get('tax_rate') if values.get('tax_rate') is not None else '13',
+                                       by=act.user, notes=values.get('notes') or None)
+    if status == 'reversed' and (values.get('number') or '').strip():
+        invoice = invoices.issue(invoice, values['number'].strip(), values.get('issued_on'), by=act.user)
+    _move_invoice(invoice, status, (values.get('number') or '').strip(), values.get('issued_on'),
+                  values.get('reverse_reason'), act.user)
+    row.code, row.record_id = invoice.code, invoice.id
+    return True
+
+
 # -- apply ----------------------------------------------------------------------------
 def by_command(mapping):
     """Return whether new rows of MAPPING are written by a command instead of an insert."""
-    return mapping.model in (Payment, FollowUp)
+    return mapping.model in (Payment, FollowUp, Invoice)
+
+
+def updates_first(mapping):
+    """Return whether MAPPING's stored rows move before its new rows are created (a reversed invoice frees
+    the amount a new invoice row on the same plan needs)."""
+    return mapping.model is Invoice
 
 
 def create_by_command(act, mapping, rows):
-    """Record each new payment or follow-up row through its service command; return the rows written."""
+    """Record each new payment, follow-up or invoice row through its service command; return the rows written."""
     act = gate.as_actor(act)
     done = []
     for row in rows:
         try:
             with database.atomic():
-                written = (_record_followup if mapping.model is FollowUp else _record_payment)(act, row)
+                record = {FollowUp: _record_followup, Invoice: _record_invoice}.get(mapping.model, _record_payment)
+                written = record(act, row)
         except LTCError as exc:
             row.outcome = 'error'
             row.notes.append((str(exc), message_text(exc, 'zh')))
@@ -372,7 +483,7 @@ def run_commands(act, mapping, rows, on_refused):
     act = gate.as_actor(act)
     model = mapping.model
     for row in rows:
-        requests = {k: v for k, v in (row.commands or {}).items() if k != 'record_payment'}
+        requests = {k: v for k, v in (row.commands or {}).items() if k not in ('record_payment', 'request_invoice')}
         if not requests or row.outcome == 'error' or not row.record_id:
             continue
         try:
@@ -402,6 +513,9 @@ def write_cell(act, record, attr, value, note=None):
 
 def _command(act, model, record, attr, value, row):
     user = act.user
+    if model is Invoice and attr == 'invoice_status':
+        _move_invoice(record, value['status'], value['number'], value['issued_on'], value['reason'], user)
+        return
     if model is Opportunity and attr == 'stage':
         stage = Stage.get_by_id(value)
         if stage.id != record.stage_id:
