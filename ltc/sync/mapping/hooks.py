@@ -72,7 +72,7 @@ FILLED = {Quote: ('customer',), Invoice: ('contract', 'customer', 'amount', 'net
 
 def completer(model):
     """Return complete(row, ctx) filling what MODEL's form fills from a row's other fields, or None."""
-    return {FollowUp: _followup_links, Quote: _quote_links}.get(model)
+    return {FollowUp: _followup_links, Quote: _quote_links, Invoice: _invoice_rate}.get(model)
 
 
 def _link(ctx, model, field, rid):
@@ -119,3 +119,10 @@ def _quote_links(row, ctx):
     elif values.get('customer') is None and 'customer' not in row.refs:
         row.fail(CellError('names neither a customer nor an opportunity; fill in one of their codes',
                            '没有填写客户或商机；请填写其中之一的编码', None, row.row))
+
+
+def _invoice_rate(row, ctx):
+    """A tax rate typed as a fraction (a percentage cell holds 0.13) is that many percent (13)."""
+    rate = row.values.get('tax_rate')
+    if rate is not None and 0 < rate < 1:
+        row.values['tax_rate'] = rate * 100

@@ -349,6 +349,8 @@ def _invoice_requests(act, row, asks):
         return
     number = (values.get('number', stored.number) or '').strip()
     status = _invoice_target(row, stored.status, number if stored.status == 'requested' else None)
+    if status == 'requested':   # an empty status cell (nothing goes back to requested): no move
+        status = stored.status
     if status == stored.status and steps & {'number', 'issued_on'} and stored.status != 'requested':
         raise refusal('Refused: invoice {code} was issued as {number}; its number and date do not change. Reverse it '
                       'and add a new row for the right invoice.',
