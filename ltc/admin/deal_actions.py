@@ -8,7 +8,7 @@ from markupsafe import Markup
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms import validators as V
 
-from ..models import Contract, Stage
+from ..models import Contract, QuoteLine, Stage
 from ..models.choices import CONTRACT_STATUSES
 from ..services import approvals, care, contracts, diagnosis, opportunities, quotes, reminders
 from ..services.messages import text
@@ -74,10 +74,18 @@ def opportunity_panels(opportunity):
     panels = [(_('Health score %(score)s / 100', score='—' if score is None else score),
                reasons or [_('Not diagnosed yet; use "Diagnose".')], kind)]
     if _open(opportunity):
-        warnings = opportunities.decision_chain_warnings(opportunity)
+        # each warning is 'English / 中文': the reader's half only
+        half = 0 if lang() == 'en' else 1
+        warnings = [w.split(' / ')[half] if w.count(' / ') == 1 else w
+                    for w in opportunities.decision_chain_warnings(opportunity)]
         if warnings:
             panels.append((_('Decision chain'), warnings, 'warning'))
     return panels
+
+
+def _has_lines(quote):
+    # A quote without lines is refused when sent or accepted (rule quote-lines): no button until it has one.
+    return QuoteLine.select(QuoteLine.id).where(QuoteLine.quote == quote.id).exists()
 
 
 def _submit_quote(view, rows, form, by):
@@ -147,9 +155,10 @@ QUOTE_ACTIONS = (
     RecordAction('reject_quote_approval', _l('Reject'), _reject_quote_approval, inputs=('reason',),
                  roles=DECIDERS, when=_may_decide),
     RecordAction('send', _l('Mark sent'), _send,
-                 when=lambda r: r.status in ('draft', 'approved') and quotes.approval_covers(r)),
+                 when=lambda r: r.status in ('draft', 'approved') and _has_lines(r) and quotes.approval_covers(r)),
     RecordAction('accept', _l('Accept → contract'), _accept,
-                 when=lambda r: r.status in ('draft', 'approved', 'sent') and quotes.approval_covers(r)),
+                 when=lambda r: r.status in ('draft', 'approved', 'sent') and _has_lines(r)
+                 and quotes.approval_covers(r)),
     RecordAction('reject', _l('Customer rejected'), _reject_quote, inputs=('reason',),
                  when=lambda r: r.status in quotes.EDITABLE),
     RecordAction('extend_validity', _l('Extend validity'), _extend, form=ValidityForm,

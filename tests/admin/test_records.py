@@ -180,6 +180,9 @@ def test_open_deal_offers_quote_and_chain_and_they_work(as_role, users, deal):
         engineer = make_contact(customer=customer, name='赵工', title='技术负责人')
     sales = as_role('sales')
     assert {'new_quote', 'add_chain_member', 'log_followup'} <= acts(page_of(sales, 'opportunity', open_deal))
+    # the decision-chain warning in the reader's language only
+    html = page_of(as_role('sales', 'zh_Hans_CN'), 'opportunity', open_deal)
+    assert '未识别决策者' in html and 'No decision maker identified' not in html
     assert {'new_quote', 'add_chain_member', 'log_followup'} & acts(page_of(as_role('finance'), 'contract',
                                                                              deal['contract'])) == set()
     base = f'/admin/opportunity/act/%s/?id={open_deal.id}'

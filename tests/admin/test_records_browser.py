@@ -119,6 +119,7 @@ def test_a_deal_runs_on_record_pages(page, deal, users):
     # lands on the new quote's page, where its lines are added
     page.wait_for_selector('#record-lines')
     assert '/admin/quote/details/' in page.url and '三期报价' in page.inner_text('#record-title')
+    assert not page.query_selector('[data-act=accept]')   # no lines yet: nothing to accept
     page.click('#edit-lines')
     page.wait_for_selector('[data-ltc-add-inline=lines]')
     page.wait_for_load_state('load')   # the "Add" button works once the form's scripts ran
