@@ -189,14 +189,39 @@ class CustomFieldsMixin:
     """Put the custom fields of the view's entity on its forms, list, filters and details."""
 
     # -- forms ---------------------------------------------------------------------------
-    def _custom_form(self, form_class, obj):
+    # Flask-Admin builds its form classes once; the custom fields are added per request to a subclass
+    # (kept for the request), so no request ever changes what another one sees.
+    def _custom_form(self, form_class):
+        if form_class is None or not has_request_context():
+            return form_class
         found = definitions(self.model)
         if not found:
-            return form_class, found
-        extra = {FORM_PREFIX + d.key: form_field(d) for d in found}
-        return type(form_class.__name__, (form_class,), extra), found
+            return form_class
+        cache = g.setdefault('ltc_custom_forms', {})
+        key = (id(self), id(form_class))
+        if key not in cache:
+            extra = {FORM_PREFIX + d.key: form_field(d) for d in found}
+            cache[key] = type(form_class.__name__, (form_class,), extra)
+        return cache[key]
 
-    def _fill_custom(self, form, obj, found):
+    @property
+    def _create_form_class(self):
+        return self._custom_form(self._base_create_form_class)
+
+    @_create_form_class.setter
+    def _create_form_class(self, value):
+        self._base_create_form_class = value
+
+    @property
+    def _edit_form_class(self):
+        return self._custom_form(self._base_edit_form_class)
+
+    @_edit_form_class.setter
+    def _edit_form_class(self, value):
+        self._base_edit_form_class = value
+
+    def _fill_custom(self, form, obj):
+        found = definitions(self.model)
         _bind_definition(form, found)
         if obj is None or request.method == 'POST':
             return form
@@ -211,22 +236,10 @@ class CustomFieldsMixin:
         return form
 
     def create_form(self, obj=None):
-        original = self._create_form_class
-        self._create_form_class, found = self._custom_form(original, obj)
-        try:
-            form = super().create_form(obj)
-        finally:
-            self._create_form_class = original
-        return self._fill_custom(form, obj, found)
+        return self._fill_custom(super().create_form(obj), obj)
 
     def edit_form(self, obj=None):
-        original = self._edit_form_class
-        self._edit_form_class, found = self._custom_form(original, obj)
-        try:
-            form = super().edit_form(obj)
-        finally:
-            self._edit_form_class = original
-        return self._fill_custom(form, obj, found)
+        return self._fill_custom(super().edit_form(obj), obj)
 
     def on_model_change(self, form, model, is_created):
         found = definitions(self.model)

@@ -232,11 +232,16 @@ def _audit_changes(view, context, model, name):
     record_model = record_view.model if record_view is not None else None
     limit = None if (request.endpoint or '').endswith('details_view') else 6
 
+    options = {}
+    if any(field.startswith('custom:') for field in changes) and record_model is not None:
+        options = {f'custom:{d.key}': d.choices() for d in CustomField.of(custom_fields.entity_of(record_model),
+                                                                        active=False) if d.kind == 'choice'}
+
     def shown(field, value):
         if value is None or value == '':
             return '—'
         column = record_model._meta.fields.get(field) if record_model is not None else None
-        choices = choices_for(column)
+        choices = choices_for(column) or options.get(field)
         text = choices.label(value, lang()) if choices is not None else audit_value(column, value)
         return text if len(text) <= 120 else text[:119] + '…'
 

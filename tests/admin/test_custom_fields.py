@@ -61,7 +61,7 @@ def test_define_fill_list_filter_export_and_reimport_in_both_languages(as_role, 
     assert customer.custom == {'employees': '1200.00', 'founded': '2010-05-04', 'tier': 'gold'}
     entry = AuditLog.select().where(AuditLog.entity == 'Customer', AuditLog.action == 'update').get()
     audit_zh = zh.get(f'/admin/auditlog/details/?id={entry.id}').get_data(as_text=True)
-    assert '<b>合作层级</b>: — → gold' in audit_zh and '<b>员工人数</b>' in audit_zh
+    assert '<b>合作层级</b>: — → 金牌' in audit_zh and '<b>员工人数</b>' in audit_zh
     other = make_customer(name='晨光贸易', owner=users['admin'])
     custom_fields.set_values(other, {'tier': 'silver', 'employees': '30'})
     listed = zh.get('/admin/customer/').get_data(as_text=True)
@@ -97,6 +97,17 @@ def test_contract_record_page_shows_and_saves_custom_fields_after_approval(as_ro
     page = admin.get(f'/admin/contract/details/?id={contract.id}').get_data(as_text=True)
     assert '档案盒号' in page and 'B-17' in page
     assert Contract.get_by_id(contract.id).custom == {'archive_box': 'B-17'}
+    from ltc.models import Lead
+    custom_fields.define('leads', 'expo_booth', '展位号', 'Booth', required=True)
+    en = as_role('admin')
+    refused = form_page(en, '/admin/lead/new/', {'company': '星河科技', 'source': 'website', 'currency': 'CNY'})
+    assert 'This field is required' in refused.get_data(as_text=True) and not Lead.select().exists()
+    form_page(en, '/admin/lead/new/', {'company': '星河科技', 'source': 'website', 'currency': 'CNY',
+                                       'custom__expo_booth': 'A-12'})
+    lead = Lead.get()
+    assert lead.custom == {'expo_booth': 'A-12'}
+    assert 'A-12' in en.get(f'/admin/lead/details/?id={lead.id}').get_data(as_text=True)
+    assert 'value="A-12"' in en.get(f'/admin/lead/edit/?id={lead.id}').get_data(as_text=True)
 
 
 def test_the_import_mapping_keeps_an_unknown_column_as_a_custom_field(as_role, users, db):

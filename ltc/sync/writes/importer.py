@@ -398,10 +398,12 @@ def write_creates(mapping, rows, ctx):
     converted = {f.name for f in model._meta.sorted_fields
                  if isinstance(f, (DecimalField, DateField, DateTimeField))}
     datas = []
+    custom = any(c.custom_key for c in mapping.columns)   # no per-row work for entities without custom fields
     for row in rows:
         data = dict(defaults)
         data.update(row.values)
-        fold(data, None)
+        if custom:
+            fold(data, None)
         data.update(code=row.code, created_at=now, updated_at=now, version=1, created_by=actor)
         datas.append(data)
     pending = hooks.prepare_creates(model, datas, ctx)

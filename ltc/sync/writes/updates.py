@@ -58,6 +58,7 @@ def write_updates(mapping, rows, ctx):
     if not batchable(model):
         return _one_by_one(mapping, rows, ctx)
     current = {r['id']: r for r in select_in(model, model.id, [row.record_id for row in rows])}
+    custom = any(c.custom_key for c in mapping.columns)
     refused, groups = [], {}
     for order, row in enumerate(rows):
         data = current.get(row.record_id)
@@ -70,7 +71,7 @@ def write_updates(mapping, rows, ctx):
         record = model(__no_default__=True)
         record.__data__.update(data)
         before = record.field_values()
-        values = fold(dict(row.values), data.get('custom'))
+        values = fold(dict(row.values), data.get('custom')) if custom else row.values
         names = list(values)
         for name in names:
             setattr(record, name, values[name])
