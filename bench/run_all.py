@@ -33,6 +33,7 @@ SIZES = {
     'export_xlsx': (['--rows', '20000'], ['--rows', '100000']),
     'seed': (['--leads', '50000'], ['--leads', '1000000']),
     'search': (['--leads', '20000', '--runs', '3'], ['--leads', '1000000']),
+    'web_to_lead': (['--seconds', '5'], ['--seconds', '30']),
     'sync_gsheets': (['100', '10000'], ['100', '10000', '50000']),
     'sync_xlsx': (['--rows', '5000', '--changed', '500', '--conflicts', '50'],
                   ['--rows', '10000', '--changed', '1000', '--conflicts', '100']),

@@ -9,7 +9,7 @@ import json
 
 from flask import Blueprint, current_app, redirect, render_template_string, request
 
-from .errors import LTCError
+from .errors import ConflictError, LTCError
 from .models import IntakeForm
 from .services import intake_forms
 from .services.messages import text
@@ -31,6 +31,8 @@ ERRORS = {
           '没有使用此密钥的有效表单；请从 LTC 重新复制表单。'),
     422: ('Invalid input', '输入有误', 'Fix the fields below and send again; nothing was saved.',
           '请修正以下字段后重新提交；未保存任何内容。'),
+    503: ('Busy', '繁忙', 'Many answers arrived at once and yours was not saved; send it again.',
+          '同一时间提交过多，您的信息未能保存；请再提交一次。'),
     429: ('Too many requests', '请求过多', 'Too many answers were sent in a short time; wait a minute and send again.',
           '短时间内提交过多；请稍候一分钟再提交。'),
 }
@@ -147,6 +149,8 @@ def init_app(app):
             intake_forms.submit(form, values)
         except intake_forms.Invalid as exc:
             return error(422, form, exc.errors)
+        except ConflictError:   # still busy after the retries: the visitor may simply send again
+            return error(503, form)
         except LTCError as exc:
             return error(422, form, {'_': (text(exc, 'en'), text(exc, 'zh'))})
         return _thanks(form)

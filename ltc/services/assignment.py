@@ -1,7 +1,7 @@
 """Lead assignment: rules in priority order, to a user or round-robin / least-loaded, with caps."""
 from peewee import fn
 
-from ..db import database, utcnow
+from ..db import database, is_sqlite, utcnow
 from ..models import AssignmentRule, Lead, User
 from . import audit
 from .changes import update
@@ -55,6 +55,10 @@ def _pick(rule, lead):
         return None
     if rule.method == 'least_loaded':
         return min(candidates, key=lambda u: (open_lead_count(u, exclude=lead), u.id))
+    if not is_sqlite():
+        # Concurrent intakes (web forms, API) take turns: hold the rule's row until this lead commits,
+        # so two leads never read the same turn (SQLite's single writer already serialises them).
+        rule = AssignmentRule.select().where(AssignmentRule.id == rule.id).for_update().get()
     after = rule.last_assignee_id or 0
     chosen = next((u for u in candidates if u.id > after), candidates[0])
     rule.last_assignee = chosen

@@ -3,14 +3,17 @@
 The public endpoint (ltc/intake.py) is the door; here are the form's settings checks, the answers'
 checks (with messages in both languages) and the command that creates the lead, acting as the form.
 """
+import random
 import re
 import secrets
+import time
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
 from ..db import database
+from ..errors import ConflictError
 from ..models import IntakeForm, Lead
 from ..models import choices as C
 from . import audit, gate, leads
@@ -164,19 +167,29 @@ def clean(form, data):
     return values
 
 
-def submit(form, values):
-    """Create a lead of FORM's campaign from VALUES through the lead rules (dedupe, grading, assignment)."""
+def submit(form, values, tries=5):
+    """Create a lead of FORM's campaign from VALUES through the lead rules (dedupe, grading, assignment).
+
+    Answers arrive concurrently; two leads taking the same round-robin turn at once make one of the
+    transactions stale (ConflictError), and that one is run again after a short random wait, up to TRIES times.
+    """
     actor = gate.Actor(name=actor_name(form))
     campaign = form.campaign
-    lead = Lead(**values)
-    lead.campaign = campaign.id
-    lead.source = campaign.channel or 'website'
     defaults = Lead().__data__
-    with audit.acting_as(actor.name, 'web'), database.atomic():
-        # As every door: the fields the answers set (not the defaults) go through the gate.
-        changed = {k: v for k, v in lead.__data__.items() if v not in (None, '') and v != defaults.get(k)}
-        gate.check_write(actor, lead, 'create', fields=list(changed), values=changed)
-        return leads.save_lead(lead, by=actor)
+    for attempt in range(tries):
+        lead = Lead(**values)
+        lead.campaign = campaign.id
+        lead.source = campaign.channel or 'website'
+        try:
+            with audit.acting_as(actor.name, 'web'), database.atomic():
+                # As every door: the fields the answers set (not the defaults) go through the gate.
+                changed = {k: v for k, v in lead.__data__.items() if v not in (None, '') and v != defaults.get(k)}
+                gate.check_write(actor, lead, 'create', fields=list(changed), values=changed)
+                return leads.save_lead(lead, by=actor)
+        except ConflictError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))   # spread the competing workers apart
 
 
 # -- the snippet to paste into a website -----------------------------------------------------

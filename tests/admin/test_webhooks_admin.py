@@ -21,6 +21,8 @@ def test_an_admin_subscribes_sees_the_delivery_log_and_replays(as_role, db):
     delivery.save()
     log = client.get('/admin/webhookdelivery/').get_data(as_text=True)
     assert '失败' in log and 'HTTP 500' in log and '重新发送' in log
+    details = client.get(f'/admin/webhookdelivery/details/?id={delivery.id}').get_data(as_text=True)
+    assert delivery.event_id in details and '&#34;event&#34;: &#34;lead.created&#34;' in details
     client.post('/admin/webhookdelivery/action/', data={'action': 'replay', 'rowid': [delivery.id],
                                                          'csrf_token': csrf_from(log)})
     delivery = WebhookDelivery.get()
