@@ -197,6 +197,18 @@ class SecureModelView(RoleGate, ModelView):
             abort(404)
         return row
 
+    @expose('/edit/', methods=('GET', 'POST'))
+    def edit_view(self):
+        """Open the edit form only on a row the user may change: one read through an opportunity team
+        goes back to its record page (the gate would refuse the save anyway)."""
+        pk = request.args.get('id')
+        row = self.get_one(pk) if pk is not None else None
+        if row is not None and not scope.can_see(row, current_user.record, write=True):
+            flash(_('You read this record as a member of its opportunity team; only its owner, their managers '
+                    'or an administrator change it.'), 'warning')
+            return redirect(url_for('.details_view', id=row.id))
+        return super().edit_view()
+
     def scoped_rows(self, ids):
         """Return the selected rows; 404 when any of them is outside the user's scope."""
         try:

@@ -77,6 +77,8 @@ def test_member_reads_everywhere_and_logs_follow_ups_a_stranger_sees_nothing(app
         status, html = _text(mine, url)
         assert status == 200 and shown in html, url
         assert 'id="record-edit"' not in html, url   # read, never edit
+        edit = mine.get(url.replace('/details/', '/edit/'))
+        assert edit.status_code == 302 and '/details/' in edit.headers['Location'], url
         status, html = _text(theirs, url)
         assert status == 404 and shown not in html, url
     for url, code in (('/admin/opportunity/', opp.code), ('/admin/quote/', deal['quote'].code),
