@@ -25,7 +25,7 @@ def post(client, form, data=None, json=None, **headers):
     return client.post(f'/intake/{form.key}', data=data, json=json, headers=headers)
 
 
-def test_a_form_post_creates_a_graded_assigned_lead_of_the_campaign_and_redirects(client, form):
+def test_a_form_post_creates_a_graded_assigned_lead_of_the_campaign_robots_and_unknown_keys_do_not(client, form):
     leads.install_default_rules()
     rep = make_user('sales')
     audit.save(AssignmentRule(name='website leads', priority=1, source='website', method='user', assignee=rep))
@@ -39,9 +39,16 @@ def test_a_form_post_creates_a_graded_assigned_lead_of_the_campaign_and_redirect
     entry = AuditLog.get((AuditLog.entity == 'Lead') & (AuditLog.entity_code == lead.code))
     assert (entry.actor, entry.source) == (f'form:{form.code}', 'web')
     assert lead.created_by == f'form:{form.code}'
+    response = post(client, form, {'company': 'Spam Co', 'phone': '123456', intake_forms.HONEYPOT: 'http://spam'})
+    assert response.status_code == 303
+    assert not Lead.select().where(Lead.company == 'Spam Co').exists()
+    assert client.post('/intake/nope', json={'company': 'A'}).status_code == 404
+    form.active = False
+    audit.save(form)
+    assert post(client, form, json={'company': 'A Ltd', 'phone': '1'}).status_code == 404
 
 
-def test_json_answers_get_json_and_a_repeat_is_flagged_as_a_duplicate(client, form):
+def test_json_answers_get_json_a_repeat_is_a_duplicate_and_cors_is_only_for_the_forms_origins(client, form):
     body = {'company': 'Acme Robotics Ltd', 'email': 'li@acme-robotics.cn'}
     first = post(client, form, json=body, Origin=SITE)
     assert first.status_code == 201 and first.json['ok'] is True
@@ -50,6 +57,15 @@ def test_json_answers_get_json_and_a_repeat_is_flagged_as_a_duplicate(client, fo
     assert again.status_code == 201
     original, repeat = Lead.select().where(Lead.email_norm == 'li@acme-robotics.cn').order_by(Lead.id)
     assert repeat.duplicate_of_id == original.id and original.duplicate_of_id is None
+    preflight = client.options(f'/intake/{form.key}', headers={'Origin': SITE,
+                                                              'Access-Control-Request-Method': 'POST'})
+    assert preflight.status_code == 204
+    assert preflight.headers['Access-Control-Allow-Origin'] == SITE
+    assert 'POST' in preflight.headers['Access-Control-Allow-Methods']
+    other = post(client, form, json={'company': 'Z Ltd', 'phone': '13800000000'}, Origin='https://evil.example')
+    assert other.status_code == 403 and 'Access-Control-Allow-Origin' not in other.headers
+    assert client.options(f'/intake/{form.key}', headers={'Origin': 'https://evil.example'}).status_code == 403
+    assert post(client, form, json={'company': 'Z Ltd', 'phone': '13800000000'}).status_code == 201
 
 
 def test_bad_answers_are_refused_in_both_languages(client, form):
@@ -65,28 +81,6 @@ def test_bad_answers_are_refused_in_both_languages(client, form):
     html = page.get_data(as_text=True)
     assert page.status_code == 422 and '电子邮箱格式不正确' in html and 'Not an e-mail address' in html
     assert Lead.select().count() == 0
-
-
-def test_cors_only_for_the_forms_origins_and_the_preflight(client, form):
-    preflight = client.options(f'/intake/{form.key}', headers={'Origin': SITE,
-                                                              'Access-Control-Request-Method': 'POST'})
-    assert preflight.status_code == 204
-    assert preflight.headers['Access-Control-Allow-Origin'] == SITE
-    assert 'POST' in preflight.headers['Access-Control-Allow-Methods']
-    other = post(client, form, json={'company': 'Z Ltd', 'phone': '13800000000'}, Origin='https://evil.example')
-    assert other.status_code == 403 and 'Access-Control-Allow-Origin' not in other.headers
-    assert client.options(f'/intake/{form.key}', headers={'Origin': 'https://evil.example'}).status_code == 403
-    assert post(client, form, json={'company': 'Z Ltd', 'phone': '13800000000'}).status_code == 201
-
-
-def test_the_honeypot_thanks_a_robot_and_unknown_or_inactive_keys_are_not_found(client, form):
-    response = post(client, form, {'company': 'Spam Co', 'phone': '123456', intake_forms.HONEYPOT: 'http://spam'})
-    assert response.status_code == 303
-    assert not Lead.select().where(Lead.company == 'Spam Co').exists()
-    assert client.post('/intake/nope', json={'company': 'A'}).status_code == 404
-    form.active = False
-    audit.save(form)
-    assert post(client, form, json={'company': 'A Ltd', 'phone': '1'}).status_code == 404
 
 
 def test_rate_limits_per_client_address_and_per_form(app, client, form):
