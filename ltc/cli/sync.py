@@ -417,6 +417,17 @@ def register(group):
                    f'{"active" if target.active else "paused"}, runs {_when(target)}, holds {_slice(target)}, '
                    f'new rows owned by {"the run-as user" if target.new_owner == "me" else "the assignment rules"}')
 
+    @sync.command('lock')
+    @click.argument('name')
+    def sync_lock(name):
+        """Lock the code column and the columns set by the rules in an Excel target (no password)."""
+        from ..sync.engine.targets import get_target, lock_columns
+        try:
+            headers = lock_columns(get_target(name))
+        except LTCError as exc:
+            _refuse(exc)
+        click.echo(f'{name}: locked {", ".join(headers)}; the sheet is protected without a password')
+
     @sync.command('team')
     @click.argument('template')
     @click.option('--department', metavar='CODE_OR_NAME',

@@ -32,6 +32,7 @@ def test_admin_makes_team_sheets_from_a_target_page(as_role, users, db, tmp_path
     assert 'Team sheets of east: 2 made, 0 made active again, 0 deactivated, 0 kept.' in page
     assert 'members of D-EAST, one tab each' in page and 'Keep team sheets in step' in page
     assert openpyxl.load_workbook(path).sheetnames[-2:] == ['Leads·wang', 'Leads·zhao']
+    assert SyncTarget.get_by_id(template.id).options['sheet'] == 'Leads'   # pinned to its own tab
     member = SyncTarget.get(SyncTarget.name == 'east-wang')
     assert member.run_as.username == 'wang' and member.terms == [('stage', 'open'), ('owner', 'me')]
     page = client.get(f'/admin/synctarget/details/?id={member.id}').get_data(as_text=True)

@@ -123,6 +123,9 @@ def add_target(name, entity, path, sheet=None, lang='zh', conflict_policy='db', 
     settings = {'path': str(Path(path).resolve())}
     if sheet:
         settings['sheet'] = sheet
+    if Path(path).suffix.lower() == '.xlsx':   # the columns set by the rules locked, as on Google (warning)
+        from ..formats.xlsxlock import LOCK_AT_ADD, lock_derived
+        lock_derived(path, sheet, mapping, max_rows=LOCK_AT_ADD)
     target = SyncTarget(name=name, entity=mapping.entity, backend=kind, lang=lang,
                         settings=json.dumps(settings, ensure_ascii=False), conflict_policy=conflict_policy,
                         delete_policy=delete_policy, max_vanish_percent=max_vanish_percent,
@@ -171,6 +174,18 @@ def add_gsheet_target(name, entity, sheet, worksheet=None, lang='zh', conflict_p
     _, created = ops.ensure_worksheet(client or app_client(), key, title, header, 0, choices, protected=protected,
                                       note=note)
     return audit.save(target), created
+
+
+def lock_columns(target):
+    """Lock the code column and the columns set by the rules of TARGET's Excel sheet (sheet protection without a
+    password); return the locked headers. Targets added from an .xlsx file are locked when added."""
+    from ..formats.xlsxlock import lock_derived
+    if target.backend != 'xlsx' or Path(target.options['path']).suffix.lower() != '.xlsx':
+        raise SyncError(f'Sync target {target.name} is not an .xlsx file; only Excel workbooks have locked cells '
+                        f'(Google Sheets get warning ranges when LTC creates the worksheet).',
+                        zh=f'同步目标 {target.name} 不是 .xlsx 文件；只有 Excel 工作簿可以锁定单元格'
+                           f'（Google 表格在 LTC 创建工作表时设置警告保护范围）。')
+    return lock_derived(target.options['path'], target.options.get('sheet'), get(target.entity))
 
 
 def get_target(name):

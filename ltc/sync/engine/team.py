@@ -116,10 +116,11 @@ def _member_file(path, user):
     return str(path.with_name(f'{path.stem}-{user.username}{path.suffix}'))
 
 
-def _sheet_for(template, user, mode, client, note=None):
+def _sheet_for(template, user, mode, client, note=None, memo=None):
     """Make the member's tab or spreadsheet (file) as a blank copy of the template's; return its settings."""
     mapping = get(template.entity)
     options = template.options
+    memo = {} if memo is None else memo
     if template.backend == 'gsheet':
         from ..gsheets import ops
         from ..gsheets.table import app_client
@@ -141,15 +142,20 @@ def _sheet_for(template, user, mode, client, note=None):
         return {'key': key, 'worksheet': title}
     if template.backend == 'xlsx':
         from ..formats.xlsxcopy import add_blank_sheet, blank_copy, sheet_title
-        source = _template_sheet(template)
-        rows = _header_rows(template, source)
+        if 'source' not in memo:   # the template's sheet and header rows, once per fan-out
+            memo['source'] = _template_sheet(template)
+            memo['rows'] = _header_rows(template, memo['source'])
+        source, rows = memo['source'], memo['rows']
         if mode == 'tabs':
-            title = sheet_title(source, user.username)
-            add_blank_sheet(options['path'], source, title, rows)
-            return {'path': options['path'], 'sheet': title}
-        path = _member_file(options['path'], user)
-        blank_copy(options['path'], source, path, rows)
-        return {'path': path, 'sheet': source}
+            settings = {'path': options['path'], 'sheet': sheet_title(source, user.username)}
+            locked = add_blank_sheet(options['path'], source, settings['sheet'], rows)
+        else:
+            settings = {'path': _member_file(options['path'], user), 'sheet': source}
+            locked = blank_copy(options['path'], source, settings['path'], rows)
+        if not locked and settings['path'].lower().endswith('.xlsx'):   # a template from before locked columns
+            from ..formats.xlsxlock import lock_derived
+            lock_derived(settings['path'], settings['sheet'], mapping)
+        return settings
     path = _member_file(options['path'], user)   # csv: one file each, the template's header line
     if not Path(path).exists():
         with open(options['path'], 'rb') as handle:
@@ -158,7 +164,7 @@ def _sheet_for(template, user, mode, client, note=None):
     return {'path': path}
 
 
-def _make_member(template, user, mode, client):
+def _make_member(template, user, mode, client, memo=None):
     from .targets import check_slice
     from .header import header_note
     terms = check_slice(template.entity, member_terms(template), user, template.new_owner)
@@ -167,7 +173,7 @@ def _make_member(template, user, mode, client):
                         delete_policy=template.delete_policy, max_vanish_percent=template.max_vanish_percent,
                         every_minutes=template.every_minutes, run_as=user, slice_terms=slices.dumps(terms),
                         new_owner=template.new_owner, schedule=template.schedule, team_of=template)
-    settings = _sheet_for(template, user, mode, client, note=header_note(target, gate.Actor(user)))
+    settings = _sheet_for(template, user, mode, client, note=header_note(target, gate.Actor(user)), memo=memo)
     target.settings = json.dumps(settings, ensure_ascii=False)
     return audit.save(target)
 
@@ -227,9 +233,10 @@ def keep_in_step(template, client=None):
             result.reactivated.append(target.name)
         else:
             result.kept.append(target.name)
+    memo = {}
     for user_id, user in wanted.items():
         if user_id not in existing:
-            result.created.append(_make_member(template, user, settings['mode'], client).name)
+            result.created.append(_make_member(template, user, settings['mode'], client, memo).name)
     return result
 
 

@@ -6,6 +6,7 @@ worksheet read is measured from its XML (`extent.py`) against the column and cel
 before calamine builds it. Old .xls sheets (at most 65,536 x 256 cells by their format) are
 measured once built.
 """
+import copy
 import itertools
 import os
 import re
@@ -346,7 +347,10 @@ class XlsxTable:
         for offset, values in enumerate(batch.appends, 1):
             for col, value in enumerate(values, 1):
                 if value not in (None, ''):
-                    _set(sheet.cell(row=last + offset, column=col), value)
+                    cell = sheet.cell(row=last + offset, column=col)
+                    _set(cell, value)
+                    if sheet.protection.sheet:   # locked or not as the row above (the header, in an empty sheet)
+                        cell.protection = copy.copy(sheet.cell(row=last, column=col).protection)
         handle, temp = tempfile.mkstemp(suffix='.xlsx', dir=self.path.parent)
         os.close(handle)
         try:

@@ -63,20 +63,21 @@ def _save(book, path):
 def add_blank_sheet(path, source, title, header_rows=1):
     """Add worksheet TITLE to the workbook PATH as a blank copy of its worksheet SOURCE; keep an existing one.
 
-    Returns True when the worksheet was added.
+    Returns whether the copy is a protected sheet (the template's locked columns came with it).
     """
     import openpyxl
     book = openpyxl.load_workbook(path)
     if title in book.sheetnames:
-        return False
+        return bool(book[title].protection.sheet)
     _copy_header(book[source], book.create_sheet(title), header_rows)
     _save(book, path)
-    return True
+    return bool(book[source].protection.sheet)
 
 
 def blank_copy(path, source, new_path, header_rows=1):
     """Write NEW_PATH as the workbook PATH holding only a blank copy of worksheet SOURCE (and the hidden or
-    instruction sheets its dropdowns and readers use); keep NEW_PATH when it exists. Returns True if written."""
+    instruction sheets its dropdowns and readers use); keep NEW_PATH when it exists. Returns whether the copy is
+    a protected sheet (the template's locked columns came with it)."""
     import openpyxl
     if Path(new_path).exists():
         return False
@@ -88,4 +89,4 @@ def blank_copy(path, source, new_path, header_rows=1):
     if sheet.max_row > header_rows:
         sheet.delete_rows(header_rows + 1, sheet.max_row - header_rows)
     _save(book, new_path)
-    return True
+    return bool(sheet.protection.sheet)

@@ -40,7 +40,24 @@ def sheet_member(archive, name):
     return members.get(name if name is not None else next(iter(members), None))
 
 
-def _patch_row(attrs, body, row, changes):
+COL = re.compile(rb'<col\b([^>]*)/?>')
+COL_ATTR = re.compile(rb'\b(min|max|style)="(\d+)"')
+
+
+def column_styles(xml):
+    """Return {column: style index} from the sheet's <cols> (a new cell takes its column's style: in a
+    protected sheet that says whether it is locked)."""
+    head = xml[:xml.find(b'<sheetData')] if b'<sheetData' in xml else b''
+    styles = {}
+    for match in COL.finditer(head):
+        attrs = {k.decode(): int(v) for k, v in COL_ATTR.findall(match.group(1))}
+        if 'style' in attrs and 'min' in attrs and attrs.get('max', attrs['min']) - attrs['min'] < 1000:
+            for col in range(attrs['min'], attrs.get('max', attrs['min']) + 1):
+                styles[col] = str(attrs['style'])
+    return styles
+
+
+def _patch_row(attrs, body, row, changes, col_styles=None):
     """Return the row XML with CHANGES {col: value} applied, or None when unsafe."""
     cells, order = {}, []
     for match in CELL.finditer(body or ''):
@@ -55,7 +72,8 @@ def _patch_row(attrs, body, row, changes):
         old = cells.get(col)
         if old is not None and '<f' in (old.group(2) or ''):
             return None
-        style = STYLE.search(old.group(1)).group(1) if old is not None and STYLE.search(old.group(1)) else ''
+        style = STYLE.search(old.group(1)).group(1) if old is not None and STYLE.search(old.group(1)) else \
+            ((col_styles or {}).get(col, '') if old is None else '')
         out[col] = _cell(f'{get_column_letter(col)}{row}', style, value)
     attrs = re.sub(r'\s*\bspans="[^"]*"', '', attrs)
     return f'<row{attrs}>' + ''.join(out[c] for c in sorted(out)) + '</row>'
@@ -106,6 +124,7 @@ def patch(path, sheet_name, cells, appends, note=None):
             noted = _noted(archive.read(comments), note) if comments in archive.namelist() else None
             if noted is None:
                 return False
+    col_styles = column_styles(xml)
     by_row = {}
     for (row, col), value in cells.items():
         by_row.setdefault(row, {})[col] = value
@@ -122,7 +141,7 @@ def patch(path, sheet_name, cells, appends, note=None):
             last_row, last_body = max(last_row, row), body   # appends go below the last row holding a value
         if row in by_row:
             patched = _patch_row(match.group(1).decode('utf-8'), body.decode('utf-8') if body else None,
-                                 row, by_row[row])
+                                 row, by_row[row], col_styles)
             if patched is None:
                 return False
             replaced.append((match.start(), match.end(), patched.encode('utf-8')))
@@ -140,7 +159,8 @@ def patch(path, sheet_name, cells, appends, note=None):
         rows = []
         for offset, values in enumerate(appends, 1):
             number = last_row + offset
-            row_cells = ''.join(_cell(f'{get_column_letter(i)}{number}', last_styles.get(i, ''), v)
+            row_cells = ''.join(_cell(f'{get_column_letter(i)}{number}', last_styles.get(i) or col_styles.get(i, ''),
+                                      v)
                                 for i, v in enumerate(values, 1))
             rows.append(f'<row r="{number}">{row_cells}</row>')
         last_row += len(appends)
