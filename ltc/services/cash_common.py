@@ -3,7 +3,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..errors import NotFound
-from ..models import Setting, User
+from ..models import Contract, Setting, User
 from ..models.choices import CONTRACT_STATUSES, INVOICE_STATUSES, PLAN_STATUSES, QUOTE_STATUSES, TASK_STATUSES
 from .messages import invalid, refusal
 
@@ -113,3 +113,18 @@ def as_date(value, name='date', name_zh='日期'):
 
 def today_or(today):
     return as_date(today) or datetime.date.today()
+
+
+# Contracts in force, and how far ahead an ending one is announced: here, below contracts and
+# reminders, which both use them.
+LIVE = ('effective', 'executing')
+EXPIRY_DAYS_SETTING = 'contracts.expiry_reminder_days'
+
+
+def expiring(today=None, days=None):
+    """Return live contracts ending within DAYS (setting contracts.expiry_reminder_days, 30)."""
+    today = today_or(today)
+    days = setting_int(EXPIRY_DAYS_SETTING, 30) if days is None else days
+    return (Contract.select().where(Contract.status.in_(LIVE), Contract.end_on >= today,
+                                    Contract.end_on <= today + datetime.timedelta(days=days))
+            .order_by(Contract.end_on))

@@ -9,12 +9,11 @@ from ..errors import LTCError
 from ..models import (Contract, ContractLine, DeliveryMilestone, Opportunity, PaymentPlan,
                       Stage)
 from . import approvals, audit
+from .cash_common import EXPIRY_DAYS_SETTING, LIVE, expiring  # noqa: F401  (contracts.expiring, contracts.LIVE)
 from .cash_common import as_date, get_user, money, require_status, setting_int, status_zh, today_or
 from .messages import invalid, refusal, text
 
-LIVE = ('effective', 'executing')
 RENEWABLE = LIVE + ('completed', 'expired')
-EXPIRY_DAYS_SETTING = 'contracts.expiry_reminder_days'
 TERMS_DAYS_SETTING = 'receivables.milestone_terms_days'
 
 
@@ -187,15 +186,6 @@ def mark_expired(today=None):
             contract.status = 'expired'
             audit.save(contract, action='expire', note=f'end date {contract.end_on} passed')
         return len(rows)
-
-
-def expiring(today=None, days=None):
-    """Return live contracts ending within DAYS (setting contracts.expiry_reminder_days, 30)."""
-    today = today_or(today)
-    days = setting_int(EXPIRY_DAYS_SETTING, 30) if days is None else days
-    return (Contract.select().where(Contract.status.in_(LIVE), Contract.end_on >= today,
-                                    Contract.end_on <= today + datetime.timedelta(days=days))
-            .order_by(Contract.end_on))
 
 
 def current_renewal(contract):

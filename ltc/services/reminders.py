@@ -11,8 +11,7 @@ from peewee import IntegrityError, fn
 from ..db import database, reserve_codes, utcnow
 from ..models import CareTask, Contract, FollowUp, Lead, PaymentPlan, Reminder, User
 from . import audit
-from .cash_common import setting_int, today_or
-from .contracts import expiring
+from .cash_common import expiring, setting_int, today_or
 from .messages import refusal
 
 MESSAGES = {
