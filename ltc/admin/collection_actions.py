@@ -43,7 +43,9 @@ DUN = RecordAction('dun', _l('Raise dunning level'), _dun, form=DunForm, bulk=Tr
                    roles=gate.rule_for(DunningStep).create, when=collection.is_overdue)
 
 
-def dunning_figure(plan):
-    """Return the level PLAN has reached, as its page shows it ('—' when none)."""
+def due_with_level(plan):
+    """Return PLAN's due date as its page shows it, with the dunning level reached (`Mar 1, 2026 · Call`)."""
+    from . import formatters
     level = collection.current_level(plan)
-    return C.DUNNING_LEVELS.label(level, lang()) if level else '—'
+    due = formatters.date(plan.due_on) or '—'
+    return f'{due} · {C.DUNNING_LEVELS.label(level, lang())}' if level else due

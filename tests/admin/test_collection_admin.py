@@ -47,6 +47,7 @@ def test_dunning_from_the_plan_page_and_the_list(as_role, deal):
     step = DunningStep.get()
     assert (step.level, step.done_by.username, step.done_on, step.note) == ('reminder', 'finance1', TODAY, '已发邮件')
     assert 'data-level="reminder"' in page and 'finance one' in page, page[:3000]
+    assert '· Reminder</div>' in page   # next to the due date among the figures
     page = act(fin, 'paymentplan', 'dun', first.id, {'level': 'escalation'}).get_data(as_text=True)
     assert 'dunning-order' in page and DunningStep.select().count() == 1   # never skipped
     # The list action raises every selected overdue plan one level, dated and signed.

@@ -11,7 +11,7 @@ from ...models import (Contract, ContractApproval, ContractLine, DeliveryMilesto
 from ...services import collection, receivables
 from .. import formatters
 from . import timeline
-from ..collection_actions import dunning_figure
+from ..collection_actions import due_with_level
 from .deals import followups_where
 from .page import LIMIT, admin_view, readable
 
@@ -98,8 +98,7 @@ def plan_page(view, plan):
             ('amount', _('Planned'), formatters.money(plan.amount, currency)),
             ('paid', _('Collected'), formatters.money(paid, currency)),
             ('outstanding', _('Outstanding'), formatters.money(outstanding, currency)),
-            ('due', _('Due on'), formatters.date(plan.due_on) or '—'),
-            ('dunning', _('Dunning level'), dunning_figure(plan)),
+            ('due', _('Due on'), due_with_level(plan)),
         ],
         'dunning': collection.steps_of(plan),
         'related': [r for r in (contract, contract.customer,
