@@ -282,6 +282,8 @@ class SecureModelView(RoleGate, ModelView):
             choices = choices_for(model_field) if model_field is not None else None
             if choices is not None and hasattr(field, 'choices'):
                 field.choices = [relabel(c, choices, lang()) for c in field.choices]
+            elif getattr(field, 'model', None) is not None and hasattr(field, 'entries'):
+                localise_inline(field, lang())
         return form
 
     def create_form(self, obj=None):
@@ -402,6 +404,34 @@ def labelled(model, columns, form_args):
         if name in LABELS:
             out.setdefault(name, {}).setdefault('label', LABELS[name])
     return out
+
+
+def localise_inline(field, language):
+    """Show the choices of an inline list (a contract's payment plans) by their labels in LANGUAGE.
+
+    The rows already on the page are relabelled in place; the row "Add ..." copies is built from the
+    list's form class when the page renders, so it gets a subclass of that form with relabelled choices.
+    """
+    from wtforms.fields.core import UnboundField
+    model = field.model
+    for entry in field.entries:
+        for sub in getattr(entry, 'form', ()):
+            choices = choices_for(model._meta.fields.get(sub.short_name))
+            if choices is not None and hasattr(sub, 'choices'):
+                sub.choices = [relabel(c, choices, language) for c in sub.choices]
+    unbound = field.unbound_field
+    form_class = unbound.args[0] if unbound.args else None
+    if not isinstance(form_class, type):
+        return
+    local = {}
+    for name, model_field in model._meta.fields.items():
+        choices, attr = choices_for(model_field), getattr(form_class, name, None)
+        if choices is not None and isinstance(attr, UnboundField) and attr.kwargs.get('choices'):
+            local[name] = UnboundField(attr.field_class, *attr.args, **dict(
+                attr.kwargs, choices=[relabel(c, choices, language) for c in attr.kwargs['choices']]))
+    if local:
+        localised = type(form_class)(form_class.__name__, (form_class,), local)
+        field.unbound_field = UnboundField(unbound.field_class, localised, *unbound.args[1:], **unbound.kwargs)
 
 
 def relabel(choice, choices, language):

@@ -324,3 +324,10 @@ def test_follow_ups_documents_and_links_on_quote_contract_plan_and_payment_pages
         # a sales user of another department: not found, as for a missing document
         assert outsider.get(f'/admin/document/download/?id={doc.id}').status_code == 404
     assert 'PaymentPlan' in as_role('ops').get('/admin/document/new/').get_data(as_text=True)
+
+
+def test_inline_choices_speak_the_readers_language(as_role, deal):
+    """A contract's payment plans on Edit: the trigger of each row and of the row "Add" copies, in Chinese."""
+    html = as_role('ops', 'zh_Hans_CN').get(f'/admin/contract/edit/?id={deal["contract"].id}').get_data(as_text=True)
+    assert '按日期</option>' in html and 'By date</option>' not in html                   # the rows
+    assert '按日期&lt;/option&gt;' in html and 'By date&lt;' not in html                  # the row "Add" copies
