@@ -137,3 +137,26 @@ def test_team_files_for_excel_follow_the_department(app, runner, db, tmp_path):
     assert result.exit_code == 2 and "member's sheet of a team" in result.output
     result = runner.invoke(args=['ltc', 'sync', 'team', 'east', '--department', 'D-NOWHERE'])
     assert result.exit_code == 2 and "There is no department 'D-NOWHERE'" in result.output
+
+
+def test_team_spreadsheets_on_google_one_each(app, runner, db, sheets_emulator):
+    app.config.update(GOOGLE_API_BASE=sheets_emulator.base_url, GOOGLE_REQUESTS_PER_MINUTE='600000',
+                      GOOGLE_REQUEST_BURST='10000')
+    sheets_emulator.create_spreadsheet('1TeamKey', 'East team')
+    east = make_department(name='华东', code='D-EAST')
+    make_user('admin', username='boss')
+    for name in ('wang', 'zhao'):
+        make_user('sales', username=name, display_name=f'{name}-显示名', department=east)
+    assert runner.invoke(args=['ltc', 'sync', 'add', 'east', '--entity', 'leads', '--gsheet', '1TeamKey',
+                               '--as', 'boss', '--lang', 'en']).exit_code == 0
+    sheets_emulator.clear_log()
+    result = runner.invoke(args=['ltc', 'sync', 'team', 'east', '--department', 'D-EAST', '--spreadsheets'])
+    assert result.exit_code == 0 and '2 made' in result.output, result.output
+    # Per member: one Drive create, one metadata read, one batchUpdate making the tab (and dropping Sheet1).
+    assert sheets_emulator.kinds() == ['drive.create', 'spreadsheets.get', 'spreadsheets.batchUpdate'] * 2
+    for name in ('wang', 'zhao'):
+        target = SyncTarget.get(SyncTarget.name == f'east-{name}')
+        spreadsheet = sheets_emulator.spreadsheet(target.options['key'])
+        assert target.options['key'] != '1TeamKey' and spreadsheet.title == f'Leads·{name}-显示名'
+        assert [s.title for s in spreadsheet.sheets] == ['Leads']
+        assert sheets_emulator.rendered(target.options['key'], 'Leads')[0][:2] == ['Lead code', 'Company']
