@@ -30,6 +30,7 @@ SIZES = {
     'contention': (['--quick'], ['--rows', '100000']),
     'import_xlsx': (['--rows', '20000'], ['--rows', '100000']),
     'header_matching': (['--rows', '20000'], ['--rows', '100000']),
+    'custom_fields': (['--rows', '5000'], ['--rows', '20000']),
     'export_xlsx': (['--rows', '20000'], ['--rows', '100000']),
     'seed': (['--leads', '50000'], ['--leads', '1000000']),
     'search': (['--leads', '20000', '--runs', '3'], ['--leads', '1000000']),
