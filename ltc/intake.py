@@ -9,6 +9,8 @@ import json
 
 from flask import Blueprint, current_app, redirect, render_template_string, request
 
+from werkzeug.exceptions import RequestEntityTooLarge
+
 from .errors import ConflictError, LTCError
 from .models import IntakeForm
 from .services import intake_forms
@@ -33,6 +35,8 @@ ERRORS = {
           '请修正以下字段后重新提交；未保存任何内容。'),
     503: ('Busy', '繁忙', 'Many answers arrived at once and yours was not saved; send it again.',
           '同一时间提交过多，您的信息未能保存；请再提交一次。'),
+    413: ('Too large', '内容过大', 'The answers are too long to be a form; shorten them and send again.',
+          '提交的内容过长，不像是表单；请缩短后重新提交。'),
     429: ('Too many requests', '请求过多', 'Too many answers were sent in a short time; wait a minute and send again.',
           '短时间内提交过多；请稍候一分钟再提交。'),
 }
@@ -138,7 +142,11 @@ def init_app(app):
             return error(403)
         if request.method == 'OPTIONS':   # the preflight of a script posting JSON
             return _cors(current_app.response_class(status=204), form)
-        data = _answers()
+        request.max_content_length = intake_forms.MAX_BODY   # read no more of a public request than a form needs
+        try:
+            data = _answers()
+        except RequestEntityTooLarge:
+            return error(413, form)
         if data is None:
             return error(422, form, {'_': ('Send the answers as a form or a JSON object.',
                                            '请以表单或 JSON 对象提交。')})

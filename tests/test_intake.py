@@ -80,6 +80,15 @@ def test_bad_answers_are_refused_in_both_languages(client, form):
     page = post(client, form, {'company': 'Y Ltd', 'email': 'bad'})
     html = page.get_data(as_text=True)
     assert page.status_code == 422 and '电子邮箱格式不正确' in html and 'Not an e-mail address' in html
+    # a NUL (PostgreSQL cannot store one) or another control character is refused as forms and imports refuse it
+    nul = post(client, form, json={'company': 'Z\x00 Ltd', 'phone': '1\x1b'})
+    assert nul.status_code == 422 and nul.json['errors'] == {
+        'company': ['Contains the control character U+0000; delete it.'],
+        'phone': ['Contains the control character U+001B; delete it.']}
+    assert post(client, form, {'company': 'Z\x00 Ltd', 'phone': '1'}).status_code == 422
+    # a body far bigger than any form's answers is not read
+    big = post(client, form, json={'company': 'Big Ltd', 'phone': '1', 'note': 'x' * intake_forms.MAX_BODY})
+    assert big.status_code == 413 and big.json['title'] == 'Too large'
     assert Lead.select().count() == 0
 
 

@@ -41,6 +41,8 @@ CHOICES = {'industry': C.INDUSTRIES, 'company_size': C.COMPANY_SIZES}
 CONTACT_FIELDS = ('phone', 'mobile', 'email')
 HONEYPOT = 'fax'   # hidden from people by the snippet's style: only robots fill it in
 MAX_TEXT = 4000
+MAX_BODY = 64 * 1024   # bytes of one submission: every field at its longest fits many times over
+CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')   # as forms and imports refuse; tab and line breaks are text
 EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 
 
@@ -134,7 +136,11 @@ def clean(form, data):
         if not value:
             continue
         limit = _limit(name)
-        if len(value) > limit:
+        bad = CONTROL.search(value)   # refused as the admin's forms and imports refuse it (PostgreSQL stores no NUL)
+        if bad:
+            code = f'U+{ord(bad.group()):04X}'
+            errors[name] = (f'Contains the control character {code}; delete it.', f'含有控制字符 {code}；请删除。')
+        elif len(value) > limit:
             errors[name] = (f'At most {limit} characters.', f'最多 {limit} 个字符。')
         elif name == 'email' and not EMAIL.match(value):
             errors[name] = ('Not an e-mail address; e.g. name@example.com.', '电子邮箱格式不正确，例如 name@example.com。')
