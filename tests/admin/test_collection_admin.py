@@ -69,7 +69,7 @@ def test_dunning_from_the_plan_page_and_the_list(as_role, deal):
     assert refused.status_code in (403, 404) or 'Not found' in refused.get_data(as_text=True)
 
 
-def test_statement_from_the_360_page_in_both_languages(as_role, deal):
+def test_statement_from_the_360_page_and_documents_generated_for_sending(as_role, deal, users):
     receivables.record_payment(deal['contract'], '60000', received_on=TODAY)
     fin = as_role('finance')
     cid = deal['customer'].id
@@ -88,9 +88,11 @@ def test_statement_from_the_360_page_in_both_languages(as_role, deal):
     # Another team's sales user gets the same 404 as for a customer that does not exist.
     assert as_role('sales').get(f'/admin/customer/statement/?id={cid}&fmt=pdf').status_code == 404
     assert as_role('sales').get('/admin/customer/statement/?id=999999&fmt=pdf').status_code == 404
+    _generate_for_sending(as_role, deal, users, fin)
 
 
-def test_generate_for_sending_stores_the_pdf_on_the_record(as_role, deal, users):
+def _generate_for_sending(as_role, deal, users, fin):
+    """'Generate for sending' stores the PDF of a quote, a contract and a statement with the record's documents."""
     contract, customer = deal['contract'], deal['customer']
     quote = quotes.create_quote(customer, '报价', opportunity=None,
                                 lines=[{'product': make_product(name='MES系统'), 'quantity': 1}])
@@ -105,7 +107,6 @@ def test_generate_for_sending_stores_the_pdf_on_the_record(as_role, deal, users)
                                                                    users['admin'].id)
     assert f'data-document="{doc.code}"' in page and doc.filename in page   # flashed and in the documents panel
     assert AuditLog.select().where(AuditLog.entity == 'Document').count() == 1 and AuditLog.select().count() > audits
-    fin = as_role('finance')
     page = act(fin, 'contract', 'generate_contract', contract.id, {'doc_lang': 'zh'}).get_data(as_text=True)
     doc = Document.get(Document.entity == 'Contract')
     assert doc.filename == f'contract-{contract.code}-zh.pdf' and doc.filename in page
