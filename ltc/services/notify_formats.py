@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from ..models.choices import REMINDER_KINDS
 from .reminders import lang_of, render
+from .webhooks import sign
 
 SUBJECT_PREFIX = '[LTC]'
 TEXTS = {
@@ -226,7 +227,7 @@ def post_chat(webhook, message, user, timeout=20):
     data = json.dumps(body, ensure_ascii=False).encode('utf-8')
     headers = {'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'LTC-notifications'}
     if webhook.kind == 'generic' and webhook.secret:   # the receiver checks the body came from LTC
-        headers['X-LTC-Signature'] = 'sha256=' + hmac.new(webhook.secret.encode(), data, hashlib.sha256).hexdigest()
+        headers['X-LTC-Signature'] = sign(webhook.secret, data)   # as outgoing webhooks sign theirs
     request = urllib.request.Request(url, data=data, method='POST', headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

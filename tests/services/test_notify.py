@@ -6,7 +6,7 @@ import hashlib
 import hmac
 
 from ltc.models import ChatWebhook, Notification, Reminder
-from ltc.services import audit, notify, reminders
+from ltc.services import audit, notify, reminders, webhooks
 from tests.factories import make_department, make_user
 from tests.receivers import http_receiver, smtp_server  # noqa: F401  fixtures
 
@@ -153,7 +153,8 @@ def test_each_robot_gets_its_own_payload_format(db, http_receiver):
     [request] = [r for r in http_receiver.requests if r['path'] == '/hooks/ltc']
     assert text.encode('utf-8') in request['raw']   # UTF-8 on the wire, not \u escapes
     signature = {k.lower(): v for k, v in request['headers'].items()}['x-ltc-signature']
-    assert signature == 'sha256=' + hmac.new(b'gen-secret', request['raw'], hashlib.sha256).hexdigest()
+    assert webhooks.verify('gen-secret', request['raw'], signature)   # one scheme with outgoing webhooks
+    assert not webhooks.verify('other-secret', request['raw'], signature)
     assert http_receiver.bodies('/company') == []
 
 
