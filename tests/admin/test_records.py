@@ -262,7 +262,8 @@ def test_submit_and_approve_buttons_by_role(as_role, users, deal):
 
 
 def test_follow_ups_documents_and_links_on_quote_contract_plan_and_payment_pages(app, as_role, users, deal):
-    """Log follow-up on the quote, contract and plan pages; documents on plans and payments; linked codes."""
+    """Log follow-up on the quote, contract and plan pages; documents on plans and payments; linked codes;
+    inline choices in Chinese."""
     from werkzeug.security import generate_password_hash
     from ltc.models import Document, FollowUp, Payment
     from ..factories import make_user
@@ -325,9 +326,17 @@ def test_follow_ups_documents_and_links_on_quote_contract_plan_and_payment_pages
         assert outsider.get(f'/admin/document/download/?id={doc.id}').status_code == 404
     assert 'PaymentPlan' in as_role('ops').get('/admin/document/new/').get_data(as_text=True)
 
-
-def test_inline_choices_speak_the_readers_language(as_role, deal):
-    """A contract's payment plans on Edit: the trigger of each row and of the row "Add" copies, in Chinese."""
-    html = as_role('ops', 'zh_Hans_CN').get(f'/admin/contract/edit/?id={deal["contract"].id}').get_data(as_text=True)
+    # the choices of inline rows (and of the row "Add" copies) in the reader's language
+    html = as_role('ops', 'zh_Hans_CN').get(f'/admin/contract/edit/?id={contract.id}').get_data(as_text=True)
     assert '按日期</option>' in html and 'By date</option>' not in html                   # the rows
     assert '按日期&lt;/option&gt;' in html and 'By date&lt;' not in html                  # the row "Add" copies
+    # a code in the timeline links to its record page
+    from ltc.models import Opportunity
+    opportunity = Opportunity.get_by_id(deal['opportunity'].id)
+    with audit.acting_as(users['sales'], 'admin'):
+        engineer = make_contact(customer=deal['customer'], name='赵工')
+        opportunity.contact = engineer
+        audit.save(opportunity)
+    timeline = section(page_of(sales, 'opportunity', opportunity), 'record-timeline')
+    assert f'<a href="/admin/contact/details/?id={engineer.id}" data-code="{engineer.code}">' in timeline
+    assert 'Contact</b>' in timeline and '赵工' in timeline

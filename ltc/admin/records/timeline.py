@@ -83,9 +83,10 @@ def _shown(model, field_name, raw):
         target = field.rel_model.get_or_none(field.rel_model.id == raw)
         if target is None:
             return str(raw)
-        return name_of(target) if not hasattr(target, 'code') or type(target).__name__ in ('User', 'Department',
-                                                                                            'Stage') \
-            else f'{target.code} {name_of(target)}'.strip()
+        if not hasattr(target, 'code') or type(target).__name__ in ('User', 'Department', 'Stage'):
+            return name_of(target)
+        # a record's code links to its record page (plain text where the reader may not open it)
+        return Markup('{} {}').format(link(target, check=True), name_of(target))
     choices = formatters.choices_for(field) if field is not None else None
     if choices is not None:
         return choices.label(raw, lang())
