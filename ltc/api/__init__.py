@@ -85,6 +85,7 @@ def build_blueprint():
     @blp.before_request
     def _authenticate():
         core.authenticate()
+        core.refuse_control_characters()
 
     blp.register_error_handler(ApiError, problems.api_error)
     blp.register_error_handler(LTCError, problems.handle)

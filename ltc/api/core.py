@@ -3,6 +3,7 @@ idempotency keys and cursors."""
 import base64
 import hashlib
 import json
+import re
 
 from flask import Response, g, request
 from peewee import IntegrityError
@@ -11,6 +12,8 @@ from ..db import database
 from ..models import IdempotentAnswer
 from ..services import tokens
 from .problems import ApiError
+
+CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')   # as forms and imports refuse; tab and line breaks are text
 
 
 def authenticate():
@@ -25,6 +28,31 @@ def authenticate():
                        '请以 "Authorization: Bearer ltc_…" 发送有效的个人访问令牌；可在管理后台的“API 令牌”页面或用 '
                        '`flask ltc token create` 创建。已撤销、已过期或停用用户的令牌会被拒绝。')
     g.api_token, g.api_user = token, token.user
+
+
+def _control(value, where):
+    """Return (where, character) of the first control character in VALUE (JSON or text), or None."""
+    if isinstance(value, str):
+        bad = CONTROL.search(value)
+        return (where, bad.group()) if bad else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _control(str(key), where) or _control(item, f'{where}.{key}' if where else str(key))
+        if found:
+            return found
+    return None
+
+
+def refuse_control_characters():
+    """Refuse (422) a path, query or JSON body holding a control character, as the admin's forms and imports
+    refuse such text (a NUL would otherwise reach the database, which cannot store one)."""
+    body = request.get_json(silent=True) if request.is_json else None
+    args = {k: v for k, v in request.args.items(multi=True) if CONTROL.search(k + v)}   # the bad ones, if any
+    found = _control(dict(request.view_args or {}), '') or _control(args, '') or _control(body, '')
+    if found:
+        where, char = found
+        raise ApiError(422, '{where} contains the control character U+{code}; delete it.',
+                       '{where} 含有控制字符 U+{code}；请删除。', where=where or 'The request', code=f'{ord(char):04X}')
 
 
 def need(entity, level):

@@ -111,7 +111,17 @@ def test_create_goes_through_the_lead_rules_and_is_audited_as_the_token_user(cli
 def test_derived_and_unknown_fields_are_refused_with_the_field_named(client, sales, token_for):
     answer = client.post('/api/v1/leads', json={'company': '甲公司', 'grade': 'high'}, headers=token_for(sales))
     assert answer.status_code == 422 and 'grade' in answer.json['errors']
+    # a control character (a NUL was a server error on PostgreSQL) is refused wherever it is, as forms refuse it
+    headers = {**token_for(sales), 'Accept-Language': 'zh'}
+    answer = client.post('/api/v1/leads', json={'company': '乙\x00公司', 'phone': '1'}, headers=headers)
+    assert answer.status_code == 422 and answer.json['detail'] == 'company 含有控制字符 U+0000；请删除。'
+    assert client.get('/api/v1/leads?owner=a%00', headers=headers).json['detail'].startswith('owner 含有控制字符')
+    assert client.get('/api/v1/leads/L%00', headers=headers).status_code == 422
+    assert client.post('/api/v1/opportunities/O1/team-add', json={'user': 'a\x1b', 'role': 'presales'},
+                       headers=headers).status_code == 422
     assert Lead.select().count() == 0
+    assert client.post('/api/v1/leads', json={'company': '丙公司\t', 'phone': '1', 'requirement': 'a\nb'},
+                       headers=headers).status_code == 201   # tab and line breaks are text
 
 
 def test_updates_need_the_current_version(client, sales, token_for):
