@@ -100,7 +100,9 @@ class Message:
         return str(Markup('').join(parts))
 
     def markdown(self):
-        lines = [f'**{escape_md(self.subject)}**', self._t('for', name=escape_md(self.name))]
+        subject = self.subject.removeprefix(SUBJECT_PREFIX)   # LTC's own prefix stays as it is
+        prefix = SUBJECT_PREFIX if subject != self.subject else ''
+        lines = [f'**{prefix}{escape_md(subject)}**', self._t('for', name=escape_md(self.name))]
         for label, items in self.by_kind():
             if len(self.items) > 1:
                 lines.append(f'**{escape_md(label)}**')
@@ -123,9 +125,14 @@ class Message:
         return list(groups.items())
 
 
+# Robots' markdown has no escapes: brackets and angle brackets become their full-width forms, so text from a
+# record (a lead's company typed on a public web form) never makes a link, an image, a tag or an @mention.
+MD_SAFE = str.maketrans({'[': '［', ']': '］', '<': '＜', '>': '＞'})
+
+
 def escape_md(text):
-    # Robots' markdown has no escapes: keep a line a line, and emphasis marks from names out.
-    return str(text).replace('\n', ' ').replace('**', '')
+    # Keep a line a line, emphasis marks from names out, and links, images, tags and mentions out of record text.
+    return str(text).replace('\n', ' ').replace('**', '').translate(MD_SAFE)
 
 
 def compose(user, reminders, public_url='', test=False):

@@ -177,3 +177,18 @@ def test_a_refusing_robot_is_retried_and_a_user_without_a_webhook_is_logged(db, 
     reminders.add(user, 'sync_conflict', 'SyncTarget', 'SY000001', D(2026, 5, 11), {'name': 'team', 'count': 1})
     assert notify.run(NOW, cfg)['skipped'] == 1
     assert Notification.get(Notification.status == 'skipped').last_error.startswith('no chat webhook')
+
+
+def test_record_text_in_a_chat_message_makes_no_link_image_tag_or_mention():
+    from types import SimpleNamespace
+
+    from ltc.services.notify_formats import Item, Message
+    # a lead's company as a visitor typed it on the public web form, in the owner's "lead assigned" reminder
+    text = 'Lead L000001 [Verify](https://evil.example) ![x](https://evil.example/p.png) <@all> <font>Co</font>'
+    user = SimpleNamespace(display_name='张三', display_name_en=None, username='zhang')
+    message = Message('en', '[LTC] Lead assigned', [Item('R1', 'lead_assigned', 'Lead assigned', 'Lead', 'L000001',
+                                                          None, text)], user, 'https://ltc.example.com/admin/reminder/')
+    lines = message.markdown().split('\n')
+    assert lines[0] == '**[LTC] Lead assigned**'
+    assert lines[2] == '- Lead L000001 ［Verify］(https://evil.example) !［x］(https://evil.example/p.png) ＜@all＞ ＜font＞Co＜/font＞'
+    assert lines[-1] == '[Open your reminders](https://ltc.example.com/admin/reminder/)'   # LTC's own link stays a link
