@@ -115,7 +115,8 @@ RULES = {
                            'reverse_reason', 'requested_by', 'contract', 'customer', 'currency'),
                   note='requested on a plan (never more than it, reversed invoices aside); issued with its number, '
                        'sent and reversed (红冲) by finance through ltc.services.invoices; never deleted'),
-    FollowUp: Rule(SALES_SIDE, SALES_SIDE, DELETERS),
+    FollowUp: Rule(MONEY, MONEY, DELETERS,
+                   note='finance: collection follow-ups on the contracts and plans it keeps, changed by their owner'),
     CareTask: Rule(SALES_SIDE, SALES_SIDE, DELETERS, derived=('status', 'done_at')),
     Campaign: Rule(SALES_SIDE, SALES_SIDE, DELETERS),
     IntakeForm: Rule(DELETERS, DELETERS, DELETERS, derived=('key',),

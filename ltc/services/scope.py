@@ -95,6 +95,9 @@ def condition(model, user, write=False):
             return Customer.id.in_(Contract.select(Contract.customer))
         if model is Contact:
             return Contact.id.in_(signing_contacts())
+        if model is FollowUp:   # collection: every contract's calls and visits; changes to their own
+            own = FollowUp.owner == user.id
+            return own if write else (own | FollowUp.contract.is_null(False) | _team(model, user))
         if model in OWNED:
             return Value(False) if write else _team(model, user)
     if model in THROUGH_PARENT:

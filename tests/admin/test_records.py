@@ -183,8 +183,15 @@ def test_open_deal_offers_quote_and_chain_and_they_work(as_role, users, deal):
     # the decision-chain warning in the reader's language only
     html = page_of(as_role('sales', 'zh_Hans_CN'), 'opportunity', open_deal)
     assert '未识别决策者' in html and 'No decision maker identified' not in html
-    assert {'new_quote', 'add_chain_member', 'log_followup'} & acts(page_of(as_role('finance'), 'contract',
-                                                                             deal['contract'])) == set()
+    finance = as_role('finance')
+    finance_acts = acts(page_of(finance, 'contract', deal['contract']))
+    assert {'new_quote', 'add_chain_member'} & finance_acts == set() and 'log_followup' in finance_acts
+    # finance logs a collection call on the payment plan: it names the plan and its contract
+    page = form_page(finance, f'/admin/paymentplan/act/log_followup/?id={deal["plan"].id}',
+                     {'kind': 'call', 'happened_at': '2026/1/9 10:00', 'summary': '催款电话'}).get_data(as_text=True)
+    assert 'was logged' in page and '催款电话' in page
+    call = FollowUp.get(FollowUp.summary == '催款电话')
+    assert (call.plan_id, call.contract_id) == (deal['plan'].id, deal['contract'].id)
     base = f'/admin/opportunity/act/%s/?id={open_deal.id}'
     # log a follow-up: typed time kept, shown on the page
     page = form_page(sales, base % 'log_followup', {'kind': 'visit', 'happened_at': '2026/1/8 14:30',
@@ -291,9 +298,8 @@ def test_follow_ups_documents_and_links_on_quote_contract_plan_and_payment_pages
     assert (dunned.contract_id, dunned.plan_id, dunned.owner_id) == (contract.id, plan.id, users['sales'].id)
     assert str(signed.happened_at) == '2026-01-08 14:30:00'
     assert '上门催款' in section(page_of(sales, 'contract', contract), 'record-followups')
-    # finance records payments but logs no follow-ups (the gate's FollowUp rule): no button, 403 on the URL
-    assert 'log_followup' not in acts(page_of(finance, 'paymentplan', plan))
-    assert finance.get(f'/admin/paymentplan/act/log_followup/?id={plan.id}').status_code == 403
+    # finance logs collection follow-ups on the plans it keeps (the gate's FollowUp rule) but not on deals
+    assert 'log_followup' in acts(page_of(finance, 'paymentplan', plan))
     # every code links to its record page, products' included
     product = deal['product']
     for view, key, sec in (('opportunity', 'opportunity', 'record-products'), ('quote', 'quote', 'record-lines'),
