@@ -13,7 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..errors import LTCError, NotFound
-from ..services import audit, documents
+from ..services import audit, documents, scope
 from ..services.scope import DOCUMENT_RECORDS
 from .actions import refusal
 from . import formatters
@@ -50,10 +50,12 @@ class AttachmentsMixin:
     def attachments(self, row):
         """Return the documents panel of ROW: its documents the user may see and whether they may attach."""
         user = current_user.record
+        # Attaching and deleting need the record's write scope too (a team member only reads the deal's files).
+        writes = scope.can_see(row, user, write=True)
         return {'entity': type(row).__name__, 'record': row,
                 'documents': documents.documents_of(row, user),
-                'may_attach': documents.may_attach(type(row).__name__, user),
-                'may_delete': lambda d: documents.may_delete(d, user),
+                'may_attach': writes and documents.may_attach(type(row).__name__, user),
+                'may_delete': lambda d: writes and documents.may_delete(d, user),
                 'size_text': size_text, 'date': formatters.date, 'who': name_of,
                 'limits': documents.Limits.from_app()}
 

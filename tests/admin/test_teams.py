@@ -93,6 +93,7 @@ def test_member_reads_everywhere_and_logs_follow_ups_a_stranger_sees_nothing(app
     # the only next step offered is a follow-up; moving the stage is refused by the gate anyway
     status, html = _text(mine, f'/admin/opportunity/details/?id={opp.id}')
     assert 'data-act="log_followup"' in html and 'data-act="move_stage"' not in html
+    assert 'id="document-upload"' not in html   # the deal's files are read, not attached to, by a member
     base = f'/admin/opportunity/act/%s/?id={opp.id}'
     page = form_page(mine, base % 'log_followup', {'kind': 'meeting', 'summary': '方案评审会'}).get_data(as_text=True)
     assert 'was logged' in page and '方案评审会' in page
