@@ -11,7 +11,7 @@ from wtforms import validators as V
 from ..db import database
 from ..errors import LTCError
 from ..models import Opportunity, Stage
-from ..services import audit, diagnosis, gate, opportunities, pipeline, scope
+from ..services import audit, diagnosis, gate, opportunities, pipeline, rates, scope
 from . import formatters
 from .actions import refusal
 from .base import RoleGate
@@ -75,7 +75,8 @@ class PipelineView(RoleGate, BaseView):
             columns = pipeline.board(user, **self._chosen(form))
         return self.render('ltc_admin/pipeline.html', form=form, columns=columns, can_drag=self.can_drag,
                            name_of=name_of, fmt=formatters, numbers=column_numbers,
-                           stage_list_url=self._stage_list_url, cap=pipeline.CARDS_PER_COLUMN)
+                           stage_list_url=self._stage_list_url, cap=pipeline.CARDS_PER_COLUMN,
+                           base=rates.base_currency())
 
     @expose('/move/', methods=('POST',))
     def move(self):
