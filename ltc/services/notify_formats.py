@@ -150,7 +150,7 @@ def compose(user, reminders, public_url='', test=False):
             f'{SUBJECT_PREFIX} {items[0].kind_label}：{items[0].text}'
     else:
         message.subject = f"{SUBJECT_PREFIX} {message._t('digest', n=len(items))}"
-    message.subject = message.subject[:250]
+    message.subject = ' '.join(message.subject.split())[:250]   # one line: record text may hold line breaks
     return message
 
 

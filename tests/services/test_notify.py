@@ -4,6 +4,7 @@ import base64
 import datetime
 import hashlib
 import hmac
+import json
 
 from ltc.models import ChatWebhook, Notification, Reminder
 from ltc.services import audit, notify, reminders, webhooks
@@ -192,3 +193,10 @@ def test_record_text_in_a_chat_message_makes_no_link_image_tag_or_mention():
     assert lines[0] == '**[LTC] Lead assigned**'
     assert lines[2] == '- Lead L000001 ［Verify］(https://evil.example) !［x］(https://evil.example/p.png) ＜@all＞ ＜font＞Co＜/font＞'
     assert lines[-1] == '[Open your reminders](https://ltc.example.com/admin/reminder/)'   # LTC's own link stays a link
+    # a line break in the record's text (an API or web form answer) leaves the e-mail's subject one line
+    from ltc.services.notify_formats import compose, email_message
+    broken = Reminder(kind='lead_assigned', entity='Lead', entity_code='L000002', due_on=None,
+                      params=json.dumps({'name': 'L000002 Evil Co\nBcc: all@example.com'}))
+    user.language = 'en'
+    mail = email_message(compose(user, [broken]), 'zhang@example.com', 'LTC <ltc@example.com>')
+    assert mail['Subject'] == '[LTC] Lead assigned: Lead L000002 Evil Co Bcc: all@example.com was assigned to you'
