@@ -90,6 +90,9 @@ def test_bad_answers_are_refused_in_both_languages(client, form):
     big = post(client, form, json={'company': 'Big Ltd', 'phone': '1', 'note': 'x' * intake_forms.MAX_BODY})
     assert big.status_code == 413 and big.json['title'] == 'Too large'
     assert Lead.select().count() == 0
+    # a line break in a one-line field (a hand-made request) is a space; the requirement keeps its lines
+    assert post(client, form, json={'company': 'Line\r\nBreak  Ltd', 'phone': '1', 'requirement': 'a\nb'}).status_code == 201
+    assert (Lead.get().company, Lead.get().requirement) == ('Line Break Ltd', 'a\nb')
 
 
 def test_rate_limits_per_client_address_and_per_form(app, client, form):

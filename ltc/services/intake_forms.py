@@ -160,6 +160,8 @@ def clean(form, data):
                 errors[name] = ('A number, e.g. 500000.', '请填写数字，例如 500000。')
             else:
                 values[name] = amount.quantize(Decimal('0.01'))
+        elif FIELDS[name][2] != 'textarea':   # one line, as a sheet's cell of the field is read
+            values[name] = ' '.join(value.split())
         else:
             values[name] = value
     if 'company' not in values and 'company' not in errors:
