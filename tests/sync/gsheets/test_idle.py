@@ -19,7 +19,7 @@ from ltc.sync.writes.export import export_entity
 from tests.conftest_sheets import gsheets_client, sheets_emulator  # noqa: F401
 from tests.factories import make_department, make_lead, make_user
 
-CASSETTES = Path(__file__).resolve().parents[3].parent / 'shared' / 'gspread-cassettes'
+CASSETTES = Path(__file__).resolve().parents[2] / 'data' / 'gspread-cassettes'   # Google's recorded answers, in the repository
 
 
 def _team(count=3):
