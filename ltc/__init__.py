@@ -22,6 +22,10 @@ def create_app(config=None):
     app = Flask(__name__, instance_path=settings['INSTANCE_PATH'])
     app.config.update(settings)
     app.config['PERMANENT_SESSION_LIFETIME'] = settings['SESSION_HOURS'] * 3600
+    # The session cookie is written only when the session changes. Refreshed on every response, a
+    # page's late requests (a stylesheet, a script) answered after the form it posted would put back
+    # the cookie they were sent with, and the message the post left for the next page would be lost.
+    app.config['SESSION_REFRESH_EACH_REQUEST'] = False
     # Every request body is capped; the import and document uploads (the only big ones) get their
     # own friendlier checks at their caps, so the hard cap leaves room for the form around them.
     if app.config.get('MAX_CONTENT_LENGTH') is None:

@@ -190,3 +190,17 @@ def test_unknown_disabled_and_known_users_cost_one_hash_check(users, monkeypatch
     assert len(checked) == 5
     # The unknown user's check runs on a real hash of the same kind, so it costs the same time.
     assert checked[0].split('$')[0] == checked[1].split('$')[0]
+
+
+def test_a_request_that_leaves_the_session_alone_sets_no_cookie(app, users):
+    """A page's late requests never put back an older cookie over the one a form post just set, so
+    the message the post left for the next page (its flash) is not lost."""
+    client = app.test_client()
+    login(client, users['sales'].username)
+    client.get('/admin/')   # the first page after the login keeps the form token it makes in the session
+    name = app.config.get('SESSION_COOKIE_NAME', 'session')
+    for url in ('/ltc-static/ltc_admin.css', '/admin/lead/', '/favicon.ico'):
+        response = client.get(url)
+        assert not [h for h in response.headers.getlist('Set-Cookie') if h.startswith(name + '=')], url
+    response = client.get('/lang/zh_Hans_CN')   # a change is still written
+    assert [h for h in response.headers.getlist('Set-Cookie') if h.startswith(name + '=')]
