@@ -33,7 +33,7 @@ from ltc.services import audit, scope, users  # noqa: E402
 from ltc.services.reference import ensure_reference_data  # noqa: E402
 
 TODAY = datetime.date(2026, 11, 27)
-PASSWORD = 'bench-search-password-1'
+PASSWORD = 'quartz-lantern-meadow-17'   # a strong one: the login rules refuse easy passwords
 COMMON, ABSENT = '有限公司', 'zzqxjw'
 
 
