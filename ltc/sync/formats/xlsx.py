@@ -351,14 +351,21 @@ class XlsxTable:
                     _set(cell, value)
                     if sheet.protection.sheet:   # locked or not as the row above (the header, in an empty sheet)
                         cell.protection = copy.copy(sheet.cell(row=last, column=col).protection)
-        handle, temp = tempfile.mkstemp(suffix='.xlsx', dir=self.path.parent)
-        os.close(handle)
-        try:
-            book.save(temp)
-            os.replace(temp, self.path)
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
+        save_workbook(book, self.path)
+
+
+def save_workbook(book, path):
+    """Save the openpyxl BOOK over PATH by rename: a temporary file beside it, then an atomic replace, so a
+    reader (or a crash) never sees half a workbook. Every workbook the sync rewrites is saved this way."""
+    path = Path(path)
+    handle, temp = tempfile.mkstemp(suffix=path.suffix or '.xlsx', dir=path.parent)
+    os.close(handle)
+    try:
+        book.save(temp)
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
 
 
 def _set(cell, value):

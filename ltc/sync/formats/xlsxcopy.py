@@ -1,12 +1,10 @@
 """Blank copies of a worksheet for team fan-out: the header rows, column widths and styles, dropdowns,
 frozen panes and protection of a template sheet, without its data rows; as a new tab of the same
 workbook or as a new workbook. Files are replaced by rename, as every write of the sync does."""
-import os
-import tempfile
 from copy import copy
 from pathlib import Path
 
-from .xlsx import INSTRUCTION_SHEETS
+from .xlsx import INSTRUCTION_SHEETS, save_workbook
 
 MAX_TITLE = 31   # Excel's limit on a worksheet name
 FORBIDDEN = str.maketrans({c: '_' for c in '[]:*?/\\'})
@@ -48,18 +46,6 @@ def _copy_header(source, target, header_rows):
     target.protection = copy(source.protection)
 
 
-def _save(book, path):
-    path = Path(path)
-    handle, temp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent)
-    os.close(handle)
-    try:
-        book.save(temp)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
-
-
 def add_blank_sheet(path, source, title, header_rows=1):
     """Add worksheet TITLE to the workbook PATH as a blank copy of its worksheet SOURCE; keep an existing one.
 
@@ -70,7 +56,7 @@ def add_blank_sheet(path, source, title, header_rows=1):
     if title in book.sheetnames:
         return bool(book[title].protection.sheet)
     _copy_header(book[source], book.create_sheet(title), header_rows)
-    _save(book, path)
+    save_workbook(book, path)
     return bool(book[source].protection.sheet)
 
 
@@ -88,5 +74,5 @@ def blank_copy(path, source, new_path, header_rows=1):
     sheet = book[source]
     if sheet.max_row > header_rows:
         sheet.delete_rows(header_rows + 1, sheet.max_row - header_rows)
-    _save(book, new_path)
+    save_workbook(book, new_path)
     return bool(sheet.protection.sheet)

@@ -4,10 +4,6 @@ are locked and the sheet is protected without a password, so Excel refuses an ed
 unprotects the sheet on purpose (Review › Unprotect Sheet); every other column stays editable, also in the
 rows below the data. An edit that gets through anyway is put back by the next run, with a note in the
 status column (`twoway.DERIVED_IGNORED`)."""
-import os
-import tempfile
-from pathlib import Path
-
 from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
 
@@ -24,7 +20,7 @@ def lock_derived(path, sheet_name, mapping, max_rows=None):
     import openpyxl
 
     from .reader import read_sheet
-    from .xlsx import XlsxTable
+    from .xlsx import XlsxTable, save_workbook
     table = XlsxTable(str(path), sheet=sheet_name)
     found = read_sheet(table, mapping)
     if max_rows is not None and len(found.rows) > max_rows:
@@ -46,13 +42,5 @@ def lock_derived(path, sheet_name, mapping, max_rows=None):
     protection.formatCells = protection.formatRows = protection.formatColumns = False
     protection.insertRows = protection.deleteRows = False
     protection.sort = protection.autoFilter = False
-    path = Path(path)
-    handle, temp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent)
-    os.close(handle)
-    try:
-        book.save(temp)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    save_workbook(book, path)
     return [found.headers[c - 1] for c in sorted(locked) if c - 1 < len(found.headers)]
