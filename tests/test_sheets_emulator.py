@@ -106,6 +106,24 @@ def test_unknown_spreadsheet_is_404_and_drive_create_works(sheets_emulator, gshe
     assert sh.sheet1.row_count == 1000
 
 
+def test_drive_permissions_through_gspread(sheets_emulator, gsheets_client):
+    """gspread's share, list_permissions and remove_permission, answered as Drive v3 documents them."""
+    sh = gsheets_client.create('Shared')
+    made = sh.share('wang@example.com', perm_type='user', role='writer', notify=False).json()
+    assert made == {'kind': 'drive#permission', 'id': made['id'], 'type': 'user', 'role': 'writer'}
+    assert [(p['emailAddress'], p['role']) for p in sh.list_permissions()] == [('wang@example.com', 'writer')]
+    with pytest.raises(gspread.exceptions.APIError) as refused:
+        sh.share('not an address', perm_type='user', role='writer')
+    assert refused.value.response.status_code == 400
+    with pytest.raises(gspread.exceptions.APIError):
+        sh.share('zhao@example.com', perm_type='user', role='boss')
+    sh.remove_permissions('wang@example.com')
+    assert sh.list_permissions() == []
+    with pytest.raises(gspread.exceptions.APIError) as gone:
+        gsheets_client.remove_permission(sh.id, made['id'])
+    assert gone.value.response.status_code == 404
+
+
 def test_request_log_and_injected_faults(sheets_emulator):
     sheets_emulator.create_spreadsheet('k', 'Book')
     url = f'{sheets_emulator.base_url}/v4/spreadsheets/k'

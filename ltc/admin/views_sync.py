@@ -208,6 +208,9 @@ class SyncTargetView(SyncView):
             flash(_('Team sheets of %(name)s: %(made)d made, %(back)d made active again, %(gone)d deactivated, '
                     '%(kept)d kept.', name=target.name, made=len(result.created), back=len(result.reactivated),
                     gone=len(result.deactivated), kept=len(result.kept)), 'success')
+            if result.unshared:
+                flash(_('Not shared with their member (no e-mail address, or Google refused it); share them in '
+                        'Google Drive: %(names)s', names=', '.join(result.unshared)), 'warning')
         return redirect(url_for('.details_view', id=id))
 
     @expose('/new/', methods=('GET', 'POST'))

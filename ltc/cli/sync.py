@@ -447,7 +447,8 @@ def register(group):
             _refuse(exc)
         click.echo(result.summary())
         for label, names in (('made', result.created), ('made active again', result.reactivated),
-                             ('deactivated (left the department)', result.deactivated)):
+                             ('deactivated (left the department)', result.deactivated),
+                             ('NOT shared with its member (share it in Google Drive)', result.unshared)):
             for name in names:
                 click.echo(f'  {label}: {name}')
 

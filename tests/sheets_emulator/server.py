@@ -26,6 +26,9 @@ ROUTES = [
     ('GET', r'/v4/spreadsheets/(?P<key>[^/:]+)/values/(?P<range>.+)', 'values.get'),
     ('PUT', r'/v4/spreadsheets/(?P<key>[^/:]+)/values/(?P<range>.+)', 'values.update'),
     ('POST', r'/drive/v3/files', 'drive.create'),
+    ('POST', r'/drive/v3/files/(?P<key>[^/]+)/permissions', 'drive.permissions.create'),
+    ('GET', r'/drive/v3/files/(?P<key>[^/]+)/permissions', 'drive.permissions.list'),
+    ('DELETE', r'/drive/v3/files/(?P<key>[^/]+)/permissions/(?P<permission>[^/]+)', 'drive.permissions.delete'),
     ('GET', r'/drive/v3/files/(?P<key>[^/]+)', 'drive.get'),
     ('DELETE', r'/drive/v3/files/(?P<key>[^/]+)', 'drive.delete'),
 ]
@@ -48,7 +51,7 @@ class LoggedRequest:
 
 
 class SheetsEmulator:
-    """An in-memory Google Sheets API v4 (plus Drive create/get/delete) on 127.0.0.1."""
+    """An in-memory Google Sheets API v4 (plus Drive files create/get/delete and permissions) on 127.0.0.1."""
 
     def __init__(self, port=0, host='127.0.0.1', quota_per_minute=None, clock=time.monotonic):
         self.host, self.port = host, port
@@ -289,6 +292,8 @@ class SheetsEmulator:
             return 200, {'kind': 'drive#file', 'id': ss.key, 'name': ss.title,
                          'mimeType': SPREADSHEET_MIME}
         ss = self._find(groups['key'])
+        if kind.startswith('drive.permissions.'):
+            return _permissions(ss, kind, groups, params, body)
         if kind == 'drive.delete':
             del self.spreadsheets[ss.key]
             return 204, None
@@ -297,6 +302,40 @@ class SheetsEmulator:
         # As Drive v3: without `fields` only kind, id, name and mimeType; with it, exactly the fields asked.
         fields = [f.strip() for f in params.get('fields', '').split(',') if f.strip()] or DRIVE_DEFAULT_FIELDS
         return 200, {k: v for k, v in meta.items() if k in fields}
+
+
+PERMISSION_TYPES = ('user', 'group', 'domain', 'anyone')
+PERMISSION_ROLES = ('owner', 'organizer', 'fileOrganizer', 'writer', 'commenter', 'reader')
+
+
+def _permissions(ss, kind, groups, params, body):
+    """Drive v3 permissions.create / list / delete on a spreadsheet, as documented by Google: a create answers
+    the new Permission with its default fields (kind, id, type, role), a list `{"kind", "permissions"}`."""
+    if kind == 'drive.permissions.list':
+        return 200, {'kind': 'drive#permissionList', 'permissions': [dict(p) for p in ss.permissions]}
+    if kind == 'drive.permissions.delete':
+        kept = [p for p in ss.permissions if p['id'] != groups['permission']]
+        if len(kept) == len(ss.permissions):
+            raise ApiError(404, f"Permission not found: {groups['permission']}.")
+        ss.permissions[:] = kept
+        return 204, None
+    kind_, role = body.get('type'), body.get('role')
+    if kind_ not in PERMISSION_TYPES:
+        raise ApiError(400, 'The permission type field is required.' if not kind_ else
+                       f'Invalid value for permission type: {kind_}')
+    if role not in PERMISSION_ROLES:
+        raise ApiError(400, 'The permission role field is required.' if not role else
+                       f'Invalid value for permission role: {role}')
+    email = body.get('emailAddress')
+    if kind_ in ('user', 'group') and not email:
+        raise ApiError(400, 'The permission emailAddress field is required.')
+    if email and not re.fullmatch(r'[^@\s]+@[^@\s]+\.[^@\s]+', email):
+        raise ApiError(400, f'Bad Request. User message: "Invalid email address: {email}"')
+    permission = {'kind': 'drive#permission', 'id': secrets.token_hex(10), 'type': kind_, 'role': role}
+    stored = dict(permission, emailAddress=email) if email else dict(permission)
+    stored['notified'] = str(params.get('sendNotificationEmail', 'true')).lower() == 'true'
+    ss.permissions.append(stored)
+    return 200, permission
 
 
 def _handler(emulator):

@@ -168,6 +168,7 @@ class Spreadsheet:
     def __init__(self, key, title):
         self.key, self.title = key, title
         self.sheets = []
+        self.permissions = []       # Drive permissions given by the caller (the owner, the caller, is implied)
         self.locale, self.time_zone = 'en_US', 'Etc/GMT'
         self.revision = 0
         self.created = self.modified = _now()

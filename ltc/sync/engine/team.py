@@ -6,6 +6,11 @@ entity, columns and settings, the member's slice (owner=me) and the member as ru
 before it runs the targets, so a joiner's sheet is made and a leaver's target paused without anyone asking.
 A leaver's target is deactivated, never deleted, and nothing of their records is deleted; when they come back
 their target is made active again. Only a change of the team costs requests (a new tab: two to Google).
+
+A Google spreadsheet made for one member (`--spreadsheets`) belongs to LTC's service account: it is shared
+with the member's e-mail address as an editor (Google sends them the link); a leaver's access is taken back
+and given again when they return. A member without an e-mail address, or one Google refuses, is named in the
+result so an admin can share the sheet by hand.
 """
 import json
 import logging
@@ -32,6 +37,7 @@ class TeamResult:
     reactivated: list = field(default_factory=list)
     deactivated: list = field(default_factory=list)
     kept: list = field(default_factory=list)
+    unshared: list = field(default_factory=list)   # members' spreadsheets nobody could be given access to
 
     @property
     def changed(self):
@@ -39,11 +45,17 @@ class TeamResult:
 
     def summary(self, lang='en'):
         if lang.startswith('zh'):
-            return (f'{self.template}（部门 {self.department}）：新建 {len(self.created)}，恢复 {len(self.reactivated)}，'
+            text = (f'{self.template}（部门 {self.department}）：新建 {len(self.created)}，恢复 {len(self.reactivated)}，'
                     f'停用 {len(self.deactivated)}，保持 {len(self.kept)}')
-        return (f'{self.template} (department {self.department}): {len(self.created)} made, '
+            if self.unshared:
+                text += f'；以下表格未能共享给其成员，请手动共享：{"、".join(self.unshared)}'
+            return text
+        text = (f'{self.template} (department {self.department}): {len(self.created)} made, '
                 f'{len(self.reactivated)} made active again, {len(self.deactivated)} deactivated, '
                 f'{len(self.kept)} kept')
+        if self.unshared:
+            text += f'; not shared with their member, share by hand: {", ".join(self.unshared)}'
+        return text
 
 
 def _refuse(en, zh):
@@ -139,7 +151,10 @@ def _sheet_for(template, user, mode, client, note=None, memo=None):
             title = options['worksheet']
         ops.ensure_worksheet(client, key, title, header, columns.index(mapping.key), choices,
                              protected=protected, only=mode == 'spreadsheets', note=note)
-        return {'key': key, 'worksheet': title}
+        settings = {'key': key, 'worksheet': title}
+        if mode == 'spreadsheets':
+            _share(settings, user, client)
+        return settings
     if template.backend == 'xlsx':
         from ..formats.xlsxcopy import add_blank_sheet, blank_copy, sheet_title
         if 'source' not in memo:   # the template's sheet and header rows, once per fan-out
@@ -162,6 +177,45 @@ def _sheet_for(template, user, mode, client, note=None, memo=None):
             first = handle.readline()
         Path(path).write_bytes(first if first.endswith(b'\n') else first + b'\r\n')
     return {'path': path}
+
+
+def _share(settings, user, client):
+    """Share the member's own Google spreadsheet with them (editor); remember the permission in SETTINGS, or
+    that it could not be given (no e-mail address, or Google refused it)."""
+    from ..gsheets import ops
+    from ..gsheets.http import SheetsError
+    settings.pop('permission', None)
+    if not user.email:
+        settings['unshared'] = 'no e-mail address'
+        return
+    message = (f'LTC: your sheet {settings["worksheet"]} (kept in two-way sync with LTC) / '
+               f'LTC：你的表格 {settings["worksheet"]}（与 LTC 双向同步）')
+    try:
+        settings['permission'] = ops.share_spreadsheet(client, settings['key'], user.email, message)
+        settings['shared_with'] = user.email
+        settings.pop('unshared', None)
+    except SheetsError as err:
+        log.warning('team sheet %s could not be shared with %s: %s', settings['key'], user.email, err)
+        settings['unshared'] = str(err)
+
+
+def _unshare(settings, client):
+    from ..gsheets import ops
+    permission = settings.pop('permission', None)
+    if permission:
+        ops.unshare_spreadsheet(client, settings['key'], permission)
+
+
+def _own_spreadsheet(template, target):
+    """Whether TARGET is a member's own Google spreadsheet (shared with them alone), not a tab or a file."""
+    return target.backend == 'gsheet' and (template.team_settings or {}).get('mode') == 'spreadsheets'
+
+
+def _client(client):
+    if client is None:
+        from ..gsheets.table import app_client
+        client = app_client()
+    return client
 
 
 def _make_member(template, user, mode, client, memo=None):
@@ -222,12 +276,18 @@ def keep_in_step(template, client=None):
     for user_id, target in sorted(existing.items(), key=lambda kv: kv[1].name):
         options = target.options
         if user_id not in wanted:
-            if target.active:   # left the team (or LTC): paused, kept with its rows and runs
+            if target.active:   # left the team (or LTC): paused, kept with its rows and runs, access taken back
                 options['left_team'] = True
+                if _own_spreadsheet(template, target):
+                    client = _client(client)
+                    _unshare(options, client)
                 target.settings, target.active = json.dumps(options, ensure_ascii=False), False
                 audit.save(target)
                 result.deactivated.append(target.name)
         elif not target.active and options.pop('left_team', False):
+            if _own_spreadsheet(template, target):   # their access back, at their e-mail address of today
+                client = _client(client)
+                _share(options, wanted[user_id], client)
             target.settings, target.active = json.dumps(options, ensure_ascii=False), True
             audit.save(target)
             result.reactivated.append(target.name)
@@ -237,6 +297,9 @@ def keep_in_step(template, client=None):
     for user_id, user in wanted.items():
         if user_id not in existing:
             result.created.append(_make_member(template, user, settings['mode'], client, memo).name)
+    for target in SyncTarget.select().where(SyncTarget.team_of == template.id, SyncTarget.active == True):  # noqa: E712
+        if target.name in result.created + result.reactivated and target.options.get('unshared'):
+            result.unshared.append(target.name)
     return result
 
 

@@ -119,6 +119,25 @@ def create_spreadsheet(client, title):
     return reply.json()['id']
 
 
+def share_spreadsheet(client, key, email, message=None):
+    """Give EMAIL edit access to spreadsheet KEY (Drive permissions.create, one request; Google e-mails them the
+    link with MESSAGE). Returns the permission's id, which `unshare_spreadsheet` takes back."""
+    with _api(key, f'share the spreadsheet with {email}', f'把表格共享给 {email}'):
+        reply = client.http_client.insert_permission(key, email, 'user', 'writer', notify=True,
+                                                     email_message=message)
+    return reply.json()['id']
+
+
+def unshare_spreadsheet(client, key, permission):
+    """Take back the access PERMISSION (an id from `share_spreadsheet`) gave to spreadsheet KEY (one request).
+    A permission already removed by hand in Drive is not an error."""
+    try:
+        with _api(key, 'take back access to the spreadsheet', '收回表格的访问权限'):
+            client.http_client.remove_permission(key, permission)
+    except SheetNotFound:
+        pass
+
+
 def ensure_worksheet(client, key, title, header, key_column=0, choices=None, rows=1000, protected=(),
                      only=False, note=None):
     """Open the worksheet, or create it with header, frozen header, protected key column and dropdowns.

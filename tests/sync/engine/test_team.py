@@ -146,14 +146,43 @@ def test_team_spreadsheets_on_google_one_each(app, runner, db, sheets_emulator):
     east = make_department(name='华东', code='D-EAST')
     make_user('admin', username='boss')
     for name in ('wang', 'zhao'):
-        make_user('sales', username=name, display_name=f'{name}-显示名', department=east)
+        make_user('sales', username=name, display_name=f'{name}-显示名', department=east,
+                  email=f'{name}@example.com' if name == 'wang' else None)
     assert runner.invoke(args=['ltc', 'sync', 'add', 'east', '--entity', 'leads', '--gsheet', '1TeamKey',
                                '--as', 'boss', '--lang', 'en']).exit_code == 0
     sheets_emulator.clear_log()
     result = runner.invoke(args=['ltc', 'sync', 'team', 'east', '--department', 'D-EAST', '--spreadsheets'])
     assert result.exit_code == 0 and '2 made' in result.output, result.output
-    # Per member: one Drive create, one metadata read, one batchUpdate making the tab (and dropping Sheet1).
-    assert sheets_emulator.kinds() == ['drive.create', 'spreadsheets.get', 'spreadsheets.batchUpdate'] * 2
+    # Per member: one Drive create, one metadata read, one batchUpdate making the tab (and dropping Sheet1),
+    # and for a member with an e-mail address one Drive permission: the spreadsheet is shared with them.
+    made = ['drive.create', 'spreadsheets.get', 'spreadsheets.batchUpdate']
+    assert sheets_emulator.kinds() == made + ['drive.permissions.create'] + made
+    assert 'NOT shared with its member (share it in Google Drive): east-zhao' in result.output
+    wang, zhao = (SyncTarget.get(SyncTarget.name == f'east-{n}') for n in ('wang', 'zhao'))
+    shared = sheets_emulator.spreadsheet(wang.options['key']).permissions
+    assert [(p['emailAddress'], p['role'], p['type'], p['notified']) for p in shared] == [
+        ('wang@example.com', 'writer', 'user', True)]
+    assert wang.options['permission'] == shared[0]['id'] and wang.options['shared_with'] == 'wang@example.com'
+    assert sheets_emulator.spreadsheet(zhao.options['key']).permissions == []
+    assert zhao.options['unshared'] == 'no e-mail address'
+
+    # wang leaves: his target is paused and his access to the spreadsheet taken back; he returns: given again.
+    boss = User.get(User.username == 'boss')
+    with audit.acting_as(boss, 'admin'):
+        user = User.get(User.username == 'wang')
+        user.active = False
+        users.save_user(user)
+    assert 'deactivated (left the department): east-wang' in runner.invoke(
+        args=['ltc', 'sync', 'team', 'east']).output
+    assert sheets_emulator.spreadsheet(wang.options['key']).permissions == []
+    assert 'permission' not in SyncTarget.get_by_id(wang.id).options
+    with audit.acting_as(boss, 'admin'):
+        user.active = True
+        users.save_user(user)
+    assert 'made active again: east-wang' in runner.invoke(args=['ltc', 'sync', 'team', 'east']).output
+    again = sheets_emulator.spreadsheet(wang.options['key']).permissions
+    assert [p['emailAddress'] for p in again] == ['wang@example.com']
+    assert SyncTarget.get_by_id(wang.id).options['permission'] == again[0]['id']
     for name in ('wang', 'zhao'):
         target = SyncTarget.get(SyncTarget.name == f'east-{name}')
         spreadsheet = sheets_emulator.spreadsheet(target.options['key'])
