@@ -45,7 +45,8 @@ def smtp_server():
 
 
 class Receiver:
-    """Requests the HTTP server received; `answers` (status, JSON) are given in turn, then 200 {"errcode": 0}."""
+    """Requests the HTTP server received; `answers` (status, JSON[, headers]) are given in turn, then
+    200 {"errcode": 0}. A GET (where a followed redirect lands) is kept too, with no body."""
 
     def __init__(self):
         self.requests, self.answers = [], []
@@ -67,13 +68,24 @@ def http_receiver():
             parts = urllib.parse.urlsplit(self.path)
             receiver.requests.append({'path': parts.path, 'query': dict(urllib.parse.parse_qsl(parts.query)),
                                       'headers': dict(self.headers), 'raw': raw, 'json': json.loads(raw)})
-            status, answer = receiver.answers.pop(0) if receiver.answers else (200, {'errcode': 0, 'errmsg': 'ok'})
+            status, answer, *extra = receiver.answers.pop(0) if receiver.answers else (200, {'errcode': 0,
+                                                                                        'errmsg': 'ok'})
             data = json.dumps(answer).encode()
             self.send_response(status)
+            for name, value in (extra[0] if extra else {}).items():   # e.g. a redirect's Location
+                self.send_header(name, value)
             self.send_header('Content-Type', 'application/json')
             self.send_header('Content-Length', str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def do_GET(self):
+            receiver.requests.append({'path': urllib.parse.urlsplit(self.path).path, 'query': {},
+                                      'headers': dict(self.headers), 'raw': b'', 'json': None, 'method': 'GET'})
+            self.send_response(200)
+            self.send_header('Content-Length', '2')
+            self.end_headers()
+            self.wfile.write(b'{}')
 
         def log_message(self, *args):
             pass

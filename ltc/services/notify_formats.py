@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from ..models.choices import REMINDER_KINDS
 from .reminders import lang_of, render
-from .webhooks import sign
+from .webhooks import post_once, sign
 
 SUBJECT_PREFIX = '[LTC]'
 TEXTS = {
@@ -237,9 +237,13 @@ def post_chat(webhook, message, user, timeout=20):
         headers['X-LTC-Signature'] = sign(webhook.secret, data)   # as outgoing webhooks sign theirs
     request = urllib.request.Request(url, data=data, method='POST', headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with post_once(request, timeout) as response:
             answer = response.read(65536).decode('utf-8', 'replace')
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:
+            raise DeliveryError(f'{webhook.kind} webhook redirected (HTTP {exc.code}) to '
+                                f'{exc.headers.get("Location", "?")}; redirects are not followed, '
+                                'give the final URL') from exc
         raise DeliveryError(f'{webhook.kind} webhook answered HTTP {exc.code}') from exc
     except (urllib.error.URLError, OSError) as exc:
         raise DeliveryError(f'{webhook.kind} webhook unreachable: {getattr(exc, "reason", exc)}') from exc

@@ -70,6 +70,23 @@ def verify(secret, body, header, now=None, tolerance=TOLERANCE):
     return hmac.compare_digest(expected, parts.get('v1', ''))
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Answer a redirect as the HTTP error it is for a webhook: urllib would follow a 301/302/303 as a GET
+    without the body (the receiver never gets the event, yet the GET's 200 read as delivered) and send the
+    signature headers to whatever host the redirect names."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def post_once(request, timeout):
+    """Open REQUEST (a urllib Request) without following redirects; a 3xx raises HTTPError like a 4xx."""
+    return _opener.open(request, timeout=timeout)
+
+
 def _post(delivery, sub):
     """Send DELIVERY to SUB once; return (HTTP status or None, error text or None)."""
     body = delivery.payload.encode('utf-8')
@@ -78,9 +95,12 @@ def _post(delivery, sub):
         'X-LTC-Event': delivery.event, 'X-LTC-Event-Id': delivery.event_id, 'X-LTC-Delivery': str(delivery.id),
         'X-LTC-Signature': sign(sub.secret, body)})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with post_once(request, TIMEOUT) as response:
             return response.status, None
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:
+            return exc.code, (f'HTTP {exc.code} {exc.reason}: redirected to {exc.headers.get("Location", "?")}; '
+                              'redirects are not followed, give the final URL')
         return exc.code, f'HTTP {exc.code} {exc.reason}: {exc.read(500).decode("utf-8", "replace")}'.strip()
     except (urllib.error.URLError, OSError, ValueError) as exc:
         return None, f'{type(exc).__name__}: {getattr(exc, "reason", exc)}'

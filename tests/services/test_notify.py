@@ -180,6 +180,19 @@ def test_a_refusing_robot_is_retried_and_a_user_without_a_webhook_is_logged(db, 
     assert Notification.get(Notification.status == 'skipped').last_error.startswith('no chat webhook')
 
 
+def test_a_robot_address_that_redirects_is_not_followed(db, http_receiver):
+    """A moved robot address answers a redirect: the message is retried (not counted as sent after a GET to the
+    redirect's target, which would get no message), and the error says to give the final URL."""
+    user = make_user(language='en')
+    _choose(user, ('sync_conflict', 'chat', 'each'))
+    audit.save(ChatWebhook(name='ops', kind='generic', url=http_receiver.url('/moved')))
+    http_receiver.answers = [(302, {}, {'Location': http_receiver.url('/login')})]
+    reminders.add(user, 'sync_conflict', 'SyncTarget', 'SY000001', D(2026, 5, 10), {'name': 'team', 'count': 2})
+    assert notify.run(NOW, _cfg(backoff_seconds=10))['retry'] == 1
+    assert 'redirected (HTTP 302)' in Notification.get().last_error
+    assert [r['path'] for r in http_receiver.requests] == ['/moved']
+
+
 def test_record_text_in_a_chat_message_makes_no_link_image_tag_or_mention():
     from types import SimpleNamespace
 

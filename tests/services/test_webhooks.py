@@ -18,7 +18,7 @@ class Receiver(http.server.ThreadingHTTPServer):
     """A local HTTP server that keeps every request and answers with the queued statuses (then 200)."""
 
     def __init__(self):
-        self.requests, self.statuses = [], []
+        self.requests, self.statuses, self.elsewhere = [], [], []
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(handler):
@@ -26,8 +26,16 @@ class Receiver(http.server.ThreadingHTTPServer):
                 self.requests.append(({k.lower(): v for k, v in handler.headers.items()}, body))
                 status = self.statuses.pop(0) if self.statuses else 200
                 handler.send_response(status)
+                if 300 <= status < 400:   # e.g. a moved endpoint or a login page in front of it
+                    handler.send_header('Location', '/elsewhere')
                 handler.end_headers()
                 handler.wfile.write(b'boom' if status >= 500 else b'ok')
+
+            def do_GET(handler):   # where a followed redirect would land, signature headers and all
+                self.elsewhere.append({k.lower(): v for k, v in handler.headers.items()})
+                handler.send_response(200)
+                handler.end_headers()
+                handler.wfile.write(b'<html>sign in</html>')
 
             def log_message(handler, *args):
                 pass
@@ -156,3 +164,17 @@ def test_signatures_are_checked_and_subscriptions_validated(db):
         webhooks.save_subscription(WebhookSubscription(name='x', url='ftp://a.example', events='lead.created'))
     made = webhooks.save_subscription(WebhookSubscription(name='x', url='https://a.example', events='lead.created'))
     assert made.secret.startswith('whsec_')
+
+
+@pytest.mark.parametrize('status', [301, 302, 303, 307])
+def test_a_redirect_is_not_followed_nor_counted_as_delivered(db, hook, receiver, status):
+    """A receiver that moved (or a login page in front of it) answers a redirect: the event was not delivered,
+    nothing is sent to the address it names, and the delivery log says to give the final URL."""
+    receiver.statuses = [status]
+    audit.save(Lead(company='重定向测试有限公司'))
+    now = utcnow()
+    assert webhooks.deliver_due(now) == {'delivered': 0, 'retrying': 1, 'failed': 0}
+    delivery = WebhookDelivery.get()
+    assert (delivery.status, delivery.response_code) == ('pending', status)
+    assert 'redirected to /elsewhere' in delivery.last_error and 'final URL' in delivery.last_error
+    assert receiver.elsewhere == [] and len(receiver.requests) == 1
