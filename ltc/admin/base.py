@@ -1,7 +1,7 @@
 """The secure base view: login, roles, row-level scope on every path, audited versioned saves."""
 import dataclasses
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
@@ -155,6 +155,23 @@ class SecureModelView(RoleGate, ModelView):
                 inline.form_args = labelled(inline.model, getattr(inline, 'form_columns', None),
                                             getattr(inline, 'form_args', None))
         super().__init__(model, *args, **kwargs)
+
+    list_template = 'ltc_admin/list.html'
+
+    def row_read_only(self, row, rows):
+        """Whether the current user may only read ROW, one of the list page's ROWS (a team member's
+        opportunity, its quotes and contracts): its edit and delete buttons are not offered. One query per
+        page, and none for the roles whose read and write scopes are the same."""
+        if role() in ('admin', 'ops') or not (self.can_edit or self.can_delete):
+            return False
+        memo = g.setdefault('ltc_read_only_rows', {})
+        key = (self.endpoint, id(rows))
+        if key not in memo:
+            ids = [r.id for r in rows]
+            writable = {i for (i,) in self.model.select(self.model.id).where(
+                self.model.id.in_(ids), scope.condition(self.model, current_user.record, write=True)).tuples()}
+            memo[key] = set(ids) - writable
+        return row.id in memo[key]
 
     def search_placeholder(self):
         names = ', '.join(str(self.get_column_name(name)) for name, _kind in self.search_fields)

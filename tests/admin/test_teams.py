@@ -102,3 +102,20 @@ def test_member_reads_everywhere_and_logs_follow_ups_a_stranger_sees_nothing(app
     assert Opportunity.get_by_id(opp.id).stage.code == 'ST-VALIDATE'
     assert theirs.get(base % 'log_followup').status_code == 404
     assert Contract.get_by_id(deal['contract'].id).version == deal['contract'].version
+
+
+def test_lists_offer_no_edit_or_delete_on_a_deal_a_member_only_reads(app, users, deal):
+    """On the opportunity, quote and contract lists a team member's rows carry only the view button; their own
+    rows keep edit (the owner's page is unchanged)."""
+    member = users['sales']
+    teams.add_member(deal['opp'], member, 'presales', by=deal['rep'])
+    with audit.acting_as(member, 'admin'):
+        own = make_opportunity(owner=member, name='自己的商机')
+    mine, owner = _client(app, member), _client(app, deal['rep'])
+    for url, row_id in (('/admin/opportunity/', deal['opp'].id), ('/admin/quote/', deal['quote'].id),
+                        ('/admin/contract/', deal['contract'].id)):
+        html = _text(mine, url)[1]
+        assert f'details/?id={row_id}' in html, url
+        assert f'edit/?id={row_id}' not in html and f'edit/?id={row_id}&' not in html, url
+        assert f'edit/?id={row_id}' in _text(owner, url)[1] or f'edit/?id={row_id}&' in _text(owner, url)[1], url
+    assert f'edit/?id={own.id}' in _text(mine, '/admin/opportunity/')[1]
