@@ -135,6 +135,7 @@ LABELS = {
     'is_won': _l('Won'),
     'kind': _l('Type'),
     'language': _l('Language'),
+    'timezone': _l('Time zone'),
     'last_assignee': _l('Last assignee'),
     'last_followup_at': _l('Last follow-up'),
     'last_login_at': _l('Last login'),

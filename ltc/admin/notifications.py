@@ -14,6 +14,7 @@ from ..services.messages import text
 from . import filters as F
 from .base import AdminForm, RoleGate, SecureModelView
 from .i18n import lang
+from .views_org import timezone_choices
 
 ADMIN = ('admin',)
 EVERYONE = ('admin', 'manager', 'sales', 'ops', 'finance')
@@ -37,6 +38,7 @@ class MyNotificationsView(RoleGate, BaseView):
             try:
                 with audit.acting_as(user, 'admin'):
                     changed = notify.set_preferences(user, choices, by=user)
+                    changed += notify.set_timezone(user, request.form.get('timezone', ''), by=user)
             except LTCError as exc:
                 flash(_('Nothing was saved: %(error)s', error=text(exc, lang())), 'error')
             else:
@@ -49,7 +51,8 @@ class MyNotificationsView(RoleGate, BaseView):
                            channels=[(c, NOTIFY_CHANNELS.label(c, reader)) for c in notify.CHANNELS],
                            modes=[('off', _('Off')), ('each', _('Each one')), ('digest', _('Daily digest'))],
                            email=user.email, email_on=bool(current_app.config.get('SMTP_HOST')), hooks=hooks,
-                           digest_hour=current_app.config.get('NOTIFY_DIGEST_HOUR', 8))
+                           digest_hour=current_app.config.get('NOTIFY_DIGEST_HOUR', 8),
+                           timezone=user.timezone or '', zones=timezone_choices())
 
 
 class ChatWebhookView(SecureModelView):

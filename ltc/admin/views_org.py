@@ -9,14 +9,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from markupsafe import Markup
 from peewee import DateField, DateTimeField, ForeignKeyField
-from wtforms import PasswordField
+from wtforms import PasswordField, SelectField
 from wtforms.validators import Length, Optional
 
 from ..db import utcnow
 from ..errors import ValidationError
 from ..models import (AssignmentRule, AuditLog, JobRun, CareTask, CustomField, FollowUp, GradingRule, LoginThrottle,
                       Reminder, Target, User)
-from ..services import audit, custom_fields, followups, planning, reminders, scope
+from ..services import audit, custom_fields, followups, notify, planning, reminders, scope
 from ..services.users import MIN_PASSWORD, save_user
 from . import filters as F
 from .actions import RecordActionsMixin
@@ -50,6 +50,15 @@ class RoleView(SettingsView):
     form_columns = ('name_zh', 'name_en')
 
 
+def timezone_choices():
+    """The time zones a user may pick: the company's first (empty), then every IANA zone by name."""
+    from flask import current_app
+    import zoneinfo
+    company = current_app.config.get('TIMEZONE') or 'Asia/Shanghai'
+    return [('', _('The company\'s (%(zone)s)', zone=company))] + [
+        (z, z) for z in sorted(zoneinfo.available_timezones()) if '/' in z and not z.startswith(('Etc/', 'SystemV/'))]
+
+
 class UserView(SettingsView):
     column_list = ('code', 'username', 'display_name', 'role', 'department', 'manager', 'active',
                    'language', 'last_login_at')
@@ -59,12 +68,16 @@ class UserView(SettingsView):
     column_details_exclude_list = ('password_hash', 'session_version')
     column_export_exclude_list = ('password_hash', 'session_version')
     form_columns = ('username', 'display_name', 'display_name_en', 'email', 'phone', 'role',
-                    'department', 'manager', 'active', 'language', 'open_lead_cap')
+                    'department', 'manager', 'active', 'language', 'timezone', 'open_lead_cap')
+    form_overrides = {'timezone': SelectField}
+    form_args = {'timezone': {'choices': lambda: timezone_choices(), 'coerce': lambda value: value or '',
+                              'description': _l('Their daily digest goes out at the digest hour of this clock.')}}
     form_extra_fields = {'new_password': PasswordField(LABELS['new_password'],
                                                        validators=[Optional(), Length(min=MIN_PASSWORD)])}
     form_ajax_refs = {'manager': USER_REF}
 
     def on_model_change(self, form, model, is_created):
+        model.timezone = notify.check_timezone(model.timezone) or None
         if is_created and not form.new_password.data:
             raise ValidationError(_('Give the new user a password of at least %(n)s characters.',
                                     n=MIN_PASSWORD))

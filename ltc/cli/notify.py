@@ -2,6 +2,7 @@
 import click
 from flask.cli import AppGroup
 
+from ..errors import LTCError
 from ..services.cash_common import get_user
 
 notify_group = AppGroup('notify', help='Reminders by e-mail and group chat.')
@@ -42,7 +43,10 @@ def notify_test(user, channel):
 @click.option('--set', 'pairs', multiple=True, metavar='KIND:CHANNEL:MODE',
               help='e.g. payment_overdue:email:each, contract_expiring:chat:digest, lead_assigned:email:off; '
                    'KIND may be * for every kind.')
-def notify_prefs(user, pairs):
+@click.option('--timezone', metavar='ZONE', default=None,
+              help="The user's time zone for the daily digest (an IANA name such as Europe/Berlin; '' for the "
+                   "company's LTC_TIMEZONE).")
+def notify_prefs(user, pairs, timezone):
     """Show (and with --set change) which reminders a user gets by e-mail and chat, each one or as a digest."""
     from ..services import audit, notify
     found = get_user(user)
@@ -57,6 +61,15 @@ def notify_prefs(user, pairs):
                 choices[(k, channel)] = mode
         with audit.acting_as(found, 'cli'):
             click.echo(f'{notify.set_preferences(found, choices, by=found)} choice(s) changed')
+    if timezone is not None:
+        with audit.acting_as(found, 'cli'):
+            try:
+                notify.set_timezone(found, timezone, by=found)
+            except LTCError as exc:
+                raise click.UsageError(str(exc)) from None
+    cfg = notify.settings()
+    zone = found.timezone or f"{cfg.timezone} (the company's)"
+    click.echo(f'time zone: {zone}; digest at {cfg.digest_hour}:00 on that clock')
     prefs = notify.preferences(found)
     for kind in notify.KINDS:
         click.echo(f'{kind:<18} ' + '  '.join(f'{c}: {prefs.get((kind, c), "off"):<6}' for c in notify.CHANNELS))

@@ -64,6 +64,7 @@ class User(BaseModel):
     manager = ForeignKeyField('self', null=True, backref='reports')
     active = BooleanField(default=True, index=True)
     language = ChoiceField(C.LANGUAGES, default='zh_Hans_CN', index=False)
+    timezone = CharField(max_length=64, null=True)   # IANA name; empty: the company's LTC_TIMEZONE
     open_lead_cap = IntegerField(null=True)
     last_login_at = DateTimeField(null=True)
     # Part of every session cookie; raising it (ltc.services.users.end_sessions) ends them all.

@@ -115,9 +115,46 @@ def webhooks_for(user, hooks=None, parents=None):
 
 
 # -- the outbox ------------------------------------------------------------------------------------
-def next_digest(now, cfg):
-    """Return the UTC time of the first digest hour (in the configured timezone) after NOW (UTC)."""
-    zone = zoneinfo.ZoneInfo(cfg.timezone)
+def zone_of(user, cfg):
+    """Return the ZoneInfo of USER's clock: their own time zone, else the company's (LTC_TIMEZONE)."""
+    name = getattr(user, 'timezone', None) or cfg.timezone
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):   # a zone this server's tz database lacks
+        return zoneinfo.ZoneInfo(cfg.timezone)
+
+
+def check_timezone(name):
+    """Return NAME, an IANA time zone (e.g. Europe/Berlin), or '' for the company's; refuse anything else."""
+    name = (name or '').strip()
+    if name and name not in zoneinfo.available_timezones():
+        raise invalid('Unknown time zone {zone}: use an IANA name such as Asia/Shanghai, Europe/Berlin or '
+                      'America/New_York.', '未知的时区 {zone}：请使用 IANA 时区名，例如 Asia/Shanghai、Europe/Berlin、'
+                      'America/New_York。', zone=name)
+    return name
+
+
+def set_timezone(user, name, by):
+    """Set USER's time zone (NAME, '' for the company's); only USER themself or an admin may. Returns whether
+    it changed (one audit row on the user)."""
+    by = getattr(by, 'record', by)
+    if by is None or (by.id != user.id and by.role.name != 'admin'):
+        raise refusal('Rule {rule}: only {user} or an administrator may change their notifications.',
+                      '规则 {rule}：只有 {user} 本人或管理员可以修改其通知设置。', rule='notify-own', user=user.username)
+    name = check_timezone(name) or None
+    if name == user.timezone:
+        return False
+    before, user.timezone = user.timezone, name
+    with database.atomic():
+        User.update(timezone=name).where(User.id == user.id).execute()
+        audit.record('User', user.code, 'notifications', {'timezone': [before, name]})
+    return True
+
+
+def next_digest(now, cfg, zone=None):
+    """Return the UTC time of the first digest hour after NOW (UTC) on the clock of ZONE (a ZoneInfo; default
+    the configured timezone)."""
+    zone = zone or zoneinfo.ZoneInfo(cfg.timezone)
     local = now.replace(tzinfo=datetime.timezone.utc).astimezone(zone)
     at = local.replace(hour=cfg.digest_hour, minute=0, second=0, microsecond=0)
     if at <= local:
@@ -151,7 +188,7 @@ def queue(now=None, cfg=None):
                 mode = prefs.get(user.id, {}).get((reminder.kind, channel))
                 if mode not in ('each', 'digest'):
                     continue
-                send_after = now if mode == 'each' else next_digest(now, cfg)
+                send_after = now if mode == 'each' else next_digest(now, cfg, zone_of(user, cfg))
                 base = {'reminder': reminder.id, 'user': user.id, 'channel': channel, 'mode': mode,
                         'send_after': send_after, 'created_at': now, 'status': 'pending', 'attempts': 0}
                 if channel == 'email':

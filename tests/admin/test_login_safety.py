@@ -114,6 +114,14 @@ def test_role_change_and_new_password_in_the_user_screen(app, as_role, users):
     me = User.get_by_id(users['admin'].id)
     assert edit(me, new_password='quartz-meadow-lantern').status_code == 302
     assert _is_logged_out(other_admin_session) and not _is_logged_out(admin)
+    # A time zone for the user's digest: picked from the IANA names, anything else refused.
+    page = admin.get(f'/admin/user/edit/?id={user.id}').get_data(as_text=True)
+    assert '<option value="America/Sao_Paulo">America/Sao_Paulo</option>' in page
+    assert edit(User.get_by_id(user.id), timezone='America/Sao_Paulo').status_code == 302
+    assert User.get_by_id(user.id).timezone == 'America/Sao_Paulo'
+    assert edit(User.get_by_id(user.id), timezone='Mars/Olympus').status_code == 200
+    assert edit(User.get_by_id(user.id), timezone='').status_code == 302
+    assert User.get_by_id(user.id).timezone is None
 
 
 def test_failed_logins_lock_the_username_with_a_growing_delay(strict, users):

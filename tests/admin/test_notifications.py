@@ -27,13 +27,23 @@ def _my_notifications_page_saves_the_users_own_choices(users, as_role):
     assert '我的通知' in html and '线索已分配' in html and '每日汇总' in html and '冲突待处理' in html
     assert '本服务器尚未配置邮件发送' in html   # no LTC_SMTP_HOST in the tests' app
     form = {f'{k}-{c}': 'off' for k in notify.KINDS for c in notify.CHANNELS}
-    form.update({'lead_assigned-email': 'each', 'payment_overdue-chat': 'digest', 'csrf_token': csrf_from(html)})
+    assert 'id="notify-timezone"' in html and '<option value="" selected>公司时区（Asia/Shanghai）</option>' in html
+    form.update({'lead_assigned-email': 'each', 'payment_overdue-chat': 'digest', 'csrf_token': csrf_from(html),
+                 'timezone': 'Europe/Berlin'})
     answer = client.post('/admin/my-notifications/', data=form, follow_redirects=True).get_data(as_text=True)
-    assert '通知设置已保存（修改 2 项）' in answer
+    assert '通知设置已保存（修改 3 项）' in answer
+    assert '<option value="Europe/Berlin" selected>' in answer
+    users['sales'].timezone = None
+    from ltc.models import User
+    assert User.get_by_id(users['sales'].id).timezone == 'Europe/Berlin'
     assert notify.preferences(users['sales']) == {('lead_assigned', 'email'): 'each',
                                                   ('payment_overdue', 'chat'): 'digest'}
     assert notify.preferences(users['manager']) == {}
     assert 'name="lead_assigned-email"' in answer and '<option value="each" selected>' in answer
+    form['timezone'] = 'Mars/Olympus'
+    refused = client.post('/admin/my-notifications/', data=form, follow_redirects=True).get_data(as_text=True)
+    assert '未知的时区 Mars/Olympus' in refused and User.get_by_id(users['sales'].id).timezone == 'Europe/Berlin'
+    form['timezone'] = 'Europe/Berlin'
     form['lead_assigned-email'] = 'sometimes'
     refused = client.post('/admin/my-notifications/', data=form, follow_redirects=True).get_data(as_text=True)
     assert '未知的通知设置' in refused and notify.preferences(users['sales'])[('lead_assigned', 'email')] == 'each'

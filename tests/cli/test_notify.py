@@ -26,6 +26,11 @@ def test_notify_commands(app, runner, db, smtp_server):
     out = _ok(runner, 'prefs', '--user', user.username, '--set', '*:email:digest', '--set', 'lead_assigned:email:each')
     assert '12 choice(s) changed' in out or 'choice(s) changed' in out
     assert 'lead_assigned      email: each    chat: off' in out and 'pool_warning       email: digest' in out
+    assert "time zone: Asia/Shanghai (the company's); digest at 8:00" in out
+    assert 'time zone: Europe/Berlin;' in _ok(runner, 'prefs', '--user', user.username, '--timezone', 'Europe/Berlin')
+    bad = runner.invoke(args=['ltc', 'notify', 'prefs', '--user', user.username, '--timezone', 'Berlin'])
+    assert bad.exit_code != 0 and 'Unknown time zone Berlin' in bad.output
+    assert "Asia/Shanghai (the company's)" in _ok(runner, 'prefs', '--user', user.username, '--timezone', '')
     reminders.add(user, 'lead_assigned', 'Lead', 'L000001', datetime.date.today(), {'name': 'L000001 Acme'})
     reminders.add(user, 'pool_warning', 'Customer', 'C000001', datetime.date.today(),
                   {'name': '新测', 'name_en': 'Xince', 'reason': 'no follow-up for 30 days', 'reason_zh': '30 天未跟进'})

@@ -114,6 +114,39 @@ def test_digest_groups_the_days_reminders_in_one_message(db, smtp_server):
     assert 'L000003' not in text and Notification.get(Notification.reminder == read.id).status == 'skipped'
 
 
+def test_a_users_digest_goes_out_at_the_digest_hour_of_their_own_time_zone(db, smtp_server):
+    """Berlin and New York colleagues get their digest at 08:00 on their own clocks; the others at the company's."""
+    berlin = make_user(language='en', email='anna@example.com')
+    york = make_user(language='en', email='joe@example.com')
+    shanghai = make_user(language='zh_Hans_CN', email='chen@example.com')
+    for user in (berlin, york, shanghai):
+        _choose(user, ('lead_assigned', 'email', 'digest'))
+    assert notify.set_timezone(berlin, 'Europe/Berlin', by=berlin) is True
+    assert notify.set_timezone(york, 'America/New_York', by=york) is True
+    assert notify.set_timezone(york, 'America/New_York', by=york) is False   # unchanged: no audit row
+    for user in (berlin, york, shanghai):
+        _remind(user, code=f'L{user.id:06d}')
+    notify.run(NOW, _cfg(smtp_server))   # 2026-05-10 02:00 UTC
+    send_after = {n.user_id: n.send_after for n in Notification.select()}
+    assert send_after[berlin.id] == datetime.datetime(2026, 5, 10, 6, 0)    # 08:00 CEST, later the same day
+    assert send_after[york.id] == datetime.datetime(2026, 5, 10, 12, 0)     # 08:00 EDT
+    assert send_after[shanghai.id] == datetime.datetime(2026, 5, 11, 0, 0)  # 08:00 CST, the next morning
+    assert notify.run(datetime.datetime(2026, 5, 10, 6, 0), _cfg(smtp_server))['sent'] == 1
+    assert [to for to, _m in smtp_server.messages] == [['anna@example.com']]
+
+
+def test_a_time_zone_is_an_iana_name_set_by_the_user_or_an_admin(db):
+    import pytest
+    from ltc.errors import LTCError
+    user, other = make_user(), make_user()
+    with pytest.raises(LTCError, match='Unknown time zone Mars/Olympus'):
+        notify.set_timezone(user, 'Mars/Olympus', by=user)
+    with pytest.raises(LTCError, match='only'):
+        notify.set_timezone(user, 'Europe/Paris', by=other)
+    assert notify.set_timezone(user, 'Europe/Paris', by=make_user('admin')) is True
+    assert notify.set_timezone(user, '', by=user) is True and user.timezone is None
+
+
 def _sign(key, message):
     return base64.b64encode(hmac.new(key.encode(), message.encode(), hashlib.sha256).digest()).decode()
 
