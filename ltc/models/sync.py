@@ -25,6 +25,8 @@ CONFLICT_STATUSES = Choices(('open', 'Open', '待处理'), ('kept_db', 'Kept dat
                             ('took_sheet', 'Took sheet value', '已采用表格值'), ('edited', 'Edited', '已手工修改'),
                             ('kept_record', 'Kept the record', '已保留记录'),
                             ('deleted_record', 'Deleted the record', '已删除记录'))
+# The entity of a workbook target: its tabs are targets of their own entities (`workbook_id` names it).
+WORKBOOK = 'workbook'
 # SyncConflict.field of a record removed from the sheet but changed in the database: delete or keep it
 DELETION = '(deleted row)'
 
@@ -54,6 +56,12 @@ class SyncTarget(BaseModel):
     schedule = CharField(max_length=120, default='')   # '' every N minutes, 'working hours', or a cron line
     team = TextField(default='')   # a template's fan-out: {"department": code, "mode": "tabs"|"spreadsheets"}
     team_of = ForeignKeyField('self', null=True, backref='members', on_delete='SET NULL')   # a member's template
+    # A tab of a workbook target (entity WORKBOOK): synced in its workbook's run, never on its own.
+    workbook = ForeignKeyField('self', null=True, backref='tabs', on_delete='CASCADE')
+
+    @property
+    def is_workbook(self):
+        return self.entity == WORKBOOK
 
     @property
     def options(self):

@@ -249,6 +249,28 @@ def _update_cells(ss, req):
     return {}
 
 
+def _append_cells(ss, req):
+    """appendCells: new rows after the last row with data in the sheet, the grid grown by as many rows as needed."""
+    if req.get('fields') not in ('userEnteredValue', '*'):
+        raise unimplemented(f"appendCells fields {req.get('fields')}")
+    if 'tableId' in req:
+        raise unimplemented('appendCells into a table')
+    sheet = ss.sheet_by_id(req.get('sheetId', 0))
+    rows = req.get('rows') or []
+    last, _ = sheet.used_extent()
+    width = max((len(r.get('values') or []) for r in rows), default=0)
+    if width > sheet.col_count:
+        sheet.grid_error(a1.A1(sheet.title), last + 1, 1, last + len(rows), width)
+    sheet.row_count = max(sheet.row_count, last + len(rows))
+    for i, row in enumerate(rows):
+        for j, data in enumerate(row.get('values') or []):
+            if set(data) - {'userEnteredValue'}:
+                raise unimplemented('appendCells cell formats')
+            value = data.get('userEnteredValue')
+            sheet.put(last + i, j, cells.from_extended(value) if value else None)
+    return {}
+
+
 def _request(ss, kind, req):
     if kind == 'addSheet':
         props = req.get('properties') or {}
@@ -299,6 +321,8 @@ def _request(ss, kind, req):
         return {}
     if kind == 'updateCells':
         return _update_cells(ss, req)
+    if kind == 'appendCells':
+        return _append_cells(ss, req)
     raise unimplemented(f'batchUpdate request {kind}')
 
 

@@ -88,6 +88,9 @@ def unchanged(target, client=None):
 
     The database is asked first: when it moved, the sheet is read anyway and not asked (no request).
     """
+    if target.is_workbook:
+        from .workbook_run import unchanged as workbook_unchanged
+        return workbook_unchanged(target, client)
     if not target.sheet_stamp or target.header_signature is None:
         return False, None
     if database_moved(target, last_finished(target)):

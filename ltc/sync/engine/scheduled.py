@@ -29,7 +29,8 @@ def run_active_targets(run=None, due_only=True, now=None, skip_idle=True):
     now = now or utcnow()
     close_interrupted_runs()
     counts = {'targets': 0, 'done': 0, 'attention': 0, 'failed': 0, 'locked': 0, 'not_due': 0, 'idle': 0}
-    for target in SyncTarget.select().where(SyncTarget.active).order_by(SyncTarget.name):
+    # A workbook's tabs run in their workbook's run.
+    for target in SyncTarget.select().where(SyncTarget.active, SyncTarget.workbook.is_null()).order_by(SyncTarget.name):
         counts['targets'] += 1
         if due_only and not is_due(target, now):
             counts['not_due'] += 1

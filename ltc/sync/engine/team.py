@@ -221,6 +221,9 @@ def _client(client):
 def _make_member(template, user, mode, client, memo=None):
     from .targets import check_slice
     from .header import header_note
+    if template.is_workbook:   # a workbook each: every tab of the template, the member's rows on each
+        from .workbook import make_member
+        return make_member(template, user, mode, client, name=_name(template, user))
     terms = check_slice(template.entity, member_terms(template), user, template.new_owner)
     target = SyncTarget(name=_name(template, user), entity=template.entity, backend=template.backend,
                         lang=template.lang, conflict_policy=template.conflict_policy,
@@ -243,6 +246,10 @@ def fan_out(template, department=None, mode=None, client=None):
     if not act.is_system and act.role != 'admin':
         raise _refuse('Only an admin may make team sheets: each one runs as its member.',
                       '只有管理员可以生成团队表格：每个表格都以对应成员的身份运行。')
+    if template.workbook_id:
+        raise _refuse(f'Sync target {template.name} is a tab of a workbook; fan out from the workbook '
+                      f'{template.workbook.name}.',
+                      f'同步目标 {template.name} 是某个工作簿中的工作表；请从工作簿 {template.workbook.name} 生成。')
     if template.team_of_id:
         raise _refuse(f'Sync target {template.name} is a member\'s sheet of a team; fan out from its template.',
                       f'同步目标 {template.name} 是某个团队成员的表格；请从其模板目标生成。')

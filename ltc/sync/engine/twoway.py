@@ -521,8 +521,10 @@ def _changed_since_last_run(target, mapping, codes):
     return changed
 
 
-def plan_target(target, progress=None, table=None, actor=None):
-    """Read the target's sheet, the database and the base; return (table, sheet, plan, ctx, base)."""
+def plan_target(target, progress=None, table=None, actor=None, named=None):
+    """Read the target's sheet, the database and the base; return (table, sheet, plan, ctx, base).
+
+    NAMED: records earlier tabs of the same workbook created in this run, by name (`Context.named`)."""
     mapping = get(target.entity)
     act = gate.as_actor(actor) if actor is not None else target_actor(target)
     view = slices.for_target(target, mapping.model)
@@ -543,6 +545,7 @@ def plan_target(target, progress=None, table=None, actor=None):
                            f'未写入任何数据。请恢复表头，或运行 '
                            f'`flask ltc sync run {target.name} --accept-header`。')
     ctx = Context(lang=target.lang, date1904=getattr(table, 'date1904', False), actor=act)
+    ctx.named = named or {}
     rows = [parse_row(mapping, sheet, n, cells, ctx, defer_refs=True) for n, cells in sheet.rows]
     complete = hooks.completer(mapping.model)   # what the form fills (a follow-up's customer ...)
     for row in rows if complete is not None else ():
@@ -578,6 +581,10 @@ def run_sync(target, dry_run=False, accept_header=False, progress=None, table=No
     :param stamp: the sheet's stamp (`idle.sheet_stamp`) the periodic job took just before this run; kept
         so later job runs skip the target while nothing moves (None: unknown, the next job run reads)
     """
+    if target.is_workbook or target.workbook_id:   # a workbook's tabs sync together, in one run
+        from .workbook_run import run_workbook
+        return run_workbook(target, dry_run=dry_run, accept_header=accept_header, progress=progress, actor=actor,
+                            stamp=stamp)
     state.acquire(target)
     try:
         if accept_header:

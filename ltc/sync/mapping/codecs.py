@@ -31,6 +31,9 @@ class Context:
     def __init__(self, lang='en', date_order='dmy', date1904=False, actor=None):
         self.lang, self.date_order, self.date1904 = lang, date_order, date1904
         self.actor = actor   # a gate.Actor: references resolve only among the records it may see
+        # {model: {name (lower case): {codes}}}: records an earlier tab of a workbook created in this run, named
+        # as that tab's row named them (a new lead by its company), so a row naming them resolves to the code.
+        self.named = {}
         self._refs = {}
 
     def references(self, codec):
@@ -54,6 +57,10 @@ class Context:
                 for text in (code,) + names:
                     if text:
                         by_key.setdefault(str(text).strip().lower(), set()).add(rid)
+            for text, codes in self.named.get(codec.model, {}).items():
+                ids = set().union(*(by_key.get(c.lower(), set()) for c in codes))
+                if ids:
+                    by_key.setdefault(text, set()).update(ids)
             self._refs[key] = (by_key, shown, shown_en)
         return self._refs[key]
 

@@ -1,0 +1,148 @@
+"""A workbook on Google Sheets (unmodified gspread against the emulator): a rep's leads, follow-ups, contracts
+and payment plans in one spreadsheet, synced in one run of at most two reads and two writes, a new lead and its
+follow-up in the same run, a refused row on one tab not blocking the others, no other owner's row on any tab."""
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from ltc.models import Contract, FollowUp, Lead, PaymentPlan
+from ltc.services import audit
+from ltc.sync.engine.twoway import run_sync
+from ltc.sync.engine.workbook import add_workbook
+from tests.conftest_sheets import sheets_emulator  # noqa: F401
+from tests.factories import make_contract, make_customer, make_department, make_lead, make_payment_plan, make_user
+
+KEY = '1WorkbookKey'
+READS = ('values.batchGet', 'values.get', 'spreadsheets.get', 'drive.get')
+WRITES = ('spreadsheets.batchUpdate', 'values.batchUpdate', 'values.append', 'values.update')
+
+
+@pytest.fixture
+def google(app, sheets_emulator):
+    """The app on the emulator, in an app context (its gspread client), without client-side rate-limit waits."""
+    app.config.update(GOOGLE_API_BASE=sheets_emulator.base_url, GOOGLE_REQUESTS_PER_MINUTE='600000',
+                      GOOGLE_REQUEST_BURST='10000')
+    with app.app_context():
+        yield app
+
+
+def _team():
+    east = make_department(name='华东', code='D-EAST')
+    admin = make_user('admin', username='boss')
+    a = make_user('sales', username='rep_a', department=east)
+    b = make_user('sales', username='rep_b', department=east)
+    with audit.acting_as(admin, 'cli'):
+        leads = [make_lead(company=f'Alpha {i}', owner=a, department=east) for i in range(2)]
+        theirs = make_lead(company='Beta', owner=b, department=east)
+        mine_c = make_contract(title='Alpha deal', owner=a, department=east, customer=make_customer(owner=a))
+        their_c = make_contract(title='Beta deal', owner=b, department=east, customer=make_customer(owner=b))
+        make_payment_plan(contract=mine_c, owner=a, amount=Decimal('40000'))
+        make_payment_plan(contract=their_c, owner=b)
+    return admin, a, b, leads, theirs, mine_c, their_c
+
+
+def _rows(emulator, title):
+    return emulator.rendered(KEY, title)
+
+
+def _row(header, **cells):
+    out = [''] * len(header)
+    for name, value in cells.items():
+        out[header.index(name.replace('_', ' '))] = value
+    return out
+
+
+def _counted(emulator):
+    kinds = emulator.kinds()
+    return sum(k in READS for k in kinds), sum(k in WRITES for k in kinds), kinds
+
+
+def test_workbook_new_lead_and_its_followup_in_one_bounded_run(google, db, sheets_emulator):
+    sheets_emulator.create_spreadsheet(KEY, 'Rep A')
+    admin, a, b, leads, theirs, mine_c, their_c = _team()
+    with audit.acting_as(admin, 'cli'):
+        book, tabs, created = add_workbook('A', 'plans,followups,leads,contracts', gsheet=KEY, lang='en',
+                                           run_as='rep_a', where=['owner=me'])
+    assert [t.entity for t in tabs] == ['leads', 'followups', 'contracts', 'payment_plans']
+    assert created == ['Leads', 'Follow-ups', 'Contracts', 'Payment plans']
+    sheets_emulator.clear_log()
+    result = run_sync(book)
+    reads, writes, kinds = _counted(sheets_emulator)
+    assert (reads, writes) == (2, 1), kinds   # one batchGet, one re-check, one batchUpdate for four tabs
+    assert not result.needs_attention, result.summary()
+    assert sorted(r[0] for r in _rows(sheets_emulator, 'Leads')[1:]) == sorted(x.code for x in leads)
+    assert [r[0] for r in _rows(sheets_emulator, 'Contracts')[1:]] == [mine_c.code]
+    assert [r[1] for r in _rows(sheets_emulator, 'Payment plans')[1:]] == [mine_c.code]
+    assert 'Runs as' in sheets_emulator.sheet(KEY, 'Contracts').notes[(0, 0)]
+
+    # The rep types a new lead and its first call naming it by the company, edits a contract, and tries rep
+    # b's contract and lead by their codes: those rows are refused, the others go through.
+    lead_head = _rows(sheets_emulator, 'Leads')[0]
+    sheets_emulator.type_values(KEY, 'Leads', [_row(lead_head, Company='Acme Robotics', Contact='Wile')], row=4)
+    follow_head = _rows(sheets_emulator, 'Follow-ups')[0]
+    sheets_emulator.type_values(KEY, 'Follow-ups', [
+        _row(follow_head, Lead='Acme Robotics', Kind='call', Happened_at='2026-11-20 14:30', Summary='first call'),
+        _row(follow_head, Lead=theirs.code, Kind='call', Happened_at='2026-11-21 10:00', Summary='not mine'),
+    ], row=2)
+    contract_head = _rows(sheets_emulator, 'Contracts')[0]
+    sheets_emulator.type_values(KEY, 'Contracts', [[mine_c.code, 'Alpha deal v2']], row=2)
+    sheets_emulator.type_values(KEY, 'Contracts', [_row(contract_head, **{'Contract number': their_c.code},
+                                                        Contract_title='Taken over')], row=3)
+    sheets_emulator.clear_log()
+    result = run_sync(book)
+    reads, writes, kinds = _counted(sheets_emulator)
+    assert reads <= 2 and writes <= 2, kinds
+    assert (reads, writes) == (2, 1), kinds
+
+    new = Lead.get(Lead.company == 'Acme Robotics')
+    assert new.owner_id == a.id
+    call = FollowUp.get(FollowUp.summary == 'first call')
+    assert call.lead_id == new.id and call.owner_id == a.id
+    leads_now = _rows(sheets_emulator, 'Leads')
+    assert leads_now[3][0] == new.code
+    follow_now = _rows(sheets_emulator, 'Follow-ups')
+    assert follow_now[1][0] == call.code and follow_now[1][1] == new.code   # the name became the code
+    assert follow_now[2][0] == '' and 'Acme' not in follow_now[2][-1] and follow_now[2][-1]   # refused, said why
+    assert not FollowUp.select().where(FollowUp.lead == theirs.id).exists()
+    assert Contract.get_by_id(mine_c.id).title == 'Alpha deal v2'
+    assert Contract.get_by_id(their_c.id).title == 'Beta deal'
+    assert _rows(sheets_emulator, 'Contracts')[2][-1]   # the refusal in the status column
+    assert Lead.get_by_id(theirs.id).company == 'Beta'
+    by_tab = {t.entity: r for t, r, _ in result.tabs}
+    assert [r.outcome for r in by_tab['leads'].rows if r.outcome != 'unchanged'] == ['created']
+    assert sorted(r.outcome for r in by_tab['followups'].rows) == ['created', 'error']
+
+    # Nothing moved: one read, no write; nothing doubled.
+    sheets_emulator.clear_log()
+    result = run_sync(tabs[1])   # a tab runs its whole workbook
+    reads, writes, kinds = _counted(sheets_emulator)
+    assert (reads, writes) == (1, 0), kinds
+    assert Lead.select().where(Lead.company == 'Acme Robotics').count() == 1
+    assert FollowUp.select().count() == 1 and PaymentPlan.select().count() == 2
+
+
+def test_workbook_of_many_rows_stays_within_two_reads_and_two_writes(google, db, sheets_emulator):
+    sheets_emulator.create_spreadsheet(KEY, 'Rep A')
+    admin, a, b, leads, theirs, mine_c, their_c = _team()
+    with audit.acting_as(admin, 'cli'):
+        for i in range(120):
+            make_lead(company=f'Gamma {i}', owner=a)
+        book, tabs, _ = add_workbook('A', ['leads', 'followups', 'contracts', 'plans'], gsheet=KEY, lang='zh',
+                                     run_as='rep_a', where=['owner=me'])
+    run_sync(book)
+    head = _rows(sheets_emulator, '跟进记录')[0]
+    codes = [r[0] for r in _rows(sheets_emulator, '线索')[1:]]
+    sheets_emulator.type_values(KEY, '跟进记录', [
+        _row(head, **{'线索': code, '跟进方式': '电话', '跟进时间': f'2026-11-{1 + i % 28:02d} 09:00', '跟进内容': f'call {i}'})
+        for i, code in enumerate(codes[:60])], row=2)
+    sheets_emulator.type_values(KEY, '线索', [[c, f'Renamed {i}'] for i, c in enumerate(codes[:40])], row=2)
+    sheets_emulator.clear_log()
+    result = run_sync(book)
+    reads, writes, kinds = _counted(sheets_emulator)
+    assert reads <= 2 and writes <= 2, kinds
+    assert FollowUp.select().count() == 60 and not result.needs_attention, result.summary()
+    assert Lead.select().where(Lead.company.startswith('Renamed')).count() == 40
+    assert all(r[0] for r in _rows(sheets_emulator, '跟进记录')[1:61])
+    assert datetime.date.today()   # the run's header note carries the time of the run
+    assert '上次同步' in sheets_emulator.sheet(KEY, '线索').notes[(0, 0)]
