@@ -328,13 +328,21 @@ class XlsxTable:
         if self.path.suffix.lower() == '.xls':
             raise SyncError(f'{self.path.name} is an old .xls file, which cannot be written; save it as .xlsx.',
                             zh=f'{self.path.name} 是旧版 .xls 文件，无法写回；请另存为 .xlsx。')
-        import openpyxl
         from .xlsxpatch import patch
         check_file(self.path)
         if patch(self.path, self.sheet, batch.cells, batch.appends, batch.note):
             return
-        book = openpyxl.load_workbook(self.path)
-        sheet = book[self.sheet] if self.sheet else book.worksheets[0]
+        write_openpyxl(self.path, [(self.sheet, batch)])
+
+
+def write_openpyxl(path, edits):
+    """Apply EDITS [(sheet name or None for the first, WriteBatch)] with openpyxl and save PATH once, replaced by
+    rename (the sheets written together or not at all)."""
+    import openpyxl
+    path = Path(path)
+    book = openpyxl.load_workbook(path)
+    for name, batch in edits:
+        sheet = book[name] if name else book.worksheets[0]
         for (row, col), value in batch.cells.items():
             _set(sheet.cell(row=row, column=col), value)
         if batch.note:   # the header's note, as a comment (later runs patch its text in place)
@@ -351,7 +359,7 @@ class XlsxTable:
                     _set(cell, value)
                     if sheet.protection.sheet:   # locked or not as the row above (the header, in an empty sheet)
                         cell.protection = copy.copy(sheet.cell(row=last, column=col).protection)
-        save_workbook(book, self.path)
+        save_workbook(book, path)
 
 
 def save_workbook(book, path):

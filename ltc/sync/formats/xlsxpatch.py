@@ -108,22 +108,63 @@ def patch(path, sheet_name, cells, appends, note=None):
 
     NOTE (row, col, text) replaces the text of that cell's comment; a sheet without that comment yet is
     left to openpyxl, which adds it (later runs patch it).
+    """
+    return patch_many(path, [(sheet_name, cells, appends, note)])
+
+
+def patch_many(path, edits):
+    """Apply EDITS [(sheet name, cells, appends, note)] to the sheets of PATH in one rewrite of the file (replaced
+    by rename: all sheets or none); return False, writing nothing, if any sheet is unsupported.
 
     The sheet XML is scanned as bytes and the new member is streamed into the new zip piece
     by piece, so memory stays near the size of the sheet XML (a 20,000-row sheet needed
     ~200 MB when the XML was decoded, joined and re-encoded as whole strings).
     """
+    members, notes = {}, {}
     with zipfile.ZipFile(path) as archive:
-        member = sheet_member(archive, sheet_name)
-        if member is None or member not in archive.namelist():
-            return False
-        xml = archive.read(member)
-        comments = _comments_member(archive, member) if note else None
-        noted = None
-        if note:
-            noted = _noted(archive.read(comments), note) if comments in archive.namelist() else None
-            if noted is None:
+        for sheet_name, cells, appends, note in edits:
+            planned = _plan_member(archive, sheet_name, cells, appends, note)
+            if planned is None:
                 return False
+            member, pieces, comments, noted = planned
+            if member in members or (comments is not None and comments in notes):
+                return False
+            members[member] = pieces
+            if comments is not None:
+                notes[comments] = noted
+    handle, temp = tempfile.mkstemp(suffix='.xlsx', dir=os.path.dirname(os.path.abspath(path)))
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(temp, 'w', zipfile.ZIP_DEFLATED) as dst:
+            for item in src.infolist():
+                item.compress_type = zipfile.ZIP_DEFLATED
+                if item.filename in members:
+                    with dst.open(item, 'w') as out:
+                        for piece in members[item.filename]():
+                            out.write(piece)
+                elif item.filename in notes:
+                    dst.writestr(item, notes[item.filename], compress_type=zipfile.ZIP_DEFLATED)
+                else:
+                    dst.writestr(item, src.read(item.filename), compress_type=zipfile.ZIP_DEFLATED)
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+    return True
+
+
+def _plan_member(archive, sheet_name, cells, appends, note):
+    """Return (member, pieces() yielding its new XML, comments member or None, new comments XML) or None."""
+    member = sheet_member(archive, sheet_name)
+    if member is None or member not in archive.namelist():
+        return None
+    xml = archive.read(member)
+    comments = _comments_member(archive, member) if note else None
+    noted = None
+    if note:
+        noted = _noted(archive.read(comments), note) if comments in archive.namelist() else None
+        if noted is None:
+            return None
     col_styles = column_styles(xml)
     by_row = {}
     for (row, col), value in cells.items():
@@ -133,7 +174,7 @@ def patch(path, sheet_name, cells, appends, note=None):
     for match in ROW.finditer(xml):
         number = ROW_REF.search(match.group(1))
         if number is None or number.group(1):
-            return False
+            return None
         first_row = match.start() if first_row is None else first_row
         row = int(number.group(2))
         body = match.group(2)
@@ -143,11 +184,11 @@ def patch(path, sheet_name, cells, appends, note=None):
             patched = _patch_row(match.group(1).decode('utf-8'), body.decode('utf-8') if body else None,
                                  row, by_row[row], col_styles)
             if patched is None:
-                return False
+                return None
             replaced.append((match.start(), match.end(), patched.encode('utf-8')))
             seen.add(row)
     if set(by_row) - seen:
-        return False
+        return None
     last_styles = {}
     if last_body is not None:   # appended rows take the styles of the last row with values
         for c in CELL.finditer(last_body.decode('utf-8')):
@@ -191,22 +232,4 @@ def patch(path, sheet_name, cells, appends, note=None):
             tail = tail.replace(b'</sheetData>', added + b'</sheetData>', 1)
         yield tail
 
-    handle, temp = tempfile.mkstemp(suffix='.xlsx', dir=os.path.dirname(os.path.abspath(path)))
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(path) as src, zipfile.ZipFile(temp, 'w', zipfile.ZIP_DEFLATED) as dst:
-            for item in src.infolist():
-                item.compress_type = zipfile.ZIP_DEFLATED
-                if item.filename == member:
-                    with dst.open(item, 'w') as out:
-                        for piece in pieces():
-                            out.write(piece)
-                elif noted is not None and item.filename == comments:
-                    dst.writestr(item, noted, compress_type=zipfile.ZIP_DEFLATED)
-                else:
-                    dst.writestr(item, src.read(item.filename), compress_type=zipfile.ZIP_DEFLATED)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
-    return True
+    return member, pieces, comments, noted
