@@ -99,6 +99,8 @@ def _header(entity, attr):
 
 def _entity(view, context, model, name):
     """The entity as its spreadsheets are titled (线索 / Leads), not its key."""
+    if model.entity == 'workbook':
+        return _('Workbook')
     return MAPPINGS[model.entity].title(lang()) if model.entity in MAPPINGS else model.entity
 
 
@@ -187,7 +189,9 @@ class SyncTargetView(SyncView):
     @expose('/details/')
     def details_view(self):
         from ..models import Department
+        from ..sync.engine.workbook import tab_notes
         self._template_args['departments'] = list(Department.select().order_by(Department.code))
+        self._template_args['tab_notes'] = lambda target: tab_notes(target, lang())
         return super().details_view()
 
     @expose('/team/<int:id>', methods=('POST',))
@@ -225,7 +229,11 @@ class SyncTargetView(SyncView):
                 flash(_('The target was not added: %(error)s', error=text(exc, lang())), 'error')
             else:
                 flash(_('Sync target %(name)s was added.', name=target.name), 'success')
-                if created:
+                if target.is_workbook:
+                    if created:
+                        flash(_('Tabs created with their header, frozen header row, locked code column and '
+                                'dropdowns: %(titles)s.', titles=', '.join(created)), 'info')
+                elif created:
                     flash(_('The worksheet %(title)s was created in the Google Sheet: header, frozen header row, '
                             'protected code column and dropdowns.', title=target.options['worksheet']), 'info')
                 return redirect(url_for('.details_view', id=target.id))
@@ -249,6 +257,16 @@ class SyncTargetView(SyncView):
                        new_owner='rules' if form.get('new_owner') == 'rules' else 'me',
                        schedule=form.get('schedule') or '')
         with audit.acting_as(current_user, 'admin'):
+            tabs = form.getlist('tabs')
+            if tabs:   # a workbook: a tab per entity ticked, synced together
+                from ..sync.engine.workbook import add_workbook
+                gsheet = form.get('backend') == 'gsheet'
+                path = (form.get('path') or '').strip()
+                if not gsheet and not path:
+                    raise SyncError('Give the path of the file on the server.', zh='请填写文件在服务器上的路径。')
+                book, _members, created = add_workbook(name, tabs, gsheet=(form.get('key') or '') if gsheet else None,
+                                                       path=None if gsheet else path, **options)
+                return book, created
             if form.get('backend') == 'gsheet':
                 # As `flask ltc sync add --gsheet`: opens the spreadsheet, creates the worksheet when missing.
                 return add_gsheet_target(name, form.get('entity'), form.get('key') or '',
@@ -317,6 +335,8 @@ class SyncTargetView(SyncView):
             flash(_('The sync was refused; nothing was written: %(error)s', error=text(exc, lang())), 'error')
             return redirect(url_for('.details_view', id=id))
         flash(result.summary(lang()), 'error' if result.needs_attention else 'success')
+        if hasattr(result, 'tabs'):   # a workbook: its tabs and their last runs on its page
+            return redirect(url_for('.details_view', id=target.workbook_id or target.id))
         run = SyncRun.get(SyncRun.code == result.run_code)
         return redirect(url_for('syncrun.details_view', id=run.id))
 

@@ -199,7 +199,7 @@ def _acting(as_user):
 def _where(target):
     options = target.options
     if target.backend == 'gsheet':
-        return f'{options.get("key", "")} › {options.get("worksheet", "")}'
+        return f'{options.get("key", "")} › {options.get("worksheet", "")}'.strip(' ›')
     return options.get('path', '')
 
 
@@ -321,7 +321,10 @@ def register(group):
 
     @sync.command('add')
     @click.argument('name')
-    @click.option('--entity', type=ENTITIES, required=True)
+    @click.option('--entity', type=ENTITIES, help='What the sheet holds (one entity; or --tabs for a workbook).')
+    @click.option('--tabs', metavar='ENTITIES',
+                  help='A workbook: one tab per entity, synced together in one run, e.g. '
+                       'leads,followups,opportunities,contracts,plans (missing tabs are created).')
     @click.option('--file', 'path', type=click.Path(dir_okay=False), help='Local .xlsx or .csv file.')
     @click.option('--xlsx', 'path', type=click.Path(dir_okay=False), help='Same as --file.')
     @click.option('--sheet', help='Worksheet of an .xlsx file (default: the data sheet).')
@@ -350,12 +353,32 @@ def register(group):
     @click.option('--new-rows', 'new_owner', type=click.Choice(['me', 'rules']), default='me',
                   help='Who owns a row added in the sheet with no owner: the run-as user (me, default) or the '
                        'assignment rules.')
-    def sync_add(name, entity, path, sheet, gsheet, worksheet, lang, on_conflict, on_delete, max_vanish,
+    def sync_add(name, entity, tabs, path, sheet, gsheet, worksheet, lang, on_conflict, on_delete, max_vanish,
                  every_minutes, as_user, where, schedule, new_owner):
-        """Register a spreadsheet file or Google Sheet as a sync target for ENTITY."""
+        """Register a spreadsheet file or Google Sheet as a sync target for ENTITY (or a workbook of --tabs)."""
         from ..sync.engine.targets import add_gsheet_target, add_target
         if bool(path) == bool(gsheet):
             _refuse('give either the file with --file PATH or a Google Sheet with --gsheet URL_OR_KEY.')
+        if bool(entity) == bool(tabs):
+            _refuse('give either --entity ENTITY (one sheet) or --tabs ENTITY,ENTITY,... (a workbook).')
+        if tabs:
+            if sheet or worksheet:
+                _refuse('a workbook names its tabs after their entities; leave out --sheet and --worksheet.')
+            from ..sync.engine.workbook import add_workbook
+            try:
+                book, members, created = add_workbook(
+                    name, tabs, gsheet=gsheet, path=path, lang=lang, conflict_policy=on_conflict,
+                    delete_policy=on_delete, max_vanish_percent=max_vanish, every_minutes=every_minutes,
+                    run_as=as_user, where=where, new_owner=new_owner, schedule=schedule)
+            except LTCError as exc:
+                _refuse(exc)
+            where_ = book.options.get('key') or book.options.get('path')
+            click.echo(f'added workbook {book.name} ({book.backend}: {where_}, {len(members)} tabs, '
+                       f'runs as {book.run_as.username if book.run_as_id else "system"})')
+            for tab in members:
+                title = tab.options.get('worksheet') or tab.options.get('sheet')
+                click.echo(f'  {tab.name:28} {title}{" (created)" if title in created else ""}  holds {_slice(tab)}')
+            return
         if worksheet and not gsheet:
             _refuse('--worksheet is for Google Sheets; use --sheet for a worksheet of an .xlsx file.')
         if gsheet:
@@ -466,7 +489,9 @@ def register(group):
         from ..sync.engine.twoway import run_sync
         if bool(name) == bool(run_all):
             _refuse('name one target or pass --all.')
-        targets = list(SyncTarget.select().where(SyncTarget.active)) if run_all else None
+        # A workbook's tabs run in their workbook's run.
+        targets = list(SyncTarget.select().where(SyncTarget.active, SyncTarget.workbook.is_null())) \
+            if run_all else None
         code = 0
         try:
             targets = targets if run_all else [get_target(name)]
@@ -484,6 +509,18 @@ def register(group):
                 code = 2
                 continue
             progress.close()
+            if hasattr(result, 'tabs'):   # a workbook: each tab's outcome
+                for tab, tab_result, error in result.tabs:
+                    click.echo(f'{tab.name}:')
+                    if error is not None:
+                        click.echo(f'  refused: {error}', err=True)
+                        continue
+                    _report(tab_result, target.lang)
+                if result.requests:
+                    click.echo(f'{result.name}: {result.requests.get("reads", 0)} reads, '
+                               f'{result.requests.get("writes", 0)} writes')
+                code = max(code, result.exit_code)
+                continue
             click.echo(f'{target.name}:')
             if dry_run:
                 for row in result.rows:
@@ -498,13 +535,48 @@ def register(group):
     def sync_list():
         """List sync targets and their last runs."""
         from ..models.sync import SyncRun, SyncTarget
-        for target in SyncTarget.select().order_by(SyncTarget.name):
-            last = target.runs.order_by(SyncRun.id.desc()).first()
+        from ..sync.engine.workbook import tabs_of
+        for target in SyncTarget.select().where(SyncTarget.workbook.is_null()).order_by(SyncTarget.name):
             schedule = _when(target)
             runs_as = target.run_as.username if target.run_as_id else 'system'
+            tabs = tabs_of(target) if target.is_workbook else [target]
+            runs = [t.runs.order_by(SyncRun.id.desc()).first() for t in tabs]
+            last = max((r for r in runs if r is not None), key=lambda r: r.id, default=None)
             click.echo(f'{target.name:20} {target.entity:14} {target.backend:5} {_where(target)}  {schedule}  '
                        f'as {runs_as}  holds {_slice(target)}  '
                        f'last: {last.code + " " + last.status if last else "never"}')
+            if target.is_workbook:
+                for tab, run in zip(tabs, runs):
+                    click.echo(f'  {tab.name:26} {tab.entity:14} {_where(tab)}  holds {_slice(tab)}  '
+                               f'last: {run.code + " " + run.status if run else "never"}')
+
+    @sync.command('show')
+    @click.argument('name')
+    def sync_show(name):
+        """Show a target (a workbook with its tabs): where, who it runs as, what it holds, its header notes."""
+        from ..models.sync import SyncRun
+        from ..sync.engine.header import header_note
+        from ..sync.engine.targets import get_target
+        from ..sync.engine.twoway import target_actor
+        from ..sync.engine.workbook import tabs_of
+        try:
+            target = get_target(name)
+            if target.workbook_id:
+                target = target.workbook
+            actor = target_actor(target)
+        except LTCError as exc:
+            _refuse(exc)
+        kind = f'workbook of {len(tabs_of(target))} tabs' if target.is_workbook else target.entity
+        click.echo(f'{target.name}: {kind}, {target.backend} {_where(target)}')
+        click.echo(f'  runs as {target.run_as.username if target.run_as_id else "system"}, {_when(target)}, '
+                   f'{"active" if target.active else "paused"}, new rows owned by '
+                   f'{"the run-as user" if target.new_owner == "me" else "the assignment rules"}')
+        for tab in tabs_of(target) if target.is_workbook else [target]:
+            last = tab.runs.order_by(SyncRun.id.desc()).first()
+            click.echo(f'  {tab.name}: {tab.entity} › {_where(tab)}  holds {_slice(tab)}  '
+                       f'last: {last.code + " " + last.status if last else "never"}')
+            note = header_note(tab, actor, tab.last_run_at, lang='en')
+            click.echo('    header note: ' + note.replace('\n', ' | '))
 
     @sync.command('status')
     @click.argument('name', required=False)
