@@ -44,7 +44,15 @@ def stale_sync_targets(now=None):
                             & SyncRun.status.in_(('done', 'attention')) & SyncRun.finished_at.is_null(False))
                      .group_by(SyncRun.target).tuples())
     stale = []
-    for target in SyncTarget.select().where(SyncTarget.active).order_by(SyncTarget.name):
+    tabs = {}
+    for tab_id, workbook_id in SyncTarget.select(SyncTarget.id, SyncTarget.workbook).where(
+            SyncTarget.workbook.is_null(False)).tuples():
+        tabs.setdefault(workbook_id, []).append(tab_id)
+    # A workbook's runs are its tabs' runs (each tab runs in the workbook's run): its oldest tab counts.
+    for target in SyncTarget.select().where(SyncTarget.active, SyncTarget.workbook.is_null()).order_by(SyncTarget.name):
+        if target.id in tabs:
+            found = [last_good.get(t) for t in tabs[target.id]]
+            last_good[target.id] = None if None in found else min(found)
         when = last_good.get(target.id)
         allowed = max(datetime.timedelta(hours=hours), datetime.timedelta(minutes=2 * target.every_minutes))
         if (when or target.created_at) < now - allowed:

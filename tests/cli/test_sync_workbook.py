@@ -35,6 +35,11 @@ def test_workbook_from_the_cli(runner, db, tmp_path):
     assert 'book/leads:' in result.output and 'book/followups:' in result.output
     assert '1 reads, 1 writes' in result.output
     assert [r[1].value for r in openpyxl.load_workbook(path)['Leads'].iter_rows(min_row=2)] == ['Alpha']
+    import datetime
+    from ltc.health import stale_sync_targets
+    later = datetime.datetime.utcnow() + datetime.timedelta(days=3)
+    assert [s['target'] for s in stale_sync_targets()[1]] == []   # its tabs' runs are the workbook's
+    assert [s['target'] for s in stale_sync_targets(now=later)[1]] == ['book']
 
     listed = runner.invoke(args=['ltc', 'sync', 'list'])
     assert listed.exit_code == 0, listed.output

@@ -44,3 +44,19 @@ def check(target, mapping, count):
                             f'{fix_en}.',
                             zh=f'{what_zh}的筛选范围有 {count:,} 条记录，连表头共 {rows:,} 行，超过 Excel 每个工作表 '
                                f'{EXCEL_ROWS:,} 行的上限；未读取或写入任何内容：{fix_zh}。')
+
+
+def check_workbook(workbook, counts):
+    """Refuse WORKBOOK when its tabs together would not fit one Google spreadsheet; COUNTS: [(tab, mapping, count)].
+    Each tab is also checked on its own (an Excel sheet's rows, a Google sheet's columns) when it is planned."""
+    if workbook.backend != 'gsheet':
+        return
+    cells = sum((count + 1) * width(mapping) for _, mapping, count in counts)
+    if cells > GOOGLE_CELLS:
+        shown = ', '.join(f'{tab.entity} {count:,}' for tab, _, count in counts)
+        raise SyncError(f'The tabs of workbook {workbook.name} hold {cells:,} cells together ({shown} rows), over '
+                        f'Google Sheets\' {GOOGLE_CELLS:,} cells per spreadsheet; nothing was read or written: narrow '
+                        f'the slices (`flask ltc sync set {workbook.name} --where …`) or split the workbook.',
+                        zh=f'工作簿 {workbook.name} 的工作表合计 {cells:,} 个单元格（{shown} 行），超过谷歌表格每个文件 '
+                           f'{GOOGLE_CELLS:,} 个单元格的上限；未读取或写入任何内容：请缩小筛选范围'
+                           f'（`flask ltc sync set {workbook.name} --where …`）或拆分工作簿。')

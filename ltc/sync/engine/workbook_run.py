@@ -167,6 +167,7 @@ def run_workbook(target, dry_run=False, accept_header=False, progress=None, acto
                       f'工作簿 {workbook.name} 没有工作表；请用 --tabs 重新添加。')
     state.acquire(workbook)
     try:
+        _check_capacity(workbook, tabs, actor)
         book = book or open_book(workbook, tabs, client)
         book.read()
         outcome = WorkbookResult(workbook.name, dry_run=dry_run)
@@ -224,6 +225,22 @@ def run_workbook(target, dry_run=False, accept_header=False, progress=None, acto
         return outcome
     finally:
         state.release(workbook)
+
+
+def _check_capacity(workbook, tabs, actor):
+    """Refuse a workbook whose tabs' slices together would not fit its spreadsheet, before anything is read."""
+    from ...services import gate
+    from . import capacity, slices
+    from .twoway import scoped_query, target_actor
+    if workbook.backend != 'gsheet':
+        return
+    act = gate.as_actor(actor) if actor is not None else target_actor(workbook)
+    counts = []
+    for tab in tabs:
+        mapping = get(tab.entity)
+        view = slices.for_target(tab, mapping.model)
+        counts.append((tab, mapping, scoped_query(mapping, act, view.condition() if view.terms else None).count()))
+    capacity.check_workbook(workbook, counts)
 
 
 def _refused(tab, exc):

@@ -60,3 +60,23 @@ def test_an_excel_slice_over_the_row_limit_is_refused(reps, tmp_path, monkeypatc
         run_sync(target)
     monkeypatch.setattr(capacity, 'EXCEL_ROWS', 5)
     assert run_sync(target).totals()['updated'] == 4   # the admin's lead is outside the slice
+
+
+def test_a_google_workbook_whose_tabs_together_pass_the_cell_limit_is_refused(app, reps, sheets_emulator,
+                                                                               monkeypatch):
+    from ltc.sync.engine.workbook import add_workbook
+    app.config.update(GOOGLE_API_BASE=sheets_emulator.base_url)
+    sheets_emulator.create_spreadsheet('1Key', 'T')
+    leads, followups = capacity.width(get('leads')), capacity.width(get('followups'))
+    with app.app_context():
+        book, _, _ = add_workbook('a', 'leads,followups', gsheet='1Key', run_as='rep_a', where=['owner=me'])
+        # Each tab fits on its own (5 lead rows with the header); both together do not.
+        monkeypatch.setattr(capacity, 'GOOGLE_CELLS', 5 * leads + followups - 1)
+        sheets_emulator.clear_log()
+        with pytest.raises(SyncError) as refused:
+            run_sync(book)
+        assert sheets_emulator.kinds() == []
+        assert 'The tabs of workbook a hold' in str(refused.value) and 'leads 4, followups 0 rows' in str(refused.value)
+        monkeypatch.setattr(capacity, 'GOOGLE_CELLS', 5 * leads + followups)
+        run_sync(book)
+        assert len(sheets_emulator.rendered('1Key', '线索')) == 5
