@@ -147,8 +147,8 @@ def run_workbook(directory, rows, share):
     """Seed, first-sync a workbook and four single targets, change both alike, time one run of each side."""
     from ltc.models import Lead
     from ltc.services import audit
+    from ltc.sync.engine.runner import run_sync
     from ltc.sync.engine.targets import add_gsheet_target
-    from ltc.sync.engine.twoway import run_sync
     from ltc.sync.engine.workbook import add_workbook
     from ltc.sync.formats.tables import open_path
     from ltc.sync.writes.importer import run_import

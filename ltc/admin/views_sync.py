@@ -18,7 +18,7 @@ from ..services.messages import text
 from ..sync.engine.conflicts import resolve_conflict
 from ..sync.engine.revert import revert_run
 from ..sync.engine.targets import DEFAULT_EVERY, add_gsheet_target, add_target, set_schedule, set_slice
-from ..sync.engine.twoway import run_sync
+from ..sync.engine.runner import run_sync
 from ..sync.errors import SyncError
 from ..sync.mapping.entities import MAPPINGS
 from ..sync.writes.export import export_entity, exportable, may_export, scoped_query
@@ -313,9 +313,10 @@ class SyncTargetView(SyncView):
                 raise ConflictError('Someone changed this target while you were looking at it; nothing was '
                                     'saved. Check the values and try again.',
                                     zh='您查看期间有人修改了此同步目标；未保存任何内容。请核对后重试。')
+            from ..sync.engine.workbook import set_slices   # a workbook: every tab, TAB:field=value for one
             with audit.acting_as(current_user, 'admin'):
-                set_slice(target, where=_where_lines(form),
-                          new_owner='rules' if form.get('new_owner') == 'rules' else 'me')
+                (set_slices if target.is_workbook else set_slice)(
+                    target, where=_where_lines(form), new_owner='rules' if form.get('new_owner') == 'rules' else 'me')
         except LTCError as exc:
             flash(_('The slice was not changed: %(error)s', error=text(exc, lang())), 'error')
         else:

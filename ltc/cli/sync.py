@@ -431,7 +431,9 @@ def register(group):
         try:
             target = get_target(name)
             if where or all_rows or new_owner:
-                target = set_slice(target, where=list(where) if where or all_rows else None, new_owner=new_owner)
+                from ..sync.engine.workbook import set_slices   # a workbook: every tab, TAB:field=value for one
+                target = (set_slices if target.is_workbook else set_slice)(
+                    target, where=list(where) if where or all_rows else None, new_owner=new_owner)
             if every_minutes is not None or active is not None or schedule is not None:
                 target = set_schedule(target, every_minutes=every_minutes, active=active, schedule=schedule)
         except LTCError as exc:
@@ -486,7 +488,7 @@ def register(group):
         """Sync one target (or --all): sheet and database changes flow both ways."""
         from ..models.sync import SyncTarget
         from ..sync.engine.targets import get_target
-        from ..sync.engine.twoway import run_sync
+        from ..sync.engine.runner import run_sync
         if bool(name) == bool(run_all):
             _refuse('name one target or pass --all.')
         # A workbook's tabs run in their workbook's run.

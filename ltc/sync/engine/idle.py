@@ -89,7 +89,6 @@ def unchanged(target, client=None):
     The database is asked first: when it moved, the sheet is read anyway and not asked (no request).
     """
     if target.is_workbook:
-        from .workbook_run import unchanged as workbook_unchanged
         return workbook_unchanged(target, client)
     if not target.sheet_stamp or target.header_signature is None:
         return False, None
@@ -106,3 +105,16 @@ def fresh_stamp(target):
         return sheet_stamp(target)
     except LTCError:
         return None
+
+
+def workbook_unchanged(workbook, client=None):
+    """Return (idle, stamp) for WORKBOOK: idle when no tab's slice moved in the database and the spreadsheet's
+    stamp (Drive modifiedTime, a file's mtime and size) is the one taken before its last run."""
+    from .workbook import tabs_of
+    tabs = tabs_of(workbook)
+    if not workbook.sheet_stamp or not tabs or any(t.header_signature is None for t in tabs):
+        return False, None
+    if any(database_moved(t, last_finished(t)) for t in tabs):
+        return False, None
+    stamp = sheet_stamp(workbook, client)
+    return stamp is not None and stamp == workbook.sheet_stamp, stamp

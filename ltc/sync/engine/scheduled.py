@@ -24,7 +24,7 @@ def run_active_targets(run=None, due_only=True, now=None, skip_idle=True):
     from ..runs.interrupted import close_interrupted_runs
     from .idle import fresh_stamp, unchanged
     from .targets import is_due
-    from .twoway import run_sync
+    from .runner import run_sync
     run = run or run_sync
     now = now or utcnow()
     close_interrupted_runs()

@@ -289,6 +289,12 @@ def window(value, today):
                   f'{value!r} 不是有效的日期范围；请写 last 30、next 14、today、overdue 或 2026-01-01..2026-03-31。')
 
 
+def member_terms(terms):
+    """Return TERMS for one member of a team: the owner (or the contract owner, when the terms slice by it) as `me`."""
+    who = 'contract_owner' if any(n == 'contract_owner' for n, _ in terms) else 'owner'
+    return [(n, v) for n, v in terms if n != who] + [(who, 'me')]
+
+
 def for_target(target, model, today=None):
     """Return the Slice of TARGET over MODEL, for its run-as user."""
     user = User.get_or_none(User.id == target.run_as_id) if target.run_as_id else None

@@ -90,9 +90,6 @@ def set_slice(target, where=None, new_owner=None):
     """Replace TARGET's slice with WHERE (None: keep it, []: every row) and/or who owns its new rows."""
     from ...models import User
     from .slices import dumps
-    if target.is_workbook:   # every tab: `field=value` on all of them, `tab:field=value` on one
-        from .workbook import set_slices
-        return set_slices(target, where, new_owner)
     user = User.get_or_none(User.id == target.run_as_id) if target.run_as_id else None
     terms = check_slice(target.entity, target.terms if where is None else where, user,
                         new_owner or target.new_owner)

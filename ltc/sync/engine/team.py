@@ -82,9 +82,7 @@ def members(department):
 
 def member_terms(template):
     """Return the template's slice for one member: its terms with the owner (or contract owner) as `me`."""
-    terms = template.terms
-    who = 'contract_owner' if any(n == 'contract_owner' for n, _ in terms) else 'owner'
-    return [(n, v) for n, v in terms if n != who] + [(who, 'me')]
+    return slices.member_terms(template.terms)
 
 
 def _header(template, mapping):

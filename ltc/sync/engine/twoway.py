@@ -581,10 +581,11 @@ def run_sync(target, dry_run=False, accept_header=False, progress=None, table=No
     :param stamp: the sheet's stamp (`idle.sheet_stamp`) the periodic job took just before this run; kept
         so later job runs skip the target while nothing moves (None: unknown, the next job run reads)
     """
-    if target.is_workbook or target.workbook_id:   # a workbook's tabs sync together, in one run
-        from .workbook_run import run_workbook
-        return run_workbook(target, dry_run=dry_run, accept_header=accept_header, progress=progress, actor=actor,
-                            stamp=stamp)
+    if target.is_workbook or target.workbook_id:   # a workbook's tabs sync together: `runner.run_sync`
+        raise SyncError(f'Sync target {target.name} is a workbook or one of its tabs; its tabs run together '
+                        f'(`flask ltc sync run {target.name}`).',
+                        zh=f'同步目标 {target.name} 是工作簿或其中的工作表；其工作表一起运行'
+                           f'（`flask ltc sync run {target.name}`）。')
     state.acquire(target)
     try:
         if accept_header:

@@ -184,7 +184,6 @@ def make_member(template, user, mode, client=None, name=None):
     (Google) or file (Excel) of their own. Return the member's workbook target."""
     from .header import header_note
     from .targets import check_slice
-    from .team import member_terms
     from ..formats.xlsxcopy import sheet_title
     common = dict(lang=template.lang, conflict_policy=template.conflict_policy, delete_policy=template.delete_policy,
                   max_vanish_percent=template.max_vanish_percent, every_minutes=template.every_minutes, run_as=user,
@@ -205,13 +204,13 @@ def make_member(template, user, mode, client=None, name=None):
                                                                                       f'{path.suffix}'))}
     workbook = SyncTarget(name=name, entity=WORKBOOK, backend=template.backend, team_of=template,
                           settings=json.dumps(settings, ensure_ascii=False),
-                          slice_terms=slices.dumps(member_terms(template)), **common)
+                          slice_terms=slices.dumps(slices.member_terms(template.terms)), **common)
     members = []
     for tab in tabs:
         title = tab_title(tab)
         if mode == 'tabs':
             title = sheet_title(title, user.username) if template.backend == 'xlsx' else f'{title}·{user.username}'
-        terms = check_slice(tab.entity, member_terms(tab), user, template.new_owner)
+        terms = check_slice(tab.entity, slices.member_terms(tab.terms), user, template.new_owner)
         key = 'worksheet' if template.backend == 'gsheet' else 'sheet'
         members.append(SyncTarget(name=f'{name}{TAB_SEP}{tab.entity}', entity=tab.entity, backend=template.backend,
                                   settings=json.dumps(dict(settings, **{key: title}), ensure_ascii=False),

@@ -247,16 +247,3 @@ def _refused(tab, exc):
     """Record a tab refused as a whole (header changed, too many rows gone ...) as a failed run of that tab."""
     run = start_run('sync', tab.entity, tab.name, target=tab)
     finish_run(run, Result(tab.entity, source=tab.name, headers=[]), status='failed', message=str(exc)[:2000])
-
-
-def unchanged(workbook, client=None):
-    """Return (idle, stamp) for WORKBOOK: idle when no tab's slice moved in the database and the spreadsheet's
-    stamp (Drive modifiedTime, a file's mtime and size) is the one taken before its last run."""
-    from .idle import database_moved, last_finished, sheet_stamp
-    tabs = tabs_of(workbook)
-    if not workbook.sheet_stamp or not tabs or any(t.header_signature is None for t in tabs):
-        return False, None
-    if any(database_moved(t, last_finished(t)) for t in tabs):
-        return False, None
-    stamp = sheet_stamp(workbook, client)
-    return stamp is not None and stamp == workbook.sheet_stamp, stamp

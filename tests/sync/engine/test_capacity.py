@@ -64,6 +64,7 @@ def test_an_excel_slice_over_the_row_limit_is_refused(reps, tmp_path, monkeypatc
 
 def test_a_google_workbook_whose_tabs_together_pass_the_cell_limit_is_refused(app, reps, sheets_emulator,
                                                                                monkeypatch):
+    from ltc.sync.engine.runner import run_sync
     from ltc.sync.engine.workbook import add_workbook
     app.config.update(GOOGLE_API_BASE=sheets_emulator.base_url)
     sheets_emulator.create_spreadsheet('1Key', 'T')

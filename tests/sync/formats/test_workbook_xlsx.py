@@ -8,7 +8,7 @@ import openpyxl
 
 from ltc.models import Contract, FollowUp, Lead
 from ltc.services import audit
-from ltc.sync.engine.twoway import run_sync
+from ltc.sync.engine.runner import run_sync
 from ltc.sync.engine.workbook import add_workbook
 from tests.factories import make_contract, make_customer, make_department, make_lead, make_payment_plan, make_user
 

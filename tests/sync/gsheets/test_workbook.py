@@ -8,7 +8,7 @@ import pytest
 
 from ltc.models import Contract, FollowUp, Lead, PaymentPlan
 from ltc.services import audit
-from ltc.sync.engine.twoway import run_sync
+from ltc.sync.engine.runner import run_sync
 from ltc.sync.engine.workbook import add_workbook
 from tests.conftest_sheets import sheets_emulator  # noqa: F401
 from tests.factories import make_contract, make_customer, make_department, make_lead, make_payment_plan, make_user
@@ -120,6 +120,18 @@ def test_workbook_new_lead_and_its_followup_in_one_bounded_run(google, db, sheet
     assert (reads, writes) == (1, 0), kinds
     assert Lead.select().where(Lead.company == 'Acme Robotics').count() == 1
     assert FollowUp.select().count() == 1 and PaymentPlan.select().count() == 2
+
+    # The periodic job: a cycle that takes Drive's stamp and reads, then an idle one costs one Drive request.
+    from ltc.sync.engine.scheduled import run_active_targets
+    now = datetime.datetime.utcnow()
+    assert run_active_targets(now=now + datetime.timedelta(hours=1))['done'] == 1
+    sheets_emulator.clear_log()
+    counts = run_active_targets(now=now + datetime.timedelta(hours=2))
+    assert counts['idle'] == 1 and counts['targets'] == 1, counts   # the workbook, not its tabs
+    assert sheets_emulator.kinds() == ['drive.get']
+    sheets_emulator.type_values(KEY, 'Contracts', [['', 'Gamma deal']], row=5)   # Drive's stamp moves: read again
+    counts = run_active_targets(now=now + datetime.timedelta(hours=3))
+    assert counts['idle'] == 0 and counts['attention'] + counts['done'] == 1, counts
 
 
 def test_workbook_of_many_rows_stays_within_two_reads_and_two_writes(google, db, sheets_emulator):
