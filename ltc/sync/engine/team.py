@@ -186,8 +186,9 @@ def _share(settings, user, client):
     if not user.email:
         settings['unshared'] = 'no e-mail address'
         return
-    message = (f'LTC: your sheet {settings["worksheet"]} (kept in two-way sync with LTC) / '
-               f'LTC：你的表格 {settings["worksheet"]}（与 LTC 双向同步）')
+    title = settings.get('worksheet') or settings.get('title') or settings['key']   # a workbook: its name
+    message = (f'LTC: your sheet {title} (kept in two-way sync with LTC) / '
+               f'LTC：你的表格 {title}（与 LTC 双向同步）')
     try:
         settings['permission'] = ops.share_spreadsheet(client, settings['key'], user.email, message)
         settings['shared_with'] = user.email
@@ -221,7 +222,14 @@ def _make_member(template, user, mode, client, memo=None):
     from .header import header_note
     if template.is_workbook:   # a workbook each: every tab of the template, the member's rows on each
         from .workbook import make_member
-        return make_member(template, user, mode, client, name=_name(template, user))
+        member = make_member(template, user, mode, client, name=_name(template, user))
+        if template.backend == 'gsheet' and mode == 'spreadsheets':   # their own spreadsheet: shared with them
+            options = dict(member.options, title=member.name)
+            _share(options, user, _client(client))
+            options.pop('title')
+            member.settings = json.dumps(options, ensure_ascii=False)
+            member = audit.save(member)
+        return member
     terms = check_slice(template.entity, member_terms(template), user, template.new_owner)
     target = SyncTarget(name=_name(template, user), entity=template.entity, backend=template.backend,
                         lang=template.lang, conflict_policy=template.conflict_policy,

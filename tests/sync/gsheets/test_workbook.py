@@ -124,7 +124,8 @@ def test_workbook_new_lead_and_its_followup_in_one_bounded_run(google, db, sheet
     # The periodic job: a cycle that takes Drive's stamp and reads, then an idle one costs one Drive request.
     from ltc.sync.engine.scheduled import run_active_targets
     now = datetime.datetime.utcnow()
-    assert run_active_targets(now=now + datetime.timedelta(hours=1))['done'] == 1
+    counts = run_active_targets(now=now + datetime.timedelta(hours=1))
+    assert counts['attention'] == 1 and counts['targets'] == 1, counts   # the refused rows still wait
     sheets_emulator.clear_log()
     counts = run_active_targets(now=now + datetime.timedelta(hours=2))
     assert counts['idle'] == 1 and counts['targets'] == 1, counts   # the workbook, not its tabs
@@ -158,3 +159,25 @@ def test_workbook_of_many_rows_stays_within_two_reads_and_two_writes(google, db,
     assert all(r[0] for r in _rows(sheets_emulator, '跟进记录')[1:61])
     assert datetime.date.today()   # the run's header note carries the time of the run
     assert '上次同步' in sheets_emulator.sheet(KEY, '线索').notes[(0, 0)]
+
+
+def test_team_workbooks_on_google_one_spreadsheet_each(google, db, sheets_emulator):
+    from ltc.models.sync import SyncTarget
+    from ltc.sync.engine.team import fan_out
+    sheets_emulator.create_spreadsheet(KEY, 'East')
+    admin, a, b, leads, theirs, mine_c, their_c = _team()
+    a.email = 'rep_a@example.com'
+    a.save()
+    with audit.acting_as(admin, 'cli'):
+        template, _, _ = add_workbook('east', 'leads,contracts', gsheet=KEY, lang='en', run_as='boss')
+        result = fan_out(template, department='D-EAST', mode='spreadsheets')
+    assert sorted(result.created) == ['east-rep_a', 'east-rep_b'] and result.unshared == ['east-rep_b']
+    mine = SyncTarget.get(SyncTarget.name == 'east-rep_a')
+    assert mine.is_workbook and mine.run_as_id == a.id and mine.options['key'] != KEY
+    spreadsheet = sheets_emulator.spreadsheet(mine.options['key'])
+    assert [s.title for s in spreadsheet.sheets] == ['Leads', 'Contracts']   # no Sheet1
+    assert [p['emailAddress'] for p in spreadsheet.permissions] == ['rep_a@example.com']
+    run_sync(mine)
+    assert sorted(r[0] for r in sheets_emulator.rendered(mine.options['key'], 'Leads')[1:]) == sorted(
+        x.code for x in leads)
+    assert [r[0] for r in sheets_emulator.rendered(mine.options['key'], 'Contracts')[1:]] == [mine_c.code]
