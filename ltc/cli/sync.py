@@ -203,6 +203,13 @@ def _where(target):
     return options.get('path', '')
 
 
+def _with_tabs(target):
+    """Return the ids of TARGET and, for a workbook, of its tabs (whose runs and conflicts are the workbook's)."""
+    from ..models.sync import SyncTarget
+    return [target.id] + [t for (t,) in SyncTarget.select(SyncTarget.id).where(SyncTarget.workbook == target.id)
+                          .tuples()]
+
+
 def _when(target):
     from ..sync.engine.schedule import describe
     return describe(target, 'en')
@@ -590,7 +597,7 @@ def register(group):
         query = SyncRun.select().order_by(SyncRun.id.desc()).limit(limit)
         if name:
             try:
-                query = query.where(SyncRun.target == get_target(name))
+                query = query.where(SyncRun.target.in_(_with_tabs(get_target(name))))
             except LTCError as exc:
                 _refuse(exc)
         for run in query:
@@ -623,7 +630,10 @@ def register(group):
         from ..sync.engine.targets import get_target
         query = SyncConflict.select().where(SyncConflict.status == 'open').order_by(SyncConflict.id)
         if name:
-            query = query.where(SyncConflict.target == get_target(name))
+            try:
+                query = query.where(SyncConflict.target.in_(_with_tabs(get_target(name))))
+            except LTCError as exc:
+                _refuse(exc)
         count = 0
         for c in query:
             count += 1

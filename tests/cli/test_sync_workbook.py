@@ -68,6 +68,9 @@ def test_workbook_from_the_cli(runner, db, tmp_path):
     result = runner.invoke(args=['ltc', 'sync', 'run', '--all'])
     assert result.exit_code == 0, result.output
     assert FollowUp.select().count() == 1 and 'book/followups' in result.output
+    status = runner.invoke(args=['ltc', 'sync', 'status', 'book'])
+    assert status.exit_code == 0 and status.output.count(' sync ') == 4, status.output   # two runs of two tabs
+    assert runner.invoke(args=['ltc', 'sync', 'conflicts', 'book']).output.strip() == '0 open conflicts'
 
 
 def test_team_workbooks_from_a_workbook_template(runner, db, tmp_path):

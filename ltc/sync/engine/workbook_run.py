@@ -123,7 +123,8 @@ def refresh(tab, sheet, plan, ctx, later):
         AuditLog.batch.in_(later), AuditLog.entity == mapping.model.__name__).tuples()}
     if not codes:
         return
-    rows = {r.code: r for r in plan.result.rows if r.code in codes and r.row}
+    rows = {r.code: r for r in plan.result.rows if r.code in codes and r.row and r.row not in plan.cleared
+            and r.outcome in ('created', 'updated', 'unchanged', 'conflict')}
     appended = {code: cells for code, cells in plan.appends if code in codes}
     chunk = sorted(codes & (set(rows) | set(appended)))
     records = {}
