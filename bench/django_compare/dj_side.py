@@ -3,8 +3,10 @@
     BENCH_DATABASE=<sqlite file or postgresql URL> .venv/bin/python dj_side.py migrate
     ... dj_side.py import --config default|tuned --file leads.xlsx
     ... dj_side.py export --out export.xlsx
+    ... dj_side.py read --file leads.xlsx
 
-Each action prints one JSON line: its wall and CPU seconds (setting Django up excluded) and what it did. The
+Each action prints one JSON line: its wall and CPU seconds (setting Django up excluded), the process's
+peak memory (VmHWM) and what it did. `read` only makes the import's dataset from the file. The
 import and export follow the admin's own path: the format's create_dataset of the uploaded bytes,
 then Resource.import_data; Resource.export of the queryset, then the format's export_data.
 """
@@ -19,9 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'djbench.settings')
 
 
+def peak_mb():
+    """This process's peak resident memory since it started (VmHWM, which exec resets)."""
+    for line in Path('/proc/self/status').read_text().splitlines():
+        if line.startswith('VmHWM:'):
+            return round(int(line.split()[1]) / 1024)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('action', choices=('migrate', 'import', 'export'))
+    parser.add_argument('action', choices=('migrate', 'import', 'export', 'read'))
     parser.add_argument('--config', choices=('default', 'tuned'), default='default')
     parser.add_argument('--file', help='the workbook to import')
     parser.add_argument('--out', help='the workbook to export to')
@@ -36,6 +45,13 @@ def main(argv=None):
         call_command('migrate', verbosity=0)
         print(json.dumps({'migrated': True}))
         return
+    if args.action == 'read':
+        start, cpu = time.perf_counter(), time.process_time()
+        dataset = XLSX().create_dataset(Path(args.file).read_bytes())
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(json.dumps({'seconds': round(seconds, 2), 'cpu': round(cpu, 2), 'peak_mb': peak_mb(),
+                          'rows': len(dataset)}))
+        return
     if args.action == 'import':
         resource = (TunedLeadResource if args.config == 'tuned' else LeadResource)()
         start, cpu = time.perf_counter(), time.process_time()
@@ -43,14 +59,15 @@ def main(argv=None):
         result = resource.import_data(dataset, dry_run=False, raise_errors=True)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         totals = {k: v for k, v in result.totals.items() if v}
-        print(json.dumps({'seconds': round(seconds, 2), 'cpu': round(cpu, 2), 'totals': totals,
+        print(json.dumps({'seconds': round(seconds, 2), 'cpu': round(cpu, 2), 'peak_mb': peak_mb(), 'totals': totals,
                           'leads': Lead.objects.count()}))
         return
     start, cpu = time.perf_counter(), time.process_time()
     dataset = LeadResource().export(Lead.objects.order_by('id'))
     Path(args.out).write_bytes(XLSX().export_data(dataset))
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(json.dumps({'seconds': round(seconds, 2), 'cpu': round(cpu, 2), 'rows': len(dataset), 'columns': len(dataset.headers),
+    print(json.dumps({'seconds': round(seconds, 2), 'cpu': round(cpu, 2), 'peak_mb': peak_mb(),
+                      'rows': len(dataset), 'columns': len(dataset.headers),
                       'mb': round(Path(args.out).stat().st_size / 1048576, 1)}))
 
 

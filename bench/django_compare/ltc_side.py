@@ -5,9 +5,9 @@
     python ltc_side.py export --dir DIR --out export.xlsx [--database-url URL]
 
 Each action prints one JSON line: its wall and CPU seconds (creating the app and migrating
-excluded) and what it did. The import is the product's own path, as `flask ltc import` and the
-admin's upload run it (bench/import_xlsx.py): open_path, then run_import as one actor; the export
-is export_entity (bench/export_xlsx.py).
+excluded), the process's peak memory (VmHWM) and what it did. The import is the product's own
+path, as `flask ltc import` and the admin's upload run it (bench/import_xlsx.py): open_path, then
+run_import as one actor; the export is export_entity (bench/export_xlsx.py).
 """
 import argparse
 import json
@@ -17,6 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import open_app  # noqa: E402
+
+
+def peak_mb():
+    """This process's peak resident memory since it started (VmHWM, which exec resets)."""
+    for line in Path('/proc/self/status').read_text().splitlines():
+        if line.startswith('VmHWM:'):
+            return round(int(line.split()[1]) / 1024)
 
 
 def main(argv=None):
@@ -41,19 +48,20 @@ def main(argv=None):
             result = run_import('leads', open_path(args.file, max_rows=app.config['IMPORT_MAX_ROWS']))
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         totals = {k: v for k, v in result.totals().items() if v}
-        print(json.dumps({'seconds': round(seconds, 2), 'cpu': round(cpu, 2), 'totals': totals,
+        print(json.dumps({'seconds': round(seconds, 2), 'cpu': round(cpu, 2), 'peak_mb': peak_mb(), 'totals': totals,
                           'leads': Lead.select().count(), 'audit_rows': AuditLog.select().count()}))
         return
     from ltc.sync.writes.export import export_entity
     start, cpu = time.perf_counter(), time.process_time()
     rows = export_entity('leads', Path(args.out))
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    peak = peak_mb()
     import openpyxl
     book = openpyxl.load_workbook(args.out, read_only=True)
     columns = len(next(book.worksheets[0].iter_rows(max_row=1, values_only=True)))
     book.close()
-    print(json.dumps({'seconds': round(seconds, 2), 'cpu': round(cpu, 2), 'rows': rows, 'columns': columns,
-                      'mb': round(Path(args.out).stat().st_size / 1048576, 1)}))
+    print(json.dumps({'seconds': round(seconds, 2), 'cpu': round(cpu, 2), 'peak_mb': peak, 'rows': rows,
+                      'columns': columns, 'mb': round(Path(args.out).stat().st_size / 1048576, 1)}))
 
 
 if __name__ == '__main__':

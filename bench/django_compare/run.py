@@ -9,6 +9,8 @@ again when that file changes); nothing of it enters the product's requirements.
 One run, each step in a fresh process, one after the other:
 1. the workbook: bench/common.py's generator (the one bench/import_xlsx.py imports), with the
    sheet's size (`<dimension>`) written in as Excel writes it; both sides import this same file;
+   then django-import-export's reading of it alone (XLSX.create_dataset), the first part of its
+   import, as a baseline;
 2. LTC import (open_path + run_import, as the admin upload and `flask ltc import` run it) into a
    fresh database;
 3. django-import-export import, default ModelResource (save() per row, diff, row results), into a
@@ -19,7 +21,8 @@ One run, each step in a fresh process, one after the other:
 6. django-import-export export of the leads of step 4 to .xlsx (Resource.export + XLSX.export_data).
 Migrations run in processes of their own before, untimed. Each step's figure is the time of the
 import or export call alone (process start, imports and app set-up excluded), wall and CPU; peak
-memory is the whole process's maximum RSS (os.wait4). Ratios are against LTC's figure in the
+memory is the whole process's peak RSS (VmHWM, from process start: interpreter, libraries and
+app included). Ratios are against LTC's figure in the
 same run.
 
 --database-url: a PostgreSQL database URL; the steps use throwaway databases beside it
@@ -40,11 +43,11 @@ BENCH = HERE.parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
-from common import HEADER, machine, workdir, write_leads_xlsx  # noqa: E402
+from common import HEADER, machine, measure, workdir, write_leads_xlsx  # noqa: E402
 
 VENV = HERE / '.venv'
 REQUIREMENTS = HERE / 'requirements.txt'
-STEPS = ('ltc-import', 'dj-import-default', 'dj-import-tuned', 'ltc-export', 'dj-export')
+STEPS = ('ltc-import', 'dj-read', 'dj-import-default', 'dj-import-tuned', 'ltc-export', 'dj-export')
 
 
 def django_python():
@@ -66,38 +69,39 @@ def sized_workbook(directory, rows):
 
     openpyxl's write-only sheets have none; django-import-export reads .xlsx with openpyxl in
     read-only mode, which then returns a row without its trailing empty cells (the empty owner
-    column here), and tablib refuses rows shorter than the header (InvalidDimensions).
+    column here), and tablib refuses rows shorter than the header (InvalidDimensions). The sheet
+    is copied in 1 MB pieces, the element put in before <sheetViews>.
     """
     from openpyxl.utils import get_column_letter
     plain = write_leads_xlsx(directory / 'leads-unsized.xlsx', rows)
     path = directory / 'leads.xlsx'
-    ref = f'A1:{get_column_letter(len(HEADER))}{rows + 1}'
+    element = f'<dimension ref="A1:{get_column_letter(len(HEADER))}{rows + 1}" />'.encode()
     with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == 'xl/worksheets/sheet1.xml':
-                text = data.decode('utf-8')
-                assert '<dimension' not in text and '<sheetViews>' in text
-                data = text.replace('<sheetViews>', f'<dimension ref="{ref}" /><sheetViews>', 1).encode('utf-8')
-            target.writestr(item, data)
+            with source.open(item) as reader, target.open(item, 'w', force_zip64=True) as writer:
+                head = reader.read(1 << 16)
+                if item.filename == 'xl/worksheets/sheet1.xml':
+                    assert b'<dimension' not in head and b'<sheetViews>' in head
+                    head = head.replace(b'<sheetViews>', element + b'<sheetViews>', 1)
+                writer.write(head)
+                while chunk := reader.read(1 << 20):
+                    writer.write(chunk)
     plain.unlink()
     return path
 
 
 def run(command, env=None):
-    """Run COMMAND in a fresh process; return (its JSON line, peak RSS in MB)."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, env={**os.environ, **(env or {})}, cwd=ROOT)
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.stdout.close()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise SystemExit(f'{" ".join(map(str, command))} failed with exit code {process.returncode}')
-    return json.loads(output.decode().strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    """Run COMMAND in a fresh process; return its JSON line."""
+    done = subprocess.run(command, stdout=subprocess.PIPE, env={**os.environ, **(env or {})}, cwd=ROOT)
+    if done.returncode:
+        raise SystemExit(f'{" ".join(map(str, command))} failed with exit code {done.returncode}')
+    return json.loads(done.stdout.decode().strip().splitlines()[-1])
 
 
 def databases(directory, url):
-    """Return the database each side uses: SQLite files in DIRECTORY, or PostgreSQL siblings of URL."""
+    """Return the database each side uses, each new: SQLite files in DIRECTORY, or PostgreSQL siblings of URL."""
+    for old in [*directory.glob('dj-*.sqlite3*'), *(directory / 'ltc').glob('bench.db*')]:
+        old.unlink()
     names = {'ltc': None, 'dj-default': str(directory / 'dj-default.sqlite3'),
              'dj-tuned': str(directory / 'dj-tuned.sqlite3')}
     if url:
@@ -124,7 +128,7 @@ def main(argv=None):
     directory.mkdir(parents=True, exist_ok=True)
     for name in ('ltc', 'dj-default', 'dj-tuned'):
         (directory / name).mkdir(exist_ok=True)
-    path = sized_workbook(directory, args.rows)
+    _, _, path = measure(sized_workbook, directory, args.rows)   # a child: this process stays small
     versions = subprocess.run([dj, '-c', 'import django, import_export, tablib; print(django.__version__, '
                                'import_export.__version__, tablib.__version__)'],
                               capture_output=True, text=True, check=True).stdout.split()
@@ -141,6 +145,7 @@ def main(argv=None):
         run(side + ['migrate'], {'BENCH_DATABASE': target[f'dj-{config}']})
     commands = {
         'ltc-import': (ltc + ['import', '--file', str(path)] + ltc_db, None),
+        'dj-read': (side + ['read', '--file', str(path)], {'BENCH_DATABASE': target['dj-default']}),
         'dj-import-default': (side + ['import', '--config', 'default', '--file', str(path)],
                               {'BENCH_DATABASE': target['dj-default']}),
         'dj-import-tuned': (side + ['import', '--config', 'tuned', '--file', str(path)],
@@ -152,12 +157,10 @@ def main(argv=None):
     results = {}
     for step in steps:
         began = time.perf_counter()
-        value, peak = run(*commands[step])
-        value['peak_mb'] = round(peak)
-        results[step] = value
-        print(f'  {step:18} {value["seconds"]:8.2f} s  cpu {value["cpu"]:8.2f} s  peak {peak:6.0f} MB  '
-              f'(process {time.perf_counter() - began:.0f} s)  {json.dumps({k: v for k, v in value.items() if k not in ("seconds", "cpu", "peak_mb")}, ensure_ascii=False)}',
-              flush=True)
+        value = results[step] = run(*commands[step])
+        rest = {k: v for k, v in value.items() if k not in ('seconds', 'cpu', 'peak_mb')}
+        print(f'  {step:18} {value["seconds"]:8.2f} s  cpu {value["cpu"]:8.2f} s  peak {value["peak_mb"]:6} MB  '
+              f'(process {time.perf_counter() - began:.0f} s)  {json.dumps(rest, ensure_ascii=False)}', flush=True)
     print(f'load average at end: {" ".join(f"{x:.2f}" for x in os.getloadavg())}')
     print()
     print('| step | seconds | rows/s | CPU s | peak RSS MB | × LTC time | × LTC CPU | × LTC memory |')
