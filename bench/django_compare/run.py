@@ -163,11 +163,12 @@ def main(argv=None):
               f'(process {time.perf_counter() - began:.0f} s)  {json.dumps(rest, ensure_ascii=False)}', flush=True)
     print(f'load average at end: {" ".join(f"{x:.2f}" for x in os.getloadavg())}')
     print()
+    print('ratios: the step\'s figure / LTC\'s (import steps against its import, exports against its export)')
     print('| step | seconds | rows/s | CPU s | peak RSS MB | × LTC time | × LTC CPU | × LTC memory |')
     print('|---|---:|---:|---:|---:|---:|---:|---:|')
     for step in steps:
         value = results[step]
-        base = results.get('ltc-import' if 'import' in step else 'ltc-export')
+        base = results.get('ltc-export' if 'export' in step else 'ltc-import')
         ratios = ('—', '—', '—') if base is None else (
             f'{value["seconds"] / base["seconds"]:.1f}', f'{value["cpu"] / base["cpu"]:.1f}',
             f'{value["peak_mb"] / base["peak_mb"]:.1f}')
