@@ -5,6 +5,9 @@ Each answer goes through the whole lead command: the duplicate check (one in ten
 phone), grading by the default rules, round-robin assignment over five sales users, the audit row and a
 webhook delivery for lead.created (an active subscription is in place, as in production).
 
+It also prints the gunicorn workers' CPU time per answer (read from /proc), which the clients and the
+database server sharing the machine do not distort.
+
 Usage: python bench/web_to_lead.py [--seconds 15] [--clients 8] [--database-url URL]
 """
 import argparse
@@ -101,14 +104,30 @@ def client(args):
     return ok, bad
 
 
-def rate(port, path, seconds, clients, post):
+def worker_cpu(master):
+    """Return the CPU seconds (user + system) the gunicorn workers of MASTER (a pid) have used so far."""
+    ticks = os.sysconf('SC_CLK_TCK')
+    with open(f'/proc/{master}/task/{master}/children') as f:
+        pids = f.read().split()
+    total = 0
+    for pid in pids:
+        with open(f'/proc/{pid}/stat') as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        total += int(fields[11]) + int(fields[12])   # utime, stime
+    return total / ticks
+
+
+def rate(port, path, seconds, clients, post, master=None):
+    """Return (requests per second, refused, worker CPU ms per answered request)."""
+    cpu = worker_cpu(master) if master else 0
     with multiprocessing.Pool(clients) as pool:
         start = time.perf_counter()
         results = pool.map(client, [(port, path, seconds, n, post) for n in range(clients)])
         elapsed = time.perf_counter() - start
     ok = sum(r[0] for r in results)
     bad = sum(r[1] for r in results)
-    return ok / elapsed, bad
+    used = (worker_cpu(master) - cpu) if master else 0
+    return ok / elapsed, bad, used * 1000 / max(ok, 1)
 
 
 def main(argv=None):
@@ -123,10 +142,11 @@ def main(argv=None):
     key = prepare(url, instance)
     port = free_port()
     server = start_gunicorn(url, instance, port)
+    load = os.getloadavg()
     try:
         rate(port, '/healthz', 2, args.clients, False)   # warm both workers
-        baseline, _ = rate(port, '/healthz', args.seconds, args.clients, False)
-        leads_per_s, refused = rate(port, f'/intake/{key}', args.seconds, args.clients, True)
+        baseline, _, health_cpu = rate(port, '/healthz', args.seconds, args.clients, False, server.pid)
+        leads_per_s, refused, lead_cpu = rate(port, f'/intake/{key}', args.seconds, args.clients, True, server.pid)
     finally:
         server.terminate()
         server.wait()
@@ -143,6 +163,12 @@ def main(argv=None):
     print(f'{"POST /intake/<key> (JSON)":34} {leads_per_s:8.1f} leads/s  ({leads_per_s / baseline:.2f}x baseline)'
           f'  refused {refused}')
     print(f'leads {made:,}: duplicates flagged {duplicates:,}, assigned {owned:,}; webhook deliveries {events:,}')
+    # The workers' own CPU per answer (the clients and the database server not counted): what two cores
+    # given to the workers alone could answer at most.
+    print(f'worker CPU per answer: /healthz {health_cpu:.2f} ms, lead {lead_cpu:.2f} ms '
+          f'(2 cores: at most {2000 / lead_cpu:,.0f} leads/s for the workers alone)' if lead_cpu else '')
+    print(f'load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after '
+          + ' '.join(f'{v:.2f}' for v in os.getloadavg()))
 
 
 if __name__ == '__main__':

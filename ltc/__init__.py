@@ -56,13 +56,16 @@ def create_app(config=None):
 
 
 def _register_connection_hooks(app):
+    from .services import cached
     database = db_module.database
 
     @app.before_request
     def _open():
         database.connect(reuse_if_open=True)
+        cached.start_request()   # the settings' generation is read once per request
 
     @app.teardown_request
     def _close(exc):
+        cached.end_request()
         if not database.is_closed():
             database.close()

@@ -1,8 +1,9 @@
 """The database proxy, the base model (code, timestamps, version) and connecting by URL."""
+import contextlib
 import datetime
 from urllib.parse import urlparse
 
-from peewee import (CharField, DatabaseProxy, DataError, DateTimeField, DecimalField, IntegerField,
+from peewee import (BigIntegerField, CharField, DatabaseProxy, DataError, DateTimeField, DecimalField, IntegerField,
                     IntegrityError, Model, SqliteDatabase, fn)
 from playhouse.db_url import parse as parse_url
 from playhouse.pool import PooledPostgresqlDatabase
@@ -139,17 +140,28 @@ class CodeSequence(Model):
         legacy_table_names = False
 
 
+class ConfigGeneration(Model):
+    """The generation of the settings each process keeps a copy of (ltc.services.cached): a new random
+    value with every change of them, written in the changing transaction."""
+    name = CharField(max_length=32, primary_key=True)
+    value = BigIntegerField(default=0)
+
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
 def reserve_codes(prefix, count=1, width=6):
     """Return COUNT fresh codes for PREFIX, e.g. ['L000001']; call inside the write transaction."""
-    with database.atomic():
-        query = (CodeSequence.update(value=CodeSequence.value + count)
-                 .where(CodeSequence.prefix == prefix)
-                 .returning(CodeSequence.value))
-        rows = list(query.execute())
+    # Inside a transaction already (a record being saved), its own savepoint would only cost two statements.
+    with contextlib.nullcontext() if database.in_transaction() else database.atomic():
+        sql = (f'UPDATE "code_sequence" SET "value" = "value" + {database.param} WHERE "prefix" = {database.param} '
+               f'RETURNING "value"')
+        rows = database.execute_sql(sql, (count, prefix)).fetchall()
         if not rows:
             CodeSequence.insert(prefix=prefix, value=0).on_conflict_ignore().execute()
-            rows = list(query.execute())
-        last = rows[0].value
+            rows = database.execute_sql(sql, (count, prefix)).fetchall()
+        last = rows[0][0]
     return [f'{prefix}{n:0{width}d}' for n in range(last - count + 1, last + 1)]
 
 
@@ -193,6 +205,9 @@ def display_language():
 def set_display_language(source):
     """Make SOURCE (a function returning 'zh', 'en' or None) tell records the reader's language."""
     _language_source[0] = source
+
+
+_INSERTS = {}   # {(parameter mark, table, column names): INSERT statement} (BaseModel._insert)
 
 
 class BaseModel(Model):
@@ -258,6 +273,8 @@ class BaseModel(Model):
                 self.updated_at = now
                 self.version = 1
                 try:
+                    if self.id is None and only is None:
+                        return self._insert()
                     return super().save(force_insert=force_insert, only=only)
                 except (IntegrityError, DataError) as exc:
                     raise _integrity_message(model, exc) from None
@@ -294,6 +311,31 @@ class BaseModel(Model):
             self.version = expected + 1
             self._dirty.clear()
             return rows
+
+    def _insert(self):
+        """INSERT this new record and take its id, as peewee's save does (the ids of relations saved since
+        they were set, the defaults), with one statement text per model and set of columns: peewee builds
+        its INSERT anew for every record, which costs more than running it."""
+        meta = type(self)._meta
+        data = self.__data__
+        for fk in meta.refs:
+            if data.get(fk.name) is None and self.__rel__.get(fk.name) is not None:
+                setattr(self, fk.name, getattr(self, fk.name))   # a related record saved after it was set
+        for field, default in meta.defaults.items():
+            if field.name not in data:
+                data[field.name] = default() if callable(default) else default
+        pk = meta.primary_key
+        fields = [f for f in meta.sorted_fields if f.name in data and f is not pk]
+        key = (database.param, meta.table_name, tuple(f.name for f in fields))
+        sql = _INSERTS.get(key)
+        if sql is None:
+            columns = ', '.join(f'"{f.column_name}"' for f in fields)
+            marks = ', '.join([database.param] * len(fields))
+            sql = _INSERTS[key] = (f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({marks}) '
+                                   f'RETURNING "{pk.column_name}"')
+        self._pk = database.execute_sql(sql, [f.db_value(data[f.name]) for f in fields]).fetchone()[0]
+        self._dirty.clear()
+        return 1
 
     def dependents(self):
         """Return {English name: count} of records that still point at this one."""

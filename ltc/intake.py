@@ -12,7 +12,6 @@ from flask import Blueprint, current_app, redirect, render_template_string, requ
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import ConflictError, LTCError
-from .models import IntakeForm
 from .services import intake_forms
 from .services.messages import text
 
@@ -117,7 +116,7 @@ def _form_key():
 
 def _breached(_limit):
     key = (request.view_args or {}).get('key')
-    return error(429, IntakeForm.by_key(key) if key else None)
+    return error(429, intake_forms.form_by_key(key) if key else None)
 
 
 def init_app(app):
@@ -134,7 +133,7 @@ def init_app(app):
     @limiter.limit(lambda: current_app.config['INTAKE_RATE_LIMIT'], key_func=_client, methods=['POST'])
     @limiter.limit(lambda: current_app.config['INTAKE_FORM_RATE_LIMIT'], key_func=_form_key, methods=['POST'])
     def intake(key):
-        form = IntakeForm.by_key(key)
+        form = intake_forms.form_by_key(key)
         if form is None:
             return error(404)
         origin = request.headers.get('Origin')

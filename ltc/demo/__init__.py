@@ -13,7 +13,7 @@ import json
 
 from werkzeug.security import generate_password_hash
 
-from ..db import CodeSequence, database
+from ..db import CodeSequence, ConfigGeneration, database
 from ..models import (ALL_MODELS, CareTask, Contact, Contract, ContractApproval, ContractLine, Customer,
                       DeliveryMilestone, FollowUp, Lead, Opportunity, OpportunityContact, OpportunityProduct, Payment,
                       PaymentPlan, PublicPool, Quote, QuoteLine, Role, Setting, Stage, StageHistory)
@@ -79,7 +79,7 @@ def build_demo(seed=42, scale=0, progress=None, today=None, customers=DEFAULT_CU
             grow_leads(scale, seed, today, say)
     for model in ALL_MODELS:
         count = model.select().count()
-        if count and model is not CodeSequence:
+        if count and model not in (CodeSequence, ConfigGeneration):
             summary[model._meta.table_name] = count
     return summary
 

@@ -4,7 +4,7 @@ Models import only the base floor (db, errors); services and everything above im
 """
 from peewee import sort_models
 
-from ..db import CodeSequence
+from ..db import CodeSequence, ConfigGeneration
 from .api import ApiToken, IdempotentAnswer
 from .activities import CareTask, Document, FollowUp, Reminder
 from .approvals import ApprovalRule, QuoteApproval
@@ -32,7 +32,7 @@ from .sync_admin import ImportMapping
 from .webhooks import WebhookDelivery, WebhookSubscription
 
 ALL_MODELS = sort_models([
-    CodeSequence, AuditLog,
+    CodeSequence, ConfigGeneration, AuditLog,
     Department, Role, User, Target, Setting, LoginThrottle,
     ProductCategory, Product, ProductPlan,
     PublicPool, Customer, Contact, Campaign, IntakeForm,
@@ -49,7 +49,7 @@ ALL_MODELS = sort_models([
     ApiToken, IdempotentAnswer,
     WebhookSubscription, WebhookDelivery,
 ])
-BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, AuditLog, JobRun, LoginThrottle, ApiToken, IdempotentAnswer,
+BUSINESS_MODELS = [m for m in ALL_MODELS if m not in (CodeSequence, ConfigGeneration, AuditLog, JobRun, LoginThrottle, ApiToken, IdempotentAnswer,
                                                    NotificationPreference, Notification,
                                                    WebhookSubscription, WebhookDelivery)]
 MODELS_BY_NAME = {m.__name__: m for m in ALL_MODELS}

@@ -3,7 +3,7 @@ from peewee import fn
 
 from ..db import database, is_sqlite, utcnow
 from ..models import AssignmentRule, Lead, User
-from . import audit
+from . import audit, cached
 from .changes import update
 from .messages import refusal
 
@@ -43,34 +43,57 @@ def rule_matches(rule, lead):
             and (rule.lead_department_id is None or rule.lead_department_id == lead.department_id))
 
 
+def active_rules():
+    """Return the active assignment rules in priority order (this process's copy, see ltc.services.cached)."""
+    return cached.get('assignment_rules', lambda: list(
+        AssignmentRule.select().where(AssignmentRule.active).order_by(AssignmentRule.priority, AssignmentRule.id)))
+
+
+def sales_staff(department_id):
+    """Return the active sales users and managers of DEPARTMENT_ID by id (this process's copy)."""
+    return cached.get(f'sales_staff:{department_id}', lambda: list(User.active_sales(department_id)))
+
+
+def next_turn(rule_id, candidates):
+    """Return the round-robin pick of rule RULE_ID among CANDIDATES (by id) and move its pointer.
+
+    The pointer is the rule's running state, not its settings: it moves with a plain update, without an
+    audit row or a new version (an admin editing the rule meanwhile is not refused as stale, and the
+    copies of the rules stay valid). On PostgreSQL the rule's row is locked until the lead commits, so
+    concurrent intakes (web forms, API) never read the same turn; SQLite's single writer serialises them.
+    """
+    query = AssignmentRule.select(AssignmentRule.last_assignee).where(AssignmentRule.id == rule_id)
+    if not is_sqlite():
+        query = query.for_update()
+    after = query.scalar() or 0
+    chosen = next((u for u in candidates if u.id > after), candidates[0])
+    move_pointer(rule_id, chosen.id)
+    return chosen
+
+
+def move_pointer(rule_id, user_id):
+    """Store USER_ID as the last user rule RULE_ID gave a lead to (see next_turn)."""
+    AssignmentRule.update(last_assignee=user_id).where(AssignmentRule.id == rule_id).execute()
+
+
 def _pick(rule, lead):
-    """Return the user RULE gives LEAD to (updating its round-robin pointer), or None."""
+    """Return the user RULE gives LEAD to (moving its round-robin pointer), or None."""
     if rule.method == 'user':
         user = rule.assignee
         return user if user is not None and has_room(user, lead) else None
     if rule.target_department_id is None:
         return None
-    candidates = [u for u in User.active_sales(rule.target_department_id) if has_room(u, lead)]
+    candidates = [u for u in sales_staff(rule.target_department_id) if has_room(u, lead)]
     if not candidates:
         return None
     if rule.method == 'least_loaded':
         return min(candidates, key=lambda u: (open_lead_count(u, exclude=lead), u.id))
-    if not is_sqlite():
-        # Concurrent intakes (web forms, API) take turns: hold the rule's row until this lead commits,
-        # so two leads never read the same turn (SQLite's single writer already serialises them).
-        rule = AssignmentRule.select().where(AssignmentRule.id == rule.id).for_update().get()
-    after = rule.last_assignee_id or 0
-    chosen = next((u for u in candidates if u.id > after), candidates[0])
-    rule.last_assignee = chosen
-    audit.save(rule)
-    return chosen
+    return next_turn(rule.id, candidates)
 
 
 def choose_owner(lead):
     """Return (user, rule) for LEAD from the active rules, or (None, None) for the managers' queue."""
-    rules = AssignmentRule.select().where(AssignmentRule.active).order_by(
-        AssignmentRule.priority, AssignmentRule.id)
-    for rule in rules:
+    for rule in active_rules():
         if rule_matches(rule, lead):
             user = _pick(rule, lead)
             if user is not None:
@@ -98,14 +121,17 @@ def apply_owner(lead, user):
     return update(lead, status='assigned' if lead.status == 'new' else lead.status) or changed
 
 
-def remind_owner(lead, by=None):
-    """Put 'lead assigned' in the inbox of LEAD's owner, unless they gave it to themselves."""
+def remind_owner(lead, by=None, new=False):
+    """Put 'lead assigned' in the inbox of LEAD's owner, unless they gave it to themselves.
+
+    NEW: LEAD was just created and given to an owner found active and under the cap.
+    """
     by = getattr(by, 'user', by)   # a gate Actor names its user
     if lead.owner_id and lead.owner_id != getattr(getattr(by, 'record', by), 'id', None):
         import datetime
         from .reminders import add
         add(lead.owner_id, 'lead_assigned', 'Lead', lead.code, datetime.date.today(),
-            {'name': f'{lead.code} {lead.company}'})
+            {'name': f'{lead.code} {lead.company}'}, fresh=new)
 
 
 def assign_lead(lead, by=None, to=None):

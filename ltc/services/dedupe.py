@@ -208,54 +208,60 @@ def normalise(lead):
                   email_domain=company_domain(email_norm), company_norm=normalise_company(lead.company))
 
 
-def _match_conditions(lead):
-    """Return one condition per exact key LEAD carries: phone, e-mail, company (the domain is below)."""
-    conditions = []
-    if lead.phone_norm:
-        conditions.append(Lead.phone_norm == lead.phone_norm)
-    if lead.email_norm:
-        conditions.append(Lead.email_norm == lead.email_norm)
-    if lead.company_norm:
-        conditions.append(Lead.company_norm == lead.company_norm)
-    domain = company_domain(lead.email_norm) if lead.email_norm else None
-    if domain:
-        norms = _alike_on_domain(lead, domain)
-        if norms:
-            conditions.append((Lead.email_domain == domain) & Lead.company_norm.in_(norms))
-    return conditions
-
-
-def _alike_on_domain(lead, domain):
-    """Return the company keys on DOMAIN whose names are like LEAD's (one grouped read of the domain)."""
-    if not lead.company_norm:
-        return []
-    query = Lead.select(Lead.company_norm).where(Lead.email_domain == domain, Lead.company_norm.is_null(False))
-    if lead.id is not None:
-        query = query.where(Lead.id != lead.id)
-    norms = [n for (n,) in query.group_by(Lead.company_norm).tuples()]
-    return [n for n in norms if n != lead.company_norm and alike_on_domain(lead.company_norm, n)]
-
-
 def find_original(lead):
     """Return the oldest other lead LEAD duplicates (following links to the root), or None."""
     # The oldest match per key, each one read from its (key, created_at) index: a company e-mail
     # domain shared by 20,000 leads costs one index entry, not a sort of all of them (an OR of
-    # the keys made the database gather and sort every match).
-    oldest = None
-    for condition in _match_conditions(lead):
-        query = Lead.select().where(condition)
+    # the keys made the database gather and sort every match). The keys' oldest matches and the
+    # company keys on the lead's domain come back in one statement; the alike names on the domain
+    # need a second one only when there are some.
+    found, norms = _exact_matches(lead)
+    if norms:
+        condition = (Lead.email_domain == company_domain(lead.email_norm)) & Lead.company_norm.in_(norms)
+        query = Lead.select(Lead.id, Lead.created_at, Lead.duplicate_of).where(condition)
         if lead.id is not None:
             query = query.where(Lead.id != lead.id)
-        first = query.order_by(Lead.created_at, Lead.id).first()
-        if first is not None and (oldest is None or _older(first, oldest)):
-            oldest = first
-    if oldest is None or (lead.id is not None and not _older(oldest, lead)):
+        first = query.order_by(Lead.created_at, Lead.id).tuples().first()
+        if first is not None:
+            found.append(first)
+    if not found:
         return None
-    root, seen = oldest, set()
+    oldest = min(found, key=lambda row: (row[1], row[0]))
+    if lead.id is not None and not (oldest[1], oldest[0]) < (lead.created_at, lead.id):
+        return None
+    root, seen = Lead.get_by_id(oldest[0]), set()
     while root.duplicate_of_id and root.duplicate_of_id not in seen and root.duplicate_of_id != lead.id:
         seen.add(root.id)
         root = Lead.get_by_id(root.duplicate_of_id)
     return root
+
+
+def _exact_matches(lead):
+    """Return ([(id, created_at, duplicate_of id)] of the oldest other lead per exact key LEAD carries,
+    [company keys on LEAD's e-mail domain alike LEAD's company]), from one statement."""
+    mark, legs, params = database.param, [], []
+    other = f' AND id <> {mark}' if lead.id is not None else ''
+    for key in ('phone_norm', 'email_norm', 'company_norm'):
+        value = getattr(lead, key)
+        if value:
+            legs.append(f'SELECT * FROM (SELECT 1 AS kind, id, created_at, duplicate_of_id, NULL AS norm FROM "lead" '
+                        f'WHERE "{key}" = {mark}{other} ORDER BY created_at, id LIMIT 1) AS m{len(legs)}')
+            params += [value] + ([lead.id] if other else [])
+    domain = company_domain(lead.email_norm) if lead.email_norm else None
+    if domain and lead.company_norm:
+        legs.append(f'SELECT 2, NULL, NULL, NULL, company_norm FROM "lead" WHERE email_domain = {mark} '
+                    f'AND company_norm IS NOT NULL{other} GROUP BY company_norm')
+        params += [domain] + ([lead.id] if other else [])
+    if not legs:
+        return [], []
+    found, norms = [], []
+    to_time = Lead.created_at.python_value
+    for kind, pk, created, original, norm in database.execute_sql(' UNION ALL '.join(legs), params).fetchall():
+        if kind == 1:
+            found.append((pk, to_time(created), original))
+        elif norm != lead.company_norm and alike_on_domain(lead.company_norm, norm):
+            norms.append(norm)
+    return found, norms
 
 
 def _older(a, b):

@@ -13,6 +13,7 @@ import uuid
 from ..db import utcnow
 from ..models import WebhookDelivery, WebhookSubscription
 from ..models.choices import WEBHOOK_EVENTS
+from . import cached
 
 EVENTS = WEBHOOK_EVENTS.values
 
@@ -44,20 +45,27 @@ def _stamp(moment):
     return moment.replace(tzinfo=None).isoformat(timespec='seconds') + 'Z'
 
 
-def raise_for(rows, actor, source):
-    """Write a pending delivery per subscriber for each event of the audit ROWS (entity, code, action, changes).
-
-    One query when nothing subscribes; one insert for the whole batch otherwise.
-    """
-    found = [(event, entity, code, action, changes) for entity, code, action, changes in rows
-             for event in events_of(entity, action, changes)]
-    if not found:
-        return 0
+def _subscribers():
+    """Return {event: [ids of the active subscriptions to it]}."""
     subscribers = {}
     for sub_id, events in (WebhookSubscription.select(WebhookSubscription.id, WebhookSubscription.events)
                            .where(WebhookSubscription.active).tuples()):
         for event in (events or '').split():
             subscribers.setdefault(event, []).append(sub_id)
+    return subscribers
+
+
+def raise_for(rows, actor, source):
+    """Write a pending delivery per subscriber for each event of the audit ROWS (entity, code, action, changes).
+
+    No query when nothing subscribes (the subscriptions are this process's copy, see ltc.services.cached);
+    one insert for the whole batch otherwise.
+    """
+    found = [(event, entity, code, action, changes) for entity, code, action, changes in rows
+             for event in events_of(entity, action, changes)]
+    if not found:
+        return 0
+    subscribers = cached.get('webhook_subscribers', _subscribers)
     now = utcnow()
     deliveries = []
     for event, entity, code, action, changes in found:

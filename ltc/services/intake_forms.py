@@ -16,7 +16,7 @@ from ..db import database
 from ..errors import ConflictError
 from ..models import IntakeForm, Lead
 from ..models import choices as C
-from . import audit, gate, leads
+from . import audit, cached, gate, leads
 from .messages import invalid
 
 # Fields a form may ask for: (English label, Chinese label, input type).
@@ -43,6 +43,7 @@ HONEYPOT = 'fax'   # hidden from people by the snippet's style: only robots fill
 MAX_TEXT = 4000
 MAX_BODY = 64 * 1024   # bytes of one submission: every field at its longest fits many times over
 CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')   # as forms and imports refuse; tab and line breaks are text
+MAX_FORMS = 1000   # forms one process keeps a copy of
 EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 
 
@@ -57,6 +58,20 @@ class Invalid(Exception):
 def actor_name(form):
     """The actor a form's leads are recorded under, e.g. 'form:WF0003'."""
     return f'form:{form.code}'
+
+
+def form_by_key(key):
+    """Return the active form whose public key is KEY with its campaign, or None (this process's copy of
+    the forms, see ltc.services.cached: a form changed or switched off in the admin is seen at once)."""
+    forms = cached.get('intake_forms', dict)
+    key = (key or '')[:64]
+    form = forms.get(key)
+    if form is None:
+        form = IntakeForm.by_key(key)
+        if form is not None and len(forms) < MAX_FORMS:   # unknown keys are never kept: anyone can send them
+            form.campaign   # read now, so that the copy carries it
+            forms[key] = form
+    return form
 
 
 # -- the form's settings --------------------------------------------------------------------

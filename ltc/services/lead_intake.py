@@ -9,7 +9,7 @@ from peewee import fn
 from ..db import database, in_marks, select_in, utcnow
 from ..models import AssignmentRule, GradingRule, Lead, User
 from . import audit
-from .assignment import OPEN_STATUSES, rule_matches
+from .assignment import OPEN_STATUSES, move_pointer, rule_matches
 from .dedupe import alike_on_domain, normalise
 from .leads import _apply_grade, thresholds
 
@@ -199,10 +199,8 @@ class Intake:
                            for code, earlier in pairs])
 
     def finish(self):
-        """Store the round-robin pointers the batch moved (one audited save per rule)."""
+        """Store the round-robin pointers the batch moved (one update per rule, as assignment.next_turn does)."""
         for rule in self.rules:
             if rule.id in self.moved and rule.last_assignee_id != self.pointers[rule.id]:
-                fresh = AssignmentRule.get_by_id(rule.id)
-                fresh.last_assignee = self.pointers[rule.id]
-                audit.save(fresh)
+                move_pointer(rule.id, self.pointers[rule.id])
         self.moved.clear()

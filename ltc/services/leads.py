@@ -8,7 +8,7 @@ from ..models import Campaign, Contact, Customer, GradingRule, Lead, Opportunity
 from ..models import choices as C
 from peewee import SQL
 
-from . import audit, scope
+from . import audit, cached, scope
 from .changes import update
 from .assignment import assign_lead, assign_leads, choose_owner, apply_owner, rerun_assignment  # noqa: F401
 from .dedupe import dedupe_leads, find_original, merge_leads, normalise, normalise_company  # noqa: F401
@@ -68,7 +68,7 @@ def rule_hit(rule, lead):
     if field == 'company_size' and lead.company_size in values:
         return _label(C.COMPANY_SIZES, lead.company_size)
     if field == 'campaign' and lead.campaign_id:
-        campaign = Campaign.get_by_id(lead.campaign_id)
+        campaign = cached.get(f'campaign:{lead.campaign_id}', lambda: Campaign.get_by_id(lead.campaign_id))
         if campaign.code in values or campaign.name in values:
             return campaign.name
     if field == 'budget':
@@ -86,13 +86,18 @@ def rule_hit(rule, lead):
     return None
 
 
+def active_grading_rules():
+    """Return the active grading rules in order (this process's copy, see ltc.services.cached)."""
+    return cached.get('grading_rules', lambda: list(
+        GradingRule.select().where(GradingRule.active).order_by(GradingRule.sequence, GradingRule.id)))
+
+
 def compute_grade(lead, rules=None, limits=None):
     """Return (grade, score, reasons text) for LEAD without saving anything."""
-    rules = list(GradingRule.select().where(GradingRule.active).order_by(
-        GradingRule.sequence, GradingRule.id)) if rules is None else rules
+    rules = active_grading_rules() if rules is None else rules
     if not rules:
         return 'ungraded', 0, 'no active grading rules'
-    limits = limits or thresholds()
+    limits = limits or cached.get('grading_thresholds', thresholds)
     score, reasons = 0, []
     for rule in rules:
         hit = rule_hit(rule, lead)
@@ -178,7 +183,7 @@ def save_lead(lead, by=None, assign=True):
         audit.save(lead)
         if is_new:
             from .assignment import remind_owner
-            remind_owner(lead, by)
+            remind_owner(lead, by, new=True)   # its owner was found active (and under the cap) above
         if not is_new and wanted != stored:
             from ..models import User
             assign_lead(lead, by=by, to=User.get_by_id(wanted) if wanted else None)

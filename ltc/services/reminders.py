@@ -88,17 +88,18 @@ def english(kind, due_on, fields):
     return MESSAGES[kind][0].format(**_fields(fields, 'en', due_on))[:500]
 
 
-def add(user, kind, entity, entity_code, due_on, fields):
+def add(user, kind, entity, entity_code, due_on, fields, fresh=False):
     """Put one reminder in USER's inbox unless the same one (kind, record, due date, user) is there; return it or None.
 
     The creator for events (a lead assigned, an approval waiting, a pool warning, a sync conflict);
-    inactive users get none.
+    inactive users get none. FRESH: the record was created by this transaction and USER was just found
+    active, so neither is asked again (a twin is still refused by the unique key).
     """
     user_id = getattr(user, 'id', user)
-    if user_id is None or not User.select().where(User.id == user_id, User.active).exists():
+    if user_id is None or not fresh and not User.select().where(User.id == user_id, User.active).exists():
         return None
     key = dedupe_key(kind, entity_code, due_on, user_id)
-    if Reminder.select().where(Reminder.dedupe_key == key).exists():
+    if not fresh and Reminder.select().where(Reminder.dedupe_key == key).exists():
         return None
     try:
         with database.atomic():   # a savepoint: a twin made meanwhile by another process must not undo the caller

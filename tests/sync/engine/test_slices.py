@@ -146,7 +146,7 @@ def test_a_new_row_is_owned_by_the_run_as_user_or_the_rules(team, tmp_path):
     assert Lead.get_by_id(lead.id).owner_id == team['a'].id
     assert all('owner' not in r.changes for r in again.rows)
     # A manager's sheet whose new rows go through the assignment rules: the rule gives it to rep b.
-    AssignmentRule.create(code='AR-T', name='all to b', method='user', assignee=team['b'])
+    audit.save(AssignmentRule(code='AR-T', name='all to b', method='user', assignee=team['b']))
     mgr = sheet_for(tmp_path, 'mgr', team['mgr'], 'department=D-EAST')
     run_sync(mgr)
     edit_sheet(mgr, lambda ws: ws.append([None, '经理新增公司']))
