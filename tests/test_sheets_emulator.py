@@ -213,3 +213,29 @@ def test_quoted_sheet_titles_and_grid_data(sheets_emulator, gsheets_client):
     with pytest.raises(APIError) as err:
         gsheets_client.http_client.fetch_sheet_metadata('k', params={'fields': 'namedRanges'})
     assert err.value.code == 501
+
+
+def test_append_cells_goes_after_the_last_row_with_data_and_grows_the_grid(sheets_emulator, gsheets_client):
+    # Google: "Appends new cells after the last row with data in a sheet, inserting new rows into the sheet if
+    # necessary" (AppendCellsRequest); one batchUpdate is applied all or nothing.
+    sheets_emulator.create_spreadsheet('k', 'Book', sheets={SHEET: [['Code', 'Name'], ['L1', 'a'], ['', ''],
+                                                                    ['', 'typed']]}, rows=4, cols=3)
+    sheet_id = sheets_emulator.sheet('k', SHEET).sheet_id
+
+    def rows(*values):
+        return [{'values': [{'userEnteredValue': {'stringValue': v}} for v in row]} for row in values]
+    gsheets_client.http_client.batch_update('k', {'requests': [
+        {'appendCells': {'sheetId': sheet_id, 'fields': 'userEnteredValue', 'rows': rows(['L2', 'b'], ['L3', 'c'])}}]})
+    assert sheets_emulator.rendered('k', SHEET) == [['Code', 'Name'], ['L1', 'a'], [], ['', 'typed'],
+                                                    ['L2', 'b'], ['L3', 'c']]
+    assert sheets_emulator.sheet('k', SHEET).row_count == 6
+    with pytest.raises(APIError):   # wider than the grid: nothing of the batch is applied
+        gsheets_client.http_client.batch_update('k', {'requests': [
+            {'updateCells': {'start': {'sheetId': sheet_id, 'rowIndex': 0, 'columnIndex': 0},
+                             'fields': 'userEnteredValue', 'rows': rows(['Lead code'])}},
+            {'appendCells': {'sheetId': sheet_id, 'fields': 'userEnteredValue', 'rows': rows(['x', 'y', 'z', 'w'])}}]})
+    assert sheets_emulator.rendered('k', SHEET)[0] == ['Code', 'Name']
+    with pytest.raises(APIError) as err:
+        gsheets_client.http_client.batch_update('k', {'requests': [
+            {'appendCells': {'sheetId': sheet_id, 'fields': 'userEnteredFormat', 'rows': rows(['x'])}}]})
+    assert err.value.code == 501

@@ -181,3 +181,37 @@ def test_team_workbooks_on_google_one_spreadsheet_each(google, db, sheets_emulat
     assert sorted(r[0] for r in sheets_emulator.rendered(mine.options['key'], 'Leads')[1:]) == sorted(
         x.code for x in leads)
     assert [r[0] for r in sheets_emulator.rendered(mine.options['key'], 'Contracts')[1:]] == [mine_c.code]
+
+
+def test_rows_sorted_and_typed_while_a_workbook_runs_are_not_overwritten(google, db, sheets_emulator):
+    from ltc.sync.engine.workbook import tabs_of
+    from ltc.sync.engine.workbook_run import run_workbook
+    from ltc.sync.gsheets.book import GSheetBook
+    sheets_emulator.create_spreadsheet(KEY, 'Rep A')
+    admin, a, b, leads, theirs, mine_c, their_c = _team()
+    with audit.acting_as(admin, 'cli'):
+        book, tabs, _ = add_workbook('A', 'leads,contracts', gsheet=KEY, lang='en', run_as='rep_a',
+                                     where=['owner=me'])
+    run_sync(book)
+    first = leads[0]
+    with audit.acting_as(a, 'admin'):   # a database change for the sheet, and a new contract to append
+        lead = Lead.get_by_id(first.id)
+        lead.contact_name = 'Changed in LTC'
+        audit.save(lead)
+        added = make_contract(title='Delta deal', owner=a, customer=Contract.get_by_id(mine_c.id).customer)
+    reader = GSheetBook(KEY, ['Leads', 'Contracts'])
+
+    def meanwhile():   # a user sorts the leads upside down and types a contract below the last row
+        sheets_emulator.user_rows(KEY, 'Leads', lambda rows: rows.__setitem__(slice(1, None), rows[1:][::-1]))
+        sheets_emulator.type_values(KEY, 'Contracts', [['', 'Typed meanwhile']], row=3)
+    reader.before_write = meanwhile
+    sheets_emulator.clear_log()
+    run_workbook(book, book=reader)
+    assert _counted(sheets_emulator)[:2] == (2, 1)
+    head = _rows(sheets_emulator, 'Leads')[0]
+    by_code = {r[0]: r for r in _rows(sheets_emulator, 'Leads')[1:]}
+    assert by_code[first.code][head.index('Contact')] == 'Changed in LTC'
+    assert by_code[leads[1].code][head.index('Contact')] != 'Changed in LTC'
+    contracts = [r[:2] for r in _rows(sheets_emulator, 'Contracts')[1:]]
+    assert contracts == [[mine_c.code, 'Alpha deal'], ['', 'Typed meanwhile'], [added.code, 'Delta deal']]
+    assert [t.entity for t in tabs_of(book)] == ['leads', 'contracts']
