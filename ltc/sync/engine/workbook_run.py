@@ -205,7 +205,9 @@ def run_workbook(target, dry_run=False, accept_header=False, progress=None, acto
         if dry_run:
             return outcome
         for index, (tab, table, plan, ctx, (sheet, base), run) in enumerate(planned):
-            refresh(tab, sheet, plan, ctx, [r.code for *_, r in planned[index + 1:]])
+            # Only the later tabs that wrote to the database can have changed this tab's records.
+            refresh(tab, sheet, plan, ctx, [r.code for _, _, p, _, _, r in planned[index + 1:]
+                                            if p.creates or p.updates or p.deletes])
         try:
             for tab, table, plan, ctx, (sheet, base), run in planned:
                 write_sheet(table, sheet, plan, ctx)   # queued in the book
