@@ -85,3 +85,20 @@ def test_excel_workbook_new_lead_and_followup_in_one_save(db, tmp_path):
     result = run_sync(book)   # nothing moved: read once, nothing written
     assert result.requests == {'reads': 1, 'writes': 0}, result.summary()
     assert Lead.select().where(Lead.company == 'Acme Robotics').count() == 1 and FollowUp.select().count() == 1
+
+
+def test_a_tab_refused_as_a_whole_leaves_the_other_tabs_synced(db, tmp_path):
+    admin, a, b, leads, theirs, mine_c, their_c = _team()
+    path = tmp_path / 'rep_a.xlsx'
+    with audit.acting_as(admin, 'cli'):
+        book, tabs, _ = add_workbook('A', 'leads,contracts', path=path, lang='en', run_as='rep_a', where=['owner=me'])
+    run_sync(book)
+    workbook = openpyxl.load_workbook(path)
+    workbook['Contracts'].cell(row=1, column=2, value='Something else')   # the header changed
+    workbook.save(path)
+    _put(path, 'Leads', 4, Company='Acme Robotics')
+    result = run_sync(book)
+    [(tab, error)] = result.refused
+    assert tab.entity == 'contracts' and 'header' in str(error) and 'nothing was written' in str(error)
+    assert result.exit_code == 2 and 'contracts: refused' in result.summary()
+    assert _values(path, 'Leads')[3][0] == Lead.get(Lead.company == 'Acme Robotics').code
