@@ -140,12 +140,14 @@ def _edit(emulator, key, database, rows, share, step, lead_codes, touch_db):
         row[head.index('线索')], row[head.index('跟进时间')] = code, f'2026-11-{1 + n % 28:02d} 10:00'
         row[head.index('跟进内容')] = f'新跟进 {n}'
         typed.append(row)
+    sheet = emulator.sheet(key, '跟进记录')   # a user adding rows below the grid grows it, as Google does
+    sheet.row_count = max(sheet.row_count, at + len(typed))
     emulator.type_values(key, '跟进记录', typed, row=at)
 
 
 def run_workbook(directory, rows, share):
     """Seed, first-sync a workbook and four single targets, change both alike, time one run of each side."""
-    from ltc.models import Lead
+    from ltc.models import FollowUp, Lead
     from ltc.services import audit
     from ltc.sync.engine.runner import run_sync
     from ltc.sync.engine.targets import add_gsheet_target
@@ -187,6 +189,7 @@ def run_workbook(directory, rows, share):
             for target in targets:
                 run_sync(target)
             figures[label] = {'seconds': round(seconds, 2), 'requests': len(kinds), 'kinds': kinds,
+                              'followups': FollowUp.select().count(),
                               'bytes_written': written, 'next_run_requests': emulator.count(),
                               'next_run_seconds': round(time.perf_counter() - again, 2)}
         return {'rows': rows, 'first_sync': round(first, 2), **figures}
@@ -200,7 +203,7 @@ def main_workbook(args):
               f'first workbook sync {value["first_sync"]:.2f} s; peak {peak:.0f} MB')
         for label in ('workbook', 'single targets'):
             v = value[label]
-            print(f'  {label:15}: {v["requests"]} requests ({", ".join(v["kinds"])}), '
+            print(f'  {label:15}: {v["requests"]} requests ({", ".join(v["kinds"])}), follow-ups now {v["followups"]:,}, '
                   f'{v["bytes_written"] / 1e6:.2f} MB written, {v["seconds"]:.2f} s; next run (no changes) '
                   f'{v["next_run_requests"]} requests {v["next_run_seconds"]:.2f} s')
         w, b = value['workbook'], value['single targets']
