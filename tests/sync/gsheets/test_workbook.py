@@ -85,6 +85,11 @@ def test_workbook_new_lead_and_its_followup_in_one_bounded_run(google, db, sheet
         _row(follow_head, Lead='Acme Robotics', Kind='call', Happened_at='2026-11-20 14:30', Summary='first call'),
         _row(follow_head, Lead=theirs.code, Kind='call', Happened_at='2026-11-21 10:00', Summary='not mine'),
     ], row=2)
+    sheets_emulator.type_values(KEY, 'Leads', [[theirs.code, 'Taken over too']], row=5)
+    their_plan = PaymentPlan.get(PaymentPlan.contract == their_c.id)
+    plan_head = _rows(sheets_emulator, 'Payment plans')[0]
+    sheets_emulator.type_values(KEY, 'Payment plans', [_row(plan_head, **{'Plan code': their_plan.code,
+                                                                          'Amount': 1})], row=3)
     contract_head = _rows(sheets_emulator, 'Contracts')[0]
     sheets_emulator.type_values(KEY, 'Contracts', [[mine_c.code, 'Alpha deal v2']], row=2)
     sheets_emulator.type_values(KEY, 'Contracts', [_row(contract_head, **{'Contract number': their_c.code},
@@ -108,9 +113,11 @@ def test_workbook_new_lead_and_its_followup_in_one_bounded_run(google, db, sheet
     assert Contract.get_by_id(mine_c.id).title == 'Alpha deal v2'
     assert Contract.get_by_id(their_c.id).title == 'Beta deal'
     assert _rows(sheets_emulator, 'Contracts')[2][-1]   # the refusal in the status column
-    assert Lead.get_by_id(theirs.id).company == 'Beta'
+    assert Lead.get_by_id(theirs.id).company == 'Beta' and _rows(sheets_emulator, 'Leads')[4][-1]
+    assert PaymentPlan.get_by_id(their_plan.id).amount == their_plan.amount
+    assert _rows(sheets_emulator, 'Payment plans')[2][-1]   # refused on every tab, said in its status column
     by_tab = {t.entity: r for t, r, _ in result.tabs}
-    assert [r.outcome for r in by_tab['leads'].rows if r.outcome != 'unchanged'] == ['created']
+    assert [r.outcome for r in by_tab['leads'].rows if r.outcome != 'unchanged'] == ['created', 'error']
     assert sorted(r.outcome for r in by_tab['followups'].rows) == ['created', 'error']
 
     # Nothing moved: one read, no write; nothing doubled.
