@@ -8,6 +8,7 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r'[\s_\-–—/]+')
+_PARTS = re.compile(r'\s*[/／、|｜;；,，&＆]\s*')
 
 
 def choice_key(text):
@@ -49,10 +50,17 @@ class Choices:
         return [(v, self.label(v, lang)) for v in self.values]
 
     def lookup(self, text):
-        """Return the value whose code, label (either language) or synonym is TEXT, or None."""
+        """Return the value whose code, label (either language) or synonym is TEXT, or None.
+
+        A compound value of another system's list (`IT/通信/电子/互联网`, `交通运输/物流`, `医疗、医药`)
+        is the value of its first part that names one.
+        """
         if text is None:
             return None
-        return self._index.get(choice_key(text))
+        found = self._index.get(choice_key(text))
+        if found is None and _PARTS.search(str(text)):
+            found = next((self._index[k] for k in map(choice_key, _PARTS.split(str(text))) if k in self._index), None)
+        return found
 
     @property
     def max_length(self):
@@ -88,23 +96,48 @@ INDUSTRIES = Choices(
     ('other', 'Other', '其他'),
     synonyms={
         'manufacturing': ('制造', '生产制造', '工业', '机械', '汽车', '电子', '化工', 'industrial', 'machinery',
-                          'automotive', 'electronics'),
+                          'automotive', 'electronics', '生产', '机械设备', '机械制造', '加工制造', '仪器仪表', '家电',
+                          '纺织服装', '服装', '建材', '钢铁', '冶金', '电子电器', 'chemicals', 'engineering', 'apparel',
+                          'mechanical or industrial engineering', 'industrial automation', 'electrical electronic manufacturing',
+                          'textiles', 'plastics', 'building materials'),
         'finance': ('金融业', '金融服务', '银行', '保险', '证券', '基金', 'banking', 'insurance',
-                    'financial services', 'finance & insurance'),
-        'energy': ('能源行业', '电力', '石油', '石化', '新能源', 'power', 'utilities', 'oil & gas', 'oil and gas'),
-        'telecom': ('电信', '通信', '运营商', '通讯', 'telecommunications', 'telecommunication'),
-        'government': ('政府机关', '政务', '事业单位', '公共事业', 'public sector', 'public administration'),
-        'education': ('教育培训', '学校', '高校', '培训', 'education & training'),
+                    'financial services', 'finance & insurance', '金融投资', '投资', '财务', 'investment banking',
+                    'investment management', 'venture capital private equity', 'accounting', 'capital markets'),
+        'energy': ('能源行业', '电力', '石油', '石化', '新能源', 'power', 'utilities', 'oil & gas', 'oil and gas',
+                   '能源矿产', '矿产', '采矿', '化工能源', 'oil energy', 'mining metals', 'renewables environment'),
+        'telecom': ('电信', '通信', '运营商', '通讯', 'telecommunications', 'telecommunication', '通信设备',
+                    'communications', 'data telecom oem', 'wireless', 'wireless industry', 'optical networking',
+                    'network equipment enterprise'),
+        'government': ('政府机关', '政务', '事业单位', '公共事业', 'public sector', 'public administration',
+                       '政府公共事业', '军队', '公共管理', 'government administration', 'government military',
+                       'military', 'government relations', 'public policy'),
+        'education': ('教育培训', '学校', '高校', '培训', 'education & training', '教育科研', '科研', '科研院所',
+                      'higher education', 'primary secondary education', 'e learning', 'education management',
+                      'research'),
         'healthcare': ('医疗健康', '医药', '医院', '卫生', '生物医药', 'health care', 'medical', 'pharmaceutical',
-                       'pharmaceuticals', 'hospital'),
-        'transport': ('交通运输', '物流', '运输', '航空', 'logistics', 'transportation', 'shipping'),
+                       'pharmaceuticals', 'hospital', '医疗器械', '生物', '医疗卫生', '制药', 'biotechnology',
+                       'hospital & health care', 'medical devices', 'medical practice', 'health wellness and fitness'),
+        'transport': ('交通运输', '物流', '运输', '航空', 'logistics', 'transportation', 'shipping', '仓储',
+                      '快递', '轨道交通', 'logistics and supply chain', 'transportation trucking railroad',
+                      'airlines aviation', 'maritime', 'package freight delivery'),
         'retail': ('零售业', '商贸', '批发', '批发零售', '快消', '电商', 'wholesale', 'consumer goods',
-                   'e-commerce', 'ecommerce'),
+                   'e-commerce', 'ecommerce', '贸易', '电子商务', '食品饮料', '食品', '餐饮零售', '消费品',
+                   'food & beverage', 'food & beverages', 'food production', 'consumer electronics',
+                   'consumer services', 'supermarkets', 'apparel & fashion', 'online store', 'internet retail'),
         'internet': ('互联网行业', 'it', 'it服务', '软件', '信息技术', '科技', '计算机', 'software', 'technology',
-                     'information technology', 'it services'),
+                     'information technology', 'it services', '计算机软件', '计算机硬件', '软件开发', '互联网电商',
+                     '信息传输、软件和信息技术服务业', '云计算', '大数据', '人工智能', 'computer software',
+                     'computer hardware', 'information technology and services', 'internet', 'computer & network security',
+                     'computer networking', 'asp', 'asp (application service provider)', 'erp',
+                     'erp (enterprise resource planning)', 'managementisv', 'management isv', 'non management isv',
+                     'msp (management service provider)', 'systems integrator', 'storage equipment',
+                     'storage service provider', 'service provider'),
         'other': ('其它', '文化传媒', '传媒', '媒体', '广告', '房地产', '建筑', '农业', '餐饮', '酒店', '咨询',
                   '服务业', 'media', 'entertainment', 'real estate', 'construction', 'agriculture',
-                  'consulting', 'hospitality', 'not for profit', 'others'),
+                  'consulting', 'hospitality', 'not for profit', 'others', '商业服务', '专业服务', '法律', '租赁',
+                  '旅游', '文旅', '体育', '环保', '非营利组织', '建筑工程', '房地产开发', 'environmental', 'recreation',
+                  'legal services', 'marketing and advertising', 'nonprofit organization management',
+                  'management consulting', 'leisure travel & tourism', 'architecture & planning', 'other'),
     },
 )
 COMPANY_SIZES = Choices(
@@ -124,11 +157,13 @@ CUSTOMER_LEVELS = Choices(
     ('general', 'General', '普通客户'),
     ('potential', 'Potential', '潜在客户'),
     synonyms={
-        'strategic': ('战略', '战略级', '核心客户', 'strategic account', 'tier 1'),
-        'key': ('重点', 'vip', 'vip客户', '大客户', '重要客户', 'a', 'a类', 'a级', 'a类客户', 'key account', 'important'),
+        'strategic': ('战略', '战略级', '核心客户', 'strategic account', 'tier 1', 'key strategic'),
+        'key': ('重点', 'vip', 'vip客户', '大客户', '重要客户', 'a', 'a类', 'a级', 'a类客户', 'key account', 'important',
+                '优质客户', 'hot'),
         'general': ('普通', '一般', '一般客户', '常规客户', 'b', 'b类', 'b级', 'b类客户', 'c', 'c类', 'c级', 'c类客户',
-                    'normal', 'regular', 'standard'),
-        'potential': ('潜在', '意向客户', '潜客', 'd', 'd类', 'd级', 'prospect', 'potential customer'),
+                    'normal', 'regular', 'standard', '非优先客户', '小客户', 'warm'),
+        'potential': ('潜在', '意向客户', '潜客', 'd', 'd类', 'd级', 'prospect', 'potential customer', '未成交客户',
+                      'cold', 'lead', 'subscriber'),
     },
 )
 SOURCES = Choices(
@@ -142,15 +177,26 @@ SOURCES = Choices(
     ('sheet', 'Shared sheet', '共享表格'),
     ('other', 'Other', '其他'),
     synonyms={
-        'exhibition': ('展览', '展会活动', 'trade show', 'tradeshow', 'expo', 'event', 'conference'),
-        'seminar': ('会议', '研讨', '沙龙', 'webinar', 'workshop'),
+        'exhibition': ('展览', '展会活动', 'trade show', 'tradeshow', 'expo', 'event', 'conference', '行业展会',
+                       '会展', 'events'),
+        'seminar': ('会议', '研讨', '沙龙', 'webinar', 'workshop', '讲座', '市场活动', 'seminar partner',
+                    'internal seminar', 'seminar internal', 'seminar partner'),
         'website': ('网站', '官方网站', '网络', '线上', '搜索引擎', 'web', 'web site', 'organic search', 'seo',
-                    'inbound'),
-        'online': ('在线咨询', '客服', 'chat', 'chatbot', 'live chat', 'online chat'),
+                    'inbound', '官网注册', '线上注册', '网络搜索', '百度', '百度推广', '搜索推广', '网络推广', '广告',
+                    '线上广告', '新媒体', '微信公众号', '公众号', '抖音', '社交媒体', '自然搜索', 'sem', 'web download',
+                    'web research', 'web form', 'paid search', 'paid social', 'organic social', 'social media',
+                    'direct traffic', 'advertisement', 'advertising', 'online store', 'facebook', 'twitter', 'linkedin',
+                    'google adwords', 'website'),
+        'online': ('在线咨询', '客服', 'chat', 'chatbot', 'live chat', 'online chat', '线上询价', '在线询价', '400电话',
+                   '电话咨询', '来电咨询', '来电', '客户来电', 'phone inquiry', 'inbound call', 'sales email alias'),
         'referral': ('推荐', '介绍', '客户介绍', '朋友介绍', '老客户介绍', '合作伙伴', 'reference',
-                     'partner', 'partner referral', 'word of mouth', 'existing customer'),
-        'cold_call': ('电话营销', '电销', '陌拜', '陌生电话', 'cold calling', 'telemarketing', 'outbound'),
-        'other': ('其它', 'others'),
+                     'partner', 'partner referral', 'word of mouth', 'existing customer', '老客户推荐', '客户推荐',
+                     '朋友推荐', '员工推荐', '渠道推荐', '代理商', '渠道', '伙伴推荐', 'employee referral',
+                     'external referral', 'referrals', 'customer referral'),
+        'cold_call': ('电话营销', '电销', '陌拜', '陌生电话', 'cold calling', 'telemarketing', 'outbound', '陌生拜访',
+                      '外呼', '电话拜访', '扫街', 'purchased list', 'list purchased', 'cold call'),
+        'other': ('其它', 'others', '促销', '预约上门', '招商资源', '公司资源', '自有资源', '地推', 'email marketing',
+                  'offline sources', 'other campaigns', 'public relations', 'direct mail', 'other'),
     },
 )
 LEAD_STATUSES = Choices(
@@ -162,15 +208,20 @@ LEAD_STATUSES = Choices(
     ('disqualified', 'Disqualified', '已作废'),
     synonyms={
         'new': ('lead', 'open', 'new lead', 'open - not contacted', 'not contacted', 'unqualified', '新线索',
-                '未处理', '待处理', '未跟进', '待跟进', '新增'),
-        'assigned': ('已指派', '已分派', '分配'),
+                '未处理', '待处理', '未跟进', '待跟进', '新增', '未分配', '未联系', '待分配', '公海', 'subscriber',
+                'marketing qualified lead', 'mql'),
+        'assigned': ('已指派', '已分派', '分配', '已领取', '待联系'),
         'contacted': ('working', 'working - contacted', 'replied', 'attempted to contact', 'in progress',
-                      '跟进中', '联系中', '已跟进', '沟通中'),
+                      '跟进中', '联系中', '已跟进', '沟通中', '已联系', 'connected', 'contact in future',
+                      'bad timing', 'attempting', '尝试联系'),
         'qualified': ('interested', 'opportunity', 'quotation', 'nurturing', 'sales qualified', '有效', '有意向',
-                      '已确认'),
-        'converted': ('closed - converted', 'closed won', '已转客户', '已转商机', '已成交', '转化'),
+                      '已确认', 'pre-qualified', 'pre qualified', 'open deal', 'sales qualified lead', 'sql',
+                      '有效线索', '意向线索', '高意向'),
+        'converted': ('closed - converted', 'closed won', '已转客户', '已转商机', '已成交', '转化', '已转换',
+                      '已转化为客户', '转客户', 'customer'),
         'disqualified': ('closed - not converted', 'do not contact', 'lost quotation', 'junk', 'closed lost',
-                         'lost', '无效', '作废', '已关闭', '无意向'),
+                         'lost', '无效', '作废', '已关闭', '无意向', 'junk lead', 'lost lead', 'not qualified',
+                         '无效线索', '已放弃', '关闭', '已失效'),
     },
 )
 LEAD_GRADES = Choices(
@@ -194,7 +245,10 @@ GRADING_FIELDS = Choices(
     ('has_contact', 'Has phone or e-mail', '有电话或邮箱'),
     ('no_contact', 'No phone and no e-mail', '无电话且无邮箱'),
 )
-PRIORITIES = Choices(('high', 'High', '高'), ('medium', 'Medium', '中'), ('low', 'Low', '低'))
+PRIORITIES = Choices(('high', 'High', '高'), ('medium', 'Medium', '中'), ('low', 'Low', '低'),
+                     synonyms={'high': ('very high', 'urgent', 'highest', '紧急', '重要', '很高', '最高', '高优先级'),
+                               'medium': ('normal', 'middle', '普通', '一般', '中等', '中优先级'),
+                               'low': ('lowest', 'very low', '较低', '低优先级')})
 ATTITUDES = Choices(
     ('supporter', 'Supporter', '支持者'),
     ('neutral', 'Neutral', '中立'),
@@ -331,6 +385,13 @@ PAYMENT_METHODS = Choices(
     ('acceptance_bill', 'Acceptance bill', '承兑汇票'),
     ('cheque', 'Cheque', '支票'),
     ('cash', 'Cash', '现金'),
+    synonyms={'bank_transfer': ('电汇', '网银', '网银支付', '网银转账', '银行汇款', '汇款', '转账', '对公转账', '信汇',
+                                '银行存款', '银行', 'wire', 'wire transfer', 'telegraphic transfer', 't/t', 'tt', 'ach',
+                                'bank', 'transfer', 'eft'),
+              'acceptance_bill': ('银行承兑汇票', '商业承兑汇票', '银承', '商承', '承兑', '汇票', '电子承兑汇票',
+                                  '电子银行承兑汇票', 'bank acceptance', "banker's acceptance", 'acceptance'),
+              'cheque': ('转账支票', '现金支票', '支票支付', 'check'),
+              'cash': ('现金支付', '现款')},
 )
 TARGET_KINDS = Choices(
     ('sales', 'Contracted amount', '签约目标'),

@@ -110,7 +110,7 @@ FILE_CASES = {
     'CSV that is a workbook': (lambda tmp: open_path(_file(tmp / 'book.csv', b'PK\x03\x04rest')).read(),
                                'book.csv is an Excel workbook, not CSV'),
     'CSV in an unknown encoding': (lambda tmp: open_path(_file(tmp / 'odd.csv', b'name\n\x81\x20\xff\n')).read(),
-                                   'neither UTF-8, GBK/GB18030 nor UTF-16'),
+                                   'neither UTF-8, GBK/GB18030, Windows-1252 nor UTF-16'),
     'missing CSV': (lambda tmp: open_path(tmp / 'gone.csv').read(), 'gone.csv does not exist'),
     'broken CSV': (lambda tmp: open_path(_file(tmp / 'long.csv', b'a\n"' + b'x' * 200_000 + b'"\n')).read(),
                    'long.csv is not valid CSV near line 2'),

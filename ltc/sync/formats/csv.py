@@ -1,4 +1,4 @@
-"""CSV backend: UTF-8 with or without BOM, GB18030/GBK, UTF-16; comma, semicolon, tab or pipe.
+"""CSV backend: UTF-8 with or without BOM, GB18030/GBK, Windows-1252, UTF-16; comma, semicolon, tab or pipe.
 
 Rows are decoded and parsed one line at a time; a line is measured before the parser splits it,
 so a file of one endless row stops at that row, not after building it.
@@ -22,7 +22,8 @@ QUOTED = re.compile(r'"[^"]*(?:"|$)')
 
 
 def detect_encoding(data):
-    """Return the encoding of DATA: a BOM decides, then UTF-8, then GB18030 (a superset of GBK)."""
+    """Return the encoding of DATA: a BOM decides, then UTF-8, then GB18030 (a superset of GBK) when its
+    bytes read as Chinese, then Windows-1252 (Western exports), then GB18030 whatever it reads as."""
     if data.startswith(_codecs.BOM_UTF8):
         return 'utf-8-sig'
     if data.startswith((_codecs.BOM_UTF16_LE, _codecs.BOM_UTF16_BE)):
@@ -32,13 +33,37 @@ def detect_encoding(data):
         return 'utf-16-le'
     if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4:
         return 'utf-16-be'
-    for encoding in ('utf-8', 'gb18030'):
-        if _decodes(data, encoding):
-            return encoding
-    raise SyncError('The CSV file is neither UTF-8, GBK/GB18030 nor UTF-16; save it again as '
+    if _decodes(data, 'utf-8'):
+        return 'utf-8'
+    if _looks_chinese(sample) and _decodes(data, 'gb18030'):
+        return 'gb18030'
+    if _decodes(data, 'cp1252'):   # Excel "CSV" and Salesforce/Zoho exports on Western Windows
+        return 'cp1252'
+    if _decodes(data, 'gb18030'):
+        return 'gb18030'
+    raise SyncError('The CSV file is neither UTF-8, GBK/GB18030, Windows-1252 nor UTF-16; save it again as '
                     '"CSV UTF-8".',
-                    zh='该 CSV 文件的编码不是 UTF-8、GBK/GB18030 或 UTF-16；请重新另存为'
+                    zh='该 CSV 文件的编码不是 UTF-8、GBK/GB18030、Windows-1252 或 UTF-16；请重新另存为'
                        '「CSV UTF-8（逗号分隔）」。')
+
+
+def _looks_chinese(sample):
+    """Return whether SAMPLE's bytes above ASCII read as GBK Chinese: nearly every pair is a lead byte
+    followed by a byte of the GB2312 block (0xA1-0xFE). Western text in Windows-1252 (`Société`,
+    `Müller`) has single accented bytes followed by ASCII, which GB18030 would also decode, into
+    rare characters."""
+    pairs = chinese = 0
+    index, end = 0, len(sample) - 1
+    while index < end:
+        byte = sample[index]
+        if byte < 0x81:
+            index += 1
+            continue
+        pairs += 1
+        if 0xA1 <= sample[index + 1] <= 0xFE:
+            chinese += 1
+        index += 2
+    return pairs > 0 and chinese * 10 >= pairs * 9
 
 
 def _decodes(data, encoding, step=1 << 20):

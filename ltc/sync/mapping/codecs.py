@@ -205,14 +205,19 @@ class Number(Codec):
     def _parse(self, text, cell):
         negative = text.startswith('(') and text.endswith(')')
         text = text.strip('()').replace(',', '').replace(' ', '')
-        for mark in ('¥', '￥', '$', '€', 'CNY', 'RMB', 'USD', '元'):
+        for mark in ('¥', '￥', '$', '€', 'CNY', 'RMB', 'USD', 'EUR', 'HKD', 'HK', 'US', '人民币', '元'):
             text = text.replace(mark, '')
         percent = text.endswith('%')
         text = text.rstrip('%')
+        scale = UNITS.get(text[-1:]) if len(text) > 1 else None   # 12.5万, 1.2亿: Chinese amounts in words
+        if scale:
+            text = text[:-1]
         try:
             value = Decimal(text)
         except InvalidOperation:
             raise self._bad(cell) from None
+        if scale:
+            value *= scale
         if percent and not self.percent:
             value = value / 100
         return -value if negative else value
@@ -230,6 +235,7 @@ class Number(Codec):
         return '' if value is None else str(self.render(value, ctx))
 
 
+UNITS = {'万': Decimal(10000), '亿': Decimal(100000000)}
 DAY_MONTH = re.compile(r'(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})')
 ORDER_NAMES = {'dmy': ('day first (day-month-year)', '日-月-年'),
                'mdy': ('month first (month-day-year)', '月-日-年')}
@@ -256,6 +262,12 @@ def infer_date_order(cells):
     if first != second:
         return ('dmy' if first else 'mdy'), False
     return None, ambiguous and not (first or second)
+
+
+# A time after a date: `14:22`, `2:22 PM`, `下午 2:22`, `14:22:31.000Z`, `T14:22+08:00`.
+TIME_OF_DAY = re.compile(r'(?:[T\s]|(?<=日))\s*(?:上午|下午|晚上|中午|凌晨)?\s*\d{1,2}\s*[:：时]\s*\d{1,2}'
+                         r'(?:\s*[:：分]\s*\d{1,2}(?:\.\d+)?)?\s*秒?\s*(?:[AaPp]\.?\s*[Mm]\.?)?\s*'
+                         r'(?:[zZ]|[+-]\d{2}:?\d{2}|UTC|GMT|CST)?$')
 
 
 class Date(Codec):
@@ -289,7 +301,7 @@ class Date(Codec):
         return EXCEL_EPOCH[bool(ctx.date1904)] + datetime.timedelta(days=int(number))
 
     def _text(self, text, cell, order):
-        text = re.sub(r'[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}:?\d{2})?$', '', text).strip()
+        text = TIME_OF_DAY.sub('', text).strip()
         match = re.fullmatch(r'(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?', text)
         if match:
             return self._make(*map(int, match.groups()), cell=cell)
@@ -337,8 +349,9 @@ class DateTime(Date):
     `2026/1/5 9:30`, ISO with `T`; a date alone is that day at 00:00."""
     kind = 'datetime'
     number_format = 'yyyy-mm-dd hh:mm'
-    TIME = re.compile(r'(.*?)(?:\s+|\s*[Tt]\s*)(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2})(?:\.\d+)?)?\s*[分秒]?'
-                      r'\s*(?:[zZ]|[+-]\d{2}:?\d{2})?')
+    TIME = re.compile(r'(.*?)(?:\s+|\s*[Tt]\s*|(?<=日))\s*(上午|下午|晚上|中午|凌晨)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})'
+                      r'(?:\s*[:：分]\s*(\d{1,2})(?:\.\d+)?)?\s*[分秒]?\s*([AaPp])?\.?\s*(?:[Mm]\.?)?'
+                      r'\s*(?:[zZ]|[+-]\d{2}:?\d{2}|UTC|GMT|CST)?')
 
     def clean(self, cell, ctx, order=None):
         _error_cell(cell)
@@ -358,7 +371,15 @@ class DateTime(Date):
             day = super().clean(cell, ctx, order)
             return datetime.datetime(day.year, day.month, day.day)
         day = super().clean(match.group(1), ctx, order)
-        hour, minute, second = int(match.group(2)), int(match.group(3)), int(match.group(4) or 0)
+        hour, minute, second = int(match.group(3)), int(match.group(4)), int(match.group(5) or 0)
+        half = (match.group(6) or '').lower() or {'上午': 'a', '凌晨': 'a', '下午': 'p', '晚上': 'p'}.get(
+            match.group(2) or '', '')
+        if half and not 1 <= hour <= 12:
+            raise self._bad(cell)
+        if half == 'p' and hour < 12 or (match.group(2) == '中午' and hour < 11):
+            hour += 12
+        elif half == 'a' and hour == 12:
+            hour = 0
         if hour > 23 or minute > 59 or second > 59:
             raise self._bad(cell)
         return datetime.datetime(day.year, day.month, day.day, hour, minute, second)
@@ -446,13 +467,31 @@ class Choice(Codec):
         return [self.choices.label(v, lang) for v in self.choices]
 
 
+class Headcount(Choice):
+    """A company size: a label of the size list, or a number of staff as other systems write it
+    (`250`, `1,200`, `51-200`, `10000+`, `500人以上`): the bucket holding it (a range by its middle)."""
+    BOUNDS = ((20, 'micro'), (100, 'small'), (500, 'medium'), (2000, 'large'))
+
+    def clean(self, cell, ctx):
+        try:
+            return super().clean(cell, ctx)
+        except UnknownValue:
+            numbers = [int(n.replace(',', '')) for n in re.findall(r'\d[\d,]*', unicodedata.normalize(
+                'NFKC', plain_text(cell)))][:2]
+            if not numbers:
+                raise
+            count = sum(numbers) // len(numbers)
+            value = next((v for bound, v in self.BOUNDS if count < bound), 'xlarge')
+            return value if value in self.choices else self.default
+
+
 class Reference(Codec):
     """Another record by its code or a unique name (users by username or display name)."""
     kind = 'reference'
 
     def __init__(self, model, names=('name',), show_name=False, synonyms=None, name_en=None):
         self.model, self.names, self.show_name = model, tuple(names), show_name
-        self.synonyms = {k.lower(): v.lower() for k, v in (synonyms or {}).items()}   # other systems' names
+        self.synonyms = {_synonym_key(k): v.lower() for k, v in (synonyms or {}).items()}   # other systems' names
         self.name_en = name_en   # the name an English export writes (a stage's name_en); else names[0]
 
     def clean(self, cell, ctx):
@@ -462,8 +501,10 @@ class Reference(Codec):
         text = ' '.join(plain_text(cell).split())
         lookup = ctx.references(self)[0]
         ids = lookup.get(text.lower(), set())
-        if not ids and text.lower() in self.synonyms:
-            ids = lookup.get(self.synonyms[text.lower()], set())
+        if not ids and self.synonyms:
+            other = self.synonyms.get(_synonym_key(text))
+            if other is not None:
+                ids = lookup.get(other, set())
         if not ids:
             ids = self._shown_with_key(text, lookup)
         label = getattr(self.model, 'label', None) or self.model.__name__.lower()
@@ -511,6 +552,11 @@ class Reference(Codec):
     def key(text):
         """Return how a typed name or code is compared: spaces collapsed, case folded."""
         return ' '.join(str(text).split()).lower()
+
+
+def _synonym_key(text):
+    """Return how another system's name is compared: NFKC, case folded, `_ - /` and spaces as one space."""
+    return re.sub(r'[\s_\-–—/]+', ' ', unicodedata.normalize('NFKC', str(text))).strip().lower()
 
 
 PERSON = re.compile(r'(.+?)\s*[(（]\s*([^()（）]+?)\s*[)）]')

@@ -26,7 +26,7 @@ from ...models import (Contact, Contract, CustomField, Customer, FollowUp, Invoi
 from ...models.custom import CUSTOM_ENTITIES
 from ...models import choices as C
 from ..errors import SyncError
-from .codecs import Bool, Choice, Date, DateTime, Number, Reference, Text, custom_codec
+from .codecs import Bool, Choice, Date, DateTime, Headcount, Number, Reference, Text, custom_codec
 
 MARKERS = re.compile(r'^[*＊\s]+|[*＊\s]+$|[(（]\s*(必填|必须|必填项|required|mandatory|选填|optional|[*＊])\s*[)）]'
                      r'|[:：]$', re.I)
@@ -144,10 +144,15 @@ class Mapping:
         keys = [(norm(h), bare(h)) for h in headers]
         found = [HeaderMatch(i, h) for i, h in enumerate(headers)]
         used = {}
+        own = OWN_PREFIX.get(self.entity)
         for match, (name, plain) in zip(found, keys):
             column, how = self._index.get(name), 'exact'
             if column is None and plain and plain != name:
                 column, how = self._index.get(plain), 'note'
+            if column is None and own is not None:   # Pipedrive's `Deal - Title`: the entity's own prefix
+                prefixed = own.fullmatch(unicodedata.normalize('NFKC', str(match.header or '')).strip())
+                if prefixed:
+                    column, how = self.column_for(prefixed.group(1)), 'exact'
             if column is None:
                 continue
             if column.attr in used:   # a second column for the same field: named, not imported
@@ -196,6 +201,16 @@ class Mapping:
         return self.title_zh if lang.startswith('zh') else self.title_en
 
 
+# A header prefixed by the entity it belongs to, as Pipedrive exports them (`Deal - Title`,
+# `Organization - Name`, `Person - Email`): read without the prefix when it is the mapping's own entity.
+_PREFIX = r'\s*(?:-|:|：|\.)\s*(.+)'
+OWN_PREFIX = {entity: re.compile(f'(?i)(?:{words}){_PREFIX}') for entity, words in {
+    'leads': 'lead', 'customers': 'organization|organisation|account|company', 'contacts': 'person|contact',
+    'opportunities': 'deal|opportunity', 'products': 'product|item', 'contracts': 'contract',
+    'payments': 'payment', 'followups': 'activity|follow-up|followup', 'quotes': 'quote',
+    'invoices': 'invoice'}.items()}
+
+
 def is_status_header(text):
     return norm(text) in {norm(h) for h in STATUS_HEADERS}
 
@@ -214,12 +229,31 @@ STAGE_NAMES = {'prospecting': 'Validate', 'qualification': 'Validate', 'qualify'
                '需求确认': 'Analyse', '需求调研': 'Analyse', '方案制定': 'Propose', '报价': 'Propose',
                '方案报价': 'Propose', '商务谈判': 'Negotiate', '谈判': 'Negotiate', '合同签订': 'Negotiate',
                '成交': 'Won', '已成交': 'Won', '赢单': 'Won', '签约成功': 'Won', '丢单': 'Lost', '输单': 'Lost',
-               '失败': 'Lost', '已流失': 'Lost'}
+               '失败': 'Lost', '已流失': 'Lost',
+               # Salesforce's default path, HubSpot's default pipeline (labels and internal names),
+               # Pipedrive's and Odoo's default stages, Chinese CRMs' (纷享销客, 销售易, 悟空CRM) defaults.
+               'value proposition': 'Analyse', 'id. decision makers': 'Analyse', 'id decision makers': 'Analyse',
+               'perception analysis': 'Analyse',
+               'appointment scheduled': 'Validate', 'appointmentscheduled': 'Validate',
+               'qualified to buy': 'Validate', 'qualifiedtobuy': 'Validate',
+               'presentation scheduled': 'Analyse', 'presentationscheduled': 'Analyse',
+               'decision maker bought-in': 'Propose', 'decision maker bought in': 'Propose',
+               'decisionmakerboughtin': 'Propose', 'contract sent': 'Negotiate', 'contractsent': 'Negotiate',
+               'closedwon': 'Won', 'closedlost': 'Lost', 'won': 'Won', 'lost': 'Lost',
+               'lead in': 'Validate', 'contact made': 'Validate', 'qualified': 'Validate', 'new': 'Validate',
+               'demo scheduled': 'Analyse', 'needs defined': 'Analyse', 'proposal made': 'Propose',
+               'proposition': 'Propose', 'negotiations started': 'Negotiate', 'negotiating': 'Negotiate',
+               '验证客户': 'Validate', '初步接洽': 'Validate', '需求确定': 'Analyse', '需求分析': 'Analyse',
+               '方案/报价': 'Propose', '方案报价阶段': 'Propose', '谈判审核': 'Negotiate', '商务洽谈': 'Negotiate',
+               '签约': 'Negotiate', '赢单关闭': 'Won', '输单关闭': 'Lost'}
 OWNER_NAMES = ('owner', 'lead owner', 'account owner', 'deal owner', '所属销售', '销售', '归属人', 'sales',
                '销售人员', '销售代表', '业务员', '跟进人', '负责销售', '客户经理', 'sales rep', 'sales agent',
-               'salesperson', 'assigned to')
+               'salesperson', 'assigned to', 'opportunity owner', 'contact owner', 'company owner', 'record owner',
+               'owner name', 'owner full name', '所有人', '负责人姓名', '销售负责人', '归属销售', '责任人')
 CUSTOMER_REF = ('客户名称', '客户编码', '客户编号', '客户姓名', 'customer name', 'customer code', 'customer id',
-                'account', 'account name', '所属客户')
+                'account', 'account name', '所属客户', 'associated company', 'company', 'company name',
+                'organization', 'organisation', 'organization name', 'deal organization',
+                'company / account', '关联客户', '客户全称')
 
 
 def _owner():
@@ -228,7 +262,7 @@ def _owner():
 
 def _currency():
     return Column('currency', 'Currency', '币种', Choice(C.CURRENCIES, default='CNY'),
-                  aliases=('货币', '币别', 'currency code'), width=8)
+                  aliases=('货币', '币别', 'currency code', 'currency of value', 'currency iso code', '结算币别'), width=8)
 
 
 def _phone(attr='phone', en='Phone', zh='电话', *aliases):
@@ -239,8 +273,10 @@ PHONE_NAMES = ('联系电话', '电话号码', 'telephone', 'tel', 'phone number
 LANDLINE_NAMES = ('座机', '座机号', '座机号码', '固话', '固定电话', '办公电话', '公司电话', 'landline', 'office phone',
                   'work phone', 'business phone')
 MOBILE_NAMES = ('手机号', '手机', '手机号码', '移动电话', 'mobile', 'mobile no', 'mobile number', 'mobile phone', 'cell',
-                'cellphone', 'cell phone')
+                'cellphone', 'cell phone', 'mobile phone number', 'mobilephone', '联系手机', '手机号1')
 EMAIL_NAMES = ('email', 'email id', 'email address', '电子邮箱', '电子邮件', '邮件', '邮箱地址', 'mail')
+SIZE_NAMES = ('规模', 'size', '人员规模', '员工人数', 'employees', 'no of employees', 'no. of employees',
+              'number of employees', 'employee count', 'headcount', '公司规模', '员工规模', '人数')
 NOTES_NAMES = ('notes', 'note', 'remark', 'remarks', '备注信息', '备注说明', 'comment', 'comments')
 WECHAT_NAMES = ('微信号', '微信账号', 'weixin', 'wechat id', 'wx')
 WEBSITE_NAMES = ('网站', '官网', '公司网址', '公司官网', '网站地址', 'web', 'web site', 'url', 'homepage')
@@ -267,7 +303,8 @@ LEADS = Mapping('leads', Lead, [
     _code('Lead code', '线索编号', '线索编码', 'lead id', 'lead no', '线索id'),
     Column('company', 'Company', '公司名称', Text(200), required=True, width=28,
            aliases=('线索名称', '客户名称', '公司', '企业名称', 'company name', 'account', 'account name',
-                    'organization', 'organisation', 'organization name', '单位名称', '客户单位', '公司全称'),
+                    'organization', 'organisation', 'organization name', '单位名称', '客户单位', '公司全称',
+                    'company / account', 'lead company'),
            fallback=('姓名', '名称', 'name', '客户姓名', 'full name')),
     Column('contact_name', 'Contact', '联系人', Text(120),
            aliases=('姓名', 'contact name', 'name', '联系人姓名', '客户姓名', 'full name', 'person name')),
@@ -277,18 +314,17 @@ LEADS = Mapping('leads', Lead, [
     Column('email', 'E-mail', '邮箱', Text(200), aliases=('email 1',) + EMAIL_NAMES),
     *_contact_columns('wechat', 'website', 'address'),
     Column('source', 'Source', '来源', Choice(C.SOURCES, default='import'),
-           aliases=('线索来源', 'lead source', '渠道', '来源渠道', 'channel')),
+           aliases=('线索来源', 'lead source', '渠道', '来源渠道', 'channel', 'original source', '获客渠道')),
     Column('industry', 'Industry', '行业', Choice(C.INDUSTRIES),
            aliases=('客户行业', '所属行业', 'sector', '行业类型')),
     Column('region_province', 'Province', '省份', Text(40),
-           aliases=('省', 'state', 'region', 'province', '所在省份')),
+           aliases=('省', 'state', 'region', 'province', '所在省份', 'state/province', 'state/region', '省/直辖市')),
     Column('region_city', 'City', '城市', Text(40), aliases=('市', '所在城市')),
-    Column('company_size', 'Company size', '企业规模', Choice(C.COMPANY_SIZES),
-           aliases=('规模', 'size', '人员规模', '员工人数', 'employees', 'no of employees')),
+    Column('company_size', 'Company size', '企业规模', Headcount(C.COMPANY_SIZES), aliases=SIZE_NAMES),
     Column('budget', 'Budget', '预算', Number(), aliases=('预算金额',)),
     _currency(),
     Column('requirement', 'Requirement', '需求', Text(10000, multiline=True), width=36,
-           aliases=('需求描述', '需求说明', '客户需求', 'description')),
+           aliases=('需求描述', '需求说明', '客户需求', 'description', '线索详情', '线索描述', '需求详情')),
     Column('notes', 'Notes', '备注', Text(10000, multiline=True), width=28, aliases=NOTES_NAMES),
     *_contact_columns('next_contact_on'),
     _owner(),
@@ -310,12 +346,13 @@ CUSTOMERS = Mapping('customers', Customer, [
            aliases=('集团客户', 'related company', 'parent', '母公司', '上级单位', '所属集团')),
     Column('industry', 'Industry', '行业', Choice(C.INDUSTRIES),
            aliases=('所属行业', '客户行业', 'sector', '行业类型')),
-    Column('region_province', 'Province', '省份', Text(40), aliases=('省', 'state', 'province', '所在省份')),
+    Column('region_province', 'Province', '省份', Text(40),
+           aliases=('省', 'state', 'province', '所在省份', 'state/province', 'state/region', '省/直辖市')),
     Column('region_city', 'City', '城市', Text(40), aliases=('市', '所在城市')),
-    Column('size', 'Company size', '企业规模', Choice(C.COMPANY_SIZES), aliases=('规模', '人员规模', 'employees')),
+    Column('size', 'Company size', '企业规模', Headcount(C.COMPANY_SIZES), aliases=SIZE_NAMES),
     Column('level', 'Level', '客户级别', Choice(C.CUSTOMER_LEVELS, default='potential'),
            aliases=('等级', '级别', '客户等级', '客户分级', 'customer level', 'rating')),
-    Column('source', 'Source', '来源', Choice(C.SOURCES), aliases=('客户来源', 'lead source', '渠道')),
+    Column('source', 'Source', '来源', Choice(C.SOURCES), aliases=('客户来源', 'lead source', '渠道', 'original source')),
     Column('credit_code', 'Credit code', '统一社会信用代码', Text(18),
            aliases=('税号', 'tax id', '纳税人识别号', '信用代码', 'tax number', 'vat')),
     _phone('phone', 'Phone', '电话', *LANDLINE_NAMES, *PHONE_NAMES),
@@ -351,20 +388,24 @@ CONTACTS = Mapping('contacts', Contact, [
 OPPORTUNITIES = Mapping('opportunities', Opportunity, [
     _code('Opportunity code', '商机编号', '商机编码', 'opportunity id', 'deal id'),
     Column('name', 'Opportunity', '商机名称', Text(200), required=True, width=28,
-           aliases=('name', '名称', 'opportunity name', 'deal name', 'deal', '项目名称', '机会名称')),
+           aliases=('name', '名称', 'opportunity name', 'deal name', 'deal', '项目名称', '机会名称', 'deal title',
+                    'title', 'opportunity', '商机标题', '销售机会', '销售机会名称')),
     Column('customer', 'Customer', '客户', Reference(Customer), required=True, aliases=CUSTOMER_REF),
     Column('stage', 'Stage', '阶段', Reference(Stage, names=('name', 'name_en'), show_name=True, synonyms=STAGE_NAMES,
                                               name_en='name_en'),
-           required=True, aliases=('销售阶段', 'deal stage', '商机阶段', 'sales stage')),
+           required=True, aliases=('销售阶段', 'deal stage', '商机阶段', 'sales stage', 'stage name', 'pipeline stage')),
     Column('amount', 'Amount', '预计金额', Number(),
-           aliases=('金额', '商机金额', 'close value', 'deal value', 'expected amount', '预计成交金额', 'value')),
+           aliases=('金额', '商机金额', 'close value', 'deal value', 'expected amount', '预计成交金额', 'value',
+                    'expected revenue', 'deal amount', 'opportunity amount', '预计销售金额', '商机总金额', '销售金额')),
     _currency(),
     Column('expected_close_on', 'Expected close', '预计成交日期', Date(),
-           aliases=('预计签单日期', 'close date', 'expected close date', '预计结单日期')),
+           aliases=('预计签单日期', 'close date', 'expected close date', '预计结单日期', 'expected closing',
+                    'expected close', 'closing date', 'estimated close date', '预计成交时间', '预计结单时间')),
     Column('priority', 'Priority', '优先级', Choice(C.PRIORITIES, default='medium')),
     Column('source', 'Source', '来源', Choice(C.SOURCES), aliases=('商机来源', 'lead source')),
     Column('competitors', 'Competitors', '竞争对手', Text(255), aliases=('competitor',)),
-    Column('lost_reason', 'Lost reason', '输单原因', Text(255), aliases=('丢单原因',)),
+    Column('lost_reason', 'Lost reason', '输单原因', Text(255), aliases=('丢单原因', 'lost reason', 'loss reason',
+                                                                     'closed lost reason', '失败原因')),
     _owner(),
 ], natural_key=('customer', 'name'), title_en='Opportunities', title_zh='商机')
 
@@ -384,7 +425,8 @@ PRODUCTS = Mapping('products', Product, [
     Column('description', 'Description', '描述', Text(10000, multiline=True), aliases=('说明', '产品描述')),
 ], natural_key=('name', 'specification'), title_en='Products', title_zh='产品')
 
-CONTRACT_REF = ('合同编号', 'contract number', '合同号', '合同编码', 'contract no', 'contract code')
+CONTRACT_REF = ('合同编号', 'contract number', '合同号', '合同编码', 'contract no', 'contract code', '销售合同号',
+                '合同单号', '关联合同')
 
 CONTRACTS = Mapping('contracts', Contract, [
     _code('Contract number', '合同编号', '合同号', '合同编码', 'contract no', 'contract code', 'contract id',
@@ -432,14 +474,19 @@ PAYMENTS = Mapping('payments', Payment, [
     Column('contract', 'Contract', '合同', Reference(Contract, names=('title',)), required=True, aliases=CONTRACT_REF),
     Column('plan', 'Payment plan', '回款计划', Reference(PaymentPlan, names=()), aliases=('计划编号',)),
     Column('received_on', 'Received on', '回款日期', Date(), required=True,
-           aliases=('到账日期', '收款日期', '到款日期', 'payment date')),
+           aliases=('到账日期', '收款日期', '到款日期', 'payment date', '单据日期', '业务日期', '收款时间',
+                    '到账时间', 'date received', 'received date')),
     Column('amount', 'Amount', '回款金额', Number(), required=True,
-           aliases=('金额', '收款金额', '到账金额', '实收金额')),
+           aliases=('金额', '收款金额', '到账金额', '实收金额', '本币金额', '收款金额本位币', 'amount received',
+                    'payment amount')),
     _currency(),
     Column('method', 'Method', '付款方式', Choice(C.PAYMENT_METHODS, default='bank_transfer'),
-           aliases=('回款方式', '收款方式', 'payment method')),
+           aliases=('回款方式', '收款方式', 'payment method', '结算方式', '付款方式名称', 'payment type')),
     Column('reference', 'Reference', '流水号', Text(120),
-           aliases=('银行流水号', '凭证号', '收款凭证号', '回款凭证号', '交易流水号', 'transaction id', 'voucher no')),
+           # An ERP receipt's own number (用友/金蝶 收款单 单据编号) is its reference: with the contract, date and
+           # amount it finds the payment again when the ledger is imported a second time.
+           aliases=('银行流水号', '凭证号', '收款凭证号', '回款凭证号', '交易流水号', 'transaction id', 'voucher no',
+                    '单据编号', '单据号', '收款单编号', '票据号', 'document no', 'receipt no')),
 ], natural_key=('contract', 'received_on', 'amount', 'reference'), title_en='Payments', title_zh='回款')
 
 # Finance's invoice ledger (发票台账). A new row is requested on its plan through invoices.request_invoice
