@@ -173,11 +173,12 @@ def test_every_screen_sorts_only_on_indexed_columns(app):
     from ltc.models import ALL_MODELS
     admin = app.extensions['ltc_admin']
     screened = {v.model for v in admin._views if hasattr(v, 'model')}
-    # Without a grid: code counters, API tokens (their own page: a secret is shown once, never listed)
-    # and the API's stored answers to idempotent requests (a cache that expires).
-    # Notification choices have their own page too (My notifications); an opportunity's team its
-    # section of the opportunity page.
-    unscreened = {'CodeSequence', 'ApiToken', 'IdempotentAnswer', 'NotificationPreference', 'TeamMember'}
+    # Without a grid: code counters, the generation of the settings' copies, API tokens (their own page:
+    # a secret is shown once, never listed) and the API's stored answers to idempotent requests (a cache
+    # that expires). Notification choices have their own page too (My notifications); an opportunity's
+    # team its section of the opportunity page.
+    unscreened = {'CodeSequence', 'ConfigGeneration', 'ApiToken', 'IdempotentAnswer', 'NotificationPreference',
+                  'TeamMember'}
     assert screened >= {m for m in ALL_MODELS if m.__name__ not in unscreened}
     for view in admin._views:
         if not hasattr(view, 'model'):
