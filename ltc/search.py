@@ -7,7 +7,11 @@ the columns, so no write path can forget it:
 
 - SQLite: a contentless FTS5 table `<table>_search` (tokenize=trigram) kept by AFTER INSERT /
   UPDATE / DELETE triggers on the table;
-- PostgreSQL: a GIN `gin_trgm_ops` index on the document expression itself.
+- PostgreSQL: the document stored in a generated column `search_doc` (`GENERATED ALWAYS AS
+  (…) STORED`, computed by the database on every insert and update) with a GIN `gin_trgm_ops`
+  index on it. A trigram match is a candidate that PostgreSQL rechecks against the document: a
+  stored one is read, not recomputed (lower-casing and a regular expression per row) for every
+  candidate, which made a sales user's two characters 0.2 s at 1,000,000 leads.
 
 A term of three or more characters is a substring look-up on that index; a two-character Chinese
 term is looked up doubled (新测 -> 新新测测, see ltc/searchkeys.py); other one- and two-character
@@ -59,8 +63,11 @@ def _sqlite_expr(doc, prefix):
     return "lower(" + " || ' ' || ".join(parts) + ")"
 
 
+PG_COLUMN = 'search_doc'
+
+
 def pg_expr(doc):
-    """Return the PostgreSQL document expression (the same text in the index and in queries)."""
+    """Return the PostgreSQL document expression (what the generated column `search_doc` holds)."""
     parts = [f"coalesce(\"{c}\"::text, '')" for c in doc.text]
     parts += [f"regexp_replace(coalesce(\"{c}\"::text, ''), '[^0-9]', '', 'g')" for c in doc.digits]
     return "lower(" + " || ' ' || ".join(parts) + ")"
@@ -85,8 +92,10 @@ def install(table):
         ]
     else:
         statements = ['CREATE EXTENSION IF NOT EXISTS pg_trgm',
+                      f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS "{PG_COLUMN}" text '
+                      f'GENERATED ALWAYS AS ({pg_expr(doc)}) STORED',
                       f'CREATE INDEX IF NOT EXISTS "{table}_search_trgm" ON "{table}" '
-                      f'USING gin (({pg_expr(doc)}) gin_trgm_ops)']
+                      f'USING gin ("{PG_COLUMN}" gin_trgm_ops)']
     for sql in statements:
         database.execute_sql(sql)
 
@@ -100,6 +109,7 @@ def uninstall(table):
         database.execute_sql(f'DROP TABLE IF EXISTS "{fts}"')
     else:
         database.execute_sql(f'DROP INDEX IF EXISTS "{table}_search_trgm"')
+        database.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN IF EXISTS "{PG_COLUMN}"')
 
 
 def terms(search):
@@ -134,8 +144,7 @@ def condition(model, looked_up):
         match = ' AND '.join('"' + t.replace('"', '""') + '"' for t in looked_up)
         sub = SQL(f'SELECT rowid FROM "{table}_search" WHERE "{table}_search" MATCH ?', [match])
     else:
-        expr = pg_expr(DOCUMENTS[table])
-        likes = ' AND '.join([f'{expr} LIKE %s'] * len(looked_up))
+        likes = ' AND '.join([f'"{PG_COLUMN}" LIKE %s'] * len(looked_up))
         sub = SQL(f'SELECT id FROM "{table}" WHERE {likes}', [_like(t) for t in looked_up])
     return model.id.in_(NodeList((sub,), parens=True))
 

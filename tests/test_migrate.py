@@ -7,12 +7,16 @@ from ltc.models import ALL_MODELS
 
 def test_migrated_schema_matches_models(db):
     diff = diff_models(db.obj, ALL_MODELS)
-    # The search indexes live beside the models (ltc/search.py): PostgreSQL's expression indexes
-    # show here; SQLite's FTS5 tables and triggers do not.
+    # The search indexes live beside the models (ltc/search.py): PostgreSQL's stored documents and
+    # their trigram indexes show here; SQLite's FTS5 tables and triggers do not.
     search_indexes = {f'{table}_search_trgm' for table in search.DOCUMENTS}
     found = {i.name for i in diff.drop_indexes if i.name in search_indexes}
     assert found in (set(), search_indexes)
     diff.drop_indexes[:] = [i for i in diff.drop_indexes if i.name not in search_indexes]
+    documents = {(table, search.PG_COLUMN) for table in search.DOCUMENTS}
+    stored = set(diff.drop_columns) & documents
+    assert stored == (documents if found else set())
+    diff.drop_columns[:] = [c for c in diff.drop_columns if c not in documents]
     assert not diff, f'migrations and models disagree:\n{diff}'
 
 
