@@ -26,7 +26,10 @@ class Lead(BaseModel):
     source = ChoiceField(C.SOURCES, default='other')
     campaign = ForeignKeyField(Campaign, null=True, backref='leads')
     industry = ChoiceField(C.INDUSTRIES, null=True)
-    region_province = CharField(max_length=40, null=True, index=True)
+    # Indexed with the owner and with the department (Meta.indexes): a manager's filter on a province
+    # reads only the rows of their people and departments there, not the province's whole bitmap
+    # intersected with their whole scope's.
+    region_province = CharField(max_length=40, null=True)
     region_city = CharField(max_length=40, null=True)
     company_size = ChoiceField(C.COMPANY_SIZES, null=True, index=False)   # filtered by nothing
     budget = MoneyField()
@@ -61,7 +64,9 @@ class Lead(BaseModel):
 
     class Meta:
         # (created_at, id): the API's newest-first pages read the index in order, ties by id included.
-        indexes = tuple(((key, 'created_at'), False) for key in DUPLICATE_KEYS) + ((('created_at', 'id'), False),)
+        indexes = tuple(((key, 'created_at'), False) for key in DUPLICATE_KEYS) + (
+            (('created_at', 'id'), False),
+            (('region_province', 'owner'), False), (('region_province', 'department'), False))
 
     def __str__(self):
         return f'{self.code} {self.company}'
