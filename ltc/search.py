@@ -17,11 +17,19 @@ A term of three or more characters is a substring look-up on that index; a two-c
 term is looked up doubled (新测 -> 新新测测, see ltc/searchkeys.py); other one- and two-character
 terms cannot use a trigram index and are left to the caller (the admin falls back to its
 index-range "starts with" match). Terms are ANDed.
+
+Common terms on SQLite: `id IN (matches)` makes SQLite read every match from the index before the
+first row of the list, 0.3 s a query for a term in all of 1,000,000 leads (有限公司). A term in
+more than COMMON rows is therefore `common`: the list counts it among the first COMMON matches
+only (`condition(..., first=COMMON)`, enough to pass the list's count cap in any sizeable scope)
+and reads its page in the list's own order, checking each row's document on its columns
+(`row_condition`) until the page is full (ltc/admin/base.py).
 """
 import re
 from dataclasses import dataclass
+from functools import reduce
 
-from peewee import SQL, NodeList
+from peewee import SQL, NodeList, fn
 
 from .db import database, is_sqlite
 from .searchkeys import HAN, keys
@@ -134,19 +142,70 @@ def indexed(term):
     return None
 
 
-def condition(model, looked_up):
+def lookups(search):
+    """Return the terms of SEARCH that the trigram index looks up (as `indexed` gives them)."""
+    return [key for term in terms(search) if (key := indexed(term)) is not None]
+
+
+def _match(looked_up):
+    return ' AND '.join('"' + t.replace('"', '""') + '"' for t in looked_up)
+
+
+def condition(model, looked_up, first=None):
     """Return `id IN (rows whose document contains every term of LOOKED_UP)` for MODEL.
 
-    LOOKED_UP are terms already passed through `indexed`.
+    LOOKED_UP are terms already passed through `indexed`. FIRST (SQLite): only the first FIRST
+    matching rows by id, which the index gives in that order without reading the rest.
     """
     table = model._meta.table_name
     if is_sqlite():
-        match = ' AND '.join('"' + t.replace('"', '""') + '"' for t in looked_up)
-        sub = SQL(f'SELECT rowid FROM "{table}_search" WHERE "{table}_search" MATCH ?', [match])
+        limit = '' if first is None else f' ORDER BY rowid LIMIT {int(first)}'
+        sub = SQL(f'SELECT rowid FROM "{table}_search" WHERE "{table}_search" MATCH ?{limit}', [_match(looked_up)])
     else:
         likes = ' AND '.join([f'"{PG_COLUMN}" LIKE %s'] * len(looked_up))
         sub = SQL(f'SELECT id FROM "{table}" WHERE {likes}', [_like(t) for t in looked_up])
     return model.id.in_(NodeList((sub,), parens=True))
+
+
+# SQLite: terms in more rows than this are read in the list's order (see the module's docstring).
+# Reading this many matches from the index takes a few tens of milliseconds; among them a sales
+# user holding 2 % of the rows has the 1,000 rows the list counts of a term in every name.
+COMMON = 100_000
+
+
+def common(model, looked_up):
+    """Return whether LOOKED_UP match more than COMMON rows of MODEL and each row can check them (SQLite).
+
+    A row checks a term on its own columns (`row_condition`) exactly as the index matches it when
+    the term has no letters but ASCII ones that change case: SQLite's lower() folds only those,
+    the index folds all.
+    """
+    if not is_sqlite() or not looked_up or not all(map(_row_checkable, looked_up)):
+        return False
+    table = model._meta.table_name
+    sql = (f'SELECT count(*) FROM (SELECT rowid FROM "{table}_search" WHERE "{table}_search" MATCH ? '
+           f'LIMIT {COMMON + 1})')
+    return database.execute_sql(sql, (_match(looked_up),)).fetchone()[0] > COMMON
+
+
+def _row_checkable(term):
+    return all(ch.isascii() or ch.lower() == ch.upper() for ch in term)
+
+
+def row_condition(model, looked_up):
+    """Return the condition `condition` stands for, checked on each row's columns (SQLite).
+
+    The document is built from the row as the index's triggers build it; a term matches where it
+    is a substring of it (the trigram index matches exactly the substrings of at least three
+    characters). Only for terms `common` accepts.
+    """
+    doc = DOCUMENTS[model._meta.table_name]
+    columns = model._meta.columns
+    parts = [fn.COALESCE(columns[c], '') for c in doc.text]
+    parts += [reduce(lambda expr, sep: fn.REPLACE(expr, sep, ''), PHONE_SEPARATORS, fn.COALESCE(columns[c], ''))
+              for c in doc.digits]
+    text = fn.LOWER(reduce(lambda left, right: left.concat(' ').concat(right), parts))
+    return reduce(lambda left, right: left & right, [fn.INSTR(text, term) > 0 for term in looked_up])
 
 
 def _like(term):

@@ -257,17 +257,43 @@ class SecureModelView(RoleGate, ModelView):
                                                         for name, kind in self.search_fields])
         return query.where(SQL('0 = 1')) if conds is None else query.where(*conds) if conds else query
 
+    def _common_search(self, query, search):
+        """Return (count ids, page query) for a SEARCH whose index terms are common (SQLite), else None.
+
+        The ids come from the first search.COMMON matches (the ids of the first ones, read without
+        the rest); when those hold more than COUNT_CAP rows of QUERY (scope and filters) the list
+        shows no count, and its page is read in the list's order, each row checking the terms on its
+        columns, which stops at the page. Otherwise all matches are read, as for any other term.
+        """
+        if search_index.document(self.model) is None:
+            return None
+        conds = search_conditions(self.model, search, [(getattr(self.model, name), kind)
+                                                        for name, kind in self.search_fields])
+        looked_up = search_index.lookups(search)
+        if not conds or not search_index.common(self.model, looked_up):
+            return None
+        rest = conds[1:]   # search_conditions puts the index condition first
+        ids = capped_ids(query.where(search_index.condition(self.model, looked_up, first=search_index.COMMON),
+                                     *rest))
+        if len(ids) <= COUNT_CAP:
+            ids = capped_ids(query.where(*conds))
+        return ids, query.where(search_index.row_condition(self.model, looked_up), *rest)
+
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         query = self.get_query()
         joins = set()
-        if search and self.search_fields:
-            query = self._search(query, search)
         if self._filters:
             for flt, _name, value in filters:
                 f = self._filters[flt]
                 query = self._handle_join(query, f.column, joins)
                 query = f.apply(query, f.clean(value))
-        ids = capped_ids(query)
+        common = self._common_search(query, search) if search and self.search_fields else None
+        if common is not None:
+            ids, query = common
+        else:
+            if search and self.search_fields:
+                query = self._search(query, search)
+            ids = capped_ids(query)
         count = len(ids) if len(ids) <= COUNT_CAP else None
         if count is not None:
             # Few rows: read the page by primary key. With the filters and the scope still in

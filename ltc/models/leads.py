@@ -38,7 +38,7 @@ class Lead(BaseModel):
     notes = TextField(null=True)
     next_contact_on = DateField(null=True, index=True)
     department = ForeignKeyField(Department, null=True, backref='leads')
-    owner = ForeignKeyField(User, null=True, backref='leads')
+    owner = ForeignKeyField(User, null=True, backref='leads', index=False)   # (owner, created_at) below
     assigned_at = DateTimeField(null=True)
     status = ChoiceField(C.LEAD_STATUSES, default='new')
     disqualify_reason = CharField(max_length=255, null=True)
@@ -66,6 +66,8 @@ class Lead(BaseModel):
         # (created_at, id): the API's newest-first pages read the index in order, ties by id included.
         indexes = tuple(((key, 'created_at'), False) for key in DUPLICATE_KEYS) + (
             (('created_at', 'id'), False),
+            # A sales user's list, newest first, walks their own leads in order (no sort of all of them).
+            (('owner', 'created_at'), False),
             (('region_province', 'owner'), False), (('region_province', 'department'), False))
 
     def __str__(self):

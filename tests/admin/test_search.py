@@ -73,3 +73,67 @@ def test_customer_contact_and_user_look_ups_match_anywhere_in_scope(as_role, use
         assert '欧阳明' in _lookup(sales, 'contact', term), term
     assert 'sales1' in _lookup(sales, 'owner', 'les1') and 'sales1' in _lookup(sales, 'owner', 'ALE')
     assert _lookup(sales, 'customer', 'nothing like this') == ''
+
+
+def _bulk_leads(owner, companies, first_minute):
+    """Insert leads named COMPANIES owned by OWNER, the later ones newer (one minute apart); return their codes."""
+    import datetime
+    from ltc.db import reserve_codes
+    start = datetime.datetime(2026, 1, 1) + datetime.timedelta(minutes=first_minute)
+    codes = reserve_codes('L', len(companies))
+    rows = [{'code': code, 'company': company, 'source': 'website', 'status': 'assigned', 'grade': 'general',
+             'owner': owner.id, 'created_at': start + datetime.timedelta(minutes=i),
+             'updated_at': start, 'version': 1, 'budget': 0}
+            for i, (code, company) in enumerate(zip(codes, companies))]
+    for at in range(0, len(rows), 500):
+        Lead.insert_many(rows[at:at + 500]).execute()
+    return codes
+
+
+def _codes_on(page):
+    import re
+    return re.findall(r'\bL\d{6,}\b', page)
+
+
+def test_a_term_in_most_rows_lists_the_newest_page_of_the_scope_without_reading_every_match(
+        as_role, users, db, monkeypatch):
+    from ltc import search
+    from ltc.admin.listing import COUNT_CAP
+    monkeypatch.setattr(search, 'COMMON', 50)   # 1,000,000 leads in production; the same path at this size
+    theirs = _bulk_leads(users['sales'], [f'宁波甲乙{i}号有限公司' for i in range(COUNT_CAP + 10)], 0)
+    others = _bulk_leads(users['manager'], [f'杭州丙丁{i}号有限公司' for i in range(60)], 10_000)   # newest of all
+    assert search.common(Lead, ['有限公司']) is search.is_sqlite()   # PostgreSQL reads its matches in any order
+
+    page = _found(as_role('sales'), '有限公司')
+    assert 'List (' not in page   # more than the count cap: the pager without a count
+    assert _codes_on(page) == theirs[::-1][:20]   # the newest 20 of the sales user's, newest first
+    page = _found(as_role('admin'), '有限公司')
+    assert _codes_on(page) == others[::-1][:20]
+    # Common overall, a few in scope: the count is exact and only those rows are listed.
+    few = _bulk_leads(users['sales'], ['温州戊己甲有限公司', '温州戊己乙有限公司', '台州庚辛有限公司'], 20_000)
+    _bulk_leads(users['manager'], [f'温州戊己{i}有限公司' for i in range(60)], 30_000)
+    assert search.common(Lead, search.lookups('戊己')) is search.is_sqlite()
+    page = _found(as_role('sales'), '戊己')
+    assert 'List (2)' in page and _codes_on(page) == [few[1], few[0]]
+    page = _found(as_role('sales'), '有限公司 戊己')   # several terms, all must match
+    assert 'List (2)' in page and _codes_on(page) == [few[1], few[0]]
+    assert 'List (1)' in _found(as_role('sales'), '台州庚辛')
+
+
+def test_rows_check_a_term_on_their_columns_as_the_index_matches_it(users, db):
+    from ltc import search
+    from ltc.models import Customer
+    from ..factories import make_customer
+    make_customer(name='杭州新测智能装备有限公司', name_en='Hangzhou XINCE Intelligent', phone='(0571) 8765-4321',
+                  email='Sales@Xince.cn', owner=users['sales'])
+    make_customer(name='宁波新测贸易有限公司', phone='0574 8888 1234', owner=users['manager'])
+    make_customer(name='Ökologie Handel GmbH', owner=users['sales'])
+    for terms in (['新新测测'], ['87654321'], ['0571'], ['xince'], ['hzxc'], ['sales@xince'], ['有限公司'],
+                  ['新新测测', '贸贸易易'], ['0574', 'nbxc'], ['zzqxjw'], ['kologie']):
+        by_index = {c.id for c in Customer.select().where(search.condition(Customer, terms))}
+        if search.is_sqlite():
+            by_row = {c.id for c in Customer.select().where(search.row_condition(Customer, terms))}
+            assert by_row == by_index, terms
+        assert (terms == ['zzqxjw']) is not bool(by_index), terms
+    # A letter SQLite's lower() does not fold is left to the index (the list reads all its matches).
+    assert not search.common(Customer, ['ökologie'])
