@@ -99,9 +99,12 @@ def test_a_term_in_most_rows_lists_the_newest_page_of_the_scope_without_reading_
         as_role, users, db, monkeypatch):
     from ltc import search
     from ltc.admin.listing import COUNT_CAP
-    monkeypatch.setattr(search, 'COMMON', 50)   # 1,000,000 leads in production; the same path at this size
+    # 100,000 in production; here 1,070 leads have the term, more than the first 1,005 matches the
+    # list counts among, which hold more than COUNT_CAP rows of either scope.
+    monkeypatch.setattr(search, 'COMMON', COUNT_CAP + 5)
     theirs = _bulk_leads(users['sales'], [f'宁波甲乙{i}号有限公司' for i in range(COUNT_CAP + 10)], 0)
-    others = _bulk_leads(users['manager'], [f'杭州丙丁{i}号有限公司' for i in range(60)], 10_000)   # newest of all
+    others = _bulk_leads(users['manager'], [f'杭州丙丁{i}号有限公司' for i in range(60)], 10_000)
+    _bulk_leads(users['sales'], [f'宁波甲乙{i}号商行' for i in range(5)], 15_000)   # newest of all, no term
     assert search.common(Lead, ['有限公司']) is search.is_sqlite()   # PostgreSQL reads its matches in any order
 
     page = _found(as_role('sales'), '有限公司')
@@ -109,7 +112,8 @@ def test_a_term_in_most_rows_lists_the_newest_page_of_the_scope_without_reading_
     assert _codes_on(page) == theirs[::-1][:20]   # the newest 20 of the sales user's, newest first
     page = _found(as_role('admin'), '有限公司')
     assert _codes_on(page) == others[::-1][:20]
-    # Common overall, a few in scope: the count is exact and only those rows are listed.
+    # Common overall, a few in scope: the first matches hold too few, all are read, the count is exact.
+    monkeypatch.setattr(search, 'COMMON', 50)
     few = _bulk_leads(users['sales'], ['温州戊己甲有限公司', '温州戊己乙有限公司', '台州庚辛有限公司'], 20_000)
     _bulk_leads(users['manager'], [f'温州戊己{i}有限公司' for i in range(60)], 30_000)
     assert search.common(Lead, search.lookups('戊己')) is search.is_sqlite()
