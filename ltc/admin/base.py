@@ -89,13 +89,22 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def get_list(self, term, offset=0, limit=10):
         query = self._scoped()
         term = (term or '').strip()
+        offset, limit = max(offset or 0, 0), min(max(limit or 10, 1), 50)   # from the query string
         if term:
             conds = search_conditions(self.model, term, [(f, 'code' if f.name == 'code' else 'plain')
                                                          for f in self._cached_fields])
             if conds is None:
                 return []
+            looked_up = search_index.lookups(term) if search_index.document(self.model) else []
+            if looked_up and search_index.common(self.model, looked_up):
+                # A common term (SQLite): the look-up lists by id and the index gives its matches
+                # by id, so when the first matches fill the page they are its rows (every match
+                # with a smaller id is among them) and the rest is never read.
+                first = search_index.condition(self.model, looked_up, first=search_index.COMMON)
+                rows = list(query.where(first, *conds[1:]).order_by(self.model.id).offset(offset).limit(limit))
+                if len(rows) == limit:
+                    return rows
             query = query.where(*conds)
-        offset, limit = max(offset or 0, 0), min(max(limit or 10, 1), 50)   # from the query string
         return list(query.order_by(self.model.id).offset(offset).limit(limit))
 
 

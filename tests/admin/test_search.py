@@ -141,3 +141,17 @@ def test_rows_check_a_term_on_their_columns_as_the_index_matches_it(users, db):
         assert (terms == ['zzqxjw']) is not bool(by_index), terms
     # A letter SQLite's lower() does not fold is left to the index (the list reads all its matches).
     assert not search.common(Customer, ['ökologie'])
+
+
+def test_a_look_up_of_a_common_term_lists_the_first_matches_by_number_within_scope(as_role, users, db, monkeypatch):
+    from ltc import search
+    monkeypatch.setattr(search, 'COMMON', 15)   # 100,000 in production
+    older = _bulk_leads(users['manager'], [f'杭州丙丁{i}号有限公司' for i in range(8)], 0)
+    mine = _bulk_leads(users['sales'], [f'宁波甲乙{i}号有限公司' for i in range(12)], 100)
+    assert search.common(Lead, ['有限公司']) is search.is_sqlite()
+    # The first 15 matches fill an admin's page (and the next); a sales user has 7 of them, then all are read.
+    assert _codes_on(_lookup(as_role('admin'), 'lead', '有限公司')) == (older + mine)[:10]
+    response = as_role('admin').get('/admin/opportunity/ajax/lookup/',
+                                    query_string={'name': 'lead', 'query': '有限公司', 'offset': 5})
+    assert _codes_on(response.get_data(as_text=True)) == (older + mine)[5:15]
+    assert _codes_on(_lookup(as_role('sales'), 'lead', '有限公司')) == mine[:10]
