@@ -16,6 +16,7 @@ Usage: python bench/search.py [--leads N] [--database-url URL] [--runs 10] [--ex
 import argparse
 import datetime
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -160,6 +161,7 @@ def main(argv=None):
         customer = Customer.select().where(scope.condition(Customer, people['sales'])).first()
         if args.explain and not sqlite and absent:
             explain(database, manager, absent[0])
+    print('load average (1, 5, 15 min): %.1f %.1f %.1f' % os.getloadavg())
     print(f'{"case":44} {"admin":>9} {"manager":>9} {"sales":>9}   (median ms of {args.runs})')
     clients = {}
     for role, user in people.items():
@@ -197,6 +199,7 @@ def main(argv=None):
                                                                   'sort': sort_arg('created_at'), 'desc': '1'})
         print(f'manager filters on a province outside their scope ({absent[0]}): '
               f'{plain:.1f} ms; ordered by created_at: {ordered:.1f} ms')
+    print('load average (1, 5, 15 min): %.1f %.1f %.1f' % os.getloadavg())
 
 
 if __name__ == '__main__':
