@@ -20,7 +20,7 @@ index-range "starts with" match). Terms are ANDed.
 
 Common terms on SQLite: `id IN (matches)` makes SQLite read every match from the index before the
 first row of the list, 0.3 s a query for a term in all of 1,000,000 leads (有限公司). A term in
-more than COMMON rows is therefore `common`: the list counts it among the first COMMON matches
+more than COMMON rows (estimated from its first matches) is therefore `common`: the list counts it among the first COMMON matches
 only (`condition(..., first=COMMON)`, enough to pass the list's count cap in any sizeable scope)
 and reads its page in the list's own order, checking each row's document on its columns
 (`row_condition`) until the page is full (ltc/admin/base.py).
@@ -167,14 +167,17 @@ def condition(model, looked_up, first=None):
     return model.id.in_(NodeList((sub,), parens=True))
 
 
-# SQLite: terms in more rows than this are read in the list's order (see the module's docstring).
-# Reading this many matches from the index takes a few tens of milliseconds; among them a sales
-# user holding 2 % of the rows has the 1,000 rows the list counts of a term in every name.
+# SQLite: terms in more rows than this are read in the list's order (see the module's docstring);
+# among this many matches a sales user holding 2 % of the rows has the 1,000 rows the list counts
+# of a term in every name. Whether a term is that common is estimated from its first SAMPLE
+# matches (how far into the table they reach), so rarer terms pay almost nothing for the check;
+# a wrong estimate costs time, never rows: both ways of listing are exact.
 COMMON = 100_000
+SAMPLE = 2000
 
 
 def common(model, looked_up):
-    """Return whether LOOKED_UP match more than COMMON rows of MODEL and each row can check them (SQLite).
+    """Return whether LOOKED_UP look like matching more than COMMON rows of MODEL, and each row can check them (SQLite).
 
     A row checks a term on its own columns (`row_condition`) exactly as the index matches it when
     the term has no letters but ASCII ones that change case: SQLite's lower() folds only those,
@@ -183,9 +186,13 @@ def common(model, looked_up):
     if not is_sqlite() or not looked_up or not all(map(_row_checkable, looked_up)):
         return False
     table = model._meta.table_name
-    sql = (f'SELECT count(*) FROM (SELECT rowid FROM "{table}_search" WHERE "{table}_search" MATCH ? '
-           f'LIMIT {COMMON + 1})')
-    return database.execute_sql(sql, (_match(looked_up),)).fetchone()[0] > COMMON
+    found, last = database.execute_sql(
+        f'SELECT count(*), max(rowid) FROM (SELECT rowid FROM "{table}_search" WHERE "{table}_search" MATCH ? '
+        f'ORDER BY rowid LIMIT {SAMPLE})', (_match(looked_up),)).fetchone()
+    if found < SAMPLE:
+        return False
+    top = database.execute_sql(f'SELECT max(id) FROM "{table}"').fetchone()[0] or 0
+    return found * top / last > COMMON   # the rest of the table as dense in matches as its start
 
 
 def _row_checkable(term):

@@ -102,6 +102,7 @@ def test_a_term_in_most_rows_lists_the_newest_page_of_the_scope_without_reading_
     # 100,000 in production; here 1,070 leads have the term, more than the first 1,005 matches the
     # list counts among, which hold more than COUNT_CAP rows of either scope.
     monkeypatch.setattr(search, 'COMMON', COUNT_CAP + 5)
+    monkeypatch.setattr(search, 'SAMPLE', 100)   # the first 100 matches estimate how many there are
     theirs = _bulk_leads(users['sales'], [f'宁波甲乙{i}号有限公司' for i in range(COUNT_CAP + 10)], 0)
     others = _bulk_leads(users['manager'], [f'杭州丙丁{i}号有限公司' for i in range(60)], 10_000)
     _bulk_leads(users['sales'], [f'宁波甲乙{i}号商行' for i in range(5)], 15_000)   # newest of all, no term
@@ -113,7 +114,8 @@ def test_a_term_in_most_rows_lists_the_newest_page_of_the_scope_without_reading_
     page = _found(as_role('admin'), '有限公司')
     assert _codes_on(page) == others[::-1][:20]
     # Common overall, a few in scope: the first matches hold too few, all are read, the count is exact.
-    monkeypatch.setattr(search, 'COMMON', 50)
+    monkeypatch.setattr(search, 'COMMON', 10)
+    monkeypatch.setattr(search, 'SAMPLE', 20)
     few = _bulk_leads(users['sales'], ['温州戊己甲有限公司', '温州戊己乙有限公司', '台州庚辛有限公司'], 20_000)
     _bulk_leads(users['manager'], [f'温州戊己{i}有限公司' for i in range(60)], 30_000)
     assert search.common(Lead, search.lookups('戊己')) is search.is_sqlite()
@@ -146,6 +148,7 @@ def test_rows_check_a_term_on_their_columns_as_the_index_matches_it(users, db):
 def test_a_look_up_of_a_common_term_lists_the_first_matches_by_number_within_scope(as_role, users, db, monkeypatch):
     from ltc import search
     monkeypatch.setattr(search, 'COMMON', 15)   # 100,000 in production
+    monkeypatch.setattr(search, 'SAMPLE', 10)
     older = _bulk_leads(users['manager'], [f'杭州丙丁{i}号有限公司' for i in range(8)], 0)
     mine = _bulk_leads(users['sales'], [f'宁波甲乙{i}号有限公司' for i in range(12)], 100)
     assert search.common(Lead, ['有限公司']) is search.is_sqlite()
