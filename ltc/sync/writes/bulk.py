@@ -1,10 +1,11 @@
 """Insert many rows with one prepared statement: peewee builds no SQL per row."""
 import peewee
 from peewee import CharField, TextField
+from psycopg2.extras import execute_values
 
 from ... import searchkeys
 from ...models.fields import CustomValues
-from ...db import database
+from ...db import database, is_sqlite
 
 
 def insert_rows(model, names, rows):
@@ -16,7 +17,7 @@ def insert_rows(model, names, rows):
     fields = [model._meta.fields[n] for n in names]
     columns = ', '.join(f'"{f.column_name}"' for f in fields)
     marks = ', '.join([db.param] * len(fields))
-    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
+    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES '
     converters = [f.db_value for f in fields]
     # Text columns take the (already cleaned) str as is; other types go through db_value.
     typed = [i for i, f in enumerate(fields) if not isinstance(f, (CharField, TextField)) or isinstance(f, CustomValues)]
@@ -27,4 +28,7 @@ def insert_rows(model, names, rows):
             row[i] = converters[i](row[i])
         params.append(row)
     with database.atomic(), peewee.__exception_wrapper__:   # driver errors as peewee's (IntegrityError ...)
-        db.cursor().executemany(sql, params)
+        if is_sqlite():
+            db.cursor().executemany(sql + f'({marks})', params)
+        else:   # psycopg2's executemany is one round trip per row; this sends the batch as one INSERT
+            execute_values(db.cursor(), sql + '%s', params, page_size=len(params))
