@@ -292,7 +292,9 @@ def register(group):
             for row in result.rows:
                 if row.outcome in ('created', 'updated'):
                     diff = ', '.join(f'{k}: {v[0]!r} → {v[1]!r}' for k, v in row.changes.items())
-                    click.echo(f'  row {row.row}: {row.outcome} {row.code or ""} {diff}'.rstrip())
+                    said = row.message(lang)   # a new lead: the grade, duplicate link and owner it will get
+                    click.echo(f'  row {row.row}: {row.outcome} {row.code or ""} {diff}'.rstrip()
+                               + (f' ({said})' if said else ''))
         if result.sheet is not None and not kept:
             _columns(result.sheet, lang, everything=False)
         _notes(result.notes, lang)

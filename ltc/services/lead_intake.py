@@ -5,8 +5,9 @@ needs the answers for 500 rows at a time from a handful of queries, with the ass
 counters kept in memory between rows.
 """
 from peewee import fn
+from psycopg2.extras import execute_batch
 
-from ..db import database, in_marks, select_in, utcnow
+from ..db import database, in_marks, is_sqlite, select_in, utcnow
 from ..models import AssignmentRule, GradingRule, Lead, User
 from . import audit
 from .assignment import OPEN_STATUSES, move_pointer, rule_matches
@@ -44,6 +45,41 @@ class Intake:
         self.domains = {}  # {e-mail domain: [(company key, root lead id)]} read so far
         self.new_roots = []  # (domain, company key, code) of earlier batches' roots, ids not read yet
         self.users = {}   # {id: User} owners named by the rows
+        self.stand_ins = None   # preview: {code: stand-in id} of the new leads of earlier batches
+
+    def preview(self, batches):
+        """Decide grade, duplicate link and owner for the new leads of BATCHES as the import will; write nothing.
+
+        BATCHES are the import's batches of new leads (dicts of Lead field values, each with a
+        `code`), in the order it writes them; each is yielded once decided. The same `prepare`
+        runs on each; between batches, instead of an insert, each new lead gets a stand-in id
+        after every stored one (in file order, as inserted ids are), so later batches find it as
+        they would find it in the database. Each dict ends with what the import writes: grade,
+        score, owner and duplicate_of, a stored lead's id or a new one's stand-in (`stand_in_code`).
+        """
+        self.stand_ins, self.first_stand_in = {}, (Lead.select(fn.MAX(Lead.id)).scalar() or 0) + 1
+        self.new_codes = []
+        try:
+            for rows in batches:
+                for row in rows:
+                    self.stand_ins[row['code']] = self.first_stand_in + len(self.new_codes)
+                    self.new_codes.append(row['code'])
+                linked = dict(self.prepare(rows))   # in-batch duplicates: linked after the insert (link_duplicates)
+                for row in rows:
+                    if row['code'] in linked:
+                        row['duplicate_of'] = self.stand_ins[linked[row['code']]]
+                    elif row.get('duplicate_of') is None:   # a root: later batches find it by its keys
+                        for key in KEYS:
+                            if row.get(key):
+                                self.roots.setdefault((key, row[key]), self.stand_ins[row['code']])
+                yield rows
+        finally:
+            self.stand_ins = None
+
+    def stand_in_code(self, lead_id):
+        """Return the code of the new lead LEAD_ID stands in for in a preview, or None for a stored lead."""
+        index = lead_id - self.first_stand_in
+        return self.new_codes[index] if 0 <= index < len(self.new_codes) else None
 
     def prepare(self, rows):
         """Fill derived fields in ROWS (dicts of Lead field values) in place; return in-batch duplicate pairs.
@@ -120,8 +156,9 @@ class Intake:
     def _read_domains(self, rows):
         """Read, once per run, each new e-mail domain's company keys with their oldest root lead."""
         if self.new_roots:   # the roots earlier batches of this run inserted count for the later ones
-            ids = {r['code']: r['id'] for r in select_in(Lead, Lead.code, {c for *_x, c in self.new_roots},
-                                                           [Lead.code, Lead.id])}
+            ids = self.stand_ins if self.stand_ins is not None else {
+                r['code']: r['id'] for r in select_in(Lead, Lead.code, {c for *_x, c in self.new_roots},
+                                                      [Lead.code, Lead.id])}
             for domain, norm, code in self.new_roots:
                 if domain in self.domains and code in ids:
                     self.domains[domain].append((norm, ids[code]))
@@ -194,7 +231,11 @@ class Intake:
         sql = (f'UPDATE "lead" SET duplicate_of_id = {mark}, version = version + 1, updated_at = {mark} '
                f'WHERE code = {mark}')
         now = utcnow()
-        database.cursor().executemany(sql, [(ids[earlier], now, code) for code, earlier in pairs])
+        params = [(ids[earlier], now, code) for code, earlier in pairs]
+        if is_sqlite():
+            database.cursor().executemany(sql, params)
+        else:   # psycopg2's executemany is one round trip per row
+            execute_batch(database.cursor(), sql, params, page_size=500)
         audit.record_many([('Lead', code, 'dedupe', {'duplicate_of': [None, ids[earlier]]})
                            for code, earlier in pairs])
 

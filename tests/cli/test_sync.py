@@ -17,6 +17,28 @@ def test_import_dry_run_then_apply_and_exit_codes(runner, db, tmp_path):
     assert '新增 1' in result.output and Lead.select().count() == 1
 
 
+def test_import_dry_run_says_the_grade_duplicate_and_owner_of_each_new_lead(runner, db, tmp_path):
+    from ltc.models import AssignmentRule, GradingRule
+    from ltc.services import audit
+    from tests.factories import make_user
+    rep = make_user(username='rep1')
+    audit.save(AssignmentRule(name='fairs', source='exhibition', method='user', assignee=rep))
+    audit.save(GradingRule(name='fairs', field='source', value='exhibition', points=100, sequence=1))
+    from ltc.services.leads import save_lead
+    stored = save_lead(Lead(company='华为', phone='13800000000', source='website'))
+    rows = [['公司名称', '电话', '来源'], ['华为技术', '13800000000', '展会'], ['中兴', '13900000000', '官网'],
+            ['中兴通讯', '13900000000', '官网']]
+    path = write_xlsx(tmp_path / 'l.xlsx', rows)
+    result = runner.invoke(args=['ltc', 'import', 'leads', str(path), '--dry-run', '--lang', 'en'])
+    assert result.exit_code == 0, result.output
+    assert (f'row 2: created (will be graded High-value (score 100); duplicate of {stored.code}; owner rep1)'
+            in result.output), result.output
+    assert 'row 3: created (will be graded Worthless (score 0); no owner)' in result.output
+    assert 'row 4: created (will be graded Worthless (score 0); duplicate of row 3 of this file; no owner)' \
+        in result.output
+    assert Lead.select().count() == 1
+
+
 def test_import_with_errors_exits_one_and_writes_report(runner, db, tmp_path):
     path = write_xlsx(tmp_path / 'l.xlsx', [['公司名称', '预算'], ['华为', '很多']])
     report = tmp_path / 'report.csv'

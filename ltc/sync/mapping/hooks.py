@@ -4,7 +4,9 @@ New leads get their keys, grade, duplicate link and owner from `lead_intake.Inta
 whole batch before the insert (so the one audit row per lead already holds them); updated
 leads are re-normalised and re-graded before their save. Other entities pass through.
 """
-from ...models import Contact, FollowUp, Invoice, Lead, Opportunity, Quote, Stage
+from ...db import select_in
+from ...models import Contact, FollowUp, Invoice, Lead, Opportunity, Quote, Stage, User
+from ...models.choices import LEAD_GRADES
 from ...services import gate, opportunities
 from ...services.dedupe import normalise
 from ...services.lead_intake import Intake
@@ -34,6 +36,58 @@ def prepare_creates(model, rows, ctx):
     if model is not Lead:
         return None
     return _intake(ctx).prepare(rows)
+
+
+def previews(model):
+    """Return whether new MODEL rows get decisions beyond their cells that a preview should show."""
+    return model is Lead
+
+
+def preview_creates(model, batches, ctx):
+    """Yield (row number, (English, Chinese)) saying what the import decides for new MODEL rows beyond
+    their cells: a lead's grade, duplicate link and owner. Writes nothing.
+
+    BATCHES are the import's batches of new rows as the dicts it inserts, each dict's `code` its
+    sheet row number. The decisions come from the same `Intake` the apply runs (`Intake.preview`).
+    """
+    if model is not Lead:
+        return
+    intake = Intake()   # its own: the preview moves no counter the apply's intake uses
+    codes, names = {}, {}
+    for rows in intake.preview(batches):
+        stored = {r['duplicate_of'] for r in rows if r.get('duplicate_of')
+                  and intake.stand_in_code(r['duplicate_of']) is None} - codes.keys()
+        if stored:
+            codes.update((r['id'], r['code']) for r in select_in(Lead, Lead.id, stored, [Lead.id, Lead.code]))
+        owners = {getattr(r.get('owner'), 'id', r.get('owner')) for r in rows} - names.keys() - {None}
+        if owners:
+            names.update(User.select(User.id, User.username).where(User.id.in_(list(owners))).tuples())
+        for row in rows:
+            yield row['code'], _decided(row, intake, codes, names)
+
+
+def _decided(row, intake, codes, names):
+    """Return (English, Chinese) naming a new lead's grade, duplicate link and owner."""
+    grade = row.get('grade') or 'ungraded'
+    en = [f'will be graded {LEAD_GRADES.label(grade, "en")} (score {row.get("score") or 0})']
+    zh = [f'将评为{LEAD_GRADES.label(grade, "zh")}（{row.get("score") or 0} 分）']
+    target = row.get('duplicate_of')
+    if target:
+        number = intake.stand_in_code(target)
+        if number is None:
+            en.append(f'duplicate of {codes.get(target, target)}')
+            zh.append(f'疑似重复：{codes.get(target, target)}')
+        else:
+            en.append(f'duplicate of row {number} of this file')
+            zh.append(f'疑似重复：本文件第 {number} 行')
+    owner = getattr(row.get('owner'), 'id', row.get('owner'))
+    if owner is None:
+        en.append('no owner')
+        zh.append('无负责人')
+    else:
+        en.append(f'owner {names.get(owner, owner)}')
+        zh.append(f'负责人 {names.get(owner, owner)}')
+    return '; '.join(en), '；'.join(zh)
 
 
 def after_creates(model, pending, ctx):

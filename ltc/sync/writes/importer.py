@@ -27,6 +27,7 @@ from .results import Result, RowResult
 from .updates import write_updates
 
 BATCH = 500
+MATCH_ROWS = 5000   # rows matched against stored records at a time (plan_import)
 
 
 class Plan:
@@ -142,7 +143,7 @@ def load_existing(mapping, rows, ctx):
 
 
 def plan_import(entity, table, *, on_existing='update', lang='zh', date_order=None, progress=None,
-                columns=None, actor=None, values=None):
+                columns=None, actor=None, values=None, decisions=False):
     """Read TABLE and return the Plan of what importing it into ENTITY would do; writes nothing.
 
     :param entity: mapping name ('leads', 'customers', ...)
@@ -158,6 +159,8 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order=No
     :param actor: who imports (a User or gate.Actor; default: the running operation's actor);
         their role, scope and the business rules decide each row (`requests.review`)
     :param values: {column header or field: {cell text: choice code}} (`--map-value`)
+    :param decisions: also note on each new row what the apply will decide beyond its cells (a
+        lead's grade, duplicate link and owner); the dry run shows it
     """
     if on_existing not in ('update', 'skip'):
         raise SyncError(f'--on-existing must be update or skip, not {on_existing!r}.',
@@ -192,11 +195,30 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order=No
                 seen_natural[key] = number
         if progress and done % 5000 == 0:
             progress(done, total * 2)
-    by_code, by_natural = load_existing(mapping, plan.rows, ctx)
+    for start in range(0, len(plan.rows), MATCH_ROWS):
+        match_existing(mapping, sheet, plan.rows[start:start + MATCH_ROWS], act, ctx, on_existing)
+    resolve_in_file_refs(mapping, plan.rows)
+    plan.actor = act
+    requests.review(plan.actor, mapping, plan.rows, ctx)
+    if decisions:
+        note_decisions(plan)
+    plan.result.notes, plan.result.sheet = sheet.notes(), sheet
+    if progress:
+        progress(total, total * 2)
+    return plan
+
+
+def match_existing(mapping, sheet, rows, act, ctx, on_existing):
+    """Find the stored record of each of ROWS (by code, else by natural key) and what the row changes in it.
+
+    Called on MATCH_ROWS rows at a time: the records read for them are dropped before the next
+    rows are matched (a re-import of 100,000 rows held every stored lead at once otherwise).
+    """
+    by_code, by_natural = load_existing(mapping, rows, ctx)
     if not act.is_system and by_natural:   # a row without code never matches (nor shows) another owner's record
         mine = gate.visible(act, mapping.model, [r['id'] for found in by_natural.values() for r in found])
         by_natural = {k: [r for r in found if r['id'] in mine] for k, found in by_natural.items()}
-    for row in plan.rows:
+    for row in rows:
         if row.outcome == 'error':
             continue
         record = by_code.get(row.code) if row.code else None
@@ -218,16 +240,12 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order=No
             row.changes[attr] = [canon(mapping, attr, record.get(attr), ctx), row.refs[attr][0].value]
         if not row.changes:
             row.outcome = 'unchanged'
+            row.values = {}   # nothing to write: a re-import of 100,000 unchanged rows held them all
         else:
             row.outcome = 'skipped' if on_existing == 'skip' else 'updated'
-    _note_readonly(mapping, sheet, plan.rows, by_code, ctx)
-    resolve_in_file_refs(mapping, plan.rows)
-    plan.actor = act
-    requests.review(plan.actor, mapping, plan.rows, ctx)
-    plan.result.notes, plan.result.sheet = sheet.notes(), sheet
-    if progress:
-        progress(total, total * 2)
-    return plan
+    _note_readonly(mapping, sheet, rows, by_code, ctx)
+    for row in rows:
+        row.fingerprint = None   # matched: the natural key is no longer needed
 
 
 def _note_readonly(mapping, sheet, rows, by_code, ctx):
@@ -386,26 +404,56 @@ def create_rows(mapping, rows, ctx):
     return created
 
 
+def new_records(mapping, rows, actor, now, codes=None):
+    """Return the field values of the records ROWS create (defaults, cells, code and stamps), one dict each.
+
+    CODES: the code of each row (default: row.code).
+    """
+    model = mapping.model
+    defaults = {f.name: f.default for f in model._meta.sorted_fields
+                if f.default is not None and not callable(f.default)}
+    custom = any(c.custom_key for c in mapping.columns)   # no per-row work for entities without custom fields
+    datas = []
+    for row, code in zip(rows, codes or (r.code for r in rows)):
+        data = dict(defaults)
+        data.update(row.values)
+        if custom:
+            fold(data, None)
+        data.update(code=code, created_at=now, updated_at=now, version=1, created_by=actor)
+        datas.append(data)
+    return datas
+
+
+def note_decisions(plan):
+    """Say on each new row what the apply decides for it beyond its cells (a lead's grade, duplicate link and
+    owner): the same rules on the same batches the apply writes (`hooks.preview_creates`); writes nothing."""
+    mapping = plan.mapping
+    if not hooks.previews(mapping.model):
+        return
+    todo = [r for r in plan.rows if r.outcome in ('created', 'updated')]
+    by_number = {}
+    actor, now = audit.current()[0], utcnow()
+
+    def batches():   # as apply_import writes them: rows naming a new row of the file after the others
+        for rows in ([r for r in todo if not r.refs], [r for r in todo if r.refs]):
+            for start in range(0, len(rows), BATCH):
+                creates = [r for r in rows[start:start + BATCH] if r.outcome == 'created']
+                by_number.update((r.row, r) for r in creates)
+                yield new_records(mapping, creates, actor, now, [r.row for r in creates])
+    for number, note in hooks.preview_creates(mapping.model, batches(), plan.ctx):
+        by_number.pop(number).notes.append(note)
+
+
 def write_creates(mapping, rows, ctx):
     """Insert ROWS (RowResults with codes) as new records with one prepared statement; audit each."""
     model = mapping.model
     actor, now, payload, audits = audit.current()[0], utcnow(), [], []
     names = [f.name for f in model._meta.sorted_fields if f.name != 'id']
-    defaults = {f.name: f.default for f in model._meta.sorted_fields
-                if f.default is not None and not callable(f.default)}
     # Same {field: [None, value]} as audit.diff({}, data), without its per-field checks.
     skipped, plain = audit.IGNORED | {'id'}, audit._plain
     converted = {f.name for f in model._meta.sorted_fields
                  if isinstance(f, (DecimalField, DateField, DateTimeField))}
-    datas = []
-    custom = any(c.custom_key for c in mapping.columns)   # no per-row work for entities without custom fields
-    for row in rows:
-        data = dict(defaults)
-        data.update(row.values)
-        if custom:
-            fold(data, None)
-        data.update(code=row.code, created_at=now, updated_at=now, version=1, created_by=actor)
-        datas.append(data)
+    datas = new_records(mapping, rows, actor, now)
     pending = hooks.prepare_creates(model, datas, ctx)
     for data in datas:
         payload.append(tuple([data.get(n) for n in names]))
@@ -539,7 +587,7 @@ def run_import(entity, table, *, dry_run=False, on_existing='update', lang='zh',
     """Plan the import of TABLE into ENTITY and apply it unless DRY_RUN; return the Result."""
     with no_gc():
         plan = plan_import(entity, table, on_existing=on_existing, lang=lang, date_order=date_order,
-                           progress=progress, columns=columns, values=values)
+                           progress=progress, columns=columns, values=values, decisions=dry_run)
         if dry_run:
             plan.result.dry_run = True
             return plan.result
