@@ -1,7 +1,9 @@
-"""Import a generated lead workbook end to end on SQLite; compare with reading it alone and
-with SQLite's own floor for the rows the import writes.
+"""Import a generated lead workbook end to end; compare with reading it alone and with the
+database's own floor for the rows the import writes.
 
-    python bench/import_xlsx.py [--rows 100000] [--dir DIR]
+    python bench/import_xlsx.py [--rows 100000] [--dir DIR] [--database-url URL]
+                                [--again] [--dry-run] [--no-openpyxl]
+    python bench/import_xlsx.py --dry-run-cost REPS [--rows 100000] [--database-url URL]
     python bench/import_xlsx.py --reimport [--rows 20000] [--changed 10000] [--compare]
                                 [--database-url URL] [--dir DIR]
 
@@ -13,12 +15,25 @@ import and its write phase (`importer.apply_import`). The database is a SQLite f
 through `updates.write_update` in a savepoint of its own, the path before batching), then in
 batches (`updates.write_updates`).
 
+--database-url (without --reimport): import into that PostgreSQL database, a throwaway one
+(dropped and created again), and measure its floor in a second throwaway database named like it
+with `_floor` appended.
+--again: then import the same workbook a second time (every row matches its lead by the natural
+key: the unchanged path), in a fresh process, for its time and peak memory.
+--dry-run: first run the import as a dry run on the empty database (the preview of the same rows).
+--no-openpyxl: skip the openpyxl read baseline (slow, and not part of any ratio).
+--dry-run-cost REPS: only plan the file, without and with the new leads' decisions the dry run
+shows (grade, duplicate link, owner), alternately REPS times in one process, in CPU seconds (a
+busy machine stretches wall time, not the CPU time of the work).
+
 Baselines measured in the same run, each in a fresh process:
 - calamine read only, openpyxl read-only read only: reading the file, nothing else;
 - raw SQLite insert of the same rows: the lead rows and audit rows the import wrote, copied
   into a fresh database of the same schema (same indexes, pragmas and 500-row transactions)
   with plain `sqlite3` `executemany` — no reading, cleaning, matching or intake. No import
   of these rows into this schema can be faster than that; `ratio` = import rows/s ÷ raw rows/s.
+  On PostgreSQL the floor is the faster of a multi-row `INSERT … VALUES` per 500 rows
+  (psycopg2 `execute_values`) and `COPY … FROM STDIN` per 500 rows, in 500-row transactions.
 """
 import argparse
 import sys
@@ -77,19 +92,106 @@ def raw_insert(directory, source_db, batch=500):
     return {'import_seconds': round(seconds, 2), 'leads': len(leads), 'audit_rows': len(audits)}
 
 
-def import_all(path, directory):
+def raw_insert_pg(directory, source_url, target_url, batch=500):
+    """Insert the lead and audit rows of SOURCE_URL into a fresh TARGET_URL database of the same
+    schema, by multi-row INSERTs and by COPY (the target emptied in between); return seconds of each."""
+    import io
+    import time
+    import psycopg2
+    from psycopg2.extras import execute_values
+    from tests.production import recreate_database
+    recreate_database(target_url)
+    open_app(directory, target_url)[1].close()
+    src, con = psycopg2.connect(source_url), psycopg2.connect(target_url)
+    tables = {}
+    with src.cursor() as cur:
+        for table, where in (('lead', ''), ('audit_log', " WHERE batch LIKE 'RUN%'")):
+            cur.execute('SELECT column_name FROM information_schema.columns WHERE table_name = %s '
+                        'AND column_name <> %s ORDER BY ordinal_position', (table, 'id'))
+            names = [r[0] for r in cur.fetchall()]
+            cols = ', '.join(f'"{n}"' for n in names)
+            with con.cursor() as own:
+                own.execute(f'SELECT count(*) FROM "{table}"')
+                skip = own.fetchone()[0] if table == 'lead' else 0   # only the imported leads
+            cur.execute(f'SELECT id, {cols} FROM "{table}"{where} ORDER BY id')
+            rows = cur.fetchall()[skip:]
+            tables[table] = (cols, rows)
+    src.close()
+    (lead_cols, leads), (audit_cols, audits) = tables['lead'], tables['audit_log']
+    # Duplicate links point at leads of this file by id: keep the ids (and move the sequence past them).
+    lead_cols = 'id, ' + lead_cols
+    audits = [r[1:] for r in audits]
+
+    def copy_rows(cur, table, cols, rows):
+        def text(v):
+            if v is None:
+                return '\\N'
+            if isinstance(v, bool):
+                return 't' if v else 'f'
+            return str(v).replace('\\', '\\\\').replace('\t', '\\t').replace('\n', '\\n').replace('\r', '\\r')
+        data = io.StringIO(''.join('\t'.join(text(v) for v in row) + '\n' for row in rows))
+        cur.copy_expert(f'COPY "{table}" ({cols}) FROM STDIN', data)
+
+    def insert_values(cur, table, cols, rows):
+        execute_values(cur, f'INSERT INTO "{table}" ({cols}) VALUES %s', rows, page_size=batch)
+
+    seconds = {}
+    for label, write in (('multi-row INSERT', insert_values), ('COPY', copy_rows)):
+        with con.cursor() as cur:
+            cur.execute(f'DELETE FROM audit_log WHERE batch LIKE %s', ('RUN%',))
+            cur.execute('DELETE FROM lead WHERE id >= %s', (leads[0][0],))
+            con.commit()
+        start = time.perf_counter()
+        with con.cursor() as cur:
+            for at in range(0, len(leads), batch):
+                write(cur, 'lead', lead_cols, leads[at:at + batch])
+                write(cur, 'audit_log', audit_cols, audits[at:at + batch])
+                con.commit()
+            if audits[len(leads):]:
+                write(cur, 'audit_log', audit_cols, audits[len(leads):])   # dedupe-link audit rows
+            con.commit()
+        seconds[label] = round(time.perf_counter() - start, 2)
+    con.close()
+    best = min(seconds, key=seconds.get)
+    return {'import_seconds': seconds[best], 'floor': best, 'seconds': seconds, 'leads': len(leads),
+            'audit_rows': len(audits)}
+
+
+def import_all(path, directory, database_url=None, dry_run=False):
     from ltc.services import audit
     from ltc.sync.formats.tables import open_path
     from ltc.sync.writes.importer import run_import
     import time
-    app, database = open_app(directory)
+    app, database = open_app(directory, database_url)
     start = time.perf_counter()
     with audit.acting_as('bench', 'cli'):
-        result = run_import('leads', open_path(path, max_rows=app.config['IMPORT_MAX_ROWS']))
+        result = run_import('leads', open_path(path, max_rows=app.config['IMPORT_MAX_ROWS']), dry_run=dry_run)
     seconds = time.perf_counter() - start
     from ltc.models import AuditLog, Lead
-    return {'import_seconds': round(seconds, 2), 'created': result.totals()['created'],
+    return {'import_seconds': round(seconds, 2), 'totals': {k: v for k, v in result.totals().items() if v},
             'leads': Lead.select().count(), 'audit_rows': AuditLog.select().count()}
+
+
+def dry_run_cost(path, directory, reps=3, database_url=None):
+    """Return the CPU seconds of planning PATH without and with the new leads' decisions (grade, duplicate
+    link, owner), alternating REPS times in one process: what the dry run costs now against before."""
+    import gc
+    import time
+    from ltc.services import audit
+    from ltc.sync.formats.tables import open_path
+    from ltc.sync.writes import importer
+    open_app(directory, database_url)
+    seconds = {False: [], True: []}
+    with audit.acting_as('bench', 'cli'):
+        for _ in range(reps):
+            for decisions in (False, True):
+                gc.collect()
+                with importer.no_gc():   # as run_import plans
+                    start = time.process_time()
+                    importer.plan_import('leads', open_path(path), decisions=decisions)
+                    seconds[decisions].append(round(time.process_time() - start, 2))
+    return {'plan only': seconds[False], 'with decisions': seconds[True],
+            'ratio': round(min(seconds[True]) / min(seconds[False]), 2)}
 
 
 EDITS = (('region_city', lambda i: f'新城{i % 50}'), ('requirement', lambda i: f'修改后的需求{i}'),
@@ -167,7 +269,13 @@ def main(argv=None):
     parser.add_argument('--reimport', action='store_true', help='re-import an edited export (see above)')
     parser.add_argument('--changed', type=int, default=10_000, help='rows changed for --reimport')
     parser.add_argument('--database-url',
-                        help='--reimport: a throwaway PostgreSQL database (dropped and created again)')
+                        help='a throwaway PostgreSQL database (dropped and created again)')
+    parser.add_argument('--again', action='store_true', help='then import the same workbook again (unchanged path)')
+    parser.add_argument('--dry-run', action='store_true', help='first preview the import (dry run)')
+    parser.add_argument('--no-openpyxl', action='store_true', help='skip the openpyxl read baseline')
+    parser.add_argument('--dry-run-cost', type=int, metavar='REPS',
+                        help='only: CPU time of planning the file without and with the dry run\'s decisions, '
+                             'alternating REPS times in one process')
     parser.add_argument('--compare', action='store_true',
                         help='--reimport row by row (the path before batching), then batched, on the same data')
     args = parser.parse_args(argv)
@@ -185,21 +293,44 @@ def main(argv=None):
     args.rows = args.rows or 100_000
     directory.mkdir(parents=True, exist_ok=True)
     path = write_leads_xlsx(directory / 'leads.xlsx', args.rows)
-    print(f'machine: {machine()}; file: {path.stat().st_size / 1048576:.1f} MB, {args.rows:,} rows')
+    if args.dry_run_cost:
+        if args.database_url:
+            from tests.production import recreate_database
+            recreate_database(args.database_url)
+        _, peak, value = measure(dry_run_cost, path, directory, args.dry_run_cost, args.database_url)
+        print(f'{machine()}; {args.rows:,} rows; CPU seconds of the plan: {value}; peak {peak:.0f} MB')
+        return
+    url = args.database_url
+    print(f'machine: {machine()}; database: {"PostgreSQL" if url else "SQLite"}; '
+          f'file: {path.stat().st_size / 1048576:.1f} MB, {args.rows:,} rows')
     raw_dir = directory / 'raw'
     raw_dir.mkdir(exist_ok=True)
+    if url:
+        from tests.production import recreate_database
+        recreate_database(url)
+        floor = ('raw PostgreSQL insert', raw_insert_pg, (raw_dir, url, url + '_floor'))
+    else:
+        floor = ('raw SQLite insert', raw_insert, (raw_dir, directory / 'bench.db'))
+    steps = [('calamine read only', read_calamine, (path,))]
+    if not args.no_openpyxl:
+        steps.append(('openpyxl read-only only', read_openpyxl, (path,)))
+    if args.dry_run:
+        steps.append(('dry run', import_all, (path, directory, url, True)))
+    steps.append(('import end to end', import_all, (path, directory, url)))
+    if args.again:
+        steps.append(('same file again', import_all, (path, directory, url)))
+    steps.append(floor)
     rates = {}
-    for label, fn, fargs in (('calamine read only', read_calamine, (path,)),
-                             ('openpyxl read-only only', read_openpyxl, (path,)),
-                             ('import end to end', import_all, (path, directory)),
-                             ('raw SQLite insert', raw_insert, (raw_dir, directory / 'bench.db'))):
+    for label, fn, fargs in steps:
         seconds, peak, value = measure(fn, *fargs)
         if isinstance(value, dict):
             seconds = value['import_seconds']   # without creating and migrating the database
         rates[label] = args.rows / seconds
-        print(f'{label:26} {seconds:7.2f} s  {args.rows / seconds:10,.0f} rows/s  peak {peak:6.0f} MB  {value}')
-    print(f'ratio import / raw SQLite insert: {rates["import end to end"] / rates["raw SQLite insert"]:.2f}')
-
+        print(f'{label:26} {seconds:7.2f} s  {args.rows / seconds:10,.0f} rows/s  peak {peak:6.0f} MB  {value}',
+              flush=True)
+    print(f'ratio import / {floor[0]}: {rates["import end to end"] / rates[floor[0]]:.2f}')
+    if args.dry_run:
+        print(f'dry run / import: {rates["import end to end"] / rates["dry run"]:.2f} of its time')
 
 if __name__ == '__main__':
     main()
