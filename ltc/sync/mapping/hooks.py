@@ -53,7 +53,7 @@ def preview_creates(model, batches, ctx):
     if model is not Lead:
         return
     intake = Intake()   # its own: the preview moves no counter the apply's intake uses
-    codes, names = {}, {}
+    codes, names, said = {}, {}, {}   # said: one note per distinct decision (rows share most of them)
     for rows in intake.preview(batches):
         stored = {r['duplicate_of'] for r in rows if r.get('duplicate_of')
                   and intake.stand_in_code(r['duplicate_of']) is None} - codes.keys()
@@ -63,7 +63,12 @@ def preview_creates(model, batches, ctx):
         if owners:
             names.update(User.select(User.id, User.username).where(User.id.in_(list(owners))).tuples())
         for row in rows:
-            yield row['code'], _decided(row, intake, codes, names)
+            owner = row.get('owner')
+            key = (row.get('grade'), row.get('score'), row.get('duplicate_of'), getattr(owner, 'id', owner))
+            note = said.get(key)
+            if note is None:
+                note = said[key] = _decided(row, intake, codes, names)
+            yield row['code'], note
 
 
 def _decided(row, intake, codes, names):
