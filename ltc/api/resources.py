@@ -60,6 +60,34 @@ class Reference(ma.fields.String):
     """A reference to another record by its code (users by username)."""
 
 
+class CustomValue(ma.fields.Field):
+    """One custom field's value as sent: text, or a JSON number for a number field (kept as its decimal text)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, str):
+            return value
+        raise ma.ValidationError('Send text or a number.')
+
+
+CUSTOM_DOC = ('custom field values by key (Settings → Custom fields): text; a number as its decimal text; a date as '
+              'YYYY-MM-DD; a choice as its option code')
+
+
+def custom_output():
+    return ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
+                          metadata={'description': CUSTOM_DOC})
+
+
+def custom_input():
+    return ma.fields.Dict(
+        keys=ma.fields.String(), values=CustomValue(allow_none=True, metadata={
+            'oneOf': [{'type': 'string', 'nullable': True}, {'type': 'number'}]}),
+        metadata={'description': CUSTOM_DOC + '. Only the keys sent change; null removes a value; an unknown key or '
+                                 'a value that does not fit its field is refused (422)'})
+
+
 def _plain_save(record, created, user):
     return audit.save(record)
 
@@ -164,7 +192,7 @@ RESOURCES = [
     Resource('leads', Lead,
              writable=('company', 'contact_name', 'contact_title', 'phone', 'email', 'source', 'campaign', 'industry',
                        'region_province', 'region_city', 'company_size', 'budget', 'currency', 'requirement',
-                       'department', 'owner'),
+                       'department', 'owner', 'custom'),
              filters=('status', 'grade', 'source', 'owner', 'industry', 'region_province', 'campaign', 'department',
                       'duplicate_of', 'converted_customer'),
              sorts=('created_at', 'updated_at', 'code', 'score'), required=('company',), save=_save_lead,
@@ -172,18 +200,18 @@ RESOURCES = [
     Resource('customers', Customer,
              writable=('name', 'name_en', 'kind', 'parent', 'industry', 'region_province', 'region_city', 'size',
                        'level', 'source', 'credit_code', 'phone', 'email', 'website', 'address', 'owner', 'department',
-                       'pool', 'yearly_category_spend', 'target_share', 'currency', 'notes'),
+                       'pool', 'yearly_category_spend', 'target_share', 'currency', 'notes', 'custom'),
              filters=('owner', 'industry', 'region_province', 'level', 'kind', 'parent', 'department', 'locked'),
              required=('name',), save=_save_customer),
     Resource('contacts', Contact,
              writable=('customer', 'name', 'name_en', 'title', 'department_name', 'gender', 'phone', 'mobile',
-                       'email', 'wechat', 'is_key_decision_maker', 'birthday', 'notes'),
+                       'email', 'wechat', 'is_key_decision_maker', 'birthday', 'notes', 'custom'),
              filters=('customer', 'is_key_decision_maker'), required=('customer', 'name')),
     Resource('opportunities', Opportunity,
              writable=('name', 'customer', 'lead', 'contact', 'owner', 'department', 'stage', 'amount', 'currency',
-                       'expected_close_on', 'priority', 'source', 'competitors', 'lost_reason'),
+                       'expected_close_on', 'priority', 'source', 'competitors', 'lost_reason', 'custom'),
              updatable=('name', 'contact', 'owner', 'department', 'amount', 'currency', 'expected_close_on',
-                        'priority', 'source', 'competitors', 'lost_reason'),
+                        'priority', 'source', 'competitors', 'lost_reason', 'custom'),
              filters=('customer', 'owner', 'stage', 'priority', 'department', 'lead'),
              sorts=('created_at', 'updated_at', 'code', 'amount'), required=('name', 'customer', 'stage'),
              save=_save_opportunity, commands={'stage': 'POST /opportunities/{code}/move-stage'},
@@ -200,7 +228,7 @@ RESOURCES = [
              required=('title', 'customer', 'quoted_on'), save=_save_quote),
     Resource('contracts', Contract,
              writable=('title', 'customer', 'opportunity', 'quote', 'owner', 'department', 'customer_signer',
-                       'our_signer', 'signed_on', 'start_on', 'end_on', 'amount', 'currency', 'notes'),
+                       'our_signer', 'signed_on', 'start_on', 'end_on', 'amount', 'currency', 'notes', 'custom'),
              filters=('customer', 'opportunity', 'owner', 'status', 'department'),
              sorts=('created_at', 'updated_at', 'code', 'amount'), required=('title', 'customer'),
              commands={'status': 'POST /contracts/{code}/submit, /approve'}),
@@ -273,7 +301,9 @@ def output_schema(resource):
               'created_at': UtcDateTime(), 'updated_at': UtcDateTime(),
               'created_by': ma.fields.String(allow_none=True)}
     for name in resource.shown:
-        if name not in fields:
+        if name == 'custom':
+            fields[name] = custom_output()
+        elif name not in fields:
             fields[name] = ma_field(model._meta.fields[name])
     for name, (field, _loader) in resource.extras.items():
         fields[name] = field()
@@ -287,6 +317,9 @@ def input_schema(resource, partial=False):
     names = resource.update_fields if partial else resource.writable
     fields = {}
     for name in names:
+        if name == 'custom':
+            fields[name] = custom_input()
+            continue
         field = model._meta.fields[name]
         required = not partial and name in resource.required
         fields[name] = ma_field(field, required=required, allow_none=field.null or not required)
@@ -316,6 +349,8 @@ def represent(resource, rows):
         for name in resource.shown:
             value = row.__data__.get(name)
             item[name] = refs[name].get(value) if name in refs else value
+        if 'custom' in item:
+            item['custom'] = item['custom'] or {}
         for name, values in extras.items():
             item[name] = values.get(row.id)
         out.append(item)
@@ -349,6 +384,9 @@ def stored_values(resource, data):
     out = {}
     for name, value in data.items():
         field = model._meta.fields[name]
+        if name == 'custom':   # checked against the definitions by the write (custom_fields.merged)
+            out[name] = dict(value or {})
+            continue
         if isinstance(field, ForeignKeyField) and value not in (None, ''):
             pk = id_for(field.rel_model, value)
             if pk is None:

@@ -4,7 +4,9 @@ from flask import request
 from peewee import ForeignKeyField
 
 from ..db import database
-from ..services import audit, gate, scope
+from ..errors import ValidationError
+from ..models import CustomField
+from ..services import audit, custom_fields, gate, scope
 from . import core, resources
 from .problems import ApiError
 
@@ -148,6 +150,7 @@ def write(resource, record, data, user):
     except LookupError as exc:
         _name, rel, code = exc.args
         raise gate.not_found(rel, code) from None
+    custom = values.pop('custom', None)
     with audit.acting_as(user, 'api'), database.atomic():
         if created:
             record = model()
@@ -157,8 +160,34 @@ def write(resource, record, data, user):
         changed = {k: record.__data__.get(k) for k in values if before.get(k) != record.__data__.get(k)}
         if created:   # a new record's empty fields ask for nothing
             changed = {k: v for k, v in changed.items() if v not in (None, '')}
+        custom_changed, refused = _custom(record, custom, created)
+        changed.update(custom_changed)
+        # The gate first (role, scope): a value that does not fit is told only to whoever may write the record.
         gate.check_write(user, record, 'create' if created else 'update', fields=list(changed), values=changed)
+        if refused is not None:
+            raise refused
         return resource.save(record, created, user)
+
+
+def _custom(record, sent, created):
+    """Apply the custom values SENT ({key: value}, None removes) to RECORD as the admin's form does, each checked
+    against its field (type, options, required on a new record). Return ({'custom:<key>': value} of those that
+    change, None), or ({}, the refusal) leaving RECORD as it was."""
+    if 'custom' not in type(record)._meta.fields or sent is None and not created:
+        return {}, None
+    found = {d.key: d for d in CustomField.of(custom_fields.entity_of(type(record)), active=False)}
+    sent = dict(sent or {})
+    old = dict(record.custom or {})
+    try:
+        if created:   # a required field must be filled in on a new record, as on the admin's form
+            for key, definition in found.items():
+                if definition.active and definition.required and key not in sent:
+                    custom_fields.check_value(definition, None)
+        new = custom_fields.merged(record, sent, found) or {}
+    except ValidationError as exc:
+        return {}, exc
+    record.custom = new or None
+    return {f'custom:{k}': new.get(k) for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)}, None
 
 
 def delete(resource, record, user):
