@@ -165,6 +165,7 @@ SYNC_LABELS = {
     'updated_by': _l('Updated by'), 'every_minutes': _l('Runs every (minutes)'), 'active': _l('Active'),
     'run_as': _l('Runs as'), 'slice_terms': _l('Holds (slice)'), 'new_owner': _l('New rows owned by'),
     'schedule': _l('When it runs'), 'team': _l('Team sheets'), 'team_of': _l('Made from template'),
+    'workbook': _l('Workbook'),
 }
 
 
