@@ -15,7 +15,7 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from peewee import SqliteDatabase
+from peewee import Field, SqliteDatabase, _StringField
 
 from ...db import database, utcnow
 from ...errors import ConflictError, LTCError
@@ -27,11 +27,11 @@ from ..errors import CellError, SyncError
 from ..formats.reader import read_sheet
 from ..formats.tables import WriteBatch
 from ..mapping import hooks
-from ..mapping.codecs import Context, escape
-from ..mapping.entities import STATUS_TITLE, expand, get
+from ..mapping.codecs import Choice, Codec, Context, Text, escape
+from ..mapping.entities import CUSTOM, STATUS_TITLE, expand, get
 from ..runs import state
 from ..writes import requests
-from ..writes.importer import (create_rows, fetch_ids, finish_run, parse_row, ready_rows, resolve_in_file_refs,
+from ..writes.importer import (create_rows, fetch_ids, finish_run, no_gc, parse_row, ready_rows, resolve_in_file_refs,
                                start_run)
 from ..writes.results import Result, RowResult
 from ..writes.updates import write_updates
@@ -149,6 +149,13 @@ class Orphans:
         return code
 
 
+def _canon_is_text(codec):
+    """Return whether CODEC's canon of a str is that str (text and choices): the merge, comparing
+    millions of cells, then skips the call."""
+    cls = type(codec)
+    return (cls.canon is Codec.canon and cls.render is Text.render) or cls.canon is Choice.canon
+
+
 def _canon_values(columns, values, ctx):
     return {c.attr: c.codec.canon(values.get(c.attr), ctx) for c in columns}
 
@@ -182,6 +189,8 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
 
     def to_sheet(row, column, value):
         plan.cells[(row.row, position[column.attr] + 1)] = escape(column.codec.render(value, ctx))
+
+    steps = [(c, c.attr, c.codec.canon, _canon_is_text(c.codec)) for c in columns]
 
     for row in rows:
         result.rows.append(row)
@@ -232,13 +241,21 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
         old = base.merging(row.code)
         row.record_id, row.version = record['id'], record['version']
         final, to_db, ignored = {}, {}, []
-        for column in columns:
-            s = column.codec.canon(row.values.get(column.attr), ctx) if not column.readonly else None
-            d = column.codec.canon(record.get(column.attr), ctx)
-            b = old.get(column.attr) if old else None
-            new = column.attr in row.refs and not column.readonly   # names a record a new row creates
+        values, refs = row.values, row.refs
+        for column, attr, canon, text_like in steps:
+            if column.readonly:
+                s = None
+            else:
+                s = values.get(attr)
+                if not (text_like and s.__class__ is str):
+                    s = canon(s, ctx)
+            d = record.get(attr)
+            if not (text_like and d.__class__ is str):
+                d = canon(d, ctx)
+            b = old.get(attr) if old else None
+            new = attr in refs and not column.readonly   # names a record a new row creates
             if new:
-                s = row.refs[column.attr][0].value
+                s = refs[attr][0].value
             if not new and (column.readonly or s == d):
                 if column.readonly and _canon_cell(column, _cell(row, position[column.attr]), ctx) != d:
                     to_sheet(row, column, record.get(column.attr))
@@ -267,7 +284,7 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
         if to_db:
             row.values = to_db
             plan.updates.append(row)
-        plan.new_base[row.code] = final
+        plan.new_base[row.code] = old if final == old else final   # unchanged rows share their base
         row.outcome = 'conflict' if row.conflicts else ('updated' if row.changes else 'unchanged')
         if ignored:
             shown_en, shown_zh = ', '.join(ignored), '、'.join(ignored)
@@ -445,10 +462,34 @@ def scoped_query(mapping, actor=None, condition=None):
     return query
 
 
-def load_records(mapping, actor=None, condition=None):
+def load_records(mapping, actor=None, condition=None, attrs=None):
     """Return {code: record dict} of MAPPING's records that ACTOR may see (all for the system actor),
-    narrowed by CONDITION (a target's slice)."""
-    return {r['code']: expand(r) for r in scoped_query(mapping, actor, condition).dicts().iterator()}
+    narrowed by CONDITION (a target's slice). ATTRS: read only these fields (besides id, code and
+    version), as a sheet compares only its columns: a wide table's other fields cost a run time and memory."""
+    query = scoped_query(mapping, actor, condition)
+    fields = mapping.model._meta.sorted_fields
+    if attrs is not None:
+        wanted = {'id', 'code', 'version'} | set(attrs)
+        if any(a.startswith(CUSTOM) for a in attrs):
+            wanted.add('custom')
+        fields = [f for f in fields if f.name in wanted]
+    # The rows as `.dicts()` gives them, converting only the values the driver does not already give
+    # as they are stored (text comes back as text): peewee would call two functions per cell.
+    names = [f.name for f in fields]
+    convert = [(f.name, f.python_value) for f in fields if not _as_read(f)]
+    records = {}
+    for row in database.execute(query.select(*fields)):
+        record = dict(zip(names, row))
+        for name, python_value in convert:
+            record[name] = python_value(record[name])
+        records[record['code']] = expand(record)
+    return records
+
+
+def _as_read(field):
+    """Return whether FIELD's stored value is its Python value: text the driver gives as str."""
+    return isinstance(field, _StringField) and type(field).python_value is Field.python_value \
+        and type(field).adapt is _StringField.adapt
 
 
 def existing_codes(model, codes):
@@ -551,7 +592,7 @@ def plan_target(target, progress=None, table=None, actor=None, named=None):
     for row in rows if complete is not None else ():
         if row.outcome != 'error':
             complete(row, ctx)
-    records = load_records(mapping, act, condition)
+    records = load_records(mapping, act, condition, [c.attr for c in sheet.columns.values()])
     base = state.load_base(target)
     unknown = {r.code for r in rows if r.code and r.code not in records}
     closed = bool(view.terms) or (not act.is_system and scope.visible_user_ids(act.user) is not None)
@@ -588,24 +629,30 @@ def run_sync(target, dry_run=False, accept_header=False, progress=None, table=No
                            f'（`flask ltc sync run {target.name}`）。')
     state.acquire(target)
     try:
-        if accept_header:
-            target.header_signature = None
-        table, sheet, plan, ctx, base = plan_target(target, progress, table, actor)
-        plan.stamp = stamp
-        run = start_run('sync', target.entity, sheet.label, dry_run=dry_run, target=target)
-        plan.result.run_code, plan.result.dry_run = run.code, dry_run
-        if dry_run:
-            finish_run(run, plan.result)
-            return plan.result
-        try:
-            apply_plan(target, get(target.entity), table, sheet, plan, ctx, base, run, progress)
-        except Exception as exc:
-            finish_run(run, plan.result, status='failed', message=str(exc))
-            raise
-        finish_run(run, plan.result)
-        return plan.result
+        with no_gc():   # a run holds millions of acyclic objects each collection would walk
+            return _run_sync(target, dry_run, accept_header, progress, table, actor, stamp)
     finally:
         state.release(target)
+
+
+def _run_sync(target, dry_run, accept_header, progress, table, actor, stamp):
+    """Read, plan and (unless DRY_RUN) apply one run of TARGET; the caller holds its lock."""
+    if accept_header:
+        target.header_signature = None
+    table, sheet, plan, ctx, base = plan_target(target, progress, table, actor)
+    plan.stamp = stamp
+    run = start_run('sync', target.entity, sheet.label, dry_run=dry_run, target=target)
+    plan.result.run_code, plan.result.dry_run = run.code, dry_run
+    if dry_run:
+        finish_run(run, plan.result)
+        return plan.result
+    try:
+        apply_plan(target, get(target.entity), table, sheet, plan, ctx, base, run, progress)
+    except Exception as exc:
+        finish_run(run, plan.result, status='failed', message=str(exc))
+        raise
+    finish_run(run, plan.result)
+    return plan.result
 
 
 def apply_plan(target, mapping, table, sheet, plan, ctx, base, run, progress=None):
