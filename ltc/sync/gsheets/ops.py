@@ -209,7 +209,10 @@ def read_all(worksheet):
                                            params=READ_PARAMS)
     rows = data.get('values', [])
     width = max((len(r) for r in rows), default=0)
-    return [r + [''] * (width - len(r)) for r in rows]
+    for row in rows:   # padded in place: a copy of every row would hold the sheet twice
+        if len(row) < width:
+            row.extend([''] * (width - len(row)))
+    return rows
 
 
 def read_keys(worksheet, key_column=0):

@@ -9,6 +9,7 @@ from ...models.sync import SyncState, SyncTarget
 from ..errors import SyncError
 
 STALE_LOCK = timedelta(hours=1)
+PARSE_ROWS = 2000   # base rows parsed at once
 
 
 class Base:
@@ -27,28 +28,46 @@ class Base:
 def load_base(target):
     base = Base()
     query = SyncState.select(SyncState.code, SyncState.values, SyncState.pending_key, SyncState.vanished)
-    codes, texts = [], []
-    for code, values, pending, vanished in query.where(SyncState.target == target).tuples().iterator():
-        if pending:
-            base.pending[pending] = code
-        codes.append(code)
-        texts.append(values)
-        if vanished:
-            base.vanished.add(code)
-    # One parse of all rows: a call per row costs more than the parsing, and one parse shares the
-    # field names between the rows instead of holding a copy per row.
-    base.rows = dict(zip(codes, json.loads('[' + ','.join(texts) + ']')))
-    return base
+    cursor = database.execute(query.where(SyncState.target == target))
+    while True:
+        chunk = cursor.fetchmany(PARSE_ROWS)
+        if not chunk:
+            return base
+        # One parse per chunk: a call per row costs more than the parsing, and one parse shares the
+        # field names between its rows instead of holding a copy per row.
+        values = json.loads('[' + ','.join(values for _code, values, _pending, _vanished in chunk) + ']')
+        for (code, _values, pending, vanished), row in zip(chunk, values):
+            if pending:
+                base.pending[pending] = code
+            base.rows[code] = row
+            if vanished:
+                base.vanished.add(code)
 
 
 def save_pending(target, created):
     """Remember rows created from codeless sheet rows, in the transaction that creates them."""
-    rows = [{'target': target.id, 'code': code, 'values': json.dumps(values, ensure_ascii=False),
-             'pending_key': key, 'vanished': False} for key, code, values in created]
+    _upsert([(target.id, code, json.dumps(values, ensure_ascii=False), key, False) for key, code, values in created])
+
+
+def _upsert(rows):
+    """Insert or replace base ROWS [(target id, code, values JSON, pending key, vanished)], 500 per statement.
+
+    The statement peewee's `insert_many(...).on_conflict(preserve=...)` writes, with the values bound
+    as plain parameters: building a node per value cost more than running it (a first sync stores
+    every row)."""
+    if not rows:
+        return
+    param = database.obj.param
+    columns = [SyncState.target, SyncState.code, SyncState.values, SyncState.pending_key, SyncState.vanished]
+    names = ', '.join(f'"{c.column_name}"' for c in columns)
+    kept = ', '.join(f'"{c.column_name}" = EXCLUDED."{c.column_name}"' for c in columns[2:])
+    marks = '(' + ', '.join([param] * len(columns)) + ')'
     for start in range(0, len(rows), 500):
-        (SyncState.insert_many(rows[start:start + 500])
-         .on_conflict(conflict_target=[SyncState.target, SyncState.code],
-                      preserve=[SyncState.values, SyncState.pending_key, SyncState.vanished]).execute())
+        chunk = rows[start:start + 500]
+        database.execute_sql(f'INSERT INTO "{SyncState._meta.table_name}" ({names}) VALUES '
+                             f'{", ".join([marks] * len(chunk))} ON CONFLICT ("{columns[0].column_name}", '
+                             f'"{columns[1].column_name}") DO UPDATE SET {kept}',
+                             [value for row in chunk for value in row])
 
 
 def save_base(target, old, new, vanished):
@@ -59,18 +78,13 @@ def save_base(target, old, new, vanished):
         for start in range(0, len(gone), 500):
             SyncState.delete().where(SyncState.target == target,
                                      SyncState.code.in_(gone[start:start + 500])).execute()
-        changed = [{'target': target.id, 'code': code, 'values': json.dumps(values, ensure_ascii=False),
-                    'pending_key': None, 'vanished': code in vanished}
+        changed = [(target.id, code, json.dumps(values, ensure_ascii=False), None, code in vanished)
                    for code, values in new.items()
                    if old.rows.get(code) != values or code in pending
                    or (code in old.vanished) != (code in vanished)]
-        changed += [{'target': target.id, 'code': code, 'values': json.dumps(old.rows.get(code, {})),
-                     'pending_key': None, 'vanished': True}
+        changed += [(target.id, code, json.dumps(old.rows.get(code, {})), None, True)
                     for code in vanished if code not in new and code not in old.vanished]
-        for start in range(0, len(changed), 500):
-            (SyncState.insert_many(changed[start:start + 500])
-             .on_conflict(conflict_target=[SyncState.target, SyncState.code],
-                          preserve=[SyncState.values, SyncState.pending_key, SyncState.vanished]).execute())
+        _upsert(changed)
 
 
 def _owner():
