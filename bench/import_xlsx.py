@@ -110,7 +110,8 @@ def raw_insert_pg(directory, source_url, target_url, batch=500):
     with src.cursor() as cur:
         for table, where in (('lead', ''), ('audit_log', " WHERE batch LIKE 'RUN%'")):
             cur.execute('SELECT column_name FROM information_schema.columns WHERE table_name = %s '
-                        'AND column_name <> %s ORDER BY ordinal_position', (table, 'id'))
+                        "AND column_name <> %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
+                        (table, 'id'))   # generated columns (the stored search document) are the server's
             names = [r[0] for r in cur.fetchall()]
             cols = ', '.join(f'"{n}"' for n in names)
             with con.cursor() as own:
