@@ -80,3 +80,26 @@ def make_stage_moves(moves):
         {'code': f'SH-T{next(_n):06d}', 'opportunity': opportunity.id, 'from_stage': validate, 'to_stage': analyse,
          'changed_at': at, 'changed_by': user.id, 'created_at': at, 'updated_at': at, 'version': 1}
         for opportunity, user, at in moves]).execute()
+
+
+def make_two_reps():
+    """Return (department 华东, an admin, rep_a, rep_b): two sales reps of one department and an admin."""
+    east = make_department(name='华东', code='D-EAST')
+    admin = make_user('admin', username='boss')
+    a = make_user('sales', username='rep_a', department=east)
+    b = make_user('sales', username='rep_b', department=east)
+    return east, admin, a, b
+
+
+def make_workbook_deals():
+    """Two reps' leads, contracts and payment plans (rep_a: two leads and a contract of 40,000 with a plan; rep_b:
+    one of each). Returns (admin, rep_a, rep_b, rep_a's leads, rep_b's lead, rep_a's contract, rep_b's)."""
+    east, admin, a, b = make_two_reps()
+    with audit.acting_as(admin, 'cli'):
+        leads = [make_lead(company=f'Alpha {i}', owner=a, department=east) for i in range(2)]
+        theirs = make_lead(company='Beta', owner=b, department=east)
+        mine_c = make_contract(title='Alpha deal', owner=a, department=east, customer=make_customer(owner=a))
+        their_c = make_contract(title='Beta deal', owner=b, department=east, customer=make_customer(owner=b))
+        make_payment_plan(contract=mine_c, owner=a, amount=Decimal('40000'))
+        make_payment_plan(contract=their_c, owner=b)
+    return admin, a, b, leads, theirs, mine_c, their_c

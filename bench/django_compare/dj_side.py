@@ -19,13 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'djbench.settings')
-
-
-def peak_mb():
-    """This process's peak resident memory since it started (VmHWM, which exec resets)."""
-    for line in Path('/proc/self/status').read_text().splitlines():
-        if line.startswith('VmHWM:'):
-            return round(int(line.split()[1]) / 1024)
+from procmem import peak_mb  # noqa: E402
 
 
 def main(argv=None):

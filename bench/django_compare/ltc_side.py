@@ -17,13 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import open_app  # noqa: E402
-
-
-def peak_mb():
-    """This process's peak resident memory since it started (VmHWM, which exec resets)."""
-    for line in Path('/proc/self/status').read_text().splitlines():
-        if line.startswith('VmHWM:'):
-            return round(int(line.split()[1]) / 1024)
+from procmem import peak_mb  # noqa: E402
 
 
 def main(argv=None):

@@ -63,15 +63,20 @@ def preferences(user):
             NotificationPreference.select().where(NotificationPreference.user == user.id)}
 
 
+def _check_own(user, by):
+    """Refuse unless BY (a user or an actor) is USER themself or an admin (rule notify-own)."""
+    by = getattr(by, 'record', by)
+    if by is None or (by.id != user.id and by.role.name != 'admin'):
+        raise refusal('Rule {rule}: only {user} or an administrator may change their notifications.',
+                      '规则 {rule}：只有 {user} 本人或管理员可以修改其通知设置。', rule='notify-own', user=user.username)
+
+
 def set_preferences(user, choices, by):
     """Set USER's CHOICES {(kind, channel): 'off' | 'each' | 'digest'}; only USER themself or an admin may.
 
     Returns how many pairs changed; one audit row on the user records them.
     """
-    by = getattr(by, 'record', by)
-    if by is None or (by.id != user.id and by.role.name != 'admin'):
-        raise refusal('Rule {rule}: only {user} or an administrator may change their notifications.',
-                      '规则 {rule}：只有 {user} 本人或管理员可以修改其通知设置。', rule='notify-own', user=user.username)
+    _check_own(user, by)
     for (kind, channel), mode in choices.items():
         if kind not in KINDS or channel not in CHANNELS or mode not in MODES:
             raise invalid('Unknown notification choice {kind}/{channel}/{mode}; kinds: {kinds}; channels: email, chat; '
@@ -137,10 +142,7 @@ def check_timezone(name):
 def set_timezone(user, name, by):
     """Set USER's time zone (NAME, '' for the company's); only USER themself or an admin may. Returns whether
     it changed (one audit row on the user)."""
-    by = getattr(by, 'record', by)
-    if by is None or (by.id != user.id and by.role.name != 'admin'):
-        raise refusal('Rule {rule}: only {user} or an administrator may change their notifications.',
-                      '规则 {rule}：只有 {user} 本人或管理员可以修改其通知设置。', rule='notify-own', user=user.username)
+    _check_own(user, by)
     name = check_timezone(name) or None
     if name == user.timezone:
         return False

@@ -6,14 +6,11 @@ import openpyxl
 from ltc.models import FollowUp, Lead
 from ltc.models.sync import SyncTarget
 from ltc.services import audit
-from tests.factories import make_contract, make_customer, make_department, make_lead, make_user
+from tests.factories import make_contract, make_customer, make_lead, make_two_reps
 
 
 def _team():
-    east = make_department(name='华东', code='D-EAST')
-    admin = make_user('admin', username='boss')
-    a = make_user('sales', username='rep_a', department=east)
-    b = make_user('sales', username='rep_b', department=east)
+    east, admin, a, b = make_two_reps()
     with audit.acting_as(admin, 'cli'):
         make_lead(company='Alpha', owner=a, department=east)
         make_lead(company='Beta', owner=b, department=east)

@@ -151,7 +151,7 @@ def _sheet_for(template, user, mode, client, note=None, memo=None):
                              protected=protected, only=mode == 'spreadsheets', note=note)
         settings = {'key': key, 'worksheet': title}
         if mode == 'spreadsheets':
-            _share(settings, user, client)
+            _share(settings, user, client, title)
         return settings
     if template.backend == 'xlsx':
         from ..formats.xlsxcopy import add_blank_sheet, blank_copy, sheet_title
@@ -177,16 +177,16 @@ def _sheet_for(template, user, mode, client, note=None, memo=None):
     return {'path': path}
 
 
-def _share(settings, user, client):
-    """Share the member's own Google spreadsheet with them (editor); remember the permission in SETTINGS, or
-    that it could not be given (no e-mail address, or Google refused it)."""
+def _share(settings, user, client, title):
+    """Share the member's own Google spreadsheet (TITLE: its sheet's or workbook's name, for the invitation) with
+    them as an editor; remember the permission in SETTINGS, or that it could not be given (no e-mail address, or
+    Google refused it)."""
     from ..gsheets import ops
     from ..gsheets.http import SheetsError
     settings.pop('permission', None)
     if not user.email:
         settings['unshared'] = 'no e-mail address'
         return
-    title = settings.get('worksheet') or settings.get('title') or settings['key']   # a workbook: its name
     message = (f'LTC: your sheet {title} (kept in two-way sync with LTC) / '
                f'LTC：你的表格 {title}（与 LTC 双向同步）')
     try:
@@ -224,9 +224,8 @@ def _make_member(template, user, mode, client, memo=None):
         from .workbook import make_member
         member = make_member(template, user, mode, client, name=_name(template, user))
         if template.backend == 'gsheet' and mode == 'spreadsheets':   # their own spreadsheet: shared with them
-            options = dict(member.options, title=member.name)
-            _share(options, user, _client(client))
-            options.pop('title')
+            options = member.options
+            _share(options, user, _client(client), member.name)
             member.settings = json.dumps(options, ensure_ascii=False)
             member = audit.save(member)
         return member
@@ -269,7 +268,7 @@ def fan_out(template, department=None, mode=None, client=None):
         raise _refuse(f'A team gets one tab each (tabs) or one spreadsheet each (spreadsheets), not {mode!r}.',
                       f'团队表格可以每人一个工作表（tabs）或每人一个表格文件（spreadsheets），而不是 {mode!r}。')
     if template.backend == 'csv' and mode == 'tabs':
-        raise _refuse(f'A CSV file has no tabs; give each member a file of their own (--spreadsheets).',
+        raise _refuse('A CSV file has no tabs; give each member a file of their own (--spreadsheets).',
                       'CSV 文件没有工作表；请为每位成员生成单独的文件（--spreadsheets）。')
     found = find_department(department)
     team = json.dumps({'department': found.code, 'mode': mode}, sort_keys=True)
@@ -300,19 +299,21 @@ def keep_in_step(template, client=None):
         elif not target.active and options.pop('left_team', False):
             if _own_spreadsheet(template, target):   # their access back, at their e-mail address of today
                 client = _client(client)
-                _share(options, wanted[user_id], client)
+                _share(options, wanted[user_id], client, options.get('worksheet') or target.name)
             target.settings, target.active = json.dumps(options, ensure_ascii=False), True
             audit.save(target)
             result.reactivated.append(target.name)
+            if options.get('unshared'):
+                result.unshared.append(target.name)
         else:
             result.kept.append(target.name)
     memo = {}
     for user_id, user in wanted.items():
         if user_id not in existing:
-            result.created.append(_make_member(template, user, settings['mode'], client, memo).name)
-    for target in SyncTarget.select().where(SyncTarget.team_of == template.id, SyncTarget.active == True):  # noqa: E712
-        if target.name in result.created + result.reactivated and target.options.get('unshared'):
-            result.unshared.append(target.name)
+            member = _make_member(template, user, settings['mode'], client, memo)
+            result.created.append(member.name)
+            if member.options.get('unshared'):
+                result.unshared.append(member.name)
     return result
 
 

@@ -661,9 +661,14 @@ def apply_plan(target, mapping, table, sheet, plan, ctx, base, run, progress=Non
     write_database(target, mapping, plan, ctx, run, progress)
     plan.note = (sheet.header_row, 1, header_note(target, plan.actor, utcnow()))
     write_sheet(table, sheet, plan, ctx)
+    record_written(target, sheet, plan, base, utcnow(), getattr(plan, 'stamp', None))
+
+
+def record_written(target, sheet, plan, base, at, stamp):
+    """After the sheet was written: keep the new base, the header's signature, the run's time and the stamp."""
     state.save_base(target, base, plan.new_base, plan.vanished)
-    SyncTarget.update(header_signature=sheet.signature(), last_run_at=utcnow(),
-                      sheet_stamp=getattr(plan, 'stamp', None)).where(SyncTarget.id == target.id).execute()
+    SyncTarget.update(header_signature=sheet.signature(), last_run_at=at,
+                      sheet_stamp=stamp).where(SyncTarget.id == target.id).execute()
     target.header_signature = sheet.signature()
 
 

@@ -105,7 +105,6 @@ def add_workbook(name, tabs, gsheet=None, path=None, lang='zh', conflict_policy=
     :param titles: {entity: worksheet title} instead of the entity titles in LANG
     :returns: (workbook target, [tab targets], [titles of the tabs created])
     """
-    from .header import header_note
     from .schedule import check_schedule
     from .targets import check_every, check_slice, run_as_user
     if bool(gsheet) == bool(path):
@@ -136,22 +135,33 @@ def add_workbook(name, tabs, gsheet=None, path=None, lang='zh', conflict_policy=
         backend, settings = 'xlsx', {'path': str(Path(path).resolve())}
     workbook = SyncTarget(name=name, entity=WORKBOOK, backend=backend, settings=json.dumps(settings, ensure_ascii=False),
                           slice_terms=slices.dumps(check_common(where)), **common)
-    members = []
-    for entity in entities:
-        tab_settings = dict(settings, **({'worksheet': titles[entity]} if gsheet else {'sheet': titles[entity]}))
-        members.append(SyncTarget(name=f'{name}{TAB_SEP}{entity}', entity=entity, backend=backend,
-                                  settings=json.dumps(tab_settings, ensure_ascii=False),
-                                  slice_terms=slices.dumps(terms[entity]), **common))
+    members = [_tab(workbook, entity, titles[entity], terms[entity], common) for entity in entities]
+    workbook, created = _create(workbook, members, user, client)
+    return workbook, members, created
+
+
+def _tab(workbook, entity, title, terms, common):
+    """Return the (unsaved) tab target of ENTITY in WORKBOOK, on the worksheet TITLE, holding the slice TERMS."""
+    key = 'worksheet' if workbook.backend == 'gsheet' else 'sheet'
+    return SyncTarget(name=f'{workbook.name}{TAB_SEP}{entity}', entity=entity, backend=workbook.backend,
+                      settings=json.dumps(dict(workbook.options, **{key: title}), ensure_ascii=False),
+                      slice_terms=slices.dumps(terms), **common)
+
+
+def _create(workbook, members, user, client=None, only=False):
+    """Create the tabs MEMBERS lack in the spreadsheet or file (header, dropdowns, protection, note), then save the
+    workbook and its tabs; return (workbook, [titles of the tabs created]). ONLY: a new Google spreadsheet."""
+    from .header import header_note
     notes = {t.entity: header_note(t, gate.Actor(user) if user is not None else None) for t in members}
-    if gsheet:
-        created = _make_google_tabs(settings['key'], members, notes, client)
+    if workbook.backend == 'gsheet':
+        created = _make_google_tabs(workbook.options['key'], members, notes, client, only=only)
     else:
-        created = _make_excel_tabs(settings['path'], members, notes)
+        created = _make_excel_tabs(workbook.options['path'], members, notes)
     workbook = audit.save(workbook)
     for tab in members:
         tab.workbook = workbook
         audit.save(tab)
-    return workbook, members, created
+    return workbook, created
 
 
 def set_slices(workbook, where=None, new_owner=None):
@@ -182,7 +192,6 @@ def make_member(template, user, mode, client=None, name=None):
     the member's rows (its template tab's slice with owner=me), run as the member; MODE 'tabs' puts the member's tabs
     in the template's spreadsheet or file (titled `<tab>·<username>`), 'spreadsheets' gives them a spreadsheet
     (Google) or file (Excel) of their own. Return the member's workbook target."""
-    from .header import header_note
     from .targets import check_slice
     from ..formats.xlsxcopy import sheet_title
     common = dict(lang=template.lang, conflict_policy=template.conflict_policy, delete_policy=template.delete_policy,
@@ -211,19 +220,8 @@ def make_member(template, user, mode, client=None, name=None):
         if mode == 'tabs':
             title = sheet_title(title, user.username) if template.backend == 'xlsx' else f'{title}·{user.username}'
         terms = check_slice(tab.entity, slices.member_terms(tab.terms), user, template.new_owner)
-        key = 'worksheet' if template.backend == 'gsheet' else 'sheet'
-        members.append(SyncTarget(name=f'{name}{TAB_SEP}{tab.entity}', entity=tab.entity, backend=template.backend,
-                                  settings=json.dumps(dict(settings, **{key: title}), ensure_ascii=False),
-                                  slice_terms=slices.dumps(terms), **common))
-    notes = {t.entity: header_note(t, gate.Actor(user)) for t in members}
-    if template.backend == 'gsheet':
-        _make_google_tabs(settings['key'], members, notes, client, only=mode == 'spreadsheets')
-    else:
-        _make_excel_tabs(settings['path'], members, notes)
-    workbook = audit.save(workbook)
-    for tab in members:
-        tab.workbook = workbook
-        audit.save(tab)
+        members.append(_tab(workbook, tab.entity, title, terms, common))
+    workbook, _ = _create(workbook, members, user, client, only=mode == 'spreadsheets')
     return workbook
 
 

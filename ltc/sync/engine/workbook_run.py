@@ -160,7 +160,7 @@ def run_workbook(target, dry_run=False, accept_header=False, progress=None, acto
     new row of an earlier tab shows as an unknown reference until the real run).
     """
     from .header import header_note
-    from .twoway import plan_target, write_database, write_sheet
+    from .twoway import plan_target, record_written, write_database, write_sheet
     workbook = target if target.is_workbook else SyncTarget.get_by_id(target.workbook_id)
     tabs = tabs_of(workbook)
     if not tabs:
@@ -218,10 +218,7 @@ def run_workbook(target, dry_run=False, accept_header=False, progress=None, acto
             raise
         now = utcnow()
         for tab, table, plan, ctx, (sheet, base), run in planned:
-            state.save_base(tab, base, plan.new_base, plan.vanished)
-            SyncTarget.update(header_signature=sheet.signature(), last_run_at=now, sheet_stamp=stamp).where(
-                SyncTarget.id == tab.id).execute()
-            tab.header_signature = sheet.signature()
+            record_written(tab, sheet, plan, base, now, stamp)
             finish_run(run, plan.result)
         SyncTarget.update(last_run_at=now, sheet_stamp=stamp).where(SyncTarget.id == workbook.id).execute()
         outcome.requests = dict(getattr(book, 'counted', {}) or {})

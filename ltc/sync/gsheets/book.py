@@ -15,8 +15,6 @@ Rows moved between the read and the write (a user sorted or inserted rows) are r
 as a single worksheet's are (`table.remap_rows`); a write for a row that cannot be found is dropped and the next
 run redoes it.
 """
-import json
-
 from ..formats.limits import Limits
 from ..mapping.codecs import plain_text
 from . import ops
@@ -167,31 +165,15 @@ class GSheetBook:
             if last > grid.get('rowCount', 0):
                 grow.append({'appendDimension': {'sheetId': sheet_id, 'dimension': 'ROWS',
                                                  'length': last - grid.get('rowCount', 0)}})
-            for r, c, values in ops._runs(cells):
-                writes.append({'updateCells': {
-                    'start': {'sheetId': sheet_id, 'rowIndex': r - 1, 'columnIndex': c - 1},
-                    'fields': 'userEnteredValue',
-                    'rows': [{'values': [ops._extended(v, r, c + i) for i, v in enumerate(values)]}]}})
+            writes.extend(ops.cell_requests(sheet_id, cells))
             if appends:   # after the cells: a code written back into a new last row is data it goes below
                 writes.append({'appendCells': {
                     'sheetId': sheet_id, 'fields': 'userEnteredValue',
                     'rows': [{'values': [ops._extended(v, i + 1, j + 1) for j, v in enumerate(values)]}
                              for i, values in enumerate(appends)]}})
             if batch.note:
-                row, col, text = batch.note
-                writes.append({'updateCells': {
-                    'range': {'sheetId': sheet_id, 'startRowIndex': row - 1, 'endRowIndex': row,
-                              'startColumnIndex': col - 1, 'endColumnIndex': col},
-                    'fields': 'note', 'rows': [{'values': [{'note': text}]}]}})
-        requests, size = list(grow), len(json.dumps(grow).encode())
-        for item in writes:
-            item_size = len(json.dumps(item, ensure_ascii=False).encode()) + 2
-            if requests and size + item_size > self.max_payload:
-                self._send(requests)
-                requests, size = [], 0
-            requests.append(item)
-            size += item_size
-        if requests:
+                writes.append(ops.note_request(sheet_id, *batch.note))
+        for requests in ops.in_pieces(writes, self.max_payload, head=grow):
             self._send(requests)
         self.batches = {}
         return self.requests

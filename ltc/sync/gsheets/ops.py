@@ -285,29 +285,37 @@ def _cell(value, row, col):
     return value
 
 
+def in_pieces(items, max_payload, head=None):
+    """Yield ITEMS in lists whose JSON stays under MAX_PAYLOAD bytes (one request each); HEAD, when given,
+    starts the first list and counts toward its size. An item larger than the limit goes alone."""
+    piece = list(head or [])
+    size = len(json.dumps(piece, ensure_ascii=False).encode()) if head is not None else 0
+    for item in items:
+        item_size = len(json.dumps(item, ensure_ascii=False).encode()) + 2
+        if piece and size + item_size > max_payload:
+            yield piece
+            piece, size = [], 0
+        piece.append(item)
+        size += item_size
+    if piece:
+        yield piece
+
+
 def write_cells(worksheet, cells, max_payload=MAX_PAYLOAD):
     """Write {(row, col): value} (1-based) RAW in one values:batchUpdate per ~2 MB; return requests sent."""
-    data, size, sent = [], 0, 0
-    for row, col, values in _runs(cells):
-        end = rowcol_to_a1(row, col + len(values) - 1)
-        item = {'range': sheet_range(worksheet.title, f'{rowcol_to_a1(row, col)}:{end}'),
-                'values': [[_cell(v, row, col + i) for i, v in enumerate(values)]]}
-        item_size = len(json.dumps(item, ensure_ascii=False).encode()) + 2
-        if data and size + item_size > max_payload:
-            _flush(worksheet, data)
-            data, size, sent = [], 0, sent + 1
-        data.append(item)
-        size += item_size
-    if data:
-        _flush(worksheet, data)
+    def ranges():
+        for row, col, values in _runs(cells):
+            end = rowcol_to_a1(row, col + len(values) - 1)
+            yield {'range': sheet_range(worksheet.title, f'{rowcol_to_a1(row, col)}:{end}'),
+                   'values': [[_cell(v, row, col + i) for i, v in enumerate(values)]]}
+    sent = 0
+    for data in in_pieces(ranges(), max_payload):
+        with _api(worksheet.spreadsheet_id, f'write to worksheet {worksheet.title!r}',
+                  f'写入工作表 {worksheet.title!r}'):
+            worksheet.client.values_batch_update(worksheet.spreadsheet_id,
+                                                 {'valueInputOption': 'RAW', 'data': data})
         sent += 1
     return sent
-
-
-def _flush(worksheet, data):
-    with _api(worksheet.spreadsheet_id, f'write to worksheet {worksheet.title!r}', f'写入工作表 {worksheet.title!r}'):
-        worksheet.client.values_batch_update(worksheet.spreadsheet_id,
-                                             {'valueInputOption': 'RAW', 'data': data})
 
 
 def _extended(value, row, col):
@@ -322,33 +330,32 @@ def _extended(value, row, col):
     return {'userEnteredValue': {'stringValue': value}}
 
 
+def cell_requests(sheet_id, cells):
+    """Yield one updateCells request per run of adjacent cells of {(row, col): value} (1-based)."""
+    for row, col, values in _runs(cells):
+        yield {'updateCells': {'start': {'sheetId': sheet_id, 'rowIndex': row - 1, 'columnIndex': col - 1},
+                               'fields': 'userEnteredValue',
+                               'rows': [{'values': [_extended(v, row, col + i) for i, v in enumerate(values)]}]}}
+
+
+def note_request(sheet_id, row, col, text):
+    """Return the updateCells request setting TEXT as the note of one cell (1-based)."""
+    return {'updateCells': {'range': {'sheetId': sheet_id, 'startRowIndex': row - 1, 'endRowIndex': row,
+                                      'startColumnIndex': col - 1, 'endColumnIndex': col},
+                            'fields': 'note', 'rows': [{'values': [{'note': text}]}]}}
+
+
 def write_cells_noted(worksheet, cells, note, max_payload=MAX_PAYLOAD):
     """Write {(row, col): value} (1-based) like `write_cells` and set NOTE (row, col, text) on a cell, in one
     spreadsheets:batchUpdate per ~2 MB (values:batchUpdate cannot carry a note); return requests sent."""
-    row, col, text = note
-    requests = [{'updateCells': {'range': {'sheetId': worksheet.id, 'startRowIndex': row - 1, 'endRowIndex': row,
-                                           'startColumnIndex': col - 1, 'endColumnIndex': col},
-                                 'fields': 'note', 'rows': [{'values': [{'note': text}]}]}}]
-    size, sent = len(json.dumps(requests, ensure_ascii=False).encode()), 0
-    for r, c, values in _runs(cells):
-        item = {'updateCells': {'start': {'sheetId': worksheet.id, 'rowIndex': r - 1, 'columnIndex': c - 1},
-                                'fields': 'userEnteredValue',
-                                'rows': [{'values': [_extended(v, r, c + i) for i, v in enumerate(values)]}]}}
-        item_size = len(json.dumps(item, ensure_ascii=False).encode()) + 2
-        if requests and size + item_size > max_payload:
-            _batch(worksheet, requests)
-            requests, size, sent = [], 0, sent + 1
-        requests.append(item)
-        size += item_size
-    if requests:
-        _batch(worksheet, requests)
+    sent = 0
+    for requests in in_pieces(cell_requests(worksheet.id, cells), max_payload,
+                              head=[note_request(worksheet.id, *note)]):
+        with _api(worksheet.spreadsheet_id, f'write to worksheet {worksheet.title!r}',
+                  f'写入工作表 {worksheet.title!r}'):
+            worksheet.client.batch_update(worksheet.spreadsheet_id, {'requests': requests})
         sent += 1
     return sent
-
-
-def _batch(worksheet, requests):
-    with _api(worksheet.spreadsheet_id, f'write to worksheet {worksheet.title!r}', f'写入工作表 {worksheet.title!r}'):
-        worksheet.client.batch_update(worksheet.spreadsheet_id, {'requests': requests})
 
 
 def write_checked(worksheet, key_column, cells, planned, max_payload=MAX_PAYLOAD):

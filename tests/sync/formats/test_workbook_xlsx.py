@@ -2,7 +2,6 @@
 once and saved once per run, a new lead and its follow-up in the same run, refused rows kept to their tab."""
 import datetime
 import os
-from decimal import Decimal
 
 import openpyxl
 
@@ -10,22 +9,7 @@ from ltc.models import Contract, FollowUp, Lead
 from ltc.services import audit
 from ltc.sync.engine.runner import run_sync
 from ltc.sync.engine.workbook import add_workbook
-from tests.factories import make_contract, make_customer, make_department, make_lead, make_payment_plan, make_user
-
-
-def _team():
-    east = make_department(name='华东', code='D-EAST')
-    admin = make_user('admin', username='boss')
-    a = make_user('sales', username='rep_a', department=east)
-    b = make_user('sales', username='rep_b', department=east)
-    with audit.acting_as(admin, 'cli'):
-        leads = [make_lead(company=f'Alpha {i}', owner=a, department=east) for i in range(2)]
-        theirs = make_lead(company='Beta', owner=b, department=east)
-        mine_c = make_contract(title='Alpha deal', owner=a, department=east, customer=make_customer(owner=a))
-        their_c = make_contract(title='Beta deal', owner=b, department=east, customer=make_customer(owner=b))
-        make_payment_plan(contract=mine_c, owner=a, amount=Decimal('40000'))
-        make_payment_plan(contract=their_c, owner=b)
-    return admin, a, b, leads, theirs, mine_c, their_c
+from tests.factories import make_workbook_deals
 
 
 def _values(path, title):
@@ -43,7 +27,7 @@ def _put(path, title, row, **cells):
 
 
 def test_excel_workbook_new_lead_and_followup_in_one_save(db, tmp_path):
-    admin, a, b, leads, theirs, mine_c, their_c = _team()
+    admin, a, b, leads, theirs, mine_c, their_c = make_workbook_deals()
     path = tmp_path / 'rep_a.xlsx'
     with audit.acting_as(admin, 'cli'):
         book, tabs, made = add_workbook('A', 'leads,followups,contracts,plans', path=path, lang='en',
@@ -88,7 +72,7 @@ def test_excel_workbook_new_lead_and_followup_in_one_save(db, tmp_path):
 
 
 def test_a_tab_refused_as_a_whole_leaves_the_other_tabs_synced(db, tmp_path):
-    admin, a, b, leads, theirs, mine_c, their_c = _team()
+    admin, a, b, leads, theirs, mine_c, their_c = make_workbook_deals()
     path = tmp_path / 'rep_a.xlsx'
     with audit.acting_as(admin, 'cli'):
         book, tabs, _ = add_workbook('A', 'leads,contracts', path=path, lang='en', run_as='rep_a', where=['owner=me'])

@@ -4,14 +4,11 @@ from ltc.models import AuditLog, Lead
 from ltc.models.sync import SyncTarget
 from ltc.services import assignment, audit
 from tests.conftest_sheets import sheets_emulator  # noqa: F401
-from tests.factories import make_department, make_lead, make_user
+from tests.factories import make_lead, make_two_reps
 
 
 def _team():
-    east = make_department(name='华东', code='D-EAST')
-    admin = make_user('admin', username='boss')
-    a = make_user('sales', username='rep_a', department=east)
-    b = make_user('sales', username='rep_b', department=east)
+    east, admin, a, b = make_two_reps()
     with audit.acting_as(admin, 'cli'):
         leads = [make_lead(company=f'甲{i}', owner=a, department=east) for i in range(3)]
         leads += [make_lead(company=f'乙{i}', owner=b, department=east) for i in range(2)]

@@ -2,7 +2,6 @@
 and payment plans in one spreadsheet, synced in one run of at most two reads and two writes, a new lead and its
 follow-up in the same run, a refused row on one tab not blocking the others, no other owner's row on any tab."""
 import datetime
-from decimal import Decimal
 
 import pytest
 
@@ -11,7 +10,7 @@ from ltc.services import audit
 from ltc.sync.engine.runner import run_sync
 from ltc.sync.engine.workbook import add_workbook
 from tests.conftest_sheets import sheets_emulator  # noqa: F401
-from tests.factories import make_contract, make_customer, make_department, make_lead, make_payment_plan, make_user
+from tests.factories import make_contract, make_lead, make_workbook_deals
 
 KEY = '1WorkbookKey'
 READS = ('values.batchGet', 'values.get', 'spreadsheets.get', 'drive.get')
@@ -25,21 +24,6 @@ def google(app, sheets_emulator):
                       GOOGLE_REQUEST_BURST='10000')
     with app.app_context():
         yield app
-
-
-def _team():
-    east = make_department(name='华东', code='D-EAST')
-    admin = make_user('admin', username='boss')
-    a = make_user('sales', username='rep_a', department=east)
-    b = make_user('sales', username='rep_b', department=east)
-    with audit.acting_as(admin, 'cli'):
-        leads = [make_lead(company=f'Alpha {i}', owner=a, department=east) for i in range(2)]
-        theirs = make_lead(company='Beta', owner=b, department=east)
-        mine_c = make_contract(title='Alpha deal', owner=a, department=east, customer=make_customer(owner=a))
-        their_c = make_contract(title='Beta deal', owner=b, department=east, customer=make_customer(owner=b))
-        make_payment_plan(contract=mine_c, owner=a, amount=Decimal('40000'))
-        make_payment_plan(contract=their_c, owner=b)
-    return admin, a, b, leads, theirs, mine_c, their_c
 
 
 def _rows(emulator, title):
@@ -60,7 +44,7 @@ def _counted(emulator):
 
 def test_workbook_new_lead_and_its_followup_in_one_bounded_run(google, db, sheets_emulator):
     sheets_emulator.create_spreadsheet(KEY, 'Rep A')
-    admin, a, b, leads, theirs, mine_c, their_c = _team()
+    admin, a, b, leads, theirs, mine_c, their_c = make_workbook_deals()
     with audit.acting_as(admin, 'cli'):
         book, tabs, created = add_workbook('A', 'plans,followups,leads,contracts', gsheet=KEY, lang='en',
                                            run_as='rep_a', where=['owner=me'])
@@ -144,7 +128,7 @@ def test_workbook_new_lead_and_its_followup_in_one_bounded_run(google, db, sheet
 
 def test_workbook_of_many_rows_stays_within_two_reads_and_two_writes(google, db, sheets_emulator):
     sheets_emulator.create_spreadsheet(KEY, 'Rep A')
-    admin, a, b, leads, theirs, mine_c, their_c = _team()
+    admin, a, b, leads, theirs, mine_c, their_c = make_workbook_deals()
     with audit.acting_as(admin, 'cli'):
         for i in range(120):
             make_lead(company=f'Gamma {i}', owner=a)
@@ -172,7 +156,7 @@ def test_team_workbooks_on_google_one_spreadsheet_each(google, db, sheets_emulat
     from ltc.models.sync import SyncTarget
     from ltc.sync.engine.team import fan_out
     sheets_emulator.create_spreadsheet(KEY, 'East')
-    admin, a, b, leads, theirs, mine_c, their_c = _team()
+    admin, a, b, leads, theirs, mine_c, their_c = make_workbook_deals()
     a.email = 'rep_a@example.com'
     a.save()
     with audit.acting_as(admin, 'cli'):
@@ -195,7 +179,7 @@ def test_rows_sorted_and_typed_while_a_workbook_runs_are_not_overwritten(google,
     from ltc.sync.engine.workbook_run import run_workbook
     from ltc.sync.gsheets.book import GSheetBook
     sheets_emulator.create_spreadsheet(KEY, 'Rep A')
-    admin, a, b, leads, theirs, mine_c, their_c = _team()
+    admin, a, b, leads, theirs, mine_c, their_c = make_workbook_deals()
     with audit.acting_as(admin, 'cli'):
         book, tabs, _ = add_workbook('A', 'leads,contracts', gsheet=KEY, lang='en', run_as='rep_a',
                                      where=['owner=me'])
