@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from functools import reduce
 
-from peewee import SQL, NodeList, fn
+from peewee import SQL, Column, Expression, NodeList, fn
 
 from .db import database, is_sqlite
 from .searchkeys import HAN, keys
@@ -152,19 +152,21 @@ def _match(looked_up):
 
 
 def condition(model, looked_up, first=None):
-    """Return `id IN (rows whose document contains every term of LOOKED_UP)` for MODEL.
+    """Return the condition "MODEL's document contains every term of LOOKED_UP" on a query of MODEL.
 
-    LOOKED_UP are terms already passed through `indexed`. FIRST (SQLite): only the first FIRST
-    matching rows by id, which the index gives in that order without reading the rest.
+    LOOKED_UP are terms already passed through `indexed`. SQLite: `id IN (rows the FTS table
+    matches)`; FIRST: only the first FIRST matching rows by id, which the index gives in that order
+    without reading the rest. PostgreSQL: `search_doc LIKE …` on the row itself, so the planner can
+    combine the trigram index with the scope's indexes (a BitmapAnd with a sales user's owner index:
+    22 ms where `id IN (SELECT …)` walked the user's 43,000 leads one by one, 135 ms).
     """
     table = model._meta.table_name
     if is_sqlite():
         limit = '' if first is None else f' ORDER BY rowid LIMIT {int(first)}'
         sub = SQL(f'SELECT rowid FROM "{table}_search" WHERE "{table}_search" MATCH ?{limit}', [_match(looked_up)])
-    else:
-        likes = ' AND '.join([f'"{PG_COLUMN}" LIKE %s'] * len(looked_up))
-        sub = SQL(f'SELECT id FROM "{table}" WHERE {likes}', [_like(t) for t in looked_up])
-    return model.id.in_(NodeList((sub,), parens=True))
+        return model.id.in_(NodeList((sub,), parens=True))
+    doc = Column(model, PG_COLUMN)
+    return reduce(lambda left, right: left & right, [Expression(doc, 'LIKE', _like(t)) for t in looked_up])
 
 
 # SQLite: terms in more rows than this are read in the list's order (see the module's docstring);
