@@ -1,6 +1,7 @@
 """Two-way sync: a three-way merge of sheet, database and the stored base, per row and field.
 
-`merge()` is a pure function of (sheet rows, database records, base) returning a SyncPlan;
+`merge()` is a function of (sheet rows, database records, base) returning a SyncPlan, writing nothing
+(the records and the base rows are read a window of rows at a time: `Records`, `state.StoredRows`);
 `run_sync()` reads, plans, and unless dry-run applies: database first (batches, audited,
 versioned), then the sheet (one write), then the new base. A run killed between any two
 steps converges on the next run: a database change whose sheet write was lost shows up as
@@ -199,7 +200,7 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             if row.code and row.code not in seen:
                 seen.add(row.code)   # a bad row is still there: neither vanished nor merged
                 if row.code in base.rows:
-                    plan.new_base[row.code] = base.rows[row.code]
+                    plan.new_base[row.code] = base.rows.kept(row.code)
                     if row.code in base.vanished:
                         plan.vanished.add(row.code)
             continue
@@ -284,7 +285,8 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
         if to_db:
             row.values = to_db
             plan.updates.append(row)
-        plan.new_base[row.code] = old if final == old else final   # unchanged rows share their base
+        # A row left as it was keeps its stored base row (read again only if the run writes it).
+        plan.new_base[row.code] = base.rows.kept(row.code) if old is not None and final == old else final
         row.outcome = 'conflict' if row.conflicts else ('updated' if row.changes else 'unchanged')
         if ignored:
             shown_en, shown_zh = ', '.join(ignored), '、'.join(ignored)
@@ -296,7 +298,7 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
     if delete_policy == 'delete' and edited_elsewhere is not None:
         touched = edited_elsewhere([c for c in records if c not in seen and c not in base.vanished
                                     and c in base.rows and c not in pending])
-    for code, record in records.items():
+    for code, record in records.items(seen):   # the records the sheet does not hold
         if code in seen:
             continue
         if code in base.vanished:
@@ -349,7 +351,7 @@ def _not_the_sheets(model, plan, row, base, sheet, ctx, columns):
         row.outcome = 'error'
         row.notes.append(LEFT_SLICE_EDITED)
         plan.status[row.row] = row.message(ctx.lang)
-        plan.new_base[row.code] = old   # the same note until the row is dealt with
+        plan.new_base[row.code] = base.rows.kept(row.code)   # the same note until the row is dealt with
         return
     row.outcome = 'skipped'
     row.notes.append(LEFT_SLICE)
@@ -486,6 +488,70 @@ def load_records(mapping, actor=None, condition=None, attrs=None):
     return records
 
 
+class Records:
+    """The records a run compares with its sheet, {code: record dict} as `load_records` reads them, read a
+    window of the sheet's rows at a time (ORDER: the sheet's codes, in the order the merge visits them).
+
+    Only the codes of every record in the slice and the run-as user's scope are held; a run over a large sheet
+    then holds a few thousand records instead of all of them. `items(skip)` reads the records the sheet does
+    not hold (to append them), a window at a time too."""
+    WINDOW = 2000
+
+    def __init__(self, mapping, actor, condition, attrs, order):
+        self._read = (mapping, actor, condition, attrs)
+        model = mapping.model
+        query = scoped_query(mapping, actor, condition).select(model.code).order_by(model.id)
+        self._codes = [code for (code,) in database.execute(query)]
+        self._known = set(self._codes)
+        self._order, self._position = [], {}
+        for code in order:
+            if code in self._known and code not in self._position:
+                self._position[code] = len(self._order)
+                self._order.append(code)
+        self._window = {}
+
+    def __contains__(self, code):
+        return code in self._known
+
+    def __len__(self):
+        return len(self._known)
+
+    def __iter__(self):
+        return (code for code in self._codes if code in self._known)
+
+    def get(self, code, default=None):
+        if code not in self._known:
+            return default
+        record = self._window.get(code)
+        if record is None:
+            at = self._position.get(code)
+            self._window = self._load(self._order[at:at + self.WINDOW] if at is not None else [code])
+            record = self._window.get(code)
+            if record is None:   # deleted since the codes were read: as if it never was
+                self._known.discard(code)
+                return default
+        return record
+
+    def __getitem__(self, code):
+        record = self.get(code)
+        if record is None:
+            raise KeyError(code)
+        return record
+
+    def items(self, skip=()):
+        """Yield (code, record) of every record whose code is not in SKIP, in the order of their ids."""
+        rest = [code for code in self._codes if code in self._known and code not in skip]
+        for start in range(0, len(rest), self.WINDOW):
+            chunk = rest[start:start + self.WINDOW]
+            found = self._load(chunk)
+            yield from ((code, found[code]) for code in chunk if code in found)
+
+    def _load(self, codes):
+        mapping, actor, condition, attrs = self._read
+        within = mapping.model.code.in_(codes)
+        return load_records(mapping, actor, within if condition is None else (condition & within), attrs)
+
+
 def _as_read(field):
     """Return whether FIELD's stored value is its Python value: text the driver gives as str."""
     return isinstance(field, _StringField) and type(field).python_value is Field.python_value \
@@ -592,8 +658,10 @@ def plan_target(target, progress=None, table=None, actor=None, named=None):
     for row in rows if complete is not None else ():
         if row.outcome != 'error':
             complete(row, ctx)
-    records = load_records(mapping, act, condition, [c.attr for c in sheet.columns.values()])
+    records = Records(mapping, act, condition, [c.attr for c in sheet.columns.values()],
+                      [r.code for r in rows if r.code])
     base = state.load_base(target)
+    base.rows.visit([r.code for r in rows if r.code])   # the base rows are read in the merge's order
     unknown = {r.code for r in rows if r.code and r.code not in records}
     closed = bool(view.terms) or (not act.is_system and scope.visible_user_ids(act.user) is not None)
     plan = merge(mapping, sheet, rows, records, base, ctx, target.conflict_policy, target.delete_policy,
@@ -779,6 +847,7 @@ def _write_updates(mapping, plan, rows, ctx, refused, progress, done, total, lin
         if linked:
             for row in batch:
                 if id(row) not in failed:
+                    plan.new_base[row.code] = state.parsed(plan.new_base[row.code])
                     plan.new_base[row.code].update(
                         (c.attr, c.codec.canon(row.values[c.attr], ctx)) for c in plan.columns
                         if c.attr in row.values)
@@ -853,7 +922,7 @@ def _keep_old_base(plan, row, unwritten=None):
     for attr in unwritten:
         row.changes.pop(attr, None)
     old = plan.base.merging(row.code) or {}
-    kept = {a: v for a, v in plan.new_base[row.code].items() if a not in unwritten}
+    kept = {a: v for a, v in state.parsed(plan.new_base[row.code]).items() if a not in unwritten}
     kept.update((a, old[a]) for a in unwritten if a in old)
     plan.new_base[row.code] = kept
 

@@ -131,7 +131,9 @@ def refresh(tab, sheet, plan, ctx, later):
     for start in range(0, len(chunk), 500):
         records.update(load_records(mapping, plan.actor, mapping.model.code.in_(chunk[start:start + 500])))
     for code, record in records.items():
-        base = plan.new_base.get(code, {})
+        base = {}
+        if code in plan.new_base:   # parsed to take the values shown (a row left as it was keeps its text)
+            base = plan.new_base[code] = state.parsed(plan.new_base[code])
         for position, column in sheet.columns.items():
             if column is mapping.key:
                 continue

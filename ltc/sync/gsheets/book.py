@@ -80,9 +80,7 @@ class GSheetBook:
         self.counted['reads'] += 1
         grids = {}
         for title, found in zip(self.titles, data.get('valueRanges', [])):
-            rows = found.get('values', [])
-            width = max((len(r) for r in rows), default=0)
-            grid = [r + [''] * (width - len(r)) for r in rows]
+            grid = ops.padded(found.get('values', []))
             label = f'Google Sheet {self.key} › {title}'
             if self.max_rows and len(grid) > self.max_rows + 100:
                 from ..formats.xlsx import too_many_rows

@@ -207,11 +207,30 @@ def read_all(worksheet):
     with _api(worksheet.spreadsheet_id, f'read worksheet {worksheet.title!r}', f'读取工作表 {worksheet.title!r}'):
         data = worksheet.client.values_get(worksheet.spreadsheet_id, sheet_range(worksheet.title),
                                            params=READ_PARAMS)
-    rows = data.get('values', [])
+    return padded(data.get('values', []))
+
+
+SHARED_VALUES = 1000   # distinct texts a column may have for its cells to share them
+
+
+def padded(rows):
+    """Return ROWS (lists of cell values as read) padded in place to one width, a column's repeated texts
+    shared: a column of a few hundred distinct values (statuses, owners, provinces) then holds each once
+    instead of once per row; a column past SHARED_VALUES distinct texts (codes, names) is left as read."""
     width = max((len(r) for r in rows), default=0)
-    for row in rows:   # padded in place: a copy of every row would hold the sheet twice
+    seen = [{} for _ in range(width)]
+    for row in rows:   # in place: a copy of every row would hold the sheet twice
         if len(row) < width:
             row.extend([''] * (width - len(row)))
+        for col, value in enumerate(row):
+            shared = seen[col]
+            if shared is None or value.__class__ is not str:
+                continue
+            kept = shared.setdefault(value, value)
+            if kept is not value:
+                row[col] = kept
+            elif len(shared) > SHARED_VALUES:
+                seen[col] = None
     return rows
 
 

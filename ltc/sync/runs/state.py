@@ -9,14 +9,102 @@ from ...models.sync import SyncState, SyncTarget
 from ..errors import SyncError
 
 STALE_LOCK = timedelta(hours=1)
-PARSE_ROWS = 2000   # base rows parsed at once
+
+
+WINDOW = 2000   # base rows read at once
+
+
+class Kept:
+    """The new base of a row the run leaves as it was: its stored row stays (nothing is held or written)."""
+    __slots__ = ('code', 'rows')
+
+    def __init__(self, code, rows):
+        self.code, self.rows = code, rows
+
+    def __eq__(self, other):
+        if isinstance(other, Kept):
+            return other.code == self.code
+        return self.rows.get(self.code) == other
+
+    __hash__ = None
+
+
+class StoredRows:
+    """{code: base row} of one target, read from the stored base a window of rows at a time.
+
+    Only the codes are held: a run over a large sheet compares each row once, in the sheet's order
+    (`visit`), so holding every base row would cost memory for nothing. A row asked for outside the
+    window is read with the rows after it in that order (then in the order they were stored)."""
+
+    def __init__(self, target_id, codes, rows=None):
+        self.target_id = target_id
+        self._codes = codes            # in the order they were stored
+        self._known = set(codes)
+        self._order, self._position = codes, {c: i for i, c in enumerate(codes)}
+        self._window = dict(rows or {})
+        self._given = rows is not None   # built from values (no stored rows to read)
+
+    def visit(self, order):
+        """Read windows in ORDER (the codes as the merge meets them), then the others as stored."""
+        first = [c for c in dict.fromkeys(order) if c in self._known]
+        seen = set(first)
+        self._order = first + [c for c in self._codes if c not in seen]
+        self._position = {c: i for i, c in enumerate(self._order)}
+
+    def __contains__(self, code):
+        return code in self._known
+
+    def __iter__(self):
+        return iter(self._codes)
+
+    def __len__(self):
+        return len(self._codes)
+
+    def get(self, code, default=None):
+        if code not in self._known:
+            return default
+        if code not in self._window and not self._given:
+            at = self._position[code]
+            self._window = dict(_read_rows(self.target_id, self._order[at:at + WINDOW]))
+        values = self._window.get(code)
+        return default if values is None else json.loads(values) if isinstance(values, str) else dict(values)
+
+    def __getitem__(self, code):
+        values = self.get(code)
+        if values is None:
+            raise KeyError(code)
+        return values
+
+    def kept(self, code):
+        """Return the new base of CODE's row left as it was (`Kept`), without reading it."""
+        return Kept(code, self)
+
+    def texts(self, codes):
+        """Return {code: stored JSON text} of CODES."""
+        if self._given:
+            return {c: json.dumps(self._window[c], ensure_ascii=False) for c in codes if c in self._window}
+        found = {}
+        codes = list(codes)
+        for start in range(0, len(codes), WINDOW):
+            found.update(_read_rows(self.target_id, codes[start:start + WINDOW]))
+        return found
+
+
+def _read_rows(target_id, codes):
+    query = SyncState.select(SyncState.code, SyncState.values).where(SyncState.target == target_id,
+                                                                     SyncState.code.in_(codes))
+    return database.execute(query)
 
 
 class Base:
     """The base rows of one target: {code: {attr: canonical text}}, pending creations and tombstones."""
 
-    def __init__(self, rows=None, pending=None, vanished=None):
-        self.rows = rows or {}
+    def __init__(self, rows=None, pending=None, vanished=None, target_id=None, codes=None):
+        if codes is None:
+            rows = rows or {}
+            self.rows = StoredRows(None, list(rows), rows)
+        else:
+            self.rows = StoredRows(target_id, codes)
         self.pending = pending or {}      # {fingerprint: code} created but code not yet in the sheet
         self.vanished = vanished or set()
 
@@ -26,22 +114,22 @@ class Base:
 
 
 def load_base(target):
-    base = Base()
-    query = SyncState.select(SyncState.code, SyncState.values, SyncState.pending_key, SyncState.vanished)
-    cursor = database.execute(query.where(SyncState.target == target))
-    while True:
-        chunk = cursor.fetchmany(PARSE_ROWS)
-        if not chunk:
-            return base
-        # One parse per chunk: a call per row costs more than the parsing, and one parse shares the
-        # field names between its rows instead of holding a copy per row.
-        values = json.loads('[' + ','.join(values for _code, values, _pending, _vanished in chunk) + ']')
-        for (code, _values, pending, vanished), row in zip(chunk, values):
-            if pending:
-                base.pending[pending] = code
-            base.rows[code] = row
-            if vanished:
-                base.vanished.add(code)
+    """Return the target's Base: its codes, pending creations and tombstones (the rows are read when asked for)."""
+    codes, pending, vanished = [], {}, set()
+    query = SyncState.select(SyncState.code, SyncState.pending_key, SyncState.vanished).where(
+        SyncState.target == target).order_by(SyncState.id)
+    for code, key, gone in database.execute(query):
+        codes.append(code)
+        if key:
+            pending[key] = code
+        if gone:
+            vanished.add(code)
+    return Base(pending=pending, vanished=vanished, target_id=target.id, codes=codes)
+
+
+def parsed(values):
+    """Return a new base row as a dict (a `Kept` row read)."""
+    return values.rows.get(values.code, {}) if isinstance(values, Kept) else values
 
 
 def save_pending(target, created):
@@ -71,20 +159,27 @@ def _upsert(rows):
 
 
 def save_base(target, old, new, vanished):
-    """Replace the stored base with NEW ({code: values}) and the tombstones VANISHED; one transaction."""
+    """Replace the stored base with NEW ({code: values, or `Kept` for a row left as it was}) and the tombstones
+    VANISHED; one transaction."""
     pending = set(old.pending.values())
     with database.atomic():
         gone = [c for c in old.rows if c not in new and c not in vanished]
         for start in range(0, len(gone), 500):
             SyncState.delete().where(SyncState.target == target,
                                      SyncState.code.in_(gone[start:start + 500])).execute()
-        changed = [(target.id, code, json.dumps(values, ensure_ascii=False), None, code in vanished)
-                   for code, values in new.items()
-                   if old.rows.get(code) != values or code in pending
-                   or (code in old.vanished) != (code in vanished)]
-        changed += [(target.id, code, json.dumps(old.rows.get(code, {})), None, True)
-                    for code in vanished if code not in new and code not in old.vanished]
+        flagged = [code for code, values in new.items()   # a kept row whose pending or tombstone flag changes
+                   if isinstance(values, Kept) and (code in pending or (code in old.vanished) != (code in vanished))]
+        tombs = [code for code in vanished if code not in new and code not in old.vanished]
+        texts = old.rows.texts(flagged + tombs) if flagged or tombs else {}
+        changed = [(target.id, code, texts.get(code, '{}') if isinstance(values, Kept) else _text(values), None,
+                    code in vanished)
+                   for code, values in new.items() if not isinstance(values, Kept) or code in texts]
+        changed += [(target.id, code, texts.get(code, '{}'), None, True) for code in tombs]
         _upsert(changed)
+
+
+def _text(values):
+    return json.dumps(values, ensure_ascii=False)
 
 
 def _owner():

@@ -15,6 +15,14 @@ from tests.factories import make_lead
 from ..helpers import edit_sheet as edit, kill_before_sheet_write, lead_target, read_xlsx
 
 
+@pytest.fixture(autouse=True, params=['one window', 'windows of 3 rows'])
+def windows(request, monkeypatch):
+    """Every test also runs with the records and base rows read three rows at a time, as a large sheet's are."""
+    if request.param != 'one window':
+        monkeypatch.setattr(engine.Records, 'WINDOW', 3)
+        monkeypatch.setattr(state, 'WINDOW', 3)
+
+
 @pytest.fixture
 def target(db, tmp_path):
     target = lead_target(tmp_path, 10)
@@ -297,3 +305,33 @@ def test_sync_row_breaking_a_unique_rule_is_marked_not_created(db, tmp_path):
     assert result.totals()['error'] == 1 and Customer.select().count() == 1
     last = read_xlsx(path)[-1]
     assert last[0] is None and '必须唯一' in last[-1]
+
+
+def test_rows_in_another_order_than_the_records_merge_window_by_window(target, monkeypatch):
+    """The sheet sorted backwards, edits on both sides in different windows, a row removed and a record
+    added: the same outcome whatever the window (the records and base rows are read a window at a time)."""
+    monkeypatch.setattr(engine.Records, 'WINDOW', 2)
+    monkeypatch.setattr(state, 'WINDOW', 2)
+
+    def backwards(sheet):
+        data = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+        for r, values in enumerate(reversed(data), start=2):
+            for c, value in enumerate(values, start=1):
+                sheet.cell(r, c, value)
+    edit(target, backwards)
+    edit(target, lambda s: (s.cell(2, 2, 'last lead, sheet edit'), s.cell(10, 2, 'second lead, sheet edit')))
+    db_edit('L000005', company='db edit')
+    edit(target, lambda s: s.delete_rows(4, 1))   # L000008
+    make_lead(company='数据库新增')
+    result = engine.run_sync(target)
+    assert result.exit_code == 0, result.problems()
+    assert (result.totals()['updated'], result.totals()['skipped']) == (4, 1)   # 2 sheet, 1 db, 1 appended
+    assert Lead.get(Lead.code == 'L000010').company == 'last lead, sheet edit'
+    assert Lead.get(Lead.code == 'L000002').company == 'second lead, sheet edit'
+    sheet = rows(target)
+    assert sheet['L000005'][1] == 'db edit' and 'L000008' not in sheet and sheet['L000011'][1] == '数据库新增'
+    assert Lead.select().count() == 11
+    again = engine.run_sync(target).totals()
+    assert (again['unchanged'], again['updated'], again['skipped']) == (10, 0, 0)
+    stored = {s.code: s.vanished for s in SyncState.select()}
+    assert stored['L000008'] and len(stored) == 11
