@@ -11,40 +11,64 @@ Every write path fills `search_keys`: BaseModel.save, the bulk inserts (importer
 `insert_many`) and the batched sync/import updates; `flask ltc search refresh` recomputes them.
 """
 import functools
+import importlib.util
+import json
+import os
 import re
-
-from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
-from pypinyin.contrib.tone_convert import to_normal
+import unicodedata
 
 HAN_CHARS = '\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff'
 HAN = re.compile(f'[{HAN_CHARS}]+')
 # Runs of Han characters, and of other letters/digits (kept lower-cased in the pinyin strings,
 # so "ABC科技" gives "abckeji" and "abckj").
 PARTS = re.compile(f'[{HAN_CHARS}]+|[^\\W_{HAN_CHARS}]+')
-# Every prefix of a phrase: the longest phrase at a position is found in a few look-ups.
-PREFIXES = {phrase[:n] for phrase in PHRASES_DICT for n in range(1, len(phrase) + 1)}
 
 
-@functools.lru_cache(maxsize=None)
-def _plain(toned):
-    return to_normal(toned)
+@functools.cache
+def _tables():
+    """Return ({character: syllable}, {phrase: syllables}, longest phrase): pypinyin's readings, toneless.
+
+    Read from pypinyin's own data files (its character and phrase dictionaries, the version pinned in
+    requirements.txt) without importing the package, whose import holds both dictionaries with every
+    reading and tone (57 MB in every process that saves a record): here each character keeps its first
+    reading and each phrase its syllables as one string (about 25 MB), read at the first Chinese name.
+    `tests/test_searchkeys.py` checks every entry against pypinyin's `to_normal`."""
+    where = importlib.util.find_spec('pypinyin').submodule_search_locations[0]
+    plain, toneless = {}, _toneless
+
+    def syllable(toned):
+        found = plain.get(toned)
+        if found is None:
+            found = plain[toned] = toneless(toned)
+        return found
+    with open(os.path.join(where, 'pinyin_dict.json'), encoding='utf-8') as handle:
+        chars = {chr(int(code)): syllable(readings.split(',')[0]) for code, readings in json.load(handle).items()}
+    with open(os.path.join(where, 'phrases_dict.json'), encoding='utf-8') as handle:
+        # New key strings: the parsed file's own would keep its memory from being given back.
+        phrases = {phrase.encode().decode(): ' '.join(syllable(r[0]) for r in readings)
+                   for phrase, readings in json.load(handle).items()}
+    return chars, phrases, max(map(len, phrases), default=1)
+
+
+def _toneless(toned):
+    """Return a pinyin syllable without its tone mark, ü as v (pypinyin's `to_normal`)."""
+    text = unicodedata.normalize('NFD', toned).replace('u\u0308', 'v')
+    return ''.join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def _syllables(run):
     """Return the pinyin syllables of a run of Han characters (pypinyin's data, longest phrase first)."""
+    chars, phrases, longest = _tables()
     out, i, n = [], 0, len(run)
     while i < n:
-        end, j = 0, i + 2
-        while j <= n and run[i:j] in PREFIXES:
-            if run[i:j] in PHRASES_DICT:
-                end = j
-            j += 1
-        if end:
-            out.extend(_plain(p[0]) for p in PHRASES_DICT[run[i:end]])
-            i = end
+        for j in range(min(n, i + longest), i + 1, -1):
+            found = phrases.get(run[i:j])
+            if found is not None:
+                out.extend(found.split(' '))
+                i = j
+                break
         else:
-            readings = PINYIN_DICT.get(ord(run[i]))
-            out.append(_plain(readings.split(',')[0]) if readings else run[i])
+            out.append(chars.get(run[i], run[i]))
             i += 1
     return out
 

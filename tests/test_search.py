@@ -22,6 +22,36 @@ def test_keys_hold_pinyin_initials_and_doubled_characters():
         '新新测测', None, None, '智能装备', '50%_']
 
 
+def test_pinyin_tables_are_pypinyins_readings_without_tones():
+    """The lean tables read from pypinyin's data files hold every character's first reading and every phrase's
+    readings exactly as pypinyin gives them toneless; names come out as pypinyin's own phrase matching would."""
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+    from pypinyin.contrib.tone_convert import to_normal
+    from ltc.demo.names import BRANDS, CITIES
+    from ltc.searchkeys import _syllables, _tables
+    chars, phrases, longest = _tables()
+    assert len(chars) == len(PINYIN_DICT) and len(phrases) == len(PHRASES_DICT)
+    assert all(chars[chr(code)] == to_normal(readings.split(',')[0]) for code, readings in PINYIN_DICT.items())
+    assert all(phrases[p] == ' '.join(to_normal(r[0]) for r in readings) for p, readings in PHRASES_DICT.items())
+    assert longest == max(map(len, PHRASES_DICT))
+
+    def by_pypinyin(run):   # the longest phrase at each position, else the character's first reading
+        out, i = [], 0
+        while i < len(run):
+            j = next((j for j in range(len(run), i + 1, -1) if run[i:j] in PHRASES_DICT), None)
+            if j:
+                out += [to_normal(r[0]) for r in PHRASES_DICT[run[i:j]]]
+                i = j
+            else:
+                readings = PINYIN_DICT.get(ord(run[i]))
+                out.append(to_normal(readings.split(',')[0]) if readings else run[i])
+                i += 1
+        return out
+    names = [city + brand for _p, city, _en, _b in CITIES for brand, _en in BRANDS] + ['重庆长安', '长沙银行', '绿色', '女儿']
+    assert all(_syllables(name) == by_pypinyin(name) for name in names)
+    assert _syllables('绿色') == ['lv', 'se']
+
+
 def test_bulk_inserts_raw_updates_and_deletes_keep_the_index(db):
     now = utcnow()
     first, second, third = reserve_codes('L', 3)

@@ -9,8 +9,6 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-from pypinyin import lazy_pinyin
-
 from ..db import database
 from ..errors import ValidationError
 from ..models import CustomField
@@ -92,6 +90,7 @@ def save_definition(field, by=None):
 
 def key_for(header, taken=()):
     """Return a key for a custom field named HEADER: its letters (Chinese as pinyin), lower case, unique among TAKEN."""
+    from pypinyin import lazy_pinyin   # only here: its dictionaries are large (searchkeys reads them leaner)
     words = lazy_pinyin(str(header or ''))
     text = re.sub(r'[^a-z0-9]+', '_', '_'.join(words).lower()).strip('_')
     if not text or not text[0].isalpha():
