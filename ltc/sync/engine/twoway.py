@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from peewee import Field, SqliteDatabase, _StringField
 
-from ...db import database, utcnow
+from ...db import database, one_pass_cache, utcnow
 from ...errors import ConflictError, LTCError
 from ...models import AuditLog, User
 from ...models.sync import DELETION, SyncConflict, SyncRun, SyncTarget
@@ -288,6 +288,8 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
         # A row left as it was keeps its stored base row (read again only if the run writes it).
         plan.new_base[row.code] = base.rows.kept(row.code) if old is not None and final == old else final
         row.outcome = 'conflict' if row.conflicts else ('updated' if row.changes else 'unchanged')
+        if row.outcome == 'unchanged':
+            row.values = {}   # compared and left as it was: its parsed values are not needed again
         if ignored:
             shown_en, shown_zh = ', '.join(ignored), '、'.join(ignored)
             row.notes.append((DERIVED_IGNORED[0].format(columns=shown_en), DERIVED_IGNORED[1].format(columns=shown_zh)))
@@ -503,11 +505,8 @@ class Records:
         query = scoped_query(mapping, actor, condition).select(model.code).order_by(model.id)
         self._codes = [code for (code,) in database.execute(query)]
         self._known = set(self._codes)
-        self._order, self._position = [], {}
-        for code in order:
-            if code in self._known and code not in self._position:
-                self._position[code] = len(self._order)
-                self._order.append(code)
+        self._order = [code for code in dict.fromkeys(order) if code in self._known]
+        self._next = 0   # where the next window starts in _order (the merge reads them in turn)
         self._window = {}
 
     def __contains__(self, code):
@@ -524,7 +523,8 @@ class Records:
             return default
         record = self._window.get(code)
         if record is None:
-            at = self._position.get(code)
+            at = _position(self._order, code, self._next)
+            self._next = at + self.WINDOW if at is not None else self._next
             self._window = self._load(self._order[at:at + self.WINDOW] if at is not None else [code])
             record = self._window.get(code)
             if record is None:   # deleted since the codes were read: as if it never was
@@ -550,6 +550,16 @@ class Records:
         mapping, actor, condition, attrs = self._read
         within = mapping.model.code.in_(codes)
         return load_records(mapping, actor, within if condition is None else (condition & within), attrs)
+
+
+def _position(order, code, hint):
+    """Return where CODE is in the list ORDER (looked for from HINT on first, then from the start), or None."""
+    for start, stop in ((hint, len(order)), (0, hint)):
+        try:
+            return order.index(code, start, stop)
+        except ValueError:
+            pass
+    return None
 
 
 def _as_read(field):
@@ -697,7 +707,8 @@ def run_sync(target, dry_run=False, accept_header=False, progress=None, table=No
                            f'（`flask ltc sync run {target.name}`）。')
     state.acquire(target)
     try:
-        with no_gc():   # a run holds millions of acyclic objects each collection would walk
+        # A run holds millions of acyclic objects each collection would walk, and reads its pages once.
+        with no_gc(), one_pass_cache():
             return _run_sync(target, dry_run, accept_header, progress, table, actor, stamp)
     finally:
         state.release(target)

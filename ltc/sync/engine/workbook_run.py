@@ -6,14 +6,14 @@ workbook is.
 """
 from dataclasses import dataclass, field
 
-from ...db import utcnow
+from ...db import one_pass_cache, utcnow
 from ...errors import LTCError
 from ...models.sync import SyncTarget
 from ...services.messages import text as message_text
 from ..mapping.codecs import Reference, plain_text
 from ..mapping.entities import get
 from ..runs import state
-from ..writes.importer import finish_run, start_run
+from ..writes.importer import finish_run, no_gc, start_run
 from ..writes.results import Result
 from .workbook import NAME_ATTR, TAB_SEP, _refuse, tab_title, tabs_of
 
@@ -161,8 +161,6 @@ def run_workbook(target, dry_run=False, accept_header=False, progress=None, acto
     tab's sheet writes go out together. A dry run plans each tab against the database as it is (a row naming a
     new row of an earlier tab shows as an unknown reference until the real run).
     """
-    from .header import header_note
-    from .twoway import plan_target, record_written, write_database, write_sheet
     workbook = target if target.is_workbook else SyncTarget.get_by_id(target.workbook_id)
     tabs = tabs_of(workbook)
     if not tabs:
@@ -170,63 +168,71 @@ def run_workbook(target, dry_run=False, accept_header=False, progress=None, acto
                       f'工作簿 {workbook.name} 没有工作表；请用 --tabs 重新添加。')
     state.acquire(workbook)
     try:
-        _check_capacity(workbook, tabs, actor)
-        book = book or open_book(workbook, tabs, client)
-        book.read()
-        outcome = WorkbookResult(workbook.name, dry_run=dry_run)
-        named, planned = {}, []
-        for tab in tabs:
-            table = book.tab(tab_title(tab))
-            if accept_header:
-                tab.header_signature = None
-            try:
-                table, sheet, plan, ctx, base = plan_target(tab, progress, table, actor, named=named)
-            except LTCError as exc:
-                _refused(tab, exc)
-                outcome.tabs.append((tab, None, exc))
-                continue
-            book.keys[tab_title(tab)] = sheet.key_pos + 1
-            relink(plan, sheet, ctx)
-            plan.stamp = stamp
-            run = start_run('sync', tab.entity, sheet.label, dry_run=dry_run, target=tab)
-            plan.result.run_code, plan.result.dry_run = run.code, dry_run
-            outcome.tabs.append((tab, plan.result, None))
-            if dry_run:
-                finish_run(run, plan.result)
-                continue
-            try:
-                write_database(tab, get(tab.entity), plan, ctx, run, progress)
-            except Exception as exc:
-                finish_run(run, plan.result, status='failed', message=str(exc))
-                for _, _, p, _, _, r in planned:
-                    finish_run(r, p.result, status='failed', message=str(exc))
-                raise
-            remember(named, get(tab.entity), plan)
-            plan.note = (sheet.header_row, 1, header_note(tab, plan.actor, utcnow()))
-            planned.append((tab, table, plan, ctx, (sheet, base), run))
-        if dry_run:
-            return outcome
-        for index, (tab, table, plan, ctx, (sheet, base), run) in enumerate(planned):
-            # Only the later tabs that wrote to the database can have changed this tab's records.
-            refresh(tab, sheet, plan, ctx, [r.code for _, _, p, _, _, r in planned[index + 1:]
-                                            if p.creates or p.updates or p.deletes])
-        try:
-            for tab, table, plan, ctx, (sheet, base), run in planned:
-                write_sheet(table, sheet, plan, ctx)   # queued in the book
-            book.flush()
-        except Exception as exc:
-            for tab, table, plan, ctx, _, run in planned:
-                finish_run(run, plan.result, status='failed', message=str(exc))
-            raise
-        now = utcnow()
-        for tab, table, plan, ctx, (sheet, base), run in planned:
-            record_written(tab, sheet, plan, base, now, stamp)
-            finish_run(run, plan.result)
-        SyncTarget.update(last_run_at=now, sheet_stamp=stamp).where(SyncTarget.id == workbook.id).execute()
-        outcome.requests = dict(getattr(book, 'counted', {}) or {})
-        return outcome
+        with no_gc(), one_pass_cache():   # as a single sheet's run (twoway.run_sync)
+            return _run_tabs(workbook, tabs, dry_run, accept_header, progress, actor, stamp, client, book)
     finally:
         state.release(workbook)
+
+
+def _run_tabs(workbook, tabs, dry_run, accept_header, progress, actor, stamp, client, book):
+    """Read every tab, plan and write each to the database in order, then write the sheets together."""
+    from .header import header_note
+    from .twoway import plan_target, record_written, write_database, write_sheet
+    _check_capacity(workbook, tabs, actor)
+    book = book or open_book(workbook, tabs, client)
+    book.read()
+    outcome = WorkbookResult(workbook.name, dry_run=dry_run)
+    named, planned = {}, []
+    for tab in tabs:
+        table = book.tab(tab_title(tab))
+        if accept_header:
+            tab.header_signature = None
+        try:
+            table, sheet, plan, ctx, base = plan_target(tab, progress, table, actor, named=named)
+        except LTCError as exc:
+            _refused(tab, exc)
+            outcome.tabs.append((tab, None, exc))
+            continue
+        book.keys[tab_title(tab)] = sheet.key_pos + 1
+        relink(plan, sheet, ctx)
+        plan.stamp = stamp
+        run = start_run('sync', tab.entity, sheet.label, dry_run=dry_run, target=tab)
+        plan.result.run_code, plan.result.dry_run = run.code, dry_run
+        outcome.tabs.append((tab, plan.result, None))
+        if dry_run:
+            finish_run(run, plan.result)
+            continue
+        try:
+            write_database(tab, get(tab.entity), plan, ctx, run, progress)
+        except Exception as exc:
+            finish_run(run, plan.result, status='failed', message=str(exc))
+            for _, _, p, _, _, r in planned:
+                finish_run(r, p.result, status='failed', message=str(exc))
+            raise
+        remember(named, get(tab.entity), plan)
+        plan.note = (sheet.header_row, 1, header_note(tab, plan.actor, utcnow()))
+        planned.append((tab, table, plan, ctx, (sheet, base), run))
+    if dry_run:
+        return outcome
+    for index, (tab, table, plan, ctx, (sheet, base), run) in enumerate(planned):
+        # Only the later tabs that wrote to the database can have changed this tab's records.
+        refresh(tab, sheet, plan, ctx, [r.code for _, _, p, _, _, r in planned[index + 1:]
+                                        if p.creates or p.updates or p.deletes])
+    try:
+        for tab, table, plan, ctx, (sheet, base), run in planned:
+            write_sheet(table, sheet, plan, ctx)   # queued in the book
+        book.flush()
+    except Exception as exc:
+        for tab, table, plan, ctx, _, run in planned:
+            finish_run(run, plan.result, status='failed', message=str(exc))
+        raise
+    now = utcnow()
+    for tab, table, plan, ctx, (sheet, base), run in planned:
+        record_written(tab, sheet, plan, base, now, stamp)
+        finish_run(run, plan.result)
+    SyncTarget.update(last_run_at=now, sheet_stamp=stamp).where(SyncTarget.id == workbook.id).execute()
+    outcome.requests = dict(getattr(book, 'counted', {}) or {})
+    return outcome
 
 
 def _check_capacity(workbook, tabs, actor):

@@ -40,7 +40,7 @@ class StoredRows:
         self.target_id = target_id
         self._codes = codes            # in the order they were stored
         self._known = set(codes)
-        self._order, self._position = codes, {c: i for i, c in enumerate(codes)}
+        self._order, self._next = codes, 0
         self._window = dict(rows or {})
         self._given = rows is not None   # built from values (no stored rows to read)
 
@@ -49,7 +49,6 @@ class StoredRows:
         first = [c for c in dict.fromkeys(order) if c in self._known]
         seen = set(first)
         self._order = first + [c for c in self._codes if c not in seen]
-        self._position = {c: i for i, c in enumerate(self._order)}
 
     def __contains__(self, code):
         return code in self._known
@@ -64,7 +63,8 @@ class StoredRows:
         if code not in self._known:
             return default
         if code not in self._window and not self._given:
-            at = self._position[code]
+            at = _position(self._order, code, self._next)
+            self._next = at + WINDOW
             self._window = dict(_read_rows(self.target_id, self._order[at:at + WINDOW]))
         values = self._window.get(code)
         return default if values is None else json.loads(values) if isinstance(values, str) else dict(values)
@@ -88,6 +88,14 @@ class StoredRows:
         for start in range(0, len(codes), WINDOW):
             found.update(_read_rows(self.target_id, codes[start:start + WINDOW]))
         return found
+
+
+def _position(order, code, hint):
+    """Return where CODE is in the list ORDER, looked for from HINT on first (the merge reads in turn)."""
+    try:
+        return order.index(code, hint)
+    except ValueError:
+        return order.index(code)
 
 
 def _read_rows(target_id, codes):

@@ -335,3 +335,23 @@ def test_rows_in_another_order_than_the_records_merge_window_by_window(target, m
     assert (again['unchanged'], again['updated'], again['skipped']) == (10, 0, 0)
     stored = {s.code: s.vanished for s in SyncState.select()}
     assert stored['L000008'] and len(stored) == 11
+
+
+def test_a_run_reads_through_a_small_page_cache_and_gives_the_setting_back(target, monkeypatch):
+    """On SQLite a run keeps at most ONE_PASS_CACHE_KB of pages (it reads its rows once); the connection's
+    own setting is back after it. PostgreSQL's cache is the server's: nothing changes there."""
+    from ltc import db as db_module
+    seen = []
+    read = engine.read_sheet
+
+    def reading(*args, **kwargs):
+        seen.append(db_module.database.execute_sql('PRAGMA cache_size').fetchone()[0] if db_module.is_sqlite()
+                    else None)
+        return read(*args, **kwargs)
+    monkeypatch.setattr(engine, 'read_sheet', reading)
+    before = db_module.database.execute_sql('PRAGMA cache_size').fetchone()[0] if db_module.is_sqlite() else None
+    edit(target, lambda s: s.cell(2, 2, 'sheet edit'))
+    assert engine.run_sync(target).totals()['updated'] == 1
+    if db_module.is_sqlite():
+        assert seen == [-db_module.ONE_PASS_CACHE_KB] and before == db_module.SQLITE_PRAGMAS['cache_size']
+        assert db_module.database.execute_sql('PRAGMA cache_size').fetchone()[0] == before

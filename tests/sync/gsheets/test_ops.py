@@ -93,6 +93,20 @@ def test_read_all_is_one_request_with_raw_values_and_serial_dates(ws, sheets_emu
     assert rows[1] == ['L1', 'Acme', '0012', 'Won', 46027, '']
     assert rows[3] == ['L3', 'Coda', '', 'Won', '', '']
 
+    assert rows[1][3] is rows[3][3]   # a column's repeated text is held once
+
+
+@pytest.mark.parametrize('indent', [None, 2])
+def test_value_rows_are_parsed_one_at_a_time_as_json_reads_them(indent):
+    import json
+    values = [['Code', '名称 "引号"', 'a\\b\n'], [1, 2.5, True, None], [], ['x', {'odd': [1]}, '] , [']]
+    for body in ({'range': "'A'!A1:D4", 'majorDimension': 'ROWS', 'values': values},
+                 {'values': values, 'range': 'after'}, {'range': "'A'!A1"}, {'values': []}):
+        text = json.dumps(body, ensure_ascii=False, indent=indent)
+        assert list(ops._value_rows(text)) == body.get('values', [])
+    padded = ops.padded(iter([['a'], ['a', 'b'], []]))
+    assert padded == [['a', ''], ['a', 'b'], ['', '']]
+
 
 def test_write_cells_is_one_raw_batch_and_formulas_stay_text(ws, sheets_emulator, gsheets_client):
     link = '=HYPERLINK("http://evil.example","click")'
