@@ -110,9 +110,31 @@ def match_hint(match):
         return 'warning', _('Matches %(fields)s alike: choose one', fields=both)
     if match.how == 'context':
         return 'info', _('Read as %(field)s: the file has no other column for it', field=field(match.column))
+    if match.how == 'joined':
+        return 'info', _('Joined with the other parts into %(field)s', field=field(match.column))
+    if match.how == 'split':
+        return 'info', _('Split into %(fields)s', fields=' + '.join(field(c) for c in match.fills))
     if match.how == 'repeat':
         return 'secondary', _('%(field)s is already read from another column', field=field(match.candidates[0][0]))
     return None
+
+
+def chosen_fields(sheet):
+    """Return {position: what the mapping screen preselects}: a field, or a split's key for a column split into
+    several (the parts of a joined field all preselect that field)."""
+    chosen = {p: c.attr for p, c in sheet.columns.items()}
+    for match in sheet.matches:
+        if match.how == 'joined':
+            chosen[match.position] = match.rule.attr
+        elif match.how == 'split':
+            chosen[match.position] = match.rule.key
+    return chosen
+
+
+def field_choices(mapping):
+    """Return [(value, label)] of the mapping screen's field select: the writable fields, then the splits."""
+    fields = [(c.attr, c.header(lang()) + (' *' if c.required else '')) for c in mapping.columns if not c.readonly]
+    return fields + [(s.key, s.label([mapping.by_attr[a] for a in s.attrs], lang())) for s in mapping.splits]
 
 
 def describe(plan, row):
@@ -182,7 +204,7 @@ class ImportView(RoleGate, BaseView):
                     mb=current_app.config['IMPORT_MAX_UPLOAD_MB']), 'error')
             return None
         try:
-            read_sheet(_table(token, uploads.entry(token)), get(entity))
+            read_sheet(_table(token, uploads.entry(token)), get(entity), combine=True)
         except LTCError as exc:
             path.unlink(missing_ok=True)
             flash(_('The file was refused: %(error)s', error=refusal(exc, token, uploads.entry(token))), 'error')
@@ -202,7 +224,7 @@ class ImportView(RoleGate, BaseView):
             return self._save_mapping(token, info, mapping)
         try:
             table = _table(token, info)
-            sheet = read_sheet(table, mapping)
+            sheet = read_sheet(table, mapping, combine=True)
             names = sheet_names(token, info)
             if names and not info.get('sheet'):   # the reader picked the data sheet: keep it for the next steps
                 uploads.update(token, sheet=table.sheet)
@@ -210,14 +232,13 @@ class ImportView(RoleGate, BaseView):
         except LTCError as exc:
             flash(_('The file was refused: %(error)s', error=refusal(exc, token, info)), 'error')
             return redirect(url_for('.index'))
-        chosen = {p: c.attr for p, c in sheet.columns.items()}
+        chosen = chosen_fields(sheet)
         memory = uploads.remembered(info['entity'], sheet.headers)
         if info.get('columns'):
             chosen = {int(k): v for k, v in info['columns'].items()}
         elif memory is not None:
             chosen = memory
-        fields = [(c.attr, c.header(lang()) + (' *' if c.required else '')) for c in mapping.columns
-                  if not c.readonly]
+        fields = field_choices(mapping)
         headers = [(i, h) for i, h in enumerate(sheet.headers) if h and i != sheet.status_pos]
         hints = {} if info.get('columns') or memory is not None else {
             m.position: hint for m in sheet.matches if (hint := match_hint(m)) is not None}
@@ -234,7 +255,7 @@ class ImportView(RoleGate, BaseView):
         """Define a custom field for a column no field takes (its header as label, the chosen type) and map it."""
         info = self._entry(token)
         mapping = get(info['entity'])
-        sheet = read_sheet(_table(token, info), mapping)
+        sheet = read_sheet(_table(token, info), mapping, combine=True)
         position = request.form.get('keep', type=int)
         kind = request.form.get(f'kind-{position}', 'text')
         if position is None or not 0 <= position < len(sheet.headers) or not sheet.headers[position] \
@@ -260,23 +281,24 @@ class ImportView(RoleGate, BaseView):
             if not header or position == sheet.status_pos:
                 continue
             attr = request.form.get(f'col-{position}', '')
-            columns[position] = attr if attr in mapping.by_attr else None
+            columns[position] = attr if attr in mapping.by_attr or attr in mapping.by_split else None
         return columns
 
     def _save_mapping(self, token, info, mapping):
         on_existing = request.form.get('on_existing', 'update')
         if on_existing not in ('update', 'skip'):
             abort(400)
-        sheet = read_sheet(_table(token, info), mapping)
+        sheet = read_sheet(_table(token, info), mapping, combine=True)
         columns = {}
         for position, header in enumerate(sheet.headers):
             if not header or position == sheet.status_pos:
                 continue
             attr = request.form.get(f'col-{position}', '')
-            if attr and attr not in mapping.by_attr:
+            if attr and attr not in mapping.by_attr and attr not in mapping.by_split:
                 abort(400)
             columns[position] = attr or None
-        chosen = [a for a in columns.values() if a]
+        # The parts of a field read together (First Name, Last Name) may all name it; any other field is mapped once.
+        chosen = [a for p, a in columns.items() if a and not mapping.part_of(a, sheet.headers[p])]
         if len(chosen) != len(set(chosen)):
             flash(_('Two columns are mapped to the same field; map each field once.'), 'error')
             return redirect(url_for('.mapping', token=token))

@@ -64,6 +64,15 @@ def column_lines(sheet, lang, everything=True):
     lines = []
     for match in sheet.matches:
         header, column = match.header, match.column
+        if match.how == 'joined':   # shown in both listings: several columns make this field
+            others = [m.header for m in sheet.matches if m.how == 'joined' and m.rule is match.rule and m is not match]
+            lines.append(f'  {header} → {column.label(lang)}  (' + ('与' if zh else 'with ') + ', '.join(others)
+                         + ('：' if zh else ': ') + match.rule.describe(lang) + ')')
+            continue
+        if match.how == 'split':
+            fields = ' + '.join(c.label(lang) for c in match.fills)
+            lines.append(f'  {header} → {fields}  ({match.rule.describe(lang)})')
+            continue
         if column is not None:
             if match.how in ('exact', 'note') and not everything:
                 continue
@@ -122,7 +131,7 @@ def keep_unknown_columns(entity, table, overrides):
     from ..services import custom_fields
     from ..sync.formats.reader import read_sheet
     from ..sync.mapping.entities import get
-    found = read_sheet(table, get(entity), overrides)
+    found = read_sheet(table, get(entity), overrides, combine=True)
     headers = [m.header for m in found.matches
                if m.column is None and m.how in KEEPABLE and str(m.header or '').strip()]
     if not headers:
@@ -268,7 +277,7 @@ def register(group):
                 if show_mapping:
                     from ..sync.mapping.entities import get
                     mapping = get(entity)
-                    found = read_sheet(open_table(), mapping, overrides or None)
+                    found = read_sheet(open_table(), mapping, overrides or None, combine=True)
                     settle(found, mapping, date_order, values)
                     _columns(found, lang, everything=True)
                     _kept(kept, lang)

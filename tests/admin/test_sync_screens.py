@@ -548,3 +548,30 @@ def test_quotes_are_on_the_spreadsheets_page(as_role, users, db):
     assert 'data-entity="quotes"' in client.get('/admin/spreadsheets/').get_data(as_text=True)
     assert 'Export me' in client.get('/admin/spreadsheets/quotes.csv').data.decode('utf-8-sig') and quote.code
     assert 'data-entity="quotes"' not in as_role('finance').get('/admin/spreadsheets/').get_data(as_text=True)
+
+
+def test_mapping_step_joins_name_parts_and_splits_a_region(as_role, db):
+    client = as_role('admin')
+    content = ('Company,First Name,Last Name,区域,Status\n'
+               'Acme,Wei,Zhang,"江苏省,南京市,玄武区",Working - Contacted\n'
+               'Baker Foods,Tom,Baker,浙江省/杭州市,Open\n').encode('utf-8')
+    token = token_of(upload(client, content, name='sf.csv'))
+    page = client.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
+    for header, value in (('First Name', 'contact_name'), ('Last Name', 'contact_name'), ('区域', 'region')):
+        select = re.search(rf'data-header="{header}">(.*?)</select>', page, re.S).group(1)
+        assert f'<option value="{value}" selected>' in select, header
+    hints = dict(re.findall(r'class="badge badge-\w+ mapping-hint" data-position="(\d)">([^<]*)<', page))
+    assert hints['1'] == hints['2'] == 'Joined with the other parts into Contact'
+    assert hints['3'] == 'Split into Province + City'
+    # Both parts sent to the contact name is no "two columns for one field": they are joined.
+    response = client.post(f'/admin/import/{token}/mapping', data={
+        'col-0': 'company', 'col-1': 'contact_name', 'col-2': 'contact_name', 'col-3': 'region', 'col-4': 'status',
+        'on_existing': 'update', 'sheet': '', 'csrf_token': csrf_from(page)})
+    assert response.headers['Location'].endswith('/preview')
+    html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
+    assert preview_rows(html) == {'2': 'created', '3': 'created'}
+    assert 'Wei Zhang' in html and '南京市' in html
+    client.post(f'/admin/import/{token}/confirm', data={'csrf_token': csrf_from(html)})
+    uploads.THREADS[token].join(30)
+    acme = Lead.get(Lead.company == 'Acme')
+    assert (acme.contact_name, acme.region_province, acme.region_city) == ('Wei Zhang', '江苏省', '南京市')

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from ...models.choices import choice_key
 from ..errors import CellError, SyncError
+from ..mapping import combined
 from ..mapping.codecs import Choice, Date, infer_date_order, plain_text
 from ..mapping.entities import MAPPINGS, HeaderMatch, is_status_header, norm
 
@@ -43,6 +44,8 @@ class Sheet:
     description_rows: list = field(default_factory=list)   # 1-based rows under the header that are not data
     summary_rows: list = field(default_factory=list)       # 1-based total rows and report footer lines
     missing: list = field(default_factory=list)      # required Columns the file lacks (it has a code column)
+    combined: list = field(default_factory=list)     # Combined groups: columns read together (joined, split)
+    dropped: dict = field(default_factory=dict)      # {position: [rows, example]}: split parts no field keeps
     last_row: int = 0
     parse_steps: tuple = field(default=None, repr=False)   # (mapping, steps) cached by importer.parse_row
     date_orders: dict = field(default_factory=dict)      # {position: 'dmy'|'mdy'} inferred from the values
@@ -104,6 +107,12 @@ class Sheet:
                         f'(codes: {codes}).',
                         f'「{header}」列：“{text}”（{count} 行）不在可选值中，已留空。可用 '
                         f'--map-value "{header}:{text}=编码" 指定对应值（编码：{codes}）。'))
+        for position, (count, example) in sorted(self.dropped.items()):
+            header = self.headers[position]
+            out.append((f'Column "{header}": {count} row{"s" if count > 1 else ""} name{"" if count > 1 else "s"} more '
+                        f'than the province and city (such as "{example}"); that part is not kept (LTC has no '
+                        f'field for it).',
+                        f'「{header}」列：{count} 行在省份和城市之后还有内容（如“{example}”）；该部分不导入（LTC 没有对应字段）。'))
         if self.missing:
             names = ', '.join(f'{c.zh} ({c.en})' for c in self.missing)
             out.append((f'The file has no column {names}: rows naming an existing record by its code update it; '
@@ -206,11 +215,13 @@ def _hint(grid, mapping):
             f'该表头看起来是{other.title_zh}（含有「{other.key.zh}」列）：请改为按{other.title_zh}（`{other.entity}`）导入。')
 
 
-def locate(grid, mapping, label='', overrides=None):
+def locate(grid, mapping, label='', overrides=None, combine=False):
     """Return a Sheet: the header row is the row among the first 30 naming most mapped columns.
 
-    OVERRIDES {0-based position: attr or None} replaces the automatic column matching
-    (None: ignore that column), as a user adjusted it on the import screen.
+    OVERRIDES {0-based position: attr, a split's key or None} replaces the automatic column matching
+    (None: ignore that column), as a user adjusted it on the import screen. COMBINE: read columns
+    together (First Name + Last Name, 区域 -> province and city), as an import does (its doors ask for
+    it); a two-way sync reads each column alone, as it writes them back.
     """
     best, best_at = 0, None
     for index, row in enumerate(grid[:SCAN_ROWS]):
@@ -234,16 +245,17 @@ def locate(grid, mapping, label='', overrides=None):
     if best_at > 0 and _score(grid[best_at - 1], mapping) * 2 >= best:
         best_at -= 1   # the English keys row sits under the titles: the titles are the header
     headers = [plain_text(c).strip() for c in grid[best_at]]
-    matches = [m for m in mapping.resolve(headers) if m.header]
-    columns = {m.position: m.column for m in matches if m.column is not None}
+    matches = [m for m in mapping.resolve(headers, combine=combine) if m.header]
+    columns = {m.position: m.column for m in matches if m.column is not None}   # (groups included: counted)
     start = best_at + 1
     # A second header row (English keys under Chinese titles) fills gaps and is not data.
     if start < len(grid):
         below = mapping.match([plain_text(c).strip() for c in grid[start]])
         # Two names at least: one value that happens to be a header ("Website" as a source) is data.
         if len(below) * 2 >= len(columns) and len(below) >= 2:
+            taken = {c.attr for c in columns.values()} | {c.attr for m in matches if m.combined for c in m.fills}
             for position, column in below.items():
-                if position not in columns and column.attr not in {c.attr for c in columns.values()}:
+                if position not in columns and column.attr not in taken:
                     columns[position] = column
                     _set(matches, position, headers, column, 'exact')
             key_row = start + 1
@@ -252,23 +264,21 @@ def locate(grid, mapping, label='', overrides=None):
             key_row = None
     else:
         key_row = None
-    for position, attr in _positions(overrides, headers, mapping).items():
-        columns.pop(position, None)
-        if attr:
-            column = mapping.by_attr.get(attr)
-            if column is None:
-                raise SyncError(f'{attr!r} is not a column of {mapping.title_en.lower()}; '
-                                f'use one of: {", ".join(mapping.by_attr)}.',
-                                zh=f'{attr!r} 不是{mapping.title_zh}的列；请使用以下之一：'
-                                   f'{", ".join(mapping.by_attr)}。')
-            for other in [p for p, c in columns.items() if c is column]:
-                del columns[other]
-                _set(matches, other, headers, None, 'unknown')
-            columns[position] = column
-        _set(matches, position, headers, mapping.by_attr.get(attr) if attr else None, 'override')
+    # A split's key last: it fills the fields the other columns, as now mapped, leave free.
+    for position, attr in sorted(_positions(overrides, headers, mapping).items(),
+                                 key=lambda item: item[1] in mapping.by_split):
+        if attr and attr not in mapping.by_attr and attr not in mapping.by_split:
+            names = ', '.join(list(mapping.by_attr) + list(mapping.by_split))
+            raise SyncError(f'{attr!r} is not a column of {mapping.title_en.lower()}; use one of: {names}.',
+                            zh=f'{attr!r} 不是{mapping.title_zh}的列；请使用以下之一：{names}。')
+        combined.override(mapping, matches, _match_at(matches, position, headers), attr)
+    columns = {m.position: m.column for m in matches if m.column is not None and not m.combined}
+    together = combined.groups(matches, headers)
+    filled = {c.attr for group in together for c in group.columns}
     status_pos = next((i for i, h in enumerate(headers) if h and is_status_header(h)), None)
     key_pos = next((i for i, c in columns.items() if c is mapping.key), None)
-    missing = [c for c in mapping.columns if c.required and not c.custom_key and c not in columns.values()]
+    missing = [c for c in mapping.columns if c.required and not c.custom_key and c not in columns.values()
+               and c.attr not in filled]
     if key_pos is None and not missing:   # 姓名 as the company, unless the file is another entity's
         guessed = [m.column for m in matches if m.how == 'context' and m.column.required]
         if guessed and other_entity(grid, mapping) is not None:
@@ -279,10 +289,12 @@ def locate(grid, mapping, label='', overrides=None):
         raise SyncError(f'{label or "The sheet"} lacks the required column {names}; add it to the header '
                         f'row (row {best_at + 1}).' + hint_en,
                         zh=f'{label or "该表"} 缺少必填列 {names}；请把它加到表头（第 {best_at + 1} 行）。' + hint_zh)
+    grouped = {p for group in together for p in group.positions}
     sheet = Sheet(label, best_at + 1, headers, columns, key_pos, status_pos,
-                  unknown=[h for i, h in enumerate(headers) if h and i not in columns and i != status_pos],
-                  matches=[m for m in matches if m.position != status_pos], missing=missing)
-    positions = list(columns)
+                  unknown=[h for i, h in enumerate(headers) if h and i not in columns and i not in grouped
+                           and i != status_pos],
+                  matches=[m for m in matches if m.position != status_pos], missing=missing, combined=together)
+    positions = list(columns) + sorted(grouped)
     if key_row:
         sheet.description_rows.append(key_row)
     index = start
@@ -303,6 +315,16 @@ def locate(grid, mapping, label='', overrides=None):
             sheet.rows.append((index + 1, row))
     sheet.last_row = len(grid)
     return sheet
+
+
+def _match_at(matches, position, headers):
+    """Return the HeaderMatch of POSITION in MATCHES, added (in position order) when its header had none."""
+    match = next((m for m in matches if m.position == position), None)
+    if match is None:
+        match = HeaderMatch(position, headers[position] if position < len(headers) else '')
+        matches.append(match)
+        matches.sort(key=lambda m: m.position)
+    return match
 
 
 def _set(matches, position, headers, column, how):
@@ -379,9 +401,9 @@ def settle(sheet, mapping, date_order=None, values=None):
             target[choice_key(text)] = value
 
 
-def read_sheet(table, mapping, overrides=None):
-    """Read TABLE once and locate MAPPING's table in it (OVERRIDES: see `locate`)."""
+def read_sheet(table, mapping, overrides=None, combine=False):
+    """Read TABLE once and locate MAPPING's table in it (OVERRIDES, COMBINE: see `locate`)."""
     if getattr(table, 'prefer', 'absent') is None:
         table.prefer = lambda grid: best_score(grid, mapping)
     grid = table.read()
-    return locate(grid, mapping, table.label, overrides)
+    return locate(grid, mapping, table.label, overrides, combine)

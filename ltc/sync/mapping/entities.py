@@ -9,7 +9,9 @@ A header is matched in this order, per header (cheap: a file has a few dozen):
 2. the same without notes in parentheses or brackets (`合同名称（支持要素提取）`, `金额(元)`);
 3. context rules: a required field the file does not name takes a header of its `fallback`
    names (姓名 / 名称 are the company when the file has no company column);
-4. fuzzy: rapidfuzz's ratio against every name of the fields not matched yet (never the
+4. several columns read together (`Join`, `Split`): `First Name` + `Last Name` make a contact's
+   name, 区域 `江苏省,南京市` fills province and city; each only where no column names the field itself;
+5. fuzzy: rapidfuzz's ratio against every name of the fields not matched yet (never the
    code column: a wrong code is a wrong record); a strong
    match (>= FUZZY_STRONG) is used and shown with its confidence, a weak one (>= FUZZY_WEAK)
    or one scoring alike for two fields is not used but named in the plan.
@@ -26,7 +28,9 @@ from ...models import (Contact, Contract, CustomField, Customer, FollowUp, Invoi
 from ...models.custom import CUSTOM_ENTITIES
 from ...models import choices as C
 from ..errors import SyncError
+from . import combined
 from .codecs import Bool, Choice, Date, DateTime, Headcount, Number, Reference, Text, custom_codec
+from .combined import Join, Split, join_name, split_region
 
 MARKERS = re.compile(r'^[*＊\s]+|[*＊\s]+$|[(（]\s*(必填|必须|必填项|required|mandatory|选填|optional|[*＊])\s*[)）]'
                      r'|[:：]$', re.I)
@@ -63,8 +67,17 @@ class HeaderMatch:
     header: str
     column: object = None          # the Column used, or None (not imported)
     how: str = 'unknown'           # exact | note | context | fuzzy | weak | ambiguous | override | unknown | status
+                                   # | repeat | joined | split
     confidence: float = 0.0        # 1.0 for names and synonyms; rapidfuzz ratio / 100 otherwise
     candidates: tuple = ()         # ((Column, confidence), ...) for weak and ambiguous headers
+    rule: object = None            # joined | split: the Join or Split that reads this column with others
+    part: str = ''                 # joined: which part of the field this column holds ('given', 'family' ...)
+    fills: tuple = ()              # split: the Columns its parts fill, in order
+
+    @property
+    def combined(self):
+        """Return whether this column is read together with others (joined into one field, or split into several)."""
+        return self.how in ('joined', 'split')
 
     @property
     def doubtful(self):
@@ -112,6 +125,8 @@ class Mapping:
     allow_delete: bool = False       # whether a code vanishing from a sheet may delete the record
     title_en: str = ''
     title_zh: str = ''
+    joins: tuple = ()                # Joins: columns that make one field together (First Name + Last Name)
+    splits: tuple = ()               # Splits: a column that fills several fields (区域 -> province, city)
     _index: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -120,6 +135,11 @@ class Mapping:
             for name in column.names():
                 self._index.setdefault(name, column)
         self._fallbacks = [(c, {norm(n) for n in c.fallback}) for c in self.columns if c.fallback]
+        self.join_names = [(j, [(part, None if part == j.own else {norm(n) for n in names}) for part, names in j.parts])
+                           for j in self.joins]
+        self.split_names = [(s, {norm(n) for n in s.names}) for s in self.splits]
+        self.by_split = {s.key: s for s in self.splits}
+        self.by_join = {j.attr: j for j in self.joins}
         # The code column is never guessed: a wrong code is a wrong record.
         self._fuzzy = [(name, c) for c in self.columns[1:] if not c.readonly for name in sorted(c.names()) if name]
 
@@ -139,8 +159,23 @@ class Mapping:
         """Return {position: Column} for a header row; the first of repeated headers wins."""
         return {m.position: m.column for m in self.resolve(headers, fuzzy=fuzzy) if m.column is not None}
 
-    def resolve(self, headers, fuzzy=True):
-        """Return a HeaderMatch per header: names and synonyms, context rules, then fuzzy matching."""
+    def part_of(self, attr, header):
+        """Return the part of ATTR's join that HEADER names (`First Name` -> 'given'), or None."""
+        join = self.by_join.get(attr)
+        if join is None:
+            return None
+        key, plain = norm(header), bare(header)
+        for part, names in dict(self.join_names)[join]:
+            if names is None:
+                if self.column_for(header) is self.by_attr[attr]:
+                    return part
+            elif key in names or plain in names:
+                return part
+        return None
+
+    def resolve(self, headers, fuzzy=True, combine=True):
+        """Return a HeaderMatch per header: names and synonyms, context rules, columns read together
+        (COMBINE; a two-way sync reads each column alone), then fuzzy matching."""
         keys = [(norm(h), bare(h)) for h in headers]
         found = [HeaderMatch(i, h) for i, h in enumerate(headers)]
         used = {}
@@ -169,6 +204,8 @@ class Mapping:
                     del used[match.column.attr]
                 match.column, match.how, match.confidence = column, 'context', 1.0
                 used[column.attr] = match
+        if combine:
+            combined.resolve(self, found, keys, used)
         if fuzzy:
             for match, (_name, plain) in zip(found, keys):
                 if match.column is None and match.how == 'unknown' and len(plain) > 1:
@@ -299,6 +336,27 @@ def _contact_columns(*attrs):
     }
     return [made[a]() for a in attrs]
 
+# A person's name in parts (Salesforce, HubSpot, Zoho: First Name / Last Name; 姓 / 名), joined into one field.
+NAME_PARTS = (('given', ('first name', 'given name', 'forename', '名', '名字')),
+              ('middle', ('middle name', '中间名')),
+              ('family', ('last name', 'surname', 'family name', '姓', '姓氏')))
+
+
+def _name_join(attr):
+    return Join(attr, NAME_PARTS, join_name, alone=('given', 'family'),
+                en='joined into one name: given name first ("Wei Zhang"); in Chinese characters family name '
+                   'first, no space ("王磊")',
+                zh='合并为一个姓名：英文名在前、姓在后（“Wei Zhang”）；汉字姓名姓在前、不加空格（“王磊”）')
+
+
+# 悟空CRM's 区域 `江苏省,南京市,玄武区` (also `江苏省/南京市/玄武区`, `江苏省 南京市`): province, then city.
+REGION = Split('region', ('区域', '地区', '所在地区', '所在区域', '所属区域', '所属地区', '省市区', '省市', '省市县', '省份城市',
+                          'region'),
+               ('region_province', 'region_city'), split_region,
+               en='split at , / 、 (or spaces between Chinese names) into province and city; a district after '
+                  'them is not kept (no such field)',
+               zh='按 , / 、（或中文地名之间的空格）拆分为省份和城市；其后的区县不导入（没有该字段）')
+
 LEADS = Mapping('leads', Lead, [
     _code('Lead code', '线索编号', '线索编码', 'lead id', 'lead no', '线索id'),
     Column('company', 'Company', '公司名称', Text(200), required=True, width=28,
@@ -318,7 +376,7 @@ LEADS = Mapping('leads', Lead, [
     Column('industry', 'Industry', '行业', Choice(C.INDUSTRIES),
            aliases=('客户行业', '所属行业', 'sector', '行业类型')),
     Column('region_province', 'Province', '省份', Text(40),
-           aliases=('省', 'state', 'region', 'province', '所在省份', 'state/province', 'state/region', '省/直辖市')),
+           aliases=('省', 'state', 'province', '所在省份', 'state/province', 'state/region', '省/直辖市')),
     Column('region_city', 'City', '城市', Text(40), aliases=('市', '所在城市')),
     Column('company_size', 'Company size', '企业规模', Headcount(C.COMPANY_SIZES), aliases=SIZE_NAMES),
     Column('budget', 'Budget', '预算', Number(), aliases=('预算金额',)),
@@ -331,7 +389,8 @@ LEADS = Mapping('leads', Lead, [
     Column('status', 'Status', '状态', Choice(C.LEAD_STATUSES, default='new'), aliases=('线索状态', 'lead status')),
     Column('grade', 'Grade', '等级', Choice(C.LEAD_GRADES, default='ungraded'), readonly=True),
     Column('score', 'Score', '评分', Number(0, integer=True), readonly=True, width=8),
-], natural_key=('company', 'contact_name', 'phone', 'email'), title_en='Leads', title_zh='线索')
+], natural_key=('company', 'contact_name', 'phone', 'email'), title_en='Leads', title_zh='线索',
+    joins=(_name_join('contact_name'),), splits=(REGION,))
 
 CUSTOMERS = Mapping('customers', Customer, [
     _code('Customer code', '客户编码', '客户编号', 'customer id', 'customer no', '客户代码'),
@@ -364,7 +423,7 @@ CUSTOMERS = Mapping('customers', Customer, [
     Column('target_share', 'Target share %', '目标份额%', Number(percent=True), aliases=('目标份额', 'target share')),
     _currency(),
     Column('notes', 'Notes', '备注', Text(10000, multiline=True), aliases=NOTES_NAMES + ('description', '说明')),
-], natural_key=('name',), title_en='Customers', title_zh='客户')
+], natural_key=('name',), title_en='Customers', title_zh='客户', splits=(REGION,))
 
 CONTACTS = Mapping('contacts', Contact, [
     _code('Contact code', '联系人编码', '联系人编号', 'contact id'),
@@ -383,7 +442,7 @@ CONTACTS = Mapping('contacts', Contact, [
     Column('birthday', 'Birthday', '生日', Date(), aliases=('出生日期', 'date of birth', 'dob')),
     *_contact_columns('next_contact_on'),
     Column('notes', 'Notes', '备注', Text(10000, multiline=True), aliases=NOTES_NAMES),
-], natural_key=('customer', 'name'), title_en='Contacts', title_zh='联系人')
+], natural_key=('customer', 'name'), title_en='Contacts', title_zh='联系人', joins=(_name_join('name'),))
 
 OPPORTUNITIES = Mapping('opportunities', Opportunity, [
     _code('Opportunity code', '商机编号', '商机编码', 'opportunity id', 'deal id'),
@@ -621,7 +680,8 @@ def with_custom(mapping):
                           aliases=(CUSTOM + d.key, d.key), required=d.required, width=16)
                    for d in definitions]
         found = Mapping(mapping.entity, mapping.model, mapping.columns + columns, natural_key=mapping.natural_key,
-                        allow_delete=mapping.allow_delete, title_en=mapping.title_en, title_zh=mapping.title_zh)
+                        allow_delete=mapping.allow_delete, title_en=mapping.title_en, title_zh=mapping.title_zh,
+                        joins=mapping.joins, splits=mapping.splits)
         # A custom field's own labels name it before a built-in field's synonym (an export of it reads back
         # as it), never before a built-in field's own headers.
         primary = {norm(n) for c in mapping.columns for n in (c.attr, c.en, c.zh)}

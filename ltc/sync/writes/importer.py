@@ -19,7 +19,7 @@ from ...services.messages import text as message_text
 from ..errors import CellError, SyncError, UnknownReference, UnknownValue
 from ..formats.reader import missing_columns_error, read_sheet, settle
 from ..mapping import hooks
-from ..mapping.codecs import Context, Reference
+from ..mapping.codecs import Context, Reference, plain_text
 from ..mapping.entities import CUSTOM, expand, fold, get
 from . import requests
 from .bulk import insert_rows
@@ -82,7 +82,29 @@ def parse_row(mapping, sheet, number, cells, ctx, defer_refs=False, lenient=Fals
                 result.fail(CellError(f'is required; fill it in', '为必填项；请填写', None, number,
                                       sheet.headers[position]))
             values[attr] = value
+    if sheet.combined:
+        _parse_together(mapping, sheet, result, cells, ctx)
     return result
+
+
+def _parse_together(mapping, sheet, result, cells, ctx):
+    """Read ROW's columns read together (First Name + Last Name, 区域): each group's texts through its fields' codecs."""
+    for group in sheet.combined:
+        pairs, dropped = group.texts(cells, plain_text)
+        if dropped:   # a district after the city: said once for the file (Sheet.notes)
+            sheet.dropped.setdefault(group.positions[0], [0, ' '.join(dropped)])[0] += 1
+        for column, text in pairs:
+            try:
+                value = column.codec.clean(text, ctx)
+            except CellError as exc:
+                exc.row, exc.column = result.row, group.header
+                result.fail(exc)
+                continue
+            if value is None:
+                value = _default(mapping.model, column.attr)
+            if column.required and value in (None, ''):
+                result.fail(CellError('is required; fill it in', '为必填项；请填写', None, result.row, group.header))
+            result.values[column.attr] = value
 
 
 KEY, VALUE, READONLY = 'key', 'value', 'readonly'
@@ -166,7 +188,7 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order=No
         raise SyncError(f'--on-existing must be update or skip, not {on_existing!r}.',
                         zh=f'--on-existing 只能是 update 或 skip，不能是 {on_existing!r}。')
     mapping = get(entity)
-    sheet = read_sheet(table, mapping, columns)
+    sheet = read_sheet(table, mapping, columns, combine=True)
     settle(sheet, mapping, date_order, values)
     act = gate.as_actor(actor)
     ctx = Context(lang=lang, date_order=date_order or 'dmy', date1904=getattr(table, 'date1904', False), actor=act)

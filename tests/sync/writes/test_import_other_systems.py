@@ -29,6 +29,9 @@ def _stage(opportunity):
 def test_salesforce_lead_report_in_windows_1252_with_its_footer(runner, db):
     _people()
     assert detect_encoding((FILES / 'salesforce_leads.csv').read_bytes()) == 'cp1252'
+    shown = _cli(runner, 'leads', 'salesforce_leads.csv', '--show-mapping').output
+    assert '  First Name → contact_name (Contact)  (with Last Name: joined into one name' in shown, shown
+    assert '  Last Name → contact_name (Contact)  (with First Name: joined into one name' in shown
     result = _cli(runner, 'leads', 'salesforce_leads.csv')
     out = result.output
     assert 'Skipped 3 total or report footer rows (rows 8, 10, 11)' in out, out
@@ -41,6 +44,7 @@ def test_salesforce_lead_report_in_windows_1252_with_its_footer(runner, db):
     assert (lead.status, lead.source, lead.industry, lead.company_size) == ('assigned', 'website', 'finance', 'large')
     assert (lead.owner.username, lead.region_province, lead.phone, lead.mobile) == \
         ('song.chao', 'Shanghai', '(021) 6888-1234', '139 1234 5678')
+    assert (lead.contact_name, lead.contact_title) == ('Wei Zhang', 'CIO')   # First Name + Last Name
     acme = Lead.get(Lead.company == 'Acme Robotics')
     assert (acme.status, acme.source, acme.industry, acme.company_size) == ('contacted', 'online', 'manufacturing',
                                                                            'small')
@@ -92,16 +96,16 @@ def test_zoho_hubspot_and_chinese_crm_leads(runner, db):
     assert 'Lead Owner' not in out and 'No. of Employees' not in out
     result = _cli(runner, 'leads', 'zoho_leads.csv')
     zylker = Lead.get(Lead.company == 'Zylker Corp')
-    assert (zylker.status, zylker.source, zylker.company_size, zylker.website) == \
-        ('contacted', 'exhibition', 'xlarge', 'https://zylker.example')
+    assert (zylker.status, zylker.source, zylker.company_size, zylker.website, zylker.contact_name) == \
+        ('contacted', 'exhibition', 'xlarge', 'https://zylker.example', 'Hao Wang')
     assert Lead.get(Lead.company == 'Sun Analytics').industry == 'internet'
 
     result = _cli(runner, 'leads', 'hubspot_contacts.csv', '--as', 'song.chao', '--map', 'Contact owner=-')
     assert result.exit_code == 0, result.output
     assert 'Company Name → not imported' not in result.output
     tail = Lead.get(Lead.company == 'Tailspin Toys')
-    assert (tail.status, tail.mobile, tail.contact_title, tail.source) == ('contacted', '13911112222', 'IT Manager',
-                                                                          'website')
+    assert (tail.status, tail.mobile, tail.contact_title, tail.source, tail.contact_name) == \
+        ('contacted', '13911112222', 'IT Manager', 'website', 'Min Chen')
     assert Lead.get(Lead.company == 'Proseware').status == 'qualified'
 
     result = _cli(runner, 'leads', 'fxiaoke_leads.xlsx', '--dry-run')
@@ -129,6 +133,10 @@ def test_chinese_crm_customers_gbk_and_merged_title(runner, db):
     zijin = Customer.get(Customer.name == '南京紫金软件')
     assert (zijin.level, zijin.source, zijin.industry, zijin.next_contact_on) == \
         ('key', 'website', 'internet', datetime.date(2026, 4, 1))
+    # 区域 `江苏省,南京市,玄武区`: province and city; the district is named as not kept.
+    assert (zijin.region_province, zijin.region_city) == ('江苏省', '南京市')
+    assert '区域 → region_province (Province) + region_city (City)' in result.output
+    assert 'Column "区域": 3 rows name more than the province and city (such as "玄武区")' in result.output
     assert Customer.get(Customer.name == '长沙湘江文旅').level == 'general'
     assert Customer.get(Customer.name == '武汉光谷电子').industry == 'manufacturing'
 
