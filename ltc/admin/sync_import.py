@@ -68,11 +68,11 @@ def make_plan(token, info):
     columns = {int(k): v for k, v in info['columns'].items()} if info.get('columns') else None
     # The import acts as the logged-in user: their role, scope and the business rules decide each row,
     # and a refused row shows nothing of the record it named.
-    plan = plan_import(info['entity'], _table(token, info), on_existing=info['on_existing'],
-                       lang=lang(), columns=columns, actor=current_user.record)
-    # The run's source names the file as the user uploaded it, not as it is stored.
-    plan.sheet.label = plan.sheet.label.replace(uploads.path_of(token, info['ext']).name, info['filename'])
-    return plan
+    # The run's source (and the reason a closed row gets) names the file as the user uploaded it, not as it is stored.
+    stored = uploads.path_of(token, info['ext']).name
+    return plan_import(info['entity'], _table(token, info), on_existing=info['on_existing'],
+                       lang=lang(), columns=columns, actor=current_user.record,
+                       relabel=lambda label: label.replace(stored, info['filename']))
 
 
 def cached_plan(token, info, fresh):

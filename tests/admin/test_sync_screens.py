@@ -550,11 +550,11 @@ def test_quotes_are_on_the_spreadsheets_page(as_role, users, db):
     assert 'data-entity="quotes"' not in as_role('finance').get('/admin/spreadsheets/').get_data(as_text=True)
 
 
-def test_mapping_step_joins_name_parts_and_splits_a_region(as_role, db):
+def test_mapping_step_joins_name_parts_splits_a_region_and_closed_rows_come_in(as_role, db):
     client = as_role('admin')
     content = ('Company,First Name,Last Name,区域,Status\n'
                'Acme,Wei,Zhang,"江苏省,南京市,玄武区",Working - Contacted\n'
-               'Baker Foods,Tom,Baker,浙江省/杭州市,Open\n').encode('utf-8')
+               'Baker Foods,Tom,Baker,浙江省/杭州市,Closed - Not Converted\n').encode('utf-8')
     token = token_of(upload(client, content, name='sf.csv'))
     page = client.get(f'/admin/import/{token}/mapping').get_data(as_text=True)
     for header, value in (('First Name', 'contact_name'), ('Last Name', 'contact_name'), ('区域', 'region')):
@@ -571,7 +571,10 @@ def test_mapping_step_joins_name_parts_and_splits_a_region(as_role, db):
     html = client.get(f'/admin/import/{token}/preview').get_data(as_text=True)
     assert preview_rows(html) == {'2': 'created', '3': 'created'}
     assert 'Wei Zhang' in html and '南京市' in html
+    assert 'arrives disqualified: created, then disqualified with the reason' in html and 'sf.csv' in html
     client.post(f'/admin/import/{token}/confirm', data={'csrf_token': csrf_from(html)})
     uploads.THREADS[token].join(30)
-    acme = Lead.get(Lead.company == 'Acme')
+    acme, baker = Lead.get(Lead.company == 'Acme'), Lead.get(Lead.company == 'Baker Foods')
     assert (acme.contact_name, acme.region_province, acme.region_city) == ('Wei Zhang', '江苏省', '南京市')
+    assert (baker.status, baker.disqualify_reason) == \
+        ('disqualified', 'Disqualified in the source system (imported from sf.csv)')

@@ -28,9 +28,10 @@ MONTHS = {m: i for i, names in enumerate(
 class Context:
     """What codecs need besides the cell: language, date order, date system, reference lookups."""
 
-    def __init__(self, lang='en', date_order='dmy', date1904=False, actor=None):
+    def __init__(self, lang='en', date_order='dmy', date1904=False, actor=None, source=''):
         self.lang, self.date_order, self.date1904 = lang, date_order, date1904
         self.actor = actor   # a gate.Actor: references resolve only among the records it may see
+        self.source = source   # the file or sheet read, as its user knows it (a closed row's default reason names it)
         # {model: {name (lower case): {codes}}}: records an earlier tab of a workbook created in this run, named
         # as that tab's row named them (a new lead by its company), so a row naming them resolves to the code.
         self.named = {}

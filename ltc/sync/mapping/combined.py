@@ -1,7 +1,7 @@
 """Columns of a file read together: several that make one field (`Join`), one that fills several (`Split`).
 
 Other systems' exports write a person's name as `First Name` + `Last Name` (姓 + 名), a region as
-one cell `江苏省,南京市,玄武区`. A mapping
+one cell `江苏省,南京市,玄武区`, a deal's outcome in a `Status` column beside its `Stage`. A mapping
 declares these once (`Mapping.joins`, `Mapping.splits`); header matching (`Mapping.resolve`) finds
 them where no column names the field itself, the plan shows them, and the reader hands the importer
 one `Combined` per group, which turns a row's cells into the fields' texts for their codecs.
@@ -21,8 +21,8 @@ class Join:
     """Several columns that make one field together: `First Name` + `Last Name` are a contact's name.
 
     PARTS are (part, header names) in the order a plan lists them; OWN names the part that is the
-    field's own column (matched by the field's names), which the other parts change: such a join
-    needs that column. ALONE: the
+    field's own column (matched by the field's names), which the other parts change (Pipedrive's
+    `Status` decides the `Stage` of a won or lost deal): such a join needs that column. ALONE: the
     parts read as the whole field when a file has no other part (`Last Name` only). COMBINE turns
     {part: text} into the field's text; EN and ZH say how, in the plan.
     """
@@ -74,6 +74,17 @@ def join_name(parts):
 
 def _key(text):
     return re.sub(r'[\s_\-–—/]+', ' ', unicodedata.normalize('NFKC', str(text or ''))).strip().lower()
+
+
+def stage_or_outcome(names):
+    """Return combine({'stage', 'status'}): the status when it is one of NAMES (a won or lost outcome, compared
+    as stage names are), else the stage."""
+    closed = frozenset(_key(n) for n in names)
+
+    def combine(parts):
+        status = parts.get('status') or ''
+        return status if _key(status) in closed else parts.get('stage') or ''
+    return combine
 
 
 def split_region(text):

@@ -10,7 +10,8 @@ A header is matched in this order, per header (cheap: a file has a few dozen):
 3. context rules: a required field the file does not name takes a header of its `fallback`
    names (姓名 / 名称 are the company when the file has no company column);
 4. several columns read together (`Join`, `Split`): `First Name` + `Last Name` make a contact's
-   name, 区域 `江苏省,南京市` fills province and city; each only where no column names the field itself;
+   name, Pipedrive's `Status` decides its `Stage` when it says Won or Lost, 区域 `江苏省,南京市`
+   fills province and city; each only where no column names the field itself;
 5. fuzzy: rapidfuzz's ratio against every name of the fields not matched yet (never the
    code column: a wrong code is a wrong record); a strong
    match (>= FUZZY_STRONG) is used and shown with its confidence, a weak one (>= FUZZY_WEAK)
@@ -30,7 +31,7 @@ from ...models import choices as C
 from ..errors import SyncError
 from . import combined
 from .codecs import Bool, Choice, Date, DateTime, Headcount, Number, Reference, Text, custom_codec
-from .combined import Join, Split, join_name, split_region
+from .combined import Join, Split, join_name, split_region, stage_or_outcome
 
 MARKERS = re.compile(r'^[*＊\s]+|[*＊\s]+$|[(（]\s*(必填|必须|必填项|required|mandatory|选填|optional|[*＊])\s*[)）]'
                      r'|[:：]$', re.I)
@@ -95,6 +96,7 @@ class Column:
     readonly: bool = False   # exported for reference, never written from a sheet
     width: int = 16
     fallback: tuple = ()     # names this column takes only when the file names it by nothing else
+    blank_keeps: bool = False   # a blank cell keeps the stored value (a reason the closing command wrote)
 
     @property
     def custom_key(self):
@@ -283,6 +285,8 @@ STAGE_NAMES = {'prospecting': 'Validate', 'qualification': 'Validate', 'qualify'
                '验证客户': 'Validate', '初步接洽': 'Validate', '需求确定': 'Analyse', '需求分析': 'Analyse',
                '方案/报价': 'Propose', '方案报价阶段': 'Propose', '谈判审核': 'Negotiate', '商务洽谈': 'Negotiate',
                '签约': 'Negotiate', '赢单关闭': 'Won', '输单关闭': 'Lost'}
+# The names of a won or lost outcome (a deal's `Status`: Pipedrive's Won / Lost), as compared by the join.
+CLOSED_STAGES = tuple(k for k, v in STAGE_NAMES.items() if v in ('Won', 'Lost')) + ('won', 'lost', '赢单', '输单')
 OWNER_NAMES = ('owner', 'lead owner', 'account owner', 'deal owner', '所属销售', '销售', '归属人', 'sales',
                '销售人员', '销售代表', '业务员', '跟进人', '负责销售', '客户经理', 'sales rep', 'sales agent',
                'salesperson', 'assigned to', 'opportunity owner', 'contact owner', 'company owner', 'record owner',
@@ -387,6 +391,11 @@ LEADS = Mapping('leads', Lead, [
     *_contact_columns('next_contact_on'),
     _owner(),
     Column('status', 'Status', '状态', Choice(C.LEAD_STATUSES, default='new'), aliases=('线索状态', 'lead status')),
+    # Read with a disqualified status: the reason the Disqualify action records (a lead arriving disqualified
+    # without one is disqualified with a reason naming the import, see ltc/sync/writes/closing.py).
+    Column('disqualify_reason', 'Disqualify reason', '作废原因', Text(255), blank_keeps=True,
+           aliases=('无效原因', '关闭原因', '失效原因', '放弃原因', 'disqualified reason', 'disqualification reason',
+                    'reason disqualified', 'unqualified reason', 'reason for disqualification')),
     Column('grade', 'Grade', '等级', Choice(C.LEAD_GRADES, default='ungraded'), readonly=True),
     Column('score', 'Score', '评分', Number(0, integer=True), readonly=True, width=8),
 ], natural_key=('company', 'contact_name', 'phone', 'email'), title_en='Leads', title_zh='线索',
@@ -463,10 +472,15 @@ OPPORTUNITIES = Mapping('opportunities', Opportunity, [
     Column('priority', 'Priority', '优先级', Choice(C.PRIORITIES, default='medium')),
     Column('source', 'Source', '来源', Choice(C.SOURCES), aliases=('商机来源', 'lead source')),
     Column('competitors', 'Competitors', '竞争对手', Text(255), aliases=('competitor',)),
-    Column('lost_reason', 'Lost reason', '输单原因', Text(255), aliases=('丢单原因', 'lost reason', 'loss reason',
-                                                                     'closed lost reason', '失败原因')),
+    Column('lost_reason', 'Lost reason', '输单原因', Text(255), blank_keeps=True,
+           aliases=('丢单原因', 'lost reason', 'loss reason', 'closed lost reason', '失败原因')),
     _owner(),
-], natural_key=('customer', 'name'), title_en='Opportunities', title_zh='商机')
+], natural_key=('customer', 'name'), title_en='Opportunities', title_zh='商机',
+    joins=(Join('stage', (('stage', ()), ('status', ('status', 'deal status', 'opportunity status', '商机状态',
+                                                       '赢单状态', 'won/lost'))),
+                stage_or_outcome(CLOSED_STAGES), own='stage',
+                en='Won or Lost in the status column is the stage; any other status keeps the stage column',
+                zh='状态列为赢单或输单时即为阶段；其他状态取阶段列'),))
 
 PRODUCTS = Mapping('products', Product, [
     _code('Product code', '产品编码', '产品编号', '物料编码', 'sku', 'item code', '商品编码', '料号'),

@@ -107,6 +107,18 @@ def after_creates(model, pending, ctx):
     intake.finish()
 
 
+def unchanged(model):
+    """Return same(attr, stored, cell) telling a cell that differs from the stored value (both canonical) yet asks
+    for no change, for MODEL's imports; None when every difference is a change."""
+    return _lead_unchanged if model is Lead else None
+
+
+def _lead_unchanged(attr, stored, cell):
+    """A lead's 'new' is the 'assigned' its intake made it when the row gave it an owner: re-importing the file that
+    created it asks for nothing (not for a move back to new, which the lead flow refuses)."""
+    return attr == 'status' and cell == 'new' and stored == 'assigned'
+
+
 def refresh_derived(record, ctx):
     """Recompute fields derived from an edited record; return the names that changed."""
     if isinstance(record, Opportunity):

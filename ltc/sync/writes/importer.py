@@ -11,7 +11,7 @@ import json
 from peewee import DateField, DateTimeField, DecimalField, IntegrityError
 
 from ...db import database, reserve_codes, select_in, utcnow
-from ...errors import ConflictError
+from ...errors import ConflictError, LTCError
 from ...models.sync import SyncRun
 from ...services import audit
 from ...services import gate
@@ -21,7 +21,7 @@ from ..formats.reader import missing_columns_error, read_sheet, settle
 from ..mapping import hooks
 from ..mapping.codecs import Context, Reference, plain_text
 from ..mapping.entities import CUSTOM, expand, fold, get
-from . import requests
+from . import closing, requests
 from .bulk import insert_rows
 from .results import Result, RowResult
 from .updates import write_updates
@@ -165,7 +165,7 @@ def load_existing(mapping, rows, ctx):
 
 
 def plan_import(entity, table, *, on_existing='update', lang='zh', date_order=None, progress=None,
-                columns=None, actor=None, values=None, decisions=False):
+                columns=None, actor=None, values=None, decisions=False, relabel=None):
     """Read TABLE and return the Plan of what importing it into ENTITY would do; writes nothing.
 
     :param entity: mapping name ('leads', 'customers', ...)
@@ -183,15 +183,20 @@ def plan_import(entity, table, *, on_existing='update', lang='zh', date_order=No
     :param values: {column header or field: {cell text: choice code}} (`--map-value`)
     :param decisions: also note on each new row what the apply will decide beyond its cells (a
         lead's grade, duplicate link and owner); the dry run shows it
+    :param relabel: callable(label) -> the file's name as the user knows it (an upload's own name);
+        the plan, the run and the reasons a closed row gets (`closing.py`) name the file so
     """
     if on_existing not in ('update', 'skip'):
         raise SyncError(f'--on-existing must be update or skip, not {on_existing!r}.',
                         zh=f'--on-existing 只能是 update 或 skip，不能是 {on_existing!r}。')
     mapping = get(entity)
     sheet = read_sheet(table, mapping, columns, combine=True)
+    if relabel is not None:
+        sheet.label = relabel(sheet.label)
     settle(sheet, mapping, date_order, values)
     act = gate.as_actor(actor)
-    ctx = Context(lang=lang, date_order=date_order or 'dmy', date1904=getattr(table, 'date1904', False), actor=act)
+    ctx = Context(lang=lang, date_order=date_order or 'dmy', date1904=getattr(table, 'date1904', False), actor=act,
+                  source=sheet.label)
     plan = Plan(mapping, sheet, ctx, on_existing)
     seen_codes, seen_natural = {}, {}
     total = len(sheet.rows)
@@ -237,6 +242,8 @@ def match_existing(mapping, sheet, rows, act, ctx, on_existing):
     rows are matched (a re-import of 100,000 rows held every stored lead at once otherwise).
     """
     by_code, by_natural = load_existing(mapping, rows, ctx)
+    keeps = [c.attr for c in mapping.columns if c.blank_keeps]
+    same = hooks.unchanged(mapping.model)
     if not act.is_system and by_natural:   # a row without code never matches (nor shows) another owner's record
         mine = gate.visible(act, mapping.model, [r['id'] for found in by_natural.values() for r in found])
         by_natural = {k: [r for r in found if r['id'] in mine] for k, found in by_natural.items()}
@@ -255,9 +262,14 @@ def match_existing(mapping, sheet, rows, act, ctx, on_existing):
                 row.fail(missing_columns_error(sheet, row.row))
             continue
         row.record_id, row.version = record['id'], record['version']
+        for attr in keeps:   # a blank reason cell keeps the reason its closing action recorded
+            if attr in row.values and row.values[attr] in (None, ''):
+                del row.values[attr]
         row.changes = {a: [canon(mapping, a, record.get(a), ctx), canon(mapping, a, v, ctx)]
                        for a, v in row.values.items()
                        if a not in row.refs and canon(mapping, a, record.get(a), ctx) != canon(mapping, a, v, ctx)}
+        if same is not None and row.changes:
+            row.changes = {a: pair for a, pair in row.changes.items() if not same(a, *pair)}
         for attr in row.refs:   # it names a row of this file: a change, whatever the field holds now
             row.changes[attr] = [canon(mapping, attr, record.get(attr), ctx), row.refs[attr][0].value]
         if not row.changes:
@@ -401,6 +413,41 @@ def create_rows(mapping, rows, ctx):
     fresh = iter(reserve_codes(mapping.model.code_prefix, sum(1 for r in rows if not r.code)))
     for row in rows:
         row.code = row.code or next(fresh)
+    if any('close' in r.commands for r in rows):
+        return _create_closing(mapping, rows, ctx)
+    return _insert(mapping, rows, ctx)
+
+
+def _create_closing(mapping, rows, ctx):
+    """Write ROWS (codes set) in file order: the plain ones together as `_insert` does, each row arriving closed
+    alone with its closing action in one savepoint, so a refused action writes nothing of it. Return the rows
+    written."""
+    act, created, plain = gate.actor(), [], []
+    for row in rows + [None]:
+        if row is not None and 'close' not in row.commands:
+            plain.append(row)
+            continue
+        if plain:
+            created += _insert(mapping, plain, ctx)
+            plain = []
+        if row is None:
+            break
+        try:
+            with database.atomic():
+                if not _insert(mapping, [row], ctx):
+                    continue   # its error is noted
+                fetch_ids(mapping, [row])
+                closing.close(act, mapping, row, ctx)
+        except LTCError as exc:
+            row.outcome, row.record_id = 'error', None
+            row.notes.append((str(exc), message_text(exc, 'zh')))
+        else:
+            created.append(row)
+    return created
+
+
+def _insert(mapping, rows, ctx):
+    """Insert ROWS (codes set) with one statement; if that breaks a unique rule, one by one, failing the offenders."""
     try:
         with database.atomic():
             write_creates(mapping, rows, ctx)

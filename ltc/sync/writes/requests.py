@@ -4,7 +4,9 @@
 not write fails alone with the gate's reason and keeps nothing of the record it named (no old
 values, no names); a stage, status or owner cell is taken out of the plain field write and kept as
 a request that `run_commands` hands to the service command after the row's other fields are
-written. Payments, follow-ups and invoices are never inserted as rows: each new row is
+written. A new row that arrives closed (a converted or disqualified lead, a won or lost deal) is
+created open and then closed by its rule action (`closing.py`). Payments, follow-ups and invoices
+are never inserted as rows: each new row is
 `receivables.record_payment` (the plans it pays), `followups.record_followup` (the counters and the
 reclaim clock it moves) or `invoices.request_invoice` (never more than the plan) followed by the
 steps its status names; on a stored invoice only the status moves, through the invoice commands.
@@ -19,9 +21,9 @@ from ...services import approvals, assignment, contracts, followups, gate, invoi
 from ...services import customers as customer_service
 from ...services.messages import refusal, text as message_text
 from ..errors import CellError
+from . import closing
 
 CONTRACT_FLOW = ('draft', 'pending_approval', 'effective', 'executing', 'completed')
-NEW_LEAD_STATUSES = ('new', 'assigned', 'contacted', 'qualified')
 
 
 class Refusal(CellError):
@@ -84,7 +86,7 @@ def review(act, mapping, rows, ctx):
         if row.outcome == 'error' or not (special or commands & asks[id(row)]):
             continue
         try:
-            _requests(act, model, rule, row, asks[id(row)])
+            _requests(act, model, rule, row, asks[id(row)], ctx)
         except LTCError as exc:
             _fail(row, exc)
 
@@ -225,7 +227,7 @@ def _lead_room(owners):
 
 
 # -- requests -------------------------------------------------------------------------
-def _requests(act, model, rule, row, asks=None):
+def _requests(act, model, rule, row, asks=None, ctx=None):
     """Move ROW's command cells into row.commands, checking now what can be checked without writing."""
     asks = set(wanted(row)) if asks is None else asks
     if model is Payment and row.outcome == 'created':
@@ -242,6 +244,9 @@ def _requests(act, model, rule, row, asks=None):
             continue
         value = row.values.get(attr)
         if row.outcome == 'created':
+            if closing.arrives_closed(model, attr, value, ctx):   # created open, then closed by its rule action
+                closing.plan(act, model, row, attr, value, ctx)
+                continue
             _creating(act, model, row, attr, value)
             continue
         row.values.pop(attr, None)   # written by the command, not by the field write
@@ -250,14 +255,7 @@ def _requests(act, model, rule, row, asks=None):
 
 
 def _creating(act, model, row, attr, value):
-    if model is Opportunity and attr == 'stage':
-        stage = Stage.get_by_id(value)
-        if stage.is_won or stage.is_lost:
-            raise refusal('Refused: a new opportunity starts at an open stage; it is won or lost by moving its '
-                          'stage later (Won needs a contract or a sent quote, Lost a reason).',
-                          '已拒绝：新商机必须从未关闭的阶段开始；之后通过阶段推进赢单或输单（赢单需要合同或已发送的报价，'
-                          '输单需要原因）。')
-    elif model is Contract and attr == 'status' and value != 'draft':
+    if model is Contract and attr == 'status' and value != 'draft':
         if value not in CONTRACT_FLOW:
             raise _no_status(value)
         _contract_path(act, 'draft', value)
@@ -265,10 +263,6 @@ def _creating(act, model, row, attr, value):
         raise refusal('Refused: a new contract starts as a draft; import it with status draft, add its lines, '
                       'then submit it for approval.',
                       '已拒绝：新合同必须以草稿开始；请以「草稿」状态导入，添加合同明细后再提交审批。')
-    elif model is Lead and attr == 'status' and value not in NEW_LEAD_STATUSES:
-        raise refusal('Refused: a new lead cannot start as {status}; import it as new and convert or disqualify '
-                      'it with its action.', '已拒绝：新线索不能以「{status}」状态开始；请先以新建状态导入，再用相应操作转化或作废。',
-                      status=value)
 
 
 def _no_status(value):
@@ -303,10 +297,15 @@ def _precheck(act, model, row, attr, value):
         _contract_path(act, current, value)
     elif model is Lead and attr == 'status':
         record = Lead.get_by_id(row.record_id)
-        if value == 'disqualified':
-            raise refusal('Refused: disqualify lead {code} with its Disqualify action, which asks for a reason.',
-                          '已拒绝：请用“作废”操作作废线索 {code}，该操作需要填写原因。', code=record.code)
         leads.check_status(record, value)
+        if value == 'disqualified':   # the Disqualify action, with the reason of its column
+            reason = (row.values.pop('disqualify_reason', None) or '').strip()
+            if not reason:
+                raise refusal('Refused: disqualifying lead {code} needs a reason; fill in its Disqualify reason '
+                              '(作废原因) column, or use its Disqualify action.',
+                              '已拒绝：作废线索 {code} 需要原因；请填写「作废原因」列，或使用“作废”操作。', code=record.code)
+            del row.commands[attr]
+            row.commands['close'] = {'status': 'disqualified', 'reason': reason}
     elif model is Lead and attr == 'owner':
         assignment._check_open(Lead.get_by_id(row.record_id))
     elif model is Customer and attr == 'owner':
@@ -528,6 +527,9 @@ def write_cell(act, record, attr, value, note=None):
 
 def _command(act, model, record, attr, value, row):
     user = act.user
+    if attr == 'close':   # a stored lead disqualified with the reason of its row
+        leads.set_status(record, value['status'], by=user, reason=value['reason'])
+        return
     if model is Invoice and attr == 'invoice_status':
         _move_invoice(record, value['status'], value['number'], value['issued_on'], value['reason'], user)
         return

@@ -233,10 +233,11 @@ def test_deleting_a_record_others_refer_to_is_refused_and_the_conflict_stays_ope
 
 
 def test_an_edit_of_a_field_the_sheet_does_not_show_keeps_the_record(target):
-    """An admin changed the lead since the last sync, but only where the sheet cannot show it (a
-    disqualify reason; the grade is read-only in the sheet): the removal still becomes a conflict."""
+    """An admin changed the lead since the last sync, but only where the sheet cannot show it (its
+    department; the grade is read-only in the sheet): the removal still becomes a conflict."""
+    from tests.factories import make_department
     lead = Lead.get(Lead.code == 'L000002')
-    lead.disqualify_reason = '客户已失联'
+    lead.department = make_department(name='华南')
     audit.save(lead)
     remove_rows(target, 'L000002', 'L000003')   # L000003 untouched: deleted as before
     result = engine.run_sync(target)

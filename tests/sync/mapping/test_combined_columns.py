@@ -1,11 +1,12 @@
 """Columns read together (ltc/sync/mapping/combined.py): First Name + Last Name (姓 + 名) make one name, 区域
-`江苏省,南京市,玄武区` fills province and city; shown in the plan, kept or undone by --map, never in a two-way sync."""
+`江苏省,南京市,玄武区` fills province and city, a deal's Status decides its Stage when it says Won or Lost;
+shown in the plan, kept or undone by --map, never in a two-way sync."""
 import pytest
 
 from ltc.sync.errors import SyncError
 from ltc.sync.formats.reader import locate
 from ltc.sync.mapping.combined import join_name, split_region
-from ltc.sync.mapping.entities import CONTACTS, CUSTOMERS, LEADS
+from ltc.sync.mapping.entities import CONTACTS, CUSTOMERS, LEADS, OPPORTUNITIES
 from ltc.sync.writes.importer import parse_row
 
 
@@ -91,6 +92,17 @@ def test_a_region_column_fills_province_and_city_where_no_column_does():
     assert (rows[0]['region_province'], rows[0]['region_city']) == ('江苏省', '苏州市')
     # Province and city both named: the region column is a second column for them.
     assert hows(LEADS, ['公司名称', '省', '市', '区域'])['区域'][0] == 'repeat'
+
+
+def test_a_deal_status_decides_the_stage_only_when_won_or_lost():
+    found = hows(OPPORTUNITIES, ['Deal - Title', 'Deal - Stage', 'Deal - Status'])
+    assert found['Deal - Stage'] == ('joined', 'stage', 'stage') and found['Deal - Status'] == ('joined', 'stage', 'status')
+    assert hows(OPPORTUNITIES, ['Opportunity', 'Status'])['Status'][0] == 'unknown'   # no stage column: not read
+    from ltc.sync.mapping.entities import CLOSED_STAGES
+    from ltc.sync.mapping.combined import stage_or_outcome
+    combine = stage_or_outcome(CLOSED_STAGES)
+    assert [combine({'stage': 'Proposal Made', 'status': s}) for s in ('Won', 'lost', 'Open', '', '赢单')] == \
+        ['Won', 'lost', 'Proposal Made', 'Proposal Made', '赢单']
 
 
 def test_map_undoes_keeps_or_makes_a_group():

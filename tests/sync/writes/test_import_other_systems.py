@@ -3,7 +3,7 @@ as they are: their headers, vocabularies, encodings, dates, amounts, title, tota
 import datetime
 from decimal import Decimal
 
-from ltc.models import Customer, Lead, Opportunity, Payment
+from ltc.models import AuditLog, Contact, Contract, Customer, Lead, Opportunity, Payment
 from ltc.sync.formats.csv import detect_encoding
 from ltc.sync.formats.reader import is_total, summary_rows
 from tests.factories import make_contract, make_customer, make_payment_plan, make_user
@@ -36,9 +36,7 @@ def test_salesforce_lead_report_in_windows_1252_with_its_footer(runner, db):
     out = result.output
     assert 'Skipped 3 total or report footer rows (rows 8, 10, 11)' in out, out
     assert 'no user has the code or name' not in out   # the footer lines are not leads
-    # Closed leads are refused by the lead rules (named), everything else comes in as it is.
-    assert result.exit_code == 1 and 'a new lead cannot start as disqualified' in out
-    assert 'is not an allowed value' not in out, out
+    assert result.exit_code == 0 and 'is not an allowed value' not in out, out
     lead = Lead.get(Lead.company == 'Société Générale Shanghai')
     # `Open - Not Contacted` is new; a new lead with an owner is assigned to that owner.
     assert (lead.status, lead.source, lead.industry, lead.company_size) == ('assigned', 'website', 'finance', 'large')
@@ -48,7 +46,24 @@ def test_salesforce_lead_report_in_windows_1252_with_its_footer(runner, db):
     acme = Lead.get(Lead.company == 'Acme Robotics')
     assert (acme.status, acme.source, acme.industry, acme.company_size) == ('contacted', 'online', 'manufacturing',
                                                                            'small')
-    assert Lead.select().count() == 2
+    # Closed leads come in through the lead actions: `Closed - Not Converted` disqualified with a reason naming
+    # the import, `Closed - Converted` converted into a customer by its company (with its contact).
+    baker = Lead.get(Lead.company == 'Baker Foods')
+    assert (baker.status, baker.disqualify_reason, baker.owner.username) == \
+        ('disqualified', 'Disqualified in the source system (imported from salesforce_leads.csv)', 'liang.jun')
+    biogen = Lead.get(Lead.company == 'BioGen Labs')
+    assert (biogen.status, biogen.converted_customer.name, biogen.converted_contact.name) == \
+        ('converted', 'BioGen Labs', 'Ana Ruiz')
+    assert Lead.select().count() == 4 and Opportunity.select().count() == 0   # a conversion here adds no deal
+    actions = [(a.entity_code, a.action) for a in AuditLog.select().where(AuditLog.entity == 'Lead')
+               .order_by(AuditLog.id)]
+    assert [a for c, a in actions if c == baker.code] == ['create', 'disqualified']
+    assert [a for c, a in actions if c == biogen.code] == ['create', 'convert']
+    # Imported again: every row finds its lead and asks for nothing (a closed lead is not closed twice).
+    audits = AuditLog.select().count()
+    result = _cli(runner, 'leads', 'salesforce_leads.csv')
+    assert result.exit_code == 0 and '4 unchanged' in result.output, result.output
+    assert AuditLog.select().count() == audits and Customer.select().count() == 1
 
 
 def test_salesforce_opportunities_hubspot_pipedrive_odoo_deals(runner, db):
@@ -77,15 +92,30 @@ def test_salesforce_opportunities_hubspot_pipedrive_odoo_deals(runner, db):
 
     result = _cli(runner, 'opportunities', 'pipedrive_deals.csv')
     assert result.exit_code == 0, result.output
+    # `Deal - Status` Lost or Won decides the stage of the deal beside `Deal - Stage`.
+    assert 'Deal - Status → stage (Stage)  (with Deal - Stage' in result.output
     deal = Opportunity.get(Opportunity.name == 'Contoso analytics')
     assert (_stage(deal), deal.currency, deal.lost_reason, deal.customer.name) == \
-        ('Negotiate', 'USD', 'Price too high', 'Contoso Health')
+        ('Lost', 'USD', 'Price too high', 'Contoso Health')
+    assert _stage(Opportunity.get(Opportunity.name == 'Northwind upgrade')) == 'Validate'   # Open: its stage
+    support = Opportunity.get(Opportunity.name == 'Northwind support')
+    contract = Contract.get(Contract.opportunity == support.id)   # Won needs a contract: a draft made for it
+    assert (_stage(support), contract.status, contract.amount, contract.customer.name) == \
+        ('Won', 'draft', Decimal('9000.00'), 'Northwind Trading')
 
     result = _cli(runner, 'opportunities', 'odoo_crm_opportunities.xlsx', '--dry-run')
     out = result.output
     assert 'row 2: created' in out and 'row 3: created' in out and 'row 4: created' in out, out
     assert 'Expected Revenue' not in out and 'Expected Closing' not in out   # both imported
-    assert 'a new opportunity starts at an open stage' in out   # the Won row, by the opportunity rules
+    assert 'row 5: created (arrives won: created at stage Validate, then a draft contract is made for it' in out
+    result = _cli(runner, 'opportunities', 'odoo_crm_opportunities.xlsx')
+    assert result.exit_code == 0, result.output
+    training = Opportunity.get(Opportunity.name == 'Northwind: training')
+    assert (_stage(training), training.expected_close_on, Contract.get(Contract.opportunity == training.id).title) \
+        == ('Won', datetime.date(2026, 3, 10), 'Northwind: training')
+    result = _cli(runner, 'opportunities', 'odoo_crm_opportunities.xlsx')   # again: nothing won twice
+    assert result.exit_code == 0 and '4 unchanged' in result.output, result.output
+    assert Contract.select().count() == 2
 
 
 def test_zoho_hubspot_and_chinese_crm_leads(runner, db):
@@ -95,10 +125,12 @@ def test_zoho_hubspot_and_chinese_crm_leads(runner, db):
     assert 'Contact in Future' not in out and 'Pre-Qualified' not in out and 'Web Download' not in out, out
     assert 'Lead Owner' not in out and 'No. of Employees' not in out
     result = _cli(runner, 'leads', 'zoho_leads.csv')
+    assert result.exit_code == 0, result.output
     zylker = Lead.get(Lead.company == 'Zylker Corp')
     assert (zylker.status, zylker.source, zylker.company_size, zylker.website, zylker.contact_name) == \
         ('contacted', 'exhibition', 'xlarge', 'https://zylker.example', 'Hao Wang')
     assert Lead.get(Lead.company == 'Sun Analytics').industry == 'internet'
+    assert Lead.get(Lead.company == 'Kite Telecom').status == 'disqualified'   # Junk Lead
 
     result = _cli(runner, 'leads', 'hubspot_contacts.csv', '--as', 'song.chao', '--map', 'Contact owner=-')
     assert result.exit_code == 0, result.output
@@ -110,13 +142,23 @@ def test_zoho_hubspot_and_chinese_crm_leads(runner, db):
 
     result = _cli(runner, 'leads', 'fxiaoke_leads.xlsx', '--dry-run')
     out = result.output
-    assert 'is not an allowed value' not in out, out
-    assert 'cannot start as converted' in out and 'cannot start as disqualified' in out
+    assert result.exit_code == 0 and 'is not an allowed value' not in out, out
+    assert 'row 4: created (arrives converted: created, then converted into a new customer "深圳前海金融服务"' in out
+    assert 'row 5: created (arrives disqualified: created, then disqualified with the reason "Disqualified in the ' \
+           'source system (imported from fxiaoke_leads.xlsx › 销售线索)"' in out
+    result = _cli(runner, 'leads', 'fxiaoke_leads.xlsx', '--lang', 'zh')
+    assert result.exit_code == 0, result.output
+    assert Lead.get(Lead.company == '成都天府物流').disqualify_reason == '原系统中已作废（导入自 fxiaoke_leads.xlsx › 销售线索）'
+    qianhai = Lead.get(Lead.company == '深圳前海金融服务')
+    assert (qianhai.status, qianhai.converted_customer.name, qianhai.converted_customer.owner.username) == \
+        ('converted', '深圳前海金融服务', 'liang.jun')
     result = _cli(runner, 'leads', 'jiandaoyun_leads.xlsx')
     lead = Lead.get(Lead.company == '宁波港信科技')
     assert (lead.contact_name, lead.mobile, lead.source, lead.status, lead.requirement, lead.owner.username) == \
         ('陈佳', '13811112222', 'website', 'contacted', '咨询CRM报价', 'song.chao')
     assert Lead.get(Lead.company == '温州瓯越制造').source == 'online'
+    assert Lead.get(Lead.company == '嘉兴禾丰食品').converted_customer.name == '嘉兴禾丰食品'   # 已转化
+    assert Contact.get(Contact.name == '孙敏').customer.name == '嘉兴禾丰食品'
 
 
 def test_chinese_crm_customers_gbk_and_merged_title(runner, db):
