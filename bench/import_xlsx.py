@@ -3,6 +3,7 @@ database's own floor for the rows the import writes.
 
     python bench/import_xlsx.py [--rows 100000] [--dir DIR] [--database-url URL]
                                 [--again] [--dry-run] [--no-openpyxl]
+    python bench/import_xlsx.py --phases [--again] [--rows 100000] [--database-url URL]
     python bench/import_xlsx.py --dry-run-cost REPS [--rows 100000] [--database-url URL]
     python bench/import_xlsx.py --reimport [--rows 20000] [--changed 10000] [--compare]
                                 [--database-url URL] [--dir DIR]
@@ -22,6 +23,9 @@ with `_floor` appended.
 key: the unchanged path), in a fresh process, for its time and peak memory.
 --dry-run: first run the import as a dry run on the empty database (the preview of the same rows).
 --no-openpyxl: skip the openpyxl read baseline (slow, and not part of any ratio).
+--phases: only import the file in a fresh process (with --again, then the same file again in another),
+printing its memory after each phase: the resident set (VmRSS), its peak within the phase (VmHWM, reset
+as the phase starts) and, on SQLite, what SQLite itself holds (sqlite3_memory_used: its page cache, mostly).
 --dry-run-cost REPS: only plan the file, without and with the new leads' decisions the dry run
 shows (grade, duplicate link, owner), alternately REPS times in one process, in CPU seconds (a
 busy machine stretches wall time, not the CPU time of the work).
@@ -199,6 +203,55 @@ def dry_run_cost(path, directory, reps=3, database_url=None):
             'ratio': round(min(seconds[True]) / min(seconds[False]), 2)}
 
 
+def memory_phases(path, directory, database_url=None):
+    """Import PATH and return [(phase, RSS MB, peak MB within the phase, SQLite MB)]."""
+    import ctypes
+    from ltc.services import audit
+    from ltc.sync.formats import xlsx
+    from ltc.sync.formats.tables import open_path
+    from ltc.sync.writes import importer, requests
+    open_app(directory, database_url)
+    sqlite = None if database_url else ctypes.CDLL('libsqlite3.so.0')   # the library Python's sqlite3 uses
+    marks = []
+
+    def status(key):
+        for line in open('/proc/self/status'):
+            if line.startswith(key + ':'):
+                return int(line.split()[1]) / 1024
+
+    def mark(phase):
+        held = None
+        if sqlite is not None:
+            current, highest = ctypes.c_int64(), ctypes.c_int64()
+            sqlite.sqlite3_status64(0, ctypes.byref(current), ctypes.byref(highest), 0)   # SQLITE_STATUS_MEMORY_USED
+            held = current.value / 1048576
+        marks.append((phase, status('VmRSS'), status('VmHWM'), held))
+        with open('/proc/self/clear_refs', 'w') as handle:
+            handle.write('5')   # VmHWM starts again from VmRSS: the next mark shows that phase's own peak
+
+    def wrap(owner, name, label, every=None):
+        fn, calls = getattr(owner, name), [0]
+
+        def run(*args, **kwargs):
+            value = fn(*args, **kwargs)
+            calls[0] += 1
+            if every is None or calls[0] % every == 0:
+                mark(label if every is None else f'{label} {calls[0]}')
+            return value
+        setattr(owner, name, run)
+    mark('app loaded')
+    wrap(xlsx.XlsxTable, 'read', 'sheet read (calamine)')
+    wrap(importer, 'read_sheet', 'header located, rows kept')
+    wrap(importer, 'resolve_in_file_refs', 'rows parsed and matched')
+    wrap(requests, 'review', 'gate review')
+    wrap(importer, 'plan_import', 'plan done')
+    wrap(importer, 'write_creates', 'batches written:', every=50)
+    wrap(importer, 'finish_run', 'run finished')
+    with audit.acting_as('bench', 'cli'):
+        importer.run_import('leads', open_path(path, max_rows=2_000_000))
+    return marks
+
+
 EDITS = (('region_city', lambda i: f'新城{i % 50}'), ('requirement', lambda i: f'修改后的需求{i}'),
          ('company', lambda i: f'改名科技有限公司{i:06d}'), ('budget', lambda i: (i % 90 + 10) * 1000))
 
@@ -278,6 +331,9 @@ def main(argv=None):
     parser.add_argument('--again', action='store_true', help='then import the same workbook again (unchanged path)')
     parser.add_argument('--dry-run', action='store_true', help='first preview the import (dry run)')
     parser.add_argument('--no-openpyxl', action='store_true', help='skip the openpyxl read baseline')
+    parser.add_argument('--phases', action='store_true',
+                        help='only: the memory of the import (and with --again of the same file again) after each '
+                             'phase (see above)')
     parser.add_argument('--dry-run-cost', type=int, metavar='REPS',
                         help='only: CPU time of planning the file without and with the dry run\'s decisions, '
                              'alternating REPS times in one process')
@@ -308,6 +364,17 @@ def main(argv=None):
     url = args.database_url
     print(f'machine: {machine()}; database: {"PostgreSQL" if url else "SQLite"}; '
           f'file: {path.stat().st_size / 1048576:.1f} MB, {args.rows:,} rows')
+    if args.phases:
+        if url:
+            from tests.production import recreate_database
+            recreate_database(url)
+        for label in ('import', 'same file again')[:2 if args.again else 1]:
+            _, _, marks = measure(memory_phases, path, directory, url)
+            print(f'{label:40} {"RSS MB":>7} {"peak within":>12} {"SQLite MB":>10}')
+            for phase, rss, within, held in marks:
+                print(f'  {phase:38} {rss:7.0f} {within:12.0f} {"" if held is None else f"{held:10.1f}"}')
+            print(f'  peak: {max(within for _p, _r, within, _h in marks):.0f} MB', flush=True)
+        return
     raw_dir = directory / 'raw'
     raw_dir.mkdir(exist_ok=True)
     if url:
