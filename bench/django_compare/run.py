@@ -13,6 +13,9 @@ One run, each step in a fresh process, one after the other:
    import, as a baseline;
 2. LTC import (open_path + run_import, as the admin upload and `flask ltc import` run it) into a
    fresh database;
+   then LTC's floor: the lead and audit rows that import wrote, written again into a fresh database
+   of the same schema with nothing else (bench/import_xlsx.py's raw insert: executemany on SQLite, the
+   faster of COPY and multi-row INSERT on PostgreSQL) — no import writing LTC's rows is faster;
 3. django-import-export import, default ModelResource (save() per row, diff, row results), into a
    fresh database;
 4. django-import-export import, tuned ModelResource (bulk_create in batches of 1,000, no diff, no
@@ -47,7 +50,7 @@ from common import HEADER, machine, measure, workdir, write_leads_xlsx  # noqa: 
 
 VENV = HERE / '.venv'
 REQUIREMENTS = HERE / 'requirements.txt'
-STEPS = ('ltc-import', 'dj-read', 'dj-import-default', 'dj-import-tuned', 'ltc-export', 'dj-export')
+STEPS = ('ltc-import', 'ltc-floor', 'dj-read', 'dj-import-default', 'dj-import-tuned', 'ltc-export', 'dj-export')
 
 
 def django_python():
@@ -100,16 +103,18 @@ def run(command, env=None):
 
 def databases(directory, url):
     """Return the database each side uses, each new: SQLite files in DIRECTORY, or PostgreSQL siblings of URL."""
-    for old in [*directory.glob('dj-*.sqlite3*'), *(directory / 'ltc').glob('bench.db*')]:
+    for old in [*directory.glob('dj-*.sqlite3*'), *(directory / 'ltc').glob('bench.db*'),
+                *(directory / 'ltc-floor').glob('bench.db*')]:
         old.unlink()
-    names = {'ltc': None, 'dj-default': str(directory / 'dj-default.sqlite3'),
+    names = {'ltc': None, 'ltc-floor': None, 'dj-default': str(directory / 'dj-default.sqlite3'),
              'dj-tuned': str(directory / 'dj-tuned.sqlite3')}
     if url:
         from tests.production import recreate_database, sibling_database
-        names = {'ltc': sibling_database(url, '_ltc'), 'dj-default': sibling_database(url, '_dj_default'),
-                 'dj-tuned': sibling_database(url, '_dj_tuned')}
-        for target in names.values():
-            recreate_database(target)
+        names = {'ltc': sibling_database(url, '_ltc'), 'ltc-floor': sibling_database(url, '_ltc_floor'),
+                 'dj-default': sibling_database(url, '_dj_default'), 'dj-tuned': sibling_database(url, '_dj_tuned')}
+        for name, target in names.items():
+            if name != 'ltc-floor':   # the floor step makes its own
+                recreate_database(target)
     return names
 
 
@@ -126,7 +131,7 @@ def main(argv=None):
     dj = str(django_python())
     directory = workdir(args.dir)
     directory.mkdir(parents=True, exist_ok=True)
-    for name in ('ltc', 'dj-default', 'dj-tuned'):
+    for name in ('ltc', 'ltc-floor', 'dj-default', 'dj-tuned'):
         (directory / name).mkdir(exist_ok=True)
     _, _, path = measure(sized_workbook, directory, args.rows)   # a child: this process stays small
     versions = subprocess.run([dj, '-c', 'import django, import_export, tablib; print(django.__version__, '
@@ -150,6 +155,9 @@ def main(argv=None):
                               {'BENCH_DATABASE': target['dj-default']}),
         'dj-import-tuned': (side + ['import', '--config', 'tuned', '--file', str(path)],
                             {'BENCH_DATABASE': target['dj-tuned']}),
+        'ltc-floor': (ltc + ['floor', '--dir', str(directory / 'ltc-floor'),
+                             '--source', target['ltc'] or str(directory / 'ltc' / 'bench.db')]
+                      + (['--database-url', target['ltc-floor']] if target['ltc-floor'] else []), None),
         'ltc-export': (ltc + ['export', '--out', str(directory / 'ltc-export.xlsx')] + ltc_db, None),
         'dj-export': (side + ['export', '--out', str(directory / 'dj-export.xlsx')],
                       {'BENCH_DATABASE': target['dj-tuned']}),
@@ -174,6 +182,11 @@ def main(argv=None):
             f'{value["peak_mb"] / base["peak_mb"]:.1f}')
         print(f'| {step} | {value["seconds"]:.2f} | {args.rows / value["seconds"]:,.0f} | {value["cpu"]:.2f} | '
               f'{value["peak_mb"]} | {" | ".join(ratios)} |')
+    floor, tuned = results.get('ltc-floor'), results.get('dj-import-tuned')
+    if floor and tuned:   # an import that wrote LTC's rows and did nothing else would reach this
+        print(f'\nLTC\'s floor against django-import-export tuned: tuned import / floor = '
+              f'{tuned["seconds"] / floor["seconds"]:.2f} (time)'
+              + ('' if args.database_url else f', {tuned["cpu"] / floor["cpu"]:.2f} (CPU)'))
     (directory / 'results.json').write_text(json.dumps(results, indent=1))
 
 
