@@ -131,3 +131,30 @@ def test_a_value_longer_than_its_column_is_refused_never_cut(db):
         assert db_module.update_versioned(Lead, [Lead.email_domain], [(lead.id, 1, [long_domain])],
                                           db_module.utcnow()) == {lead.id}
         assert Lead.get_by_id(lead.id).email_domain == long_domain
+
+
+def test_bulk_inserts_keep_every_value_as_given(db):
+    """New rows written in bulk (COPY on PostgreSQL) and bulk audit rows read back as given: tabs, new lines,
+    backslashes, a literal \\N, quotes, an empty text apart from no value, amounts, dates, custom values."""
+    import datetime
+    import json
+    from decimal import Decimal
+    from ltc.sync.writes.bulk import insert_rows
+    awkward = 'tab\there\nnew line\\back slash\rreturn \\N "quoted" \'single\' 中文'
+    now = db_module.utcnow()
+    defaults = {f.name: f.default for f in Lead._meta.sorted_fields
+                if f.default is not None and not callable(f.default)}
+    given = [{**defaults, 'code': 'L-BULK1', 'company': awkward, 'requirement': '', 'budget': Decimal('12000.50'),
+              'next_contact_on': datetime.date(2026, 1, 5), 'custom': {'note': awkward}, 'created_at': now,
+              'updated_at': now, 'version': 1},
+             {**defaults, 'code': 'L-BULK2', 'company': '普通公司', 'requirement': None, 'budget': Decimal('0'),
+              'next_contact_on': None, 'custom': None, 'created_at': now, 'updated_at': now, 'version': 1}]
+    insert_rows(Lead, list(given[0]), [tuple(row.values()) for row in given])
+    for row in given:
+        lead = Lead.get(Lead.code == row['code'])
+        assert (lead.company, lead.requirement, lead.budget, lead.next_contact_on, lead.custom, lead.created_at) == \
+            (row['company'], row['requirement'], row['budget'], row['next_contact_on'], row['custom'], now)
+    audit.record_many([('Lead', 'L-BULK1', 'create', {'company': [None, awkward]}), ('Lead', None, 'note', {})])
+    written = list(AuditLog.select().order_by(AuditLog.id.desc()).limit(2))
+    assert [(a.entity_code, json.loads(a.changes)) for a in reversed(written)] == \
+        [('L-BULK1', {'company': [None, awkward]}), ('', {})]

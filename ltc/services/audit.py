@@ -7,7 +7,7 @@ import json
 
 from psycopg2.extras import execute_values
 
-from ..db import database, is_sqlite, utcnow
+from ..db import copy_rows, database, is_sqlite, utcnow
 from ..models.audit import AuditLog
 from ..models.choices import AUDIT_SOURCES
 from . import cached, events
@@ -105,7 +105,9 @@ def record_many(rows):
     with database.atomic():
         if is_sqlite():
             db.cursor().executemany(sql + f'({", ".join([db.param] * 8)})', values)
-        else:   # psycopg2's executemany is one round trip per row; this sends 1,000 rows per INSERT
+        elif not copy_rows(AuditLog._meta.table_name, ('at', 'actor', 'source', 'entity', 'entity_code', 'action',
+                                                       'changes', 'batch'), values):
+            # psycopg2's executemany is one round trip per row; this sends 1,000 rows per INSERT
             execute_values(db.cursor(), sql + '%s', values, page_size=1000)
         events.raise_for(rows, actor, source)
         cached.changed({e for e, _c, _a, changes in rows if changes})

@@ -5,11 +5,11 @@ from psycopg2.extras import execute_values
 
 from ... import searchkeys
 from ...models.fields import CustomValues
-from ...db import database, is_sqlite
+from ...db import copy_rows, database, is_sqlite
 
 
 def insert_rows(model, names, rows):
-    """Insert ROWS (tuples ordered like NAMES) into MODEL's table via executemany."""
+    """Insert ROWS (tuples ordered like NAMES) into MODEL's table: executemany on SQLite, COPY on PostgreSQL."""
     if not rows:
         return
     db = database.obj
@@ -30,5 +30,6 @@ def insert_rows(model, names, rows):
     with database.atomic(), peewee.__exception_wrapper__:   # driver errors as peewee's (IntegrityError ...)
         if is_sqlite():
             db.cursor().executemany(sql + f'({marks})', params)
-        else:   # psycopg2's executemany is one round trip per row; this sends the batch as one INSERT
+        elif not copy_rows(model._meta.table_name, [f.column_name for f in fields], params):
+            # psycopg2's executemany is one round trip per row; this sends the batch as one INSERT
             execute_values(db.cursor(), sql + '%s', params, page_size=len(params))
