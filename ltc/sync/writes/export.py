@@ -9,6 +9,7 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
+from ...db import one_pass_cache
 from ..errors import SyncError
 from ..mapping.codecs import Choice, Context, escape, plain_text
 from ..mapping.entities import MAPPINGS, get
@@ -187,6 +188,9 @@ def _validations(mapping, columns, lang, protect_key):
     return setup
 
 
+# Each record is read once: the app's 64 MB SQLite page cache only added to the export's memory (a 100,000-lead
+# export: 192 -> 132 MB at its peak, 3.9 -> 4.0 s).
+@one_pass_cache()
 def export_entity(entity, path, template=False, lang='zh', progress=None, query=None):
     """Write every record of ENTITY (or none, for a template) to PATH; return the row count.
 

@@ -5,7 +5,6 @@ rows; applying runs exactly those rows (stale ones become conflicts through the 
 version captured in the plan).
 """
 import contextlib
-import functools
 import gc
 import json
 
@@ -30,18 +29,6 @@ from .updates import write_updates
 BATCH = 500
 MATCH_ROWS = 1000   # rows matched against stored records at a time (plan_import): their records, read whole, are
 #                    dropped before the next rows (5,000 at a time held ~20 MB more; the queries are the same)
-
-
-# The app's 64 MB SQLite page cache filled as an import's rows were written or matched and sat on top of the
-# plan's rows; a 100,000-row import, into an empty database or one holding 100,000 leads, took as long with
-# 2 to 16 MB.
-def small_page_cache(fn):
-    """Run FN with a small SQLite page cache (db.one_pass_cache)."""
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        with one_pass_cache():
-            return fn(*args, **kwargs)
-    return run
 
 
 class Plan:
@@ -178,7 +165,10 @@ def load_existing(mapping, rows, ctx):
     return by_code, by_natural
 
 
-@small_page_cache
+# The app's 64 MB SQLite page cache filled as an import's rows were written or matched and sat on top of the
+# plan's rows; a 100,000-row import, into an empty database or one holding 100,000 leads, took as long with
+# 2 to 16 MB.
+@one_pass_cache()
 def plan_import(entity, table, *, on_existing='update', lang='zh', date_order=None, progress=None,
                 columns=None, actor=None, values=None, decisions=False, relabel=None):
     """Read TABLE and return the Plan of what importing it into ENTITY would do; writes nothing.
@@ -553,7 +543,7 @@ def write_creates(mapping, rows, ctx):
 
 
 
-@small_page_cache
+@one_pass_cache()   # as plan_import
 def apply_import(plan, *, progress=None, run=None):
     """Write the plan's created and updated rows in batches; return the Result (run code set)."""
     mapping, ctx, result = plan.mapping, plan.ctx, plan.result
