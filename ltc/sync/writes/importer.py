@@ -28,7 +28,7 @@ from .updates import write_updates
 
 BATCH = 500
 MATCH_ROWS = 1000   # rows matched against stored records at a time (plan_import): their records, read whole, are
-#                    dropped before the next rows (5,000 at a time held ~20 MB more; the queries are the same)
+#                    dropped before the next rows (5,000 at a time held 16 MB more; the queries are the same)
 
 
 class Plan:
