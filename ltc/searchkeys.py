@@ -32,7 +32,7 @@ def _tables():
     Read from pypinyin's own data files (its character and phrase dictionaries, the version pinned in
     requirements.txt) without importing the package, whose import holds both dictionaries with every
     reading and tone (57 MB in every process that saves a record): here each character keeps its first
-    reading and each phrase its syllables as one string (about 20 MB), read at the first Chinese name.
+    reading and each phrase its syllables as one string (about 19 MB), read at the first Chinese name.
     `tests/test_searchkeys.py` checks every entry against pypinyin's `to_normal`."""
     where = importlib.util.find_spec('pypinyin').submodule_search_locations[0]
     plain, toneless = {}, _toneless

@@ -523,7 +523,7 @@ class Records:
             return default
         record = self._window.get(code)
         if record is None:
-            at = _position(self._order, code, self._next)
+            at = state.position(self._order, code, self._next)
             self._next = at + self.WINDOW if at is not None else self._next
             self._window = self._load(self._order[at:at + self.WINDOW] if at is not None else [code])
             record = self._window.get(code)
@@ -550,16 +550,6 @@ class Records:
         mapping, actor, condition, attrs = self._read
         within = mapping.model.code.in_(codes)
         return load_records(mapping, actor, within if condition is None else (condition & within), attrs)
-
-
-def _position(order, code, hint):
-    """Return where CODE is in the list ORDER (looked for from HINT on first, then from the start), or None."""
-    for start, stop in ((hint, len(order)), (0, hint)):
-        try:
-            return order.index(code, start, stop)
-        except ValueError:
-            pass
-    return None
 
 
 def _as_read(field):

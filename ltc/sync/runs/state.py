@@ -63,7 +63,7 @@ class StoredRows:
         if code not in self._known:
             return default
         if code not in self._window and not self._given:
-            at = _position(self._order, code, self._next)
+            at = position(self._order, code, self._next)
             self._next = at + WINDOW
             self._window = dict(_read_rows(self.target_id, self._order[at:at + WINDOW]))
         values = self._window.get(code)
@@ -90,12 +90,15 @@ class StoredRows:
         return found
 
 
-def _position(order, code, hint):
-    """Return where CODE is in the list ORDER, looked for from HINT on first (the merge reads in turn)."""
-    try:
-        return order.index(code, hint)
-    except ValueError:
-        return order.index(code)
+def position(order, code, hint):
+    """Return where CODE is in the list ORDER, looked for from HINT on first (the merge reads in turn),
+    or None when it is not there (`twoway.Records` and `StoredRows` find their windows' starts with it)."""
+    for start, stop in ((hint, len(order)), (0, hint)):
+        try:
+            return order.index(code, start, stop)
+        except ValueError:
+            pass
+    return None
 
 
 def _read_rows(target_id, codes):
