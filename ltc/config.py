@@ -96,6 +96,10 @@ SETTINGS = (
      '用户访问 LTC 的地址（如 `https://ltc.example.com`）；通知中的链接指向它'),
     ('LTC_TIMEZONE', 'Asia/Shanghai', 'timezone of sync schedules (working hours, cron lines)',
      '同步运行时间（工作时间、cron）所用的时区'),
+    ('LTC_CACHE_DIR', '~/.cache/ltc ($XDG_CACHE_HOME/ltc)',
+     'where each process finds the pinyin tables of the search keys already built (made by the first process '
+     'that needs them; rebuilt when pypinyin changes); unwritable, each process builds its own',
+     '各进程读取已建好的搜索拼音表的目录（由第一个需要它的进程生成，pypinyin 变化时重建）；不可写时每个进程自行生成'),
     ('LTC_WORKING_HOURS', '09:00-18:00', 'working hours of sync targets scheduled "working hours" (Monday to Friday)',
      '按“工作时间”运行的同步目标的工作时间（周一至周五）'),
 )

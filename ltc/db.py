@@ -5,8 +5,8 @@ import decimal
 import io
 from urllib.parse import urlparse
 
-from peewee import (BigIntegerField, CharField, DatabaseProxy, DataError, DateTimeField, DecimalField, IntegerField,
-                    IntegrityError, Model, SqliteDatabase, fn)
+from peewee import (BigIntegerField, CharField, DatabaseProxy, DataError, DateTimeField, DecimalField, Field,
+                    ForeignKeyField, IntegerField, IntegrityError, Model, Node, SqliteDatabase, _StringField, fn)
 from playhouse.db_url import parse as parse_url
 from playhouse.pool import PooledPostgresqlDatabase
 
@@ -131,6 +131,27 @@ def in_marks(values):
     return ', '.join([database.obj.param] * len(values))
 
 
+class _Bound(Node):
+    """A parenthesised list of values bound as plain query parameters (`one_of`)."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def __sql__(self, ctx):
+        ctx.literal(f'({in_marks(self.values)})')
+        ctx._values.extend(self.values)   # peewee's Context keeps a query's parameters in this list
+        return ctx
+
+
+def one_of(field, values):
+    """Return the condition FIELD IN VALUES for a peewee query, the values bound as plain parameters.
+
+    The same condition as `field.in_(values)`: peewee builds and renders a node per value, which for the
+    2,000 codes of a sync window cost more than running the query (`select_in` is the whole-query twin)."""
+    values = [field.db_value(v) for v in values]
+    return field.in_(_Bound(values)) if values else field.in_([])
+
+
 def select_in(model, field, values, fields=None):
     """Return MODEL rows whose FIELD is one of VALUES, as dicts like `.dicts()` gives.
 
@@ -145,8 +166,26 @@ def select_in(model, field, values, fields=None):
     columns = ', '.join(f'"{f.column_name}"' for f in fields)
     cursor = database.execute_sql(f'SELECT {columns} FROM "{model._meta.table_name}" '
                                   f'WHERE "{field.column_name}" IN ({in_marks(values)})', values)
-    names, converters = [f.name for f in fields], [f.python_value for f in fields]
-    return [{n: c(v) for n, c, v in zip(names, converters, row)} for row in cursor.fetchall()]
+    names, rows = [f.name for f in fields], cursor.fetchall()
+    convert = [(n, f.python_value) for n, f in zip(names, fields) if not as_read(f)]
+    found = [dict(zip(names, row)) for row in rows]
+    for name, python_value in convert:
+        for record in found:
+            record[name] = python_value(record[name])
+    return found
+
+
+def as_read(field):
+    """Return whether FIELD's stored value is its Python value as the driver gives it: text as str, whole
+    numbers (ids, versions, references) as int. Bulk reads convert only the other fields: peewee would call
+    two functions per cell."""
+    if isinstance(field, ForeignKeyField):
+        return as_read(field.rel_field)
+    kind = type(field)
+    if kind.python_value is not Field.python_value:
+        return False
+    return (isinstance(field, _StringField) and kind.adapt is _StringField.adapt) or \
+        (isinstance(field, IntegerField) and kind.adapt is IntegerField.adapt)
 
 
 _pg_types = {}

@@ -11,10 +11,14 @@ Every write path fills `search_keys`: BaseModel.save, the bulk inserts (importer
 `insert_many`) and the batched sync/import updates; `flask ltc search refresh` recomputes them.
 """
 import functools
+import hashlib
 import importlib.util
 import json
+import marshal
 import os
 import re
+import sys
+import tempfile
 import unicodedata
 from json.decoder import WHITESPACE
 
@@ -33,8 +37,15 @@ def _tables():
     requirements.txt) without importing the package, whose import holds both dictionaries with every
     reading and tone (57 MB in every process that saves a record): here each character keeps its first
     reading and each phrase its syllables as one string (about 19 MB), read at the first Chinese name.
-    `tests/test_searchkeys.py` checks every entry against pypinyin's `to_normal`."""
+    Building them takes 0.3-0.4 s of CPU; the first process that does keeps them in LTC_CACHE_DIR
+    (`_cached`) and the next ones load them from there in a tenth of that.
+    `tests/test_search.py` checks every entry against pypinyin's `to_normal`."""
     where = importlib.util.find_spec('pypinyin').submodule_search_locations[0]
+    files = [os.path.join(where, name) for name in ('pinyin_dict.json', 'phrases_dict.json')]
+    return _cached(files, lambda: _read_tables(*files))
+
+
+def _read_tables(chars_file, phrases_file):
     plain, toneless = {}, _toneless
 
     def syllable(toned):
@@ -42,11 +53,59 @@ def _tables():
         if found is None:
             found = plain[toned] = toneless(toned)
         return found
-    with open(os.path.join(where, 'pinyin_dict.json'), encoding='utf-8') as handle:
+    with open(chars_file, encoding='utf-8') as handle:
         chars = {chr(int(code)): syllable(readings.split(',')[0]) for code, readings in _entries(handle.read())}
-    with open(os.path.join(where, 'phrases_dict.json'), encoding='utf-8') as handle:
+    with open(phrases_file, encoding='utf-8') as handle:
         phrases = {phrase: ' '.join(syllable(r[0]) for r in readings) for phrase, readings in _entries(handle.read())}
     return chars, phrases, max(map(len, phrases), default=1)
+
+
+TABLES_FORMAT = 1   # raised when _read_tables changes what it returns: older cache files are then not used
+
+
+def cache_dir():
+    """Return the directory of the files a process may reuse from the ones before it (LTC_CACHE_DIR)."""
+    configured = os.environ.get('LTC_CACHE_DIR')
+    if configured:
+        return configured
+    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
+    return os.path.join(base, 'ltc')
+
+
+def _cached(files, build):
+    """Return BUILD()'s tables, from the cache file of FILES' current sizes and times when there is one.
+
+    The file is named by a digest of what the tables are built from (the data files' paths, sizes and
+    modification times, this format, the marshal version and Python's), so an upgraded pypinyin or Python
+    builds them again. Written whole under a temporary name, then renamed: a reader never sees half a file.
+    An unreadable or unwritable cache is as if there were none (the tables are built in the process)."""
+    stamp = [TABLES_FORMAT, marshal.version, sys.version_info[:2]]
+    for path in files:
+        info = os.stat(path)
+        stamp.append((path, info.st_size, info.st_mtime_ns))
+    name = 'pinyin-' + hashlib.sha256(repr(stamp).encode()).hexdigest()[:20] + '.marshal'
+    path = os.path.join(cache_dir(), name)
+    try:
+        with open(path, 'rb') as handle:
+            chars, phrases, longest = marshal.loads(handle.read())   # whole: `marshal.load` reads in small pieces
+        if isinstance(chars, dict) and isinstance(phrases, dict) and isinstance(longest, int):
+            return chars, phrases, longest
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    tables = build()
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.pinyin-')
+        try:
+            with os.fdopen(handle, 'wb') as out:
+                out.write(marshal.dumps(tables))
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        pass
+    return tables
 
 
 def _entries(text):

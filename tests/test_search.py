@@ -52,6 +52,33 @@ def test_pinyin_tables_are_pypinyins_readings_without_tones():
     assert _syllables('绿色') == ['lv', 'se']
 
 
+def test_pinyin_tables_are_built_once_then_loaded_from_the_cache(tmp_path, monkeypatch):
+    """The first process builds the tables and keeps them in LTC_CACHE_DIR; the next ones load that file. A
+    changed data file, a damaged cache file or an unwritable directory builds them again, with the same answer."""
+    from ltc.searchkeys import _cached, _tables
+    data = tmp_path / 'data.json'
+    data.write_text('{}')
+    built = []
+
+    def build():
+        built.append(1)
+        return _tables()
+    monkeypatch.setenv('LTC_CACHE_DIR', str(tmp_path / 'cache'))
+    first = _cached([str(data)], build)
+    assert built == [1] and first == _tables()
+    [kept] = (tmp_path / 'cache').iterdir()
+    assert _cached([str(data)], build) == first and built == [1]   # loaded, not built
+    kept.write_bytes(kept.read_bytes()[:1000])                     # cut short: built again, rewritten
+    assert _cached([str(data)], build) == first and built == [1, 1]
+    assert _cached([str(data)], build) == first and built == [1, 1]
+    data.write_text('{ }')                                         # the data changed: another file
+    assert _cached([str(data)], build) == first and built == [1, 1, 1]
+    assert len(list((tmp_path / 'cache').iterdir())) == 2
+    (tmp_path / 'blocked').write_text('a file where the directory would be')
+    monkeypatch.setenv('LTC_CACHE_DIR', str(tmp_path / 'blocked' / 'cache'))
+    assert _cached([str(data)], build) == first and built == [1, 1, 1, 1]
+
+
 def test_bulk_inserts_raw_updates_and_deletes_keep_the_index(db):
     now = utcnow()
     first, second, third = reserve_codes('L', 3)

@@ -16,9 +16,9 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from peewee import Field, SqliteDatabase, _StringField
+from peewee import SqliteDatabase
 
-from ...db import database, one_pass_cache, utcnow
+from ...db import as_read, database, one_of, one_pass_cache, utcnow
 from ...errors import ConflictError, LTCError
 from ...models import AuditLog, User
 from ...models.sync import DELETION, SyncConflict, SyncRun, SyncTarget
@@ -43,8 +43,11 @@ BATCH = 500
 # SQLite has one writer at a time and its busy handler retries about every 100 ms: a long sync
 # holding the lock batch after batch would starve web saves into "database is locked". On SQLite
 # an update transaction therefore stops after WRITE_SLICE seconds and the lock is left free for
-# WRITER_PAUSE seconds, enough for every waiting save to get its turn.
-WRITE_SLICE, WRITER_PAUSE = 0.25, 0.12
+# WRITER_PAUSE seconds, enough for every waiting save to get its turn. A pause nobody wrote in (no
+# save was waiting) doubles the next transaction's time, up to QUIET_SLICE: a run while nobody
+# edits pauses a few times instead of once per quarter second; the first pause someone writes in
+# brings it back to WRITE_SLICE.
+WRITE_SLICE, WRITER_PAUSE, QUIET_SLICE = 0.25, 0.12, 1.0
 # Updates are written a batch per transaction (`updates.write_updates`); on SQLite the first
 # transaction assumes the row-by-row rate, each next one is sized by the rate measured.
 SLICE_START_RATE, SLICE_ROWS = 200, 5000
@@ -75,6 +78,11 @@ NOT_IN_SHEET = ('{refusal} Nothing was written: a new row leaves the code empty 
 
 def _single_writer():
     return isinstance(database.obj, SqliteDatabase)
+
+
+def _data_version():
+    """Return SQLite's data version of this connection: it changes when another connection commits."""
+    return database.execute_sql('PRAGMA data_version').fetchone()[0]
 
 
 @dataclass
@@ -191,7 +199,7 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
     def to_sheet(row, column, value):
         plan.cells[(row.row, position[column.attr] + 1)] = escape(column.codec.render(value, ctx))
 
-    steps = [(c, c.attr, c.codec.canon, _canon_is_text(c.codec)) for c in columns]
+    steps = [(c, c.attr, c.codec.canon, _canon_is_text(c.codec), c.readonly) for c in columns]
 
     for row in rows:
         result.rows.append(row)
@@ -241,59 +249,63 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             continue
         old = base.merging(row.code)
         row.record_id, row.version = record['id'], record['version']
-        final, to_db, ignored = {}, {}, []
-        values, refs = row.values, row.refs
-        for column, attr, canon, text_like in steps:
-            if column.readonly:
-                s = None
-            else:
-                s = values.get(attr)
-                if not (text_like and s.__class__ is str):
-                    s = canon(s, ctx)
+        final, to_db, ignored, changes, conflicts = {}, {}, [], None, None
+        values, refs = row.values, row.refs or None
+        for column, attr, canon, text_like, readonly in steps:
             d = record.get(attr)
             if not (text_like and d.__class__ is str):
                 d = canon(d, ctx)
-            b = old.get(attr) if old else None
-            new = attr in refs and not column.readonly   # names a record a new row creates
+            if readonly:   # derived: the sheet shows the database's value
+                if _canon_cell(column, _cell(row, position[attr]), ctx) != d:
+                    to_sheet(row, column, record.get(attr))
+                    if _cell(row, position[attr]) not in (None, ''):   # typed over: say it was ignored
+                        ignored.append(sheet.headers[position[attr]] or column.header(ctx.lang))
+                final[attr] = d
+                continue
+            s = values.get(attr)
+            if not (text_like and s.__class__ is str):
+                s = canon(s, ctx)
+            new = refs is not None and attr in refs   # names a record a new row creates
             if new:
                 s = refs[attr][0].value
-            if not new and (column.readonly or s == d):
-                if column.readonly and _canon_cell(column, _cell(row, position[column.attr]), ctx) != d:
-                    to_sheet(row, column, record.get(column.attr))
-                    if _cell(row, position[column.attr]) not in (None, ''):   # typed over: say it was ignored
-                        ignored.append(sheet.headers[position[column.attr]] or column.header(ctx.lang))
-                final[column.attr] = d
-            elif not new and b is not None and s == b:
-                to_sheet(row, column, record.get(column.attr))
-                final[column.attr] = d
-                row.changes[column.attr] = [s, d]
+            elif s == d:
+                final[attr] = d
+                continue
+            b = old.get(attr) if old else None
+            if not new and b is not None and s == b:
+                to_sheet(row, column, record.get(attr))
+                final[attr] = d
+                changes = row.changes
+                changes[attr] = [s, d]
             elif b is not None and d == b:
-                to_db[column.attr] = row.values.get(column.attr)
-                final[column.attr] = s
-                row.changes[column.attr] = [d, s]
+                to_db[attr] = values.get(attr)
+                final[attr] = s
+                changes = row.changes
+                changes[attr] = [d, s]
             else:
-                row.conflicts.append((sheet.headers[position[column.attr]], b, s, d))
-                plan.conflicts.append((row.code, column.attr, b, s, d))
+                conflicts = row.conflicts
+                conflicts.append((sheet.headers[position[attr]], b, s, d))
+                plan.conflicts.append((row.code, attr, b, s, d))
                 if conflict_policy == 'sheet':
-                    to_db[column.attr] = row.values.get(column.attr)
-                    final[column.attr] = s
+                    to_db[attr] = values.get(attr)
+                    final[attr] = s
                 else:
-                    to_sheet(row, column, record.get(column.attr))
-                    final[column.attr] = d
-        if row.refs:   # a reference the database side won is not written: nothing to wait for
-            row.refs = {a: ref for a, ref in row.refs.items() if a in to_db}
+                    to_sheet(row, column, record.get(attr))
+                    final[attr] = d
+        if refs:   # a reference the database side won is not written: nothing to wait for
+            row.refs = {a: ref for a, ref in refs.items() if a in to_db}
         if to_db:
             row.values = to_db
             plan.updates.append(row)
         # A row left as it was keeps its stored base row (read again only if the run writes it).
         plan.new_base[row.code] = base.rows.kept(row.code) if old is not None and final == old else final
-        row.outcome = 'conflict' if row.conflicts else ('updated' if row.changes else 'unchanged')
+        row.outcome = 'conflict' if conflicts else ('updated' if changes else 'unchanged')
         if row.outcome == 'unchanged':
             row.values = {}   # compared and left as it was: its parsed values are not needed again
         if ignored:
             shown_en, shown_zh = ', '.join(ignored), '、'.join(ignored)
             row.notes.append((DERIVED_IGNORED[0].format(columns=shown_en), DERIVED_IGNORED[1].format(columns=shown_zh)))
-        if row.conflicts or ignored:
+        if conflicts or ignored:
             plan.status[row.row] = row.message(ctx.lang)
     pending = set(base.pending.values())
     touched = set()
@@ -477,10 +489,9 @@ def load_records(mapping, actor=None, condition=None, attrs=None):
         if any(a.startswith(CUSTOM) for a in attrs):
             wanted.add('custom')
         fields = [f for f in fields if f.name in wanted]
-    # The rows as `.dicts()` gives them, converting only the values the driver does not already give
-    # as they are stored (text comes back as text): peewee would call two functions per cell.
+    # The rows as `.dicts()` gives them, converting only the values the driver does not give as they are.
     names = [f.name for f in fields]
-    convert = [(f.name, f.python_value) for f in fields if not _as_read(f)]
+    convert = [(f.name, f.python_value) for f in fields if not as_read(f)]
     records = {}
     for row in database.execute(query.select(*fields)):
         record = dict(zip(names, row))
@@ -548,14 +559,8 @@ class Records:
 
     def _load(self, codes):
         mapping, actor, condition, attrs = self._read
-        within = mapping.model.code.in_(codes)
+        within = one_of(mapping.model.code, codes)
         return load_records(mapping, actor, within if condition is None else (condition & within), attrs)
-
-
-def _as_read(field):
-    """Return whether FIELD's stored value is its Python value: text the driver gives as str."""
-    return isinstance(field, _StringField) and type(field).python_value is Field.python_value \
-        and type(field).adapt is _StringField.adapt
 
 
 def existing_codes(model, codes):
@@ -832,12 +837,12 @@ def _write_updates(mapping, plan, rows, ctx, refused, progress, done, total, lin
     """Save updated ROWS in batches (one versioned statement per set of changed fields); a refused
     row is reported and its (code, attr) added to REFUSED.
 
-    On SQLite each transaction writes as many rows as the last one's rate fits in WRITE_SLICE,
-    then pauses, so web edits get the lock in between. LINKED: the rows named records this run
-    created; their base takes the written references.
+    On SQLite each transaction writes as many rows as the last one's rate fits in WRITE_SLICE (more
+    while nobody writes in the pauses, see QUIET_SLICE), then pauses, so web edits get the lock in
+    between. LINKED: the rows named records this run created; their base takes the written references.
     """
-    index = 0
-    size = max(1, int(SLICE_START_RATE * WRITE_SLICE)) if _single_writer() else BATCH
+    index, seconds = 0, WRITE_SLICE
+    size = max(1, int(SLICE_START_RATE * seconds)) if _single_writer() else BATCH
     while index < len(rows):
         batch, began, failed = rows[index:index + size], time.monotonic(), set()
         with database.atomic():
@@ -855,12 +860,13 @@ def _write_updates(mapping, plan, rows, ctx, refused, progress, done, total, lin
         index += len(batch)
         if progress:
             progress(done + index, total)
-        if _single_writer():
-            # The next transaction writes as many rows as this one's rate fits in WRITE_SLICE.
+        if _single_writer() and index < len(rows):
             rate = len(batch) / max(time.monotonic() - began, 1e-6)
-            size = max(1, min(SLICE_ROWS, int(rate * WRITE_SLICE)))
-            if index < len(rows):
-                time.sleep(WRITER_PAUSE)
+            before = _data_version()
+            time.sleep(WRITER_PAUSE)
+            seconds = WRITE_SLICE if _data_version() != before else min(QUIET_SLICE, seconds * 2)
+            # The next transaction writes as many rows as this one's rate fits in its time.
+            size = max(1, min(SLICE_ROWS, int(rate * seconds)))
 
 
 def _not_written(plan, row, created, refused, ctx):

@@ -4,7 +4,7 @@ import os
 import socket
 from datetime import timedelta
 
-from ...db import database, utcnow
+from ...db import database, one_of, utcnow
 from ...models.sync import SyncState, SyncTarget
 from ..errors import SyncError
 
@@ -103,7 +103,7 @@ def position(order, code, hint):
 
 def _read_rows(target_id, codes):
     query = SyncState.select(SyncState.code, SyncState.values).where(SyncState.target == target_id,
-                                                                     SyncState.code.in_(codes))
+                                                                     one_of(SyncState.code, codes))
     return database.execute(query)
 
 

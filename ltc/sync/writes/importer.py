@@ -53,9 +53,9 @@ def parse_row(mapping, sheet, number, cells, ctx, defer_refs=False, lenient=Fals
     LENIENT: an unknown value in an optional choice column leaves the field empty and is
     noted on the row (and counted in `sheet.unknown_values`) instead of failing it.
     """
-    result = RowResult(row=number, cells=cells)
-    values, width = result.values, len(cells)
-    for position, clean, column, role, attr, required in _parse_plan(mapping, sheet):
+    values, width = {}, len(cells)
+    result = RowResult(row=number, cells=cells, values=values)
+    for position, clean, column, role, attr, required, blank in _parse_plan(mapping, sheet):
         cell = cells[position] if position < width else None
         try:
             value = clean(cell, ctx)
@@ -78,7 +78,7 @@ def parse_row(mapping, sheet, number, cells, ctx, defer_refs=False, lenient=Fals
             result.code = value
         elif role is VALUE:
             if value is None:
-                value = _default(mapping.model, attr)
+                value = blank() if callable(blank) else blank
             if required and value in (None, ''):
                 result.fail(CellError(f'is required; fill it in', '为必填项；请填写', None, number,
                                       sheet.headers[position]))
@@ -116,7 +116,7 @@ def _parse_plan(mapping, sheet):
     if sheet.parse_steps is None or sheet.parse_steps[0] is not mapping:
         steps = [(position, sheet.cleaner(position, column), column,
                   KEY if column is mapping.key else READONLY if column.readonly else VALUE,
-                  column.attr, column.required)
+                  column.attr, column.required, _blank(mapping.model, column.attr))
                  for position, column in sheet.columns.items()]
         sheet.parse_steps = (mapping, steps)
     return sheet.parse_steps[1]
@@ -124,12 +124,17 @@ def _parse_plan(mapping, sheet):
 
 def _default(model, attr):
     """Return what a blank cell means for a field: its default when it may not be null."""
+    blank = _blank(model, attr)
+    return blank() if callable(blank) else blank
+
+
+def _blank(model, attr):
+    """Return the field's default as peewee keeps it (a value, or a function making one) when it may not be
+    null; None otherwise (a custom field, `custom:<key>`, too)."""
     field = model._meta.fields.get(attr)
-    if field is None:   # a custom field (custom:<key>): blank is no value
+    if field is None or field.null:
         return None
-    if field.null or field.default is None:
-        return None
-    return field.default() if callable(field.default) else field.default
+    return field.default
 
 
 def canon(mapping, attr, value, ctx):

@@ -48,10 +48,23 @@ class RowResult:
                  commands=None):
         self.row, self.code, self.outcome = row, code, outcome
         self.record_id, self.version, self.fingerprint = record_id, version, fingerprint
-        for name, value in (('changes', changes), ('errors', errors), ('conflicts', conflicts), ('notes', notes),
-                            ('values', values), ('cells', cells), ('refs', refs), ('commands', commands)):
-            if value is not None:
-                setattr(self, name, value)
+        # One test per container, written out: a sync or import makes a row result per sheet row.
+        if changes is not None:
+            self.changes = changes
+        if errors is not None:
+            self.errors = errors
+        if conflicts is not None:
+            self.conflicts = conflicts
+        if notes is not None:
+            self.notes = notes
+        if values is not None:
+            self.values = values
+        if cells is not None:
+            self.cells = cells
+        if refs is not None:
+            self.refs = refs
+        if commands is not None:
+            self.commands = commands
 
     def __getattr__(self, name):
         """Make a container on its first use (only an unset slot gets here)."""
