@@ -98,8 +98,10 @@ SETTINGS = (
      '同步运行时间（工作时间、cron）所用的时区'),
     ('LTC_CACHE_DIR', '~/.cache/ltc ($XDG_CACHE_HOME/ltc)',
      'where each process finds the pinyin tables of the search keys already built (made by the first process '
-     'that needs them; rebuilt when pypinyin changes); unwritable, each process builds its own',
-     '各进程读取已建好的搜索拼音表的目录（由第一个需要它的进程生成，pypinyin 变化时重建）；不可写时每个进程自行生成'),
+     'that needs them; rebuilt when pypinyin changes); only LTC\'s user should be able to write it; unwritable, '
+     'each process builds its own',
+     '各进程读取已建好的搜索拼音表的目录（由第一个需要它的进程生成，pypinyin 变化时重建）；应只有运行 LTC 的用户可写；'
+     '不可写时每个进程自行生成'),
     ('LTC_WORKING_HOURS', '09:00-18:00', 'working hours of sync targets scheduled "working hours" (Monday to Friday)',
      '按“工作时间”运行的同步目标的工作时间（周一至周五）'),
 )

@@ -37,7 +37,7 @@ def _tables():
     requirements.txt) without importing the package, whose import holds both dictionaries with every
     reading and tone (57 MB in every process that saves a record): here each character keeps its first
     reading and each phrase its syllables as one string (about 19 MB), read at the first Chinese name.
-    Building them takes 0.3-0.4 s of CPU; the first process that does keeps them in LTC_CACHE_DIR
+    Building them takes 0.3-0.7 s of CPU; the first process that does keeps them in LTC_CACHE_DIR
     (`_cached`) and the next ones load them from there in a tenth of that.
     `tests/test_search.py` checks every entry against pypinyin's `to_normal`."""
     where = importlib.util.find_spec('pypinyin').submodule_search_locations[0]

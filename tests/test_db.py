@@ -158,3 +158,26 @@ def test_bulk_inserts_keep_every_value_as_given(db):
     written = list(AuditLog.select().order_by(AuditLog.id.desc()).limit(2))
     assert [(a.entity_code, json.loads(a.changes)) for a in reversed(written)] == \
         [('L-BULK1', {'company': [None, awkward]}), ('', {})]
+
+
+def test_bulk_reads_give_what_peewee_gives(db):
+    """`one_of` (an IN list bound as plain parameters, composed with other conditions) finds the rows peewee's
+    `in_` finds, and `select_in`, converting only what the driver does not give as stored, reads them as
+    `.dicts()` does: the same values of the same types (ids and references as int, amounts as Decimal)."""
+    from decimal import Decimal
+    leads = [make_lead(company=f'读取公司{n}', budget=Decimal(f'{n}000.50')) for n in range(5)]
+    codes = [lead.code for lead in leads[:3]] + ['L-NONE']
+    assert sorted(Lead.select(Lead.code).where(db_module.one_of(Lead.code, codes)).tuples()) == \
+        sorted(Lead.select(Lead.code).where(Lead.code.in_(codes)).tuples())
+    assert [c for (c,) in Lead.select(Lead.code).where(
+        db_module.one_of(Lead.code, codes) & (Lead.id != leads[0].id)).order_by(Lead.id).tuples()] == \
+        [leads[1].code, leads[2].code]
+    assert not Lead.select().where(db_module.one_of(Lead.code, [])).exists()
+    ids = [lead.id for lead in leads]
+    expected = {row['id']: row for row in Lead.select().where(Lead.id.in_(ids)).dicts()}
+    found = {row['id']: row for row in db_module.select_in(Lead, Lead.id, ids)}
+    assert found == expected
+    for row in found.values():
+        assert {name: type(value) for name, value in row.items()} == \
+            {name: type(value) for name, value in expected[row['id']].items()}
+    assert db_module.as_read(Lead.code) and db_module.as_read(Lead.owner) and not db_module.as_read(Lead.budget)

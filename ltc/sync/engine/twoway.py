@@ -256,9 +256,11 @@ def merge(mapping, sheet, rows, records, base, ctx, conflict_policy='db', delete
             if not (text_like and d.__class__ is str):
                 d = canon(d, ctx)
             if readonly:   # derived: the sheet shows the database's value
-                if _canon_cell(column, _cell(row, position[attr]), ctx) != d:
+                shown = _canon_cell(column, _cell(row, position[attr]), ctx)
+                if shown != d:
                     to_sheet(row, column, record.get(attr))
-                    if _cell(row, position[attr]) not in (None, ''):   # typed over: say it was ignored
+                    # Typed over (not what the last run left there, when there was one): say it was ignored.
+                    if _cell(row, position[attr]) not in (None, '') and (not old or shown != old.get(attr)):
                         ignored.append(sheet.headers[position[attr]] or column.header(ctx.lang))
                 final[attr] = d
                 continue
