@@ -105,8 +105,8 @@ class Stack:
                 response = requests.get(self.base + '/healthz', timeout=5)
                 if response.status_code == 200:
                     return response.json()
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass   # not listening yet, or a worker still starting on a busy machine: ask again
             time.sleep(0.2)
         raise RuntimeError('gunicorn did not become healthy: ' + self.log('gunicorn'))
 
