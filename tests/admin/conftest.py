@@ -1,6 +1,7 @@
 """Admin test helpers: users per role, a logged-in test client, CSRF tokens from pages, the browser."""
 import re
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,24 @@ def server(app, db_url):
     thread.start()
     yield f'http://127.0.0.1:{srv.server_port}'
     srv.shutdown()
+
+
+def wait_until(page, expression, timeout=30.0):
+    """Poll a JavaScript expression until it is truthy; return its value.
+
+    Not page.wait_for_function: after its first try it evaluates the predicate with eval()
+    inside the page, which the app's Content-Security-Policy (no 'unsafe-eval') refuses, so it
+    fails whenever the condition is not already true at the first look. page.evaluate goes
+    through the DevTools protocol, which the page's CSP does not govern.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f'still false after {timeout:.0f} s: {expression}')
+        page.wait_for_timeout(100)
 
 
 @pytest.fixture

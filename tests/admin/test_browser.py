@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 
 from ..factories import make_contract, make_customer, make_lead, make_payment_plan
-from .conftest import PASSWORD
-
-from .conftest import ARTIFACTS, CHROMIUM
+from .conftest import ARTIFACTS, CHROMIUM, PASSWORD, wait_until
 
 # The browser, server and page fixtures live in conftest.py: one Chromium for every browser test module.
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason='Debian chromium is not installed')
@@ -95,7 +93,7 @@ def test_chain_actions_and_dashboard_charts(page, users, db):
     page.on('console', lambda msg: errors.append(msg.text) if msg.type == 'error' else None)
     log_in(page, 'sales1')
     # the lead is the only data: its conversion chart is drawn, the empty funnel says "No data yet"
-    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-conversion_source'))")
+    wait_until(page, "() => !!(window.Chart && Chart.getChart(document.getElementById('chart-conversion_source')))")
     page.goto(f'{page.base}/admin/lead/details/?id={lead.id}')
     page.click('[data-act=convert]')
     page.wait_for_selector('.alert-success')
@@ -143,7 +141,7 @@ def test_import_in_the_browser(page, users, db, tmp_path, monkeypatch):
     assert not Lead.select().where(Lead.company == 'Browser Co').exists()
     page.click('#confirm-import')
     page.wait_for_selector('#import-progress')
-    page.wait_for_function("document.querySelector('[data-ltc-progress-text]').textContent === '75%'")
+    wait_until(page, "document.querySelector('[data-ltc-progress-text]').textContent === '75%'")
     release.set()
     page.wait_for_selector('#result-totals')   # the progress page polled the status and moved on
     assert Lead.select().where(Lead.company == 'Browser Co').exists()

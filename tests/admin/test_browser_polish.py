@@ -7,7 +7,7 @@ import pytest
 
 from ltc.demo import build_demo
 
-from .conftest import CHROMIUM, PASSWORD
+from .conftest import CHROMIUM, PASSWORD, wait_until
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / 'docs' / 'screenshots'
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason='Debian chromium is not installed')
@@ -76,8 +76,8 @@ def test_a_dashboard_per_role_with_screenshots(page, users, db):
               'finance': (summary.usernames['finance'][0], summary.password)}
     for role, (username, password) in logins.items():
         log_in(page, username, password)
-        page.wait_for_function("() => !document.querySelector('canvas[data-chart]') || "
-                               "[...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c))")
+        wait_until(page, "() => !document.querySelector('canvas[data-chart]') || "
+                         "[...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c))")
         cards = page.eval_on_selector_all('[data-chart-card]', 'els => els.map(e => e.dataset.chartCard)')
         if role == 'finance':
             assert cards[:2] == ['receivables', 'aging'] and 'funnel' not in cards and 'forecast' not in cards
