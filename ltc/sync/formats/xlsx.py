@@ -8,6 +8,7 @@ measured once built.
 """
 import copy
 import ctypes
+import hashlib
 import itertools
 import os
 import re
@@ -179,6 +180,19 @@ def give_back_heap():
         _TRIM(0)
 
 
+def stamp(path):
+    """Return (size, SHA-256) of the file at PATH, or None: what tells its content changed since a read.
+
+    The content, not the modification time: a save within the file system's clock tick (a few
+    milliseconds) keeps the time, and the digest costs about 1 ms per MB, far below a re-read.
+    """
+    try:
+        with open(path, 'rb') as handle:
+            return os.fstat(handle.fileno()).st_size, hashlib.file_digest(handle, 'sha256').digest()
+    except OSError:
+        return None
+
+
 SAMPLE_ROWS, REPEATED = 200, 0.5
 
 
@@ -240,6 +254,7 @@ class XlsxTable:
         self.path, self.sheet, self.max_rows, self.prefer = Path(path), sheet, max_rows, prefer
         self.limits = limits or Limits.current()
         self.label = self.path.name
+        self.last_read = None   # (stamp before the read, rows read): `reread_keys` reuses them while the file is unchanged
 
     def _open(self):
         fmt = check_file(self.path, self.max_rows)
@@ -260,8 +275,11 @@ class XlsxTable:
         return data or names
 
     def read(self):
+        before = stamp(self.path)   # taken first: a change made during the read then shows as a change
         try:
-            return self._read()
+            grid = self._read()
+            self.last_read = (before, grid) if before else None
+            return grid
         except DAMAGED as exc:   # a corrupt part of the container or its XML: a refusal, not a traceback
             raise _damaged(self.path, exc) from None
         finally:
@@ -342,7 +360,11 @@ class XlsxTable:
             book.close()
 
     def reread_keys(self, key_col):
-        grid = self.read()
+        """Return {row: key} of the file as it is now: the rows read, unless the file changed since (then read again)."""
+        if self.last_read and stamp(self.path) == self.last_read[0]:
+            grid = self.last_read[1]
+        else:
+            grid = self.read()
         return {r: plain_text(row[key_col - 1]).strip() for r, row in enumerate(grid, 1)
                 if len(row) >= key_col and plain_text(row[key_col - 1]).strip()}
 
@@ -353,6 +375,7 @@ class XlsxTable:
             raise SyncError(f'{self.path.name} is an old .xls file, which cannot be written; save it as .xlsx.',
                             zh=f'{self.path.name} 是旧版 .xls 文件，无法写回；请另存为 .xlsx。')
         from .xlsxpatch import patch
+        self.last_read = None
         check_file(self.path)
         if patch(self.path, self.sheet, batch.cells, batch.appends, batch.note):
             return

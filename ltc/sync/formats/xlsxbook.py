@@ -1,27 +1,18 @@
 """An .xlsx file of several synced tabs (a workbook target): read once, written in one atomic save.
 
 The file is opened and checked once per run and every tab's worksheet read from that one opening; before the
-write the file is read again only if it changed since (its modification time and size), and every tab's cells,
+write the file is read again only if its content changed since (its size and SHA-256), and every tab's cells,
 code write-backs, status, new rows and header notes are written in one rewrite of the file, replaced by rename:
 a kill leaves the old file or the new one with every tab written, never some tabs. `add_tabs` makes the file
 (or the sheets it lacks) with each tab's header, dropdowns, note and locked columns.
 """
-import os
 from pathlib import Path
 
 from ..errors import SyncError
 from ..mapping.codecs import plain_text
-from .xlsx import DAMAGED, XlsxTable, _damaged, check_file, save_workbook, write_openpyxl
+from .xlsx import DAMAGED, XlsxTable, _damaged, check_file, save_workbook, stamp, write_openpyxl
 
 LISTS = '_lists'   # the hidden sheet holding the dropdowns' choices, as exports have it
-
-
-def _stamp(path):
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_mtime_ns, info.st_size
 
 
 class XlsxBook:
@@ -38,12 +29,12 @@ class XlsxBook:
 
     def read(self):
         """Read every tab from one opening of the file; return {title: rows}."""
-        stamp = _stamp(self.path)
+        before = stamp(self.path)
         try:
             grids = self._read()
         except DAMAGED as exc:
             raise _damaged(self.path, exc) from None
-        self.grids, self.now, self.stamp, self.batches = grids, None, stamp, {}
+        self.grids, self.now, self.stamp, self.batches = grids, None, before, {}
         self.counted['reads'] += 1
         return grids
 
@@ -72,7 +63,7 @@ class XlsxBook:
     def recheck(self):
         """Return {title: rows} as the file is now: the rows read, unless the file changed since (then read again)."""
         if self.now is None:
-            if _stamp(self.path) == self.stamp:
+            if stamp(self.path) == self.stamp:
                 self.now = self.grids
             else:
                 read, grids = self.grids, self._read()

@@ -146,6 +146,52 @@ def test_patch_keeps_the_rest_of_the_workbook_and_falls_back_for_formulas(tmp_pa
     assert openpyxl.load_workbook(path)['线索']['C3'].value == 1
 
 
+def _rewrite_member(path, member, change):
+    """Rewrite one zip member of PATH through CHANGE(bytes) -> bytes, keeping the others."""
+    with zipfile.ZipFile(path) as src:
+        items = [(i, src.read(i.filename)) for i in src.infolist()]
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as dst:
+        for item, data in items:
+            dst.writestr(item, change(data) if item.filename == member else data)
+
+
+def test_rows_found_by_search_match_the_full_scan_and_odd_layouts_are_scanned(tmp_path):
+    from ltc.sync.formats import xlsxpatch
+    rows = [['线索编号', '公司名称']] + [[f'L{n}', f'公司{n}'] for n in range(1, 40)] + [[None, None]]
+    path = write_xlsx(tmp_path / 'rows.xlsx', rows)
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read('xl/worksheets/sheet1.xml')
+    for wanted in ({}, {2: {}, 17: {}, 40: {}}, {1: {}, 41: {}}):
+        found = xlsxpatch._found_rows(xml, wanted)
+        assert found is not None and found == xlsxpatch._scanned_rows(xml, wanted), wanted
+        assert [row for row, _ in found[1]] == sorted(wanted) and found[2] == 40
+    assert xlsxpatch._found_rows(xml, {99: {}}) is None and xlsxpatch._scanned_rows(xml, {99: {}}) is None
+    # A row whose number is not its first attribute: the quick search cannot trust `<row r="N"`; the scan patches.
+    odd = re.sub(rb'<row r="(\d+)"', rb'<row customHeight="0" r="\1"', xml)
+    assert xlsxpatch._found_rows(odd, {3: {}}) is None
+    _rewrite_member(path, 'xl/worksheets/sheet1.xml', lambda data: odd)
+    assert xlsxpatch.patch(path, None, {(3, 2): '改', (40, 2): '末'}, [['L40', '新']])
+    assert read_xlsx(path)[2] == ['L2', '改'] and read_xlsx(path)[39:] == [['L39', '末'], ['L40', '新']]
+
+
+def test_keys_are_reread_only_when_the_file_content_changed(tmp_path, monkeypatch):
+    import os
+    path = write_xlsx(tmp_path / 'k.xlsx', [['线索编号', '公司名称'], ['L1', 'A'], ['L2', 'B']])
+    table = XlsxTable(path)
+    reads = []
+    real = XlsxTable._read
+    monkeypatch.setattr(XlsxTable, '_read', lambda self: reads.append(1) or real(self))
+    table.read()
+    assert table.reread_keys(1) == {1: '线索编号', 2: 'L1', 3: 'L2'} and len(reads) == 1   # unchanged: not read again
+    # Rows swapped by a save that keeps the size and the modification time (a save within the clock's tick).
+    info = os.stat(path)
+    _rewrite_member(path, 'xl/worksheets/sheet1.xml',
+                    lambda data: data.replace(b'>L1<', b'>L#<').replace(b'>L2<', b'>L1<').replace(b'>L#<', b'>L2<'))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert os.stat(path).st_size == info.st_size and os.stat(path).st_mtime_ns == info.st_mtime_ns
+    assert table.reread_keys(1) == {1: '线索编号', 2: 'L2', 3: 'L1'} and len(reads) == 2
+
+
 def test_entity_declaration_after_padding_is_still_refused(tmp_path):
     good = write_xlsx(tmp_path / 'good.xlsx', [['公司名称'], ['A']])
     path = tmp_path / 'padded.xlsx'
