@@ -17,8 +17,9 @@ from defusedxml import ElementTree
 CHUNK = 1 << 20
 DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="(?:[A-Z]+\d+:)?([A-Z]{1,3})(\d{1,7})"')
 ROW_TAG = re.compile(rb'<row r="(\d{1,9})"')
-# Every cell tag: its column letters when `r` comes first, '' otherwise (a cell placed after the previous one).
-CELL = re.compile(rb'<c(?: r="([A-Z]{1,3})\d|[\s>/])')
+# A cell tag whose first attribute is not its position (a cell placed after the previous one, or `r` later).
+CELL_UNPLACED = re.compile(rb'<c(?! r=")[\s>/]')
+ERROR_CELL = b't="e"'
 MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
 RELS = 'http://schemas.openxmlformats.org/package/2006/relationships'
 DOC_RELS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
@@ -46,6 +47,26 @@ def _greater(number):
     return ('(?:' + '|'.join(alternatives) + r')(?!\d)').encode()
 
 
+def _letters_after(letters):
+    """Return a regex matching whole column letters (1 to 3) that come after LETTERS ('' : any)."""
+    alternatives = [f'[A-Z]{{{len(letters) + 1},3}}'] if len(letters) < 3 else []
+    for i, char in enumerate(letters):
+        if char != 'Z':
+            rest = len(letters) - i - 1
+            alternatives.append(letters[:i] + f'[{chr(ord(char) + 1)}-Z]' + (f'[A-Z]{{{rest}}}' if rest else ''))
+    return '(?:' + '|'.join(alternatives) + ')' if alternatives else None
+
+
+def _cells_after(columns):
+    """Return a regex finding the cell tags placed right of column COLUMNS (their letters), or None past XFD."""
+    letters = ''
+    while columns:
+        columns, rest = divmod(columns - 1, 26)
+        letters = chr(65 + rest) + letters
+    after = _letters_after(letters)
+    return re.compile(rb'<c r="(' + after.encode() + rb')\d') if after else None
+
+
 def sheet_members(archive):
     """Return {sheet name: zip member}, in the workbook's order, from the workbook and its relationships."""
     try:
@@ -71,22 +92,23 @@ def _within(limits, rows, columns, counted):
     return columns <= limits.columns and rows * columns + counted <= limits.cells
 
 
-def measure(archive, member, limits, label, counted=0):
+def measure(archive, member, limits, label, counted=0, seen=None):
     """Return (rows, columns) the sheet MEMBER reaches from A1; refuse it over LIMITS.
 
     COUNTED cells of other sheets of the file count towards the cell limit. The quick pass
     counts every positioned cell, empty ones too, so it can only overstate; a sheet it puts
     over the limits, or one whose `<dimension>` is over them (LibreOffice declares A1:AMJ5
     for five formatted rows), is measured again from the cells holding a value, as calamine
-    builds it, and refused only then.
+    builds it, and refused only then. SEEN (a dict), when given, gets 'errors': whether the
+    sheet holds error cells (`t="e"`, which calamine reads as blanks), from the same pass.
     """
     with archive.open(member) as handle:
         head = handle.read(4096)
     size = declared(head)
     if re.search(rb'<\w+:worksheet\b', head) or (size and not _within(limits, *size, counted)):
-        return _measure_values(archive, member, limits, label, counted)
+        return _measure_values(archive, member, limits, label, counted, seen)
     rows = columns = 0
-    tail = b''
+    errors, tail, right = False, b'', _cells_after(0)
     with archive.open(member) as handle:
         while True:
             chunk = handle.read(CHUNK)
@@ -96,31 +118,37 @@ def measure(archive, member, limits, label, counted=0):
                 data, tail = data[:cut], data[cut:]
             else:
                 tail = b''
+            errors = errors or ERROR_CELL in data
             tags = ROW_TAG.findall(data)
             if tags:
                 rows = max(rows, max(map(int, tags)))
-            letters = set(CELL.findall(data))
-            if b'' in letters:   # a cell without a leading `r`: positions need the full parse
-                return _measure_values(archive, member, limits, label, counted)
-            if letters:
-                columns = max(columns, max(map(column_number, letters)))
+            if CELL_UNPLACED.search(data):   # a cell without a leading `r`: positions need the full parse
+                return _measure_values(archive, member, limits, label, counted, seen)
+            # Only the cells right of the widest seen so far are found: the rest cannot widen the sheet.
+            wider = right.findall(data) if right is not None else None
+            if wider:
+                columns = max(columns, max(map(column_number, wider)))
+                right = _cells_after(columns)
             # A cell placed below every row tag seen (a far cell in a near row).
             far = re.findall(rb'<c r="[A-Z]{1,3}(' + _greater(rows) + b')', data)
             if far:
                 rows = max(map(int, far))
             if not _within(limits, rows, columns, counted):
-                return _measure_values(archive, member, limits, label, counted)
+                return _measure_values(archive, member, limits, label, counted, seen)
             if not chunk:
+                if seen is not None:
+                    seen['errors'] = errors
                 return rows, columns
 
 
-def _measure_values(archive, member, limits, label, counted):
+def _measure_values(archive, member, limits, label, counted, seen=None):
     """Return (rows, columns) reached by the cells holding a value; stop at the first over LIMITS."""
-    state = {'row': 0, 'col': 0, 'at': None, 'rows': 0, 'columns': 0}
+    state = {'row': 0, 'col': 0, 'at': None, 'rows': 0, 'columns': 0, 'errors': False}
 
     def start(name, attrs):
         local = name.rpartition(':')[2]
         if local == 'c':
+            state['errors'] = state['errors'] or attrs.get('t') == 'e'
             found = re.fullmatch(r'([A-Z]{1,3})(\d{1,9})', attrs.get('r', ''))
             if found:
                 state['col'], row = column_number(found.group(1)), int(found.group(2))
@@ -147,11 +175,15 @@ def _measure_values(archive, member, limits, label, counted):
     except _Over:
         pass
     limits.check(label, state['rows'], state['columns'], counted)
+    if seen is not None:
+        seen['errors'] = state['errors']
     return state['rows'], state['columns']
 
 
-def measure_file(path, names, limits, label):
-    """Measure the sheets NAMES of the workbook at PATH; return the cells they hold together."""
+def measure_file(path, names, limits, label, errors=None):
+    """Measure the sheets NAMES of the workbook at PATH; return the cells they hold together.
+
+    ERRORS (a dict), when given, gets {name: whether that sheet holds error cells} for each sheet measured."""
     total = 0
     with zipfile.ZipFile(path) as archive:
         members = sheet_members(archive)
@@ -160,6 +192,9 @@ def measure_file(path, names, limits, label):
             member = members.get(name)
             if member not in known:
                 continue   # calamine cannot find it either and says so
-            rows, columns = measure(archive, member, limits, label, total)
+            seen = {}
+            rows, columns = measure(archive, member, limits, label, total, seen)
             total += rows * columns
+            if errors is not None and 'errors' in seen:
+                errors[name] = seen['errors']
     return total

@@ -254,6 +254,7 @@ class XlsxTable:
         self.path, self.sheet, self.max_rows, self.prefer = Path(path), sheet, max_rows, prefer
         self.limits = limits or Limits.current()
         self.label = self.path.name
+        self.error_sheets = {}   # {sheet name: holds error cells}, seen while measuring the sheets
         self.last_read = None   # (stamp before the read, rows read): `reread_keys` reuses them while the file is unchanged
 
     def _open(self):
@@ -316,10 +317,10 @@ class XlsxTable:
 
     def _measure(self, fmt, names):
         """Refuse sheets NAMES reaching past the column or cell limits, before calamine builds them."""
-        self.counted = 0
+        self.counted, self.error_sheets = 0, {}
         if fmt == 'xlsx':
             from .extent import measure_file
-            measure_file(self.path, names, self.limits, self.path.name)
+            measure_file(self.path, names, self.limits, self.path.name, self.error_sheets)
 
     def _grid(self, book, name, fmt):
         try:
@@ -331,7 +332,10 @@ class XlsxTable:
             rows, columns = start[0] + sheet.height, start[1] + sheet.width
             self.limits.check(self.path.name, rows, columns, self.counted)
             self.counted += rows * columns
-            if fmt == 'xlsx' and _has_error_cells(self.path, book.sheet_names.index(name)):
+            errors = self.error_sheets.get(name)   # seen by the measuring pass
+            if errors is None and fmt == 'xlsx':
+                errors = _has_error_cells(self.path, book.sheet_names.index(name))
+            if errors:
                 return self._grid_openpyxl(name)
             return shared_rows(_padded_rows(sheet))
         except calamine.CalamineError as exc:

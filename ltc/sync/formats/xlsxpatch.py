@@ -140,6 +140,7 @@ def patch_many(path, edits):
             for item in src.infolist():
                 item.compress_type = zipfile.ZIP_DEFLATED
                 if item.filename in members:
+                    _set_level(item, SHEET_LEVEL)
                     with dst.open(item, 'w') as out:
                         for piece in members[item.filename]():
                             out.write(piece)
@@ -225,12 +226,38 @@ def _scanned_rows(xml, wanted):
     return first_row, rows_at, last_row, last_body
 
 
+# The rewritten sheet's deflate level: 3 compresses a 50,000-row sheet (66 MB of XML) in 0.22 s into 5.8 MB,
+# the default 6 in 0.50 s into 5.3 MB (Excel compresses the file again on its next save).
+SHEET_LEVEL = 3
+
+
+def _read_member(archive, member):
+    """Return the uncompressed MEMBER as a bytearray grown a megabyte at a time.
+
+    `ZipFile.read` decompresses the whole member in one call and concatenates it to an empty
+    buffer: for a moment it holds the sheet twice (a 66 MB sheet XML raised a run's peak by 130 MB).
+    """
+    data = bytearray()
+    with archive.open(member) as handle:
+        while chunk := handle.read(1 << 20):
+            data += chunk
+    return data
+
+
+def _set_level(info, level):
+    """Set the deflate level a ZipInfo is written with (public from Python 3.13, private before)."""
+    if hasattr(info, 'compress_level'):
+        info.compress_level = level
+    else:
+        info._compresslevel = level
+
+
 def _plan_member(archive, sheet_name, cells, appends, note):
     """Return (member, pieces() yielding its new XML, comments member or None, new comments XML) or None."""
     member = sheet_member(archive, sheet_name)
     if member is None or member not in archive.namelist():
         return None
-    xml = archive.read(member)
+    xml = _read_member(archive, member)
     comments = _comments_member(archive, member) if note else None
     noted = None
     if note:
@@ -281,17 +308,19 @@ def _plan_member(archive, sheet_name, cells, appends, note):
             xml = xml.replace(b'<sheetData/>', b'<sheetData>' + added + b'</sheetData>', 1)
 
     def pieces():
-        """Yield the new sheet XML in pieces: nothing the size of the whole sheet is built twice."""
+        """Yield the new sheet XML in pieces, views of the XML read: nothing the size of the sheet is copied."""
         head_end = first_row if first_row is not None else len(xml)
         yield DIMENSION.sub(dimension, xml[:head_end], count=1)
-        at = head_end
+        view, at = memoryview(xml), head_end
         for begin, finish, text in replaced:
-            yield xml[at:begin]
+            yield view[at:begin]
             yield text
             at = finish
-        tail = xml[at:]
-        if added and first_row is not None:
-            tail = tail.replace(b'</sheetData>', added + b'</sheetData>', 1)
-        yield tail
+        close = xml.find(b'</sheetData>', at) if added and first_row is not None else -1
+        if close >= 0:
+            yield view[at:close]
+            yield added
+            at = close
+        yield view[at:]
 
     return member, pieces, comments, noted
