@@ -8,7 +8,7 @@ import pytest
 from ltc import config
 from ltc.errors import ConfigError
 from ltc.models import Lead
-from ltc.sync.errors import SyncError
+from ltc.sync.errors import ErrorValue, SyncError
 from ltc.sync.formats.csv import CsvTable, columns_of
 from ltc.sync.formats.limits import Limits
 from ltc.sync.formats.xlsx import XlsxTable
@@ -177,3 +177,38 @@ def test_cli_sync_run_refuses_a_target_grown_into_a_bomb(runner, db, tmp_path):
     far_cell_bomb(path)
     result = runner.invoke(args=['ltc', 'sync', 'run', 'team'])
     assert result.exit_code == 2 and 'team: refused: sync.xlsx has 16,384 columns' in result.output
+
+
+def test_only_cells_right_of_the_widest_so_far_are_looked_at_and_none_is_missed():
+    from ltc.sync.formats.extent import _cells_after, column_number
+    from openpyxl.utils import get_column_letter
+    for widest in (0, 1, 25, 26, 27, 51, 52, 675, 676, 677, 701, 702, 703, 16384, 18277):
+        finder = _cells_after(widest)
+        for column in sorted({1, 2, 25, 26, 27, 52, 53, 676, 677, 702, 703, 704, 16384, 18278} |
+                             {min(18278, max(1, widest + d)) for d in (-1, 0, 1, 2)}):
+            tag = f'<c r="{get_column_letter(column)}12"'.encode()
+            assert bool(finder.findall(tag)) == (column > widest), (widest, column)
+            assert column_number(get_column_letter(column)) == column
+    assert _cells_after(18278) is None   # ZZZ: nothing lies right of it
+
+
+def _many_rows(count, extra=''):
+    rows = ''.join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>公司{n}</t></is></c><c r="B{n}"><v>{n}</v></c></row>'
+                   for n in range(2, count + 2))
+    return HEADER + rows + extra
+
+
+def test_a_wide_cell_and_an_error_cell_past_the_first_megabyte_are_seen(tmp_path):
+    count = 30_000   # rows 2 .. 30,001, about 2.5 MB of sheet XML: the pass reads it a megabyte at a time
+    last = count + 2
+    wide = f'<row r="{last}"><c r="A{last}" t="inlineStr"><is><t>x</t></is></c><c r="SZ{last}"><v>1</v></c></row>'
+    with pytest.raises(SyncError) as error:
+        XlsxTable(write_sheet_xml(tmp_path / 'wide.xlsx', _many_rows(count, wide), dimension=None)).read()
+    assert 'has 520 columns; at most 500 columns are read' in str(error.value)
+    broken = f'<row r="{last}"><c r="A{last}" t="inlineStr"><is><t>坏</t></is></c><c r="B{last}" t="e"><v>#N/A</v></c></row>'
+    table = XlsxTable(write_sheet_xml(tmp_path / 'error.xlsx', _many_rows(count, broken), dimension=None))
+    grid = table.read()
+    assert table.error_sheets == {'线索': True} and repr(grid[-1][1]) == repr(ErrorValue('#N/A')) and grid[-2][1] == count + 1
+    clean = XlsxTable(write_sheet_xml(tmp_path / 'clean.xlsx', _many_rows(count), dimension=None))
+    clean.read()
+    assert clean.error_sheets == {'线索': False}
