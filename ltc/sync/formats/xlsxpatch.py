@@ -7,6 +7,7 @@ rewrites only the `<c>` elements it changes, keeping every other byte of the wor
 cells to overwrite, the 1904 date system, rows missing from the XML); the caller then uses
 openpyxl.
 """
+import copy
 import os
 import posixpath
 import re
@@ -25,6 +26,8 @@ CELL = re.compile(r'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
 REF = re.compile(r'\br="([A-Z]+)(\d+)"')
 ROW_REF = re.compile(rb'\br="([A-Z]*)(\d+)"')
 OTHER_ROW = re.compile(rb'<row(?! r=")[\s>/]')   # a row tag whose first attribute is not its number
+ROW_START = re.compile(rb'<row[\s>/]')
+CHUNK = 1 << 20
 STYLE = re.compile(r'\bs="(\d+)"')
 DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)\d*:?([A-Z]*)\d*"\s*/>')
 NS = {'m': 'http://schemas.openxmlformats.org/spreadsheetml/2006/main',
@@ -48,7 +51,11 @@ COL_ATTR = re.compile(rb'\b(min|max|style)="(\d+)"')
 def column_styles(xml):
     """Return {column: style index} from the sheet's <cols> (a new cell takes its column's style: in a
     protected sheet that says whether it is locked)."""
-    head = xml[:xml.find(b'<sheetData')] if b'<sheetData' in xml else b''
+    return _head_styles(xml[:xml.find(b'<sheetData')] if b'<sheetData' in xml else b'')
+
+
+def _head_styles(head):
+    """`column_styles` of HEAD, the sheet XML before its `<sheetData`."""
     styles = {}
     for match in COL.finditer(head):
         attrs = {k.decode(): int(v) for k, v in COL_ATTR.findall(match.group(1))}
@@ -117,42 +124,70 @@ def patch_many(path, edits):
     """Apply EDITS [(sheet name, cells, appends, note)] to the sheets of PATH in one rewrite of the file (replaced
     by rename: all sheets or none); return False, writing nothing, if any sheet is unsupported.
 
-    The sheet XML is scanned as bytes and the new member is streamed into the new zip piece
-    by piece, so memory stays near the size of the sheet XML (a 20,000-row sheet needed
-    ~200 MB when the XML was decoded, joined and re-encoded as whole strings).
+    The sheet XML is streamed: read once to learn its last row and check its layout, then again a
+    megabyte at a time into the new file, the rows to change replaced on the way, so memory stays
+    near a megabyte whatever the sheet's size (a 50,000-row sheet is 66 MB of XML). A layout the
+    stream cannot follow (rows without their number first, rows out of order) is read whole and
+    scanned row by row instead.
     """
+    for streamed in (True, False):
+        planned = _plan_all(path, edits, streamed)
+        if planned is None:
+            if streamed:
+                continue
+            return False
+        try:
+            _rewrite(path, *planned)
+        except _Unsupported:
+            continue
+        return True
+    return False
+
+
+class _Unsupported(Exception):
+    """The streamed sheet turned out not to be patchable as planned; nothing was written."""
+
+
+def _plan_all(path, edits, streamed):
+    """Return ({member: pieces(source archive)}, {comments member: new XML}) for EDITS, or None if one is unsupported."""
     members, notes = {}, {}
     with zipfile.ZipFile(path) as archive:
         for sheet_name, cells, appends, note in edits:
-            planned = _plan_member(archive, sheet_name, cells, appends, note)
+            planned = (_stream_member if streamed else _plan_member)(archive, sheet_name, cells, appends, note)
             if planned is None:
-                return False
+                return None
             member, pieces, comments, noted = planned
             if member in members or (comments is not None and comments in notes):
-                return False
+                return None
             members[member] = pieces
             if comments is not None:
                 notes[comments] = noted
+    return members, notes
+
+
+def _rewrite(path, members, notes):
+    """Write PATH again with MEMBERS' new XML and the NOTES' comments, into a new file replacing it by rename."""
     handle, temp = tempfile.mkstemp(suffix='.xlsx', dir=os.path.dirname(os.path.abspath(path)))
     os.close(handle)
     try:
         with zipfile.ZipFile(path) as src, zipfile.ZipFile(temp, 'w', zipfile.ZIP_DEFLATED) as dst:
             for item in src.infolist():
-                item.compress_type = zipfile.ZIP_DEFLATED
+                # A copy: writing sets the entry's offset in the new file, and the source still reads by its own.
+                info = copy.copy(item)
+                info.compress_type = zipfile.ZIP_DEFLATED
                 if item.filename in members:
-                    _set_level(item, SHEET_LEVEL)
-                    with dst.open(item, 'w') as out:
-                        for piece in members[item.filename]():
+                    _set_level(info, SHEET_LEVEL)
+                    with dst.open(info, 'w') as out:
+                        for piece in members[item.filename](src):
                             out.write(piece)
                 elif item.filename in notes:
-                    dst.writestr(item, notes[item.filename], compress_type=zipfile.ZIP_DEFLATED)
+                    dst.writestr(info, notes[item.filename], compress_type=zipfile.ZIP_DEFLATED)
                 else:
-                    dst.writestr(item, src.read(item.filename), compress_type=zipfile.ZIP_DEFLATED)
+                    dst.writestr(info, src.read(item.filename), compress_type=zipfile.ZIP_DEFLATED)
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
-    return True
 
 
 def _holds_values(body):
@@ -252,62 +287,189 @@ def _set_level(info, level):
         info._compresslevel = level
 
 
-def _plan_member(archive, sheet_name, cells, appends, note):
-    """Return (member, pieces() yielding its new XML, comments member or None, new comments XML) or None."""
+def _target(archive, sheet_name, note):
+    """Return (member, comments member or None, new comments XML or None) of the sheet to patch, or None."""
     member = sheet_member(archive, sheet_name)
     if member is None or member not in archive.namelist():
         return None
-    xml = _read_member(archive, member)
     comments = _comments_member(archive, member) if note else None
     noted = None
     if note:
         noted = _noted(archive.read(comments), note) if comments in archive.namelist() else None
         if noted is None:
             return None
-    col_styles = column_styles(xml)
+    return member, comments, noted
+
+
+def _by_row(cells):
     by_row = {}
     for (row, col), value in cells.items():
         by_row.setdefault(row, {})[col] = value
-    located = _found_rows(xml, by_row) or _scanned_rows(xml, by_row)
-    if located is None:
-        return None
-    first_row, rows_at, last_row, last_body = located
-    replaced = []
-    for row, (begin, finish, attrs, body) in rows_at:
-        patched = _patch_row(attrs.decode('utf-8'), body.decode('utf-8') if body else None, row, by_row[row], col_styles)
-        if patched is None:
-            return None
-        replaced.append((begin, finish, patched.encode('utf-8')))
+    return by_row
+
+
+def _tail(cells, appends, last_row, last_body, col_styles):
+    """Return (appended rows' XML, dimension(match) for `<dimension>`) after the last row holding a value."""
     last_styles = {}
     if last_body is not None:   # appended rows take the styles of the last row with values
         for c in CELL.finditer(last_body.decode('utf-8')):
             ref, style = REF.search(c.group(1)), STYLE.search(c.group(1))
             if ref and style:
                 last_styles[column_index_from_string(ref.group(1))] = style.group(1)
-    added = b''
-    if appends:
-        rows = []
-        for offset, values in enumerate(appends, 1):
-            number = last_row + offset
-            row_cells = ''.join(_cell(f'{get_column_letter(i)}{number}', last_styles.get(i) or col_styles.get(i, ''),
-                                      v)
-                                for i, v in enumerate(values, 1))
-            rows.append(f'<row r="{number}">{row_cells}</row>')
-        last_row += len(appends)
-        added = ''.join(rows).encode('utf-8')
+    rows = []
+    for offset, values in enumerate(appends, 1):
+        number = last_row + offset
+        row_cells = ''.join(_cell(f'{get_column_letter(i)}{number}', last_styles.get(i) or col_styles.get(i, ''), v)
+                            for i, v in enumerate(values, 1))
+        rows.append(f'<row r="{number}">{row_cells}</row>')
+    last_row += len(appends)
     width = max([c for _, c in cells] + [len(a) for a in appends] + [1])
 
     def dimension(m):
         widest = max(width, column_index_from_string((m.group(2) or m.group(1)).decode()))
         return f'<dimension ref="A1:{get_column_letter(widest)}{max(last_row, 1)}"/>'.encode()
 
-    if added and first_row is None:   # a sheet without rows: the appended rows are its data
-        if b'</sheetData>' in xml:
-            xml = xml.replace(b'</sheetData>', added + b'</sheetData>', 1)
-        else:
-            xml = xml.replace(b'<sheetData/>', b'<sheetData>' + added + b'</sheetData>', 1)
+    return ''.join(rows).encode('utf-8'), dimension
 
-    def pieces():
+
+def _into_empty(xml, added):
+    """Return the XML of a sheet without rows with the rows ADDED as its data."""
+    if not added:
+        return xml
+    if b'</sheetData>' in xml:
+        return xml.replace(b'</sheetData>', added + b'</sheetData>', 1)
+    return xml.replace(b'<sheetData/>', b'<sheetData>' + added + b'</sheetData>', 1)
+
+
+def _patched(attrs, body, row, changes, col_styles):
+    patched = _patch_row(attrs.decode('utf-8'), body.decode('utf-8') if body else None, row, changes, col_styles)
+    return None if patched is None else patched.encode('utf-8')
+
+
+def _units(archive, member):
+    """Yield MEMBER's XML in pieces of about a megabyte, each ending right before a row tag or at the end:
+    a row is never cut (a row longer than a piece makes its piece longer)."""
+    carry = b''
+    with archive.open(member) as handle:
+        while True:
+            chunk = handle.read(CHUNK)
+            if not chunk:
+                if carry:
+                    yield carry
+                return
+            data = carry + chunk if carry else chunk
+            cut = data.rfind(b'<row')
+            if cut <= 0:
+                carry = data   # no row starts after the beginning yet: read on
+                continue
+            yield data[:cut]
+            carry = data[cut:]
+
+
+def _survey(archive, member):
+    """Return (the XML before `<sheetData`, whether it has rows, last row holding a value, its body) from one
+    streamed read of MEMBER, or None when a row is written otherwise than `<row r="N" ...>`."""
+    head, rows, last_row, last_body, pending = None, False, 0, None, b''
+    for unit in _units(archive, member):
+        if head is None:
+            pending += unit
+            at = pending.find(b'<sheetData')
+            if at < 0:
+                continue
+            head, unit, pending = pending[:at], pending, None
+        if OTHER_ROW.search(unit):
+            return None
+        rows = rows or ROW_START.search(unit) is not None
+        before = len(unit)
+        while (before := unit.rfind(b'<row r="', 0, before)) >= 0:
+            tag = _row_at(unit, before, len(unit))
+            if tag is None:
+                return None
+            if _holds_values(tag[3]):
+                number = ROW_REF.search(tag[2])
+                if number is None or number.group(1):
+                    return None
+                last_row, last_body = int(number.group(2)), tag[3]
+                break
+    return None if head is None else (head, rows, last_row, last_body)
+
+
+def _stream_member(archive, sheet_name, cells, appends, note):
+    """`_plan_member` streaming the sheet: its pieces(source) read the member again, a megabyte at a time, and
+    raise _Unsupported when a row to change is not where the survey said the layout puts it."""
+    target = _target(archive, sheet_name, note)
+    if target is None:
+        return None
+    member, comments, noted = target
+    surveyed = _survey(archive, member)
+    if surveyed is None:
+        return None
+    head, has_rows, last_row, last_body = surveyed
+    col_styles, by_row = _head_styles(head), _by_row(cells)
+    added, dimension = _tail(cells, appends, last_row, last_body, col_styles)
+
+    def pieces(source):
+        wanted, k, pending, started, insert = sorted(by_row), 0, b'', False, added
+        for unit in _units(source, member):
+            if not started:
+                pending += unit
+                first = ROW_START.search(pending)
+                if first is None:
+                    continue   # no row yet (a sheet without rows is written whole below)
+                yield DIMENSION.sub(dimension, pending[:first.start()], count=1)
+                unit, started, pending = pending[first.start():], True, None
+            view, at = memoryview(unit), 0
+            while k < len(wanted):
+                found = unit.find(b'<row r="%d"' % wanted[k], at)
+                if found < 0:
+                    break
+                tag = _row_at(unit, found, len(unit))
+                patched = tag and _patched(tag[2], tag[3], wanted[k], by_row[wanted[k]], col_styles)
+                if not patched:
+                    raise _Unsupported(member)
+                yield view[at:found]
+                yield patched
+                at, k = tag[1], k + 1
+            close = unit.find(b'</sheetData>', at) if insert else -1
+            if close >= 0:
+                yield view[at:close]
+                yield insert
+                at, insert = close, b''
+            yield view[at:]
+        if not started:
+            if has_rows or wanted:
+                raise _Unsupported(member)
+            yield DIMENSION.sub(dimension, _into_empty(pending, added), count=1)
+        elif k < len(wanted):
+            raise _Unsupported(member)
+
+    return member, pieces, comments, noted
+
+
+def _plan_member(archive, sheet_name, cells, appends, note):
+    """Return (member, pieces(source) yielding its new XML, comments member or None, new comments XML) or None,
+    the sheet XML read whole (any layout with numbered rows)."""
+    target = _target(archive, sheet_name, note)
+    if target is None:
+        return None
+    member, comments, noted = target
+    xml = _read_member(archive, member)
+    col_styles, by_row = column_styles(xml), _by_row(cells)
+    located = _found_rows(xml, by_row) or _scanned_rows(xml, by_row)
+    if located is None:
+        return None
+    first_row, rows_at, last_row, last_body = located
+    replaced = []
+    for row, (begin, finish, attrs, body) in rows_at:
+        patched = _patched(attrs, body, row, by_row[row], col_styles)
+        if patched is None:
+            return None
+        replaced.append((begin, finish, patched))
+    added, dimension = _tail(cells, appends, last_row, last_body, col_styles)
+    if first_row is None:   # a sheet without rows: the appended rows are its data
+        xml = _into_empty(xml, added)
+
+    def pieces(source):
         """Yield the new sheet XML in pieces, views of the XML read: nothing the size of the sheet is copied."""
         head_end = first_row if first_row is not None else len(xml)
         yield DIMENSION.sub(dimension, xml[:head_end], count=1)

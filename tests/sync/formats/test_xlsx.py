@@ -174,6 +174,43 @@ def test_rows_found_by_search_match_the_full_scan_and_odd_layouts_are_scanned(tm
     assert read_xlsx(path)[2] == ['L2', '改'] and read_xlsx(path)[39:] == [['L39', '末'], ['L40', '新']]
 
 
+@pytest.mark.parametrize('chunk', [1 << 20, 97, 13])
+def test_a_streamed_patch_writes_what_the_whole_sheet_patch_writes(tmp_path, monkeypatch, chunk):
+    import shutil
+    from ltc.sync.formats import xlsxpatch
+    rows = [['线索编号', '公司名称', '预算']] + [[f'L{n}', f'公司{n}', n] for n in range(1, 60)]
+    cases = [(rows, {(2, 2): '改', (30, 3): 5, (60, 2): '末', (1, 4): '同步状态'}, [['L60', '新', 1]]),
+             (rows, {}, [['L61', 'x', 2]]), (rows, {(5, 2): 'only'}, []), ([], {}, [['L1', '空表', 3]])]
+    for number, (grid, cells, appends) in enumerate(cases):
+        streamed, whole = tmp_path / f's{number}.xlsx', tmp_path / f'w{number}.xlsx'
+        write_xlsx(streamed, grid)
+        shutil.copy(streamed, whole)
+        with monkeypatch.context() as patched:
+            patched.setattr(xlsxpatch, 'CHUNK', chunk)   # rows and tags cut by the pieces at every place
+            patched.setattr(xlsxpatch, '_read_member', lambda *a: pytest.fail('the sheet was read whole'))
+            assert xlsxpatch.patch(streamed, None, cells, appends)
+        with monkeypatch.context() as patched:
+            patched.setattr(xlsxpatch, '_stream_member', lambda *a: None)
+            assert xlsxpatch.patch(whole, None, cells, appends)
+        with zipfile.ZipFile(streamed) as a, zipfile.ZipFile(whole) as b:
+            assert a.read('xl/worksheets/sheet1.xml') == b.read('xl/worksheets/sheet1.xml'), number
+    assert read_xlsx(tmp_path / 's0.xlsx')[-2:] == [['L59', '末', 59, None], ['L60', '新', 1, None]]
+    assert read_xlsx(tmp_path / 's3.xlsx') == [['L1', '空表', 3]]
+
+
+def test_rows_out_of_order_are_patched_from_the_whole_sheet(tmp_path):
+    from ltc.sync.formats import xlsxpatch
+    path = write_xlsx(tmp_path / 'order.xlsx', [['线索编号', '公司名称'], ['L1', 'A'], ['L2', 'B']])
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read('xl/worksheets/sheet1.xml')
+    two, three = re.search(rb'<row r="2">.*?</row>', xml).group(0), re.search(rb'<row r="3">.*?</row>', xml).group(0)
+    _rewrite_member(path, 'xl/worksheets/sheet1.xml', lambda data: data.replace(two + three, three + two))
+    assert xlsxpatch.patch(path, None, {(2, 2): '甲', (3, 2): '乙'}, [])   # the stream meets row 3 first: read whole
+    with zipfile.ZipFile(path) as archive:
+        patched = archive.read('xl/worksheets/sheet1.xml')
+    assert patched.index(b'<row r="3"') < patched.index(b'<row r="2"') and '>甲<'.encode() in patched and '>乙<'.encode() in patched
+
+
 def test_keys_are_reread_only_when_the_file_content_changed(tmp_path, monkeypatch):
     import os
     path = write_xlsx(tmp_path / 'k.xlsx', [['线索编号', '公司名称'], ['L1', 'A'], ['L2', 'B']])
