@@ -42,7 +42,8 @@ Re-reading keys before a write
     Between the engine's `read()` and its `write()` a person may insert, delete or sort rows
     of a live (remote) sheet. Before writing, the engine calls `reread_keys(key_col)`; a
     backend returns {row: key} of the sheet *as it is now* (a cheap one-column read for a
-    remote sheet; the file backends re-read the file). The engine then moves every planned
+    remote sheet; xlsx re-reads the file only if its content changed since the read, csv
+    re-reads it). The engine then moves every planned
     cell write to the row that now holds that key, and drops writes for keys that vanished
     (the next run picks them up). Rows written by key only need the key column to be read.
 
