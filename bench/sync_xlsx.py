@@ -10,6 +10,7 @@ save and one audit row per record, the path before batching) and then in batches
 the database writes (rows written from the sheet, seconds, rows/s) are printed per way.
 """
 import argparse
+import resource
 import sys
 import time
 from pathlib import Path
@@ -81,12 +82,13 @@ def sync(directory, database_url=None, row_by_row=False):
     with audit.acting_as('bench', 'cli'):
         result = run_sync(target)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    run_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # before the next run adds its own
     again = time.perf_counter()
     with audit.acting_as('bench', 'cli'):
         second = run_sync(target)
     return {'seconds': round(seconds, 2), 'cpu': round(cpu, 2), 'totals': result.totals(), 'second_run_seconds':
             round(time.perf_counter() - again, 2), 'second_run': {k: v for k, v in second.totals().items() if v},
-            'db_rows': writes['rows'], 'db_seconds': writes['seconds']}
+            'db_rows': writes['rows'], 'db_seconds': writes['seconds'], 'run_peak': run_peak}
 
 
 def opened(directory, database_url=None):
@@ -105,8 +107,9 @@ def run(directory, args, row_by_row):
     with open('/proc/loadavg') as f:
         load = ' '.join(f.read().split()[:3])
     print(f'sync {args.rows:,} rows, {args.changed:,} changed per side, {args.conflicts} conflicting, '
-          f'{way} (load {load}): {value["seconds"]:.2f} s (plan + apply; {value["cpu"]:.2f} s CPU), peak {peak:.0f} MB '
-          f'(a process opening the app: {start:.0f} MB)')
+          f'{way} (load {load}): {value["seconds"]:.2f} s (plan + apply; {value["cpu"]:.2f} s CPU), peak '
+          f'{value["run_peak"]:.0f} MB ({peak:.0f} MB with the next run in the same process; a process opening the '
+          f'app: {start:.0f} MB)')
     print(f'  the first run writing into the exported file (adds the header note, one cell changed): '
           f'{prepared["first_write"]:.2f} s')
     print(f'  database writes: {value["db_rows"]:,} rows from the sheet in {value["db_seconds"]:.2f} s '
