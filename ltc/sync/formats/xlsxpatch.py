@@ -229,7 +229,14 @@ def _found_rows(xml, wanted):
             return None
         rows_at.append((row, tag))
         at = tag[1]
-    last_row, last_body, before = 0, None, end
+    last = _last_valued(xml, start, end)
+    return None if last is None else ((first if first >= 0 else None), rows_at, *last)
+
+
+def _last_valued(xml, start, end):
+    """Return (number, body) of the last row between START and END holding a value, (0, None) when none does,
+    or None when that row cannot be read or has no plain number."""
+    before = end
     while (before := xml.rfind(b'<row r="', start, before)) >= 0:
         tag = _row_at(xml, before, end)
         if tag is None:
@@ -238,9 +245,8 @@ def _found_rows(xml, wanted):
             number = ROW_REF.search(tag[2])
             if number is None or number.group(1):
                 return None
-            last_row, last_body = int(number.group(2)), tag[3]
-            break
-    return (first if first >= 0 else None), rows_at, last_row, last_body
+            return int(number.group(2)), tag[3]
+    return 0, None
 
 
 def _scanned_rows(xml, wanted):
@@ -380,17 +386,11 @@ def _survey(archive, member):
         if OTHER_ROW.search(unit):
             return None
         rows = rows or ROW_START.search(unit) is not None
-        before = len(unit)
-        while (before := unit.rfind(b'<row r="', 0, before)) >= 0:
-            tag = _row_at(unit, before, len(unit))
-            if tag is None:
-                return None
-            if _holds_values(tag[3]):
-                number = ROW_REF.search(tag[2])
-                if number is None or number.group(1):
-                    return None
-                last_row, last_body = int(number.group(2)), tag[3]
-                break
+        last = _last_valued(unit, 0, len(unit))
+        if last is None:
+            return None
+        if last[1] is not None:
+            last_row, last_body = last
     return None if head is None else (head, rows, last_row, last_body)
 
 
