@@ -13,6 +13,7 @@ import zipfile
 from xml.parsers import expat
 
 from defusedxml import ElementTree
+from openpyxl.utils import get_column_letter
 
 CHUNK = 1 << 20
 DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="(?:[A-Z]+\d+:)?([A-Z]{1,3})(\d{1,7})"')
@@ -58,12 +59,8 @@ def _letters_after(letters):
 
 
 def _cells_after(columns):
-    """Return a regex finding the cell tags placed right of column COLUMNS (their letters), or None past XFD."""
-    letters = ''
-    while columns:
-        columns, rest = divmod(columns - 1, 26)
-        letters = chr(65 + rest) + letters
-    after = _letters_after(letters)
+    """Return a regex finding the cell tags placed right of column COLUMNS (their letters), or None past ZZZ."""
+    after = _letters_after(get_column_letter(columns) if columns else '')
     return re.compile(rb'<c r="(' + after.encode() + rb')\d') if after else None
 
 

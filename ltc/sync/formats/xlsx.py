@@ -193,6 +193,12 @@ def stamp(path):
         return None
 
 
+def keys_in(grid, key_col):
+    """Return {row: key} of GRID's rows (1-based) whose column KEY_COL holds a key."""
+    return {r: plain_text(row[key_col - 1]).strip() for r, row in enumerate(grid, 1)
+            if len(row) >= key_col and plain_text(row[key_col - 1]).strip()}
+
+
 SAMPLE_ROWS, REPEATED = 200, 0.5
 
 
@@ -366,11 +372,8 @@ class XlsxTable:
     def reread_keys(self, key_col):
         """Return {row: key} of the file as it is now: the rows read, unless the file changed since (then read again)."""
         if self.last_read and stamp(self.path) == self.last_read[0]:
-            grid = self.last_read[1]
-        else:
-            grid = self.read()
-        return {r: plain_text(row[key_col - 1]).strip() for r, row in enumerate(grid, 1)
-                if len(row) >= key_col and plain_text(row[key_col - 1]).strip()}
+            return keys_in(self.last_read[1], key_col)
+        return keys_in(self.read(), key_col)
 
     def write(self, batch):
         if not batch:

@@ -9,8 +9,7 @@ a kill leaves the old file or the new one with every tab written, never some tab
 from pathlib import Path
 
 from ..errors import SyncError
-from ..mapping.codecs import plain_text
-from .xlsx import DAMAGED, XlsxTable, _damaged, check_file, save_workbook, stamp, write_openpyxl
+from .xlsx import DAMAGED, XlsxTable, _damaged, check_file, keys_in, save_workbook, stamp, write_openpyxl
 
 LISTS = '_lists'   # the hidden sheet holding the dropdowns' choices, as exports have it
 
@@ -103,9 +102,7 @@ class XlsxTab:
         return self.book.grids[self.sheet]
 
     def reread_keys(self, key_col):
-        grid = self.book.recheck()[self.sheet]
-        return {r: plain_text(row[key_col - 1]).strip() for r, row in enumerate(grid, 1)
-                if len(row) >= key_col and plain_text(row[key_col - 1]).strip()}
+        return keys_in(self.book.recheck()[self.sheet], key_col)
 
     def write(self, batch):
         if batch:

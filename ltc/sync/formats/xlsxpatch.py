@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape as xml_escape
 from defusedxml import ElementTree
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from .extent import sheet_members
+from .extent import CHUNK, sheet_members
 from .sheetxml import _cell
 
 ROW = re.compile(rb'<row\b([^>]*?)(?:/>|>(.*?)</row>)', re.S)
@@ -27,7 +27,6 @@ REF = re.compile(r'\br="([A-Z]+)(\d+)"')
 ROW_REF = re.compile(rb'\br="([A-Z]*)(\d+)"')
 OTHER_ROW = re.compile(rb'<row(?! r=")[\s>/]')   # a row tag whose first attribute is not its number
 ROW_START = re.compile(rb'<row[\s>/]')
-CHUNK = 1 << 20
 STYLE = re.compile(r'\bs="(\d+)"')
 DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)\d*:?([A-Z]*)\d*"\s*/>')
 NS = {'m': 'http://schemas.openxmlformats.org/spreadsheetml/2006/main',
@@ -67,14 +66,12 @@ def _head_styles(head):
 
 def _patch_row(attrs, body, row, changes, col_styles=None):
     """Return the row XML with CHANGES {col: value} applied, or None when unsafe."""
-    cells, order = {}, []
+    cells = {}
     for match in CELL.finditer(body or ''):
         ref = REF.search(match.group(1))
         if ref is None:
             return None
-        col = column_index_from_string(ref.group(1))
-        cells[col] = match
-        order.append(col)
+        cells[column_index_from_string(ref.group(1))] = match
     out = dict((col, m.group(0)) for col, m in cells.items())
     for col, value in changes.items():
         old = cells.get(col)
@@ -126,9 +123,10 @@ def patch_many(path, edits):
 
     The sheet XML is streamed: read once to learn its last row and check its layout, then again a
     megabyte at a time into the new file, the rows to change replaced on the way, so memory stays
-    near a megabyte whatever the sheet's size (a 50,000-row sheet is 66 MB of XML). A layout the
-    stream cannot follow (rows without their number first, rows out of order) is read whole and
-    scanned row by row instead.
+    near a megabyte whatever the sheet's size (a 50,000-row sheet is 66 MB of XML); the rows to
+    change are found by searching for `<row r="N"` from one to the next. A layout the stream cannot
+    follow (rows without their number first, rows out of order) is read whole and scanned row by
+    row instead.
     """
     for streamed in (True, False):
         planned = _plan_all(path, edits, streamed)
@@ -205,34 +203,6 @@ def _row_at(xml, begin, end):
     return None if finish < 0 else (begin, finish + 6, xml[begin + 4:close], xml[close + 1:finish])
 
 
-def _found_rows(xml, wanted):
-    """Return (position of the first row, [(row, (start, finish, attributes, body))] of the rows WANTED in file
-    order, last row holding a value, its body), each wanted row found by searching for its tag, or None when the
-    quick way cannot tell.
-
-    Exports and Excel write every row as `<row r="N" ...>`, in order; then the wanted rows are found by a
-    search from one to the next (a 50,000-row sheet is 66 MB of XML: reading every row with the row
-    expression took 0.7 s for 10,000 rows written, this 0.1 s). A row written otherwise (no `r`, or `r`
-    not first), a wanted row not found after the one before it, or a last row without a plain number:
-    None, and `_scanned_rows` reads every row.
-    """
-    start = xml.find(b'<sheetData')
-    end = xml.rfind(b'</sheetData>', start) if start >= 0 else -1
-    if end < 0 or OTHER_ROW.search(xml, start, end):
-        return None
-    first = xml.find(b'<row', start, end)
-    rows_at, at = [], start
-    for row in sorted(wanted):
-        found = xml.find(b'<row r="%d"' % row, at, end)
-        tag = _row_at(xml, found, end) if found >= 0 else None
-        if tag is None:   # not there, or not after the row before it
-            return None
-        rows_at.append((row, tag))
-        at = tag[1]
-    last = _last_valued(xml, start, end)
-    return None if last is None else ((first if first >= 0 else None), rows_at, *last)
-
-
 def _last_valued(xml, start, end):
     """Return (number, body) of the last row between START and END holding a value, (0, None) when none does,
     or None when that row cannot be read or has no plain number."""
@@ -250,7 +220,9 @@ def _last_valued(xml, start, end):
 
 
 def _scanned_rows(xml, wanted):
-    """`_found_rows` for any layout: every row read with the row expression; None when unsafe to patch."""
+    """Return (position of the first row, [(row, (start, finish, attributes, body))] of the rows WANTED in file
+    order, last row holding a value, its body) for any layout with numbered rows: every row read with the row
+    expression; None when unsafe to patch."""
     rows_at, last_row, last_body, first_row = [], 0, None, None
     for match in ROW.finditer(xml):
         number = ROW_REF.search(match.group(1))
@@ -273,14 +245,14 @@ SHEET_LEVEL = 3
 
 
 def _read_member(archive, member):
-    """Return the uncompressed MEMBER as a bytearray grown a megabyte at a time.
+    """Return the uncompressed MEMBER as a bytearray grown a CHUNK at a time.
 
     `ZipFile.read` decompresses the whole member in one call and concatenates it to an empty
     buffer: for a moment it holds the sheet twice (a 66 MB sheet XML raised a run's peak by 130 MB).
     """
     data = bytearray()
     with archive.open(member) as handle:
-        while chunk := handle.read(1 << 20):
+        while chunk := handle.read(CHUNK):
             data += chunk
     return data
 
@@ -448,14 +420,14 @@ def _stream_member(archive, sheet_name, cells, appends, note):
 
 def _plan_member(archive, sheet_name, cells, appends, note):
     """Return (member, pieces(source) yielding its new XML, comments member or None, new comments XML) or None,
-    the sheet XML read whole (any layout with numbered rows)."""
+    the sheet XML read whole and scanned row by row: the layouts `_stream_member` cannot follow."""
     target = _target(archive, sheet_name, note)
     if target is None:
         return None
     member, comments, noted = target
     xml = _read_member(archive, member)
     col_styles, by_row = column_styles(xml), _by_row(cells)
-    located = _found_rows(xml, by_row) or _scanned_rows(xml, by_row)
+    located = _scanned_rows(xml, by_row)
     if located is None:
         return None
     first_row, rows_at, last_row, last_body = located

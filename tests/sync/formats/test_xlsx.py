@@ -155,21 +155,24 @@ def _rewrite_member(path, member, change):
             dst.writestr(item, change(data) if item.filename == member else data)
 
 
-def test_rows_found_by_search_match_the_full_scan_and_odd_layouts_are_scanned(tmp_path):
+def test_the_stream_survey_matches_the_full_scan_and_odd_layouts_are_scanned(tmp_path):
     from ltc.sync.formats import xlsxpatch
     rows = [['线索编号', '公司名称']] + [[f'L{n}', f'公司{n}'] for n in range(1, 40)] + [[None, None]]
     path = write_xlsx(tmp_path / 'rows.xlsx', rows)
+    member = 'xl/worksheets/sheet1.xml'
     with zipfile.ZipFile(path) as archive:
-        xml = archive.read('xl/worksheets/sheet1.xml')
+        xml = archive.read(member)
+        surveyed = xlsxpatch._survey(archive, member)
     for wanted in ({}, {2: {}, 17: {}, 40: {}}, {1: {}, 41: {}}):
-        found = xlsxpatch._found_rows(xml, wanted)
-        assert found is not None and found == xlsxpatch._scanned_rows(xml, wanted), wanted
+        found = xlsxpatch._scanned_rows(xml, wanted)
+        assert found is not None and surveyed[1:] == (True, found[2], found[3]), wanted
         assert [row for row, _ in found[1]] == sorted(wanted) and found[2] == 40
-    assert xlsxpatch._found_rows(xml, {99: {}}) is None and xlsxpatch._scanned_rows(xml, {99: {}}) is None
-    # A row whose number is not its first attribute: the quick search cannot trust `<row r="N"`; the scan patches.
+    assert xlsxpatch._scanned_rows(xml, {99: {}}) is None
+    # A row whose number is not its first attribute: the stream cannot trust `<row r="N"`; the scan patches.
     odd = re.sub(rb'<row r="(\d+)"', rb'<row customHeight="0" r="\1"', xml)
-    assert xlsxpatch._found_rows(odd, {3: {}}) is None
-    _rewrite_member(path, 'xl/worksheets/sheet1.xml', lambda data: odd)
+    _rewrite_member(path, member, lambda data: odd)
+    with zipfile.ZipFile(path) as archive:
+        assert xlsxpatch._survey(archive, member) is None
     assert xlsxpatch.patch(path, None, {(3, 2): '改', (40, 2): '末'}, [['L40', '新']])
     assert read_xlsx(path)[2] == ['L2', '改'] and read_xlsx(path)[39:] == [['L39', '末'], ['L40', '新']]
 
